@@ -1,0 +1,31 @@
+# Shared helpers for the test-environment scripts. Sourced, never executed.
+# shellcheck shell=bash
+
+TESTENV_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$TESTENV_SRC/.." && pwd)"
+# shellcheck source=versions.env
+source "$TESTENV_SRC/versions.env"
+
+CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/chatfleet/testenv"
+STATE_DIR="${CHATFLEET_TESTENV_DIR:-$REPO_ROOT/.testenv}"
+
+log() { printf '[testenv %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# require_cmd NAME HINT: fail with a message that names the missing tool and how to get it.
+require_cmd() {
+  command -v "$1" >/dev/null 2>&1 || die "missing prerequisite '$1'. $2"
+}
+
+# Phase timing, printed at the end so CI logs show where the time went.
+declare -a PHASE_REPORT=()
+phase() {
+  local name=$1; shift
+  local start=$SECONDS
+  "$@"
+  PHASE_REPORT+=("$(printf '%-28s %5ds' "$name" $((SECONDS - start)))")
+}
+print_phases() {
+  local line
+  for line in "${PHASE_REPORT[@]}"; do log "phase $line"; done
+}

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Starts the Chatfleet test environment: etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler, kwok with 3 fake nodes in 3 zones, redis-server, a KRaft Kafka broker and
+# (with --redis-cluster) 6 blank cluster-enabled redis-servers.
+#
+#   npm run testenv:up [-- --redis-cluster] [-- --no-build]
+#
+# Writes .testenv/kubeconfig (admin) and .testenv/env (shell exports). Running it again while
+# the environment is up is a no-op. `npm run testenv:down` stops exactly what this started.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$TESTENV_SRC/processes.sh"
+
+WANT_REDIS_CLUSTER=false
+BUILD=true
+for arg in "$@"; do
+  case $arg in
+    --redis-cluster) WANT_REDIS_CLUSTER=true ;;
+    --no-build) BUILD=false ;;
+    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) die "unknown option '$arg' (known: --redis-cluster, --no-build)" ;;
+  esac
+done
+
+KUBE_BIN="$CACHE_ROOT/kubernetes-$KUBERNETES_VERSION/bin"
+ETCD_BIN="$CACHE_ROOT/etcd-$ETCD_VERSION/bin/etcd"
+KWOK_DIR="$CACHE_ROOT/kwok-$KWOK_VERSION"
+HELM_BIN="$CACHE_ROOT/helm-$HELM_VERSION/bin/helm"
+KAFKA_LIB="$CACHE_ROOT/kafka-$KAFKA_VERSION-slf4j-$SLF4J_VERSION/lib"
+PKI="$STATE_DIR/pki"
+SERVICE_CIDR=10.96.0.0/16
+POD_CIDR=10.200.0.0/16
+
+# ---------------------------------------------------------------- certificates -----
+# A real PKI (CA, serving cert, admin client cert, service-account key) so the API server
+# authenticates and authorizes exactly as in a cluster: RBAC really denies.
+make_pki() {
+  [[ -f $PKI/admin.crt ]] && return 0
+  require_cmd openssl "Install it: apt-get install openssl"
+  mkdir -p "$PKI"
+  (
+    cd "$PKI"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=chatfleet-testenv-ca" \
+      -keyout ca.key -out ca.crt 2>/dev/null
+    issue_cert apiserver "/CN=kube-apiserver" \
+      "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+    issue_cert admin "/O=system:masters/CN=testenv-admin" "extendedKeyUsage=clientAuth"
+    issue_cert controller-manager "/CN=system:kube-controller-manager" "extendedKeyUsage=clientAuth"
+    issue_cert scheduler "/CN=system:kube-scheduler" "extendedKeyUsage=clientAuth"
+    issue_cert kwok "/O=system:masters/CN=kwok" "extendedKeyUsage=clientAuth"
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+  )
+}
+
+issue_cert() {
+  local name=$1 subject=$2 ext=$3
+  openssl req -newkey rsa:2048 -nodes -subj "$subject" -keyout "$name.key" -out "$name.csr" 2>/dev/null
+  openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+    -extfile <(echo "$ext") -out "$name.crt" 2>/dev/null
+  rm -f "$name.csr"
+}
+
+write_kubeconfig() {
+  local user=$1 file=$2
+  cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: chatfleet-testenv
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority: $PKI/ca.crt
+users:
+- name: $user
+  user:
+    client-certificate: $PKI/$user.crt
+    client-key: $PKI/$user.key
+contexts:
+- name: chatfleet-testenv
+  context: { cluster: chatfleet-testenv, user: $user }
+current-context: chatfleet-testenv
+EOF
+}
+
+# ---------------------------------------------------------------- control plane -----
+start_etcd() {
+  ETCD_PORT=$(pick_port 12379)
+  local peer
+  peer=$(pick_port $((ETCD_PORT + 1)))
+  start_process etcd "$ETCD_BIN" --name testenv --data-dir "$STATE_DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "testenv=http://127.0.0.1:$peer" --unsafe-no-fsync --quota-backend-bytes=4294967296
+  wait_until etcd 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
+}
+
+start_apiserver() {
+  APISERVER_PORT=$(pick_port 16443)
+  # PodSecurity is among the default admission plugins; RBAC is on; the endpoint reconciler is
+  # off because 127.0.0.1 is not a valid endpoint address for the kubernetes Service.
+  start_process kube-apiserver "$KUBE_BIN/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" --bind-address 127.0.0.1 --advertise-address 127.0.0.1 \
+    --secure-port "$APISERVER_PORT" --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+    --client-ca-file "$PKI/ca.crt" --authorization-mode Node,RBAC --allow-privileged=true \
+    --service-cluster-ip-range "$SERVICE_CIDR" --endpoint-reconciler-type none \
+    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --enable-admission-plugins NodeRestriction --profiling=false
+  wait_until kube-apiserver 60 curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+    "https://127.0.0.1:$APISERVER_PORT/readyz"
+}
+
+start_controller_manager() {
+  local port
+  port=$(pick_port 10257)
+  write_kubeconfig controller-manager "$STATE_DIR/controller-manager.kubeconfig"
+  start_process kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
+    --kubeconfig "$STATE_DIR/controller-manager.kubeconfig" --leader-elect=false \
+    --bind-address 127.0.0.1 --secure-port "$port" \
+    --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
+    --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
+    --use-service-account-credentials=true --controllers '*' --concurrent-deployment-syncs 10 \
+    --concurrent-replicaset-syncs 10 --concurrent-gc-syncs 20 --kube-api-qps 200 --kube-api-burst 400
+  wait_until kube-controller-manager 60 curl -skf "https://127.0.0.1:$port/healthz"
+}
+
+start_scheduler() {
+  local port
+  port=$(pick_port 10259)
+  write_kubeconfig scheduler "$STATE_DIR/scheduler.kubeconfig"
+  start_process kube-scheduler "$KUBE_BIN/kube-scheduler" \
+    --kubeconfig "$STATE_DIR/scheduler.kubeconfig" --leader-elect=false \
+    --bind-address 127.0.0.1 --secure-port "$port" --kube-api-qps 200 --kube-api-burst 400
+  wait_until kube-scheduler 60 curl -skf "https://127.0.0.1:$port/healthz"
+}
+
+# kwok simulates the kubelet of nodes annotated kwok.x-k8s.io/node=fake: nodes turn Ready,
+# pods turn Running/Ready, so Deployments really become Available.
+start_kwok() {
+  local stages=() s
+  for s in node-initialize node-heartbeat-with-lease pod-ready pod-complete pod-delete; do
+    stages+=(-c "$KWOK_DIR/stages/$s.yaml")
+  done
+  write_kubeconfig kwok "$STATE_DIR/kwok.kubeconfig"
+  start_process kwok "$KWOK_DIR/bin/kwok" --kubeconfig "$STATE_DIR/kwok.kubeconfig" \
+    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --cidr "$POD_CIDR" \
+    --node-lease-duration-seconds 40 --server-address "127.0.0.1:$(pick_port 10247)" "${stages[@]}"
+  "$KUBE_BIN/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" apply -f "$TESTENV_SRC/kwok-nodes.yaml" >/dev/null
+  wait_until kwok-nodes 60 nodes_ready 3
+}
+
+nodes_ready() {
+  local ready
+  ready=$("$KUBE_BIN/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" get nodes -l type=kwok \
+    -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True)
+  [[ $ready -ge $1 ]]
+}
+
+# ---------------------------------------------------------------- redis and kafka -----
+start_redis() {
+  REDIS_PORT=$(pick_port 16379)
+  mkdir -p "$STATE_DIR/redis"
+  save_ports
+  "$TESTENV_SRC/redis.sh" start
+}
+
+start_redis_cluster() {
+  local i port nodes=()
+  for i in 1 2 3 4 5 6; do
+    port=$(pick_port $((17000 + i)))
+    mkdir -p "$STATE_DIR/redis-cluster/$port"
+    start_process "redis-cluster-$i" redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
+      --cluster-config-file "$STATE_DIR/redis-cluster/$port/nodes.conf" --dir "$STATE_DIR/redis-cluster/$port" \
+      --save '' --appendonly no --protected-mode no --cluster-node-timeout 5000
+    nodes+=("127.0.0.1:$port")
+  done
+  for port in "${nodes[@]}"; do
+    wait_until "redis-cluster $port" 20 redis-cli -p "${port##*:}" ping
+  done
+  REDIS_CLUSTER_NODES=$(IFS=,; echo "${nodes[*]}")
+}
+
+start_kafka() {
+  KAFKA_PORT=$(pick_port 19092)
+  KAFKA_CONTROLLER_PORT=$(pick_port 19093)
+  mkdir -p "$STATE_DIR/kafka"
+  save_ports
+  sed -e "s/@PORT@/$KAFKA_PORT/g" -e "s/@CONTROLLER_PORT@/$KAFKA_CONTROLLER_PORT/g" \
+    -e "s|@LOG_DIR@|$STATE_DIR/kafka/data|g" "$TESTENV_SRC/kafka/server.properties" >"$STATE_DIR/kafka/server.properties"
+  cp "$TESTENV_SRC/kafka/log4j2.yaml" "$STATE_DIR/kafka/log4j2.yaml"
+  if [[ ! -f $STATE_DIR/kafka/data/meta.properties ]]; then
+    local cluster_id
+    cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid)
+    kafka_java kafka.tools.StorageTool format --standalone -t "$cluster_id" \
+      -c "$STATE_DIR/kafka/server.properties" >"$STATE_DIR/logs/kafka-format.log" 2>&1 ||
+      { tail -n 30 "$STATE_DIR/logs/kafka-format.log" >&2; die "kafka storage format failed"; }
+  fi
+  "$TESTENV_SRC/kafka.sh" start
+}
+
+# ---------------------------------------------------------------- main -----
+write_env_file() {
+  {
+    echo "# Generated by testenv/up.sh. Source it: source .testenv/env"
+    echo "export KUBECONFIG='$STATE_DIR/kubeconfig'"
+    echo "export KUBECTL='$KUBE_BIN/kubectl'"
+    echo "export HELM='$HELM_BIN'"
+    echo "export REDIS_URL='redis://127.0.0.1:$REDIS_PORT'"
+    [[ -n ${REDIS_CLUSTER_NODES:-} ]] && echo "export REDIS_CLUSTER_NODES='$REDIS_CLUSTER_NODES'"
+    echo "export KAFKA_BROKERS='127.0.0.1:$KAFKA_PORT'"
+    echo "export PATH='$KUBE_BIN:$(dirname "$HELM_BIN"):'\"\$PATH\""
+  } >"$STATE_DIR/env"
+}
+
+# Ports the helper scripts (kafka.sh, redis.sh) need to restart a component in place.
+save_ports() {
+  {
+    echo "KAFKA_PORT=${KAFKA_PORT:-}"
+    echo "KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-}"
+    echo "REDIS_PORT=${REDIS_PORT:-}"
+    echo "APISERVER_PORT=${APISERVER_PORT:-}"
+  } >"$STATE_DIR/ports"
+}
+
+add_redis_cluster_to_running_env() {
+  start_redis_cluster
+  grep -v REDIS_CLUSTER_NODES "$STATE_DIR/env" >"$STATE_DIR/env.new" || true
+  echo "export REDIS_CLUSTER_NODES='$REDIS_CLUSTER_NODES'" >>"$STATE_DIR/env.new"
+  mv "$STATE_DIR/env.new" "$STATE_DIR/env"
+}
+
+main() {
+  if environment_is_up; then
+    if $WANT_REDIS_CLUSTER && ! grep -q REDIS_CLUSTER_NODES "$STATE_DIR/env"; then
+      log "environment is up; adding the Redis Cluster nodes"
+      add_redis_cluster_to_running_env
+    else
+      log "environment is already up (source $STATE_DIR/env); nothing to do"
+    fi
+    return 0
+  fi
+  [[ -d $STATE_DIR/pids ]] && { log "cleaning up a partly running environment"; "$TESTENV_SRC/down.sh"; }
+  require_cmd curl "Install it: apt-get install curl"
+  if $BUILD; then phase "build/verify cache" bash "$TESTENV_SRC/build.sh" >&2; fi
+  rm -rf "$STATE_DIR"
+  mkdir -p "$STATE_DIR/logs" "$STATE_DIR/pids"
+  trap 'on_exit' EXIT
+  phase "pki" make_pki
+  phase "etcd" start_etcd
+  phase "kube-apiserver" start_apiserver
+  write_kubeconfig admin "$STATE_DIR/kubeconfig"
+  phase "kube-controller-manager" start_controller_manager
+  phase "kube-scheduler" start_scheduler
+  phase "redis" start_redis
+  if $WANT_REDIS_CLUSTER; then phase "redis cluster (6 nodes)" start_redis_cluster; fi
+  phase "kafka" start_kafka
+  write_env_file
+  phase "kwok + nodes" start_kwok
+  STARTED=true
+  print_phases
+  log "up. Use it from a shell: source $STATE_DIR/env; kubectl get nodes -L topology.kubernetes.io/zone"
+}
+
+STARTED=false
+# Any failure after the first process started: stop everything (keeping the logs) and fail.
+on_exit() {
+  local rc=$?
+  if ! $STARTED; then
+    log "start failed; stopping what was started (logs stay in $STATE_DIR/logs)"
+    "$TESTENV_SRC/down.sh" --keep-state || true
+    exit $((rc == 0 ? 1 : rc))
+  fi
+}
+
+main
