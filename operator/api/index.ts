@@ -1,0 +1,119 @@
+// The ChatbotDeployment API for TypeScript code: generated types (from crds/, see
+// scripts/generate-api-types.ts) plus the hand-written names every component shares.
+//
+// Type convention: `ChatbotDeployment`, `ChatbotDeploymentSpec`, ... describe objects as the API
+// server returns them (every defaulted field present). `ChatbotDeploymentInput`,
+// `ChatbotDeploymentSpecInput`, ... describe what a user writes (defaulted fields optional);
+// `withDefaults` turns the one into the other exactly like the API server does.
+import type { ChatbotDeploymentSpec } from './generated/chatbotdeployment.js';
+
+export type * from './generated/chatbotdeployment.js';
+export { chatbotDeploymentCrd } from './generated/crd.js';
+export { applySchemaDefaults, specWithDefaults, withDefaults } from './defaults.js';
+
+export const API_GROUP = 'chatfleet.io';
+export const API_VERSION = 'v1alpha1';
+/** The apiVersion field of a ChatbotDeployment. */
+export const API_GROUP_VERSION = 'chatfleet.io/v1alpha1';
+export const KIND = 'ChatbotDeployment';
+export const LIST_KIND = 'ChatbotDeploymentList';
+export const PLURAL = 'chatbotdeployments';
+export const SINGULAR = 'chatbotdeployment';
+export const SHORT_NAME = 'cbd';
+export const CATEGORY = 'chatfleet';
+/** metadata.name of the CustomResourceDefinition. */
+export const CRD_NAME = 'chatbotdeployments.chatfleet.io';
+
+/** Condition types in status.conditions (a list keyed by type). */
+export const ConditionType = {
+  Ready: 'Ready',
+  Progressing: 'Progressing',
+  Degraded: 'Degraded',
+  ScalingActive: 'ScalingActive',
+  ScalingLimited: 'ScalingLimited',
+  SLOMet: 'SLOMet',
+  FallbackActive: 'FallbackActive',
+  RedisReady: 'RedisReady',
+  TopicsReady: 'TopicsReady',
+  RolloutHealthy: 'RolloutHealthy',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+export const CONDITION_TYPES: readonly ConditionType[] = Object.values(ConditionType);
+
+/**
+ * Constant, CamelCase condition reasons (machine-readable; the message carries the details).
+ * Components add reasons here rather than inventing strings inline, so one name means one thing.
+ */
+export const ConditionReason = {
+  // Ready / Progressing / Degraded
+  Available: 'Available',
+  NotAvailable: 'NotAvailable',
+  Reconciling: 'Reconciling',
+  ReconcileFailed: 'ReconcileFailed',
+  ReplicasUpdating: 'ReplicasUpdating',
+  Complete: 'Complete',
+  ProgressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  AsExpected: 'AsExpected',
+  ImagePullFailed: 'ImagePullFailed',
+  Unschedulable: 'Unschedulable',
+  CrashLooping: 'CrashLooping',
+  // Scaling / SLO / fallback
+  MetricsAvailable: 'MetricsAvailable',
+  MetricsUnavailable: 'MetricsUnavailable',
+  ScalingPaused: 'ScalingPaused',
+  TooFewReplicas: 'TooFewReplicas',
+  TooManyReplicas: 'TooManyReplicas',
+  WithinTarget: 'WithinTarget',
+  TargetMissed: 'TargetMissed',
+  NoData: 'NoData',
+  // Redis
+  RedisProvisioning: 'RedisProvisioning',
+  RedisClusterOk: 'RedisClusterOk',
+  RedisExternal: 'RedisExternal',
+  ScaleInRefused: 'ScaleInRefused',
+  SecretNotFound: 'SecretNotFound',
+  // Kafka topics
+  TopicsReconciled: 'TopicsReconciled',
+  KafkaUnavailable: 'KafkaUnavailable',
+  NotSupported: 'NotSupported',
+  PartitionsBelowMaxReplicas: 'PartitionsBelowMaxReplicas',
+  KafkaDisabled: 'KafkaDisabled',
+  // Rollout
+  RolloutIdle: 'RolloutIdle',
+  RolloutProgressing: 'RolloutProgressing',
+  AnalysisPassed: 'AnalysisPassed',
+  AnalysisFailed: 'AnalysisFailed',
+  AnalysisInconclusive: 'AnalysisInconclusive',
+  RolloutAborted: 'RolloutAborted',
+  RolloutPromoted: 'RolloutPromoted',
+} as const;
+export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
+
+/** Labels on every child object (Kubernetes recommended labels) and on bot pods. */
+export const Label = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  managedBy: 'app.kubernetes.io/managed-by',
+  modelVersion: 'chatfleet.io/model-version',
+} as const;
+/** Value of app.kubernetes.io/managed-by on every object the operator creates. */
+export const MANAGED_BY = 'chatfleet-operator';
+
+/** Where the bundle.json of spec.model.bundleConfigMap is mounted (env MODEL_BUNDLE). */
+export const MODEL_BUNDLE_PATH = '/etc/chatfleet/model/bundle.json';
+
+/** Share of spec.runtime.maxInflight used as the in-flight target when spec.scaling.targetInflightPerPod is unset. */
+export const DEFAULT_TARGET_INFLIGHT_SHARE = 0.7;
+
+/** spec.scaling.targetInflightPerPod, or its documented default of 0.7 x spec.runtime.maxInflight. */
+export function targetInflightPerPod(spec: Pick<ChatbotDeploymentSpec, 'scaling' | 'runtime'>): number {
+  return spec.scaling.targetInflightPerPod ?? DEFAULT_TARGET_INFLIGHT_SHARE * spec.runtime.maxInflight;
+}
+
+/**
+ * The default Kafka topics used when spec.messaging.kafka.topics is empty:
+ * `<namespace>.<name>.events` and `<namespace>.<name>.tasks`.
+ */
+export function defaultTopicNames(namespace: string, name: string): { events: string; tasks: string } {
+  return { events: `${namespace}.${name}.events`, tasks: `${namespace}.${name}.tasks` };
+}
