@@ -1,0 +1,297 @@
+// `npm run bench:operator [N]`: how fast the operator turns N ChatbotDeployments into Ready fleets
+// on the test environment, compared in the same run with how fast the API server accepts the same
+// child objects written directly. Needs KUBECONFIG (source .testenv/env). Prints figures only.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { KubeClient } from '../kube/client.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { Resources } from '../kube/resources.js';
+import { withAppliedHash } from '../controller/drift.js';
+import {
+  desiredConfigMap,
+  desiredDeployment,
+  desiredPodDisruptionBudget,
+  desiredService,
+  desiredServiceAccount,
+} from '../workload/desired.js';
+import { withDefaults } from '../api/index.js';
+import type { ChatbotDeployment, ChatbotDeploymentInput } from '../api/index.js';
+import type { KubeObject } from '../workload/types.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+interface BenchArgs {
+  fleets: number;
+  concurrency: number;
+  parallelCreates: number;
+}
+
+function args(): BenchArgs {
+  const n = Number(process.argv[2] ?? process.env.BENCH_FLEETS ?? 500);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`fleet count must be a positive integer, got ${process.argv[2]}`);
+  return { fleets: n, concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4), parallelCreates: 16 };
+}
+
+/** Small requests and one replica: 500 fleets must fit the kwok nodes (3 x 250 pods). */
+function crInput(namespace: string, i: number): ChatbotDeploymentInput {
+  return {
+    apiVersion: 'chatfleet.io/v1alpha1',
+    kind: 'ChatbotDeployment',
+    metadata: { name: `fleet-${i}`, namespace },
+    spec: {
+      runtime: {
+        image: 'registry.local/chatfleet-bot:1.0',
+        resources: { requests: { cpu: '5m', memory: '16Mi' }, limits: { memory: '32Mi' } },
+      },
+      model: { name: 'bench', version: 'v1' },
+      scaling: { minReplicas: 1, maxReplicas: 2 },
+    },
+  };
+}
+
+async function pool<T>(items: T[], parallel: number, fn: (t: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+async function createNamespace(client: KubeClient, name: string): Promise<void> {
+  await client.create(Resources.Namespace, undefined, {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name },
+  });
+}
+
+/** The children the operator would write for N fleets, without owners (no CR exists) and with 0 replicas (no pods). */
+function directChildren(namespace: string, n: number): KubeObject[] {
+  const objs: KubeObject[] = [];
+  for (let i = 0; i < n; i++) {
+    const cr: ChatbotDeployment = withDefaults(crInput(namespace, i));
+    const children = [
+      desiredServiceAccount(cr),
+      desiredConfigMap(cr),
+      desiredService(cr),
+      desiredPodDisruptionBudget(cr)!,
+      desiredDeployment(cr, { replicas: 0, env: [] }),
+    ];
+    for (const c of children)
+      objs.push(withAppliedHash({ ...c, metadata: { ...c.metadata, ownerReferences: undefined } }));
+  }
+  return objs;
+}
+
+async function baseline(
+  client: KubeClient,
+  ns: string,
+  a: BenchArgs,
+): Promise<{ objects: number; seconds: number }> {
+  await createNamespace(client, ns);
+  const objs = directChildren(ns, a.fleets);
+  const t0 = performance.now();
+  await pool(objs, a.concurrency, (o) => client.apply(o, 'chatfleet-bench'));
+  return { objects: objs.length, seconds: (performance.now() - t0) / 1000 };
+}
+
+interface OperatorProc {
+  pid: number;
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function startOperator(ns: string, a: BenchArgs): Promise<OperatorProc> {
+  const port = 19_900 + Math.floor(Math.random() * 90);
+  const proc = spawn(
+    `${root}node_modules/.bin/node`,
+    [
+      '--import',
+      'tsx',
+      `${root}operator/main.ts`,
+      `--watch-namespace=${ns}`,
+      '--leader-elect=false',
+      `--health-port=${port}`,
+      '--health-host=127.0.0.1',
+      `--concurrency=${a.concurrency}`,
+      '--log-level=warn',
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  for (let i = 0; i < 240; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    pid: proc.pid ?? 0,
+    port,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Peak resident set (VmHWM) and current RSS of a process, in MiB, from /proc. */
+function memory(pid: number): { peak: number; rss: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { peak: kb('VmHWM') / 1024, rss: kb('VmRSS') / 1024 };
+}
+
+async function scrape(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+}
+
+/** Quantile from a Prometheus histogram (linear within the bucket, as histogram_quantile does). */
+export function histogramQuantile(text: string, metric: string, q: number): number {
+  const buckets = new Map<number, number>();
+  const re = new RegExp(`^${metric}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm');
+  for (const m of text.matchAll(re)) {
+    const le = /le="([^"]+)"/.exec(m[1] ?? '')?.[1] ?? '+Inf';
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(m[2]));
+  }
+  const sorted = [...buckets.entries()].sort((x, y) => x[0] - y[0]);
+  const total = sorted.at(-1)?.[1] ?? 0;
+  const rank = q * total;
+  let prevBound = 0;
+  let prevCount = 0;
+  for (const [bound, count] of sorted) {
+    if (count >= rank) {
+      if (bound === Infinity) return prevBound;
+      return prevBound + ((bound - prevBound) * (rank - prevCount)) / Math.max(1, count - prevCount);
+    }
+    prevBound = bound;
+    prevCount = count;
+  }
+  return prevBound;
+}
+
+/** Deployments are applied last in a reconcile: all N applied = every child of every fleet written. */
+function deploymentApplies(text: string): number {
+  const m = /^chatfleet_operator_kube_writes_total\{verb="apply",kind="Deployment"\} (\S+)$/m.exec(text);
+  return Number(m?.[1] ?? 0);
+}
+
+function sumWrites(text: string): { children: number; status: number; events: number } {
+  const out = { children: 0, status: 0, events: 0 };
+  for (const m of text.matchAll(/^chatfleet_operator_kube_writes_total\{([^}]*)\} (\S+)$/gm)) {
+    const kind = /kind="([^"]+)"/.exec(m[1] ?? '')?.[1] ?? '';
+    const v = Number(m[2]);
+    if (kind === 'Event') out.events += v;
+    else if (kind.endsWith('/status')) out.status += v;
+    else if (kind !== 'Lease') out.children += v;
+  }
+  return out;
+}
+
+async function countReady(client: KubeClient, ns: string): Promise<number> {
+  const list = await client.list<ChatbotDeployment>(Resources.ChatbotDeployment, ns);
+  return list.items.filter((cr) => {
+    const ready = cr.status?.conditions?.find((c) => c.type === 'Ready');
+    return ready?.status === 'True' && cr.status?.observedGeneration === cr.metadata.generation;
+  }).length;
+}
+
+async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promise<Record<string, number>> {
+  await createNamespace(client, ns);
+  const op = await startOperator(ns, a);
+  let peak = memory(op.pid).peak;
+  const t0 = performance.now();
+  const crs = Array.from({ length: a.fleets }, (_, i) => crInput(ns, i));
+  await pool(crs, a.parallelCreates, (cr) => client.create(Resources.ChatbotDeployment, ns, cr));
+  const createdAt = performance.now();
+  let ready = 0;
+  let lastReport = 0;
+  let childrenWritten = 0;
+  while (ready < a.fleets) {
+    await new Promise((r) => setTimeout(r, 500));
+    ready = await countReady(client, ns);
+    if (!childrenWritten && deploymentApplies(await scrape(op.port)) >= a.fleets) {
+      childrenWritten = (performance.now() - t0) / 1000;
+    }
+    peak = Math.max(peak, memory(op.pid).peak);
+    const elapsed = (performance.now() - t0) / 1000;
+    if (elapsed - lastReport >= 5) {
+      lastReport = elapsed;
+      console.error(`  ${ready}/${a.fleets} Ready after ${elapsed.toFixed(0)} s`);
+    }
+  }
+  const allReady = (performance.now() - t0) / 1000;
+  const text = await scrape(op.port);
+  const mem = memory(op.pid);
+  await op.stop();
+  const w = sumWrites(text);
+  return {
+    createSeconds: (createdAt - t0) / 1000,
+    childrenWrittenSeconds: childrenWritten || allReady,
+    allReadySeconds: allReady,
+    childWrites: w.children,
+    statusWrites: w.status,
+    events: w.events,
+    p50: histogramQuantile(text, 'chatfleet_operator_reconcile_duration_seconds', 0.5),
+    p99: histogramQuantile(text, 'chatfleet_operator_reconcile_duration_seconds', 0.99),
+    reconciles: Number(
+      /^chatfleet_operator_reconcile_duration_seconds_count\{[^}]*\} (\S+)$/m.exec(text)?.[1] ?? 0,
+    ),
+    peakRssMiB: Math.max(peak, mem.peak),
+  };
+}
+
+function report(a: BenchArgs, base: { objects: number; seconds: number }, r: Record<string, number>): void {
+  const f = (n: number | undefined, digits = 2): string => (n ?? 0).toFixed(digits);
+  const per = (n: number | undefined): string => f((n ?? 0) / a.fleets);
+  const opRate = (r.childWrites ?? 0) / (r.childrenWrittenSeconds ?? 1);
+  const lines = [
+    `operator: created ${a.fleets} CRs in ${f(r.createSeconds)} s; every child applied after ${f(r.childrenWrittenSeconds)} s; ` +
+      `all Ready after ${f(r.allReadySeconds)} s`,
+    `  writes: ${r.childWrites} child applies (${per(r.childWrites)} per fleet), ${r.statusWrites} status applies ` +
+      `(${per(r.statusWrites)} per fleet), ${r.events} events`,
+    `  reconciles: ${r.reconciles} (${per(r.reconciles)} per fleet), duration p50 ${f((r.p50 ?? 0) * 1000, 1)} ms, ` +
+      `p99 ${f((r.p99 ?? 0) * 1000, 1)} ms (from histogram buckets)`,
+    `  operator peak RSS: ${f(r.peakRssMiB, 0)} MiB`,
+    `ratio: children applied by the operator / same children written directly = ${f((r.childrenWrittenSeconds ?? 0) / base.seconds)}x ` +
+      `(child-write rate ${opRate.toFixed(0)}/s vs ${(base.objects / base.seconds).toFixed(0)}/s); ` +
+      `all Ready (adds ReplicaSets, pods, scheduling, kwok) / written directly = ${f((r.allReadySeconds ?? 0) / base.seconds)}x`,
+  ];
+  for (const line of lines) console.log(line);
+}
+
+async function main(): Promise<void> {
+  const a = args();
+  if (!process.env.KUBECONFIG)
+    throw new Error('KUBECONFIG is not set: run `set -a; source .testenv/env; set +a` first.');
+  const { kc } = loadKubeConfig(process.env);
+  const client = await KubeClient.create(kc);
+  await client.probe();
+  const suffix = Date.now().toString(36);
+  const direct = `cf-bench-direct-${suffix}`;
+  const managed = `cf-bench-op-${suffix}`;
+  console.log(`operator bench: ${a.fleets} ChatbotDeployments, operator concurrency ${a.concurrency}`);
+  try {
+    const base = await baseline(client, direct, a);
+    const baseRate = base.objects / base.seconds;
+    console.log(
+      `direct SSA of the same children (no operator, ${a.concurrency} in parallel): ${base.objects} objects in ${base.seconds.toFixed(2)} s = ${baseRate.toFixed(0)} objects/s`,
+    );
+    const r = await operatorRun(client, managed, a);
+    report(a, base, r);
+  } finally {
+    await client.delete(Resources.Namespace, undefined, direct).catch(() => undefined);
+    await client.delete(Resources.Namespace, undefined, managed).catch(() => undefined);
+    client.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,211 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { OperatorConfig } from '../config.js';
+import { createOperatorMetrics } from '../metrics.js';
+import type { OperatorMetrics } from '../metrics.js';
+import { KubeClient } from '../kube/client.js';
+import { KubeEventRecorder } from '../kube/events.js';
+import { Informer } from '../kube/informer.js';
+import { LeaderElector } from '../kube/leader-election.js';
+import { Resources } from '../kube/resources.js';
+import type { ResourceKind } from '../kube/resources.js';
+import { startHealthServer } from '../health/server.js';
+import type { HealthServer } from '../health/server.js';
+import { FIELD_MANAGER, LABEL_INSTANCE, LABEL_MANAGED_BY } from '../workload/labels.js';
+import type { KubeObject } from '../workload/types.js';
+import { KIND } from '../workload/types.js';
+import { systemClock } from './clock.js';
+import type { FleetComponent } from './component.js';
+import { Controller } from './controller.js';
+import { FleetReconciler } from './reconciler.js';
+import type { FleetCaches } from './reconciler.js';
+import { WorkQueue } from './work-queue.js';
+
+export interface OperatorDeps {
+  config: OperatorConfig;
+  kc: KubeConfig;
+  log: Logger;
+  registry: Registry;
+  /** Extension components (data plane, autoscaler), run in this order on every reconcile. */
+  components?: FleetComponent[];
+}
+
+export type ExitReason = 'stopped' | 'lost-leadership';
+
+export interface RunningOperator {
+  healthPort: number;
+  metrics: OperatorMetrics;
+  isLeader(): boolean;
+  /** Resolves when the operator ended on its own (lost leadership) or through stop(). */
+  done: Promise<ExitReason>;
+  stop(): Promise<void>;
+}
+
+const CONTROLLER = 'chatbotdeployment';
+const MANAGED = `${LABEL_MANAGED_BY}=${FIELD_MANAGER}`;
+
+/** Owner key of a child: its controller ownerReference to a ChatbotDeployment, or for pods the instance label. */
+export function ownerKey(obj: KubeObject): string | undefined {
+  const ns = obj.metadata.namespace ?? '';
+  const ref = obj.metadata.ownerReferences?.find((r) => r.controller && r.kind === KIND);
+  if (ref) return `${ns}/${ref.name}`;
+  const instance = obj.metadata.labels?.[LABEL_INSTANCE];
+  return instance ? `${ns}/${instance}` : undefined;
+}
+
+class Fleet {
+  readonly queue: WorkQueue;
+  readonly informers: Informer[] = [];
+  readonly caches: FleetCaches;
+  readonly controller: Controller;
+  synced = false;
+
+  constructor(
+    cfg: OperatorConfig,
+    kc: KubeConfig,
+    client: KubeClient,
+    log: Logger,
+    metrics: OperatorMetrics,
+    components: FleetComponent[],
+  ) {
+    this.queue = new WorkQueue(systemClock, {
+      baseDelayMs: 5,
+      maxDelayMs: 15 * 60_000,
+      qps: cfg.queueQps,
+      burst: cfg.queueBurst,
+    });
+    const ns = cfg.watchNamespace || undefined;
+    const enqueue = (key: string | undefined): void => {
+      if (key) this.queue.add(key);
+    };
+    const make = (
+      resource: ResourceKind,
+      selector: string | undefined,
+      toKey: (o: KubeObject) => string | undefined,
+    ): Informer => {
+      const inf = new Informer(kc, client, {
+        resource,
+        namespace: ns,
+        labelSelector: selector,
+        logger: log,
+        onChange: (o) => enqueue(toKey(o)),
+      });
+      this.informers.push(inf);
+      return inf;
+    };
+    this.caches = {
+      fleets: make(
+        Resources.ChatbotDeployment,
+        undefined,
+        (o) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`,
+      ),
+      deployments: make(Resources.Deployment, MANAGED, ownerKey),
+      services: make(Resources.Service, MANAGED, ownerKey),
+      podDisruptionBudgets: make(Resources.PodDisruptionBudget, MANAGED, ownerKey),
+      serviceAccounts: make(Resources.ServiceAccount, MANAGED, ownerKey),
+      configMaps: make(Resources.ConfigMap, MANAGED, ownerKey),
+      pods: make(Resources.Pod, MANAGED, ownerKey),
+    };
+    const events = new KubeEventRecorder(client, 'chatfleet.io/operator', cfg.identity, log);
+    const reconciler = new FleetReconciler({
+      client,
+      caches: this.caches,
+      components,
+      events,
+      now: () => new Date(),
+      resyncMs: cfg.resyncSeconds * 1000,
+    });
+    this.controller = new Controller({
+      name: CONTROLLER,
+      queue: this.queue,
+      reconcile: reconciler.reconcile,
+      concurrency: cfg.concurrency,
+      log,
+      metrics,
+    });
+  }
+
+  /** Workers start only after every cache listed once, so a reconcile never mistakes "not cached yet" for "absent". */
+  async start(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.synced = true;
+    this.controller.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.controller.stop();
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+}
+
+export async function startOperator(deps: OperatorDeps): Promise<RunningOperator> {
+  const { config: cfg, log } = deps;
+  const client = await KubeClient.create(deps.kc);
+  const version = await client.probe();
+  log.info(
+    { server: client.serverUrl, version: version.gitVersion, identity: cfg.identity },
+    'connected to the API server',
+  );
+  const metrics = createOperatorMetrics(deps.registry);
+  client.onWrite = (verb, kind) => metrics.kubeWrites.inc({ verb, kind });
+  const fleet = new Fleet(cfg, deps.kc, client, log, metrics, deps.components ?? []);
+  const elector = cfg.leaderElect
+    ? new LeaderElector({
+        client,
+        namespace: cfg.leaseNamespace,
+        name: cfg.leaseName,
+        identity: cfg.identity,
+        leaseDurationMs: cfg.leaseDurationSeconds * 1000,
+        renewDeadlineMs: cfg.renewDeadlineSeconds * 1000,
+        retryPeriodMs: cfg.retryPeriodSeconds * 1000,
+        logger: log,
+      })
+    : undefined;
+  let leading = false;
+  const health: HealthServer = await startHealthServer(
+    cfg.healthHost,
+    cfg.healthPort,
+    {
+      live: () => true,
+      ready: () =>
+        !leading
+          ? { ok: true, reason: 'standby' }
+          : fleet.synced
+            ? { ok: true, reason: 'leading' }
+            : { ok: false, reason: 'caches syncing' },
+    },
+    deps.registry,
+  );
+  let stopping: Promise<void> | undefined;
+  const run = async (): Promise<ExitReason> => {
+    if (elector && !(await elector.acquire())) return 'stopped';
+    leading = true;
+    metrics.leader.set(1);
+    await fleet.start();
+    log.info(
+      { watchNamespace: cfg.watchNamespace || '<all>', concurrency: cfg.concurrency },
+      'controller started',
+    );
+    const outcome = elector ? await elector.holdLeadership() : await new Promise<'stopped'>(() => undefined);
+    leading = false;
+    metrics.leader.set(0);
+    if (outcome === 'lost' && !stopping) await fleet.stop();
+    return outcome === 'lost' ? 'lost-leadership' : 'stopped';
+  };
+  let resolveStopped: (r: ExitReason) => void = () => undefined;
+  const stoppedByUser = new Promise<ExitReason>((r) => (resolveStopped = r));
+  const done = Promise.race([run(), stoppedByUser]);
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      // Stop writing before handing the lease over, so two leaders never write at once.
+      await fleet.stop();
+      metrics.leader.set(0);
+      leading = false;
+      await elector?.stopAndRelease();
+      await health.close();
+      client.close();
+      resolveStopped('stopped');
+    })());
+  return { healthPort: health.port, metrics, isLeader: () => leading, done, stop };
+}

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
+import { KubeClient } from '../kube/client.js';
+import { Informer } from '../kube/informer.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+import type { ResourceKind } from '../kube/resources.js';
+import {
+  createNamespace,
+  deleteNamespace,
+  kubectl,
+  requireKubeconfig,
+  uniqueName,
+  waitFor,
+} from './support.js';
+
+// The informer must survive its resource disappearing and coming back: a throwaway CRD is
+// installed after the informer starts (initial list 404s, retried), then deleted and recreated
+// while it watches (watch ends, relists fail, restart with backoff, recovery).
+describe('Informer against the real API server', () => {
+  const group = `${uniqueName('inf')}.test.chatfleet.io`;
+  const widget: ResourceKind = { group, version: 'v1', plural: 'widgets', kind: 'Widget', namespaced: true };
+  const crd = JSON.stringify({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `widgets.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  });
+  const widgetObj = (ns: string, name: string): string =>
+    JSON.stringify({ apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name, namespace: ns } });
+  let ns: string;
+  let client: KubeClient;
+  let informer: Informer;
+  const seen: string[] = [];
+  const logs: string[] = [];
+
+  const installCrd = async (): Promise<void> => {
+    await kubectl(['apply', '-f', '-'], crd);
+    await kubectl(['wait', '--for=condition=Established', `crd/widgets.${group}`, '--timeout=60s']);
+  };
+
+  beforeAll(async () => {
+    requireKubeconfig();
+    ns = await createNamespace('cf-inf');
+    const { kc } = loadKubeConfig(process.env);
+    client = await KubeClient.create(kc);
+    informer = new Informer(kc, client, {
+      resource: widget,
+      namespace: ns,
+      logger: pino({ level: 'warn' }, { write: (line: string) => logs.push(line) }),
+      onChange: (o) => seen.push(o.metadata.name ?? ''),
+      minBackoffMs: 100,
+      maxBackoffMs: 1000,
+    });
+  });
+
+  afterAll(async () => {
+    await informer?.stop();
+    client?.close();
+    await kubectl(['delete', 'crd', `widgets.${group}`, '--ignore-not-found']);
+    if (ns) await deleteNamespace(ns);
+  });
+
+  it('keeps retrying the initial list until the resource exists, then syncs', async () => {
+    const started = informer.start();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(informer.synced).toBe(false);
+    await installCrd();
+    await kubectl(['apply', '-f', '-'], widgetObj(ns, 'first'));
+    await started;
+    expect(informer.synced).toBe(true);
+    await waitFor('first widget cached', async () => informer.get(ns, 'first') !== undefined);
+    expect(seen).toContain('first');
+  });
+
+  it('recovers after the resource vanished while watching', async () => {
+    await kubectl(['delete', 'crd', `widgets.${group}`, '--wait=true']);
+    await waitFor('the informer noticed and restarts', async () =>
+      logs.some((l) => l.includes('restarting')),
+    );
+    await installCrd();
+    await kubectl(['apply', '-f', '-'], widgetObj(ns, 'second'));
+    await waitFor(
+      'second widget cached after restart',
+      async () => informer.get(ns, 'second') !== undefined,
+      60_000,
+    );
+    // 'first' went with the old CRD: only a relist after the restart can have dropped it.
+    expect(informer.list(ns).map((o) => o.metadata.name)).toEqual(['second']);
+  });
+});

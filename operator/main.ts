@@ -1,0 +1,69 @@
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { ConfigError, parseConfig, usage } from './config.js';
+import { loadKubeConfig } from './kube/kubeconfig.js';
+import { ClusterUnreachableError, errorMessage } from './kube/errors.js';
+import { startOperator } from './controller/manager.js';
+import type { RunningOperator } from './controller/manager.js';
+
+/**
+ * Entry point of `npm start`: parse config, connect (KUBECONFIG, ~/.kube/config or in-cluster;
+ * a clear error and exit code 1 when no cluster is reachable), run until SIGTERM/SIGINT or until
+ * leadership is lost (exit 1 then, so the pod restarts as a clean standby, as controller-runtime does).
+ */
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help')) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  const config = parseConfig(argv, process.env);
+  const log = pino({
+    level: config.logLevel,
+    base: { app: 'chatfleet-operator', identity: config.identity },
+  });
+  const { kc, source } = loadKubeConfig(process.env);
+  log.info({ source, context: kc.getCurrentContext() }, 'loaded Kubernetes configuration');
+  const operator: RunningOperator = await startOperator({ config, kc, log, registry: new Registry() });
+  log.info({ healthPort: operator.healthPort }, 'serving /healthz, /readyz and /metrics');
+
+  let signalled = false;
+  const onSignal = (signal: string): void => {
+    if (signalled) return;
+    signalled = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutSeconds * 1000);
+    timer.unref();
+    operator.stop().catch((err: unknown) => log.error({ err: errorMessage(err) }, 'error during shutdown'));
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+
+  const reason = await operator.done;
+  await operator.stop(); // idempotent; after lost leadership it closes the server and client
+  if (reason === 'lost-leadership') {
+    log.error('leadership lost; exiting so a fresh process rejoins as a standby');
+    return 1;
+  }
+  log.info('stopped');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof ClusterUnreachableError) {
+      process.stderr.write(`chatfleet-operator: ${err.message}\n`);
+    } else {
+      process.stderr.write(
+        `chatfleet-operator: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+    }
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import {
+  ANNOTATION_CONFIG_HASH,
+  childLabels,
+  childNames,
+  crNamespace,
+  ownerReference,
+  podLabels,
+  selectorLabels,
+} from './labels.js';
+import { MODEL_BUNDLE_DIR, RUNTIME_PORT, RUNTIME_UID, SERVICE_PORT, drainTimeoutMs } from './defaults.js';
+import type { ChatbotDeployment, EnvVar, KubeObject } from './types.js';
+
+/**
+ * Pure desired state of a fleet's children. Every function here builds a fresh object holding
+ * exactly the fields the operator owns (server-side apply sends it as is), from the CR and what
+ * other components contributed. No client, no clock, no I/O.
+ */
+export interface WorkloadInputs {
+  /** Deployment spec.replicas; owned by the autoscaler component once it is wired. */
+  replicas: number;
+  /** Env vars contributed by components (Redis/Kafka wiring), appended after the core env. */
+  env: EnvVar[];
+}
+
+function meta(cr: ChatbotDeployment, name: string): KubeObject['metadata'] {
+  return {
+    name,
+    namespace: crNamespace(cr),
+    labels: childLabels(cr),
+    ownerReferences: [ownerReference(cr)],
+  };
+}
+
+export function desiredServiceAccount(cr: ChatbotDeployment): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: meta(cr, childNames.serviceAccount(cr)),
+    // The runtime never talks to the API server.
+    automountServiceAccountToken: false,
+  };
+}
+
+/** Non-secret runtime configuration, consumed by the pods with envFrom. */
+export function runtimeConfigData(cr: ChatbotDeployment): Record<string, string> {
+  const { runtime, model, sessions } = cr.spec;
+  const data: Record<string, string> = {
+    PORT: String(RUNTIME_PORT),
+    MODEL_NAME: model.name,
+    MAX_INFLIGHT: String(runtime.maxInflight),
+    MAX_MESSAGE_BYTES: String(runtime.maxMessageBytes),
+    SESSION_TTL_SECONDS: String(sessions.ttlSeconds),
+    SESSION_MAX_TURNS: String(sessions.maxTurns),
+    LOG_LEVEL: runtime.logLevel,
+    DRAIN_TIMEOUT_MS: String(drainTimeoutMs(cr.spec)),
+  };
+  if (runtime.llm?.endpoint) data.LLM_ENDPOINT = runtime.llm.endpoint;
+  if (runtime.llm?.model) data.LLM_MODEL = runtime.llm.model;
+  if (model.bundleConfigMap) data.MODEL_BUNDLE = `${MODEL_BUNDLE_DIR}/bundle.json`;
+  return data;
+}
+
+export function desiredConfigMap(cr: ChatbotDeployment): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta(cr, childNames.configMap(cr)),
+    data: runtimeConfigData(cr),
+  };
+}
+
+export function configHash(data: Record<string, string>): string {
+  const sorted = Object.keys(data)
+    .sort()
+    .map((k) => [k, data[k]]);
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
+}
+
+function secretEnv(name: string, ref: { name: string; key: string } | undefined): EnvVar[] {
+  if (!ref) return [];
+  return [{ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } }];
+}
+
+/** Env set directly on the container: pod identity, secrets, contributions, then user extras (which win). */
+export function containerEnv(cr: ChatbotDeployment, contributed: EnvVar[]): EnvVar[] {
+  const { runtime, model } = cr.spec;
+  const ordered: EnvVar[] = [
+    { name: 'MODEL_VERSION', value: model.version },
+    ...secretEnv('LLM_API_KEY', runtime.llm?.apiKeySecretRef),
+    ...secretEnv('AUTH_API_KEYS', runtime.auth?.apiKeysSecretRef),
+    ...contributed,
+    ...(runtime.env ?? []),
+  ];
+  // SSA treats env as a map keyed by name: a duplicate name would be rejected, so the last wins.
+  const byName = new Map<string, EnvVar>();
+  for (const e of ordered) byName.set(e.name, e);
+  return [...byName.values()];
+}
+
+function securityContext(): Record<string, unknown> {
+  return {
+    runAsNonRoot: true,
+    runAsUser: RUNTIME_UID,
+    runAsGroup: RUNTIME_UID,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+function probes(): Record<string, unknown> {
+  return {
+    readinessProbe: {
+      httpGet: { path: '/readyz', port: 'http' },
+      periodSeconds: 5,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    },
+    livenessProbe: {
+      httpGet: { path: '/healthz', port: 'http' },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    },
+  };
+}
+
+function volumes(cr: ChatbotDeployment): { volumes: unknown[]; mounts: unknown[] } {
+  // readOnlyRootFilesystem needs a writable /tmp for Node's own temp files.
+  const vols: unknown[] = [{ name: 'tmp', emptyDir: {} }];
+  const mounts: unknown[] = [{ name: 'tmp', mountPath: '/tmp' }];
+  const bundle = cr.spec.model.bundleConfigMap;
+  if (bundle) {
+    vols.push({ name: 'model-bundle', configMap: { name: bundle } });
+    mounts.push({ name: 'model-bundle', mountPath: MODEL_BUNDLE_DIR, readOnly: true });
+  }
+  return { volumes: vols, mounts };
+}
+
+function botContainer(cr: ChatbotDeployment, env: EnvVar[], mounts: unknown[]): Record<string, unknown> {
+  const { runtime } = cr.spec;
+  return {
+    name: 'bot',
+    image: runtime.image,
+    imagePullPolicy: runtime.imagePullPolicy,
+    ports: [{ name: 'http', containerPort: RUNTIME_PORT, protocol: 'TCP' }],
+    envFrom: [{ configMapRef: { name: childNames.configMap(cr) } }],
+    env,
+    resources: runtime.resources,
+    ...probes(),
+    // The preStop sleep keeps serving while endpoints drop the pod, before SIGTERM arrives.
+    lifecycle: { preStop: { sleep: { seconds: runtime.drainSeconds } } },
+    securityContext: securityContext(),
+    volumeMounts: mounts,
+  };
+}
+
+function topologySpread(cr: ChatbotDeployment): unknown[] {
+  const zone = cr.spec.placement.zoneSpread;
+  if (!zone.enabled) return [];
+  return [
+    {
+      topologyKey: 'topology.kubernetes.io/zone',
+      maxSkew: zone.maxSkew,
+      whenUnsatisfiable: zone.whenUnsatisfiable,
+      labelSelector: { matchLabels: selectorLabels(cr) },
+      // Count only pods of the same revision, so a rollout is not skewed by old pods.
+      matchLabelKeys: ['pod-template-hash'],
+    },
+  ];
+}
+
+function podSpec(cr: ChatbotDeployment, inputs: WorkloadInputs): Record<string, unknown> {
+  const { volumes: vols, mounts } = volumes(cr);
+  const placement = cr.spec.placement;
+  const spec: Record<string, unknown> = {
+    serviceAccountName: childNames.serviceAccount(cr),
+    automountServiceAccountToken: false,
+    terminationGracePeriodSeconds: cr.spec.runtime.terminationGracePeriodSeconds,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: RUNTIME_UID,
+      fsGroup: RUNTIME_UID,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [botContainer(cr, containerEnv(cr, inputs.env), mounts)],
+    volumes: vols,
+  };
+  const spread = topologySpread(cr);
+  if (spread.length > 0) spec.topologySpreadConstraints = spread;
+  if (placement.nodeSelector && Object.keys(placement.nodeSelector).length > 0) {
+    spec.nodeSelector = placement.nodeSelector;
+  }
+  if (placement.tolerations && placement.tolerations.length > 0) spec.tolerations = placement.tolerations;
+  return spec;
+}
+
+export function desiredDeployment(cr: ChatbotDeployment, inputs: WorkloadInputs): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(cr, childNames.deployment(cr)),
+    spec: {
+      replicas: inputs.replicas,
+      revisionHistoryLimit: 3,
+      selector: { matchLabels: selectorLabels(cr) },
+      // Never drop below the desired count during a rollout: a chat fleet sheds load otherwise.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
+      template: {
+        metadata: {
+          labels: podLabels(cr),
+          annotations: { [ANNOTATION_CONFIG_HASH]: configHash(runtimeConfigData(cr)) },
+        },
+        spec: podSpec(cr, inputs),
+      },
+    },
+  };
+}
+
+export function desiredService(cr: ChatbotDeployment): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(cr, childNames.service(cr)),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(cr),
+      // One port carries chat and /metrics (CONTRACT.md).
+      ports: [{ name: 'http', port: SERVICE_PORT, targetPort: 'http', protocol: 'TCP' }],
+    },
+  };
+}
+
+/** The PDB, or undefined when disabled (the reconciler then deletes an existing one). */
+export function desiredPodDisruptionBudget(cr: ChatbotDeployment): KubeObject | undefined {
+  const pdb = cr.spec.podDisruptionBudget;
+  if (!pdb.enabled) return undefined;
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta(cr, childNames.podDisruptionBudget(cr)),
+    spec: { maxUnavailable: pdb.maxUnavailable, selector: { matchLabels: selectorLabels(cr) } },
+  };
+}

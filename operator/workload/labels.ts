@@ -1,0 +1,62 @@
+import type { ChatbotDeployment, OwnerReference } from './types.js';
+import { API_GROUP_VERSION, KIND } from './types.js';
+
+import { Label, MANAGED_BY } from '../api/index.js';
+
+/** The one SSA field manager of the operator; also the managed-by label value. */
+export const FIELD_MANAGER = MANAGED_BY;
+export const LABEL_NAME = Label.name;
+export const LABEL_INSTANCE = Label.instance;
+export const LABEL_MANAGED_BY = Label.managedBy;
+export const LABEL_MODEL_VERSION = Label.modelVersion;
+export const APP_NAME = 'chatbot';
+/** Pod template annotation: a hash of the runtime ConfigMap, so a config change rolls the pods. */
+export const ANNOTATION_CONFIG_HASH = 'chatfleet.io/config-hash';
+
+/** Labels that select a fleet's pods. Immutable in a Deployment, so never the model version. */
+export function selectorLabels(cr: ChatbotDeployment): Record<string, string> {
+  return { [LABEL_NAME]: APP_NAME, [LABEL_INSTANCE]: crName(cr) };
+}
+
+export function childLabels(cr: ChatbotDeployment): Record<string, string> {
+  return { ...selectorLabels(cr), [LABEL_MANAGED_BY]: FIELD_MANAGER };
+}
+
+export function podLabels(cr: ChatbotDeployment): Record<string, string> {
+  return { ...childLabels(cr), [LABEL_MODEL_VERSION]: cr.spec.model.version };
+}
+
+/** The label selector string (status.selector, also what the scale subresource reports). */
+export function selectorString(cr: ChatbotDeployment): string {
+  return Object.entries(selectorLabels(cr))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+export function ownerReference(cr: ChatbotDeployment): OwnerReference {
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: KIND,
+    name: crName(cr),
+    uid: cr.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+export function crName(cr: ChatbotDeployment): string {
+  return cr.metadata.name ?? '';
+}
+
+export function crNamespace(cr: ChatbotDeployment): string {
+  return cr.metadata.namespace ?? '';
+}
+
+/** Names of the children; the ConfigMap gets a suffix so a user's bundle ConfigMap can use the plain name. */
+export const childNames = {
+  deployment: (cr: ChatbotDeployment): string => crName(cr),
+  service: (cr: ChatbotDeployment): string => crName(cr),
+  podDisruptionBudget: (cr: ChatbotDeployment): string => crName(cr),
+  serviceAccount: (cr: ChatbotDeployment): string => crName(cr),
+  configMap: (cr: ChatbotDeployment): string => `${crName(cr)}-runtime`,
+};
