@@ -1,0 +1,114 @@
+import type { LimitedBy, Recommendation, ScaleEvent, ScalingRules } from './types.js';
+
+/**
+ * HPA v2 stabilization: a scale-up takes the LOWEST recommendation of the up window, a scale-down the
+ * HIGHEST of the down window, so a single spike or dip cannot move the count on its own.
+ * `previous` are earlier raw recommendations; `raw` is the one made now. A window of 0 s sees only `raw`.
+ */
+export function stabilize(
+  previous: Recommendation[],
+  raw: number,
+  currentReplicas: number,
+  now: number,
+  up: ScalingRules,
+  down: ScalingRules,
+): number {
+  const upCutoff = now - up.stabilizationWindowSeconds * 1000;
+  const downCutoff = now - down.stabilizationWindowSeconds * 1000;
+  let upRecommendation = raw;
+  let downRecommendation = raw;
+  for (const rec of previous) {
+    if (rec.time > upCutoff) upRecommendation = Math.min(upRecommendation, rec.replicas);
+    if (rec.time > downCutoff) downRecommendation = Math.max(downRecommendation, rec.replicas);
+  }
+  let stabilized = currentReplicas;
+  if (stabilized < upRecommendation) stabilized = upRecommendation;
+  if (stabilized > downRecommendation) stabilized = downRecommendation;
+  return stabilized;
+}
+
+function changeInPeriod(events: ScaleEvent[], now: number, periodSeconds: number, sign: 1 | -1): number {
+  const cutoff = now - periodSeconds * 1000;
+  return events
+    .filter((e) => e.time > cutoff && Math.sign(e.delta) === sign)
+    .reduce((sum, e) => sum + Math.abs(e.delta), 0);
+}
+
+function periodStart(current: number, events: ScaleEvent[], now: number, periodSeconds: number): number {
+  return (
+    current - changeInPeriod(events, now, periodSeconds, 1) + changeInPeriod(events, now, periodSeconds, -1)
+  );
+}
+
+/** Highest count the scale-up policies allow now (HPA `calculateScaleUpLimitWithScalingRules`). */
+export function scaleUpLimit(
+  current: number,
+  events: ScaleEvent[],
+  now: number,
+  rules: ScalingRules,
+): number {
+  if (rules.selectPolicy === 'Disabled' || rules.policies.length === 0) return current;
+  const proposals = rules.policies.map((p) => {
+    const start = periodStart(current, events, now, p.periodSeconds);
+    return p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
+  });
+  const limit = rules.selectPolicy === 'Min' ? Math.min(...proposals) : Math.max(...proposals);
+  // Changes already made this period may exceed the limit: then hold, never scale down because of it.
+  return Math.max(limit, current);
+}
+
+/** Lowest count the scale-down policies allow now (HPA `calculateScaleDownLimitWithBehaviors`). */
+export function scaleDownLimit(
+  current: number,
+  events: ScaleEvent[],
+  now: number,
+  rules: ScalingRules,
+): number {
+  if (rules.selectPolicy === 'Disabled' || rules.policies.length === 0) return current;
+  const proposals = rules.policies.map((p) => {
+    const start = periodStart(current, events, now, p.periodSeconds);
+    return p.type === 'Pods' ? start - p.value : Math.floor(start * (1 - p.value / 100));
+  });
+  const limit = rules.selectPolicy === 'Min' ? Math.max(...proposals) : Math.min(...proposals);
+  return Math.min(limit, current);
+}
+
+export interface Bounded {
+  replicas: number;
+  limitedBy?: LimitedBy | undefined;
+}
+
+export interface RateInput {
+  desired: number;
+  current: number;
+  min: number;
+  max: number;
+  events: ScaleEvent[];
+  now: number;
+  up: ScalingRules;
+  down: ScalingRules;
+}
+
+/** Rate policies, then min/max. Bounds win over rates: an out-of-bounds count is corrected at once. */
+export function limitRate(input: RateInput): Bounded {
+  const { desired, current } = input;
+  let replicas = desired;
+  let limitedBy: LimitedBy | undefined;
+  if (desired > current) {
+    const limit = scaleUpLimit(current, input.events, input.now, input.up);
+    if (desired > limit) [replicas, limitedBy] = [limit, 'rate'];
+  } else if (desired < current) {
+    const limit = scaleDownLimit(current, input.events, input.now, input.down);
+    if (desired < limit) [replicas, limitedBy] = [limit, 'rate'];
+  }
+  const clamped = Math.min(Math.max(replicas, input.min), input.max);
+  if (clamped === input.max && desired > input.max) return { replicas: clamped, limitedBy: 'max' };
+  if (clamped === input.min && desired < input.min) return { replicas: clamped, limitedBy: 'min' };
+  if (clamped !== replicas) return { replicas: clamped, limitedBy: clamped === input.max ? 'max' : 'min' };
+  return { replicas, limitedBy };
+}
+
+/** Drops entries no window or period can look at any more. */
+export function pruneBefore<T extends { time: number }>(entries: T[], cutoff: number): T[] {
+  return entries.filter((e) => e.time >= cutoff);
+}

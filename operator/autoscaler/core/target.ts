@@ -1,0 +1,43 @@
+/**
+ * Learns how much in-flight per pod the fleet can take while meeting the latency SLO.
+ *
+ * targetInflightPerPod is a guess (by default 0.7 x maxInflight); the latency percentile is the truth but
+ * lags and is non-linear. So latency does not size the fleet directly: it corrects the in-flight target, and
+ * the in-flight signal (leading, roughly linear in load) sizes the fleet. The correction is a multiplicative
+ * scale in [MIN_TARGET_SCALE, 1] kept in the state:
+ * - tighten when latency is above target WHILE pods run at (or below) the effective target: the target is
+ *   too optimistic for this workload. Step 1/sqrt(ratio), at most -20 % per evaluation.
+ * - relax slowly (+5 % per evaluation, never above the configured target) when latency is clearly below
+ *   target while pods run near the effective target: the target may be too cautious.
+ * - otherwise hold. In particular an overloaded fleet (in-flight above target, e.g. a flash spike) does not
+ *   change the target: the overload explains the latency, and the in-flight signal already asks for pods.
+ * After an operator restart the scale starts again at 1 and is re-learnt within a few evaluations.
+ */
+export const MIN_TARGET_SCALE = 0.1;
+const MAX_TIGHTEN_STEP = 0.8;
+const RELAX_STEP = 1.05;
+const RELAX_BELOW_RATIO = 0.8;
+
+export interface TargetInput {
+  scale: number;
+  latencyMs: number | null;
+  targetMs: number;
+  inflightPerPod: number | null;
+  configuredTarget: number;
+  tolerance: number;
+  /** Only adapt on a settled fleet: every pod ready and not in panic. */
+  settled: boolean;
+}
+
+export function adaptTargetScale(i: TargetInput): number {
+  if (!i.settled || i.latencyMs === null || i.inflightPerPod === null) return i.scale;
+  const ratio = i.latencyMs / i.targetMs;
+  const effective = i.configuredTarget * i.scale;
+  const atOrBelowTarget = i.inflightPerPod <= effective * (1 + i.tolerance);
+  const nearTarget = i.inflightPerPod >= effective * (1 - i.tolerance);
+  if (ratio > 1 + i.tolerance && atOrBelowTarget) {
+    return Math.max(MIN_TARGET_SCALE, i.scale * Math.max(MAX_TIGHTEN_STEP, 1 / Math.sqrt(ratio)));
+  }
+  if (ratio < RELAX_BELOW_RATIO && nearTarget) return Math.min(1, i.scale * RELAX_STEP);
+  return i.scale;
+}

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import type { MetricSample } from '../core/types.js';
+import { FleetAutoscaler } from '../fleet-autoscaler.js';
+import { ScrapeSource } from '../sources/scrape-source.js';
+import {
+  bucketWidthMs,
+  close,
+  listen,
+  percentile,
+  pool,
+  seededInts,
+  sleep,
+  spawnBot,
+  timed,
+  type SpawnedBot,
+} from './support.js';
+
+/**
+ * The scrape source against a REAL bot runtime process (tsx bot-runtime/main.ts). Its LLM is a small HTTP
+ * server that answers after the delay encoded in the message, so the test controls the turn durations and
+ * measures each turn client-side.
+ */
+const API_KEY = 'autoscaler-it-key';
+let llm: Server;
+let bot: SpawnedBot;
+
+beforeAll(async () => {
+  llm = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const parsed = JSON.parse(body || '{}') as { messages?: { content: string }[] };
+      const last = parsed.messages?.at(-1)?.content ?? '';
+      const delay = Number(/delay(\d+)/.exec(last)?.[1] ?? '0');
+      setTimeout(() => {
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: `ok ${last}` } }] }),
+        );
+      }, delay);
+    });
+  });
+  const llmUrl = await listen(llm);
+  bot = await spawnBot({
+    LLM_ENDPOINT: `${llmUrl}/v1`,
+    LLM_TIMEOUT_MS: '10000',
+    AUTH_API_KEYS: API_KEY,
+    LOG_LEVEL: 'warn',
+    MODEL_VERSION: 'it-1',
+  });
+});
+
+afterAll(async () => {
+  await bot?.stop();
+  if (llm !== undefined) await close(llm);
+});
+
+async function turn(i: number, delayMs: number): Promise<number> {
+  const message = `zq${i}x unusual request delay${delayMs} ${Math.random().toString(36).slice(2)}`;
+  const r = await timed(`${bot.url}/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+    body: JSON.stringify({ message }),
+  });
+  if (r.status !== 200) throw new Error(`turn ${i}: HTTP ${r.status}\n${bot.output().slice(-2000)}`);
+  return r.ms;
+}
+
+function asSample(o: Awaited<ReturnType<ScrapeSource['fetch']>>): MetricSample {
+  if (o.kind !== 'sample') throw new Error(`expected a sample, got ${JSON.stringify(o)}`);
+  return o;
+}
+
+describe('scrape source against a real bot runtime', () => {
+  it('scraped p95 matches client-measured turn latency within bucket resolution', async () => {
+    const source = new ScrapeSource();
+    const fleet = { namespace: 'it', name: `bot-${Date.now().toString(36)}`, podEndpoints: [bot.url] };
+    const window = () => ({ now: Date.now(), seconds: 120, percentile: 95 });
+    asSample(await source.fetch(fleet, window()));
+    // Turns of 1.2-2.7 s: the p95 falls in the (2 s, 3 s] bucket, where the few hundred ms the runtime and
+    // the client add around the timed turn on a busy machine stay within the bucket resolution.
+    const delays = seededInts(21, 80, 1200, 2700);
+    const measured = await pool(
+      delays.map((d, i) => () => turn(i, d)),
+      10,
+    );
+    const sample = asSample(await source.fetch(fleet, window()));
+    const clientP95 = percentile(measured, 95);
+    console.log(
+      `bot runtime: client p95 ${clientP95.toFixed(1)} ms, scraped p95 ${sample.latencyMs?.toFixed(1)} ms, turns ${sample.turns}`,
+    );
+    expect(sample.turns).toBe(80);
+    expect(Math.abs((sample.latencyMs ?? NaN) - clientP95)).toBeLessThanOrEqual(bucketWidthMs(clientP95));
+  });
+
+  it('FleetAutoscaler scales up on the real runtime when latency exceeds the SLO, naming the signal', async () => {
+    const autoscaler = new FleetAutoscaler();
+    const cbd = {
+      metadata: { namespace: 'it', name: `slo-${Date.now().toString(36)}` },
+      spec: {
+        scaling: { minReplicas: 1, maxReplicas: 6 },
+        slo: { latency: { percentile: 95, targetMs: 300 } },
+      },
+    };
+    const input = { cbd, currentReplicas: 1, readyReplicas: 1, podEndpoints: [bot.url] };
+    await autoscaler.evaluate({ ...input, now: Date.now() });
+    await pool(
+      seededInts(22, 40, 700, 900).map((d, i) => () => turn(1000 + i, d)),
+      8,
+    );
+    await sleep(50);
+    const r = await autoscaler.evaluate({ ...input, now: Date.now() });
+    expect(r.statusAutoscaling.observedLatencyMs).toBeGreaterThan(300);
+    expect(r.desiredReplicas).toBeGreaterThan(1);
+    expect(r.event?.reason).toBe('ScaledUp');
+    expect(r.event?.message).toContain('signal latency');
+    expect(r.conditions.find((c) => c.type === 'SLOMet')?.status).toBe('False');
+  });
+});
