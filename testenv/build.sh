@@ -66,6 +66,26 @@ build_kubernetes() {
   touch "$dir/.complete"
 }
 
+# >>> real-node (issue 6): kubelet + kube-proxy for `testenv:up -- --real-node`, in their OWN
+# cache folder so the control-plane cache key above stays valid. Only built on request.
+REALNODE_COMMANDS=(kubelet kube-proxy)
+build_realnode() {
+  local dir="$CACHE_ROOT/realnode-$KUBERNETES_VERSION-crictl-$CRI_TOOLS_VERSION-coredns-$COREDNS_VERSION" cmd
+  [[ -f $dir/.complete ]] && return 0
+  check_go
+  log "building the real node's kubelet + kube-proxy $KUBERNETES_VERSION"
+  write_kube_wrapper "$dir"
+  mkdir -p "$dir/bin"
+  for cmd in "${REALNODE_COMMANDS[@]}"; do
+    log "  go build $cmd"
+    (cd "$dir/src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
+      -ldflags "$(kube_ldflags)" -o "$dir/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd")
+  done
+  bash "$TESTENV_SRC/real-node/build-extras.sh" "$dir"
+  touch "$dir/.complete"
+}
+# <<< real-node
+
 build_etcd() {
   local dir="$CACHE_ROOT/etcd-$ETCD_VERSION"
   [[ -f $dir/.complete ]] && return 0
@@ -145,6 +165,7 @@ main() {
       kwok) phase "build kwok" build_kwok ;;
       helm) phase "build helm" build_helm ;;
       kafka) phase "download kafka" build_kafka ;;
+      realnode) phase "build real node" build_realnode ;; # real-node (issue 6); not in the default list
       *) die "unknown component '$c'" ;;
     esac
   done

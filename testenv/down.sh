@@ -15,6 +15,8 @@ ORDER=(kwok kube-scheduler kube-controller-manager kafka redis redis-cluster-1 r
 main() {
   [[ -d $STATE_DIR/pids ]] || { log "nothing to stop"; return 0; }
   local name f
+  # real-node (issue 6): the real node goes first, while the API server still answers.
+  [[ -d $STATE_DIR/real-node ]] && { bash "$TESTENV_SRC/real-node/down.sh" || log "real node cleanup failed"; }
   for name in "${ORDER[@]}"; do stop_process "$name"; done
   for f in "$STATE_DIR"/pids/*.pid; do   # anything started by a later addition to up.sh
     [[ -f $f ]] && stop_process "$(basename "$f" .pid)"

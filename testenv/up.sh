@@ -3,7 +3,8 @@
 # kube-scheduler, kwok with 3 fake nodes in 3 zones, redis-server, a KRaft Kafka broker and
 # (with --redis-cluster) 6 blank cluster-enabled redis-servers.
 #
-#   npm run testenv:up [-- --redis-cluster] [-- --no-build]
+#   npm run testenv:up [-- --redis-cluster] [-- --no-build] [-- --real-node]
+# (--real-node also adds one real kubelet+containerd node: testenv/real-node/up.sh)
 #
 # Writes .testenv/kubeconfig (admin) and .testenv/env (shell exports). Running it again while
 # the environment is up is a no-op. `npm run testenv:down` stops exactly what this started.
@@ -12,13 +13,15 @@ source "$(dirname "$0")/lib.sh"
 source "$TESTENV_SRC/processes.sh"
 
 WANT_REDIS_CLUSTER=false
+WANT_REAL_NODE=false
 BUILD=true
 for arg in "$@"; do
   case $arg in
     --redis-cluster) WANT_REDIS_CLUSTER=true ;;
     --no-build) BUILD=false ;;
+    --real-node) WANT_REAL_NODE=true ;; # real-node (issue 6): see testenv/real-node/up.sh
     -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) die "unknown option '$arg' (known: --redis-cluster, --no-build)" ;;
+    *) die "unknown option '$arg' (known: --redis-cluster, --no-build, --real-node)" ;;
   esac
 done
 
@@ -273,4 +276,13 @@ on_exit() {
   fi
 }
 
+# >>> real-node (issue 6): add the real node on top of the (possibly already running) environment.
+start_real_node() {
+  local args=()
+  $BUILD || args+=(--no-build)
+  bash "$TESTENV_SRC/real-node/up.sh" "${args[@]}"
+}
+# <<< real-node
+
 main
+if $WANT_REAL_NODE; then start_real_node; fi # real-node (issue 6)

@@ -1,0 +1,216 @@
+/**
+ * The operator on the real node, both ways it is meant to run:
+ * - in-cluster: the Helm chart (charts/chatfleet) with the image built by `npm run images`,
+ *   its own ServiceAccount and RBAC, talking to the API server through the `kubernetes`
+ *   Service; it turns a ChatbotDeployment into real bot pods that answer chat;
+ * - as a local process (`npm start` = tsx operator/main.ts) with the admin kubeconfig.
+ */
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { testenvVar } from '../support/env.js';
+import {
+  BOT_IMAGE,
+  OPERATOR_IMAGE_REPOSITORY,
+  OPERATOR_IMAGE_TAG,
+  REAL_NODE_LABEL,
+  adminConfig,
+  createNamespace,
+  describeOnRealNode,
+  describePods,
+  enforceRestricted,
+  eventually,
+  httpText,
+  onRealNode,
+  postJsonFresh,
+  readyPods,
+  realNodeStatus,
+  requireImageOnNode,
+} from './support.js';
+
+const run = promisify(execFile);
+const status = await realNodeStatus();
+const suffix = randomUUID().slice(0, 8);
+const apiKey = `key-${randomUUID()}`;
+
+const cbdApi = { group: 'chatfleet.io', version: 'v1alpha1', plural: 'chatbotdeployments' };
+
+function chatbot(name: string, modelVersion: string): Record<string, unknown> {
+  return {
+    apiVersion: 'chatfleet.io/v1alpha1',
+    kind: 'ChatbotDeployment',
+    metadata: { name },
+    spec: {
+      runtime: {
+        image: BOT_IMAGE,
+        imagePullPolicy: 'IfNotPresent',
+        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+        auth: { apiKeysSecretRef: { name: 'bot-auth', key: 'keys' } },
+        drainSeconds: 1,
+        terminationGracePeriodSeconds: 5,
+      },
+      model: { name: 'faq', version: modelVersion },
+      scaling: { minReplicas: 1, maxReplicas: 1 },
+      placement: { zoneSpread: { enabled: false }, ...onRealNode() },
+      podDisruptionBudget: { enabled: false },
+    },
+  };
+}
+
+/** Applies a ChatbotDeployment and waits until its Service answers chat from the host. */
+async function expectChatbotServing(kc: k8s.KubeConfig, namespace: string, nodeName: string): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const modelVersion = `v-${suffix}`;
+  await core.createNamespacedSecret({
+    namespace,
+    body: { metadata: { name: 'bot-auth' }, stringData: { keys: apiKey } },
+  });
+  await custom.createNamespacedCustomObject({ ...cbdApi, namespace, body: chatbot('faq', modelVersion) });
+  const pods = await eventually(
+    async () => {
+      const ready = await readyPods(core, namespace, `chatfleet.io/model-version=${modelVersion}`);
+      return ready.length >= 1 ? ready : undefined;
+    },
+    'the operator to run a Ready bot pod for the ChatbotDeployment',
+    240_000,
+  ).catch(async (err: unknown) => {
+    throw new Error(`${String(err)}\n${await describePods(core, namespace)}`, { cause: err });
+  });
+  expect(pods.every((p) => p.node === nodeName)).toBe(true);
+  const svc = await core.readNamespacedService({ name: 'faq', namespace });
+  const res = await eventually(async () => {
+    const r = await postJsonFresh(
+      `http://${svc.spec?.clusterIP ?? ''}/v1/chat`,
+      { message: 'hello' },
+      { authorization: `Bearer ${apiKey}` },
+    );
+    return r.status === 200 ? r : undefined;
+  }, 'the ChatbotDeployment Service to answer chat');
+  expect(res.json).toMatchObject({ modelVersion });
+}
+
+describeOnRealNode(
+  status,
+  'real node: the operator in-cluster, from its Helm chart and image',
+  (nodeName) => {
+    const kc = adminConfig();
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const namespace = `rn-op-${suffix}`;
+    const release = `op-${suffix}`;
+    const helm = (args: string[]): Promise<{ stdout: string }> =>
+      run(testenvVar('HELM'), [...args, '--kubeconfig', testenvVar('KUBECONFIG')], { timeout: 120_000 });
+
+    beforeAll(async () => {
+      await requireImageOnNode(core, nodeName, `${OPERATOR_IMAGE_REPOSITORY}:${OPERATOR_IMAGE_TAG}`);
+      await requireImageOnNode(core, nodeName, BOT_IMAGE);
+      await createNamespace(core, namespace, enforceRestricted);
+      await helm([
+        'install',
+        release,
+        'charts/chatfleet',
+        '--namespace',
+        namespace,
+        '--set',
+        `image.repository=${OPERATOR_IMAGE_REPOSITORY}`,
+        '--set',
+        `image.tag=${OPERATOR_IMAGE_TAG}`,
+        '--set',
+        'replicaCount=1',
+        '--set',
+        `watchNamespace=${namespace}`,
+        '--set',
+        'podDisruptionBudget.enabled=false',
+        '--set',
+        `leaderElection.leaseName=${release}`,
+        '--set-json',
+        `nodeSelector=${JSON.stringify({ [REAL_NODE_LABEL]: 'true' })}`,
+        '--set-json',
+        `tolerations=${JSON.stringify(onRealNode().tolerations)}`,
+      ]);
+    });
+    afterAll(async () => {
+      await helm(['uninstall', release, '--namespace', namespace, '--wait']).catch(() => undefined);
+      await core.deleteNamespace({ name: namespace });
+    });
+
+    it('runs the operator image as a Ready pod on the real node under its own ServiceAccount', async () => {
+      const pods = await eventually(
+        async () => {
+          const ready = await readyPods(core, namespace, `app.kubernetes.io/instance=${release}`);
+          return ready.length === 1 ? ready : undefined;
+        },
+        'the operator pod to be Ready',
+        180_000,
+      );
+      expect(pods[0]!.node).toBe(nodeName);
+      const pod = await core.readNamespacedPod({ name: pods[0]!.name, namespace });
+      expect(pod.spec?.serviceAccountName).not.toBe('default');
+      expect(pod.spec?.containers[0]?.image).toBe(`${OPERATOR_IMAGE_REPOSITORY}:${OPERATOR_IMAGE_TAG}`);
+    });
+
+    it('reconciles a ChatbotDeployment into bot pods that answer chat through their Service', async () => {
+      await expectChatbotServing(kc, namespace, nodeName);
+    });
+  },
+);
+
+describeOnRealNode(status, 'real node: the operator as a local process', (nodeName) => {
+  const kc = adminConfig();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const namespace = `rn-oplocal-${suffix}`;
+  let operator: ChildProcess | undefined;
+  let healthPort = 0;
+  let output = '';
+
+  beforeAll(async () => {
+    await requireImageOnNode(core, nodeName, BOT_IMAGE);
+    await createNamespace(core, namespace, enforceRestricted);
+    healthPort = await freePort();
+    // What `npm start` runs (tsx operator/main.ts), on the Node 24 that runs this test.
+    operator = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
+      env: {
+        ...process.env,
+        KUBECONFIG: testenvVar('KUBECONFIG'),
+        WATCH_NAMESPACE: namespace,
+        CHATFLEET_LEASE_NAMESPACE: namespace,
+        CHATFLEET_HEALTH_HOST: '127.0.0.1',
+        CHATFLEET_HEALTH_PORT: String(healthPort),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (c: Buffer): void => {
+      output = (output + c.toString()).slice(-4000);
+    };
+    operator.stdout?.on('data', keep);
+    operator.stderr?.on('data', keep);
+  });
+  afterAll(async () => {
+    operator?.kill('SIGTERM');
+    await core.deleteNamespace({ name: namespace });
+  });
+
+  it('becomes ready and reconciles a ChatbotDeployment into bot pods that answer chat', async () => {
+    await eventually(async () => {
+      if (operator?.exitCode !== null) throw new Error(`operator exited: ${output}`);
+      const r = await httpText(`http://127.0.0.1:${healthPort}/readyz`);
+      return r.status === 200 ? true : undefined;
+    }, 'the local operator to report ready');
+    await expectChatbotServing(kc, namespace, nodeName);
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}

@@ -1,0 +1,225 @@
+/**
+ * Shared helpers of the real-node e2e suite: detecting the real node that
+ * `npm run testenv:up -- --real-node` adds, placing pods on it, and waiting for real state.
+ *
+ * When the real node is not up, every suite is skipped with ONE line saying why (the
+ * issue's rule: never silently). A missing test environment still fails, as everywhere.
+ */
+import { describe, jest } from '@jest/globals';
+import * as k8s from '@kubernetes/client-node';
+import { testenvVar } from '../support/env.js';
+
+export const REAL_NODE_LABEL = 'chatfleet.io/real-node';
+export const BOT_IMAGE = process.env.CHATFLEET_BOT_IMAGE ?? 'localhost/chatfleet/bot-runtime:dev';
+export const OPERATOR_IMAGE_REPOSITORY = 'localhost/chatfleet/operator';
+export const OPERATOR_IMAGE_TAG = 'dev';
+export const BUSYBOX_IMAGE = 'localhost/chatfleet/busybox:1';
+
+export type RealNodeStatus = { ready: true; nodeName: string } | { ready: false; reason: string };
+
+export function adminConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(testenvVar('KUBECONFIG'));
+  return kc;
+}
+
+/** The real node is up when a node labelled chatfleet.io/real-node=true exists and is Ready. */
+export async function realNodeStatus(): Promise<RealNodeStatus> {
+  const core = adminConfig().makeApiClient(k8s.CoreV1Api);
+  const nodes = await core.listNode({ labelSelector: `${REAL_NODE_LABEL}=true` });
+  const node = nodes.items[0];
+  if (node === undefined) {
+    return {
+      ready: false,
+      reason: `no node labelled ${REAL_NODE_LABEL}=true (start it: npm run testenv:up -- --real-node)`,
+    };
+  }
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  const name = node.metadata?.name ?? '?';
+  return ready ? { ready: true, nodeName: name } : { ready: false, reason: `real node ${name} is not Ready` };
+}
+
+/**
+ * `describe` when the real node is up; otherwise `describe.skip` after printing one line with
+ * the reason, so a skipped run is visible in CI logs.
+ */
+export function describeOnRealNode(
+  status: RealNodeStatus,
+  title: string,
+  body: (nodeName: string) => void,
+): void {
+  if (status.ready) {
+    // Real containers start in seconds, but image unpacking and rollouts on a loaded 2-CPU
+    // machine can take minutes: the waits inside the tests carry their own deadlines.
+    jest.setTimeout(300_000);
+    describe(title, () => body(status.nodeName));
+    return;
+  }
+  // Straight to stderr: Jest does not print captured console output of a fully skipped file.
+  process.stderr.write(`[real-node e2e] SKIPPED "${title}": ${status.reason}\n`);
+  describe.skip(title, () => body(''));
+}
+
+/** Pod placement for the real node: it is tainted so kwok-based tests never land there. */
+export function onRealNode(): Pick<k8s.V1PodSpec, 'nodeSelector' | 'tolerations'> {
+  return {
+    nodeSelector: { [REAL_NODE_LABEL]: 'true' },
+    tolerations: [{ key: REAL_NODE_LABEL, operator: 'Exists', effect: 'NoSchedule' }],
+  };
+}
+
+/** Pod and container security settings that satisfy the `restricted` Pod Security profile. */
+export const restrictedPodSecurity: k8s.V1PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: 65532,
+  runAsGroup: 65532,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+export const restrictedContainerSecurity: k8s.V1SecurityContext = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+};
+
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  ms = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err; // the thing we wait for may not exist yet
+    }
+    if (Date.now() > deadline) {
+      const why = last instanceof Error ? ` (last error: ${last.message})` : '';
+      throw new Error(`timed out waiting for ${what}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Fails with instructions when an image was not built and imported into the node's containerd. */
+export async function requireImageOnNode(
+  core: k8s.CoreV1Api,
+  nodeName: string,
+  image: string,
+): Promise<void> {
+  const node = await core.readNode({ name: nodeName });
+  const names = (node.status?.images ?? []).flatMap((i) => i.names ?? []);
+  if (!names.includes(image)) {
+    throw new Error(
+      `image ${image} is not in the real node's containerd: build and import it with npm run images`,
+    );
+  }
+}
+
+export interface ReadyPod {
+  name: string;
+  ip: string;
+  containerID: string;
+  node: string;
+}
+
+/** The pods matching a selector that are Running and Ready, with their IP and container ID. */
+export async function readyPods(
+  core: k8s.CoreV1Api,
+  namespace: string,
+  selector: string,
+): Promise<ReadyPod[]> {
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: selector });
+  return pods.items
+    .filter((p) => p.metadata?.deletionTimestamp === undefined && p.status?.phase === 'Running')
+    .filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+    .map((p) => ({
+      name: p.metadata?.name ?? '',
+      ip: p.status?.podIP ?? '',
+      containerID: p.status?.containerStatuses?.[0]?.containerID ?? '',
+      node: p.spec?.nodeName ?? '',
+    }));
+}
+
+function podLine(p: k8s.V1Pod): string {
+  const waiting = (p.status?.containerStatuses ?? []).map((c) => c.state?.waiting?.reason ?? '').join(',');
+  const ready = p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  return `${p.metadata?.name} ${p.status?.phase} ready=${ready} ${waiting} node=${p.spec?.nodeName}`;
+}
+
+/** One line per pod (phase, readiness, waiting reason) and the latest events: failure context. */
+export async function describePods(core: k8s.CoreV1Api, namespace: string): Promise<string> {
+  const pods = await core.listNamespacedPod({ namespace });
+  const events = await core.listNamespacedEvent({ namespace });
+  const recent = events.items.slice(-8).map((e) => `${e.reason} ${e.involvedObject.name}: ${e.message}`);
+  return [...pods.items.map(podLine), ...recent].join('\n');
+}
+
+export async function createNamespace(
+  core: k8s.CoreV1Api,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<void> {
+  await core.createNamespace({
+    body: { metadata: { name, labels: { 'chatfleet.io/e2e': 'real-node', ...labels } } },
+  });
+}
+
+export const enforceRestricted = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+};
+
+export async function httpText(url: string, init?: RequestInit): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, body: await res.text() };
+}
+
+/** POST JSON over a fresh TCP connection each time, so kube-proxy balances every request. */
+export async function postJsonFresh(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: unknown }> {
+  const { request } = await import('node:http');
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent: false,
+        timeout: 10_000,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as unknown });
+          } catch (err) {
+            reject(new Error(`non-JSON answer from ${url}: ${text.slice(0, 200)}`, { cause: err }));
+          }
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`POST ${url} timed out`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Sum of a counter (all label sets) in a Prometheus text exposition. */
+export function counterSum(metricsText: string, name: string): number {
+  return metricsText
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
