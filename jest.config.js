@@ -10,6 +10,8 @@ const common = {
   // Sources import siblings as "./x.js" (NodeNext); map that back to the .ts file.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
+  // etcd and other test-environment state lives in .testenv; keep Jest's haste map out of it.
+  modulePathIgnorePatterns: ['<rootDir>/.testenv/', '<rootDir>/dist/'],
 };
 
 /** @type {import('jest').Config} */
@@ -31,6 +33,15 @@ export default {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/e2e/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/e2e/real-node/'],
+      setupFilesAfterEnv: ['<rootDir>/e2e/support/slow-timeouts.ts'],
+    },
+    {
+      // Needs `npm run testenv:up -- --real-node` and `npm run images`; each suite prints one
+      // line and skips when the real node is not there.
+      ...common,
+      displayName: 'real-node',
+      testMatch: ['<rootDir>/e2e/real-node/**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/e2e/support/slow-timeouts.ts'],
     },
   ],

@@ -28,6 +28,28 @@ bring_up_testenv() {
   fi
 }
 
+# The real-node suite needs root, cgroup v1 controllers and apt (runc, containerd, podman from
+# Debian). Elsewhere it is skipped with one line saying why.
+real_node_unsupported_reason() {
+  [[ $(id -u) -eq 0 ]] || { echo "not running as root"; return; }
+  [[ -d /sys/fs/cgroup/memory && -d /sys/fs/cgroup/cpu ]] || { echo "no cgroup v1 controllers under /sys/fs/cgroup"; return; }
+  command -v apt-get >/dev/null || { echo "no apt-get to install containerd, runc and podman"; return; }
+  [[ ${CHATFLEET_SKIP_REAL_NODE:-} == 1 ]] && { echo "CHATFLEET_SKIP_REAL_NODE=1"; return; }
+  echo ""
+}
+
+real_node_suite() {
+  local reason
+  reason=$(real_node_unsupported_reason)
+  if [[ -n $reason ]]; then
+    log "real-node e2e: SKIPPED: $reason"
+    return 0
+  fi
+  phase "real node up" bash testenv/up.sh --real-node
+  phase "images (podman)" npm run --silent images
+  phase "real-node e2e tests" jest --selectProjects real-node --runInBand
+}
+
 jest() { node --experimental-vm-modules node_modules/jest/bin/jest.js "$@"; }
 
 phase "lint" npm run --silent lint
@@ -38,3 +60,4 @@ phase "test environment up" bring_up_testenv
 set -a; source .testenv/env; set +a
 phase "integration tests" jest --selectProjects integration --runInBand
 phase "e2e tests" jest --selectProjects e2e --runInBand
+real_node_suite
