@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Model } from '../classifier/bundle.js';
+import { normalise } from '../classifier/normalise.js';
+import type { ConversationEvent, EventSink } from '../events/conversation-event.js';
+import type { Metrics, Outcome, Source } from '../metrics.js';
+import type { InflightLimiter } from '../overload/inflight.js';
+import type { SessionStore, TurnRecord } from '../sessions/session-store.js';
+import { answerCacheKey } from './cache-keys.js';
+import type { ChatMessage, LlmBackend } from './llm-client.js';
+
+export interface TurnInput {
+  message: string;
+  sessionId: string | undefined;
+  userId: string | undefined;
+}
+
+export interface TurnReply {
+  sessionId: string;
+  reply: string;
+  intent: string;
+  confidence: number;
+  source: Source;
+  modelVersion: string;
+  turn: number;
+}
+
+export type ShedReason = 'inflight' | 'rate_limit' | 'draining';
+export type TurnOutcome = { kind: 'ok'; reply: TurnReply } | { kind: 'shed'; reason: ShedReason };
+
+export interface TurnDeps {
+  models: { readonly current: Model };
+  store: SessionStore | undefined;
+  llm: LlmBackend | undefined;
+  events: EventSink;
+  limiter: InflightLimiter;
+  metrics: Metrics;
+  log: Logger;
+  now: () => number;
+  settings: { rateLimitPerMinute: number; answerCacheTtlSeconds: number; eventsIncludeText: boolean };
+  isDraining: () => boolean;
+}
+
+interface Answer {
+  reply: string;
+  intent: string;
+  confidence: number;
+  source: Source;
+}
+
+/**
+ * The answer path of one chat turn, shared by HTTP and WebSocket. The intent model runs first
+ * because it is in-process and deterministic per model version, and only answers it cannot give
+ * are ever cached; so a confident intent answer is exactly what a cache-first lookup would have
+ * returned, minus one Redis round trip. Below the threshold: answer cache, then LLM, then fallback.
+ * Redis failures never fail a turn: they degrade it (no history, no cache) and are counted.
+ */
+export class TurnService {
+  private degradedCount = 0;
+
+  constructor(private readonly d: TurnDeps) {}
+
+  async handle(input: TurnInput): Promise<TurnOutcome> {
+    const started = performance.now();
+    const model = this.d.models.current;
+    if (this.d.isDraining()) return this.shed('draining', model.version, started);
+    if (!this.d.limiter.tryAcquire()) return this.shed('inflight', model.version, started);
+    this.d.metrics.turnsInflight.inc();
+    let outcome: Outcome = 'error';
+    let source: Source = 'fallback';
+    try {
+      if (!(await this.withinRateLimit(input.userId))) {
+        outcome = 'shed';
+        this.d.metrics.turnsShed.inc({ reason: 'rate_limit' });
+        return { kind: 'shed', reason: 'rate_limit' };
+      }
+      const sessionId = input.sessionId ?? randomUUID();
+      const answer = await this.answer(model, sessionId, input.message);
+      source = answer.source;
+      const turn = await this.record(sessionId, model, input.message, answer);
+      this.emit(sessionId, turn, input, model, answer, started);
+      outcome = 'ok';
+      return { kind: 'ok', reply: { sessionId, ...answer, modelVersion: model.version, turn } };
+    } finally {
+      this.d.limiter.release();
+      this.d.metrics.turnsInflight.dec();
+      this.observe(model.version, source, outcome, started);
+    }
+  }
+
+  private shed(reason: ShedReason, version: string, started: number): TurnOutcome {
+    this.d.metrics.turnsShed.inc({ reason });
+    this.observe(version, 'fallback', 'shed', started);
+    return { kind: 'shed', reason };
+  }
+
+  private observe(version: string, source: Source, outcome: Outcome, started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.d.metrics.turnDuration.observe({ model_version: version, source, outcome }, seconds);
+  }
+
+  private async withinRateLimit(userId: string | undefined): Promise<boolean> {
+    const { store } = this.d;
+    if (!store || userId === undefined || this.d.settings.rateLimitPerMinute <= 0) return true;
+    try {
+      return await store.allowUser(userId, this.d.settings.rateLimitPerMinute, this.d.now());
+    } catch (err) {
+      this.degraded('rate_limit', err); // fail open: an unreachable Redis must not block chat
+      return true;
+    }
+  }
+
+  private async answer(model: Model, sessionId: string, message: string): Promise<Answer> {
+    const question = normalise(message);
+    const intent = model.answer(question);
+    if (intent.reply !== undefined) return { ...intent, reply: intent.reply, source: 'intent' };
+    const base = { intent: intent.intent, confidence: intent.confidence };
+    const cacheKey = answerCacheKey(model.version, question);
+    const cached = await this.cached(cacheKey);
+    if (cached !== null) return { ...base, reply: cached, source: 'cache' };
+    const llmReply = await this.askLlm(model, sessionId, message);
+    if (llmReply === undefined) return { ...base, reply: model.fallbackReply, source: 'fallback' };
+    this.cachePut(cacheKey, llmReply);
+    return { ...base, reply: llmReply, source: 'llm' };
+  }
+
+  private async cached(key: string): Promise<string | null> {
+    if (!this.d.store) return null;
+    try {
+      const hit = await this.d.store.getCachedAnswer(key);
+      this.d.metrics.cacheRequests.inc({ result: hit === null ? 'miss' : 'hit' });
+      return hit;
+    } catch (err) {
+      this.degraded('cache_get', err);
+      return null;
+    }
+  }
+
+  private cachePut(key: string, reply: string): void {
+    this.d.store
+      ?.putCachedAnswer(key, reply, this.d.settings.answerCacheTtlSeconds)
+      .catch((err: unknown) => this.degraded('cache_put', err));
+  }
+
+  private async askLlm(model: Model, sessionId: string, message: string): Promise<string | undefined> {
+    if (!this.d.llm) return undefined;
+    const history = await this.history(sessionId);
+    const messages: ChatMessage[] = [
+      { role: 'system', content: `You are the assistant "${model.name}". Answer briefly and politely.` },
+      ...history.flatMap((t): ChatMessage[] => [
+        { role: 'user', content: t.message },
+        { role: 'assistant', content: t.reply },
+      ]),
+      { role: 'user', content: message },
+    ];
+    try {
+      return await this.d.llm.complete(messages);
+    } catch (err) {
+      this.d.log.warn({ err, sessionId }, 'LLM unavailable; answering with the fallback reply');
+      return undefined;
+    }
+  }
+
+  private async history(sessionId: string): Promise<TurnRecord[]> {
+    if (!this.d.store) return [];
+    try {
+      return await this.d.store.history(sessionId);
+    } catch (err) {
+      this.degraded('history', err); // fallback context: answer without the conversation so far
+      return [];
+    }
+  }
+
+  /** Stores the turn; resolves its sequence number, or 0 when the session store is unavailable. */
+  private async record(sessionId: string, model: Model, message: string, answer: Answer): Promise<number> {
+    if (!this.d.store) return 0;
+    try {
+      return await this.d.store.appendTurn(sessionId, {
+        at: new Date(this.d.now()).toISOString(),
+        message,
+        reply: answer.reply,
+        intent: answer.intent,
+        confidence: answer.confidence,
+        source: answer.source,
+        modelVersion: model.version,
+      });
+    } catch (err) {
+      this.degraded('append', err);
+      return 0;
+    }
+  }
+
+  private emit(
+    sessionId: string,
+    turn: number,
+    input: TurnInput,
+    model: Model,
+    answer: Answer,
+    started: number,
+  ): void {
+    if (!this.d.events.enabled) return;
+    const event: ConversationEvent = {
+      id: randomUUID(),
+      type: 'chat.turn',
+      at: new Date(this.d.now()).toISOString(),
+      sessionId,
+      turn,
+      userId: input.userId,
+      modelVersion: model.version,
+      intent: answer.intent,
+      confidence: answer.confidence,
+      source: answer.source,
+      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+    };
+    if (this.d.settings.eventsIncludeText)
+      Object.assign(event, { message: input.message, reply: answer.reply });
+    this.d.events.publish(event);
+  }
+
+  private degraded(operation: string, err: unknown): void {
+    this.d.metrics.sessionErrors.inc({ operation });
+    this.d.log.warn(
+      { operation, err: err instanceof Error ? err.message : String(err) },
+      'session store degraded',
+    );
+  }
+}

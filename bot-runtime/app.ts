@@ -1,0 +1,147 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Model } from './classifier/bundle.js';
+import type { LlmBackend } from './answer/llm-client.js';
+import { TurnService } from './answer/turn-service.js';
+import type { Config } from './config.js';
+import { ErrorCode, classifyRequestError, errorBody, errorSchema } from './errors.js';
+import type { EventSink } from './events/conversation-event.js';
+import type { Metrics } from './metrics.js';
+import { InflightLimiter } from './overload/inflight.js';
+import type { RedisClient } from './redis/redis-client.js';
+import { chatRoutes } from './routes/chat.js';
+import type { RouteContext } from './routes/context.js';
+import { opsRoutes } from './routes/ops.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { SocketRegistry, websocketRoutes } from './routes/websocket.js';
+import type { SessionStore } from './sessions/session-store.js';
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  registry: Registry;
+  metrics: Metrics;
+  models: { readonly current: Model; stop?: () => void };
+  store: SessionStore | undefined;
+  redis: RedisClient | undefined;
+  events: EventSink & { pending?: number };
+  llm: LlmBackend | undefined;
+  now?: () => number;
+}
+
+/** Set by server.ts on SIGTERM: readiness fails and new turns are refused while in-flight ones finish. */
+export interface Lifecycle {
+  draining: boolean;
+  readonly limiter: InflightLimiter;
+  readonly sockets: SocketRegistry;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lifecycle: Lifecycle;
+  }
+}
+
+/** WebSocket close code 1012 "service restart": clients should reconnect (to another pod). */
+export const WS_CLOSE_RESTART = 1012;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const now = deps.now ?? Date.now;
+  const fastifyLog: FastifyBaseLogger = deps.log; // widened, so the instance has fastify's default type
+  const app = Fastify({
+    loggerInstance: fastifyLog,
+    // Per-request logs cost throughput; errors are still logged by our error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    // JSON escaping can inflate text up to 6x (\uXXXX); the exact byte limit is checked on the message.
+    bodyLimit: config.maxMessageBytes * 6 + 1024,
+    ajv: { customOptions: { coerceTypes: false } },
+    return503OnClosing: true,
+  });
+  const lifecycle: Lifecycle = {
+    draining: false,
+    limiter: new InflightLimiter(config.maxInflight),
+    sockets: new SocketRegistry(),
+  };
+  app.decorate('lifecycle', lifecycle);
+  app.decorateRequest('authSubject', null);
+  app.addSchema(errorSchema);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(errorBody(ErrorCode.notFound, `no route ${req.method} ${req.url.split('?')[0]}`)),
+  );
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Chatfleet bot runtime', version: '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: Math.max(64 * 1024, config.maxMessageBytes * 6 + 1024) },
+    preClose: (done) => {
+      lifecycle.sockets.closeAll(WS_CLOSE_RESTART, 'service restart');
+      // ws only calls back once every client is gone; the HTTP server's close waits for that anyway.
+      app.websocketServer.close();
+      done();
+    },
+  });
+
+  const turns = new TurnService({
+    models: deps.models,
+    store: deps.store,
+    llm: deps.llm,
+    events: deps.events,
+    limiter: lifecycle.limiter,
+    metrics: deps.metrics,
+    log: deps.log,
+    now,
+    settings: {
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      answerCacheTtlSeconds: config.answerCacheTtlSeconds,
+      eventsIncludeText: config.eventsIncludeText,
+    },
+    isDraining: () => lifecycle.draining,
+  });
+  const ctx: RouteContext = { config, turns, store: deps.store, metrics: deps.metrics, now };
+  await app.register(chatRoutes(ctx));
+  await app.register(websocketRoutes(ctx, lifecycle.sockets));
+  await app.register(sessionRoutes(ctx));
+  await app.register(
+    opsRoutes({
+      registry: deps.registry,
+      redis: deps.redis,
+      events: deps.events,
+      modelVersion: () => deps.models.current.version,
+      isDraining: () => lifecycle.draining,
+    }),
+  );
+  lifecycle.sockets.startKeepalive(config.wsPingIntervalMs);
+  registerCleanup(app, deps);
+  return app;
+}
+
+function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, code } = classifyRequestError(err);
+  if (status >= 500) req.log.error({ err }, 'unhandled error');
+  return reply.code(status).send(errorBody(code, status >= 500 ? 'internal error' : err.message));
+}
+
+/** Resources are released in onClose, in reverse order of need: events flushed, then Redis, then the model watcher. */
+function registerCleanup(app: FastifyInstance, deps: AppDeps): void {
+  app.addHook('onClose', async () => {
+    await deps.events.close(Math.min(deps.config.drainTimeoutMs, 10_000));
+    if (deps.redis) await deps.redis.quit().catch(() => deps.redis?.disconnect());
+    deps.models.stop?.();
+  });
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { BundleError, Model, parseBundle, type Bundle } from './bundle.js';
+import { IntentClassifier, features } from './classifier.js';
+import { normalise } from './normalise.js';
+
+const example = JSON.parse(
+  readFileSync(new URL('../model/bundle.example.json', import.meta.url), 'utf8'),
+) as unknown;
+
+describe('IntentClassifier', () => {
+  const clf = new IntentClassifier([
+    { intent: 'greet', text: 'hello there' },
+    { intent: 'greet', text: 'good morning' },
+    { intent: 'order', text: 'where is my order' },
+    { intent: 'order', text: 'track my parcel' },
+  ]);
+
+  it.each([
+    ['hello', 'greet'],
+    ['good mornin', 'greet'],
+    ['where is my ordr', 'order'],
+    ['track parcel please', 'order'],
+  ])('%j -> %s', (text, intent) => {
+    expect(clf.classify(normalise(text))?.intent).toBe(intent);
+  });
+
+  it('gives confidence 1 for a training example and less for a variation', () => {
+    expect(clf.classify('where is my order')?.confidence).toBe(1);
+    const near = clf.classify('where is my parcel order')?.confidence ?? 0;
+    expect(near).toBeGreaterThan(0.3);
+    expect(near).toBeLessThan(1);
+  });
+
+  it('returns undefined when no feature is known', () => {
+    expect(clf.classify('zzzz qqqq')).toBeUndefined();
+    expect(clf.classify('')).toBeUndefined();
+  });
+
+  it('builds word and char n-gram features', () => {
+    const f = features('hi');
+    expect(f.get('w:hi')).toBe(1);
+    expect(f.get('c: hi')).toBe(1);
+    expect(f.get('c: hi ')).toBe(1);
+  });
+});
+
+describe('parseBundle', () => {
+  it('accepts the example bundle shipped in the repo', () => {
+    const b = parseBundle(example);
+    expect(b.version).toBe('2026.11.0');
+    expect(b.intents.length).toBeGreaterThan(3);
+  });
+
+  const valid = (): Record<string, unknown> => JSON.parse(JSON.stringify(example)) as Record<string, unknown>;
+  it.each<[string, (b: Record<string, unknown>) => void, RegExp]>([
+    ['missing version', (b) => delete b.version, /version/],
+    ['empty version', (b) => (b.version = ''), /version/],
+    ['threshold out of range', (b) => (b.threshold = 1.5), /threshold/],
+    ['intents not an array', (b) => (b.intents = {}), /intents/],
+    ['intent without examples', (b) => ((b.intents as Bundle['intents'])[0]!.examples = []), /examples/],
+    ['duplicate intent', (b) => (b.intents as unknown[]).push((b.intents as unknown[])[0]), /duplicate/],
+    ['faq without answer', (b) => delete (b.faq as Record<string, unknown>[])[0]!.answer, /answer/],
+  ])('rejects %s', (_name, breakIt, message) => {
+    const b = valid();
+    breakIt(b);
+    expect(() => parseBundle(b)).toThrow(BundleError);
+    expect(() => parseBundle(b)).toThrow(message);
+  });
+
+  it('rejects non-objects', () => {
+    expect(() => parseBundle([])).toThrow(BundleError);
+    expect(() => parseBundle(null)).toThrow(BundleError);
+  });
+});
+
+describe('Model', () => {
+  const model = new Model(parseBundle(example));
+
+  it('answers a confident intent with one of its responses', () => {
+    const a = model.answer(normalise('Where is my order?'));
+    expect(a.intent).toBe('order_status');
+    expect(a.reply).toMatch(/Account > Orders/);
+  });
+
+  it('answers FAQ entries as faq.<id> intents', () => {
+    const a = model.answer(normalise('Is delivery free?'));
+    expect(a.intent).toBe('faq.shipping_cost');
+    expect(a.reply).toMatch(/free above 50/);
+  });
+
+  it('gives no reply below the threshold', () => {
+    const a = model.answer(normalise('explain quantum chromodynamics to me'));
+    expect(a.confidence).toBeLessThan(model.threshold);
+    expect(a.reply).toBeUndefined();
+  });
+
+  it('memoises answers per normalised question, bounded', () => {
+    const m = new Model(parseBundle(example));
+    const first = m.answer('where is my order');
+    expect(m.answer('where is my order')).toBe(first);
+    for (let i = 0; i <= Model.MEMO_MAX; i++) m.answer(`question ${i}`);
+    const again = m.answer('where is my order'); // evicted, recomputed, same content
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+
+  it('is deterministic, which keeps answers cacheable', () => {
+    expect(model.answer('hello').reply).toBe(model.answer('hello').reply);
+  });
+
+  it('reports MODEL_VERSION over the bundle version when set', () => {
+    expect(new Model(parseBundle(example), 'v9').version).toBe('v9');
+    expect(model.version).toBe('2026.11.0');
+  });
+});

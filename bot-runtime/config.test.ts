@@ -1,0 +1,78 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, DEFAULT_BUNDLE_PATH, loadConfig, parseHostPort } from './config.js';
+
+describe('loadConfig', () => {
+  it('has the contract defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.maxInflight).toBe(64);
+    expect(c.maxMessageBytes).toBe(4096);
+    expect(c.sessionTtlSeconds).toBe(3600);
+    expect(c.sessionMaxTurns).toBe(20);
+    expect(c.modelBundle).toBe(DEFAULT_BUNDLE_PATH);
+    expect(c.redis).toBeUndefined();
+    expect(c.kafka).toBeUndefined();
+    expect(c.llm).toBeUndefined();
+  });
+
+  it('reads the operator env contract', () => {
+    const c = loadConfig({
+      PORT: '9000',
+      MODEL_VERSION: 'v7',
+      MAX_INFLIGHT: '8',
+      MAX_MESSAGE_BYTES: '100',
+      SESSION_TTL_SECONDS: '60',
+      SESSION_MAX_TURNS: '5',
+      REDIS_URL: 'redis://r:6379',
+      REDIS_PASSWORD: 'pw',
+      KAFKA_BROKERS: 'k1:9092, k2:9092',
+      KAFKA_EVENTS_TOPIC: 'ns.bot.events',
+      KAFKA_TASKS_TOPIC: 'ns.bot.tasks',
+      LLM_ENDPOINT: 'http://llm:8000',
+      LLM_MODEL: 'm',
+      LLM_API_KEY: 'sk',
+      AUTH_API_KEYS: 'a,b',
+      DRAIN_TIMEOUT_MS: '2500',
+    });
+    expect(c).toMatchObject({
+      port: 9000,
+      modelVersionOverride: 'v7',
+      maxInflight: 8,
+      maxMessageBytes: 100,
+      sessionTtlSeconds: 60,
+      sessionMaxTurns: 5,
+      redis: { mode: 'standalone', url: 'redis://r:6379', password: 'pw' },
+      kafka: { brokers: ['k1:9092', 'k2:9092'], eventsTopic: 'ns.bot.events', tasksTopic: 'ns.bot.tasks' },
+      llm: { endpoint: 'http://llm:8000', model: 'm', apiKey: 'sk' },
+      auth: { apiKeys: ['a', 'b'] },
+      drainTimeoutMs: 2500,
+    });
+  });
+
+  it('prefers REDIS_CLUSTER_NODES over REDIS_URL', () => {
+    const c = loadConfig({ REDIS_URL: 'redis://x', REDIS_CLUSTER_NODES: '127.0.0.1:7000,[::1]:7001' });
+    expect(c.redis).toEqual({
+      mode: 'cluster',
+      nodes: [
+        { host: '127.0.0.1', port: 7000 },
+        { host: '::1', port: 7001 },
+      ],
+      password: undefined,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['MAX_INFLIGHT', '0'],
+    ['MAX_MESSAGE_BYTES', '-1'],
+    ['LLM_ENDPOINT', 'not a url'],
+    ['EVENTS_INCLUDE_TEXT', 'maybe'],
+    ['REDIS_CLUSTER_NODES', 'nohost'],
+  ])('rejects %s=%j', (key, value) => {
+    expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
+  });
+
+  it('parses host:port', () => {
+    expect(parseHostPort('redis-0.redis:6379')).toEqual({ host: 'redis-0.redis', port: 6379 });
+  });
+});

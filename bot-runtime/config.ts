@@ -1,0 +1,162 @@
+import { fileURLToPath } from 'node:url';
+
+/** Everything the runtime reads from the environment, parsed and validated once at start. */
+export interface Config {
+  port: number;
+  workerPort: number;
+  host: string;
+  logLevel: string;
+  modelBundle: string;
+  modelVersionOverride: string | undefined;
+  bundleWatchIntervalMs: number;
+  maxInflight: number;
+  maxMessageBytes: number;
+  sessionTtlSeconds: number;
+  sessionMaxTurns: number;
+  answerCacheTtlSeconds: number;
+  rateLimitPerMinute: number;
+  redis: RedisConfig | undefined;
+  redisCommandTimeoutMs: number;
+  kafka: KafkaConfig | undefined;
+  llm: LlmConfig | undefined;
+  auth: AuthConfig;
+  drainTimeoutMs: number;
+  wsPingIntervalMs: number;
+  eventsBufferMax: number;
+  eventsIncludeText: boolean;
+}
+
+export type RedisConfig =
+  | { mode: 'standalone'; url: string; password: string | undefined }
+  | { mode: 'cluster'; nodes: { host: string; port: number }[]; password: string | undefined };
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+  eventsTopic: string;
+  tasksTopic: string;
+  tasksGroupId: string;
+}
+
+export interface LlmConfig {
+  endpoint: string;
+  model: string;
+  apiKey: string | undefined;
+  timeoutMs: number;
+  breakerFailureThreshold: number;
+  breakerCooldownMs: number;
+}
+
+export interface AuthConfig {
+  apiKeys: string[];
+  jwtSecret: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_BUNDLE_PATH = fileURLToPath(new URL('./model/bundle.example.json', import.meta.url));
+
+function str(env: Env, key: string): string | undefined {
+  const v = env[key]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function int(env: Env, key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = str(env, key);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${key} must be an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${key} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, key: string, fallback: boolean): boolean {
+  const raw = str(env, key)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${key} must be a boolean, got "${raw}"`);
+}
+
+function list(env: Env, key: string): string[] {
+  return (str(env, key) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Parses "host:port" (IPv6 as "[::1]:7000"). */
+export function parseHostPort(entry: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(entry);
+  if (!m?.[1] || !m[2]) throw new ConfigError(`REDIS_CLUSTER_NODES entry "${entry}" is not host:port`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+function parseRedis(env: Env): RedisConfig | undefined {
+  const password = str(env, 'REDIS_PASSWORD');
+  const nodes = list(env, 'REDIS_CLUSTER_NODES');
+  if (nodes.length > 0) return { mode: 'cluster', nodes: nodes.map(parseHostPort), password };
+  const url = str(env, 'REDIS_URL');
+  return url === undefined ? undefined : { mode: 'standalone', url, password };
+}
+
+function parseKafka(env: Env): KafkaConfig | undefined {
+  const brokers = list(env, 'KAFKA_BROKERS');
+  if (brokers.length === 0) return undefined;
+  return {
+    brokers,
+    clientId: str(env, 'KAFKA_CLIENT_ID') ?? 'chatfleet-bot',
+    eventsTopic: str(env, 'KAFKA_EVENTS_TOPIC') ?? 'chatfleet.events',
+    tasksTopic: str(env, 'KAFKA_TASKS_TOPIC') ?? 'chatfleet.tasks',
+    tasksGroupId: str(env, 'KAFKA_TASKS_GROUP') ?? 'chatfleet-bot-worker',
+  };
+}
+
+function parseLlm(env: Env): LlmConfig | undefined {
+  const endpoint = str(env, 'LLM_ENDPOINT');
+  if (endpoint === undefined) return undefined;
+  try {
+    new URL(endpoint);
+  } catch (err) {
+    throw new ConfigError(`LLM_ENDPOINT is not a URL: "${endpoint}"`, { cause: err });
+  }
+  return {
+    endpoint,
+    model: str(env, 'LLM_MODEL') ?? 'default',
+    apiKey: str(env, 'LLM_API_KEY'),
+    timeoutMs: int(env, 'LLM_TIMEOUT_MS', 2000, 1),
+    breakerFailureThreshold: int(env, 'LLM_BREAKER_FAILURES', 5, 1),
+    breakerCooldownMs: int(env, 'LLM_BREAKER_COOLDOWN_MS', 10_000, 1),
+  };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    workerPort: int(env, 'WORKER_PORT', 8081, 0, 65535),
+    host: str(env, 'HOST') ?? '0.0.0.0',
+    logLevel: str(env, 'LOG_LEVEL') ?? 'info',
+    modelBundle: str(env, 'MODEL_BUNDLE') ?? DEFAULT_BUNDLE_PATH,
+    modelVersionOverride: str(env, 'MODEL_VERSION'),
+    bundleWatchIntervalMs: int(env, 'MODEL_BUNDLE_POLL_MS', 2000, 50),
+    maxInflight: int(env, 'MAX_INFLIGHT', 64, 1),
+    maxMessageBytes: int(env, 'MAX_MESSAGE_BYTES', 4096, 1, 1024 * 1024),
+    sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 3600, 1),
+    sessionMaxTurns: int(env, 'SESSION_MAX_TURNS', 20, 1, 10_000),
+    answerCacheTtlSeconds: int(env, 'ANSWER_CACHE_TTL_SECONDS', 3600, 1),
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 120, 0),
+    redis: parseRedis(env),
+    redisCommandTimeoutMs: int(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 1),
+    kafka: parseKafka(env),
+    llm: parseLlm(env),
+    auth: { apiKeys: list(env, 'AUTH_API_KEYS'), jwtSecret: str(env, 'AUTH_JWT_SECRET') },
+    drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0),
+    wsPingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 30_000, 100),
+    eventsBufferMax: int(env, 'EVENTS_BUFFER_MAX', 100_000, 1),
+    eventsIncludeText: bool(env, 'EVENTS_INCLUDE_TEXT', false),
+  };
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from '@jest/globals';
+import { EventBuffer } from './event-buffer.js';
+
+describe('EventBuffer', () => {
+  it('is FIFO and refuses events past its bound', () => {
+    const b = new EventBuffer<number>(3);
+    expect([1, 2, 3, 4].map((n) => b.push(n))).toEqual([true, true, true, false]);
+    expect(b.take(10)).toEqual([1, 2, 3]);
+  });
+
+  it('counts the in-flight batch against the bound', () => {
+    const b = new EventBuffer<number>(3);
+    [1, 2, 3].forEach((n) => b.push(n));
+    b.take(2);
+    expect(b.pending).toBe(3);
+    expect(b.push(4)).toBe(false);
+    b.ack();
+    expect(b.pending).toBe(1);
+    expect(b.push(4)).toBe(true);
+  });
+
+  it('puts a failed batch back in front, in order, without losing events', () => {
+    const b = new EventBuffer<number>(10);
+    [1, 2, 3, 4].forEach((n) => b.push(n));
+    const batch = b.take(2);
+    b.push(5);
+    b.nack(batch);
+    expect(b.take(10)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('refuses a second take while a batch is in flight', () => {
+    const b = new EventBuffer<number>(10);
+    b.push(1);
+    b.take(1);
+    expect(() => b.take(1)).toThrow();
+  });
+
+  it('drains what is queued', () => {
+    const b = new EventBuffer<number>(10);
+    [1, 2].forEach((n) => b.push(n));
+    expect(b.drain()).toEqual([1, 2]);
+    expect(b.pending).toBe(0);
+  });
+
+  it('stays correct across compaction of a long queue', () => {
+    const b = new EventBuffer<number>(100_000);
+    for (let i = 0; i < 20_000; i++) b.push(i);
+    const seen: number[] = [];
+    while (b.queued > 0) {
+      seen.push(...b.take(500));
+      b.ack();
+    }
+    expect(seen).toHaveLength(20_000);
+    expect(seen.every((v, i) => v === i)).toBe(true);
+  });
+});

@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { REPO_ROOT } from './env.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface Child {
+  proc: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs `npm run bot` as a real child process (tsx bot-runtime/main.ts) and waits for /readyz. */
+export async function spawnBot(env: Record<string, string>, args: string[] = []): Promise<Child> {
+  const port = await freePort();
+  const proc = spawn(`${REPO_ROOT}node_modules/.bin/tsx`, [`${REPO_ROOT}bot-runtime/main.ts`, ...args], {
+    // Only what the test names: .testenv/env also exports REDIS_CLUSTER_NODES, which would win.
+    env: {
+      ...process.env,
+      REDIS_URL: '',
+      REDIS_CLUSTER_NODES: '',
+      KAFKA_BROKERS: '',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    if (proc.exitCode !== null) throw new Error(`bot exited during start:\n${out}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return { proc, url, output: () => out, exited };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`bot did not become ready:\n${out}`);
+}

@@ -1,0 +1,147 @@
+import type { FastifyInstance } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import { ErrorCode, errorBody, type ErrorCodeValue } from '../errors.js';
+import { isValidSessionId } from '../sessions/keys.js';
+import { protectedRoute, messageTooLarge, shedResponse, type RouteContext } from './context.js';
+
+/** Frames a connection may have queued before new ones are refused (ordered, one turn at a time). */
+const MAX_QUEUED_FRAMES = 32;
+
+interface Frame {
+  message: string;
+  sessionId: string | undefined;
+}
+
+type Parsed = { ok: true; frame: Frame } | { ok: false; code: ErrorCodeValue; message: string };
+
+export function parseFrame(data: RawData, maxMessageBytes: number): Parsed {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(
+      Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(toBuffers(data)).toString('utf8'),
+    );
+  } catch {
+    return { ok: false, code: ErrorCode.invalidJson, message: 'frame is not valid JSON' };
+  }
+  const obj = doc as { message?: unknown; sessionId?: unknown } | null;
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+    return { ok: false, code: ErrorCode.invalidRequest, message: 'frame must be a JSON object' };
+  }
+  if (typeof obj.message !== 'string' || obj.message === '') {
+    return { ok: false, code: ErrorCode.invalidRequest, message: 'message must be a non-empty string' };
+  }
+  if (
+    obj.sessionId !== undefined &&
+    (typeof obj.sessionId !== 'string' || !isValidSessionId(obj.sessionId))
+  ) {
+    return { ok: false, code: ErrorCode.invalidRequest, message: 'sessionId is invalid' };
+  }
+  if (messageTooLarge(obj.message, maxMessageBytes)) {
+    return {
+      ok: false,
+      code: ErrorCode.messageTooLarge,
+      message: `message exceeds ${maxMessageBytes} bytes`,
+    };
+  }
+  return { ok: true, frame: { message: obj.message, sessionId: obj.sessionId } };
+}
+
+function toBuffers(data: RawData): Buffer[] {
+  return Array.isArray(data) ? data : [Buffer.from(new Uint8Array(data))];
+}
+
+/** Tracks open sockets for keepalive pings and the 1012 close at shutdown. */
+export class SocketRegistry {
+  readonly sockets = new Set<WebSocket>();
+  private readonly alive = new WeakSet<WebSocket>();
+  private timer: NodeJS.Timeout | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
+
+  add(ws: WebSocket): void {
+    this.sockets.add(ws);
+    this.alive.add(ws);
+    ws.on('pong', () => this.alive.add(ws));
+  }
+
+  remove(ws: WebSocket): void {
+    this.sockets.delete(ws);
+    if (this.sockets.size === 0) clearTimeout(this.closeTimer);
+  }
+
+  /** One timer for all sockets: a socket that missed the previous ping is terminated. */
+  startKeepalive(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      for (const ws of this.sockets) {
+        if (!this.alive.has(ws)) {
+          ws.terminate();
+          continue;
+        }
+        this.alive.delete(ws);
+        ws.ping();
+      }
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Sends a close frame to every socket; one that has not finished the handshake after graceMs is cut. */
+  closeAll(code: number, reason: string, graceMs = 2000): void {
+    clearInterval(this.timer);
+    if (this.sockets.size === 0) return;
+    for (const ws of this.sockets) ws.close(code, reason);
+    this.closeTimer = setTimeout(() => {
+      for (const ws of this.sockets) ws.terminate();
+    }, graceMs);
+  }
+}
+
+function send(ws: WebSocket, body: unknown): void {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(body));
+}
+
+export function websocketRoutes(ctx: RouteContext, sockets: SocketRegistry) {
+  return (app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void => {
+    app.get('/v1/chat/ws', { websocket: true, ...protectedRoute(ctx) }, (ws, req) => {
+      sockets.add(ws);
+      ctx.metrics.websocketConnections.inc();
+      const userId = req.authSubject ?? undefined;
+      let sessionId: string | undefined;
+      let queued = 0;
+      let chain: Promise<void> = Promise.resolve();
+
+      const handle = async (frame: Frame): Promise<void> => {
+        const outcome = await ctx.turns.handle({
+          message: frame.message,
+          sessionId: frame.sessionId ?? sessionId,
+          userId,
+        });
+        if (outcome.kind === 'ok') {
+          sessionId = outcome.reply.sessionId; // kept for the life of the connection
+          send(ws, outcome.reply);
+        } else {
+          send(ws, shedResponse(outcome, ctx.now()).body);
+        }
+      };
+
+      ws.on('message', (data: RawData) => {
+        const parsed = parseFrame(data, ctx.config.maxMessageBytes);
+        if (!parsed.ok) return send(ws, errorBody(parsed.code, parsed.message));
+        if (queued >= MAX_QUEUED_FRAMES) {
+          return send(ws, errorBody(ErrorCode.overloaded, 'too many frames queued on this connection'));
+        }
+        queued += 1;
+        chain = chain
+          .then(() => handle(parsed.frame))
+          .catch((err: unknown) => {
+            req.log.error({ err }, 'websocket turn failed');
+            send(ws, errorBody(ErrorCode.internal, 'turn failed'));
+          })
+          .finally(() => (queued -= 1));
+      });
+      ws.on('close', () => {
+        sockets.remove(ws);
+        ctx.metrics.websocketConnections.dec();
+      });
+    });
+    done();
+  };
+}

@@ -1,0 +1,132 @@
+import type { Source } from '../metrics.js';
+import type { RedisClient } from '../redis/redis-client.js';
+import { rateLimitKey, sessionKeys } from './keys.js';
+
+/** One stored turn of a conversation. */
+export interface TurnRecord {
+  seq: number;
+  at: string;
+  message: string;
+  reply: string;
+  intent: string;
+  confidence: number;
+  source: Source;
+  modelVersion: string;
+}
+
+/** Appends one turn; returns the session's new turn number. Keys: turns list, counter. */
+const APPEND_TURN_LUA = `
+local seq = redis.call('INCR', KEYS[2])
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return seq`;
+
+/** Counts a hit in a fixed window and sets the window's TTL once. */
+const RATE_LIMIT_LUA = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n`;
+
+interface ScriptedClient {
+  cfAppendTurn(turns: string, seq: string, record: string, maxTurns: number, ttl: number): Promise<number>;
+  cfRateLimit(key: string, ttl: number): Promise<number>;
+}
+
+export interface SessionStoreOptions {
+  ttlSeconds: number;
+  maxTurns: number;
+}
+
+export type NewTurn = Omit<TurnRecord, 'seq'>;
+
+export function encodeTurn(turn: NewTurn): string {
+  return JSON.stringify(turn);
+}
+
+/**
+ * Sequence numbers are not stored in the entries: the list is appended in the same transaction that
+ * increments the counter, so the last entry always has seq = counter, and the one before counter-1.
+ * `entries` are the newest entries, oldest first, read atomically with `counter`.
+ */
+export function decodeTurns(entries: string[], counter: number): TurnRecord[] {
+  const first = counter - entries.length + 1;
+  const out: TurnRecord[] = [];
+  entries.forEach((entry, i) => {
+    try {
+      out.push({ seq: first + i, ...(JSON.parse(entry) as NewTurn) });
+    } catch {
+      // a corrupt entry is skipped, never fatal for the session
+    }
+  });
+  return out;
+}
+
+type ExecResult = [Error | null, unknown][] | null;
+
+function results(res: ExecResult): unknown[] {
+  if (!res) throw new Error('transaction aborted');
+  return res.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
+/**
+ * Sessions, answer cache and rate limits in Redis (standalone or Cluster).
+ *
+ * A turn is appended by one Lua script (one round trip): INCR the session counter, RPUSH the turn,
+ * LTRIM to maxTurns, refresh both TTLs. Redis runs a script atomically, so concurrent turns of a
+ * session - from any pod - are serialised: each gets the next number, none is lost, and the list
+ * order is the number order. Both keys carry the hash tag {sess:<id>}, so this is legal in Redis
+ * Cluster. A script (EVALSHA) rides ioredis auto-pipelining, so the appends of concurrent turns share
+ * one socket write; a MULTI/EXEC block costs Redis less (~7 µs against ~20 µs) but ioredis sends
+ * every transaction as its own write, which measured slower end to end on a busy 2-core machine.
+ */
+export class SessionStore {
+  private readonly scripted: ScriptedClient;
+
+  constructor(
+    readonly client: RedisClient,
+    private readonly opts: SessionStoreOptions,
+  ) {
+    client.defineCommand('cfAppendTurn', { numberOfKeys: 2, lua: APPEND_TURN_LUA });
+    client.defineCommand('cfRateLimit', { numberOfKeys: 1, lua: RATE_LIMIT_LUA });
+    this.scripted = client as unknown as ScriptedClient;
+  }
+
+  /** Stores a turn; resolves its sequence number within the session. */
+  async appendTurn(sessionId: string, turn: NewTurn): Promise<number> {
+    const k = sessionKeys(sessionId);
+    const { maxTurns, ttlSeconds } = this.opts;
+    return Number(await this.scripted.cfAppendTurn(k.turns, k.seq, encodeTurn(turn), maxTurns, ttlSeconds));
+  }
+
+  /** The most recent turns (at most maxTurns), oldest first; counter and list read atomically. */
+  async history(sessionId: string, limit = this.opts.maxTurns): Promise<TurnRecord[]> {
+    const k = sessionKeys(sessionId);
+    const [counter, entries] = results(
+      await this.client.multi().get(k.seq).lrange(k.turns, -limit, -1).exec(),
+    );
+    return decodeTurns(entries as string[], Number(counter ?? 0));
+  }
+
+  async exists(sessionId: string): Promise<boolean> {
+    return (await this.client.exists(sessionKeys(sessionId).turns)) === 1;
+  }
+
+  async getCachedAnswer(key: string): Promise<string | null> {
+    return this.client.get(key);
+  }
+
+  async putCachedAnswer(key: string, reply: string, ttlSeconds: number): Promise<void> {
+    await this.client.set(key, reply, 'EX', ttlSeconds);
+  }
+
+  /** Counts one request of a user in a fixed one-minute window; true while within `perMinute`. */
+  async allowUser(userId: string, perMinute: number, nowMs: number): Promise<boolean> {
+    const key = rateLimitKey(userId, Math.floor(nowMs / 60_000) * 60);
+    return Number(await this.scripted.cfRateLimit(key, 120)) <= perMinute;
+  }
+}
