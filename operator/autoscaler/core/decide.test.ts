@@ -94,7 +94,7 @@ describe('decide: latency signal', () => {
   });
 
   it('names latency as the driving signal when it wins', () => {
-    const d = decide(input({ history: [sample(60, 40, 4, 900)] }));
+    const d = decide(input({ history: [sample(60, 30, 4, 900)] }));
     expect(d.signal).toBe('latency');
     expect(d.reason).toContain('p95 latency 900ms');
   });
@@ -111,9 +111,34 @@ describe('decide: panic mode', () => {
     const d = decide(input({ history: [sample(30, 40, 4), spike(60)] })); // stable mean 65 -> 7, panic 9
     expect(d.mode).toBe('panic');
     expect(d.signal).toBe('panic');
-    expect(d.desiredReplicas).toBe(8); // panic wants 9, rate limit: max(+100%, +4) = 8
-    expect(d.limitedBy).toBe('rate');
+    expect(d.desiredReplicas).toBe(9);
+    expect(d.limitedBy).toBeUndefined();
     expect(d.nextState.panicSince).toBe(s(60));
+  });
+
+  it.each([
+    { name: 'panic scale-up skips the rate policy (stable would allow 6)', up: 'Max' as const, want: 10 },
+    { name: 'a Disabled scale-up policy still holds in panic', up: 'Disabled' as const, want: 2 },
+  ])('$name', ({ up, want }) => {
+    const base = policy();
+    const pol = policy({
+      behavior: { ...base.behavior, scaleUp: { ...base.behavior.scaleUp, selectPolicy: up } },
+    });
+    const d = decide(input({ policy: pol, currentReplicas: 2, history: [sample(60, 100, 2)] })); // 5x
+    expect(d.mode).toBe('panic');
+    expect(d.desiredReplicas).toBe(want);
+  });
+
+  it.each([
+    { name: 'saturated pods (in-flight at maxInflight): demand is censored, x2', max: 64, want: 48 },
+    { name: 'below 90 % of maxInflight: demand as measured', max: 80, want: 24 },
+    { name: 'maxInflight unknown: never treated as saturated', max: undefined, want: 24 },
+  ])('$name', ({ max, want }) => {
+    const pol = policy({ maxInflightPerPod: max });
+    const d = decide(input({ policy: pol, history: [sample(60, 240, 4, 5000)] })); // 60/pod
+    expect(d.mode).toBe('panic');
+    expect(d.readings.panicDesired).toBe(want);
+    expect(d.desiredReplicas).toBe(want);
   });
 
   it('stays out of panic just below the threshold', () => {
@@ -178,6 +203,31 @@ describe('decide: panic keeps the scale-down window', () => {
     expect(state.panicSince).toBeNull();
     expect(state.recommendations.length).toBeGreaterThanOrEqual(10);
     expect(current).toBe(20);
+  });
+  it('a saturated burst: the doubled panic count is held by the window after panic ends', () => {
+    let state = initialState(4, s(0));
+    let current = 4;
+    const history: MetricObservation[] = [];
+    const desired: number[] = [];
+    for (let sec = 15; sec <= 150; sec += 15) {
+      // 240 in flight on 4 pods = 60/pod, at the default maxInflight 64: saturated. Then calm.
+      history.push(sample(sec, sec <= 15 ? 240 : 20, sec <= 15 ? 4 : current));
+      const d = decide(
+        input({
+          currentReplicas: current,
+          readyReplicas: current,
+          state,
+          history: [...history],
+          now: s(sec),
+        }),
+      );
+      desired.push(d.desiredReplicas);
+      state = d.nextState;
+      current = d.desiredReplicas;
+    }
+    expect(desired[0]).toBe(48); // ceil(240 / 10) x 2, in one step
+    expect(state.panicSince).toBeNull();
+    expect(desired.every((n) => n === 48)).toBe(true); // the 300 s window keeps it after panic
   });
 });
 
@@ -284,7 +334,11 @@ describe('decide: rate policies (HPA v2 semantics)', () => {
     },
   ])('$name', ({ current, inflight, up, events, want }) => {
     const base = policy();
-    const pol = policy({ behavior: { ...base.behavior, scaleUp: up ?? base.behavior.scaleUp } });
+    // A threshold panic never reaches: these cases are about stable-mode rate limits.
+    const pol = policy({
+      panic: { threshold: 1000, windowSeconds: 10 },
+      behavior: { ...base.behavior, scaleUp: up ?? base.behavior.scaleUp },
+    });
     const state = { ...initialState(current, s(60)), scaleEvents: events };
     const d = decide(
       input({ policy: pol, currentReplicas: current, state, history: [sample(60, inflight, current)] }),
@@ -526,5 +580,42 @@ describe('decide: paused and kafka lag', () => {
     expect(decide(input({ policy: pol, history: [lag(500)] })).desiredReplicas).toBe(5);
     expect(decide(input({ policy: pol, history: [lag(5000)] })).desiredReplicas).toBe(6);
     expect(decide(input({ policy: pol, history: [lag(500)] })).signal).toBe('kafkaLag');
+  });
+});
+
+describe('decide: learning the in-flight target from latency', () => {
+  const target = (d: ReturnType<typeof decide>): number => d.readings.effectiveTargetInflightPerPod;
+
+  it('slow at target load on a settled fleet: the target tightens', () => {
+    const d = decide(input({ history: [sample(30, 40, 4, 900), sample(60, 40, 4, 900)] }));
+    expect(target(d)).toBe(5); // 10/pod at 3x the SLO: Little says 3.3, bounded to halving
+    expect(d.nextState.inflightTargetScale).toBe(0.5);
+  });
+
+  it('pods added during the latency window: the percentile is stale, the target holds', () => {
+    const d = decide(input({ history: [sample(30, 20, 2, 900), sample(60, 40, 4, 900)] }));
+    expect(target(d)).toBe(10);
+  });
+
+  it.each([
+    // Scaled 8 -> 4 at 45 s. Before: 40 in flight (5/pod). Now queues inflate it to 30/pod.
+    { name: 'SLO broken after our scale-down: learn from the load the scale-down left', down: 45, want: 5 },
+    { name: 'same readings without a recent scale-down: overload explains it, hold', down: null, want: 10 },
+    { name: 'a scale-down older than the metrics window does not count', down: -30, want: 10 },
+  ])('$name', ({ down, want }) => {
+    const events = down === null ? [] : [{ time: s(down), delta: -4 }];
+    const state = { ...initialState(4, s(60)), recommendations: [], scaleEvents: events };
+    const history = [sample(30, 40, 8, 200), sample(60, 120, 4, 900)];
+    const d = decide(input({ history, state }));
+    expect(target(d)).toBe(want);
+  });
+});
+
+describe('defaults: the saturation level comes from runtime.maxInflight', () => {
+  it.each([
+    { maxInflight: 64, want: 64 },
+    { maxInflight: 20, want: 20 },
+  ])('maxInflight $maxInflight', ({ maxInflight, want }) => {
+    expect(defaultScalingPolicy(maxInflight).maxInflightPerPod).toBe(want);
   });
 });

@@ -1,5 +1,5 @@
 import { limitRate, pruneBefore, stabilize, type Bounded } from './behavior.js';
-import { nextPanicState, panicDemandRatio, type PanicState } from './panic.js';
+import { nextPanicState, panicDemandRatio, panicDesired, type PanicState } from './panic.js';
 import { scheduleFloor, type ScheduleFloor } from './schedules.js';
 import { adaptTargetScale } from './target.js';
 import {
@@ -129,23 +129,53 @@ function readSignals(
     inflightPerPod: utilisation?.inflightPerPod ?? null,
     inflightDesired: utilisation?.desired ?? null,
     panicDemandRatio: reporting ? panicDemandRatio(panicInflight, readyReplicas, target) : null,
-    panicDesired: reporting ? Math.ceil(panicInflight / target) : null,
+    panicDesired: reporting
+      ? panicDesired(panicInflight, readyReplicas, target, policy.maxInflightPerPod)
+      : null,
     kafkaLagDesired: kafkaLagDesired(latest.kafkaLag, policy.workerLag),
   };
   return { readings, latest };
 }
 
+/**
+ * Pods were added at some point of the metrics window: part of the latency percentile describes a smaller
+ * fleet than the one that followed, so it must not teach the target anything yet. Pods removed is fine:
+ * the percentile then only gets more pessimistic for the fleet as it is now.
+ */
+function capacityGrew(input: DecisionInput): boolean {
+  const window = samplesWithin(input.history, input.now, input.policy.metricsWindowSeconds);
+  return window.some((s, i) => i > 0 && s.podsReporting > (window[i - 1]?.podsReporting ?? Infinity));
+}
+
+/**
+ * Per-pod load right after this scaler's last scale-down, if that happened inside the metrics window: the
+ * demand measured before it, spread over the pods left. When latency breaks the SLO after a scale-down, it
+ * is this load (not the queue-inflated in-flight read now) that the target allowed and the pods could not
+ * take, so it is what teaches the target.
+ */
+function loadAfterScaleDown(input: DecisionInput): number | null {
+  const { state, history, now, policy, currentReplicas } = input;
+  const since = now - policy.metricsWindowSeconds * 1000;
+  const down = state.scaleEvents.filter((e) => e.delta < 0 && e.time > since).at(-1);
+  if (down === undefined || currentReplicas <= 0) return null;
+  const before = history.filter((o): o is MetricSample => o.kind === 'sample' && o.time <= down.time);
+  if (before.length === 0) return null;
+  return currentDemand(before, down.time) / currentReplicas;
+}
+
 /** Next learnt scale of targetInflightPerPod; returns the effective target for this evaluation. */
 function learntTarget(input: DecisionInput, latest: MetricSample, stableInflight: number): number {
-  const { policy, state, readyReplicas, currentReplicas } = input;
+  const { policy, state } = input;
+  const observed = latest.podsReporting > 0 ? stableInflight / latest.podsReporting : null;
+  const afterDown = loadAfterScaleDown(input);
   const scale = adaptTargetScale({
     scale: state.inflightTargetScale,
     latencyMs: latest.latencyMs,
     targetMs: input.slo.latency.targetMs,
-    inflightPerPod: latest.podsReporting > 0 ? stableInflight / latest.podsReporting : null,
+    inflightPerPod: observed === null || afterDown === null ? observed : Math.min(observed, afterDown),
     configuredTarget: policy.targetInflightPerPod,
     tolerance: policy.tolerance,
-    settled: state.panicSince === null && readyReplicas >= currentReplicas,
+    settled: state.panicSince === null && !capacityGrew(input),
   });
   return policy.targetInflightPerPod * scale;
 }
@@ -184,6 +214,11 @@ function applyFloor(candidate: Candidate, floor: ScheduleFloor): Candidate {
   return { signal: 'schedule', replicas: floor.replicas, reason: `schedule ${floor.active.join(',')} floor` };
 }
 
+interface FinaliseOptions {
+  skipBehavior: boolean;
+  panic: boolean;
+}
+
 interface Finalised {
   desiredReplicas: number;
   limitedBy?: LimitedBy | undefined;
@@ -201,39 +236,52 @@ function retentionCutoff(input: DecisionInput): number {
   return input.now - longest * 1000;
 }
 
-/** Stabilization windows, rate policies and bounds, in HPA v2 order. */
-function finalise(input: DecisionInput, raw: number, skipBehavior: boolean): Finalised {
+/**
+ * Panic scale-up is not rate limited (Knative allows up to 1000x ready per step): the count is sized from
+ * short-window demand and only bounded by maxReplicas. A scale-up policy set to Disabled is still honoured.
+ */
+function panicScaleUp(input: DecisionInput, raw: number): Bounded | null {
+  const { policy, currentReplicas } = input;
+  if (raw <= currentReplicas || policy.behavior.scaleUp.selectPolicy === 'Disabled') return null;
+  return clampOnly(raw, policy.minReplicas, policy.maxReplicas);
+}
+
+/** Stabilization windows, rate policies and bounds, in HPA v2 order (panic scale-up skips the rates). */
+function limitRecommendation(input: DecisionInput, raw: number, opts: FinaliseOptions): Bounded {
+  const { policy, state, now, currentReplicas } = input;
+  if (opts.skipBehavior) return clampOnly(raw, policy.minReplicas, policy.maxReplicas);
+  const inPanic = opts.panic ? panicScaleUp(input, raw) : null;
+  if (inPanic !== null) return inPanic;
+  const { scaleUp, scaleDown } = policy.behavior;
+  const previous = pruneBefore(state.recommendations, retentionCutoff(input));
+  return limitRate({
+    desired: stabilize(previous, raw, currentReplicas, now, scaleUp, scaleDown),
+    current: currentReplicas,
+    min: policy.minReplicas,
+    max: policy.maxReplicas,
+    events: state.scaleEvents,
+    now,
+    up: scaleUp,
+    down: scaleDown,
+  });
+}
+
+/** At a bound because the signals asked for more (or less): ScalingLimited, even if the window held it. */
+function markBound(limited: Bounded, raw: number, policy: DecisionInput['policy']): Bounded {
+  if (limited.limitedBy !== undefined) return limited;
+  if (limited.replicas === policy.minReplicas && raw < policy.minReplicas)
+    return { ...limited, limitedBy: 'min' };
+  if (limited.replicas === policy.maxReplicas && raw > policy.maxReplicas)
+    return { ...limited, limitedBy: 'max' };
+  return limited;
+}
+
+function finalise(input: DecisionInput, raw: number, opts: FinaliseOptions): Finalised {
   const { policy, state, now, currentReplicas } = input;
   const cutoff = retentionCutoff(input);
   const previous = pruneBefore(state.recommendations, cutoff);
   const recommendations = [...previous, { time: now, replicas: raw }];
-  const { scaleUp, scaleDown } = policy.behavior;
-  const limited: Bounded = skipBehavior
-    ? clampOnly(raw, policy.minReplicas, policy.maxReplicas)
-    : limitRate({
-        desired: stabilize(previous, raw, currentReplicas, now, scaleUp, scaleDown),
-        current: currentReplicas,
-        min: policy.minReplicas,
-        max: policy.maxReplicas,
-        events: state.scaleEvents,
-        now,
-        up: scaleUp,
-        down: scaleDown,
-      });
-  // At a bound because the signals asked for more (or less): ScalingLimited, even if the window held it.
-  if (
-    limited.limitedBy === undefined &&
-    limited.replicas === policy.minReplicas &&
-    raw < policy.minReplicas
-  ) {
-    limited.limitedBy = 'min';
-  } else if (
-    limited.limitedBy === undefined &&
-    limited.replicas === policy.maxReplicas &&
-    raw > policy.maxReplicas
-  ) {
-    limited.limitedBy = 'max';
-  }
+  const limited = markBound(limitRecommendation(input, raw, opts), raw, policy);
   const scaleEvents = pruneBefore(state.scaleEvents, cutoff);
   const changed = limited.replicas !== currentReplicas;
   if (changed) scaleEvents.push({ time: now, delta: limited.replicas - currentReplicas });
@@ -263,7 +311,10 @@ function build(
   candidate: Candidate,
   extra: { mode: Mode; readings: SignalReadings; panic: PanicState; skipBehavior?: boolean },
 ): Decision {
-  const done = finalise(input, candidate.replicas, extra.skipBehavior === true);
+  const done = finalise(input, candidate.replicas, {
+    skipBehavior: extra.skipBehavior === true,
+    panic: extra.mode === 'panic',
+  });
   return {
     desiredReplicas: done.desiredReplicas,
     mode: extra.mode,

@@ -28,6 +28,7 @@ export function defaultScalingPolicy(maxInflight: number = DEFAULT_MAX_INFLIGHT)
     paused: false,
     intervalSeconds: 15,
     targetInflightPerPod: DEFAULT_TARGET_UTILISATION * maxInflight,
+    maxInflightPerPod: maxInflight,
     tolerance: 0.1,
     metricsWindowSeconds: 60,
     panic: { threshold: 2.0, windowSeconds: 10 },

@@ -39,3 +39,26 @@ export function panicDemandRatio(
 ): number {
   return panicInflight / (Math.max(readyReplicas, 1) * targetInflightPerPod);
 }
+
+/** Step applied to short-window demand when the ready pods are saturated (see panicDesired). */
+export const SATURATED_PANIC_STEP = 2;
+/** Share of maxInflight per pod from which the in-flight gauge counts as saturated. */
+export const SATURATION_SHARE = 0.9;
+
+/**
+ * Panic recommendation: short-window demand / per-pod target (Knative's panic count). The bot runtime sheds
+ * turns beyond maxInflight per pod (503), so when the ready pods run at that limit the gauge is censored:
+ * true demand is higher by an unknown amount (Knative's activator would buffer and count it; we cannot
+ * see shed turns in the window). Then ask for SATURATED_PANIC_STEP x the observed demand.
+ */
+export function panicDesired(
+  panicInflight: number,
+  readyReplicas: number,
+  targetInflightPerPod: number,
+  maxInflightPerPod: number | undefined,
+): number {
+  const base = panicInflight / targetInflightPerPod;
+  const perPod = panicInflight / Math.max(readyReplicas, 1);
+  const saturated = maxInflightPerPod !== undefined && perPod >= SATURATION_SHARE * maxInflightPerPod;
+  return Math.ceil(saturated ? base * SATURATED_PANIC_STEP : base);
+}

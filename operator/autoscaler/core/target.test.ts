@@ -6,12 +6,26 @@ const base = { scale: 1, targetMs: 300, configuredTarget: 10, tolerance: 0.1, se
 describe('adaptTargetScale (latency corrects the in-flight target)', () => {
   it.each([
     {
-      name: 'slow at target load: tighten by 1/sqrt(ratio)',
+      // Little's law: the same throughput at 300 ms needs 10 / 1.21 in flight (smaller than 10 / 1.1).
+      name: 'slow at target load: tighten to in-flight / ratio',
       latencyMs: 363,
       inflightPerPod: 10,
-      want: 1 / 1.1,
+      want: 1 / 1.21,
     },
-    { name: 'tightening is at most -20 % per evaluation', latencyMs: 3000, inflightPerPod: 10, want: 0.8 },
+    {
+      // 1/sqrt(4/3) = 0.866 is the milder step; 6 / (4/3) = 4.5 is below it -> in-flight / ratio wins.
+      name: 'slow below target load: the Little estimate from the observed in-flight',
+      latencyMs: 400,
+      inflightPerPod: 6,
+      want: 0.5,
+    },
+    {
+      name: 'slow just below target load: min(effective / sqrt(ratio), in-flight / ratio)',
+      latencyMs: 400,
+      inflightPerPod: 8,
+      want: 0.6,
+    },
+    { name: 'tightening is at most -50 % per evaluation', latencyMs: 3000, inflightPerPod: 10, want: 0.5 },
     {
       name: 'slow because overloaded (in-flight above target): hold',
       latencyMs: 900,
@@ -36,7 +50,7 @@ describe('adaptTargetScale (latency corrects the in-flight target)', () => {
     },
     { name: 'no latency data: hold', latencyMs: null, inflightPerPod: 10, scale: 0.7, want: 0.7 },
     {
-      name: 'not settled (pods starting or panic): hold',
+      name: 'not settled (panic, or pods added during the latency window): hold',
       latencyMs: 900,
       inflightPerPod: 10,
       settled: false,

@@ -45,6 +45,11 @@ export interface ScalingPolicy {
   paused: boolean;
   intervalSeconds: number;
   targetInflightPerPod: number;
+  /**
+   * spec.runtime.maxInflight: the runtime sheds beyond it, so in-flight at this level is a lower bound of
+   * demand (panic then steps up). Absent: never treated as saturated.
+   */
+  maxInflightPerPod?: number | undefined;
   tolerance: number;
   metricsWindowSeconds: number;
   panic: { threshold: number; windowSeconds: number };
