@@ -23,6 +23,8 @@ export interface OperatorConfig {
   identity: string;
   logLevel: string;
   shutdownTimeoutSeconds: number;
+  /** Operator-wide Prometheus for fleets with spec.scaling.metrics.source prometheus and no url. */
+  prometheusUrl: string;
 }
 
 interface Option {
@@ -172,6 +174,14 @@ export const OPTIONS: Option[] = [
     def: () => '20',
     min: 1,
     help: 'Longest graceful shutdown before the process exits anyway.',
+  },
+  {
+    key: 'prometheusUrl',
+    flag: 'prometheus-url',
+    env: 'CHATFLEET_PROMETHEUS_URL',
+    kind: 'string',
+    def: () => '',
+    help: 'Prometheus for fleets with spec.scaling.metrics.source prometheus and no url of their own.',
   },
 ];
 

@@ -5,6 +5,7 @@ import { loadKubeConfig } from './kube/kubeconfig.js';
 import { ClusterUnreachableError, errorMessage } from './kube/errors.js';
 import { startOperator } from './controller/manager.js';
 import type { RunningOperator } from './controller/manager.js';
+import { createAutoscalerComponent } from './autoscaler/component.js';
 
 /**
  * Entry point of `npm start`: parse config, connect (KUBECONFIG, ~/.kube/config or in-cluster;
@@ -24,7 +25,17 @@ async function main(): Promise<number> {
   });
   const { kc, source } = loadKubeConfig(process.env);
   log.info({ source, context: kc.getCurrentContext() }, 'loaded Kubernetes configuration');
-  const operator: RunningOperator = await startOperator({ config, kc, log, registry: new Registry() });
+  const registry = new Registry();
+  const operator: RunningOperator = await startOperator({
+    config,
+    kc,
+    log,
+    registry,
+    components: [
+      // Keep the autoscaler last: `replicas` is last-wins among components.
+      createAutoscalerComponent({ registry, prometheusUrl: config.prometheusUrl }),
+    ],
+  });
   log.info({ healthPort: operator.healthPort }, 'serving /healthz, /readyz and /metrics');
 
   let signalled = false;

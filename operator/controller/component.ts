@@ -72,6 +72,8 @@ export interface FleetComponent {
   /** Runs while the CR is being deleted and still carries `finalizer`; cleanup outside the cluster. */
   finalize?(ctx: { cr: ChatbotDeployment; log: Logger }): Promise<FinalizeResult>;
   readonly finalizer?: string;
+  /** Called once the CR is gone (key `namespace/name`): drop in-memory state and per-fleet metrics. */
+  forget?(key: string): void;
 }
 
 export interface MergedContributions {

@@ -74,6 +74,7 @@ export class FleetReconciler {
     if (!this.d.caches.fleets.get(req.namespace, req.name) || !cr) {
       this.overlay.forgetPrefix(crKey);
       this.overlay.forgetPrefix(`${req.namespace}/${req.name}`, true);
+      for (const c of this.d.components) c.forget?.(`${req.namespace}/${req.name}`);
       return {};
     }
     if (cr.metadata.deletionTimestamp) return this.finalize(cr, req.log);

@@ -1,0 +1,262 @@
+import type { Registry } from 'prom-client';
+import type {
+  ComponentContext,
+  ComponentEvent,
+  Contribution,
+  FleetComponent,
+} from '../controller/component.js';
+import type { ConditionInput } from '../workload/status.js';
+import type { ChatbotDeployment, Condition, KubeObject } from '../workload/types.js';
+import { FleetAutoscaler } from './fleet-autoscaler.js';
+import type { EvaluateResult, ScalingCondition, StatusAutoscaling } from './fleet-autoscaler.js';
+import { registerAutoscalerMetrics } from './metrics.js';
+import { PAUSED_ANNOTATION, resolveScalingPolicy } from './policy.js';
+
+/** Container port of the bot runtime (chat and /metrics), CONTRACT.md "Runtime env contract". */
+export const BOT_METRICS_PORT = 8080;
+
+/**
+ * Turns the fleet's ready pods into base URLs for the scrape source. The default reads each pod's
+ * status.podIP; tests that run kwok pods (fake IPs nobody listens on) inject a resolver that maps
+ * the pods onto real bot-runtime processes on 127.0.0.1. Keep it pure: it runs on every evaluation.
+ */
+export type EndpointResolver = (readyPods: KubeObject[], cr: ChatbotDeployment) => string[];
+
+export const podIpEndpoints: EndpointResolver = (pods) =>
+  pods
+    .map((p) => (p.status as { podIP?: string } | undefined)?.podIP)
+    .filter((ip): ip is string => typeof ip === 'string' && ip !== '')
+    .map((ip) => `http://${ip.includes(':') ? `[${ip}]` : ip}:${BOT_METRICS_PORT}`);
+
+export interface AutoscalerComponentOptions {
+  autoscaler: FleetAutoscaler;
+  resolveEndpoints?: EndpointResolver;
+}
+
+/** Status values within these bands of what is already written count as unchanged (no status write). */
+const LATENCY_DEADBAND = { relative: 0.1, absoluteMs: 10 };
+/** In-flight per pod is a noisy leading gauge (±30 % between evaluations under steady load is normal). */
+const INFLIGHT_DEADBAND = { relative: 0.5, absolute: 1 };
+/** A requeue that fires this much early still counts as due (timers are not exact). */
+const DUE_SLACK_MS = 100;
+/** CRD limits: status.autoscaling.reason maxLength 1024; events.k8s.io note is limited to 1 kB. */
+const MAX_TEXT = 1024;
+const SCALING_CONDITIONS = ['ScalingActive', 'ScalingLimited', 'SLOMet', 'FallbackActive'];
+
+interface Published {
+  autoscaling: Record<string, unknown>;
+  conditions: ConditionInput[];
+}
+
+interface FleetEntry {
+  /** Epoch ms when the next evaluation is due. */
+  dueAt: number;
+  /** Spec generation and pause annotation of the evaluation: a change re-evaluates at once. */
+  inputs: string;
+  replicas: number;
+  published: Published;
+}
+
+/**
+ * The SLO autoscaler as a FleetComponent (see operator/controller/component.ts). On every reconcile
+ * it contributes the Deployment's spec.replicas (the core applies it under the one field manager,
+ * no HPA exists), status.autoscaling, the ScalingActive / ScalingLimited / SLOMet / FallbackActive
+ * conditions, one Event per scale naming the signal, and requeueAfterMs for the next evaluation.
+ *
+ * Reconciles happen for many reasons (pod and status events); metrics are fetched and the core is
+ * evaluated only when the fleet's interval is due or its spec changed, otherwise the last decision
+ * is repeated. Status values that moved only within a small deadband (latency, in-flight, numbers
+ * in messages) keep what is already written, so a fleet in steady state issues no writes.
+ */
+export class AutoscalerComponent implements FleetComponent {
+  readonly name = 'autoscaler';
+  private readonly fleets = new Map<string, FleetEntry>();
+  private readonly resolveEndpoints: EndpointResolver;
+
+  constructor(private readonly options: AutoscalerComponentOptions) {
+    this.resolveEndpoints = options.resolveEndpoints ?? podIpEndpoints;
+  }
+
+  async reconcile(ctx: ComponentContext): Promise<Contribution> {
+    const key = fleetKey(ctx.cr);
+    const now = ctx.now.getTime();
+    const entry = this.fleets.get(key);
+    const inputs = evaluationInputs(ctx.cr);
+    if (entry && entry.inputs === inputs && now + DUE_SLACK_MS < entry.dueAt) {
+      return { ...contributionOf(entry), requeueAfterMs: entry.dueAt - now };
+    }
+    const result = await this.evaluate(ctx, now);
+    const published = publish(result, ctx.cr);
+    const next: FleetEntry = {
+      dueAt: now + result.requeueAfterSeconds * 1000,
+      inputs,
+      replicas: result.desiredReplicas,
+      published,
+    };
+    this.fleets.set(key, next);
+    if (result.event) {
+      ctx.log.info(
+        { from: currentReplicas(ctx), to: result.desiredReplicas, signal: result.decision.signal },
+        result.event.message,
+      );
+    }
+    return {
+      ...contributionOf(next),
+      requeueAfterMs: result.requeueAfterSeconds * 1000,
+      ...(result.event ? { events: [scaleEvent(result.event)] } : {}),
+    };
+  }
+
+  /** Called by the reconciler once the ChatbotDeployment is gone: drops its memory and metric series. */
+  forget(key: string): void {
+    this.fleets.delete(key);
+    this.options.autoscaler.forget(key);
+  }
+
+  private evaluate(ctx: ComponentContext, now: number): Promise<EvaluateResult> {
+    const ready = ctx.pods.filter(isReadyPod);
+    return this.options.autoscaler.evaluate({
+      cbd: ctx.cr,
+      currentReplicas: currentReplicas(ctx),
+      readyReplicas: ready.length,
+      podEndpoints: [...new Set(this.resolveEndpoints(ready, ctx.cr))],
+      now,
+    });
+  }
+}
+
+/** The production wiring: one FleetAutoscaler per operator, its per-fleet metrics on the operator registry. */
+export function createAutoscalerComponent(opts: {
+  registry: Registry;
+  prometheusUrl?: string | undefined;
+  resolveEndpoints?: EndpointResolver;
+}): AutoscalerComponent {
+  const autoscaler = new FleetAutoscaler({
+    metrics: registerAutoscalerMetrics(opts.registry),
+    prometheusUrl: opts.prometheusUrl || undefined,
+  });
+  return new AutoscalerComponent({
+    autoscaler,
+    ...(opts.resolveEndpoints ? { resolveEndpoints: opts.resolveEndpoints } : {}),
+  });
+}
+
+function fleetKey(cr: ChatbotDeployment): string {
+  return `${cr.metadata.namespace ?? ''}/${cr.metadata.name ?? ''}`;
+}
+
+function evaluationInputs(cr: ChatbotDeployment): string {
+  return `${cr.metadata.generation ?? 0}|${cr.metadata.annotations?.[PAUSED_ANNOTATION] ?? ''}`;
+}
+
+/**
+ * The Deployment's spec.replicas: after an operator restart the fleet continues from there (never
+ * from minReplicas). Before the Deployment exists the fleet starts at minReplicas.
+ */
+export function currentReplicas(ctx: Pick<ComponentContext, 'cr' | 'deployment'>): number {
+  const replicas = (ctx.deployment?.spec as { replicas?: number } | undefined)?.replicas;
+  if (typeof replicas === 'number') return replicas;
+  return resolveScalingPolicy(ctx.cr).minReplicas;
+}
+
+export function isReadyPod(pod: KubeObject): boolean {
+  if (pod.metadata.deletionTimestamp) return false;
+  const status = pod.status as { conditions?: { type: string; status: string }[] } | undefined;
+  return (status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+function contributionOf(entry: FleetEntry): Contribution {
+  return {
+    replicas: entry.replicas,
+    status: { autoscaling: entry.published.autoscaling },
+    conditions: entry.published.conditions,
+  };
+}
+
+function scaleEvent(e: NonNullable<EvaluateResult['event']>): ComponentEvent {
+  return { type: e.type, reason: e.reason, action: 'Scale', note: truncate(e.message) };
+}
+
+function truncate(text: string): string {
+  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT - 3)}...`;
+}
+
+/** Numbers stripped: "p95 latency 412ms" and "p95 latency 415ms" have the same shape. */
+function shape(text: string | undefined): string {
+  return (text ?? '').replace(/\d+(\.\d+)?/g, '#');
+}
+
+function withinBand(
+  next: unknown,
+  live: unknown,
+  band: { relative: number; absolute?: number; absoluteMs?: number },
+): boolean {
+  if (next === undefined || live === undefined) return next === live;
+  if (typeof next !== 'number' || typeof live !== 'number') return false;
+  const absolute = band.absolute ?? band.absoluteMs ?? 0;
+  return Math.abs(next - live) <= Math.max(Math.abs(live) * band.relative, absolute);
+}
+
+/** status.autoscaling as the CRD accepts it: no nulls (not nullable there), reason within maxLength. */
+export function autoscalingStatus(s: StatusAutoscaling, liveLastScaleTime: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    desiredReplicas: s.desiredReplicas,
+    mode: s.mode,
+    reason: truncate(s.reason),
+  };
+  if (s.observedLatencyMs !== null) out.observedLatencyMs = s.observedLatencyMs;
+  if (s.inflightPerPod !== null) out.inflightPerPod = s.inflightPerPod;
+  // After an operator restart the core has no lastScaleTime: keep the one already written.
+  const lastScaleTime =
+    s.lastScaleTime ?? (typeof liveLastScaleTime === 'string' ? liveLastScaleTime : undefined);
+  if (lastScaleTime !== undefined) out.lastScaleTime = lastScaleTime;
+  return out;
+}
+
+function autoscalingUnchanged(
+  next: Record<string, unknown>,
+  live: Record<string, unknown> | undefined,
+): boolean {
+  if (live === undefined) return false;
+  return (
+    next.desiredReplicas === live.desiredReplicas &&
+    next.mode === live.mode &&
+    next.lastScaleTime === live.lastScaleTime &&
+    shape(next.reason as string) === shape(live.reason as string | undefined) &&
+    withinBand(next.observedLatencyMs, live.observedLatencyMs, LATENCY_DEADBAND) &&
+    withinBand(next.inflightPerPod, live.inflightPerPod, INFLIGHT_DEADBAND)
+  );
+}
+
+function conditionUnchanged(next: ScalingCondition, live: Condition | undefined): boolean {
+  return (
+    live !== undefined &&
+    live.status === next.status &&
+    live.reason === next.reason &&
+    shape(live.message) === shape(next.message)
+  );
+}
+
+/**
+ * What to contribute to status for this evaluation: the new values when something a reader acts on
+ * changed (replicas, mode, a condition's status or reason, the wording of the reason, latency or
+ * in-flight outside the deadband), else exactly what is written already.
+ */
+export function publish(result: EvaluateResult, cr: ChatbotDeployment): Published {
+  const liveStatus = cr.status as
+    { autoscaling?: Record<string, unknown>; conditions?: Condition[] } | undefined;
+  const live = liveStatus?.autoscaling;
+  const next = autoscalingStatus(result.statusAutoscaling, live?.lastScaleTime);
+  const liveConditions = new Map((liveStatus?.conditions ?? []).map((c) => [c.type, c]));
+  const conditions = result.conditions.filter((c) => SCALING_CONDITIONS.includes(c.type));
+  const unchanged =
+    autoscalingUnchanged(next, live) &&
+    conditions.every((c) => conditionUnchanged(c, liveConditions.get(c.type)));
+  if (!unchanged) {
+    return { autoscaling: next, conditions: conditions.map((c) => ({ ...c, message: truncate(c.message) })) };
+  }
+  return {
+    autoscaling: live ?? next,
+    conditions: conditions.map((c) => ({ ...c, message: liveConditions.get(c.type)?.message ?? c.message })),
+  };
+}

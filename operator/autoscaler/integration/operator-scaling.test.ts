@@ -1,0 +1,360 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
+   These tests inspect raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { startOperator, type RunningOperator } from '../../controller/manager.js';
+import { loadKubeConfig } from '../../kube/kubeconfig.js';
+import {
+  applyCr,
+  condition,
+  createNamespace,
+  deleteNamespace,
+  getCr,
+  installCrd,
+  kubectl,
+  kubectlJson,
+  operatorConfig,
+  parseMetrics,
+  reconcileWrites,
+  requireKubeconfig,
+  waitFor,
+} from '../../integration/support.js';
+import { AutoscalerComponent, type EndpointResolver } from '../component.js';
+import type { MetricSample } from '../core/types.js';
+import { FleetAutoscaler } from '../fleet-autoscaler.js';
+import { registerAutoscalerMetrics } from '../metrics.js';
+import { PAUSED_ANNOTATION } from '../policy.js';
+import { close, listen, sleep, spawnBot, timed, type SpawnedBot } from './support.js';
+
+/**
+ * The autoscaler wired into the operator, end to end: the real API server with kwok nodes, the operator
+ * in-process with the AutoscalerComponent, and REAL bot-runtime processes (tsx bot-runtime/main.ts) whose
+ * LLM is a local HTTP server that answers after a delay the test controls. kwok pods have fake IPs, so the
+ * component's endpoint resolver maps the fleet's ready pods onto the real runtimes (k ready pods -> the
+ * first min(k, 3) runtimes): the scrape source reads real /metrics, and the count of pods it reads follows
+ * the Deployment like it would in a cluster.
+ */
+const API_KEY = 'operator-scaling-it';
+const NAME = 'slo';
+const SLO_MS = 300;
+const SLOW_LLM_MS = 900;
+const STABILIZATION_S = 10;
+const INTERVAL_S = 2;
+
+let llm: Server;
+let bots: SpawnedBot[] = [];
+let ns: string;
+let registry: Registry;
+let op: RunningOperator | undefined;
+let autoscaler: FleetAutoscaler;
+
+const resolveToBots: EndpointResolver = (readyPods) =>
+  bots.slice(0, Math.min(readyPods.length, bots.length)).map((b) => b.url);
+
+const spec = {
+  scaling: {
+    minReplicas: 1,
+    maxReplicas: 3,
+    intervalSeconds: INTERVAL_S,
+    metricsWindowSeconds: 10,
+    panic: { windowSeconds: 4 },
+    behavior: { scaleDown: { stabilizationWindowSeconds: STABILIZATION_S } },
+  },
+  slo: { latency: { percentile: 95, targetMs: SLO_MS } },
+  placement: { nodeSelector: { type: 'kwok' } },
+};
+
+/** Closed-loop load: `concurrency` clients each sending one slow turn after the other until stopped. */
+class Load {
+  private running = false;
+  private workers: Promise<void>[] = [];
+  turns = 0;
+  failures = 0;
+
+  start(url: string, concurrency: number): void {
+    this.running = true;
+    this.workers = Array.from({ length: concurrency }, (_, w) => this.worker(url, w));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.workers);
+  }
+
+  private async worker(url: string, w: number): Promise<void> {
+    for (let i = 0; this.running; i++) {
+      const message = `zq${w}x${i} unusual request delay${SLOW_LLM_MS} ${Math.random().toString(36).slice(2)}`;
+      const r = await timed(`${url}/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+        body: JSON.stringify({ message }),
+      }).catch(() => ({ status: 0, ms: 0 }));
+      if (r.status === 200) this.turns++;
+      else this.failures++;
+    }
+  }
+}
+const load = new Load();
+
+async function deployment(): Promise<any> {
+  return kubectlJson(['-n', ns, 'get', 'deployment', NAME]);
+}
+
+async function events(reason: string): Promise<any[]> {
+  const list = await kubectlJson(['-n', ns, 'get', 'events.v1.events.k8s.io']);
+  return (list.items as any[]).filter((e) => e.regarding?.name === NAME && e.reason === reason);
+}
+
+function samples(): MetricSample[] {
+  const history = autoscaler.inspect(`${ns}/${NAME}`)?.history ?? [];
+  return history.filter((o): o is MetricSample => o.kind === 'sample');
+}
+
+/** waitFor, with what the autoscaler saw and the load's counters in the error when it times out. */
+async function waitForOrDiagnose<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms: number,
+): Promise<T> {
+  try {
+    return await waitFor(what, probe, ms);
+  } catch (err) {
+    const seen = JSON.stringify(samples().slice(-5));
+    const status = JSON.stringify((await getCr(ns, NAME)).status);
+    throw new Error(
+      `${String(err)}; load ${load.turns} ok / ${load.failures} failed; samples ${seen}; status ${status}`,
+    );
+  }
+}
+
+async function operatorMetrics(): Promise<Map<string, number>> {
+  const res = await fetch(`http://127.0.0.1:${op?.healthPort}/metrics`);
+  return parseMetrics(await res.text());
+}
+
+function startLlm(): Promise<string> {
+  llm = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      const parsed = JSON.parse(body || '{}') as { messages?: { content: string }[] };
+      const last = parsed.messages?.at(-1)?.content ?? '';
+      const delay = Number(/delay(\d+)/.exec(last)?.[1] ?? '0');
+      setTimeout(() => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: 'ok' } }] }));
+      }, delay);
+    });
+  });
+  return listen(llm);
+}
+
+beforeAll(async () => {
+  requireKubeconfig();
+  await installCrd();
+  ns = await createNamespace('cf-autoscale');
+  const llmUrl = await startLlm();
+  const env = {
+    LLM_ENDPOINT: `${llmUrl}/v1`,
+    LLM_TIMEOUT_MS: '10000',
+    AUTH_API_KEYS: API_KEY,
+    LOG_LEVEL: 'warn',
+    MODEL_VERSION: 'v1',
+    // The scaling signal is all this test needs: no sessions or events (the testenv exports these).
+    REDIS_URL: '',
+    REDIS_CLUSTER_NODES: '',
+    KAFKA_BROKERS: '',
+  };
+  bots = await Promise.all([spawnBot(env), spawnBot(env), spawnBot(env)]);
+  registry = new Registry();
+  autoscaler = new FleetAutoscaler({ metrics: registerAutoscalerMetrics(registry) });
+  const component = new AutoscalerComponent({ autoscaler, resolveEndpoints: resolveToBots });
+  const { kc } = loadKubeConfig(process.env);
+  op = await startOperator({
+    config: operatorConfig(ns),
+    kc,
+    log: pino({ level: process.env.TEST_OPERATOR_LOG ?? 'silent' }),
+    registry,
+    components: [component],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await load.stop();
+  await op?.stop();
+  await Promise.all(bots.map((b) => b.stop()));
+  if (llm !== undefined) await close(llm);
+  if (ns) await deleteNamespace(ns);
+});
+
+describe('operator with the SLO autoscaler component, real bot runtimes behind kwok pods', () => {
+  it('starts a new fleet at minReplicas, then scales up while p95 exceeds the SLO and says why', async () => {
+    await applyCr(ns, NAME, spec);
+    const first = await waitFor('Deployment created', () => deployment().catch(() => undefined));
+    expect(first.spec.replicas).toBe(1);
+    await waitFor('first sample from the real runtime', () => Promise.resolve(samples().length > 0));
+
+    load.start(bots[0]!.url, 4);
+    const scaled = await waitForOrDiagnose(
+      'Deployment scaled up',
+      async () => {
+        const d = await deployment();
+        return d.spec.replicas >= 2 ? d : undefined;
+      },
+      90_000,
+    );
+    expect(scaled.spec.replicas).toBeGreaterThanOrEqual(2);
+    const up = await waitFor('ScaledUp Event', async () => {
+      const list = await events('ScaledUp');
+      return list.length > 0 ? list : undefined;
+    });
+    expect(up[0].note).toMatch(
+      /^Scaled from 1 to \d replicas; signal latency: p95 latency \d+ms vs target 300ms/,
+    );
+
+    // With the latency still over target the count reaches maxReplicas and the status explains the cap.
+    const cr = await waitFor(
+      'ScalingLimited at maxReplicas',
+      async () => {
+        const c = await getCr(ns, NAME);
+        return condition(c, 'ScalingLimited')?.reason === 'TooManyReplicas' ? c : undefined;
+      },
+      90_000,
+    );
+    expect((await deployment()).spec.replicas).toBe(3);
+    expect(cr.status.autoscaling).toMatchObject({ desiredReplicas: 3, mode: 'stable' });
+    expect(cr.status.autoscaling.observedLatencyMs).toBeGreaterThan(SLO_MS);
+    expect(cr.status.autoscaling.reason).toMatch(/\(signal: latency\)$/);
+    expect(typeof cr.status.autoscaling.lastScaleTime).toBe('string');
+    expect(condition(cr, 'SLOMet')).toMatchObject({ status: 'False', reason: 'LatencyAboveTarget' });
+    expect(condition(cr, 'ScalingActive')).toMatchObject({ status: 'True', reason: 'ValidMetricSignal' });
+    expect(condition(cr, 'ScalingLimited')).toMatchObject({ status: 'True' });
+    expect(condition(cr, 'FallbackActive')).toMatchObject({ status: 'False' });
+    expect(condition(cr, 'SLOMet').observedGeneration).toBe(cr.metadata.generation);
+
+    const metrics = await operatorMetrics();
+    const labels = `{namespace="${ns}",name="${NAME}"}`;
+    expect(metrics.get(`chatfleet_autoscaler_desired_replicas${labels}`)).toBe(3);
+    expect(metrics.get(`chatfleet_autoscaler_observed_latency_seconds${labels}`)).toBeGreaterThan(
+      SLO_MS / 1000,
+    );
+    expect(metrics.get(`chatfleet_autoscaler_mode{namespace="${ns}",name="${NAME}",mode="stable"}`)).toBe(1);
+    expect(load.turns).toBeGreaterThan(0);
+
+    // Steady overload at maxReplicas: the latency moves a little every evaluation, inside the status
+    // deadband, so neither the status nor the Deployment is rewritten.
+    await waitFor('3 ready pods', async () =>
+      (await getCr(ns, NAME)).status.readyReplicas === 3 ? true : undefined,
+    );
+    const settled = Date.now();
+    await waitFor('two evaluations with 3 ready pods', () =>
+      Promise.resolve(samples().filter((s) => s.time > settled).length >= 2),
+    );
+    const before = await reconcileWrites(registry);
+    const statusBefore = (await getCr(ns, NAME)).status;
+    const from = Date.now();
+    await waitFor('five evaluations at maxReplicas', () =>
+      Promise.resolve(samples().filter((s) => s.time > from && (s.latencyMs ?? 0) > SLO_MS).length >= 5),
+    );
+    const statusAfter = (await getCr(ns, NAME)).status;
+    expect({ writes: await reconcileWrites(registry), status: statusAfter }).toEqual({
+      writes: before,
+      status: statusBefore,
+    });
+  }, 180_000);
+
+  it('scales back down to minReplicas after the stabilization window once the load stops', async () => {
+    await load.stop();
+    const stoppedAt = Date.now();
+    await waitFor(
+      'Deployment back at minReplicas',
+      async () => ((await deployment()).spec.replicas === 1 ? true : undefined),
+      90_000,
+    );
+    const cr = await getCr(ns, NAME);
+    expect(cr.status.autoscaling.desiredReplicas).toBe(1);
+    // The slow turns stay in the 10 s metrics window, then the 10 s scale-down window holds the count.
+    expect(Date.parse(cr.status.autoscaling.lastScaleTime)).toBeGreaterThanOrEqual(
+      stoppedAt + STABILIZATION_S * 1000,
+    );
+    expect(condition(cr, 'SLOMet')?.status).not.toBe('False');
+    const down = await waitFor('ScaledDown Event', async () => {
+      const list = await events('ScaledDown');
+      return list.length > 0 ? list : undefined;
+    });
+    expect(down.map((e) => e.note).join('\n')).toMatch(/Scaled from [23] to 1 replicas; signal \w+: /);
+  }, 150_000);
+
+  it('writes nothing in steady state while it keeps evaluating', async () => {
+    await waitFor('fleet settled at 1 ready pod', async () => {
+      const cr = await getCr(ns, NAME);
+      return cr.status.readyReplicas === 1 && cr.status.replicas === 1 ? true : undefined;
+    });
+    // Let the status catch up with the settled fleet (one write at most), then measure.
+    const settledAt = Date.now();
+    await waitFor('two evaluations after settling', () =>
+      Promise.resolve(samples().filter((s) => s.time > settledAt).length >= 2),
+    );
+    const before = await reconcileWrites(registry);
+    const from = Date.now();
+    await waitFor('five more evaluations', () =>
+      Promise.resolve(samples().filter((s) => s.time > from).length >= 5),
+    );
+    expect(samples().at(-1)?.podsReporting).toBe(1);
+    expect(await reconcileWrites(registry)).toBe(before);
+  }, 120_000);
+
+  it('holds the count while paused (spec.scaling.paused, then the annotation) and resumes after', async () => {
+    await applyCr(ns, NAME, { ...spec, scaling: { ...spec.scaling, paused: true } });
+    await waitFor('ScalingActive False ScalingPaused', async () =>
+      condition(await getCr(ns, NAME), 'ScalingActive')?.reason === 'ScalingPaused' ? true : undefined,
+    );
+    const pausedAt = Date.now();
+    load.start(bots[0]!.url, 4);
+    const slowSamples = (): number =>
+      samples().filter((s) => s.time > pausedAt && (s.latencyMs ?? 0) > SLO_MS).length;
+    await waitFor(
+      'latency above the SLO observed while paused',
+      () => Promise.resolve(slowSamples() >= 2),
+      60_000,
+    );
+    expect((await deployment()).spec.replicas).toBe(1);
+
+    // The annotation alone holds it too (no generation change: the component re-evaluates on it).
+    await kubectl(['-n', ns, 'annotate', 'cbd', NAME, `${PAUSED_ANNOTATION}=true`]);
+    await applyCr(ns, NAME, spec);
+    const unpausedSpecAt = Date.now();
+    await waitFor('more slow samples with only the annotation', () =>
+      Promise.resolve(
+        samples().filter((s) => s.time > unpausedSpecAt && (s.latencyMs ?? 0) > SLO_MS).length >= 3,
+      ),
+    );
+    expect((await deployment()).spec.replicas).toBe(1);
+    const cr = await getCr(ns, NAME);
+    expect(cr.status.autoscaling.desiredReplicas).toBe(1);
+    expect(condition(cr, 'ScalingActive')?.reason).toBe('ScalingPaused');
+    expect((await events('ScaledUp')).filter((e) => Date.parse(e.eventTime) > pausedAt)).toEqual([]);
+
+    await kubectl(['-n', ns, 'annotate', 'cbd', NAME, `${PAUSED_ANNOTATION}-`]);
+    await waitFor(
+      'scale-up once resumed',
+      async () => ((await deployment()).spec.replicas >= 2 ? true : undefined),
+      60_000,
+    );
+    await load.stop();
+  }, 180_000);
+
+  it('drops the fleet from the operator metrics when the ChatbotDeployment is deleted', async () => {
+    const labels = `{namespace="${ns}",name="${NAME}"}`;
+    expect((await operatorMetrics()).has(`chatfleet_autoscaler_desired_replicas${labels}`)).toBe(true);
+    await kubectl(['-n', ns, 'delete', 'cbd', NAME, '--wait=true']);
+    await waitFor('per-fleet series removed', async () =>
+      (await operatorMetrics()).has(`chatfleet_autoscaler_desired_replicas${labels}`) ? undefined : true,
+    );
+    expect(autoscaler.inspect(`${ns}/${NAME}`)).toBeUndefined();
+    await sleep(INTERVAL_S * 1000);
+    expect((await operatorMetrics()).has(`chatfleet_autoscaler_desired_replicas${labels}`)).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, parseConfig, usage } from './config.js';
+
+describe('parseConfig', () => {
+  it('has documented defaults', () => {
+    const c = parseConfig([], { POD_NAME: 'op-0' });
+    expect(c).toMatchObject({
+      watchNamespace: '',
+      concurrency: 4,
+      leaderElect: true,
+      leaseNamespace: 'default',
+      leaseName: 'chatfleet-operator',
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
+      identity: 'op-0',
+      healthPort: 8081,
+    });
+  });
+
+  it('lets a flag win over the environment', () => {
+    const c = parseConfig(['--concurrency=8', '--leader-elect', 'false'], { CHATFLEET_CONCURRENCY: '2' });
+    expect(c.concurrency).toBe(8);
+    expect(c.leaderElect).toBe(false);
+  });
+
+  it('reads POD_NAMESPACE for the lease', () => {
+    expect(parseConfig([], { POD_NAMESPACE: 'chatfleet-system' }).leaseNamespace).toBe('chatfleet-system');
+  });
+
+  it.each([
+    [['--concurrency=0'], /concurrency.*>= 1/],
+    [['--concurrency=1.5'], /integer/],
+    [['--leader-elect=maybe'], /true or false/],
+    [['--nope=1'], /unknown flag --nope/],
+    [['stray'], /unexpected argument/],
+    [['--lease-duration-seconds=10', '--renew-deadline-seconds=10'], /renew deadline/],
+    [['--retry-period-seconds=12'], /retry period/],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseConfig(argv, {})).toThrow(ConfigError);
+    expect(() => parseConfig(argv, {})).toThrow(message);
+  });
+
+  it('documents every flag with its env var', () => {
+    expect(usage()).toMatch(/--watch-namespace\s+WATCH_NAMESPACE/);
+  });
+});
