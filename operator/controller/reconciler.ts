@@ -231,22 +231,7 @@ export class FleetReconciler {
     if (p.cache) this.overlay.remember(`${p.resource.kind}/${ns}/${p.name}`, written);
     const verb = live ? 'updated' : 'created';
     log.info({ kind: p.resource.kind, child: p.name }, `${verb} child`);
-    if (p.resource === Resources.Deployment) this.recordScale(cr, live, desired);
     return { written, change: `${verb} ${p.resource.kind} ${p.name}` };
-  }
-
-  private recordScale(cr: ChatbotDeployment, live: KubeObject | undefined, desired: KubeObject): void {
-    const before = (live?.spec as { replicas?: number } | undefined)?.replicas;
-    const after = (desired.spec as { replicas?: number }).replicas;
-    if (before !== undefined && before !== after) {
-      this.d.events.record(
-        cr,
-        'Normal',
-        'Scaled',
-        'Scale',
-        `scaled Deployment from ${before} to ${after} replicas`,
-      );
-    }
   }
 
   private async writeStatus(
