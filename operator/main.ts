@@ -6,6 +6,7 @@ import { ClusterUnreachableError, errorMessage } from './kube/errors.js';
 import { startOperator } from './controller/manager.js';
 import type { RunningOperator } from './controller/manager.js';
 import { createAutoscalerComponent } from './autoscaler/component.js';
+import { createDataplaneComponent } from './dataplane/component.js';
 
 /**
  * Entry point of `npm start`: parse config, connect (KUBECONFIG, ~/.kube/config or in-cluster;
@@ -32,6 +33,8 @@ async function main(): Promise<number> {
     log,
     registry,
     components: [
+      // The data plane first: its env and children feed the Deployment the core applies.
+      await createDataplaneComponent(kc),
       // Keep the autoscaler last: `replicas` is last-wins among components.
       createAutoscalerComponent({ registry, prometheusUrl: config.prometheusUrl }),
     ],

@@ -11,7 +11,7 @@ import {
   desiredService,
   desiredServiceAccount,
 } from '../workload/desired.js';
-import { FIELD_MANAGER, LABEL_INSTANCE, childNames } from '../workload/labels.js';
+import { APP_NAME, FIELD_MANAGER, LABEL_INSTANCE, LABEL_NAME, childNames } from '../workload/labels.js';
 import { computeStatus } from '../workload/status.js';
 import type { ChatbotDeployment, ChatbotDeploymentStatus, KubeObject } from '../workload/types.js';
 import { API_GROUP_VERSION, KIND } from '../workload/types.js';
@@ -106,7 +106,12 @@ export class FleetReconciler {
         `${Resources.Deployment.kind}/${ns}/${childNames.deployment(cr)}`,
         this.d.caches.deployments.get(ns, childNames.deployment(cr)),
       ),
-      pods: this.d.caches.pods.list(ns).filter((p) => p.metadata.labels?.[LABEL_INSTANCE] === name),
+      // Bot pods only: managed Redis pods carry the same instance and managed-by labels.
+      pods: this.d.caches.pods
+        .list(ns)
+        .filter(
+          (p) => p.metadata.labels?.[LABEL_INSTANCE] === name && p.metadata.labels[LABEL_NAME] === APP_NAME,
+        ),
     };
   }
 

@@ -1,0 +1,331 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type {
+  ComponentContext,
+  Contribution,
+  FinalizeResult,
+  FleetComponent,
+  OwnedChild,
+} from '../controller/component.js';
+import { KubeClient } from '../kube/client.js';
+import { errorMessage, isConflict } from '../kube/errors.js';
+import { Resources, resourceFor } from '../kube/resources.js';
+import type { ConditionInput } from '../workload/status.js';
+import type { ChatbotDeployment, EnvVar, KubeObject } from '../workload/types.js';
+import { ownerReference } from '../workload/labels.js';
+import { resolveRedis } from './defaults.js';
+import {
+  clusterPodsFromPods,
+  dataplaneEnv,
+  desiredRedisObjects,
+  finalizeTopics,
+  kafkaConnectionFromSecret,
+  needsTopicFinalizer,
+  PASSWORD_KEY,
+  reconcileRedisCluster,
+  reconcileTopics,
+  redisNames,
+  redisPasswordSecret,
+  redisReadyCondition,
+  TOPIC_FINALIZER,
+  validateRedis,
+} from './index.js';
+import type {
+  ClusterReconcileResult,
+  Condition,
+  DataplaneCbd,
+  KafkaConnection,
+  RedisShardStatus,
+  TopicsResult,
+} from './index.js';
+
+/** Topics are re-checked on the broker this often even when nothing changed (drift detection). */
+export const TOPICS_RECHECK_MS = 60_000;
+/** Bounds for one Redis Cluster pass: pods that do not answer (kwok, crash) must not stall the reconcile. */
+const CLUSTER_TIMEOUTS = { connectTimeoutMs: 1500, convergeTimeoutMs: 3000, migrateTimeoutMs: 5000 };
+const DUE_SLACK_MS = 100;
+
+/** The reads and the one create the data plane needs; KubeClient satisfies it. */
+export type DataplaneKube = Pick<KubeClient, 'get' | 'create' | 'list'>;
+
+interface Timed<T> {
+  inputs: string;
+  dueAt: number;
+  result: T;
+}
+
+interface FleetState {
+  /** The uid whose password Secret is known to exist (a re-created CR gets a new uid). */
+  secretFor?: string;
+  topics?: Timed<TopicsResult>;
+  cluster?: Timed<ClusterReconcileResult>;
+}
+
+/**
+ * The data plane as a FleetComponent (see operator/controller/component.ts and the facade
+ * operator/dataplane/index.ts): managed Redis objects as children, the generated password Secret
+ * (created once, never re-applied), REDIS_* and KAFKA_* env for the bot pods, RedisReady and
+ * TopicsReady, status.redis and status.topics, and the topic finalizer for deletionPolicy Delete.
+ *
+ * Kafka and Redis Cluster are outside the API server: they are talked to only when due (spec
+ * generation changed, a retry's backoff elapsed, or the periodic re-check), otherwise the last
+ * result is repeated, so a steady reconcile issues neither broker traffic nor Kubernetes writes.
+ * A broker outage becomes TopicsReady=False/KafkaUnavailable; the bot Deployment is applied anyway.
+ */
+export class DataplaneComponent implements FleetComponent {
+  readonly name = 'dataplane';
+  readonly finalizer = TOPIC_FINALIZER;
+  private readonly fleets = new Map<string, FleetState>();
+
+  constructor(private readonly kube: DataplaneKube) {}
+
+  async reconcile(ctx: ComponentContext): Promise<Contribution> {
+    const cr = ctx.cr;
+    const cbd = asCbd(cr);
+    const state = this.stateOf(cr);
+    const redis = await this.reconcileRedis(ctx, cbd, state);
+    const topics = await this.topicsWhenDue(cbd, state, ctx.now.getTime(), ctx.log);
+    const conditions: ConditionInput[] = [...redis.conditions];
+    const status: Record<string, unknown> = { ...redis.status };
+    if (topics) {
+      conditions.push(conditionInput(topics.result.condition));
+      status.topics = topics.result.topicsStatus;
+    }
+    return {
+      children: redis.children,
+      // Same shape; the data plane types it with client-node's looser V1EnvVar.
+      env: dataplaneEnv(cbd) as EnvVar[],
+      conditions,
+      status,
+      requeueAfterMs: soonest([redis.requeueAfterMs, topics && topics.dueAt - ctx.now.getTime()]),
+      ...(needsTopicFinalizer(cbd) ? { finalizer: TOPIC_FINALIZER } : {}),
+    };
+  }
+
+  async finalize({ cr, log }: { cr: ChatbotDeployment; log: Logger }): Promise<FinalizeResult> {
+    const cbd = asCbd(cr);
+    const r = await finalizeTopics(cbd, { connection: await this.kafkaConnection(cbd) });
+    if (r.done) log.info({ deleted: r.deleted }, 'deleted Kafka topics');
+    else log.warn({ reason: r.condition?.message }, 'could not delete Kafka topics yet');
+    return { done: r.done, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
+  }
+
+  forget(key: string): void {
+    this.fleets.delete(key);
+  }
+
+  private stateOf(cr: ChatbotDeployment): FleetState {
+    const key = `${cr.metadata.namespace ?? ''}/${cr.metadata.name ?? ''}`;
+    let state = this.fleets.get(key);
+    if (!state) {
+      state = {};
+      this.fleets.set(key, state);
+    }
+    return state;
+  }
+
+  private async reconcileRedis(
+    ctx: ComponentContext,
+    cbd: DataplaneCbd,
+    state: FleetState,
+  ): Promise<{
+    children: OwnedChild[];
+    conditions: ConditionInput[];
+    status: Record<string, unknown>;
+    requeueAfterMs?: number;
+  }> {
+    const owner = ownerReference(ctx.cr);
+    const blocking = validateRedis(cbd);
+    if (blocking) return { children: [], conditions: [conditionInput(blocking)], status: {} };
+    const spec = resolveRedis(cbd);
+    if (spec.mode === 'external') {
+      const cond = redisReadyCondition(cbd, 0);
+      return { children: [], conditions: cond ? [conditionInput(cond)] : [], status: {} };
+    }
+    const password = await this.ensurePasswordSecret(ctx.cr, state, ctx.log);
+    if (spec.topology === 'cluster') {
+      const cluster = await this.clusterWhenDue(ctx, cbd, state, password);
+      const withShards = cluster ? withStatusShards(cbd, cluster.result.shards) : cbd;
+      return {
+        children: childrenOf(desiredRedisObjects(withShards, owner)),
+        conditions: cluster ? [conditionInput(cluster.result.condition)] : [],
+        status: cluster ? { redis: { shards: cluster.result.shards.map(crdShard) } } : {},
+        requeueAfterMs: cluster ? cluster.dueAt - ctx.now.getTime() : 5000,
+      };
+    }
+    const ready = await this.readyReplicas(ctx.cr);
+    const cond = redisReadyCondition(cbd, ready);
+    const name = redisNames.statefulSet(cbd.metadata.name);
+    return {
+      children: childrenOf(desiredRedisObjects(cbd, owner)),
+      conditions: cond ? [conditionInput(cond)] : [],
+      status: { redis: { shards: [{ index: 0, primary: `${name}-0`, replicas: 0, ready: ready >= 1 }] } },
+      // The StatefulSet is not watched: poll its readiness until it is ready.
+      ...(ready >= 1 ? {} : { requeueAfterMs: 5000 }),
+    };
+  }
+
+  /** GET, and POST only when missing (409 = created meanwhile). Returns the password if readable. */
+  private async ensurePasswordSecret(
+    cr: ChatbotDeployment,
+    state: FleetState,
+    log: Logger,
+  ): Promise<string | undefined> {
+    const ns = cr.metadata.namespace ?? '';
+    const name = redisNames.passwordSecret(cr.metadata.name ?? '');
+    const clusterMode = resolveRedis(asCbd(cr)).topology === 'cluster';
+    // Standalone never needs the value: once the Secret is known to exist, skip the GET.
+    if (state.secretFor === cr.metadata.uid && !clusterMode) return undefined;
+    let live = await this.kube.get<KubeObject & { data?: Record<string, string> }>(
+      Resources.Secret,
+      ns,
+      name,
+    );
+    if (!live) {
+      const secret = redisPasswordSecret(asCbd(cr), ownerReference(cr));
+      try {
+        live = await this.kube.create(Resources.Secret, ns, secret);
+        log.info({ secret: name }, 'created the Redis password Secret');
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+        live = await this.kube.get(Resources.Secret, ns, name);
+      }
+    }
+    state.secretFor = cr.metadata.uid;
+    const raw = live?.data?.[PASSWORD_KEY];
+    return raw === undefined ? undefined : Buffer.from(raw, 'base64').toString('utf8');
+  }
+
+  private async readyReplicas(cr: ChatbotDeployment): Promise<number> {
+    const sts = await this.kube.get(
+      Resources.StatefulSet,
+      cr.metadata.namespace ?? '',
+      redisNames.statefulSet(cr.metadata.name ?? ''),
+    );
+    return (sts?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0;
+  }
+
+  private async clusterWhenDue(
+    ctx: ComponentContext,
+    cbd: DataplaneCbd,
+    state: FleetState,
+    password: string | undefined,
+  ): Promise<Timed<ClusterReconcileResult> | undefined> {
+    const now = ctx.now.getTime();
+    const inputs = String(cbd.metadata.generation ?? 0);
+    if (state.cluster && state.cluster.inputs === inputs && now + DUE_SLACK_MS < state.cluster.dueAt) {
+      return state.cluster;
+    }
+    const pods = await this.kube.list(Resources.Pod, cbd.metadata.namespace, {
+      labelSelector: `app.kubernetes.io/name=redis,app.kubernetes.io/instance=${cbd.metadata.name}`,
+    });
+    const members = clusterPodsFromPods(pods.items);
+    if (members.length === 0 || password === undefined) return undefined;
+    const result = await clusterPass(cbd, members, password, ctx.log);
+    if (!result) return undefined;
+    if (result.actions.length > 0) ctx.log.info({ actions: result.actions }, 'Redis Cluster');
+    state.cluster = { inputs, dueAt: now + result.requeueAfterMs, result };
+    return state.cluster;
+  }
+
+  private async topicsWhenDue(
+    cbd: DataplaneCbd,
+    state: FleetState,
+    now: number,
+    log: Logger,
+  ): Promise<Timed<TopicsResult> | undefined> {
+    if (!cbd.spec.messaging?.kafka) {
+      delete state.topics;
+      return undefined;
+    }
+    const inputs = String(cbd.metadata.generation ?? 0);
+    const last = state.topics;
+    if (last && last.inputs === inputs && now + DUE_SLACK_MS < last.dueAt) return last;
+    const result = await reconcileTopics(cbd, { connection: await this.kafkaConnection(cbd) });
+    if (!result) return undefined;
+    if (result.condition.status !== 'True') {
+      log.warn({ reason: result.condition.reason, message: result.condition.message }, 'topics not ready');
+    }
+    state.topics = { inputs, dueAt: now + Math.min(result.requeueAfterMs, TOPICS_RECHECK_MS), result };
+    return state.topics;
+  }
+
+  /** The Kafka admin connection from spec.messaging.kafka.secretRef, read by name (no Secret watch). */
+  private async kafkaConnection(cbd: DataplaneCbd): Promise<KafkaConnection | undefined> {
+    const ref = cbd.spec.messaging?.kafka?.secretRef?.name;
+    if (!ref) return undefined;
+    const secret = await this.kube.get<KubeObject & { data?: Record<string, string> }>(
+      Resources.Secret,
+      cbd.metadata.namespace,
+      ref,
+    );
+    return kafkaConnectionFromSecret(secret?.data);
+  }
+}
+
+/** The production wiring: its own client on the operator's kubeconfig (reads plus one Secret create). */
+export async function createDataplaneComponent(kc: KubeConfig): Promise<DataplaneComponent> {
+  return new DataplaneComponent(await KubeClient.create(kc));
+}
+
+function asCbd(cr: ChatbotDeployment): DataplaneCbd {
+  return cr as unknown as DataplaneCbd;
+}
+
+function childrenOf(objects: readonly object[]): OwnedChild[] {
+  return objects.map((o) => {
+    const object = o as KubeObject;
+    return { resource: resourceFor(object.apiVersion, object.kind), object };
+  });
+}
+
+function conditionInput(c: Condition): ConditionInput {
+  return { type: c.type, status: c.status, reason: c.reason, message: c.message };
+}
+
+function soonest(values: (number | undefined)[]): number | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length > 0 ? Math.max(0, Math.min(...defined)) : undefined;
+}
+
+/** The CR as the cluster logic reads it: with the shard state just observed. */
+function withStatusShards(cbd: DataplaneCbd, shards: RedisShardStatus[]): DataplaneCbd {
+  return { ...cbd, status: { ...cbd.status, redis: { shards } } };
+}
+
+/** The data plane's shard record in the CRD's status.redis.shards shape (other fields are pruned). */
+function crdShard(s: RedisShardStatus): Record<string, unknown> {
+  return {
+    index: s.shard,
+    ...(s.primary ? { primary: s.primary } : {}),
+    replicas: s.replicas.length,
+    slots: s.slotRanges.join(','),
+    ready: s.linkState === 'connected' && s.slots > 0,
+    message: `${s.slots} slots, link ${s.linkState}`,
+  };
+}
+
+/** One bounded Redis Cluster pass; an unexpected failure is RedisReady=False, never a failed reconcile. */
+async function clusterPass(
+  cbd: DataplaneCbd,
+  members: Parameters<typeof reconcileRedisCluster>[1],
+  password: string,
+  log: Logger,
+): Promise<ClusterReconcileResult | undefined> {
+  try {
+    return await reconcileRedisCluster(cbd, members, { password, ...CLUSTER_TIMEOUTS });
+  } catch (err) {
+    log.warn({ err: errorMessage(err) }, 'Redis Cluster pass failed');
+    return {
+      condition: {
+        type: 'RedisReady',
+        status: 'False',
+        reason: 'RedisUnavailable',
+        message: errorMessage(err),
+      },
+      shards: cbd.status?.redis?.shards ?? [],
+      actions: [],
+      requeueAfterMs: 10_000,
+    };
+  }
+}

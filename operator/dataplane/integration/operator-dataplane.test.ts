@@ -1,0 +1,339 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
+   These tests inspect raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
+/**
+ * The data plane wired into the operator, end to end: the real API server + kwok of the test
+ * environment, the real Kafka broker (KAFKA_BROKERS), the operator running in-process against one
+ * namespace with the DataplaneComponent registered before the autoscaler-less core.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:net';
+import kafkajs from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { loadKubeConfig } from '../../kube/kubeconfig.js';
+import {
+  applyCr,
+  condition,
+  createNamespace,
+  deleteNamespace,
+  getCr,
+  installCrd,
+  kubectl,
+  kubectlJson,
+  reconcileWrites,
+  startInProcess,
+  waitFor,
+  waitReady,
+} from '../../integration/support.js';
+import type { InProcessOperator } from '../../integration/support.js';
+import { createDataplaneComponent } from '../component.js';
+import { TOPIC_FINALIZER } from '../index.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+function requireBrokers(): string[] {
+  const raw = process.env.KAFKA_BROKERS;
+  if (!raw) {
+    throw new Error(
+      'KAFKA_BROKERS is not set: start the test environment (`npm run testenv:up`) and `source .testenv/env` ' +
+        'before running this integration test',
+    );
+  }
+  return raw.split(',');
+}
+
+const brokers = requireBrokers();
+const leftoverTopics = new Set<string>();
+
+/** A port that was free a moment ago and has nothing listening: connecting is refused at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function partitionsOf(admin: Admin, topic: string): Promise<number | undefined> {
+  const topics = await admin.listTopics();
+  if (!topics.includes(topic)) return undefined;
+  const md = await admin.fetchTopicMetadata({ topics: [topic] });
+  return md.topics[0]?.partitions.length;
+}
+
+function envOf(dep: any): Record<string, any> {
+  const container = dep.spec.template.spec.containers[0];
+  const env: any[] = container.env ?? [];
+  return Object.fromEntries(env.map((e) => [String(e.name), e]));
+}
+
+async function deployment(ns: string, name: string): Promise<any> {
+  return kubectlJson(['-n', ns, 'get', 'deployment', name]);
+}
+
+function controllerOwner(obj: any): any {
+  return (obj.metadata.ownerReferences ?? []).find((r: any) => r.controller);
+}
+
+describe('data plane wired into the operator', () => {
+  let ns: string;
+  let operator: InProcessOperator;
+  let admin: Admin;
+
+  beforeAll(async () => {
+    await installCrd();
+    ns = await createNamespace('cf-dp');
+    const { kc } = loadKubeConfig(process.env);
+    operator = await startInProcess(ns, {}, [await createDataplaneComponent(kc)]);
+    admin = new Kafka({ clientId: 'dp-operator-test', brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+  });
+
+  afterAll(async () => {
+    await operator?.stop();
+    if (ns) {
+      // Release our finalizer first so the namespace can go away without the operator.
+      const crs = await kubectl(['-n', ns, 'get', 'chatbotdeployments', '-o', 'name']).catch(() => '');
+      for (const cr of crs.split('\n').filter(Boolean)) {
+        await kubectl([
+          '-n',
+          ns,
+          'patch',
+          cr,
+          '--type=merge',
+          '-p',
+          '{"metadata":{"finalizers":null}}',
+        ]).catch(() => '');
+      }
+      await deleteNamespace(ns);
+    }
+    if (admin) {
+      const existing = await admin.listTopics();
+      const mine = [...leftoverTopics].filter((t) => existing.includes(t));
+      if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+      await admin.disconnect();
+    }
+  });
+
+  it('managed standalone Redis: owned objects, restricted pods, env by secretKeyRef, RedisReady', async () => {
+    await applyCr(ns, 'managed', { scaling: { minReplicas: 1, maxReplicas: 2 } });
+    const cr = await waitReady(ns, 'managed');
+    const uid = cr.metadata.uid;
+
+    const sts = await kubectlJson(['-n', ns, 'get', 'statefulset', 'managed-redis']);
+    const headless = await kubectlJson(['-n', ns, 'get', 'service', 'managed-redis-headless']);
+    const client = await kubectlJson(['-n', ns, 'get', 'service', 'managed-redis']);
+    const pdb = await kubectlJson(['-n', ns, 'get', 'pdb', 'managed-redis']);
+    const secret = await kubectlJson(['-n', ns, 'get', 'secret', 'managed-redis-auth']);
+    for (const obj of [sts, headless, client, pdb, secret]) {
+      expect(controllerOwner(obj)).toMatchObject({ kind: 'ChatbotDeployment', name: 'managed', uid });
+    }
+    expect(headless.spec.clusterIP).toBe('None');
+    const pod = sts.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    for (const c of pod.containers) {
+      expect(c.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      });
+    }
+
+    const dep = await deployment(ns, 'managed');
+    const env = envOf(dep);
+    expect(env.REDIS_URL.value).toBe(`redis://managed-redis.${ns}.svc:6379`);
+    expect(env.REDIS_PASSWORD.valueFrom.secretKeyRef).toMatchObject({
+      name: 'managed-redis-auth',
+      key: 'password',
+    });
+    const password = Buffer.from(String(secret.data.password), 'base64').toString('utf8');
+    expect(password.length).toBeGreaterThan(0);
+    expect(JSON.stringify(dep)).not.toContain(password);
+
+    // kwok marks the StatefulSet pod Ready; the component reads readyReplicas by name.
+    const ready = await waitFor(
+      'RedisReady=True',
+      async () => {
+        const c = condition(await getCr(ns, 'managed'), 'RedisReady');
+        return c?.status === 'True' ? c : undefined;
+      },
+      90_000,
+    );
+    expect(ready.reason).toBe('Ready');
+    const status = (await getCr(ns, 'managed')).status;
+    expect(status.redis.shards).toEqual([expect.objectContaining({ index: 0, ready: true })]);
+    // Never re-applied: the generated password survives further reconciles.
+    const again = await kubectlJson(['-n', ns, 'get', 'secret', 'managed-redis-auth']);
+    expect(again.data.password).toBe(secret.data.password);
+  });
+
+  it('external Redis: env from the user Secret, no StatefulSet', async () => {
+    await kubectl(
+      ['-n', ns, 'apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'user-redis', namespace: ns },
+        stringData: { url: 'redis://redis.example:6379', password: 's3cret-value' },
+      }),
+    );
+    await applyCr(ns, 'external', {
+      scaling: { minReplicas: 1, maxReplicas: 2 },
+      sessions: { redis: { mode: 'external', secretRef: { name: 'user-redis' } } },
+    });
+    const cr = await waitReady(ns, 'external');
+    expect(condition(cr, 'RedisReady')).toMatchObject({ status: 'True', reason: 'External' });
+    const env = envOf(await deployment(ns, 'external'));
+    expect(env.REDIS_URL.valueFrom.secretKeyRef).toMatchObject({ name: 'user-redis', key: 'url' });
+    expect(env.REDIS_PASSWORD.valueFrom.secretKeyRef).toMatchObject({ name: 'user-redis', key: 'password' });
+    const sets = await kubectl(['-n', ns, 'get', 'statefulsets', '-o', 'name']);
+    expect(sets).not.toContain('external-redis');
+    expect(JSON.stringify(await deployment(ns, 'external'))).not.toContain('s3cret-value');
+  });
+
+  it('Kafka: creates the default topics, raises partitions, deletes them with deletionPolicy Delete', async () => {
+    const events = `${ns}.topics.events`;
+    const tasks = `${ns}.topics.tasks`;
+    leftoverTopics.add(events).add(tasks);
+    const spec = (maxReplicas: number): Record<string, unknown> => ({
+      scaling: { minReplicas: 1, maxReplicas },
+      messaging: { kafka: { bootstrapServers: brokers, deletionPolicy: 'Delete' } },
+    });
+    await applyCr(ns, 'topics', spec(2));
+    const cr = await waitFor(
+      'TopicsReady=True',
+      async () => {
+        const c = await getCr(ns, 'topics');
+        return condition(c, 'TopicsReady')?.status === 'True' ? c : undefined;
+      },
+      60_000,
+    );
+    expect(cr.metadata.finalizers).toContain(TOPIC_FINALIZER);
+    expect(await partitionsOf(admin, events)).toBe(2);
+    expect(await partitionsOf(admin, tasks)).toBe(2);
+    expect(cr.status.topics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: events, partitions: 2, ready: true }),
+        expect.objectContaining({ name: tasks, partitions: 2, ready: true }),
+      ]),
+    );
+    const env = envOf(await deployment(ns, 'topics'));
+    expect(env.KAFKA_BROKERS.value).toBe(brokers.join(','));
+    expect(env.KAFKA_EVENTS_TOPIC.value).toBe(events);
+
+    // Default partition count follows maxReplicas: raising it raises the partitions on the broker.
+    await applyCr(ns, 'topics', spec(4));
+    await waitFor(
+      '4 partitions',
+      async () => ((await partitionsOf(admin, events)) === 4 ? true : undefined),
+      60_000,
+    );
+    await waitFor(
+      'status.topics at 4 partitions',
+      async () => {
+        const t = (await getCr(ns, 'topics')).status?.topics ?? [];
+        return t.every((x: any) => x.partitions === 4) && t.length === 2 ? t : undefined;
+      },
+      60_000,
+    );
+
+    await kubectl(['-n', ns, 'delete', 'chatbotdeployment', 'topics', '--wait=false']);
+    await waitFor(
+      'CR gone',
+      async () =>
+        (await kubectl(['-n', ns, 'get', 'cbd', '-o', 'name'])).includes('/topics\n') ? undefined : true,
+      60_000,
+    );
+    await waitFor(
+      'topics deleted on the broker',
+      async () => {
+        const listed = await admin.listTopics();
+        return listed.includes(events) || listed.includes(tasks) ? undefined : true;
+      },
+      60_000,
+    );
+  });
+
+  it('Kafka with deletionPolicy Retain keeps the topics after the CR is deleted', async () => {
+    const events = `${ns}.kept.events`;
+    leftoverTopics.add(events).add(`${ns}.kept.tasks`);
+    await applyCr(ns, 'kept', {
+      scaling: { minReplicas: 1, maxReplicas: 1 },
+      messaging: { kafka: { bootstrapServers: brokers } },
+    });
+    const cr = await waitFor(
+      'TopicsReady=True',
+      async () => {
+        const c = await getCr(ns, 'kept');
+        return condition(c, 'TopicsReady')?.status === 'True' ? c : undefined;
+      },
+      60_000,
+    );
+    expect(cr.metadata.finalizers ?? []).not.toContain(TOPIC_FINALIZER);
+    await kubectl(['-n', ns, 'delete', 'chatbotdeployment', 'kept', '--wait=true', '--timeout=60s']);
+    expect(await partitionsOf(admin, events)).toBe(1);
+  });
+
+  it('an unreachable broker is TopicsReady=False/KafkaUnavailable and the Deployment is still reconciled', async () => {
+    const port = await closedPort();
+    await applyCr(ns, 'nokafka', {
+      scaling: { minReplicas: 1, maxReplicas: 1 },
+      messaging: { kafka: { bootstrapServers: [`127.0.0.1:${port}`] } },
+    });
+    const cr = await waitReady(ns, 'nokafka');
+    const topics = await waitFor(
+      'TopicsReady=False',
+      async () => {
+        const c = condition(await getCr(ns, 'nokafka'), 'TopicsReady');
+        return c?.status === 'False' ? c : undefined;
+      },
+      60_000,
+    );
+    expect(topics.reason).toBe('KafkaUnavailable');
+    expect(condition(cr, 'Ready')?.status).toBe('True');
+    expect(envOf(await deployment(ns, 'nokafka')).KAFKA_BROKERS.value).toBe(`127.0.0.1:${port}`);
+    // Its retries would write status later; the steady-state test below must not see them.
+    await kubectl(['-n', ns, 'delete', 'chatbotdeployment', 'nokafka', '--wait=true', '--timeout=60s']);
+  });
+
+  it('issues no writes in steady state', async () => {
+    // Ready fleets with Redis ready and topics settled (the previous tests' CRs still exist).
+    await waitFor(
+      'managed RedisReady and external Ready',
+      async () => {
+        const a = condition(await getCr(ns, 'managed'), 'RedisReady')?.status === 'True';
+        const b = condition(await getCr(ns, 'external'), 'Ready')?.status === 'True';
+        return a && b ? true : undefined;
+      },
+      60_000,
+    );
+    await applyCr(ns, 'steady', {
+      scaling: { minReplicas: 1, maxReplicas: 1 },
+      messaging: { kafka: { bootstrapServers: brokers } },
+    });
+    leftoverTopics.add(`${ns}.steady.events`).add(`${ns}.steady.tasks`);
+    await waitFor(
+      'steady settled',
+      async () => {
+        const c = await getCr(ns, 'steady');
+        const ok =
+          condition(c, 'Ready')?.status === 'True' &&
+          condition(c, 'RedisReady')?.status === 'True' &&
+          condition(c, 'TopicsReady')?.status === 'True';
+        return ok ? true : undefined;
+      },
+      90_000,
+    );
+    // Let in-flight reconciles finish, then force reconciles with label touches (no generation change).
+    await new Promise((r) => setTimeout(r, 3000));
+    const before = await reconcileWrites(operator.registry);
+    expect(before).toBeGreaterThan(0); // the counter does see this operator's writes
+    for (let i = 0; i < 3; i++) {
+      await kubectl(['-n', ns, 'label', 'cbd', 'steady', `touch=${i}`, '--overwrite']);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(await reconcileWrites(operator.registry)).toBe(before);
+  });
+});

@@ -1,0 +1,64 @@
+/** Classify kafkajs failures: "the broker cannot be reached" vs "the broker said no". */
+
+const UNAVAILABLE_NAMES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSLockTimeout',
+]);
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
+
+function errorChain(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let current: unknown = err;
+  while (current !== undefined && current !== null && chain.length < 10 && !chain.includes(current)) {
+    chain.push(current);
+    current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;
+  }
+  return chain;
+}
+
+function looksUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const name = 'name' in err && typeof err.name === 'string' ? err.name : '';
+  const code = 'code' in err && typeof err.code === 'string' ? err.code : '';
+  const message = 'message' in err && typeof err.message === 'string' ? err.message : '';
+  return (
+    UNAVAILABLE_NAMES.has(name) || UNAVAILABLE_CODES.has(code) || /Connection (timeout|error)/i.test(message)
+  );
+}
+
+/** True when anything in the cause chain is a connection-level failure. */
+export function isKafkaUnavailable(err: unknown): boolean {
+  return errorChain(err).some(looksUnavailable);
+}
+
+export function errorMessage(err: unknown): string {
+  const parts: string[] = [];
+  for (const e of errorChain(err)) {
+    const text = e instanceof Error ? e.message : String(e);
+    // kafkajs wraps the same failure several times (retries, connection): say it once.
+    if (!parts.some((p) => p.includes(text))) parts.push(text);
+  }
+  return parts.join(': ');
+}
+
+/** True when a KafkaJSProtocolError of the given type (e.g. UNKNOWN_TOPIC_OR_PARTITION) is in the chain. */
+export function hasProtocolErrorType(err: unknown, type: string): boolean {
+  return errorChain(err).some((e) => typeof e === 'object' && e !== null && 'type' in e && e.type === type);
+}
+
+/** Raised by the TopicManager when the brokers cannot be reached; callers match on the class. */
+export class KafkaUnavailableError extends Error {
+  override readonly name = 'KafkaUnavailableError';
+}

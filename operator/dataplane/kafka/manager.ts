@@ -1,0 +1,185 @@
+/**
+ * TopicManager: observes and applies topic plans through the kafkajs admin client.
+ * All decisions live in ./plan.ts; this file only talks to the broker.
+ *
+ * kafkajs 2.2.4 negotiates API versions with the broker (ApiVersions), so it works against
+ * Kafka 4.x for the admin requests used here (see docs/dataplane.md for the verified list).
+ */
+import kafkajs from 'kafkajs';
+import type { Admin, ConfigEntries, ITopicMetadata, LogEntry } from 'kafkajs';
+import type { KafkaConnection } from './credentials.js';
+import { errorMessage, hasProtocolErrorType, isKafkaUnavailable, KafkaUnavailableError } from './errors.js';
+import type { ObservedTopic, TopicAction, TopicPlan } from './plan.js';
+
+// kafkajs is CommonJS and builds its exports with a spread, which Node's ESM named-export
+// detection cannot see (ConfigResourceTypes, ConfigSource): take them from the default export.
+const { ConfigResourceTypes, ConfigSource, Kafka, logLevel } = kafkajs;
+
+export interface KafkaLogger {
+  debug(obj: object, msg: string): void;
+}
+
+export interface TopicManagerOptions {
+  brokers: string[];
+  connection?: KafkaConnection;
+  clientId?: string;
+  /** Short on purpose: an unreachable broker must surface as KafkaUnavailable quickly. */
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  retries?: number;
+  logger?: KafkaLogger;
+}
+
+export interface ApplyResult {
+  /** Actions the broker refused, by topic. */
+  failures: Map<string, string>;
+  applied: TopicAction[];
+}
+
+export class TopicManager {
+  private readonly kafka: InstanceType<typeof Kafka>;
+
+  constructor(private readonly opts: TopicManagerOptions) {
+    const logger = opts.logger;
+    this.kafka = new Kafka({
+      clientId: opts.clientId ?? 'chatfleet-operator',
+      brokers: opts.brokers,
+      ssl: opts.connection?.ssl,
+      sasl: opts.connection?.sasl,
+      connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
+      requestTimeout: opts.requestTimeoutMs ?? 15_000,
+      retry: { retries: opts.retries ?? 1, initialRetryTime: 200, maxRetryTime: 1_000 },
+      logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
+      logCreator: () => (entry: LogEntry) =>
+        logger?.debug({ kafkajs: entry.log, namespace: entry.namespace }, 'kafkajs'),
+    });
+  }
+
+  /** Runs fn with a connected admin client; connection failures become KafkaUnavailableError. */
+  async withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      return await fn(admin);
+    } catch (err: unknown) {
+      if (err instanceof KafkaUnavailableError) throw err;
+      if (isKafkaUnavailable(err)) {
+        throw new KafkaUnavailableError(
+          `Kafka brokers ${this.opts.brokers.join(',')} unreachable: ${errorMessage(err)}`,
+          {
+            cause: err,
+          },
+        );
+      }
+      throw new Error(`Kafka admin request failed: ${errorMessage(err)}`, { cause: err });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Observed state of the named topics; absent topics are simply not in the map. */
+  async observe(admin: Admin, names: readonly string[]): Promise<Map<string, ObservedTopic>> {
+    const existing = new Set(await admin.listTopics());
+    const present = names.filter((n) => existing.has(n));
+    const observed = new Map<string, ObservedTopic>();
+    if (present.length === 0) return observed;
+    const [metadata, configs] = await Promise.all([
+      admin.fetchTopicMetadata({ topics: present }),
+      admin.describeConfigs({
+        resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+        includeSynonyms: false,
+      }),
+    ]);
+    const configByTopic = new Map(
+      configs.resources.map((r) => [r.resourceName, topicOverrides(r.configEntries)]),
+    );
+    for (const topic of metadata.topics)
+      observed.set(topic.name, toObserved(topic, configByTopic.get(topic.name) ?? {}));
+    return observed;
+  }
+
+  /** Applies every action independently, so one refused topic does not block the others. */
+  async apply(admin: Admin, plan: TopicPlan): Promise<ApplyResult> {
+    const result: ApplyResult = { failures: new Map(), applied: [] };
+    if (plan.actions.length === 0) return result;
+    const brokers = (await admin.describeCluster()).brokers.length;
+    for (const action of plan.actions) {
+      try {
+        await this.applyAction(admin, action, brokers);
+        result.applied.push(action);
+      } catch (err: unknown) {
+        if (isKafkaUnavailable(err)) throw err;
+        result.failures.set(action.topic, `${action.kind} refused by the broker: ${errorMessage(err)}`);
+      }
+    }
+    return result;
+  }
+
+  private async applyAction(admin: Admin, action: TopicAction, brokers: number): Promise<void> {
+    switch (action.kind) {
+      case 'create':
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: [
+            {
+              topic: action.topic,
+              numPartitions: action.partitions,
+              replicationFactor: action.replicationFactor ?? Math.min(3, Math.max(1, brokers)),
+              configEntries: Object.entries(action.config).map(([name, value]) => ({ name, value })),
+            },
+          ],
+        });
+        return;
+      case 'increasePartitions':
+        await admin.createPartitions({ topicPartitions: [{ topic: action.topic, count: action.to }] });
+        return;
+      case 'alterConfig':
+        // AlterConfigs replaces the topic's whole override set, which is exactly the declarative
+        // semantics we want: overrides not in the spec are drift and get reverted (like Strimzi).
+        await admin.alterConfigs({
+          validateOnly: false,
+          resources: [
+            {
+              type: ConfigResourceTypes.TOPIC,
+              name: action.topic,
+              configEntries: Object.entries(action.config).map(([name, value]) => ({ name, value })),
+            },
+          ],
+        });
+        return;
+    }
+  }
+
+  /** Deletes the topics; topics that are already gone count as deleted. */
+  async deleteTopics(admin: Admin, names: readonly string[]): Promise<string[]> {
+    const existing = new Set(await admin.listTopics());
+    const present = names.filter((n) => existing.has(n));
+    if (present.length === 0) return [];
+    try {
+      await admin.deleteTopics({ topics: [...present] });
+    } catch (err: unknown) {
+      // Deleted concurrently between listTopics and deleteTopics: that is success.
+      if (!hasProtocolErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION')) throw err;
+    }
+    return present;
+  }
+}
+
+function topicOverrides(entries: readonly ConfigEntries[]): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const e of entries) {
+    const isOverride =
+      e.configSource === undefined ? !e.isDefault : e.configSource === ConfigSource.TOPIC_CONFIG;
+    if (isOverride && !e.isSensitive) overrides[e.configName] = e.configValue;
+  }
+  return overrides;
+}
+
+function toObserved(topic: ITopicMetadata, config: Record<string, string>): ObservedTopic {
+  return {
+    name: topic.name,
+    partitions: topic.partitions.length,
+    replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
+    config,
+  };
+}

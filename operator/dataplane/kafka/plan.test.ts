@@ -1,0 +1,242 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Condition, DataplaneCbd, KafkaSpec } from '../types.js';
+import { kafkaConnectionFromSecret } from './credentials.js';
+import { kafkaEnv } from './env.js';
+import { isKafkaUnavailable } from './errors.js';
+import { changedConfigKeys, planTopics } from './plan.js';
+import type { ObservedTopic } from './plan.js';
+import { retryDelayMs, topicsCondition, unavailableRetryDelayMs } from './status.js';
+import type { TopicOutcome } from './status.js';
+import { desiredTopics } from './topics.js';
+import type { DesiredTopic } from './topics.js';
+import { needsTopicFinalizer } from './reconcile.js';
+
+function cbd(kafka?: KafkaSpec, maxReplicas?: number): DataplaneCbd {
+  return {
+    metadata: { name: 'support', namespace: 'bots', uid: 'u' },
+    spec: { messaging: kafka ? { kafka } : undefined, scaling: maxReplicas ? { maxReplicas } : undefined },
+  };
+}
+
+const topic = (over: Partial<DesiredTopic> = {}): DesiredTopic => ({
+  name: 't',
+  partitions: 6,
+  replicationFactor: 1,
+  config: {},
+  purpose: 'tasks',
+  ...over,
+});
+const seen = (over: Partial<ObservedTopic> = {}): ObservedTopic => ({
+  name: 't',
+  partitions: 6,
+  replicationFactor: 1,
+  config: {},
+  ...over,
+});
+const observed = (...topics: ObservedTopic[]) => new Map(topics.map((t) => [t.name, t]));
+
+describe('desiredTopics', () => {
+  it('no kafka block -> no topics', () => {
+    expect(desiredTopics(cbd())).toEqual([]);
+  });
+
+  it('empty list -> <ns>.<name>.events and .tasks with maxReplicas partitions', () => {
+    const topics = desiredTopics(cbd({ bootstrapServers: ['b:9092'], topics: [] }, 8));
+    expect(topics.map((t) => [t.name, t.purpose, t.partitions, t.replicationFactor])).toEqual([
+      ['bots.support.events', 'events', 8, undefined],
+      ['bots.support.tasks', 'tasks', 8, undefined],
+    ]);
+  });
+
+  it('explicit topics are taken as declared', () => {
+    const topics = desiredTopics(
+      cbd({
+        bootstrapServers: ['b'],
+        topics: [{ name: 'x', partitions: 3, replicationFactor: 2, config: { a: '1' } }],
+      }),
+    );
+    expect(topics).toEqual([
+      { name: 'x', partitions: 3, replicationFactor: 2, config: { a: '1' }, purpose: undefined },
+    ]);
+  });
+});
+
+describe('planTopics', () => {
+  const table: [string, DesiredTopic, ObservedTopic | undefined, string[], string[]][] = [
+    ['missing -> create', topic(), undefined, ['create'], []],
+    ['in sync -> nothing', topic(), seen(), [], []],
+    ['more partitions -> increase', topic({ partitions: 12 }), seen(), ['increasePartitions'], []],
+    ['fewer partitions -> NotSupported, no action', topic({ partitions: 3 }), seen(), [], ['NotSupported']],
+    ['RF change -> NotSupported', topic({ replicationFactor: 3 }), seen(), [], ['NotSupported']],
+    [
+      'RF unspecified -> never compared',
+      topic({ replicationFactor: undefined }),
+      seen({ replicationFactor: 3 }),
+      [],
+      [],
+    ],
+    [
+      'config value differs -> alter',
+      topic({ config: { 'retention.ms': '1000' } }),
+      seen(),
+      ['alterConfig'],
+      [],
+    ],
+    [
+      'foreign override -> alter (revert drift)',
+      topic(),
+      seen({ config: { 'cleanup.policy': 'compact' } }),
+      ['alterConfig'],
+      [],
+    ],
+    [
+      'decrease + config change: config still applied',
+      topic({ partitions: 1, config: { 'retention.ms': '5' } }),
+      seen(),
+      ['alterConfig'],
+      ['NotSupported'],
+    ],
+  ];
+  it.each(table)('%s', (_name, desired, current, actions, drift) => {
+    const plan = planTopics([desired], observed(...(current ? [current] : [])));
+    expect(plan.actions.map((a) => a.kind)).toEqual(actions);
+    expect(plan.drift.map((d) => d.reason)).toEqual(drift);
+  });
+
+  it('increase carries from/to and create carries everything', () => {
+    expect(planTopics([topic({ partitions: 9 })], observed(seen())).actions).toEqual([
+      { kind: 'increasePartitions', topic: 't', from: 6, to: 9 },
+    ]);
+    expect(planTopics([topic({ config: { a: 'b' } })], new Map()).actions).toEqual([
+      { kind: 'create', topic: 't', partitions: 6, replicationFactor: 1, config: { a: 'b' } },
+    ]);
+  });
+
+  it('changedConfigKeys lists differing, missing and extra keys', () => {
+    expect(changedConfigKeys({ a: '1', b: '2', c: '3' }, { a: '1', b: '9', d: '4' })).toEqual([
+      'b',
+      'c',
+      'd',
+    ]);
+  });
+});
+
+describe('topicsCondition', () => {
+  const outcome = (over: Partial<TopicOutcome>): TopicOutcome => ({
+    desired: [topic()],
+    observed: observed(seen()),
+    drift: [],
+    failures: new Map(),
+    ...over,
+  });
+  const table: [string, Partial<TopicOutcome>, number, string, string][] = [
+    ['all good', {}, 6, 'True', 'Ready'],
+    ['tasks partitions below maxReplicas', {}, 10, 'True', 'PartitionsBelowMaxReplicas'],
+    [
+      'events topic below maxReplicas is fine',
+      { desired: [topic({ purpose: 'events' })] },
+      10,
+      'True',
+      'Ready',
+    ],
+    ['drift', { drift: [{ topic: 't', reason: 'NotSupported', message: 'm' }] }, 6, 'False', 'NotSupported'],
+    ['broker refused an action', { failures: new Map([['t', 'boom']]) }, 6, 'False', 'KafkaError'],
+    ['topic missing after apply', { observed: new Map() }, 6, 'False', 'KafkaError'],
+  ];
+  it.each(table)('%s', (_name, over, max, status, reason) => {
+    const c = topicsCondition(outcome(over), max);
+    expect([c.status, c.reason]).toEqual([status, reason]);
+  });
+
+  it('NotSupported still mentions the idle-consumer warning', () => {
+    const c = topicsCondition(outcome({ drift: [{ topic: 't', reason: 'NotSupported', message: 'm' }] }), 10);
+    expect(c.message).toContain('idle');
+  });
+});
+
+describe('retry delays (injected clock)', () => {
+  const now = new Date('2026-01-01T00:10:00Z');
+  const unavailableSince = (iso: string): Condition => ({
+    type: 'TopicsReady',
+    status: 'False',
+    reason: 'KafkaUnavailable',
+    message: '',
+    lastTransitionTime: iso,
+  });
+  it.each([
+    ['first failure', undefined, 5_000],
+    ['failing for 2 s -> min 5 s', unavailableSince('2026-01-01T00:09:58Z'), 5_000],
+    ['failing for 40 s -> 40 s', unavailableSince('2026-01-01T00:09:20Z'), 40_000],
+    ['failing for 10 min -> capped at 5 min', unavailableSince('2026-01-01T00:00:00Z'), 300_000],
+  ] as const)('%s', (_n, prev, expected) => {
+    expect(unavailableRetryDelayMs(prev, now)).toBe(expected);
+  });
+  it('ready resyncs every 5 minutes, broker errors every 30 s', () => {
+    const ready: Condition = { type: 'TopicsReady', status: 'True', reason: 'Ready', message: '' };
+    expect(retryDelayMs(ready, undefined, now)).toBe(300_000);
+    expect(retryDelayMs({ ...ready, reason: 'KafkaError' }, undefined, now)).toBe(30_000);
+  });
+});
+
+describe('kafkaEnv', () => {
+  it('brokers, default topic names and credentials only by secretKeyRef', () => {
+    const env = kafkaEnv(cbd({ bootstrapServers: ['a:9092', 'b:9092'], secretRef: { name: 'kafka-creds' } }));
+    expect(env.slice(0, 3)).toEqual([
+      { name: 'KAFKA_BROKERS', value: 'a:9092,b:9092' },
+      { name: 'KAFKA_EVENTS_TOPIC', value: 'bots.support.events' },
+      { name: 'KAFKA_TASKS_TOPIC', value: 'bots.support.tasks' },
+    ]);
+    const secretEnv = env.slice(3);
+    expect(secretEnv.map((e) => e.name)).toEqual([
+      'KAFKA_SASL_MECHANISM',
+      'KAFKA_SASL_USERNAME',
+      'KAFKA_SASL_PASSWORD',
+      'KAFKA_TLS',
+      'KAFKA_TLS_CA',
+    ]);
+    expect(
+      secretEnv.every((e) => e.value === undefined && e.valueFrom?.secretKeyRef?.name === 'kafka-creds'),
+    ).toBe(true);
+  });
+  it('no Kafka -> no env', () => {
+    expect(kafkaEnv(cbd())).toEqual([]);
+  });
+});
+
+describe('finalizer, credentials, error classification', () => {
+  it('finalizer only with deletionPolicy Delete', () => {
+    expect(needsTopicFinalizer(cbd())).toBe(false);
+    expect(needsTopicFinalizer(cbd({ bootstrapServers: ['b'] }))).toBe(false);
+    expect(needsTopicFinalizer(cbd({ bootstrapServers: ['b'], deletionPolicy: 'Retain' }))).toBe(false);
+    expect(needsTopicFinalizer(cbd({ bootstrapServers: ['b'], deletionPolicy: 'Delete' }))).toBe(true);
+  });
+
+  it('parses SASL/TLS from base64 Secret data', () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    expect(
+      kafkaConnectionFromSecret({
+        saslMechanism: b64('SCRAM-SHA-512'),
+        username: b64('u'),
+        password: b64('p'),
+        tls: b64('true'),
+      }),
+    ).toEqual({ ssl: true, sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' } });
+    expect(kafkaConnectionFromSecret(undefined)).toEqual({});
+  });
+
+  it('classifies connection failures anywhere in the cause chain', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const conn = Object.assign(new Error('Connection error'), { name: 'KafkaJSConnectionError' });
+    const retries = Object.assign(new Error('retries exceeded', { cause: conn }), {
+      name: 'KafkaJSNumberOfRetriesExceeded',
+    });
+    expect(isKafkaUnavailable(refused)).toBe(true);
+    expect(isKafkaUnavailable(retries)).toBe(true);
+    const protocol = Object.assign(new Error('Invalid config'), {
+      name: 'KafkaJSProtocolError',
+      type: 'INVALID_CONFIG',
+    });
+    expect(isKafkaUnavailable(protocol)).toBe(false);
+    expect(isKafkaUnavailable('x')).toBe(false);
+  });
+});

@@ -1,0 +1,467 @@
+/**
+ * Redis Cluster management against real nodes through ioredis (no Kubernetes code).
+ *
+ * `reconcile(topology, pods)` is level-based and idempotent; each pass converges as far as it can:
+ *   1. all expected pods present?            else WaitingForPods
+ *   2. CLUSTER MEET unknown nodes into one cluster and wait for gossip
+ *   3. CLUSTER FORGET failed nodes that are no longer pods and own no slots
+ *   4. ADDSLOTSRANGE for slots nobody claims (bootstrap: the even split over shard pod-0s)
+ *   5. CLUSTER REPLICATE every non-primary pod of a shard to that shard's primary
+ *   6. finish migrations a previous pass left open
+ *   7. rebalance to the even split by live migration (scale-out)
+ *   8. wait for cluster_state:ok on every node
+ * Scale-in: slots of shards >= spec.shards are migrated to the remaining primaries (step 7);
+ * once a shard owns no slots it drops out of status, the caller prunes its StatefulSet, and
+ * step 3 forgets its nodes on the next pass.
+ */
+import { condition, REDIS_READY, RedisReason } from '../conditions.js';
+import type { Condition, RedisShardStatus } from '../types.js';
+import { ClusterNode, podLabel } from './cluster-node.js';
+import type { ClusterPod, NodeView } from './cluster-node.js';
+import { migrateSlot } from './cluster-migrate.js';
+import type { MigrateOptions } from './cluster-migrate.js';
+import {
+  evenSlotRanges,
+  formatRanges,
+  planRebalance,
+  SLOT_COUNT,
+  slotsToRanges,
+  targetCounts,
+} from './slot-plan.js';
+import type { SlotMove } from './slot-plan.js';
+
+export type { ClusterPod } from './cluster-node.js';
+
+export interface ClusterTopology {
+  shards: number;
+  replicasPerShard: number;
+}
+
+export interface RedisClusterOptions {
+  password?: string;
+  connectTimeoutMs?: number;
+  migrateBatchSize?: number;
+  migrateTimeoutMs?: number;
+  /** How long one pass waits for gossip / cluster_state:ok before returning and requeueing. */
+  convergeTimeoutMs?: number;
+  pollMs?: number;
+  /** Slots migrated per pass (default 2048); the rest is RedisReady=False/Rebalancing + requeue. */
+  maxSlotsPerPass?: number;
+  /** Slots migrated concurrently (default 32). */
+  migrateConcurrency?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ClusterReconcileResult {
+  condition: Condition;
+  shards: RedisShardStatus[];
+  /** What this pass changed, for logs and events. */
+  actions: string[];
+  requeueAfterMs: number;
+}
+
+export const CLUSTER_RESYNC_MS = 60_000;
+export const CLUSTER_RETRY_MS = 5_000;
+/** Continue a rebalance right away: the cluster serves traffic throughout. */
+export const REBALANCE_REQUEUE_MS = 1_000;
+/** redis-cli --cluster rebalance's default threshold: ignore imbalance under 2 % of the target. */
+export const REBALANCE_THRESHOLD = 0.02;
+
+/** Which expected (shard, ordinal) pods are missing. PURE. */
+export function missingPods(topology: ClusterTopology, pods: readonly ClusterPod[]): string[] {
+  const missing: string[] = [];
+  for (let shard = 0; shard < topology.shards; shard++) {
+    for (let ordinal = 0; ordinal <= topology.replicasPerShard; ordinal++) {
+      if (!pods.some((p) => p.shard === shard && p.ordinal === ordinal))
+        missing.push(`shard ${shard} pod ${ordinal}`);
+    }
+  }
+  return missing;
+}
+
+/** The shard's primary: the master that owns slots, else pod 0 if it is a master. PURE. */
+export function shardPrimary(views: readonly NodeView[], shard: number): NodeView | undefined {
+  const members = views.filter((v) => v.pod.shard === shard).sort((a, b) => a.pod.ordinal - b.pod.ordinal);
+  const masters = members.filter((v) => v.self.flags.includes('master'));
+  return (
+    masters.find((v) => v.self.slots.length > 0) ?? masters.find((v) => v.pod.ordinal === 0) ?? masters[0]
+  );
+}
+
+/** Shard count to keep: never fewer than the highest shard that still owns slots. PURE. */
+export function activeShardCount(topology: ClusterTopology, views: readonly NodeView[]): number {
+  const holding = views.filter((v) => v.self.slots.length > 0).map((v) => v.pod.shard);
+  return Math.max(topology.shards, Math.max(-1, ...holding) + 1);
+}
+
+/** A shard being drained, or imbalance beyond the threshold for any primary? PURE. */
+export function needsRebalance(
+  owned: ReadonlyMap<string, readonly number[]>,
+  primaries: readonly string[],
+): boolean {
+  const draining = [...owned].some(([id, slots]) => slots.length > 0 && !primaries.includes(id));
+  if (draining) return true;
+  const targets = targetCounts(owned, primaries);
+  return primaries.some((id) => {
+    const target = targets.get(id) ?? 0;
+    const held = owned.get(id)?.length ?? 0;
+    return Math.abs(held - target) > Math.max(1, target * REBALANCE_THRESHOLD);
+  });
+}
+
+/** Per-shard status from each node's own CLUSTER NODES line. PURE. */
+export function shardStatuses(views: readonly NodeView[], shards: number): RedisShardStatus[] {
+  const statuses: RedisShardStatus[] = [];
+  for (let shard = 0; shard < shards; shard++) {
+    const primary = shardPrimary(views, shard);
+    const replicas = views.filter((v) => primary && v.self.primaryId === primary.id);
+    const members = primary ? [primary, ...replicas] : [];
+    const connected = members.every(
+      (m) => (primary?.known.find((k) => k.id === m.id)?.linkState ?? 'connected') === 'connected',
+    );
+    statuses.push({
+      shard,
+      primary: primary ? podLabel(primary.pod) : undefined,
+      replicas: replicas.map((r) => podLabel(r.pod)),
+      slots: primary?.self.slots.length ?? 0,
+      slotRanges: formatRanges(slotsToRanges(primary?.self.slots ?? [])),
+      linkState: primary ? (connected ? 'connected' : 'disconnected') : 'unknown',
+    });
+  }
+  return statuses;
+}
+
+export class RedisClusterManager {
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly opts: RedisClusterOptions = {}) {
+    this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  async reconcile(topology: ClusterTopology, pods: readonly ClusterPod[]): Promise<ClusterReconcileResult> {
+    const missing = missingPods(topology, pods);
+    if (missing.length > 0) {
+      return pending(RedisReason.WaitingForPods, `waiting for Redis pods: ${missing.join(', ')}`, []);
+    }
+    const ordered = [...pods].sort((a, b) => a.shard - b.shard || a.ordinal - b.ordinal);
+    const nodes = ordered.map(
+      (p) => new ClusterNode(p, this.opts.password, this.opts.connectTimeoutMs ?? 2_000),
+    );
+    try {
+      await Promise.all(nodes.map((n) => n.connect()));
+      return await new ClusterPass(nodes, topology, this.opts, this.sleep).run();
+    } catch (err: unknown) {
+      const message = err instanceof Error ? err.message : String(err);
+      return pending(RedisReason.RedisUnavailable, `Redis cluster reconcile failed: ${message}`, []);
+    } finally {
+      for (const n of nodes) n.close();
+    }
+  }
+}
+
+function pending(
+  reason: string,
+  message: string,
+  actions: string[],
+  shards: RedisShardStatus[] = [],
+): ClusterReconcileResult {
+  return {
+    condition: condition(REDIS_READY, false, reason, message),
+    shards,
+    actions,
+    requeueAfterMs: CLUSTER_RETRY_MS,
+  };
+}
+
+/** One reconcile pass over connected nodes. */
+class ClusterPass {
+  private readonly actions: string[] = [];
+  private readonly problems: string[] = [];
+  private remainingMoves = 0;
+
+  constructor(
+    private readonly nodes: ClusterNode[],
+    private readonly topology: ClusterTopology,
+    private readonly opts: RedisClusterOptions,
+    private readonly sleep: (ms: number) => Promise<void>,
+  ) {}
+
+  async run(): Promise<ClusterReconcileResult> {
+    let views = await this.views();
+    const shards = activeShardCount(this.topology, views);
+    if (claimedSlots(views).size === 0) await this.setDistinctEpochs(views);
+    await this.meet(views);
+    const gossiped = await this.waitForGossip();
+    if (!gossiped)
+      return pending(RedisReason.Bootstrapping, 'waiting for nodes to see each other', this.actions);
+    await this.forgetStale(gossiped);
+    await this.assignUnclaimed(gossiped, shards);
+    views = await this.views();
+    await this.replicate(views, shards);
+    await this.finishOpenMigrations(views);
+    // Target primaries are the spec's shards only: slots of shards beyond it are drained (scale-in).
+    await this.rebalance(await this.views(), this.topology.shards);
+    const ok = await this.waitFor(async () => (await this.allClusterOk()) || undefined);
+    views = await this.views();
+    return this.result(views, activeShardCount(this.topology, views), ok === true);
+  }
+
+  private result(views: NodeView[], shards: number, ok: boolean): ClusterReconcileResult {
+    const statuses = shardStatuses(views, shards);
+    if (this.problems.length > 0) {
+      return pending(RedisReason.ClusterUnhealthy, this.problems.join('; '), this.actions, statuses);
+    }
+    if (!ok) {
+      return pending(
+        RedisReason.ClusterUnhealthy,
+        'cluster_state is not ok on every node yet',
+        this.actions,
+        statuses,
+      );
+    }
+    if (this.remainingMoves > 0) {
+      const draining =
+        shards > this.topology.shards ? ` (draining shards ${this.topology.shards}..${shards - 1})` : '';
+      const msg = `rebalancing: ${this.remainingMoves} slots still to migrate${draining}`;
+      return {
+        ...pending(RedisReason.Rebalancing, msg, this.actions, statuses),
+        requeueAfterMs: REBALANCE_REQUEUE_MS,
+      };
+    }
+    const msg = `${shards} shards, ${SLOT_COUNT} slots covered, cluster_state:ok`;
+    return {
+      condition: condition(REDIS_READY, true, RedisReason.Ready, msg),
+      shards: statuses,
+      actions: this.actions,
+      requeueAfterMs: CLUSTER_RESYNC_MS,
+    };
+  }
+
+  private async views(): Promise<NodeView[]> {
+    return Promise.all(this.nodes.map((n) => n.view()));
+  }
+
+  private node(id: string, views: readonly NodeView[]): ClusterNode | undefined {
+    const pod = views.find((v) => v.id === id)?.pod;
+    return this.nodes.find((n) => n.pod === pod);
+  }
+
+  /** Like redis-cli --cluster create: distinct config epochs avoid collisions on first election. */
+  private async setDistinctEpochs(views: readonly NodeView[]): Promise<void> {
+    const blank = this.nodes.filter((_, i) => views[i]?.known.length === 1);
+    await Promise.all(
+      blank.map((n) => n.cluster('SET-CONFIG-EPOCH', this.nodes.indexOf(n) + 1).catch(() => undefined)),
+    );
+  }
+
+  private async meet(views: readonly NodeView[]): Promise<void> {
+    const seed = views.find((v) => v.self.slots.length > 0) ?? views[0];
+    const seedNode = seed && this.node(seed.id, views);
+    if (!seed || !seedNode) return;
+    for (const v of views) {
+      if (v.id === seed.id || seed.known.some((k) => k.id === v.id)) continue;
+      await seedNode.cluster('MEET', v.pod.host, v.pod.port);
+      this.actions.push(`meet ${podLabel(v.pod)}`);
+    }
+  }
+
+  private async waitFor<T>(probe: () => Promise<T | undefined>): Promise<T | undefined> {
+    const deadline = Date.now() + (this.opts.convergeTimeoutMs ?? 30_000);
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined || Date.now() >= deadline) return value;
+      await this.sleep(this.opts.pollMs ?? 200);
+    }
+  }
+
+  /** Every node knows every pod's node id, with the handshake finished. */
+  private async waitForGossip(): Promise<NodeView[] | undefined> {
+    return this.waitFor(async () => {
+      const views = await this.views();
+      const ids = views.map((v) => v.id);
+      const complete = views.every((v) =>
+        ids.every((id) =>
+          v.known.some((k) => k.id === id && !k.flags.includes('handshake') && !k.flags.includes('noaddr')),
+        ),
+      );
+      return complete ? views : undefined;
+    });
+  }
+
+  /**
+   * Nodes that are no longer pods and own no slots: a pod recreated with a new id, or the pods of
+   * a drained shard after their StatefulSet was removed. (The caller returns WaitingForPods before
+   * this when an expected pod is missing, so a merely restarting pod is never forgotten.)
+   */
+  private async forgetStale(views: readonly NodeView[]): Promise<void> {
+    const podIds = new Set(views.map((v) => v.id));
+    const stale = new Set(
+      views.flatMap((v) => v.known.filter((k) => !podIds.has(k.id) && k.slots.length === 0).map((k) => k.id)),
+    );
+    for (const id of stale) {
+      // FORGET fails on a replica whose primary is the node; that node then forgets it itself later.
+      await Promise.all(this.nodes.map((n) => n.cluster('FORGET', id).catch(() => undefined)));
+      this.actions.push(`forget ${id}`);
+    }
+  }
+
+  /** Slots that no node claims go to the shard the even split gives them to (bootstrap). */
+  private async assignUnclaimed(views: readonly NodeView[], shards: number): Promise<void> {
+    const claimed = claimedSlots(views);
+    if (claimed.size === SLOT_COUNT) return;
+    const ranges = evenSlotRanges(shards);
+    for (let shard = 0; shard < shards; shard++) {
+      const primary = shardPrimary(views, shard);
+      const range = ranges[shard];
+      const node = primary && this.node(primary.id, views);
+      if (!range || !node) continue;
+      const free: number[] = [];
+      for (let s = range.start; s <= range.end; s++) if (!claimed.has(s)) free.push(s);
+      const args = slotsToRanges(free).flatMap((r) => [r.start, r.end]);
+      if (args.length === 0) continue;
+      await node.cluster('ADDSLOTSRANGE', ...args);
+      this.actions.push(`addslots ${formatRanges(slotsToRanges(free)).join(',')} -> shard ${shard}`);
+    }
+  }
+
+  private async replicate(views: readonly NodeView[], shards: number): Promise<void> {
+    for (let shard = 0; shard < shards; shard++) {
+      const primary = shardPrimary(views, shard);
+      if (!primary) {
+        this.problems.push(`shard ${shard} has no primary`);
+        continue;
+      }
+      for (const v of views.filter((x) => x.pod.shard === shard && x.id !== primary.id)) {
+        if (v.self.primaryId === primary.id) continue;
+        await this.replicateOne(v, primary, views);
+      }
+    }
+  }
+
+  private async replicateOne(
+    replica: NodeView,
+    primary: NodeView,
+    views: readonly NodeView[],
+  ): Promise<void> {
+    if (replica.self.slots.length > 0) {
+      this.problems.push(
+        `${podLabel(replica.pod)} owns slots but belongs to shard ${replica.pod.shard} as a replica`,
+      );
+      return;
+    }
+    try {
+      await this.node(replica.id, views)?.cluster('REPLICATE', primary.id);
+      this.actions.push(`replicate ${podLabel(replica.pod)} -> ${podLabel(primary.pod)}`);
+    } catch (err: unknown) {
+      this.problems.push(
+        `CLUSTER REPLICATE on ${podLabel(replica.pod)}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+
+  private migrateOptions(): MigrateOptions {
+    return {
+      password: this.opts.password,
+      batchSize: this.opts.migrateBatchSize ?? 100,
+      timeoutMs: this.opts.migrateTimeoutMs ?? 5_000,
+    };
+  }
+
+  /** A pass interrupted mid-migration leaves MIGRATING/IMPORTING marks; complete or clear them. */
+  private async finishOpenMigrations(views: readonly NodeView[]): Promise<void> {
+    const primaries = this.nodes.filter((n) =>
+      views.find((v) => v.pod === n.pod)?.self.flags.includes('master'),
+    );
+    for (const source of views) {
+      for (const [slot, targetId] of source.self.migrating) {
+        const target = views.find((v) => v.id === targetId);
+        const sourceNode = this.node(source.id, views);
+        const targetNode = target && this.node(target.id, views);
+        if (!sourceNode) continue;
+        if (!target || !targetNode) {
+          await sourceNode.cluster('SETSLOT', slot, 'STABLE');
+          continue;
+        }
+        const others = primaries.filter((n) => n !== sourceNode && n !== targetNode);
+        const owned = target.self.slots.includes(slot);
+        await migrateSlot(
+          slot,
+          { node: sourceNode, id: source.id },
+          { node: targetNode, id: target.id },
+          others,
+          this.migrateOptions(),
+          owned,
+        );
+        this.actions.push(`resumed migration of slot ${slot}`);
+      }
+    }
+    await this.clearOrphanImports(views);
+  }
+
+  private async clearOrphanImports(views: readonly NodeView[]): Promise<void> {
+    for (const target of views) {
+      for (const [slot, sourceId] of target.self.importing) {
+        const source = views.find((v) => v.id === sourceId);
+        if (source?.self.migrating.get(slot) === target.id) continue;
+        await this.node(target.id, views)?.cluster('SETSLOT', slot, 'STABLE');
+      }
+    }
+  }
+
+  private async rebalance(views: readonly NodeView[], shards: number): Promise<void> {
+    const primaries: NodeView[] = [];
+    for (let shard = 0; shard < shards; shard++) {
+      const p = shardPrimary(views, shard);
+      if (p) primaries.push(p);
+    }
+    const ids = primaries.map((p) => p.id);
+    const owned = new Map(views.filter((v) => v.self.slots.length > 0).map((v) => [v.id, v.self.slots]));
+    if (primaries.length < shards || !needsRebalance(owned, ids)) return;
+    const moves = planRebalance(owned, ids);
+    // Bounded work per pass keeps one reconcile short; the next pass re-plans from live state.
+    const batch = moves.slice(0, this.opts.maxSlotsPerPass ?? 2048);
+    this.remainingMoves = moves.length - batch.length;
+    const all = primaries.map((p) => this.node(p.id, views)).filter((n): n is ClusterNode => n !== undefined);
+    const concurrency = this.opts.migrateConcurrency ?? 32;
+    let keys = 0;
+    for (let i = 0; i < batch.length; i += concurrency) {
+      const chunk = batch.slice(i, i + concurrency);
+      const moved = await Promise.all(chunk.map((move) => this.moveSlot(move, views, all)));
+      keys += moved.reduce((a, b) => a + b, 0);
+    }
+    this.actions.push(`rebalanced ${batch.length} slots (${keys} keys) over ${ids.length} primaries`);
+  }
+
+  /** Slots are independent, so several migrate at once; each slot's steps stay in order. */
+  private async moveSlot(
+    move: SlotMove,
+    views: readonly NodeView[],
+    primaries: readonly ClusterNode[],
+  ): Promise<number> {
+    const source = this.node(move.from, views);
+    const target = this.node(move.to, views);
+    if (!source || !target) return 0;
+    const others = primaries.filter((n) => n !== source && n !== target);
+    return migrateSlot(
+      move.slot,
+      { node: source, id: move.from },
+      { node: target, id: move.to },
+      others,
+      this.migrateOptions(),
+    );
+  }
+
+  private async allClusterOk(): Promise<boolean> {
+    const infos = await Promise.all(this.nodes.map((n) => n.info()));
+    return infos.every(
+      (i) => i.get('cluster_state') === 'ok' && i.get('cluster_slots_ok') === String(SLOT_COUNT),
+    );
+  }
+}
+
+/** Every slot any node claims, in any node's picture (including its own). PURE. */
+export function claimedSlots(views: readonly NodeView[]): Set<number> {
+  const claimed = new Set<number>();
+  for (const v of views) for (const k of v.known) for (const s of k.slots) claimed.add(s);
+  return claimed;
+}

@@ -1,0 +1,215 @@
+import { describe, expect, it } from '@jest/globals';
+import type { V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import type { DataplaneCbd, RedisSpec, RedisShardStatus } from '../types.js';
+import { desiredRedisObjects, redisArgs } from './desired.js';
+import { redisEnv } from './env.js';
+import { generateRedisPassword, redisPasswordSecret } from './secret.js';
+import { effectiveShardCount, validateExternalRedisSecret, validateRedis } from './validate.js';
+import { resolveRedis } from '../defaults.js';
+
+function cbd(redis?: RedisSpec, shards?: RedisShardStatus[]): DataplaneCbd {
+  return {
+    metadata: { name: 'support', namespace: 'bots', uid: 'uid-1' },
+    spec: { sessions: redis ? { redis } : undefined },
+    status: shards ? { redis: { shards } } : undefined,
+  };
+}
+
+const kinds = (objs: { kind?: string; metadata?: { name?: string } }[]) =>
+  objs.map((o) => `${o.kind}/${o.metadata?.name}`);
+
+const statefulSets = (objs: ReturnType<typeof desiredRedisObjects>) =>
+  objs.filter((o): o is V1StatefulSet => o.kind === 'StatefulSet');
+
+const shardStatus = (shard: number, slots: number): RedisShardStatus => ({
+  shard,
+  replicas: [],
+  slots,
+  slotRanges: [],
+  linkState: 'connected',
+});
+
+describe('desiredRedisObjects', () => {
+  it('standalone: one-pod StatefulSet, headless + client Service, PDB', () => {
+    const objs = desiredRedisObjects(cbd());
+    expect(kinds(objs)).toEqual([
+      'StatefulSet/support-redis',
+      'Service/support-redis-headless',
+      'Service/support-redis',
+      'PodDisruptionBudget/support-redis',
+    ]);
+    expect(statefulSets(objs)[0]!.spec!.replicas).toBe(1);
+    const headless = objs[1] as V1Service;
+    expect(headless.spec!.clusterIP).toBe('None');
+    expect((objs[3] as V1PodDisruptionBudget).spec!.maxUnavailable).toBe(1);
+  });
+
+  it('labels and controller ownerReference on every object', () => {
+    for (const obj of desiredRedisObjects(cbd({ topology: 'cluster', shards: 3 }))) {
+      expect(obj.metadata!.labels).toMatchObject({
+        'app.kubernetes.io/name': 'redis',
+        'app.kubernetes.io/instance': 'support',
+        'app.kubernetes.io/managed-by': 'chatfleet-operator',
+        'app.kubernetes.io/component': 'sessions',
+      });
+      expect(obj.metadata!.ownerReferences).toEqual([
+        {
+          apiVersion: 'chatfleet.io/v1alpha1',
+          kind: 'ChatbotDeployment',
+          name: 'support',
+          uid: 'uid-1',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
+      expect(obj.metadata!.namespace).toBe('bots');
+    }
+  });
+
+  it('uses an owner passed by the caller', () => {
+    const owner = { apiVersion: 'x/v1', kind: 'X', name: 'o', uid: 'u2', controller: true };
+    expect(desiredRedisObjects(cbd(), owner)[0]!.metadata!.ownerReferences).toEqual([owner]);
+  });
+
+  it('restricted security context on pod and container', () => {
+    const pod = statefulSets(desiredRedisObjects(cbd()))[0]!.spec!.template.spec!;
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 999,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    const c = pod.containers[0]!;
+    expect(c.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(c.readinessProbe?.exec?.command).toBeDefined();
+    expect(c.livenessProbe?.tcpSocket?.port).toBe(6379);
+    expect(pod.automountServiceAccountToken).toBe(false);
+  });
+
+  it('password comes from the generated Secret, never a literal', () => {
+    const c = statefulSets(desiredRedisObjects(cbd()))[0]!.spec!.template.spec!.containers[0]!;
+    const pw = c.env!.find((e) => e.name === 'REDIS_PASSWORD')!;
+    expect(pw.value).toBeUndefined();
+    expect(pw.valueFrom!.secretKeyRef).toMatchObject({ name: 'support-redis-auth', key: 'password' });
+    expect(c.args).toContain('$(REDIS_PASSWORD)');
+  });
+
+  it('no storage -> emptyDir and no persistence; storage -> volumeClaimTemplates + AOF', () => {
+    const ephemeral = statefulSets(desiredRedisObjects(cbd()))[0]!.spec!;
+    expect(ephemeral.volumeClaimTemplates).toBeUndefined();
+    expect(ephemeral.template.spec!.volumes).toEqual([{ name: 'data', emptyDir: {} }]);
+    expect(redisArgs(resolveRedis(cbd()))).toEqual(
+      expect.arrayContaining(['--appendonly', 'no', '--save', '']),
+    );
+
+    const storage = { size: '5Gi', storageClassName: 'fast' };
+    const persistent = statefulSets(desiredRedisObjects(cbd({ storage })))[0]!.spec!;
+    expect(persistent.template.spec!.volumes).toEqual([]);
+    expect(persistent.volumeClaimTemplates![0]!.spec).toMatchObject({
+      storageClassName: 'fast',
+      resources: { requests: { storage: '5Gi' } },
+    });
+    expect(redisArgs(resolveRedis(cbd({ storage })))).toEqual(
+      expect.arrayContaining(['--appendonly', 'yes']),
+    );
+  });
+
+  it('cluster: one StatefulSet of 1+replicasPerShard pods and one PDB per shard, cluster-enabled', () => {
+    const objs = desiredRedisObjects(cbd({ topology: 'cluster', shards: 4, replicasPerShard: 2 }));
+    const sts = statefulSets(objs);
+    expect(sts.map((s) => s.metadata!.name)).toEqual([0, 1, 2, 3].map((i) => `support-redis-shard-${i}`));
+    expect(sts.map((s) => s.spec!.replicas)).toEqual([3, 3, 3, 3]);
+    expect(sts[2]!.spec!.selector.matchLabels).toMatchObject({ 'chatfleet.io/redis-shard': '2' });
+    expect(sts[0]!.spec!.template.spec!.containers[0]!.args).toEqual(
+      expect.arrayContaining(['--cluster-enabled', 'yes']),
+    );
+    expect(objs.filter((o) => o.kind === 'PodDisruptionBudget')).toHaveLength(4);
+  });
+
+  it('external mode creates nothing', () => {
+    expect(desiredRedisObjects(cbd({ mode: 'external', secretRef: { name: 's' } }))).toEqual([]);
+  });
+});
+
+describe('scale-in keeps draining shards', () => {
+  const table: [string, number, RedisShardStatus[], number, string | undefined][] = [
+    ['no status yet', 3, [], 3, undefined],
+    ['scale-out', 5, [0, 1, 2].map((i) => shardStatus(i, 5461)), 5, undefined],
+    [
+      'scale-in: shard 3 kept while it still owns slots',
+      3,
+      [0, 1, 2, 3].map((i) => shardStatus(i, 4096)),
+      4,
+      undefined,
+    ],
+    [
+      'drained trailing shard may go',
+      3,
+      [...[0, 1, 2].map((i) => shardStatus(i, 5461)), shardStatus(3, 0)],
+      3,
+      undefined,
+    ],
+  ];
+  it.each(table)('%s', (_name, shards, status, kept, reason) => {
+    const cr = cbd({ topology: 'cluster', shards }, status);
+    expect(effectiveShardCount(cr)).toBe(kept);
+    expect(statefulSets(desiredRedisObjects(cr))).toHaveLength(kept);
+    expect(validateRedis(cr)?.reason).toBe(reason);
+  });
+
+  it('external without secretRef is invalid', () => {
+    expect(validateRedis(cbd({ mode: 'external' }))?.reason).toBe('ExternalSecretInvalid');
+    expect(validateExternalRedisSecret(['password'])?.reason).toBe('ExternalSecretInvalid');
+    expect(validateExternalRedisSecret(['clusterNodes', 'password'])).toBeUndefined();
+  });
+});
+
+describe('redisEnv', () => {
+  it('standalone: REDIS_URL to the client Service and password by secretKeyRef', () => {
+    expect(redisEnv(cbd())).toEqual([
+      { name: 'REDIS_URL', value: 'redis://support-redis.bots.svc:6379' },
+      {
+        name: 'REDIS_PASSWORD',
+        valueFrom: { secretKeyRef: { name: 'support-redis-auth', key: 'password', optional: false } },
+      },
+    ]);
+  });
+
+  it('cluster: REDIS_CLUSTER_NODES lists every shard pod 0', () => {
+    const env = redisEnv(cbd({ topology: 'cluster', shards: 3 }));
+    expect(env[0]).toEqual({
+      name: 'REDIS_CLUSTER_NODES',
+      value: [0, 1, 2]
+        .map((i) => `support-redis-shard-${i}-0.support-redis-headless.bots.svc:6379`)
+        .join(','),
+    });
+    expect(env.map((e) => e.name)).toEqual(['REDIS_CLUSTER_NODES', 'REDIS_PASSWORD']);
+  });
+
+  it('external: everything via optional secretKeyRefs to the user Secret', () => {
+    const env = redisEnv(cbd({ mode: 'external', secretRef: { name: 'ext' } }));
+    expect(env.map((e) => [e.name, e.valueFrom?.secretKeyRef?.key, e.value])).toEqual([
+      ['REDIS_URL', 'url', undefined],
+      ['REDIS_CLUSTER_NODES', 'clusterNodes', undefined],
+      ['REDIS_PASSWORD', 'password', undefined],
+      ['REDIS_TLS', 'tls', undefined],
+    ]);
+    expect(env.every((e) => e.valueFrom?.secretKeyRef?.name === 'ext')).toBe(true);
+  });
+});
+
+describe('password Secret', () => {
+  it('is generated from 32 random bytes and carries the owner', () => {
+    const pw = generateRedisPassword((n) => Buffer.alloc(n, 7));
+    expect(pw).toBe(Buffer.alloc(32, 7).toString('base64url'));
+    expect(generateRedisPassword()).not.toBe(generateRedisPassword());
+    const secret = redisPasswordSecret(cbd(), pw);
+    expect(secret.metadata!.name).toBe('support-redis-auth');
+    expect(secret.stringData).toEqual({ password: pw });
+    expect(secret.metadata!.ownerReferences![0]!.uid).toBe('uid-1');
+  });
+});

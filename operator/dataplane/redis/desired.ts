@@ -1,0 +1,230 @@
+/**
+ * Desired Kubernetes objects for managed Redis. PURE: (CR, owner) -> objects; no client, no clock.
+ *
+ * standalone: StatefulSet `<cr>-redis` (1 primary), headless Service, client Service, PDB.
+ * cluster:    one StatefulSet per shard `<cr>-redis-shard-<i>` with 1 + replicasPerShard pods
+ *             (pod 0 is the initial primary), one headless + one client Service, one PDB per shard.
+ * The password Secret is NOT here: it is generated once by ./secret.ts and only created if missing.
+ */
+import type {
+  V1Container,
+  V1PersistentVolumeClaim,
+  V1PodDisruptionBudget,
+  V1Service,
+  V1StatefulSet,
+  V1Volume,
+} from '@kubernetes/client-node';
+import { ownerReferenceFor, resolveRedis } from '../defaults.js';
+import type { ResolvedRedisSpec } from '../defaults.js';
+import { REDIS_SHARD_LABEL, redisLabels, redisSelector } from '../labels.js';
+import type { DataplaneCbd, OwnerReference } from '../types.js';
+import { PASSWORD_KEY, REDIS_BUS_PORT, REDIS_PORT, redisNames } from './names.js';
+import { redisContainerSecurityContext, redisPodSecurityContext } from './security.js';
+import { effectiveShardCount } from './validate.js';
+
+export type RedisObject = V1StatefulSet | V1Service | V1PodDisruptionBudget;
+
+interface Ctx {
+  cr: string;
+  namespace: string;
+  owner: OwnerReference;
+  spec: ResolvedRedisSpec;
+}
+
+/** All managed-Redis objects to apply (server-side apply), or [] for external mode. */
+export function desiredRedisObjects(cbd: DataplaneCbd, owner?: OwnerReference): RedisObject[] {
+  const spec = resolveRedis(cbd);
+  if (spec.mode === 'external') return [];
+  const ctx: Ctx = {
+    cr: cbd.metadata.name,
+    namespace: cbd.metadata.namespace,
+    owner: owner ?? ownerReferenceFor(cbd),
+    spec,
+  };
+  const services = [headlessService(ctx), clientService(ctx)];
+  if (spec.topology === 'standalone') {
+    return [statefulSet(ctx, redisNames.statefulSet(ctx.cr), 1, undefined), ...services, standalonePdb(ctx)];
+  }
+  const objects: RedisObject[] = [...services];
+  for (let shard = 0; shard < effectiveShardCount(cbd); shard++) {
+    const replicas = 1 + spec.replicasPerShard;
+    objects.push(statefulSet(ctx, redisNames.shardStatefulSet(ctx.cr, shard), replicas, shard));
+    objects.push(shardPdb(ctx, shard));
+  }
+  return objects;
+}
+
+function meta(ctx: Ctx, name: string, extra: Record<string, string> = {}): V1StatefulSet['metadata'] {
+  return {
+    name,
+    namespace: ctx.namespace,
+    labels: { ...redisLabels(ctx.cr), ...extra },
+    ownerReferences: [{ ...ctx.owner }],
+  };
+}
+
+function shardLabels(shard: number | undefined): Record<string, string> {
+  return shard === undefined ? {} : { [REDIS_SHARD_LABEL]: String(shard) };
+}
+
+function headlessService(ctx: Ctx): V1Service {
+  const ports = [{ name: 'redis', port: REDIS_PORT, targetPort: REDIS_PORT }];
+  if (ctx.spec.topology === 'cluster')
+    ports.push({ name: 'bus', port: REDIS_BUS_PORT, targetPort: REDIS_BUS_PORT });
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(ctx, redisNames.headlessService(ctx.cr)),
+    spec: {
+      clusterIP: 'None',
+      // Cluster bootstrap needs every pod's address before it is ready (it only becomes ready
+      // once it serves slots), so DNS must publish not-ready pods.
+      publishNotReadyAddresses: true,
+      selector: redisSelector(ctx.cr),
+      ports,
+    },
+  };
+}
+
+function clientService(ctx: Ctx): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(ctx, redisNames.clientService(ctx.cr)),
+    spec: {
+      type: 'ClusterIP',
+      selector: redisSelector(ctx.cr),
+      ports: [{ name: 'redis', port: REDIS_PORT, targetPort: REDIS_PORT }],
+    },
+  };
+}
+
+/**
+ * A single pod cannot tolerate any disruption; minAvailable 1 would block every node drain
+ * forever. maxUnavailable 1 keeps drains possible and still stops a second concurrent eviction
+ * once replicas exist. Sessions are a TTL cache, so a short outage on drain is the lesser evil.
+ */
+function standalonePdb(ctx: Ctx): V1PodDisruptionBudget {
+  return pdb(ctx, redisNames.pdb(ctx.cr), undefined);
+}
+
+/** Per shard: never evict the primary and its replica together (that would uncover slots). */
+function shardPdb(ctx: Ctx, shard: number): V1PodDisruptionBudget {
+  return pdb(ctx, redisNames.shardPdb(ctx.cr, shard), shard);
+}
+
+function pdb(ctx: Ctx, name: string, shard: number | undefined): V1PodDisruptionBudget {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: meta(ctx, name, shardLabels(shard)),
+    spec: {
+      maxUnavailable: 1,
+      selector: { matchLabels: { ...redisSelector(ctx.cr), ...shardLabels(shard) } },
+    },
+  };
+}
+
+function statefulSet(ctx: Ctx, name: string, replicas: number, shard: number | undefined): V1StatefulSet {
+  const selector = { ...redisSelector(ctx.cr), ...shardLabels(shard) };
+  const persistent = ctx.spec.storage !== undefined;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: meta(ctx, name, shardLabels(shard)),
+    spec: {
+      serviceName: redisNames.headlessService(ctx.cr),
+      replicas,
+      // Redis nodes do not depend on each other's start order; the operator wires them up.
+      podManagementPolicy: 'Parallel',
+      updateStrategy: { type: 'RollingUpdate' },
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: { ...redisLabels(ctx.cr), ...shardLabels(shard) } },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: redisPodSecurityContext(),
+          terminationGracePeriodSeconds: 30,
+          containers: [redisContainer(ctx)],
+          volumes: persistent ? [] : [emptyDataVolume()],
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'topology.kubernetes.io/zone',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: selector },
+            },
+          ],
+        },
+      },
+      volumeClaimTemplates: persistent ? [dataClaim(ctx)] : undefined,
+    },
+  };
+}
+
+function emptyDataVolume(): V1Volume {
+  return { name: 'data', emptyDir: {} };
+}
+
+function dataClaim(ctx: Ctx): V1PersistentVolumeClaim {
+  const storage = ctx.spec.storage;
+  return {
+    metadata: { name: 'data', labels: redisLabels(ctx.cr) },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: storage?.storageClassName,
+      resources: { requests: { storage: storage?.size ?? '1Gi' } },
+    },
+  };
+}
+
+/** Kubernetes expands $(VAR) in args from the container env, so the password never enters the spec. */
+export function redisArgs(spec: ResolvedRedisSpec): string[] {
+  const args = ['--port', String(REDIS_PORT), '--dir', '/data'];
+  args.push('--requirepass', '$(REDIS_PASSWORD)', '--masterauth', '$(REDIS_PASSWORD)');
+  if (spec.storage) args.push('--appendonly', 'yes');
+  else args.push('--appendonly', 'no', '--save', '');
+  if (spec.topology === 'cluster') {
+    args.push('--cluster-enabled', 'yes', '--cluster-config-file', '/data/nodes.conf');
+    args.push('--cluster-node-timeout', '5000');
+  }
+  return args;
+}
+
+function passwordEnv(envName: string, cr: string): NonNullable<V1Container['env']>[number] {
+  return {
+    name: envName,
+    valueFrom: { secretKeyRef: { name: redisNames.passwordSecret(cr), key: PASSWORD_KEY } },
+  };
+}
+
+function redisContainer(ctx: Ctx): V1Container {
+  const ports = [{ name: 'redis', containerPort: REDIS_PORT }];
+  if (ctx.spec.topology === 'cluster') ports.push({ name: 'bus', containerPort: REDIS_BUS_PORT });
+  return {
+    name: 'redis',
+    image: ctx.spec.image,
+    command: ['redis-server'],
+    args: redisArgs(ctx.spec),
+    // REDISCLI_AUTH lets the exec probe authenticate without the password on a command line.
+    env: [passwordEnv('REDIS_PASSWORD', ctx.cr), passwordEnv('REDISCLI_AUTH', ctx.cr)],
+    ports,
+    resources: ctx.spec.resources,
+    securityContext: redisContainerSecurityContext(),
+    volumeMounts: [{ name: 'data', mountPath: '/data' }],
+    readinessProbe: {
+      exec: { command: ['sh', '-c', 'redis-cli -h 127.0.0.1 ping | grep -q PONG'] },
+      initialDelaySeconds: 2,
+      periodSeconds: 5,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    },
+    livenessProbe: {
+      tcpSocket: { port: REDIS_PORT },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 2,
+      failureThreshold: 6,
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Bot pod env wiring for Redis (CONTRACT.md runtime env). Credentials are always secretKeyRefs,
+ * never values in the Deployment spec.
+ */
+import type { V1EnvVar } from '@kubernetes/client-node';
+import { resolveRedis } from '../defaults.js';
+import type { DataplaneCbd } from '../types.js';
+import { PASSWORD_KEY, REDIS_PORT, redisNames, podDnsName } from './names.js';
+import { effectiveShardCount } from './validate.js';
+
+function fromSecret(name: string, secret: string, key: string, optional: boolean): V1EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: secret, key, optional } } };
+}
+
+export function redisEnv(cbd: DataplaneCbd): V1EnvVar[] {
+  const spec = resolveRedis(cbd);
+  const cr = cbd.metadata.name;
+  const ns = cbd.metadata.namespace;
+  if (spec.mode === 'external') {
+    const secret = spec.secretRef?.name ?? '';
+    // The operator does not need to read the user's Secret to wire it: optional refs leave
+    // unset keys out of the pod env, so whichever of url / clusterNodes exists is what the bot sees.
+    return [
+      fromSecret('REDIS_URL', secret, 'url', true),
+      fromSecret('REDIS_CLUSTER_NODES', secret, 'clusterNodes', true),
+      fromSecret('REDIS_PASSWORD', secret, 'password', true),
+      fromSecret('REDIS_TLS', secret, 'tls', true),
+    ];
+  }
+  const password = fromSecret('REDIS_PASSWORD', redisNames.passwordSecret(cr), PASSWORD_KEY, false);
+  if (spec.topology === 'standalone') {
+    return [
+      { name: 'REDIS_URL', value: `redis://${redisNames.clientService(cr)}.${ns}.svc:${REDIS_PORT}` },
+      password,
+    ];
+  }
+  return [{ name: 'REDIS_CLUSTER_NODES', value: clusterSeedNodes(cbd, effectiveShardCount(cbd)) }, password];
+}
+
+/** Every shard's pod 0 as a seed: any one reachable seed lets the client discover the topology. */
+function clusterSeedNodes(cbd: DataplaneCbd, shards: number): string {
+  const cr = cbd.metadata.name;
+  const seeds: string[] = [];
+  for (let shard = 0; shard < shards; shard++) {
+    const pod = `${redisNames.shardStatefulSet(cr, shard)}-0`;
+    seeds.push(`${podDnsName(cr, cbd.metadata.namespace, pod)}:${REDIS_PORT}`);
+  }
+  return seeds.join(',');
+}

@@ -1,0 +1,85 @@
+/** CR-level Redis entry points: map pods to cluster members and pick the RedisReady condition. */
+import { condition, REDIS_READY, RedisReason } from '../conditions.js';
+import { resolveRedis } from '../defaults.js';
+import { REDIS_SHARD_LABEL } from '../labels.js';
+import type { Condition, DataplaneCbd } from '../types.js';
+import { RedisClusterManager } from './cluster.js';
+import type { ClusterPod, ClusterReconcileResult, RedisClusterOptions } from './cluster.js';
+import { REDIS_PORT } from './names.js';
+import { validateRedis } from './validate.js';
+
+/** The few Pod fields needed; a V1Pod satisfies it. */
+export interface PodLike {
+  metadata?: { name?: string; labels?: Record<string, string>; deletionTimestamp?: unknown };
+  status?: { podIP?: string; phase?: string };
+}
+
+/**
+ * Running Redis pods of the CR -> cluster members. Pods without an IP or being deleted are left
+ * out, which makes the cluster logic wait (WaitingForPods) instead of meeting a dying node.
+ */
+export function clusterPodsFromPods(pods: readonly PodLike[]): ClusterPod[] {
+  return pods.map(toClusterPod).filter((p): p is ClusterPod => p !== undefined);
+}
+
+function isServing(pod: PodLike): pod is PodLike & { status: { podIP: string } } {
+  return Boolean(pod.status?.podIP) && !pod.metadata?.deletionTimestamp && pod.status?.phase === 'Running';
+}
+
+/** StatefulSet pods carry apps.kubernetes.io/pod-index (k8s >= 1.28); older ones only the name suffix. */
+function podOrdinal(name: string, labels: Record<string, string>): number {
+  return Number(labels['apps.kubernetes.io/pod-index'] ?? /-(\d+)$/.exec(name)?.[1]);
+}
+
+function toClusterPod(pod: PodLike): ClusterPod | undefined {
+  if (!isServing(pod)) return undefined;
+  const labels = pod.metadata?.labels ?? {};
+  const name = pod.metadata?.name ?? '';
+  const shard = Number(labels[REDIS_SHARD_LABEL]);
+  const ordinal = podOrdinal(name, labels);
+  if (!Number.isInteger(shard) || !Number.isInteger(ordinal)) return undefined;
+  return { shard, ordinal, host: pod.status.podIP, port: REDIS_PORT, name };
+}
+
+export interface RedisClusterDeps extends RedisClusterOptions {
+  /** The value of the generated Secret `<cr>-redis-auth` key `password` (the caller reads it). */
+  password: string;
+}
+
+/** undefined unless the CR runs a managed Redis Cluster. */
+export async function reconcileRedisCluster(
+  cbd: DataplaneCbd,
+  pods: readonly ClusterPod[],
+  deps: RedisClusterDeps,
+): Promise<ClusterReconcileResult | undefined> {
+  const spec = resolveRedis(cbd);
+  if (spec.mode !== 'managed' || spec.topology !== 'cluster') return undefined;
+  const manager = new RedisClusterManager(deps);
+  // The spec's shard count is the target: shards beyond it that still own slots are drained.
+  return manager.reconcile({ shards: spec.shards, replicasPerShard: spec.replicasPerShard }, pods);
+}
+
+/**
+ * RedisReady for standalone and external modes (cluster mode gets it from reconcileRedisCluster).
+ * PURE: the caller passes the StatefulSet's readyReplicas.
+ */
+export function redisReadyCondition(
+  cbd: DataplaneCbd,
+  standaloneReadyReplicas: number,
+): Condition | undefined {
+  const blocking = validateRedis(cbd);
+  if (blocking) return blocking;
+  const spec = resolveRedis(cbd);
+  if (spec.mode === 'external') {
+    return condition(
+      REDIS_READY,
+      true,
+      RedisReason.External,
+      `using external Redis from Secret ${spec.secretRef?.name ?? ''}`,
+    );
+  }
+  if (spec.topology === 'cluster') return undefined;
+  return standaloneReadyReplicas >= 1
+    ? condition(REDIS_READY, true, RedisReason.Ready, 'standalone Redis is ready')
+    : condition(REDIS_READY, false, RedisReason.WaitingForPods, 'waiting for the Redis pod to become ready');
+}

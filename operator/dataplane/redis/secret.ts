@@ -1,0 +1,32 @@
+/**
+ * The generated Redis password Secret. The password is generated ONCE: the reconciler must
+ * create this object only when the Secret is missing (POST, treat 409 AlreadyExists as done)
+ * and never apply it on every reconcile, or the password would rotate under running clients.
+ */
+import { randomBytes } from 'node:crypto';
+import type { V1Secret } from '@kubernetes/client-node';
+import { ownerReferenceFor } from '../defaults.js';
+import { redisLabels } from '../labels.js';
+import type { DataplaneCbd, OwnerReference } from '../types.js';
+import { PASSWORD_KEY, redisNames } from './names.js';
+
+/** 32 random bytes, URL-safe so it fits redis:// URLs and command lines unescaped. */
+export function generateRedisPassword(random: (size: number) => Buffer = randomBytes): string {
+  return random(32).toString('base64url');
+}
+
+/** PURE given the password: the Secret object to create once. */
+export function redisPasswordSecret(cbd: DataplaneCbd, password: string, owner?: OwnerReference): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: redisNames.passwordSecret(cbd.metadata.name),
+      namespace: cbd.metadata.namespace,
+      labels: redisLabels(cbd.metadata.name),
+      ownerReferences: [{ ...(owner ?? ownerReferenceFor(cbd)) }],
+    },
+    stringData: { [PASSWORD_KEY]: password },
+  };
+}

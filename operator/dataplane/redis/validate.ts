@@ -1,0 +1,49 @@
+/**
+ * Semantic checks the CRD schema cannot express, because they depend on observed state.
+ * PURE: reads spec and status only.
+ */
+import { condition, REDIS_READY, RedisReason } from '../conditions.js';
+import { resolveRedis } from '../defaults.js';
+import type { Condition, DataplaneCbd } from '../types.js';
+
+/** Shards that still own hash slots according to the last observed status. */
+export function shardsHoldingSlots(cbd: DataplaneCbd): number[] {
+  const shards = cbd.status?.redis?.shards ?? [];
+  return shards.filter((s) => s.slots > 0).map((s) => s.shard);
+}
+
+/**
+ * The number of shard StatefulSets to keep. On scale-in a shard keeps its StatefulSet (and its
+ * pods keep serving) until the cluster logic has migrated all its slots away and status shows
+ * it empty; only then does it drop out here, and the caller prunes it.
+ */
+export function effectiveShardCount(cbd: DataplaneCbd): number {
+  const spec = resolveRedis(cbd);
+  const highest = Math.max(-1, ...shardsHoldingSlots(cbd));
+  return Math.max(spec.shards, highest + 1);
+}
+
+/** A blocking RedisReady=False condition, or undefined when the spec is acceptable. */
+export function validateRedis(cbd: DataplaneCbd): Condition | undefined {
+  const spec = resolveRedis(cbd);
+  if (spec.mode === 'external' && !spec.secretRef?.name) {
+    return condition(
+      REDIS_READY,
+      false,
+      RedisReason.ExternalSecretInvalid,
+      'mode external requires secretRef.name',
+    );
+  }
+  return undefined;
+}
+
+/** Which keys the Secret behind an external secretRef must hold (checked by the caller's Secret read). */
+export function validateExternalRedisSecret(keys: readonly string[]): Condition | undefined {
+  if (keys.includes('url') || keys.includes('clusterNodes')) return undefined;
+  return condition(
+    REDIS_READY,
+    false,
+    RedisReason.ExternalSecretInvalid,
+    'the external Redis Secret must contain key "url" or key "clusterNodes" (optional: "password", "tls")',
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * The slice of a ChatbotDeployment the data plane reads, shaped exactly like CONTRACT.md
+ * (`spec.sessions.redis`, `spec.messaging.kafka`, `spec.scaling.maxReplicas`, `status`).
+ *
+ * These are deliberately local, minimal interfaces: the generated API types (operator/api/) are
+ * owned by another module and structurally satisfy these, so the reconciler can pass its CR
+ * object straight in. Fields are optional where the CRD defaults them; defaults are re-applied
+ * here (see ./defaults.ts) so the data plane also works on an object the API server has not
+ * defaulted yet (e.g. in unit tests).
+ */
+
+export interface SecretRef {
+  name: string;
+}
+
+export interface RedisStorageSpec {
+  size: string;
+  storageClassName?: string;
+}
+
+export interface ResourceRequirements {
+  requests?: Record<string, string>;
+  limits?: Record<string, string>;
+}
+
+export type RedisMode = 'managed' | 'external';
+export type RedisTopology = 'standalone' | 'cluster';
+
+export interface RedisSpec {
+  mode?: RedisMode;
+  topology?: RedisTopology;
+  shards?: number;
+  replicasPerShard?: number;
+  image?: string;
+  resources?: ResourceRequirements;
+  storage?: RedisStorageSpec;
+  secretRef?: SecretRef;
+}
+
+export type TopicPurpose = 'events' | 'tasks';
+export type DeletionPolicy = 'Retain' | 'Delete';
+
+export interface KafkaTopicSpec {
+  name: string;
+  partitions?: number;
+  replicationFactor?: number;
+  config?: Record<string, string>;
+  purpose?: TopicPurpose;
+}
+
+export interface KafkaSpec {
+  bootstrapServers: string[];
+  secretRef?: SecretRef;
+  deletionPolicy?: DeletionPolicy;
+  topics?: KafkaTopicSpec[];
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime?: string;
+  observedGeneration?: number;
+}
+
+/** Per-shard Redis Cluster state, written to status.redis.shards. */
+export interface RedisShardStatus {
+  shard: number;
+  primary?: string;
+  replicas: string[];
+  slots: number;
+  slotRanges: string[];
+  linkState: 'connected' | 'disconnected' | 'unknown';
+}
+
+export interface TopicStatus {
+  name: string;
+  partitions: number;
+  ready: boolean;
+  message: string;
+}
+
+/** The ChatbotDeployment fields the data plane reads. */
+export interface DataplaneCbd {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace: string; uid?: string; generation?: number };
+  spec: {
+    sessions?: { redis?: RedisSpec };
+    messaging?: { kafka?: KafkaSpec };
+    scaling?: { maxReplicas?: number };
+  };
+  status?: {
+    conditions?: Condition[];
+    redis?: { shards?: RedisShardStatus[] };
+    topics?: TopicStatus[];
+  };
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
