@@ -73,7 +73,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const redis = await openRedis(config, log);
   const store =
     redis &&
-    new SessionStore(redis, { ttlSeconds: config.sessionTtlSeconds, maxTurns: config.sessionMaxTurns });
+    new SessionStore(redis, {
+      ttlSeconds: config.sessionTtlSeconds,
+      maxTurns: config.sessionMaxTurns,
+      opTimeoutMs: config.redisCommandTimeoutMs,
+    });
   const events = openEvents(config, log, metrics) ?? disabledEventSink;
   const llm = config.llm && new OpenAiCompatibleLlm(config.llm, metrics);
   if (!llm) log.info('LLM_ENDPOINT not set: turns below the intent threshold get the fallback reply');

@@ -41,6 +41,15 @@ export interface TurnDeps {
   isDraining: () => boolean;
 }
 
+/**
+ * The Redis budget of one turn: after its first failed or timed-out Redis step the turn skips the
+ * remaining ones (no history, no cache, not stored), so a sick Redis costs a turn at most one
+ * store timeout (REDIS_COMMAND_TIMEOUT_MS) instead of one per step.
+ */
+interface RedisBudget {
+  ok: boolean;
+}
+
 interface Answer {
   reply: string;
   intent: string;
@@ -56,7 +65,8 @@ interface Answer {
  * Redis failures never fail a turn: they degrade it (no history, no cache) and are counted.
  */
 export class TurnService {
-  private degradedCount = 0;
+  /** True from the first failed Redis step until one succeeds again: the outage is logged once. */
+  private inOutage = false;
 
   constructor(private readonly d: TurnDeps) {}
 
@@ -69,15 +79,16 @@ export class TurnService {
     let outcome: Outcome = 'error';
     let source: Source = 'fallback';
     try {
-      if (!(await this.withinRateLimit(input.userId))) {
+      const budget: RedisBudget = { ok: true };
+      if (!(await this.withinRateLimit(input.userId, budget))) {
         outcome = 'shed';
         this.d.metrics.turnsShed.inc({ reason: 'rate_limit' });
         return { kind: 'shed', reason: 'rate_limit' };
       }
       const sessionId = input.sessionId ?? randomUUID();
-      const answer = await this.answer(model, sessionId, input.message);
+      const answer = await this.answer(model, sessionId, input.message, budget);
       source = answer.source;
-      const turn = await this.record(sessionId, model, input.message, answer);
+      const turn = await this.record(sessionId, model, input.message, answer, budget);
       this.emit(sessionId, turn, input, model, answer, started);
       outcome = 'ok';
       return { kind: 'ok', reply: { sessionId, ...answer, modelVersion: model.version, turn } };
@@ -99,41 +110,40 @@ export class TurnService {
     this.d.metrics.turnDuration.observe({ model_version: version, source, outcome }, seconds);
   }
 
-  private async withinRateLimit(userId: string | undefined): Promise<boolean> {
-    const { store } = this.d;
-    if (!store || userId === undefined || this.d.settings.rateLimitPerMinute <= 0) return true;
-    try {
-      return await store.allowUser(userId, this.d.settings.rateLimitPerMinute, this.d.now());
-    } catch (err) {
-      this.degraded('rate_limit', err); // fail open: an unreachable Redis must not block chat
-      return true;
-    }
+  private async withinRateLimit(userId: string | undefined, budget: RedisBudget): Promise<boolean> {
+    const perMinute = this.d.settings.rateLimitPerMinute;
+    if (userId === undefined || perMinute <= 0) return true;
+    // fail open: an unreachable Redis must not block chat
+    return this.redisStep(budget, 'rate_limit', true, (store) =>
+      store.allowUser(userId, perMinute, this.d.now()),
+    );
   }
 
-  private async answer(model: Model, sessionId: string, message: string): Promise<Answer> {
+  private async answer(
+    model: Model,
+    sessionId: string,
+    message: string,
+    budget: RedisBudget,
+  ): Promise<Answer> {
     const question = normalise(message);
     const intent = model.answer(question);
     if (intent.reply !== undefined) return { ...intent, reply: intent.reply, source: 'intent' };
     const base = { intent: intent.intent, confidence: intent.confidence };
     const cacheKey = answerCacheKey(model.version, question);
-    const cached = await this.cached(cacheKey);
+    const cached = await this.cached(cacheKey, budget);
     if (cached !== null) return { ...base, reply: cached, source: 'cache' };
-    const llmReply = await this.askLlm(model, sessionId, message);
+    const llmReply = await this.askLlm(model, sessionId, message, budget);
     if (llmReply === undefined) return { ...base, reply: model.fallbackReply, source: 'fallback' };
-    this.cachePut(cacheKey, llmReply);
+    if (budget.ok) this.cachePut(cacheKey, llmReply);
     return { ...base, reply: llmReply, source: 'llm' };
   }
 
-  private async cached(key: string): Promise<string | null> {
-    if (!this.d.store) return null;
-    try {
-      const hit = await this.d.store.getCachedAnswer(key);
+  private async cached(key: string, budget: RedisBudget): Promise<string | null> {
+    return this.redisStep(budget, 'cache_get', null, async (store) => {
+      const hit = await store.getCachedAnswer(key);
       this.d.metrics.cacheRequests.inc({ result: hit === null ? 'miss' : 'hit' });
       return hit;
-    } catch (err) {
-      this.degraded('cache_get', err);
-      return null;
-    }
+    });
   }
 
   private cachePut(key: string, reply: string): void {
@@ -142,9 +152,17 @@ export class TurnService {
       .catch((err: unknown) => this.degraded('cache_put', err));
   }
 
-  private async askLlm(model: Model, sessionId: string, message: string): Promise<string | undefined> {
+  private async askLlm(
+    model: Model,
+    sessionId: string,
+    message: string,
+    budget: RedisBudget,
+  ): Promise<string | undefined> {
     if (!this.d.llm) return undefined;
-    const history = await this.history(sessionId);
+    // fallback context: without Redis the LLM answers without the conversation so far
+    const history = await this.redisStep<TurnRecord[]>(budget, 'history', [], (store) =>
+      store.history(sessionId),
+    );
     const messages: ChatMessage[] = [
       { role: 'system', content: `You are the assistant "${model.name}". Answer briefly and politely.` },
       ...history.flatMap((t): ChatMessage[] => [
@@ -161,21 +179,16 @@ export class TurnService {
     }
   }
 
-  private async history(sessionId: string): Promise<TurnRecord[]> {
-    if (!this.d.store) return [];
-    try {
-      return await this.d.store.history(sessionId);
-    } catch (err) {
-      this.degraded('history', err); // fallback context: answer without the conversation so far
-      return [];
-    }
-  }
-
   /** Stores the turn; resolves its sequence number, or 0 when the session store is unavailable. */
-  private async record(sessionId: string, model: Model, message: string, answer: Answer): Promise<number> {
-    if (!this.d.store) return 0;
-    try {
-      return await this.d.store.appendTurn(sessionId, {
+  private async record(
+    sessionId: string,
+    model: Model,
+    message: string,
+    answer: Answer,
+    budget: RedisBudget,
+  ): Promise<number> {
+    return this.redisStep(budget, 'append', 0, (store) =>
+      store.appendTurn(sessionId, {
         at: new Date(this.d.now()).toISOString(),
         message,
         reply: answer.reply,
@@ -183,11 +196,34 @@ export class TurnService {
         confidence: answer.confidence,
         source: answer.source,
         modelVersion: model.version,
-      });
+      }),
+    );
+  }
+
+  /** Runs one Redis step of a turn within its budget; on failure the turn continues with `fallback`. */
+  private async redisStep<T>(
+    budget: RedisBudget,
+    operation: string,
+    fallback: T,
+    step: (store: SessionStore) => Promise<T>,
+  ): Promise<T> {
+    const { store } = this.d;
+    if (!store || !budget.ok) return fallback;
+    try {
+      const value = await step(store);
+      this.recovered();
+      return value;
     } catch (err) {
-      this.degraded('append', err);
-      return 0;
+      budget.ok = false;
+      this.degraded(operation, err);
+      return fallback;
     }
+  }
+
+  private recovered(): void {
+    if (!this.inOutage) return;
+    this.inOutage = false;
+    this.d.log.info('session store recovered; turns use history and cache again');
   }
 
   private emit(
@@ -217,11 +253,14 @@ export class TurnService {
     this.d.events.publish(event);
   }
 
+  /** Counted every time; logged once per outage (a down Redis would otherwise log every turn). */
   private degraded(operation: string, err: unknown): void {
     this.d.metrics.sessionErrors.inc({ operation });
+    if (this.inOutage) return;
+    this.inOutage = true;
     this.d.log.warn(
       { operation, err: err instanceof Error ? err.message : String(err) },
-      'session store degraded',
+      'session store degraded; turns continue without history and cache',
     );
   }
 }

@@ -1,5 +1,6 @@
 import type { Source } from '../metrics.js';
-import type { RedisClient } from '../redis/redis-client.js';
+import { withDeadline } from '../redis/deadline.js';
+import { isRedisReady, type RedisClient } from '../redis/redis-client.js';
 import { rateLimitKey, sessionKeys } from './keys.js';
 
 /** One stored turn of a conversation. */
@@ -37,6 +38,19 @@ interface ScriptedClient {
 export interface SessionStoreOptions {
   ttlSeconds: number;
   maxTurns: number;
+  /** Bound of every store operation (default 1000 ms); past it the caller degrades. */
+  opTimeoutMs?: number;
+}
+
+/** Raised without a round trip while the client is not ready (down, blank cluster, reconnecting). */
+export class RedisNotReadyError extends Error {
+  constructor(
+    readonly operation: string,
+    status: string,
+  ) {
+    super(`redis not ready (${status}) for ${operation}`);
+    this.name = 'RedisNotReadyError';
+  }
 }
 
 export type NewTurn = Omit<TurnRecord, 'seq'>;
@@ -100,33 +114,47 @@ export class SessionStore {
   async appendTurn(sessionId: string, turn: NewTurn): Promise<number> {
     const k = sessionKeys(sessionId);
     const { maxTurns, ttlSeconds } = this.opts;
-    return Number(await this.scripted.cfAppendTurn(k.turns, k.seq, encodeTurn(turn), maxTurns, ttlSeconds));
+    return Number(
+      await this.bounded('append', () =>
+        this.scripted.cfAppendTurn(k.turns, k.seq, encodeTurn(turn), maxTurns, ttlSeconds),
+      ),
+    );
   }
 
   /** The most recent turns (at most maxTurns), oldest first; counter and list read atomically. */
   async history(sessionId: string, limit = this.opts.maxTurns): Promise<TurnRecord[]> {
     const k = sessionKeys(sessionId);
     const [counter, entries] = results(
-      await this.client.multi().get(k.seq).lrange(k.turns, -limit, -1).exec(),
+      await this.bounded('history', () => this.client.multi().get(k.seq).lrange(k.turns, -limit, -1).exec()),
     );
     return decodeTurns(entries as string[], Number(counter ?? 0));
   }
 
   async exists(sessionId: string): Promise<boolean> {
-    return (await this.client.exists(sessionKeys(sessionId).turns)) === 1;
+    return (await this.bounded('exists', () => this.client.exists(sessionKeys(sessionId).turns))) === 1;
   }
 
   async getCachedAnswer(key: string): Promise<string | null> {
-    return this.client.get(key);
+    return this.bounded('cache_get', () => this.client.get(key));
   }
 
   async putCachedAnswer(key: string, reply: string, ttlSeconds: number): Promise<void> {
-    await this.client.set(key, reply, 'EX', ttlSeconds);
+    await this.bounded('cache_put', () => this.client.set(key, reply, 'EX', ttlSeconds));
   }
 
   /** Counts one request of a user in a fixed one-minute window; true while within `perMinute`. */
   async allowUser(userId: string, perMinute: number, nowMs: number): Promise<boolean> {
     const key = rateLimitKey(userId, Math.floor(nowMs / 60_000) * 60);
-    return Number(await this.scripted.cfRateLimit(key, 120)) <= perMinute;
+    return Number(await this.bounded('rate_limit', () => this.scripted.cfRateLimit(key, 120))) <= perMinute;
+  }
+
+  /**
+   * Fails fast while the client is not ready: a Cluster MULTI/pipeline would otherwise wait for a
+   * slot map without limit (the offline-queue setting does not apply to it), hanging the turn.
+   * Whatever was sent is still bounded (CLUSTERDOWN retries, failover redirections, lost replies).
+   */
+  private async bounded<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    if (!isRedisReady(this.client)) throw new RedisNotReadyError(operation, this.client.status);
+    return withDeadline(run(), this.opts.opTimeoutMs ?? 1000, operation);
   }
 }

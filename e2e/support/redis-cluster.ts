@@ -28,8 +28,10 @@ export async function createRedisCluster(
 }
 
 async function resetAll(clients: Redis[]): Promise<void> {
+  // CLUSTER RESET refuses a primary that holds keys, and a replica refuses FLUSHALL: flush
+  // what accepts it, reset (which turns a replica into an empty primary), then flush again.
+  for (const c of clients) await c.flushall().catch(() => undefined);
   for (const c of clients) {
-    // A replica refuses FLUSHALL; reset first, which turns it back into an empty primary.
     await c.call('CLUSTER', 'RESET', 'HARD');
     await c.flushall();
   }

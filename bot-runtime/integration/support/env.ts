@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { Redis } from 'ioredis';
+import { createRedisCluster } from '../../../e2e/support/redis-cluster.js';
 
 /** Integration tests need the test environment (npm run testenv:up); they fail, never skip, without it. */
 export function requireEnv(name: 'REDIS_URL' | 'REDIS_CLUSTER_NODES' | 'KAFKA_BROKERS'): string {
@@ -27,50 +27,14 @@ export function runId(prefix: string): string {
 }
 
 /**
- * The test environment starts the six cluster nodes blank; whichever test comes first creates the
- * cluster. If it is already formed we use it as is.
- */
-async function clusterInfo(host: string, port: number): Promise<string> {
-  const c = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await c.connect();
-    return await c.cluster('INFO');
-  } catch (err) {
-    return `unreachable: ${(err as Error).message}`;
-  } finally {
-    c.disconnect();
-  }
-}
-
-async function waitForClusterOk(host: string, port: number, timeoutMs: number): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  let info = await clusterInfo(host, port);
-  while (!info.includes('cluster_state:ok') && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 250));
-    info = await clusterInfo(host, port);
-  }
-  return info;
-}
-
-/**
- * The test environment starts the six cluster nodes blank; whichever test comes first creates the
- * cluster. If it is already formed we use it as is (waiting out a failover another test may cause).
+ * Tests share the six cluster nodes of the test environment and some (scale-out) leave them in
+ * another shape, so every test that needs a cluster builds a fresh 3x1 one from scratch.
  */
 export async function ensureRedisCluster(nodes: string): Promise<void> {
-  const list = nodes.split(',');
-  const [host, portText] = list[0]!.split(':');
-  const port = Number(portText);
-  const info = await clusterInfo(host!, port);
-  const assigned = Number(/cluster_slots_assigned:(\d+)/.exec(info)?.[1] ?? 0);
-  if (assigned === 0 && !info.startsWith('unreachable')) {
-    execFileSync('redis-cli', ['--cluster', 'create', ...list, '--cluster-replicas', '1', '--cluster-yes'], {
-      stdio: 'inherit',
-    });
-  }
-  const final = await waitForClusterOk(host!, port, 30_000);
-  if (!final.includes('cluster_state:ok')) {
-    throw new Error(
-      `Redis Cluster at ${nodes} is not usable (shared with other tests?):\n${final.slice(0, 300)}`,
-    );
-  }
+  await createRedisCluster(
+    nodes.split(',').map((hostPort) => {
+      const [host, port] = hostPort.split(':');
+      return { host: host ?? '127.0.0.1', port: Number(port) };
+    }),
+  );
 }

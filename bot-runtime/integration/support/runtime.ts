@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../../config.js';
 import { disabledEventSink } from '../../events/conversation-event.js';
 import { KafkaEventPublisher } from '../../events/kafka-publisher.js';
 import { createMetrics } from '../../metrics.js';
-import { connectRedis, createRedisClient } from '../../redis/redis-client.js';
+import { connectRedis, createRedisClient, type RedisClient } from '../../redis/redis-client.js';
 import { SessionStore } from '../../sessions/session-store.js';
 
 export interface Runtime {
@@ -23,7 +23,10 @@ export interface Runtime {
 }
 
 /** The runtime as server.ts wires it (real Redis, Kafka, LLM peer), listening on 127.0.0.1:random. */
-export async function startRuntime(env: Record<string, string>): Promise<Runtime> {
+export async function startRuntime(
+  env: Record<string, string>,
+  opts: { requireRedis?: boolean } = {},
+): Promise<Runtime> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const registry = new Registry();
@@ -39,10 +42,14 @@ export async function startRuntime(env: Record<string, string>): Promise<Runtime
   );
   const redis =
     config.redis && createRedisClient(config.redis, { commandTimeoutMs: config.redisCommandTimeoutMs });
-  if (redis && !(await connectRedis(redis, 10_000))) throw new Error('Redis did not become ready');
+  if (redis) await awaitRedis(redis, opts.requireRedis !== false);
   const store =
     redis &&
-    new SessionStore(redis, { ttlSeconds: config.sessionTtlSeconds, maxTurns: config.sessionMaxTurns });
+    new SessionStore(redis, {
+      ttlSeconds: config.sessionTtlSeconds,
+      maxTurns: config.sessionMaxTurns,
+      opTimeoutMs: config.redisCommandTimeoutMs,
+    });
   const events =
     config.kafka &&
     new KafkaEventPublisher(config.kafka, log, metrics, { bufferMax: config.eventsBufferMax });
@@ -61,6 +68,12 @@ export async function startRuntime(env: Record<string, string>): Promise<Runtime
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, url, config, models, store, events, registry, close: () => app.close() };
+}
+
+/** requireRedis false: start degraded, as server.ts does, when Redis is down or a cluster is blank. */
+async function awaitRedis(redis: RedisClient, required: boolean): Promise<void> {
+  const ready = await connectRedis(redis, required ? 10_000 : 1000);
+  if (!ready && required) throw new Error('Redis did not become ready');
 }
 
 export async function postChat(
