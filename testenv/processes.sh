@@ -5,15 +5,19 @@
 
 declare -a PICKED_PORTS=()
 
-# pick_port PREFERRED: the first port from PREFERRED upwards that nothing listens on and that
-# this run has not handed out already.
+# pick_port VAR PREFERRED: sets VAR to the first port from PREFERRED upwards that nothing
+# listens on and that this run has not handed out already. It assigns instead of printing:
+# inside $(...) the list of ports already handed out would be lost between calls, and two
+# components could get the same port when the preferred ones are busy.
 pick_port() {
-  local port=$1
-  while ss -Hltn "sport = :$port" | grep -q . || [[ " ${PICKED_PORTS[*]} " == *" $port "* ]]; do
-    port=$((port + 1))
+  local -n _pick_port_out=$1 # names below must not collide with the caller's variable
+  local _pick_port_candidate=$2
+  while ss -Hltn "sport = :$_pick_port_candidate" | grep -q . ||
+    [[ " ${PICKED_PORTS[*]} " == *" $_pick_port_candidate "* ]]; do
+    _pick_port_candidate=$((_pick_port_candidate + 1))
   done
-  PICKED_PORTS+=("$port")
-  echo "$port"
+  PICKED_PORTS+=("$_pick_port_candidate")
+  _pick_port_out=$_pick_port_candidate
 }
 
 process_start_time() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }

@@ -88,9 +88,9 @@ EOF
 
 # ---------------------------------------------------------------- control plane -----
 start_etcd() {
-  ETCD_PORT=$(pick_port 12379)
+  pick_port ETCD_PORT 12379
   local peer
-  peer=$(pick_port $((ETCD_PORT + 1)))
+  pick_port peer $((ETCD_PORT + 1))
   start_process etcd "$ETCD_BIN" --name testenv --data-dir "$STATE_DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
@@ -99,7 +99,7 @@ start_etcd() {
 }
 
 start_apiserver() {
-  APISERVER_PORT=$(pick_port 16443)
+  pick_port APISERVER_PORT 16443
   # PodSecurity is among the default admission plugins; RBAC is on; the endpoint reconciler is
   # off because 127.0.0.1 is not a valid endpoint address for the kubernetes Service.
   start_process kube-apiserver "$KUBE_BIN/kube-apiserver" \
@@ -116,7 +116,7 @@ start_apiserver() {
 
 start_controller_manager() {
   local port
-  port=$(pick_port 10257)
+  pick_port port 10257
   write_kubeconfig controller-manager "$STATE_DIR/controller-manager.kubeconfig"
   start_process kube-controller-manager "$KUBE_BIN/kube-controller-manager" \
     --kubeconfig "$STATE_DIR/controller-manager.kubeconfig" --leader-elect=false \
@@ -130,7 +130,7 @@ start_controller_manager() {
 
 start_scheduler() {
   local port
-  port=$(pick_port 10259)
+  pick_port port 10259
   write_kubeconfig scheduler "$STATE_DIR/scheduler.kubeconfig"
   start_process kube-scheduler "$KUBE_BIN/kube-scheduler" \
     --kubeconfig "$STATE_DIR/scheduler.kubeconfig" --leader-elect=false \
@@ -146,9 +146,11 @@ start_kwok() {
     stages+=(-c "$KWOK_DIR/stages/$s.yaml")
   done
   write_kubeconfig kwok "$STATE_DIR/kwok.kubeconfig"
+  local kwok_port
+  pick_port kwok_port 10247
   start_process kwok "$KWOK_DIR/bin/kwok" --kubeconfig "$STATE_DIR/kwok.kubeconfig" \
     --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --cidr "$POD_CIDR" \
-    --node-lease-duration-seconds 40 --server-address "127.0.0.1:$(pick_port 10247)" "${stages[@]}"
+    --node-lease-duration-seconds 40 --server-address "127.0.0.1:$kwok_port" "${stages[@]}"
   "$KUBE_BIN/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" apply -f "$TESTENV_SRC/kwok-nodes.yaml" >/dev/null
   wait_until kwok-nodes 60 nodes_ready 3
 }
@@ -162,7 +164,7 @@ nodes_ready() {
 
 # ---------------------------------------------------------------- redis and kafka -----
 start_redis() {
-  REDIS_PORT=$(pick_port 16379)
+  pick_port REDIS_PORT 16379
   mkdir -p "$STATE_DIR/redis"
   save_ports
   "$TESTENV_SRC/redis.sh" start
@@ -171,7 +173,7 @@ start_redis() {
 start_redis_cluster() {
   local i port nodes=()
   for i in 1 2 3 4 5 6; do
-    port=$(pick_port $((17000 + i)))
+    pick_port port $((17000 + i))
     mkdir -p "$STATE_DIR/redis-cluster/$port"
     start_process "redis-cluster-$i" redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
       --cluster-config-file "$STATE_DIR/redis-cluster/$port/nodes.conf" --dir "$STATE_DIR/redis-cluster/$port" \
@@ -185,8 +187,8 @@ start_redis_cluster() {
 }
 
 start_kafka() {
-  KAFKA_PORT=$(pick_port 19092)
-  KAFKA_CONTROLLER_PORT=$(pick_port 19093)
+  pick_port KAFKA_PORT 19092
+  pick_port KAFKA_CONTROLLER_PORT 19093
   mkdir -p "$STATE_DIR/kafka"
   save_ports
   sed -e "s/@PORT@/$KAFKA_PORT/g" -e "s/@CONTROLLER_PORT@/$KAFKA_CONTROLLER_PORT/g" \

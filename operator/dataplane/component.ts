@@ -28,6 +28,7 @@ import {
   redisPasswordSecret,
   redisReadyCondition,
   TOPIC_FINALIZER,
+  toShardStatus,
   validateRedis,
 } from './index.js';
 import type {
@@ -145,11 +146,13 @@ export class DataplaneComponent implements FleetComponent {
     const password = await this.ensurePasswordSecret(ctx.cr, state, ctx.log);
     if (spec.topology === 'cluster') {
       const cluster = await this.clusterWhenDue(ctx, cbd, state, password);
-      const withShards = cluster ? withStatusShards(cbd, cluster.result.shards) : cbd;
+      const shards = cluster ? observedShards(cbd, cluster.result) : undefined;
+      // desiredRedisObjects reads exactly what is written to status.redis.shards (one shape).
+      const withShards = shards ? withStatusShards(cbd, shards) : cbd;
       return {
         children: childrenOf(desiredRedisObjects(withShards, owner)),
         conditions: cluster ? [conditionInput(cluster.result.condition)] : [],
-        status: cluster ? { redis: { shards: cluster.result.shards.map(crdShard) } } : {},
+        status: shards ? { redis: { shards } } : {},
         requeueAfterMs: cluster ? cluster.dueAt - ctx.now.getTime() : 5000,
       };
     }
@@ -159,7 +162,7 @@ export class DataplaneComponent implements FleetComponent {
     return {
       children: childrenOf(desiredRedisObjects(cbd, owner)),
       conditions: cond ? [conditionInput(cond)] : [],
-      status: { redis: { shards: [{ index: 0, primary: `${name}-0`, replicas: 0, ready: ready >= 1 }] } },
+      status: { redis: { shards: [standaloneShard(name, ready)] } },
       // The StatefulSet is not watched: poll its readiness until it is ready.
       ...(ready >= 1 ? {} : { requeueAfterMs: 5000 }),
     };
@@ -293,16 +296,18 @@ function withStatusShards(cbd: DataplaneCbd, shards: RedisShardStatus[]): Datapl
   return { ...cbd, status: { ...cbd.status, redis: { shards } } };
 }
 
-/** The data plane's shard record in the CRD's status.redis.shards shape (other fields are pruned). */
-function crdShard(s: RedisShardStatus): Record<string, unknown> {
-  return {
-    index: s.shard,
-    ...(s.primary ? { primary: s.primary } : {}),
-    replicas: s.replicas.length,
-    slots: s.slotRanges.join(','),
-    ready: s.linkState === 'connected' && s.slots > 0,
-    message: `${s.slots} slots, link ${s.linkState}`,
-  };
+/**
+ * status.redis.shards after a cluster pass, in the CRD shape. A pass that observed no shards (the
+ * cluster could not be reached) keeps the last written status: an empty list would let
+ * effectiveShardCount prune StatefulSets of shards that are still being drained.
+ */
+function observedShards(cbd: DataplaneCbd, result: ClusterReconcileResult): RedisShardStatus[] {
+  if (result.shards.length === 0) return cbd.status?.redis?.shards ?? [];
+  return result.shards.map(toShardStatus);
+}
+
+function standaloneShard(statefulSet: string, ready: number): RedisShardStatus {
+  return { index: 0, primary: `${statefulSet}-0`, replicas: 0, ready: ready >= 1 };
 }
 
 /** One bounded Redis Cluster pass; an unexpected failure is RedisReady=False, never a failed reconcile. */
@@ -323,7 +328,7 @@ async function clusterPass(
         reason: 'RedisUnavailable',
         message: errorMessage(err),
       },
-      shards: cbd.status?.redis?.shards ?? [],
+      shards: [], // observed nothing: observedShards keeps the last written status
       actions: [],
       requeueAfterMs: 10_000,
     };

@@ -57,6 +57,7 @@ export { kafkaEnv, KAFKA_SECRET_KEYS } from './kafka/env.js';
 export { validateRedis, validateExternalRedisSecret, effectiveShardCount } from './redis/validate.js';
 export { clusterPodsFromPods, reconcileRedisCluster, redisReadyCondition } from './redis/reconcile.js';
 export type { PodLike, RedisClusterDeps } from './redis/reconcile.js';
+export { toShardStatus } from './redis/cluster.js';
 export type { ClusterPod, ClusterReconcileResult } from './redis/cluster.js';
 export { redisNames, PASSWORD_KEY } from './redis/names.js';
 export { reconcileTopics, finalizeTopics, needsTopicFinalizer, TOPIC_FINALIZER } from './kafka/reconcile.js';

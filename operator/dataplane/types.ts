@@ -64,14 +64,32 @@ export interface Condition {
   observedGeneration?: number;
 }
 
-/** Per-shard Redis Cluster state, written to status.redis.shards. */
-export interface RedisShardStatus {
+/**
+ * One shard as the Redis Cluster logic observes it (CLUSTER NODES). Internal: it is never written
+ * to the CR; toShardStatus maps it to the CRD's status.redis.shards shape.
+ */
+export interface ClusterShardState {
   shard: number;
   primary?: string;
   replicas: string[];
   slots: number;
   slotRanges: string[];
   linkState: 'connected' | 'disconnected' | 'unknown';
+}
+
+/**
+ * One entry of status.redis.shards, exactly the CRD's shape. The data plane writes AND reads this
+ * shape (effectiveShardCount after an operator restart), so there is only one. Fields are optional
+ * because a status read back from the API server may lack any of them.
+ */
+export interface RedisShardStatus {
+  index: number;
+  primary?: string;
+  replicas?: number;
+  /** Hash slot ranges served, comma separated, e.g. "0-5460" ("" = none). */
+  slots?: string;
+  ready?: boolean;
+  message?: string;
 }
 
 export interface TopicStatus {

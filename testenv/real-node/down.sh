@@ -70,7 +70,16 @@ unmount_all() {
 }
 
 remove_cgroups() {
-  local h
+  local h pids
+  # Container processes whose shim was already gone (e.g. a killed containerd) stay in our
+  # cgroups and would pin them; everything under our cgroup root is ours to stop.
+  pids=$(find /sys/fs/cgroup/*/"$CGROUP_ROOT" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+  if [[ -n $pids ]]; then
+    log "  stopping $(echo "$pids" | wc -l) leftover container processes"
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    sleep 1
+  fi
   for h in /sys/fs/cgroup/*/"$CGROUP_ROOT"; do
     [[ -d $h ]] || continue
     find "$h" -depth -type d -exec rmdir {} \; 2>/dev/null || true

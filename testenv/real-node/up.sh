@@ -222,8 +222,8 @@ dns_answers() {
 # ---------------------------------------------------------------- kubelet, kube-proxy -----
 start_kubelet() {
   local KUBELET_PORT KUBELET_HEALTHZ_PORT
-  KUBELET_PORT=$(pick_port 10250)
-  KUBELET_HEALTHZ_PORT=$(pick_port 10248)
+  pick_port KUBELET_PORT 10250
+  pick_port KUBELET_HEALTHZ_PORT 10248
   mkdir -p "$RN_DIR"/{kubelet,pod-logs}
   subst "$REAL_NODE_SRC/kubelet-config.yaml.in" "$RN_DIR/kubelet-config.yaml"
   # No topology.kubernetes.io/zone label on purpose: a zoned-but-tainted node would count as
@@ -243,8 +243,8 @@ node_is_ready() {
 
 start_kube_proxy() {
   local PROXY_HEALTHZ_PORT PROXY_METRICS_PORT
-  PROXY_HEALTHZ_PORT=$(pick_port 10256)
-  PROXY_METRICS_PORT=$(pick_port 10249)
+  pick_port PROXY_HEALTHZ_PORT 10256
+  pick_port PROXY_METRICS_PORT 10249
   subst "$REAL_NODE_SRC/kube-proxy-config.yaml.in" "$RN_DIR/kube-proxy-config.yaml"
   rn start_process kube-proxy "$RN_BIN/kube-proxy" --config "$RN_DIR/kube-proxy-config.yaml"
   wait_until_rn kube-proxy 60 curl -sf "http://127.0.0.1:$PROXY_HEALTHZ_PORT/healthz"

@@ -6,7 +6,9 @@
  * namespace with the DataplaneComponent registered before the autoscaler-less core.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
@@ -29,6 +31,7 @@ import { createDataplaneComponent } from '../component.js';
 import { TOPIC_FINALIZER } from '../index.js';
 
 const { Kafka, logLevel } = kafkajs;
+const execFileAsync = promisify(execFile);
 
 function requireBrokers(): string[] {
   const raw = process.env.KAFKA_BROKERS;
@@ -69,6 +72,17 @@ function envOf(dep: any): Record<string, any> {
 
 async function deployment(ns: string, name: string): Promise<any> {
   return kubectlJson(['-n', ns, 'get', 'deployment', name]);
+}
+
+/** The TopicsReady condition when it has the wanted status, else undefined (for waitFor). */
+async function topicsReady(ns: string, name: string, status: 'True' | 'False'): Promise<any> {
+  const c = condition(await getCr(ns, name), 'TopicsReady');
+  return c?.status === status ? c : undefined;
+}
+
+/** Stops or starts the test environment's broker in place (same port and data), from the repo root. */
+async function kafkaBroker(action: 'stop' | 'start'): Promise<void> {
+  await execFileAsync('bash', ['testenv/kafka.sh', action], { cwd: process.cwd(), timeout: 150_000 });
 }
 
 function controllerOwner(obj: any): any {
@@ -297,6 +311,52 @@ describe('data plane wired into the operator', () => {
     // Its retries would write status later; the steady-state test below must not see them.
     await kubectl(['-n', ns, 'delete', 'chatbotdeployment', 'nokafka', '--wait=true', '--timeout=60s']);
   });
+
+  it('a broker outage: TopicsReady=False/KafkaUnavailable, the bot keeps being reconciled, then recovers', async () => {
+    leftoverTopics.add(`${ns}.outage.events`).add(`${ns}.outage.tasks`);
+    await applyCr(ns, 'outage', {
+      scaling: { minReplicas: 1, maxReplicas: 1 },
+      messaging: { kafka: { bootstrapServers: brokers } },
+    });
+    await waitFor('TopicsReady=True', async () => topicsReady(ns, 'outage', 'True'), 60_000);
+    try {
+      await kafkaBroker('stop');
+      // An unrelated spec change during the outage must still reach the bot Deployment.
+      await kubectl([
+        '-n',
+        ns,
+        'patch',
+        'chatbotdeployment',
+        'outage',
+        '--type=merge',
+        '-p',
+        '{"spec":{"runtime":{"logLevel":"debug"}}}',
+      ]);
+      const down = await waitFor('TopicsReady=False', async () => topicsReady(ns, 'outage', 'False'), 60_000);
+      expect(down.reason).toBe('KafkaUnavailable');
+      // The runtime settings reach the bot pods through the <name>-runtime ConfigMap (envFrom).
+      await waitFor(
+        'LOG_LEVEL=debug in the runtime ConfigMap',
+        async () => {
+          const cm = await kubectlJson(['-n', ns, 'get', 'configmap', 'outage-runtime']);
+          return cm.data?.LOG_LEVEL === 'debug' ? true : undefined;
+        },
+        60_000,
+      );
+      // waitReady: Ready=True at the patched generation, i.e. the outage did not block the reconcile.
+      const cr = await waitReady(ns, 'outage', 60_000);
+      expect(condition(cr, 'Ready')?.status).toBe('True');
+      expect(condition(cr, 'TopicsReady')?.status).toBe('False');
+    } finally {
+      // Always bring the shared broker back, whatever failed above.
+      await kafkaBroker('start');
+    }
+    // The unavailable backoff starts at 5 s and is capped at 60 s: recovery is seen within that.
+    const up = await waitFor('TopicsReady=True again', async () => topicsReady(ns, 'outage', 'True'), 90_000);
+    expect(up.reason).not.toBe('KafkaUnavailable');
+    expect(envOf(await deployment(ns, 'outage')).KAFKA_BROKERS.value).toBe(brokers.join(','));
+    await kubectl(['-n', ns, 'delete', 'chatbotdeployment', 'outage', '--wait=true', '--timeout=60s']);
+  }, 300_000);
 
   it('issues no writes in steady state', async () => {
     // Ready fleets with Redis ready and topics settled (the previous tests' CRs still exist).

@@ -167,7 +167,8 @@ describe('retry delays (injected clock)', () => {
     ['first failure', undefined, 5_000],
     ['failing for 2 s -> min 5 s', unavailableSince('2026-01-01T00:09:58Z'), 5_000],
     ['failing for 40 s -> 40 s', unavailableSince('2026-01-01T00:09:20Z'), 40_000],
-    ['failing for 10 min -> capped at 5 min', unavailableSince('2026-01-01T00:00:00Z'), 300_000],
+    ['failing for 90 s -> capped at 60 s', unavailableSince('2026-01-01T00:08:30Z'), 60_000],
+    ['failing for 10 min -> capped at 60 s', unavailableSince('2026-01-01T00:00:00Z'), 60_000],
   ] as const)('%s', (_n, prev, expected) => {
     expect(unavailableRetryDelayMs(prev, now)).toBe(expected);
   });

@@ -7,7 +7,8 @@ import type { DesiredTopic } from './topics.js';
 export const RESYNC_MS = 300_000;
 export const KAFKA_ERROR_RETRY_MS = 30_000;
 export const MIN_UNAVAILABLE_RETRY_MS = 5_000;
-export const MAX_UNAVAILABLE_RETRY_MS = 300_000;
+/** A broker back from an outage is noticed within a minute (the operator's periodic re-check). */
+export const MAX_UNAVAILABLE_RETRY_MS = 60_000;
 
 export interface TopicOutcome {
   desired: readonly DesiredTopic[];
@@ -74,7 +75,7 @@ export function topicsCondition(outcome: TopicOutcome, maxReplicas: number): Con
 
 /**
  * Stateless exponential-ish backoff: while Kafka stays unavailable the delay equals the time
- * since it became unavailable (so it roughly doubles per attempt), clamped to [5 s, 5 min].
+ * since it became unavailable (so it roughly doubles per attempt), clamped to [5 s, 60 s].
  */
 export function unavailableRetryDelayMs(previous: Condition | undefined, now: Date): number {
   if (previous?.reason !== TopicsReason.KafkaUnavailable || !previous.lastTransitionTime) {

@@ -15,7 +15,7 @@
  * step 3 forgets its nodes on the next pass.
  */
 import { condition, REDIS_READY, RedisReason } from '../conditions.js';
-import type { Condition, RedisShardStatus } from '../types.js';
+import type { ClusterShardState, Condition, RedisShardStatus } from '../types.js';
 import { ClusterNode, podLabel } from './cluster-node.js';
 import type { ClusterPod, NodeView } from './cluster-node.js';
 import { migrateSlot } from './cluster-migrate.js';
@@ -54,7 +54,7 @@ export interface RedisClusterOptions {
 
 export interface ClusterReconcileResult {
   condition: Condition;
-  shards: RedisShardStatus[];
+  shards: ClusterShardState[];
   /** What this pass changed, for logs and events. */
   actions: string[];
   requeueAfterMs: number;
@@ -110,8 +110,8 @@ export function needsRebalance(
 }
 
 /** Per-shard status from each node's own CLUSTER NODES line. PURE. */
-export function shardStatuses(views: readonly NodeView[], shards: number): RedisShardStatus[] {
-  const statuses: RedisShardStatus[] = [];
+export function shardStatuses(views: readonly NodeView[], shards: number): ClusterShardState[] {
+  const statuses: ClusterShardState[] = [];
   for (let shard = 0; shard < shards; shard++) {
     const primary = shardPrimary(views, shard);
     const replicas = views.filter((v) => primary && v.self.primaryId === primary.id);
@@ -129,6 +129,21 @@ export function shardStatuses(views: readonly NodeView[], shards: number): Redis
     });
   }
   return statuses;
+}
+
+/**
+ * The observed shard in the CRD's status.redis.shards shape, the only shape written to (and read
+ * back from) the CR. PURE.
+ */
+export function toShardStatus(s: ClusterShardState): RedisShardStatus {
+  return {
+    index: s.shard,
+    ...(s.primary ? { primary: s.primary } : {}),
+    replicas: s.replicas.length,
+    slots: s.slotRanges.join(','),
+    ready: s.linkState === 'connected' && s.slots > 0,
+    message: `${s.slots} slots, link ${s.linkState}`,
+  };
 }
 
 export class RedisClusterManager {
@@ -163,7 +178,7 @@ function pending(
   reason: string,
   message: string,
   actions: string[],
-  shards: RedisShardStatus[] = [],
+  shards: ClusterShardState[] = [],
 ): ClusterReconcileResult {
   return {
     condition: condition(REDIS_READY, false, reason, message),

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import type { DataplaneCbd, RedisSpec, RedisShardStatus } from '../types.js';
 import { desiredRedisObjects, redisArgs } from './desired.js';
+import { toShardStatus } from './cluster.js';
 import { redisEnv } from './env.js';
 import { generateRedisPassword, redisPasswordSecret } from './secret.js';
 import { effectiveShardCount, validateExternalRedisSecret, validateRedis } from './validate.js';
@@ -21,12 +22,14 @@ const kinds = (objs: { kind?: string; metadata?: { name?: string } }[]) =>
 const statefulSets = (objs: ReturnType<typeof desiredRedisObjects>) =>
   objs.filter((o): o is V1StatefulSet => o.kind === 'StatefulSet');
 
-const shardStatus = (shard: number, slots: number): RedisShardStatus => ({
-  shard,
-  replicas: [],
+/** A status.redis.shards entry exactly as the CRD stores it (slots = served ranges, "" = none). */
+const shardStatus = (index: number, slots: string): RedisShardStatus => ({
+  index,
+  primary: `shard-${index}-0`,
+  replicas: 1,
   slots,
-  slotRanges: [],
-  linkState: 'connected',
+  ready: slots !== '',
+  message: 'test',
 });
 
 describe('desiredRedisObjects', () => {
@@ -138,19 +141,33 @@ describe('desiredRedisObjects', () => {
 describe('scale-in keeps draining shards', () => {
   const table: [string, number, RedisShardStatus[], number, string | undefined][] = [
     ['no status yet', 3, [], 3, undefined],
-    ['scale-out', 5, [0, 1, 2].map((i) => shardStatus(i, 5461)), 5, undefined],
+    ['scale-out', 5, [0, 1, 2].map((i) => shardStatus(i, `${i * 5461}-${i * 5461 + 5460}`)), 5, undefined],
     [
       'scale-in: shard 3 kept while it still owns slots',
       3,
-      [0, 1, 2, 3].map((i) => shardStatus(i, 4096)),
+      [0, 1, 2, 3].map((i) => shardStatus(i, `${i * 4096}-${i * 4096 + 4095}`)),
+      4,
+      undefined,
+    ],
+    [
+      'scale-in: a shard left with a single slot is still kept',
+      3,
+      [...[0, 1, 2].map((i) => shardStatus(i, '0-5460')), shardStatus(3, '16383')],
       4,
       undefined,
     ],
     [
       'drained trailing shard may go',
       3,
-      [...[0, 1, 2].map((i) => shardStatus(i, 5461)), shardStatus(3, 0)],
+      [...[0, 1, 2].map((i) => shardStatus(i, '0-5460')), shardStatus(3, '')],
       3,
+      undefined,
+    ],
+    [
+      'an entry whose slots are unknown is kept (never prune on doubt)',
+      3,
+      [...[0, 1, 2].map((i) => shardStatus(i, '0-5460')), { index: 4 }],
+      5,
       undefined,
     ],
   ];
@@ -159,6 +176,32 @@ describe('scale-in keeps draining shards', () => {
     expect(effectiveShardCount(cr)).toBe(kept);
     expect(statefulSets(desiredRedisObjects(cr))).toHaveLength(kept);
     expect(validateRedis(cr)?.reason).toBe(reason);
+  });
+
+  it('reads the status the component writes: CRD shape, as returned by the API server', () => {
+    // After an operator restart only the stored status is known. It holds exactly the CRD's
+    // fields (index, primary, replicas:int, slots:string, ready, message); the API server
+    // prunes anything else, so effectiveShardCount must work from these fields alone.
+    const written = [
+      { shard: 0, primary: 'p0', replicas: ['r0'], slots: 5461, slotRanges: ['0-5460'] },
+      { shard: 1, primary: 'p1', replicas: ['r1'], slots: 5461, slotRanges: ['5461-10921'] },
+      { shard: 2, primary: 'p2', replicas: ['r2'], slots: 5000, slotRanges: ['10922-15921'] },
+      { shard: 3, primary: 'p3', replicas: ['r3'], slots: 462, slotRanges: ['15922-16383'] },
+    ].map((s) => toShardStatus({ ...s, linkState: 'connected' }));
+    const stored = JSON.parse(JSON.stringify(written)) as RedisShardStatus[];
+    expect(stored[3]).toEqual({
+      index: 3,
+      primary: 'p3',
+      replicas: 1,
+      slots: '15922-16383',
+      ready: true,
+      message: '462 slots, link connected',
+    });
+    const cr = cbd({ topology: 'cluster', shards: 3 }, stored);
+    expect(effectiveShardCount(cr)).toBe(4);
+    expect(statefulSets(desiredRedisObjects(cr))).toHaveLength(4);
+    const drained = stored.map((s) => (s.index === 3 ? { ...s, slots: '', ready: false } : s));
+    expect(effectiveShardCount(cbd({ topology: 'cluster', shards: 3 }, drained))).toBe(3);
   });
 
   it('external without secretRef is invalid', () => {

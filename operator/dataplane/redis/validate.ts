@@ -6,10 +6,17 @@ import { condition, REDIS_READY, RedisReason } from '../conditions.js';
 import { resolveRedis } from '../defaults.js';
 import type { Condition, DataplaneCbd } from '../types.js';
 
-/** Shards that still own hash slots according to the last observed status. */
+/**
+ * Shards that still own hash slots according to the last written status.redis.shards (CRD shape:
+ * `slots` is the served ranges, "" or absent = none). After an operator restart this status is
+ * all that is known, so an entry without a readable `slots` counts as holding slots: keeping a
+ * StatefulSet one pass longer is safe, pruning a shard that still serves slots is not.
+ */
 export function shardsHoldingSlots(cbd: DataplaneCbd): number[] {
   const shards = cbd.status?.redis?.shards ?? [];
-  return shards.filter((s) => s.slots > 0).map((s) => s.shard);
+  return shards
+    .filter((s) => Number.isInteger(s.index) && (typeof s.slots !== 'string' || s.slots.trim() !== ''))
+    .map((s) => s.index);
 }
 
 /**
