@@ -280,10 +280,11 @@ describe('the operator with nothing but the chart ServiceAccount token', () => {
     expect(cbd.status?.conditions).toContainEqual(
       expect.objectContaining({ type: 'Degraded', status: 'False' }),
     );
-    // Every child was applied with the token's permissions.
+    // Every child was applied with the token's permissions, the managed Redis of the data
+    // plane (StatefulSet, Services, PDB, generated password Secret) included.
     const children = await kubectl([
       'get',
-      'deployment,service,serviceaccount,configmap,poddisruptionbudget',
+      'deployment,service,serviceaccount,configmap,poddisruptionbudget,statefulset,secret',
       '-n',
       appNs,
       '-l',
@@ -298,6 +299,11 @@ describe('the operator with nothing but the chart ServiceAccount token', () => {
         `poddisruptionbudget.policy/${fleet}`,
         `service/${fleet}`,
         `serviceaccount/${fleet}`,
+        `statefulset.apps/${fleet}-redis`,
+        `service/${fleet}-redis`,
+        `service/${fleet}-redis-headless`,
+        `poddisruptionbudget.policy/${fleet}-redis`,
+        `secret/${fleet}-redis-auth`,
       ].sort(),
     );
   });
