@@ -213,12 +213,15 @@ class ClusterPass {
     await this.assignUnclaimed(gossiped, shards);
     views = await this.views();
     await this.replicate(views, shards);
+    // A node that joined moments ago answers CLUSTERDOWN until gossip has told it who owns every
+    // slot, and MIGRATE into it would fail; so slots move only once every node says ok.
+    if (!(await this.waitForClusterOk())) return this.result(await this.views(), shards, false);
     await this.finishOpenMigrations(views);
     // Target primaries are the spec's shards only: slots of shards beyond it are drained (scale-in).
     await this.rebalance(await this.views(), this.topology.shards);
-    const ok = await this.waitFor(async () => (await this.allClusterOk()) || undefined);
+    const ok = await this.waitForClusterOk();
     views = await this.views();
-    return this.result(views, activeShardCount(this.topology, views), ok === true);
+    return this.result(views, activeShardCount(this.topology, views), ok);
   }
 
   private result(views: NodeView[], shards: number, ok: boolean): ClusterReconcileResult {
@@ -464,6 +467,10 @@ class ClusterPass {
       others,
       this.migrateOptions(),
     );
+  }
+
+  private async waitForClusterOk(): Promise<boolean> {
+    return (await this.waitFor(async () => (await this.allClusterOk()) || undefined)) === true;
   }
 
   private async allClusterOk(): Promise<boolean> {
