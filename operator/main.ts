@@ -6,7 +6,7 @@ import { ClusterUnreachableError, errorMessage } from './kube/errors.js';
 import { startOperator } from './controller/manager.js';
 import type { RunningOperator } from './controller/manager.js';
 import { createAutoscalerComponent } from './autoscaler/component.js';
-import { createDataplaneComponent } from './dataplane/component.js';
+import { DataplaneComponent } from './dataplane/component.js';
 
 /**
  * Entry point of `npm start`: parse config, connect (KUBECONFIG, ~/.kube/config or in-cluster;
@@ -34,7 +34,7 @@ async function main(): Promise<number> {
     registry,
     components: [
       // The data plane first: its env and children feed the Deployment the core applies.
-      await createDataplaneComponent(kc),
+      (client) => new DataplaneComponent(client),
       // Keep the autoscaler last: `replicas` is last-wins among components.
       createAutoscalerComponent({ registry, prometheusUrl: config.prometheusUrl }),
     ],

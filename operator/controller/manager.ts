@@ -27,8 +27,12 @@ export interface OperatorDeps {
   kc: KubeConfig;
   log: Logger;
   registry: Registry;
-  /** Extension components (data plane, autoscaler), run in this order on every reconcile. */
-  components?: FleetComponent[];
+  /**
+   * Extension components (data plane, autoscaler), run in this order on every reconcile. A
+   * factory receives the operator's own client, so the component's writes are counted in
+   * chatfleet_operator_kube_writes_total like the core's.
+   */
+  components?: (FleetComponent | ((client: KubeClient) => FleetComponent))[];
 }
 
 export type ExitReason = 'stopped' | 'lost-leadership';
@@ -149,7 +153,8 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
   );
   const metrics = createOperatorMetrics(deps.registry);
   client.onWrite = (verb, kind) => metrics.kubeWrites.inc({ verb, kind });
-  const fleet = new Fleet(cfg, deps.kc, client, log, metrics, deps.components ?? []);
+  const components = (deps.components ?? []).map((c) => (typeof c === 'function' ? c(client) : c));
+  const fleet = new Fleet(cfg, deps.kc, client, log, metrics, components);
   const elector = cfg.leaderElect
     ? new LeaderElector({
         client,

@@ -1,19 +1,20 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type {
   ComponentContext,
+  ComponentEvent,
   Contribution,
   FinalizeResult,
   FleetComponent,
   OwnedChild,
 } from '../controller/component.js';
-import { KubeClient } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { errorMessage, isConflict } from '../kube/errors.js';
 import { Resources, resourceFor } from '../kube/resources.js';
 import type { ConditionInput } from '../workload/status.js';
 import type { ChatbotDeployment, EnvVar, KubeObject } from '../workload/types.js';
 import { ownerReference } from '../workload/labels.js';
 import { resolveRedis } from './defaults.js';
+import { redisSelector } from './labels.js';
 import {
   clusterPodsFromPods,
   dataplaneEnv,
@@ -46,8 +47,11 @@ export const TOPICS_RECHECK_MS = 60_000;
 const CLUSTER_TIMEOUTS = { connectTimeoutMs: 1500, convergeTimeoutMs: 3000, migrateTimeoutMs: 5000 };
 const DUE_SLACK_MS = 100;
 
-/** The reads and the one create the data plane needs; KubeClient satisfies it. */
-export type DataplaneKube = Pick<KubeClient, 'get' | 'create' | 'list'>;
+/** The reads, the one create and the prune deletes the data plane needs; KubeClient satisfies it. */
+export type DataplaneKube = Pick<KubeClient, 'get' | 'create' | 'list' | 'delete'>;
+
+/** Every kind managed Redis is made of; all carry the redisSelector labels of their CR. */
+const REDIS_CHILD_KINDS = [Resources.StatefulSet, Resources.Service, Resources.PodDisruptionBudget];
 
 interface Timed<T> {
   inputs: string;
@@ -60,6 +64,17 @@ interface FleetState {
   secretFor?: string;
   topics?: Timed<TopicsResult>;
   cluster?: Timed<ClusterReconcileResult>;
+  /** The wanted Redis object set last pruned against: prune again only when it changes. */
+  prunedFor?: string;
+}
+
+interface RedisContribution {
+  children: OwnedChild[];
+  conditions: ConditionInput[];
+  status: Record<string, unknown>;
+  requeueAfterMs?: number;
+  /** children is the complete wanted set, so any other Redis object of the CR may go. */
+  prunable: boolean;
 }
 
 /**
@@ -85,6 +100,7 @@ export class DataplaneComponent implements FleetComponent {
     const cbd = asCbd(cr);
     const state = this.stateOf(cr);
     const redis = await this.reconcileRedis(ctx, cbd, state);
+    const pruned = redis.prunable ? await this.pruneRedis(ctx, state, redis.children) : [];
     const topics = await this.topicsWhenDue(cbd, state, ctx.now.getTime(), ctx.log);
     const conditions: ConditionInput[] = [...redis.conditions];
     const status: Record<string, unknown> = { ...redis.status };
@@ -100,6 +116,7 @@ export class DataplaneComponent implements FleetComponent {
       status,
       requeueAfterMs: soonest([redis.requeueAfterMs, topics && topics.dueAt - ctx.now.getTime()]),
       ...(needsTopicFinalizer(cbd) ? { finalizer: TOPIC_FINALIZER } : {}),
+      ...(pruned.length > 0 ? { events: [prunedEvent(pruned)] } : {}),
     };
   }
 
@@ -129,43 +146,84 @@ export class DataplaneComponent implements FleetComponent {
     ctx: ComponentContext,
     cbd: DataplaneCbd,
     state: FleetState,
-  ): Promise<{
-    children: OwnedChild[];
-    conditions: ConditionInput[];
-    status: Record<string, unknown>;
-    requeueAfterMs?: number;
-  }> {
-    const owner = ownerReference(ctx.cr);
+  ): Promise<RedisContribution> {
     const blocking = validateRedis(cbd);
-    if (blocking) return { children: [], conditions: [conditionInput(blocking)], status: {} };
+    if (blocking)
+      return { children: [], conditions: [conditionInput(blocking)], status: {}, prunable: false };
     const spec = resolveRedis(cbd);
     if (spec.mode === 'external') {
       const cond = redisReadyCondition(cbd, 0);
-      return { children: [], conditions: cond ? [conditionInput(cond)] : [], status: {} };
+      return { children: [], conditions: cond ? [conditionInput(cond)] : [], status: {}, prunable: true };
     }
     const password = await this.ensurePasswordSecret(ctx.cr, state, ctx.log);
-    if (spec.topology === 'cluster') {
-      const cluster = await this.clusterWhenDue(ctx, cbd, state, password);
-      const shards = cluster ? observedShards(cbd, cluster.result) : undefined;
-      // desiredRedisObjects reads exactly what is written to status.redis.shards (one shape).
-      const withShards = shards ? withStatusShards(cbd, shards) : cbd;
-      return {
-        children: childrenOf(desiredRedisObjects(withShards, owner)),
-        conditions: cluster ? [conditionInput(cluster.result.condition)] : [],
-        status: shards ? { redis: { shards } } : {},
-        requeueAfterMs: cluster ? cluster.dueAt - ctx.now.getTime() : 5000,
-      };
-    }
+    if (spec.topology === 'cluster') return this.managedCluster(ctx, cbd, state, password);
     const ready = await this.readyReplicas(ctx.cr);
     const cond = redisReadyCondition(cbd, ready);
     const name = redisNames.statefulSet(cbd.metadata.name);
     return {
-      children: childrenOf(desiredRedisObjects(cbd, owner)),
+      children: childrenOf(desiredRedisObjects(cbd, ownerReference(ctx.cr))),
       conditions: cond ? [conditionInput(cond)] : [],
       status: { redis: { shards: [standaloneShard(name, ready)] } },
       // The StatefulSet is not watched: poll its readiness until it is ready.
       ...(ready >= 1 ? {} : { requeueAfterMs: 5000 }),
+      prunable: true,
     };
+  }
+
+  private async managedCluster(
+    ctx: ComponentContext,
+    cbd: DataplaneCbd,
+    state: FleetState,
+    password: string | undefined,
+  ): Promise<RedisContribution> {
+    const cluster = await this.clusterWhenDue(ctx, cbd, state, password);
+    const shards = cluster ? observedShards(cbd, cluster.result) : undefined;
+    // desiredRedisObjects reads exactly what is written to status.redis.shards (one shape).
+    const withShards = shards ? withStatusShards(cbd, shards) : cbd;
+    return {
+      children: childrenOf(desiredRedisObjects(withShards, ownerReference(ctx.cr))),
+      conditions: cluster ? [conditionInput(cluster.result.condition)] : [],
+      status: shards ? { redis: { shards } } : {},
+      requeueAfterMs: cluster ? cluster.dueAt - ctx.now.getTime() : 5000,
+      // A drained shard leaves the wanted set only through a cluster pass that saw every slot
+      // covered elsewhere; anything less certain keeps every StatefulSet.
+      prunable: cluster?.result.condition.status === 'True',
+    };
+  }
+
+  /**
+   * Deletes the Redis objects of this CR that the spec no longer wants: all of them after a
+   * switch to external mode, the StatefulSet and PDB of a shard that a scale-in has drained.
+   * Only objects labelled as this CR's Redis AND controlled by this CR's uid are candidates, so a
+   * user's own objects are never touched. It lists only when the wanted set changed (and once
+   * per fleet after the operator starts), so a steady state issues no reads and no writes.
+   * The generated password Secret stays until the CR is deleted: switching back must not
+   * rotate the password under running clients.
+   */
+  private async pruneRedis(
+    ctx: ComponentContext,
+    state: FleetState,
+    wanted: readonly OwnedChild[],
+  ): Promise<string[]> {
+    const wantedKeys = new Set(wanted.map((c) => `${c.resource.kind}/${c.object.metadata.name ?? ''}`));
+    const fingerprint = `${ctx.cr.metadata.uid ?? ''}|${[...wantedKeys].sort().join(',')}`;
+    if (state.prunedFor === fingerprint) return [];
+    const ns = ctx.cr.metadata.namespace ?? '';
+    const labelSelector = Object.entries(redisSelector(ctx.cr.metadata.name ?? ''))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const deleted: string[] = [];
+    for (const resource of REDIS_CHILD_KINDS) {
+      const live = await this.kube.list(resource, ns, { labelSelector });
+      for (const obj of live.items) {
+        const name = obj.metadata.name ?? '';
+        if (wantedKeys.has(`${resource.kind}/${name}`) || !controlledBy(obj, ctx.cr)) continue;
+        if (await this.kube.delete(resource, ns, name)) deleted.push(`${resource.kind} ${name}`);
+      }
+    }
+    if (deleted.length > 0) ctx.log.info({ deleted }, 'pruned Redis objects the spec no longer wants');
+    state.prunedFor = fingerprint;
+    return deleted;
   }
 
   /** GET, and POST only when missing (409 = created meanwhile). Returns the password if readable. */
@@ -266,9 +324,12 @@ export class DataplaneComponent implements FleetComponent {
   }
 }
 
-/** The production wiring: its own client on the operator's kubeconfig (reads plus one Secret create). */
-export async function createDataplaneComponent(kc: KubeConfig): Promise<DataplaneComponent> {
-  return new DataplaneComponent(await KubeClient.create(kc));
+function controlledBy(obj: KubeObject, cr: ChatbotDeployment): boolean {
+  return (obj.metadata.ownerReferences ?? []).some((r) => r.controller === true && r.uid === cr.metadata.uid);
+}
+
+function prunedEvent(deleted: readonly string[]): ComponentEvent {
+  return { type: 'Normal', reason: 'RedisPruned', action: 'Delete', note: `deleted ${deleted.join(', ')}` };
 }
 
 function asCbd(cr: ChatbotDeployment): DataplaneCbd {

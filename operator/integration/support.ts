@@ -13,8 +13,7 @@ import { Registry } from 'prom-client';
 import { parseConfig } from '../config.js';
 import type { OperatorConfig } from '../config.js';
 import { startOperator } from '../controller/manager.js';
-import type { RunningOperator } from '../controller/manager.js';
-import type { FleetComponent } from '../controller/component.js';
+import type { OperatorDeps, RunningOperator } from '../controller/manager.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 
 const run = promisify(execFile);
@@ -167,7 +166,7 @@ export interface InProcessOperator {
 export async function startInProcess(
   namespace: string,
   overrides: Record<string, string> = {},
-  components: FleetComponent[] = [],
+  components: OperatorDeps['components'] = [],
 ): Promise<InProcessOperator> {
   requireKubeconfig();
   const { kc } = loadKubeConfig(process.env);

@@ -11,7 +11,6 @@ import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
-import { loadKubeConfig } from '../../kube/kubeconfig.js';
 import {
   applyCr,
   condition,
@@ -21,13 +20,14 @@ import {
   installCrd,
   kubectl,
   kubectlJson,
+  metricValue,
   reconcileWrites,
   startInProcess,
   waitFor,
   waitReady,
 } from '../../integration/support.js';
 import type { InProcessOperator } from '../../integration/support.js';
-import { createDataplaneComponent } from '../component.js';
+import { DataplaneComponent } from '../component.js';
 import { TOPIC_FINALIZER } from '../index.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -85,6 +85,10 @@ async function kafkaBroker(action: 'stop' | 'start'): Promise<void> {
   await execFileAsync('bash', ['testenv/kafka.sh', action], { cwd: process.cwd(), timeout: 150_000 });
 }
 
+async function objectNames(ns: string, kinds: string): Promise<string[]> {
+  return (await kubectl(['-n', ns, 'get', kinds, '-o', 'name'])).split('\n').filter(Boolean);
+}
+
 function controllerOwner(obj: any): any {
   return (obj.metadata.ownerReferences ?? []).find((r: any) => r.controller);
 }
@@ -97,8 +101,8 @@ describe('data plane wired into the operator', () => {
   beforeAll(async () => {
     await installCrd();
     ns = await createNamespace('cf-dp');
-    const { kc } = loadKubeConfig(process.env);
-    operator = await startInProcess(ns, {}, [await createDataplaneComponent(kc)]);
+    // As in main.ts: the component writes through the operator's client, so its writes are counted.
+    operator = await startInProcess(ns, {}, [(client) => new DataplaneComponent(client)]);
     admin = new Kafka({ clientId: 'dp-operator-test', brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
   });
@@ -395,5 +399,74 @@ describe('data plane wired into the operator', () => {
       await new Promise((r) => setTimeout(r, 1000));
     }
     expect(await reconcileWrites(operator.registry)).toBe(before);
+  });
+
+  it('switching managed -> external prunes the Redis objects, keeps the password Secret, and says so', async () => {
+    await applyCr(ns, 'switch', { scaling: { minReplicas: 1, maxReplicas: 1 } });
+    await waitReady(ns, 'switch');
+    const names = ['statefulset/switch-redis', 'service/switch-redis', 'service/switch-redis-headless'];
+    for (const n of [...names, 'pdb/switch-redis']) await kubectlJson(['-n', ns, 'get', n]);
+    const deletesBefore = await metricValue(operator.registry, 'chatfleet_operator_kube_writes_total', {
+      verb: 'delete',
+    });
+    // An unrelated object carrying the same labels but not controlled by the CR must survive.
+    await kubectl(
+      ['-n', ns, 'apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {
+          name: 'switch-redis-mine',
+          namespace: ns,
+          labels: {
+            'app.kubernetes.io/name': 'redis',
+            'app.kubernetes.io/instance': 'switch',
+            'app.kubernetes.io/component': 'sessions',
+          },
+        },
+        spec: { ports: [{ port: 6379 }], selector: { app: 'nothing' } },
+      }),
+    );
+
+    await applyCr(ns, 'switch', {
+      scaling: { minReplicas: 1, maxReplicas: 1 },
+      sessions: { redis: { mode: 'external', secretRef: { name: 'user-redis' } } },
+    });
+    await waitFor(
+      'managed Redis objects pruned',
+      async () => {
+        const left = await objectNames(ns, 'statefulsets,services,pdb');
+        return left.some((n) => n.endsWith('/switch-redis') || n.endsWith('/switch-redis-headless'))
+          ? undefined
+          : left;
+      },
+      60_000,
+    );
+    const left = await objectNames(ns, 'statefulsets,services,pdb,secrets');
+    expect(left).toEqual(
+      expect.arrayContaining([
+        'service/switch-redis-mine',
+        'secret/switch-redis-auth',
+        'service/switch', // the bot's own Service and PDB are not Redis objects
+        'poddisruptionbudget.policy/switch',
+      ]),
+    );
+    expect(envOf(await deployment(ns, 'switch')).REDIS_URL.valueFrom.secretKeyRef.name).toBe('user-redis');
+    const events = await kubectl([
+      '-n',
+      ns,
+      'get',
+      'events.events.k8s.io',
+      '--field-selector',
+      'regarding.name=switch,reason=RedisPruned',
+      '-o',
+      'jsonpath={.items[*].note}',
+    ]);
+    expect(events).toContain('StatefulSet switch-redis');
+    expect(events).toContain('PodDisruptionBudget switch-redis');
+    const deletesAfter = await metricValue(operator.registry, 'chatfleet_operator_kube_writes_total', {
+      verb: 'delete',
+    });
+    expect(deletesAfter - deletesBefore).toBe(4);
   });
 });
