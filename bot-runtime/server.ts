@@ -31,16 +31,20 @@ function watchRedis(client: RedisClient, log: Logger): void {
   client.on('end', () => (up = false));
 }
 
-async function openRedis(config: Config, log: Logger): Promise<RedisClient | undefined> {
+async function openRedis(
+  config: Config,
+  log: Logger,
+  connectTimeoutMs: number,
+): Promise<{ client?: RedisClient; ready: boolean }> {
   if (!config.redis) {
     log.warn('neither REDIS_URL nor REDIS_CLUSTER_NODES set: sessions, answer cache and rate limits are off');
-    return undefined;
+    return { ready: false };
   }
   const client = createRedisClient(config.redis, { commandTimeoutMs: config.redisCommandTimeoutMs });
   watchRedis(client, log);
-  if (!(await connectRedis(client, 5000)))
-    log.warn({ mode: config.redis.mode }, 'redis not reachable yet; starting degraded');
-  return client;
+  const ready = await connectRedis(client, connectTimeoutMs);
+  if (!ready) log.warn({ mode: config.redis.mode }, 'redis not reachable yet; starting degraded');
+  return { client, ready };
 }
 
 function openEvents(config: Config, log: Logger, metrics: Metrics): KafkaEventPublisher | undefined {
@@ -56,8 +60,27 @@ function openEvents(config: Config, log: Logger, metrics: Metrics): KafkaEventPu
   return publisher;
 }
 
-/** Wires real resources into buildApp, listens on 0.0.0.0, and drains on SIGTERM/SIGINT. */
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+/** The app with every resource its config names opened; not listening yet. */
+export interface WiredRuntime {
+  app: FastifyInstance;
+  registry: Registry;
+  models: ModelStore;
+  store: SessionStore | undefined;
+  events: KafkaEventPublisher | undefined;
+  /** Whether Redis answered within redisConnectTimeoutMs (the runtime starts degraded if not). */
+  redisReady: boolean;
+}
+
+/**
+ * The one place that turns a Config into a running app: the model bundle (watched for edits),
+ * Redis and the session store, the Kafka event publisher and the LLM client. Every resource is
+ * released by the app's onClose hooks. Integration tests use exactly this wiring.
+ */
+export async function wireRuntime(
+  config: Config,
+  log: Logger,
+  opts: { redisConnectTimeoutMs?: number } = {},
+): Promise<WiredRuntime> {
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const models = await ModelStore.open(
@@ -70,18 +93,34 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     metrics,
   );
   models.start();
-  const redis = await openRedis(config, log);
+  const redis = await openRedis(config, log, opts.redisConnectTimeoutMs ?? 5000);
   const store =
-    redis &&
-    new SessionStore(redis, {
+    redis.client &&
+    new SessionStore(redis.client, {
       ttlSeconds: config.sessionTtlSeconds,
       maxTurns: config.sessionMaxTurns,
       opTimeoutMs: config.redisCommandTimeoutMs,
     });
-  const events = openEvents(config, log, metrics) ?? disabledEventSink;
+  const events = openEvents(config, log, metrics);
   const llm = config.llm && new OpenAiCompatibleLlm(config.llm, metrics);
   if (!llm) log.info('LLM_ENDPOINT not set: turns below the intent threshold get the fallback reply');
-  const app = await buildApp({ config, log, registry, metrics, models, store, redis, events, llm });
+  const app = await buildApp({
+    config,
+    log,
+    registry,
+    metrics,
+    models,
+    store,
+    redis: redis.client,
+    events: events ?? disabledEventSink,
+    llm,
+  });
+  return { app, registry, models, store, events, redisReady: redis.ready };
+}
+
+/** Wires the runtime, listens on config.host:config.port, and returns the SIGTERM drain. */
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const { app, models } = await wireRuntime(config, log);
   const url = await app.listen({ port: config.port, host: config.host });
   log.info({ url, modelVersion: models.current.version }, 'bot runtime listening');
   const shutdown = makeShutdown(app, config, log);

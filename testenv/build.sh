@@ -51,36 +51,37 @@ kube_ldflags() {
 }
 
 build_kubernetes() {
-  local dir cmd
+  local dir
   dir=$(kube_dir)
   [[ -f $dir/.complete ]] && return 0
   check_go
   log "building Kubernetes $KUBERNETES_VERSION (${KUBE_COMMANDS[*]}); a cold build takes tens of minutes"
+  build_kube_commands "$dir" "${KUBE_COMMANDS[@]}"
+  touch "$dir/.complete"
+}
+
+# Builds k8s.io/kubernetes/cmd/<name> for each name into <dir>/bin, from a wrapper module in <dir>/src.
+build_kube_commands() {
+  local dir=$1 cmd
+  shift
   write_kube_wrapper "$dir"
   mkdir -p "$dir/bin"
-  for cmd in "${KUBE_COMMANDS[@]}"; do
+  for cmd in "$@"; do
     log "  go build $cmd"
     (cd "$dir/src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
       -ldflags "$(kube_ldflags)" -o "$dir/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd")
   done
-  touch "$dir/.complete"
 }
 
 # >>> real-node (issue 6): kubelet + kube-proxy for `testenv:up -- --real-node`, in their OWN
 # cache folder so the control-plane cache key above stays valid. Only built on request.
 REALNODE_COMMANDS=(kubelet kube-proxy)
 build_realnode() {
-  local dir="$CACHE_ROOT/realnode-$KUBERNETES_VERSION-crictl-$CRI_TOOLS_VERSION-coredns-$COREDNS_VERSION" cmd
+  local dir="$CACHE_ROOT/realnode-$KUBERNETES_VERSION-crictl-$CRI_TOOLS_VERSION-coredns-$COREDNS_VERSION"
   [[ -f $dir/.complete ]] && return 0
   check_go
   log "building the real node's kubelet + kube-proxy $KUBERNETES_VERSION"
-  write_kube_wrapper "$dir"
-  mkdir -p "$dir/bin"
-  for cmd in "${REALNODE_COMMANDS[@]}"; do
-    log "  go build $cmd"
-    (cd "$dir/src" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
-      -ldflags "$(kube_ldflags)" -o "$dir/bin/$cmd" "k8s.io/kubernetes/cmd/$cmd")
-  done
+  build_kube_commands "$dir" "${REALNODE_COMMANDS[@]}"
   bash "$TESTENV_SRC/real-node/build-extras.sh" "$dir"
   touch "$dir/.complete"
 }

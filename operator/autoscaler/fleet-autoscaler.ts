@@ -275,33 +275,23 @@ function activeCondition(decision: Decision, ctx: ResultContext): ScalingConditi
 }
 
 function limitedCondition(decision: Decision, policy: ScalingPolicy): ScalingCondition {
-  const type = 'ScalingLimited';
   const wanted = decision.rawRecommendation;
+  const limited = (reason: string, message: string): ScalingCondition => ({
+    type: 'ScalingLimited',
+    status: 'True',
+    reason,
+    message: `wanted ${wanted}, ${message}`,
+  });
   switch (decision.limitedBy) {
     case 'max':
-      return {
-        type,
-        status: 'True',
-        reason: 'TooManyReplicas',
-        message: `wanted ${wanted}, capped at maxReplicas ${policy.maxReplicas}`,
-      };
+      return limited('TooManyReplicas', `capped at maxReplicas ${policy.maxReplicas}`);
     case 'min':
-      return {
-        type,
-        status: 'True',
-        reason: 'TooFewReplicas',
-        message: `wanted ${wanted}, raised to minReplicas ${policy.minReplicas}`,
-      };
+      return limited('TooFewReplicas', `raised to minReplicas ${policy.minReplicas}`);
     case 'rate':
-      return {
-        type,
-        status: 'True',
-        reason: 'ScaleRateLimited',
-        message: `wanted ${wanted}, rate policy allows ${decision.desiredReplicas} now`,
-      };
+      return limited('ScaleRateLimited', `rate policy allows ${decision.desiredReplicas} now`);
     default:
       return {
-        type,
+        type: 'ScalingLimited',
         status: 'False',
         reason: 'DesiredWithinRange',
         message: `desired ${decision.desiredReplicas} within ${policy.minReplicas}..${policy.maxReplicas}`,

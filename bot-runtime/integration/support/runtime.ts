@@ -1,15 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { buildApp } from '../../app.js';
-import { OpenAiCompatibleLlm } from '../../answer/llm-client.js';
-import { ModelStore } from '../../classifier/model-store.js';
+import type { Registry } from 'prom-client';
+import type { ModelStore } from '../../classifier/model-store.js';
 import { loadConfig, type Config } from '../../config.js';
-import { disabledEventSink } from '../../events/conversation-event.js';
-import { KafkaEventPublisher } from '../../events/kafka-publisher.js';
-import { createMetrics } from '../../metrics.js';
-import { connectRedis, createRedisClient, type RedisClient } from '../../redis/redis-client.js';
-import { SessionStore } from '../../sessions/session-store.js';
+import type { KafkaEventPublisher } from '../../events/kafka-publisher.js';
+import { wireRuntime } from '../../server.js';
+import type { SessionStore } from '../../sessions/session-store.js';
 
 export interface Runtime {
   app: FastifyInstance;
@@ -22,58 +18,25 @@ export interface Runtime {
   close: () => Promise<void>;
 }
 
-/** The runtime as server.ts wires it (real Redis, Kafka, LLM peer), listening on 127.0.0.1:random. */
+/**
+ * The runtime exactly as server.ts wires it (real Redis, Kafka, LLM peer), listening on
+ * 127.0.0.1:random. requireRedis false: start degraded, as the server does, when Redis is down or
+ * a cluster is blank.
+ */
 export async function startRuntime(
   env: Record<string, string>,
   opts: { requireRedis?: boolean } = {},
 ): Promise<Runtime> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const registry = new Registry();
-  const metrics = createMetrics(registry);
-  const models = await ModelStore.open(
-    {
-      location: config.modelBundle,
-      versionOverride: config.modelVersionOverride,
-      pollIntervalMs: config.bundleWatchIntervalMs,
-    },
-    log,
-    metrics,
-  );
-  const redis =
-    config.redis && createRedisClient(config.redis, { commandTimeoutMs: config.redisCommandTimeoutMs });
-  if (redis) await awaitRedis(redis, opts.requireRedis !== false);
-  const store =
-    redis &&
-    new SessionStore(redis, {
-      ttlSeconds: config.sessionTtlSeconds,
-      maxTurns: config.sessionMaxTurns,
-      opTimeoutMs: config.redisCommandTimeoutMs,
-    });
-  const events =
-    config.kafka &&
-    new KafkaEventPublisher(config.kafka, log, metrics, { bufferMax: config.eventsBufferMax });
-  events?.start();
-  const llm = config.llm && new OpenAiCompatibleLlm(config.llm, metrics);
-  const app = await buildApp({
-    config,
-    log,
-    registry,
-    metrics,
-    models,
-    store,
-    redis,
-    events: events ?? disabledEventSink,
-    llm,
-  });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { app, url, config, models, store, events, registry, close: () => app.close() };
-}
-
-/** requireRedis false: start degraded, as server.ts does, when Redis is down or a cluster is blank. */
-async function awaitRedis(redis: RedisClient, required: boolean): Promise<void> {
-  const ready = await connectRedis(redis, required ? 10_000 : 1000);
-  if (!ready && required) throw new Error('Redis did not become ready');
+  const required = opts.requireRedis !== false;
+  const wired = await wireRuntime(config, log, { redisConnectTimeoutMs: required ? 10_000 : 1000 });
+  if (config.redis && required && !wired.redisReady) {
+    await wired.app.close();
+    throw new Error('Redis did not become ready');
+  }
+  const url = await wired.app.listen({ port: 0, host: '127.0.0.1' });
+  return { ...wired, url, config, close: () => wired.app.close() };
 }
 
 export async function postChat(
