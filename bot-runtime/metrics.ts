@@ -88,7 +88,7 @@ function backendMetrics(registers: Registry[]): Omit<Metrics, TurnMetricNames> {
     }),
     eventsDropped: new Counter({
       name: 'chatfleet_events_dropped_total',
-      help: 'Events dropped (reason: buffer_full, shutdown).',
+      help: 'Events dropped (reason: buffer_full, shutdown, producer_exit).',
       labelNames: ['reason'],
       registers,
     }),

@@ -1,177 +1,191 @@
-import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { ConversationEvent, EventSink } from './conversation-event.js';
-import { EventBuffer } from './event-buffer.js';
-import { kafkaLogCreator } from './kafka-logging.js';
+import type {
+  FromKafkaThread,
+  KafkaThreadData,
+  OutgoingEvent,
+  ToKafkaThread,
+} from './kafka-worker-protocol.js';
 
-const BATCH_SIZE = 1000;
-/**
- * Like the Java producer's linger.ms: wait this long for a batch to fill before sending. Fewer,
- * larger produce requests cost the process and the broker much less CPU per event; the reply never
- * waits for it.
- */
-const LINGER_MS = 20;
-const MAX_BACKOFF_MS = 2000;
-/** After this many failed sends in a row the producer is rebuilt (fresh producer id and metadata). */
-const RECREATE_AFTER_FAILURES = 5;
+/** A Kafka thread that died unexpectedly is restarted after this long. */
+const RESTART_DELAY_MS = 1000;
+/** How long close() waits for the Kafka thread beyond its own flush timeout. */
+const CLOSE_GRACE_MS = 5000;
 
 export interface PublisherOptions {
   bufferMax: number;
 }
 
 /**
- * Buffered, batched producer of conversation events. publish() only appends to a bounded
- * in-memory buffer, so the reply never waits for Kafka; one background loop sends batches with
- * an idempotent producer (acks=all, key = sessionId). While the broker is down the loop retries
- * with backoff and events wait; past the bound new events are dropped, counted and logged.
+ * Conversation events to Kafka, off the reply path twice over: publish() only serialises the
+ * event and appends it to an outbox, and the outbox goes once per tick to a Kafka thread
+ * (kafka-worker.ts) that batches, encodes and sends with an idempotent producer (acks=all,
+ * key = sessionId). The bound counts every event not yet acknowledged by the broker, wherever it
+ * is; past it new events are dropped, counted and logged, never silently. While the broker is
+ * down the Kafka thread retries with backoff and events wait, in order.
  */
 export class KafkaEventPublisher implements EventSink {
   readonly enabled = true;
-  private readonly buffer: EventBuffer<ConversationEvent>;
-  private readonly kafka: Kafka;
-  private producer: Producer | undefined;
+  private worker: Worker | undefined;
+  private outbox: OutgoingEvent[] = [];
+  private flushScheduled = false;
+  /** Posted to the Kafka thread and not yet acknowledged by the broker. */
+  private inThread = 0;
   private isConnected = false;
-  private wake: (() => void) | undefined;
-  private stopping = false;
-  private loop: Promise<void> | undefined;
-  private failures = 0;
+  private closing: Promise<void> | undefined;
+  private onClosed: ((lost: number) => void) | undefined;
   private dropsSinceLog = 0;
 
   constructor(
     private readonly cfg: KafkaConfig,
     private readonly log: Logger,
     private readonly metrics: Metrics,
-    opts: PublisherOptions,
-  ) {
-    this.buffer = new EventBuffer(opts.bufferMax);
-    this.kafka = new Kafka({
-      clientId: cfg.clientId,
-      brokers: cfg.brokers,
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(log.child({ component: 'kafka-producer' })),
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
-      connectionTimeout: 3000,
-      requestTimeout: 10_000,
-    });
-  }
+    private readonly opts: PublisherOptions,
+  ) {}
 
   get connected(): boolean {
     return this.isConnected;
   }
 
+  /** Events not yet acknowledged by Kafka (the outbox plus what the Kafka thread holds). */
   get pending(): number {
-    return this.buffer.pending;
+    return this.inThread + this.outbox.length;
   }
 
   start(): void {
-    this.loop ??= this.run();
-  }
-
-  /** Connects ahead of the first event, so /readyz can report Kafka; failures are retried on send. */
-  private async connectEarly(): Promise<void> {
-    try {
-      await this.ensureProducer();
-      this.log.info('Kafka producer connected');
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'Kafka not reachable yet; events are buffered');
-    }
+    this.worker ??= this.spawn();
   }
 
   publish(event: ConversationEvent): void {
-    if (this.buffer.push(event)) {
-      this.metrics.eventsBuffered.set(this.buffer.pending);
-      this.wake?.();
+    if (this.pending >= this.opts.bufferMax || this.closing) {
+      this.drop(this.closing ? 'shutdown' : 'buffer_full', 1);
       return;
     }
-    this.metrics.eventsDropped.inc({ reason: 'buffer_full' });
-    // Logged, never silent, but not once per event during a long outage.
-    if (this.dropsSinceLog++ % 1000 === 0) {
-      this.log.warn(
-        { dropped: this.dropsSinceLog, capacity: this.buffer.capacity },
-        'event buffer full; dropping events',
-      );
+    this.outbox.push({ key: event.sessionId, value: JSON.stringify(event) });
+    this.metrics.eventsBuffered.set(this.pending);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // One postMessage per event-loop turn, however many turns finished in it.
+      setImmediate(this.flush);
     }
   }
 
-  async close(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.buffer.pending > 0 && Date.now() < deadline) await sleep(20);
-    this.stopping = true;
-    this.wake?.();
-    await this.loop;
-    const lost = this.buffer.drain().length;
-    if (lost > 0) {
-      this.metrics.eventsDropped.inc({ reason: 'shutdown' }, lost);
-      this.log.error({ lost }, 'events not delivered before shutdown');
+  close(timeoutMs: number): Promise<void> {
+    this.closing ??= this.shutdown(timeoutMs);
+    return this.closing;
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (!this.worker || this.outbox.length === 0) return;
+    const events = this.outbox;
+    this.outbox = [];
+    this.inThread += events.length;
+    this.send({ t: 'events', events });
+  };
+
+  private send(m: ToKafkaThread): void {
+    this.worker?.postMessage(m);
+  }
+
+  private spawn(): Worker {
+    const data: KafkaThreadData = {
+      clientId: this.cfg.clientId,
+      brokers: this.cfg.brokers,
+      topic: this.cfg.eventsTopic,
+      bufferMax: this.opts.bufferMax,
+      debug: this.log.isLevelEnabled('debug'),
+    };
+    const worker = new Worker(kafkaThreadScript(), { workerData: data });
+    // The HTTP server keeps the process alive; a forgotten publisher must not.
+    worker.unref();
+    worker.on('message', (m: FromKafkaThread) => this.onMessage(m));
+    worker.on('error', (err) => this.log.error({ err }, 'Kafka thread failed'));
+    worker.on('exit', (code) => this.onExit(worker, code));
+    return worker;
+  }
+
+  private onMessage(m: FromKafkaThread): void {
+    switch (m.t) {
+      case 'produced':
+        this.inThread -= m.n;
+        this.metrics.eventsProduced.inc(m.n);
+        this.metrics.eventsBuffered.set(this.pending);
+        return;
+      case 'connected':
+        this.isConnected = m.value;
+        return;
+      case 'log':
+        this.log[m.level]({ ...m.obj, component: 'kafka-producer' }, m.msg);
+        return;
+      case 'closed':
+        this.onClosed?.(m.lost);
+        return;
+    }
+  }
+
+  /** An unexpected exit loses what the thread held: counted, logged, and a new thread takes over. */
+  private onExit(worker: Worker, code: number): void {
+    if (this.worker !== worker || this.closing) return;
+    this.worker = undefined;
+    this.isConnected = false;
+    const lost = this.inThread;
+    this.inThread = 0;
+    if (lost > 0) this.drop('producer_exit', lost);
+    this.log.error({ code, lost }, 'Kafka thread exited; restarting it');
+    setTimeout(() => {
+      if (this.closing) return;
+      this.start();
+      this.flush();
+    }, RESTART_DELAY_MS).unref();
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
+    this.flush();
+    const worker = this.worker;
+    if (worker) {
+      const lost = await new Promise<number>((resolve) => {
+        const timer = setTimeout(() => resolve(this.inThread), timeoutMs + CLOSE_GRACE_MS);
+        this.onClosed = (n) => {
+          clearTimeout(timer);
+          resolve(n);
+        };
+        worker.once('exit', () => resolve(this.inThread));
+        this.send({ t: 'close', timeoutMs });
+      });
+      this.worker = undefined;
+      await worker.terminate();
+      this.inThread = 0;
+      if (lost > 0) {
+        this.metrics.eventsDropped.inc({ reason: 'shutdown' }, lost);
+        this.log.error({ lost }, 'events not delivered before shutdown');
+      }
     }
     this.metrics.eventsBuffered.set(0);
-    await this.producer?.disconnect().catch(() => undefined);
   }
 
-  private async run(): Promise<void> {
-    await this.connectEarly();
-    while (!this.stopping) {
-      if (this.buffer.queued === 0) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
-        continue;
-      }
-      if (this.buffer.queued < BATCH_SIZE && !this.stopping) await sleep(LINGER_MS);
-      const ok = await this.sendOneBatch();
-      if (!ok && !this.stopping) await sleep(Math.min(100 * 2 ** Math.min(this.failures, 5), MAX_BACKOFF_MS));
+  private drop(reason: 'buffer_full' | 'shutdown' | 'producer_exit', n: number): void {
+    this.metrics.eventsDropped.inc({ reason }, n);
+    // Logged, never silent, but once per 1000 drops rather than per event during a long outage.
+    const before = this.dropsSinceLog;
+    if (before === 0 || Math.floor(before / 1000) !== Math.floor((before + n) / 1000)) {
+      this.log.warn(
+        { reason, dropped: before + n, capacity: this.opts.bufferMax },
+        'dropping conversation events',
+      );
     }
-  }
-
-  private async sendOneBatch(): Promise<boolean> {
-    const batch = this.buffer.take(BATCH_SIZE);
-    try {
-      const producer = await this.ensureProducer();
-      await producer.send({
-        topic: this.cfg.eventsTopic,
-        acks: -1,
-        messages: batch.map((e) => ({ key: e.sessionId, value: JSON.stringify(e) })),
-      });
-      this.buffer.ack();
-      this.metrics.eventsProduced.inc(batch.length);
-      if (this.failures > 0)
-        this.log.info({ afterFailures: this.failures }, 'Kafka reachable again; events flowing');
-      this.failures = 0;
-      return true;
-    } catch (err) {
-      this.buffer.nack(batch);
-      this.failures += 1;
-      this.isConnected = false;
-      if (this.failures === 1)
-        this.log.warn({ err, pending: this.buffer.pending }, 'cannot produce events; retrying');
-      if (this.failures % RECREATE_AFTER_FAILURES === 0) await this.resetProducer();
-      return false;
-    } finally {
-      this.metrics.eventsBuffered.set(this.buffer.pending);
-    }
-  }
-
-  private async ensureProducer(): Promise<Producer> {
-    if (this.producer && this.isConnected) return this.producer;
-    this.producer ??= this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner, // murmur2 by key, like the Java client
-    });
-    await this.producer.connect();
-    this.isConnected = true;
-    return this.producer;
-  }
-
-  private async resetProducer(): Promise<void> {
-    const old = this.producer;
-    this.producer = undefined;
-    this.isConnected = false;
-    await old?.disconnect().catch(() => undefined);
+    this.dropsSinceLog += n;
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The Kafka thread's entry: the compiled kafka-worker.js next to this file, or, when running from
+ * TypeScript sources (tsx, Jest), a shim that registers tsx in the thread first.
+ */
+function kafkaThreadScript(): URL {
+  const fromSources = import.meta.url.endsWith('.ts');
+  return new URL(fromSources ? './kafka-worker-dev.mjs' : './kafka-worker.js', import.meta.url);
 }

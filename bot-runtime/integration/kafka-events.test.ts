@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { consumeUntil, createTopic, deleteTopic } from './support/kafka.js';
 import { REPO_ROOT, requireEnv, runId, testenvScript } from './support/env.js';
 import { metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
@@ -93,3 +94,52 @@ describe('conversation events through a Kafka broker restart', () => {
     expect(sample).not.toHaveProperty('message');
   }, 300_000);
 });
+
+describe('conversation events while no broker answers', () => {
+  let rt: Runtime;
+
+  beforeAll(async () => {
+    // A port with nothing listening: every connection attempt of the Kafka thread is refused.
+    const port = await closedPort();
+    rt = await startRuntime({
+      REDIS_URL: requireEnv('REDIS_URL'),
+      KAFKA_BROKERS: `127.0.0.1:${port}`,
+      KAFKA_EVENTS_TOPIC: runId('cf-nobroker'),
+      EVENTS_BUFFER_MAX: '50',
+      RATE_LIMIT_PER_MINUTE: '0',
+    });
+  });
+
+  afterAll(async () => {
+    await rt?.close();
+  });
+
+  it('keeps answering, holds events up to the bound, and counts every drop past it', async () => {
+    for (let i = 0; i < 80; i++) {
+      const res = await postChat(rt.url, { message: 'hello', sessionId: `nobroker-${i % 4}` });
+      expect(res.status).toBe(200);
+    }
+    expect(await waitFor(() => rt.events!.pending === 50, 5_000)).toBe(true);
+    expect(await metricValue(rt.registry, 'chatfleet_events_dropped_total', { reason: 'buffer_full' })).toBe(
+      30,
+    );
+    expect(await metricValue(rt.registry, 'chatfleet_events_buffered')).toBe(50);
+    const ready = (await (await fetch(`${rt.url}/readyz`)).json()) as Record<string, unknown>;
+    expect(ready).toMatchObject({ kafka: 'disconnected', eventsBuffered: 50 });
+  });
+
+  it('counts the events still held at shutdown as dropped (reason shutdown)', async () => {
+    await rt.events!.close(200);
+    expect(await metricValue(rt.registry, 'chatfleet_events_dropped_total', { reason: 'shutdown' })).toBe(50);
+    expect(await metricValue(rt.registry, 'chatfleet_events_buffered')).toBe(0);
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

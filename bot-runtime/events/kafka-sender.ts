@@ -1,0 +1,154 @@
+import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { EventBuffer } from './event-buffer.js';
+import { kafkaLogCreator } from './kafka-logging.js';
+import type { KafkaThreadData, OutgoingEvent } from './kafka-worker-protocol.js';
+
+const BATCH_SIZE = 1000;
+/**
+ * Like the Java producer's linger.ms: wait this long for a batch to fill before sending. Fewer,
+ * larger produce requests cost the process and the broker much less CPU per event.
+ */
+const LINGER_MS = 20;
+const MAX_BACKOFF_MS = 2000;
+/** After this many failed sends in a row the producer is rebuilt (fresh producer id and metadata). */
+const RECREATE_AFTER_FAILURES = 5;
+
+/** What the sender reports; the Kafka thread forwards it to the reply thread. */
+export interface SenderObserver {
+  produced(n: number): void;
+  connected(value: boolean): void;
+}
+
+/**
+ * The send loop of the Kafka thread: an idempotent producer (acks=all, key = sessionId) sends
+ * what is queued in batches. While the broker is down it retries with backoff and events wait,
+ * in order. The queue is bounded by the reply thread, which never has more than bufferMax events
+ * unacknowledged, so enqueue() never refuses.
+ */
+export class KafkaBatchSender {
+  private readonly buffer: EventBuffer<OutgoingEvent>;
+  private readonly kafka: Kafka;
+  private producer: Producer | undefined;
+  private isConnected = false;
+  private wake: (() => void) | undefined;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private failures = 0;
+
+  constructor(
+    private readonly cfg: KafkaThreadData,
+    private readonly log: Logger,
+    private readonly observer: SenderObserver,
+  ) {
+    this.buffer = new EventBuffer(cfg.bufferMax);
+    this.kafka = new Kafka({
+      clientId: cfg.clientId,
+      brokers: cfg.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(log.child({ component: 'kafka-producer' })),
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+      connectionTimeout: 3000,
+      requestTimeout: 10_000,
+    });
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  enqueue(events: readonly OutgoingEvent[]): void {
+    for (const e of events) this.buffer.push(e);
+    this.wake?.();
+  }
+
+  /** Sends what is queued for at most timeoutMs, stops, and returns how many events were left. */
+  async close(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.buffer.pending > 0 && Date.now() < deadline) await sleep(20);
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    const lost = this.buffer.drain().length;
+    await this.producer?.disconnect().catch(() => undefined);
+    return lost;
+  }
+
+  /** Connects ahead of the first event, so /readyz can report Kafka; failures are retried on send. */
+  private async connectEarly(): Promise<void> {
+    try {
+      await this.ensureProducer();
+      this.log.info('Kafka producer connected');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'Kafka not reachable yet; events are buffered');
+    }
+  }
+
+  private async run(): Promise<void> {
+    await this.connectEarly();
+    while (!this.stopping) {
+      if (this.buffer.queued === 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      if (this.buffer.queued < BATCH_SIZE && !this.stopping) await sleep(LINGER_MS);
+      const ok = await this.sendOneBatch();
+      if (!ok && !this.stopping) await sleep(Math.min(100 * 2 ** Math.min(this.failures, 5), MAX_BACKOFF_MS));
+    }
+  }
+
+  private async sendOneBatch(): Promise<boolean> {
+    const batch = this.buffer.take(BATCH_SIZE);
+    try {
+      const producer = await this.ensureProducer();
+      await producer.send({ topic: this.cfg.topic, acks: -1, messages: batch });
+      this.buffer.ack();
+      this.observer.produced(batch.length);
+      if (this.failures > 0)
+        this.log.info({ afterFailures: this.failures }, 'Kafka reachable again; events flowing');
+      this.failures = 0;
+      return true;
+    } catch (err) {
+      this.buffer.nack(batch);
+      this.failures += 1;
+      this.setConnected(false);
+      if (this.failures === 1)
+        this.log.warn(
+          { err: (err as Error).message, pending: this.buffer.pending },
+          'cannot produce events; retrying',
+        );
+      if (this.failures % RECREATE_AFTER_FAILURES === 0) await this.resetProducer();
+      return false;
+    }
+  }
+
+  private async ensureProducer(): Promise<Producer> {
+    if (this.producer && this.isConnected) return this.producer;
+    this.producer ??= this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner, // murmur2 by key, like the Java client
+    });
+    await this.producer.connect();
+    this.setConnected(true);
+    return this.producer;
+  }
+
+  private setConnected(value: boolean): void {
+    if (this.isConnected === value) return;
+    this.isConnected = value;
+    this.observer.connected(value);
+  }
+
+  private async resetProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = undefined;
+    this.setConnected(false);
+    await old?.disconnect().catch(() => undefined);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
