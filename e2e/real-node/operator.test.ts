@@ -201,7 +201,63 @@ describeOnRealNode(status, 'real node: the operator as a local process', (nodeNa
     }, 'the local operator to report ready');
     await expectChatbotServing(kc, namespace, nodeName);
   });
+
+  // kwok never pulls images or runs containers, so only a real kubelet can show these two.
+  it('reports an image that cannot be pulled as Degraded=True/ImagePullFailed, naming the image', async () => {
+    const image = `registry.invalid/chatfleet/missing:${suffix}`;
+    const cr = chatbot('badimage', `v-bad-${suffix}`);
+    (cr.spec as { runtime: Record<string, unknown> }).runtime.image = image;
+    await createChatbot(kc, namespace, cr);
+    const degraded = await degradedCondition(kc, namespace, 'badimage', 'ImagePullFailed');
+    expect(degraded.message).toContain(image);
+  });
+
+  it('reports a bot container that keeps exiting as Degraded=True/CrashLooping', async () => {
+    const cr = chatbot('crashing', `v-crash-${suffix}`);
+    // The runtime refuses to start on invalid configuration (exit code 2), every time.
+    (cr.spec as { runtime: Record<string, unknown> }).runtime.env = [
+      { name: 'ANSWER_CACHE_TTL_SECONDS', value: 'not-a-number' },
+    ];
+    await createChatbot(kc, namespace, cr);
+    const degraded = await degradedCondition(kc, namespace, 'crashing', 'CrashLooping');
+    expect(degraded.message).toMatch(
+      /is crash-looping \(\d+ restarts, last exit code [1-9]\d*\)\. Read its logs: kubectl logs crashing-/,
+    );
+  });
 });
+
+async function createChatbot(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  body: Record<string, unknown>,
+): Promise<void> {
+  await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({ ...cbdApi, namespace, body });
+}
+
+/** Waits for Degraded=True with the wanted reason on the CR's status, and returns that condition. */
+async function degradedCondition(
+  kc: k8s.KubeConfig,
+  namespace: string,
+  name: string,
+  reason: string,
+): Promise<{ reason: string; message: string }> {
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  let last: unknown;
+  return eventually(
+    async () => {
+      const cr = (await custom.getNamespacedCustomObject({ ...cbdApi, namespace, name })) as {
+        status?: { conditions?: { type: string; status: string; reason: string; message: string }[] };
+      };
+      last = cr.status?.conditions;
+      const c = cr.status?.conditions?.find((x) => x.type === 'Degraded');
+      return c?.status === 'True' && c.reason === reason ? c : undefined;
+    },
+    `Degraded=True/${reason} on ${name}`,
+    180_000,
+  ).catch((err: unknown) => {
+    throw new Error(`${String(err)}; last conditions: ${JSON.stringify(last)}`, { cause: err });
+  });
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
