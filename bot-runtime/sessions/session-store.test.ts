@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeTurns, encodeTurn, type NewTurn } from './session-store.js';
+import { decodeTurns, encodeTurn, historyReply, type NewTurn } from './session-store.js';
 
 const turn = (message: string): NewTurn => ({
   at: '2026-11-28T00:00:00.000Z',
@@ -31,5 +31,27 @@ describe('decodeTurns', () => {
 
   it('returns nothing for an empty session', () => {
     expect(decodeTurns([], 0)).toEqual([]);
+  });
+});
+
+describe('historyReply', () => {
+  it('reads the counter and the entries of the history script', () => {
+    expect(historyReply(['7', ['a', 'b']])).toEqual({ counter: 7, entries: ['a', 'b'] });
+    expect(historyReply([null, []])).toEqual({ counter: 0, entries: [] });
+  });
+
+  it.each([
+    [
+      'another command reply',
+      [
+        [null, 79],
+        [null, 75],
+      ],
+    ],
+    ['a number', 3],
+    ['entries that are not strings', ['1', [1, 2]]],
+    ['a missing list', ['1']],
+  ])('rejects %s instead of returning a garbled history', (_what, reply) => {
+    expect(() => historyReply(reply)).toThrow(/unexpected reply to the session history script/);
   });
 });

@@ -24,6 +24,15 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 return seq`;
 
+/**
+ * Reads the counter and the newest ARGV[1] turns atomically. Keys: counter, turns list. A script,
+ * not MULTI: ioredis follows a MOVED redirect for a single command, but a MULTI sent with a stale
+ * slot map (a client that started while a new shard joined) came back with MOVED errors, timeouts
+ * or even another command's replies (found on the real node; see e2e/real-node/redis.test.ts).
+ */
+const HISTORY_LUA = `
+return {redis.call('GET', KEYS[1]) or false, redis.call('LRANGE', KEYS[2], -tonumber(ARGV[1]), -1)}`;
+
 /** Counts a hit in a fixed window and sets the window's TTL once. */
 const RATE_LIMIT_LUA = `
 local n = redis.call('INCR', KEYS[1])
@@ -33,6 +42,7 @@ return n`;
 interface ScriptedClient {
   cfAppendTurn(turns: string, seq: string, record: string, maxTurns: number, ttl: number): Promise<number>;
   cfRateLimit(key: string, ttl: number): Promise<number>;
+  cfHistory(seq: string, turns: string, limit: number): Promise<unknown>;
 }
 
 export interface SessionStoreOptions {
@@ -77,14 +87,16 @@ export function decodeTurns(entries: string[], counter: number): TurnRecord[] {
   return out;
 }
 
-type ExecResult = [Error | null, unknown][] | null;
-
-function results(res: ExecResult): unknown[] {
-  if (!res) throw new Error('transaction aborted');
-  return res.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
+/** The history script's reply, checked: a malformed reply is an error, never a garbled history. */
+export function historyReply(reply: unknown): { counter: number; entries: string[] } {
+  const [counter, entries] = Array.isArray(reply) ? (reply as unknown[]) : [];
+  const validCounter = counter === null || typeof counter === 'string';
+  if (!validCounter || !Array.isArray(entries) || !entries.every((e) => typeof e === 'string')) {
+    throw new Error(
+      `unexpected reply to the session history script: ${JSON.stringify(reply)?.slice(0, 200)}`,
+    );
+  }
+  return { counter: Number(counter ?? 0), entries };
 }
 
 /**
@@ -107,6 +119,7 @@ export class SessionStore {
   ) {
     client.defineCommand('cfAppendTurn', { numberOfKeys: 2, lua: APPEND_TURN_LUA });
     client.defineCommand('cfRateLimit', { numberOfKeys: 1, lua: RATE_LIMIT_LUA });
+    client.defineCommand('cfHistory', { numberOfKeys: 2, lua: HISTORY_LUA });
     this.scripted = client as unknown as ScriptedClient;
   }
 
@@ -124,10 +137,9 @@ export class SessionStore {
   /** The most recent turns (at most maxTurns), oldest first; counter and list read atomically. */
   async history(sessionId: string, limit = this.opts.maxTurns): Promise<TurnRecord[]> {
     const k = sessionKeys(sessionId);
-    const [counter, entries] = results(
-      await this.bounded('history', () => this.client.multi().get(k.seq).lrange(k.turns, -limit, -1).exec()),
-    );
-    return decodeTurns(entries as string[], Number(counter ?? 0));
+    const reply = await this.bounded('history', () => this.scripted.cfHistory(k.seq, k.turns, limit));
+    const { counter, entries } = historyReply(reply);
+    return decodeTurns(entries, counter);
   }
 
   async exists(sessionId: string): Promise<boolean> {

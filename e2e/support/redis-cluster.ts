@@ -27,6 +27,16 @@ export async function createRedisCluster(
   }
 }
 
+/** Back to blank, empty, cluster-enabled nodes (no slots, no peers, no keys). */
+export async function resetRedisClusterNodes(nodes: Array<{ host: string; port: number }>): Promise<void> {
+  const clients = nodes.map((n) => new Redis({ host: n.host, port: n.port, lazyConnect: false }));
+  try {
+    await resetAll(clients);
+  } finally {
+    clients.forEach((c) => c.disconnect());
+  }
+}
+
 async function resetAll(clients: Redis[]): Promise<void> {
   // CLUSTER RESET refuses a primary that holds keys, and a replica refuses FLUSHALL: flush
   // what accepts it, reset (which turns a replica into an empty primary), then flush again.
