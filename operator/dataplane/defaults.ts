@@ -3,6 +3,7 @@ import type {
   DeletionPolicy,
   KafkaSpec,
   OwnerReference,
+  PodPlacement,
   RedisSpec,
   ResourceRequirements,
 } from './types.js';
@@ -31,6 +32,8 @@ export interface ResolvedRedisSpec {
   image: string;
   resources: ResourceRequirements;
   storage?: RedisSpec['storage'];
+  /** Where the Redis pods run: spec.sessions.redis.placement, else the bots' spec.placement. */
+  placement: PodPlacement;
   secretRef?: RedisSpec['secretRef'];
 }
 
@@ -45,6 +48,10 @@ export function resolveRedis(cbd: DataplaneCbd): ResolvedRedisSpec {
     image: r.image ?? REDIS_DEFAULTS.image,
     resources: r.resources ?? DEFAULT_REDIS_RESOURCES,
     storage: r.storage,
+    placement: r.placement ?? {
+      nodeSelector: cbd.spec.placement?.nodeSelector,
+      tolerations: cbd.spec.placement?.tolerations,
+    },
     secretRef: r.secretRef,
   };
 }

@@ -23,6 +23,20 @@ export interface ResourceRequirements {
   limits?: Record<string, string>;
 }
 
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+/** Node constraints of pods: spec.placement (bots) and spec.sessions.redis.placement. */
+export interface PodPlacement {
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+}
+
 export type RedisMode = 'managed' | 'external';
 export type RedisTopology = 'standalone' | 'cluster';
 
@@ -34,6 +48,7 @@ export interface RedisSpec {
   image?: string;
   resources?: ResourceRequirements;
   storage?: RedisStorageSpec;
+  placement?: PodPlacement;
   secretRef?: SecretRef;
 }
 
@@ -108,6 +123,7 @@ export interface DataplaneCbd {
     sessions?: { redis?: RedisSpec };
     messaging?: { kafka?: KafkaSpec };
     scaling?: { maxReplicas?: number };
+    placement?: PodPlacement;
   };
   status?: {
     conditions?: Condition[];

@@ -47,6 +47,8 @@ export const TYPE_NAMES: TypeNames = {
   'spec.sessions.redis.resources.requests': 'RedisResourceRequests',
   'spec.sessions.redis.resources.limits': 'RedisResourceLimits',
   'spec.sessions.redis.storage': 'RedisStorageSpec',
+  'spec.sessions.redis.placement': 'RedisPlacementSpec',
+  'spec.sessions.redis.placement.tolerations[]': 'Toleration',
   'spec.sessions.redis.secretRef': 'SecretReference',
   'spec.messaging': 'MessagingSpec',
   'spec.messaging.kafka': 'KafkaSpec',

@@ -937,6 +937,10 @@ export interface RedisSpec {
    */
   storage?: RedisStorageSpec;
   /**
+   * Managed only. Where the Redis pods run; absent means where spec.placement puts the bot pods (its nodeSelector and tolerations).
+   */
+  placement?: RedisPlacementSpec;
+  /**
    * External only (required then). Secret with key url (standalone) or clusterNodes (comma list host:port), optional keys password and tls ("true").
    */
   secretRef?: SecretReference;
@@ -1018,6 +1022,58 @@ export interface RedisStorageSpec {
    * Max length 253.
    */
   storageClassName?: string;
+}
+
+/**
+ * Managed only. Where the Redis pods run; absent means where spec.placement puts the bot pods (its nodeSelector and tolerations).
+ */
+export interface RedisPlacementSpec {
+  /**
+   * Node labels the Redis pods require.
+   *
+   * Max entries 32.
+   */
+  nodeSelector?: Record<string, string>;
+  /**
+   * Tolerations of the Redis pods.
+   *
+   * Max items 32.
+   */
+  tolerations?: Toleration[];
+}
+
+/**
+ * One toleration, as in core/v1 Toleration.
+ */
+export interface Toleration {
+  /**
+   * Taint key; empty with operator Exists matches all taints.
+   *
+   * Max length 316.
+   */
+  key?: string;
+  /**
+   * Exists or Equal.
+   *
+   * Default: `"Equal"`.
+   */
+  operator: 'Exists' | 'Equal';
+  /**
+   * Taint value for operator Equal.
+   *
+   * Max length 63.
+   */
+  value?: string;
+  /**
+   * Taint effect to match; empty matches all effects.
+   */
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  /**
+   * For NoExecute, how long the pod stays bound after the taint appears.
+   *
+   * Minimum 0.
+   */
+  tolerationSeconds?: number;
 }
 
 /**
@@ -1160,40 +1216,6 @@ export interface ZoneSpreadSpec {
    * Default: `"ScheduleAnyway"`.
    */
   whenUnsatisfiable: 'ScheduleAnyway' | 'DoNotSchedule';
-}
-
-/**
- * One toleration, as in core/v1 Toleration.
- */
-export interface Toleration {
-  /**
-   * Taint key; empty with operator Exists matches all taints.
-   *
-   * Max length 316.
-   */
-  key?: string;
-  /**
-   * Exists or Equal.
-   *
-   * Default: `"Equal"`.
-   */
-  operator: 'Exists' | 'Equal';
-  /**
-   * Taint value for operator Equal.
-   *
-   * Max length 63.
-   */
-  value?: string;
-  /**
-   * Taint effect to match; empty matches all effects.
-   */
-  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-  /**
-   * For NoExecute, how long the pod stays bound after the taint appears.
-   *
-   * Minimum 0.
-   */
-  tolerationSeconds?: number;
 }
 
 /**
@@ -2140,6 +2162,10 @@ export interface RedisSpecInput {
    */
   storage?: RedisStorageSpec;
   /**
+   * Managed only. Where the Redis pods run; absent means where spec.placement puts the bot pods (its nodeSelector and tolerations).
+   */
+  placement?: RedisPlacementSpecInput;
+  /**
    * External only (required then). Secret with key url (standalone) or clusterNodes (comma list host:port), optional keys password and tls ("true").
    */
   secretRef?: SecretReference;
@@ -2203,6 +2229,58 @@ export interface RedisResourceLimitsInput {
    * Default: `"256Mi"`. Pattern `^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`.
    */
   memory?: number | string;
+}
+
+/**
+ * Managed only. Where the Redis pods run; absent means where spec.placement puts the bot pods (its nodeSelector and tolerations).
+ */
+export interface RedisPlacementSpecInput {
+  /**
+   * Node labels the Redis pods require.
+   *
+   * Max entries 32.
+   */
+  nodeSelector?: Record<string, string>;
+  /**
+   * Tolerations of the Redis pods.
+   *
+   * Max items 32.
+   */
+  tolerations?: TolerationInput[];
+}
+
+/**
+ * One toleration, as in core/v1 Toleration.
+ */
+export interface TolerationInput {
+  /**
+   * Taint key; empty with operator Exists matches all taints.
+   *
+   * Max length 316.
+   */
+  key?: string;
+  /**
+   * Exists or Equal.
+   *
+   * Default: `"Equal"`.
+   */
+  operator?: 'Exists' | 'Equal';
+  /**
+   * Taint value for operator Equal.
+   *
+   * Max length 63.
+   */
+  value?: string;
+  /**
+   * Taint effect to match; empty matches all effects.
+   */
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  /**
+   * For NoExecute, how long the pod stays bound after the taint appears.
+   *
+   * Minimum 0.
+   */
+  tolerationSeconds?: number;
 }
 
 /**
@@ -2333,40 +2411,6 @@ export interface ZoneSpreadSpecInput {
    * Default: `"ScheduleAnyway"`.
    */
   whenUnsatisfiable?: 'ScheduleAnyway' | 'DoNotSchedule';
-}
-
-/**
- * One toleration, as in core/v1 Toleration.
- */
-export interface TolerationInput {
-  /**
-   * Taint key; empty with operator Exists matches all taints.
-   *
-   * Max length 316.
-   */
-  key?: string;
-  /**
-   * Exists or Equal.
-   *
-   * Default: `"Equal"`.
-   */
-  operator?: 'Exists' | 'Equal';
-  /**
-   * Taint value for operator Equal.
-   *
-   * Max length 63.
-   */
-  value?: string;
-  /**
-   * Taint effect to match; empty matches all effects.
-   */
-  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-  /**
-   * For NoExecute, how long the pod stays bound after the taint appears.
-   *
-   * Minimum 0.
-   */
-  tolerationSeconds?: number;
 }
 
 /**

@@ -1150,6 +1150,60 @@ export const chatbotDeploymentCrd = {
                               },
                             },
                           },
+                          placement: {
+                            description:
+                              'Managed only. Where the Redis pods run; absent means where spec.placement puts the bot pods (its nodeSelector and tolerations).',
+                            type: 'object',
+                            properties: {
+                              nodeSelector: {
+                                description: 'Node labels the Redis pods require.',
+                                type: 'object',
+                                maxProperties: 32,
+                                additionalProperties: { type: 'string', maxLength: 63 },
+                              },
+                              tolerations: {
+                                description: 'Tolerations of the Redis pods.',
+                                type: 'array',
+                                maxItems: 32,
+                                'x-kubernetes-list-type': 'atomic',
+                                items: {
+                                  description: 'One toleration, as in core/v1 Toleration.',
+                                  type: 'object',
+                                  properties: {
+                                    key: {
+                                      description:
+                                        'Taint key; empty with operator Exists matches all taints.',
+                                      type: 'string',
+                                      maxLength: 316,
+                                    },
+                                    operator: {
+                                      description: 'Exists or Equal.',
+                                      type: 'string',
+                                      default: 'Equal',
+                                      enum: ['Exists', 'Equal'],
+                                    },
+                                    value: {
+                                      description: 'Taint value for operator Equal.',
+                                      type: 'string',
+                                      maxLength: 63,
+                                    },
+                                    effect: {
+                                      description: 'Taint effect to match; empty matches all effects.',
+                                      type: 'string',
+                                      enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'],
+                                    },
+                                    tolerationSeconds: {
+                                      description:
+                                        'For NoExecute, how long the pod stays bound after the taint appears.',
+                                      type: 'integer',
+                                      format: 'int64',
+                                      minimum: 0,
+                                    },
+                                  },
+                                },
+                              },
+                            },
+                          },
                           secretRef: {
                             description:
                               'External only (required then). Secret with key url (standalone) or clusterNodes (comma list host:port), optional keys password and tls ("true").',

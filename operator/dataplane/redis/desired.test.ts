@@ -133,6 +133,29 @@ describe('desiredRedisObjects', () => {
     expect(objs.filter((o) => o.kind === 'PodDisruptionBudget')).toHaveLength(4);
   });
 
+  it("Redis pods follow the bots' spec.placement unless spec.sessions.redis.placement says otherwise", () => {
+    const pool = {
+      nodeSelector: { pool: 'chat' },
+      tolerations: [{ key: 'chat', operator: 'Exists' as const }],
+    };
+    const podSpec = (c: DataplaneCbd) => statefulSets(desiredRedisObjects(c))[0]!.spec!.template.spec!;
+
+    const unplaced = podSpec(cbd());
+    expect(unplaced.nodeSelector).toBeUndefined();
+    expect(unplaced.tolerations).toBeUndefined();
+
+    const inherited = podSpec({ ...cbd(), spec: { placement: pool } });
+    expect(inherited).toMatchObject(pool);
+
+    const own = { nodeSelector: { pool: 'memory' } };
+    const overridden = podSpec({
+      ...cbd({ placement: own }),
+      spec: { placement: pool, sessions: { redis: { placement: own } } },
+    });
+    expect(overridden.nodeSelector).toEqual({ pool: 'memory' });
+    expect(overridden.tolerations).toBeUndefined();
+  });
+
   it('external mode creates nothing', () => {
     expect(desiredRedisObjects(cbd({ mode: 'external', secretRef: { name: 's' } }))).toEqual([]);
   });

@@ -10,6 +10,7 @@ import type {
   V1Container,
   V1PersistentVolumeClaim,
   V1PodDisruptionBudget,
+  V1PodSpec,
   V1Service,
   V1StatefulSet,
   V1Volume,
@@ -17,7 +18,7 @@ import type {
 import { ownerReferenceFor, resolveRedis } from '../defaults.js';
 import type { ResolvedRedisSpec } from '../defaults.js';
 import { REDIS_SHARD_LABEL, redisLabels, redisSelector } from '../labels.js';
-import type { DataplaneCbd, OwnerReference } from '../types.js';
+import type { DataplaneCbd, OwnerReference, PodPlacement } from '../types.js';
 import { PASSWORD_KEY, REDIS_BUS_PORT, REDIS_PORT, redisNames } from './names.js';
 import { redisContainerSecurityContext, redisPodSecurityContext } from './security.js';
 import { effectiveShardCount } from './validate.js';
@@ -147,6 +148,7 @@ function statefulSet(ctx: Ctx, name: string, replicas: number, shard: number | u
           terminationGracePeriodSeconds: 30,
           containers: [redisContainer(ctx)],
           volumes: persistent ? [] : [emptyDataVolume()],
+          ...nodeConstraints(ctx.spec.placement),
           topologySpreadConstraints: [
             {
               maxSkew: 1,
@@ -160,6 +162,15 @@ function statefulSet(ctx: Ctx, name: string, replicas: number, shard: number | u
       volumeClaimTemplates: persistent ? [dataClaim(ctx)] : undefined,
     },
   };
+}
+
+/** Only non-empty constraints: an empty nodeSelector or tolerations list would be an owned no-op field. */
+function nodeConstraints(placement: PodPlacement): Pick<V1PodSpec, 'nodeSelector' | 'tolerations'> {
+  const out: Pick<V1PodSpec, 'nodeSelector' | 'tolerations'> = {};
+  if (placement.nodeSelector && Object.keys(placement.nodeSelector).length > 0)
+    out.nodeSelector = placement.nodeSelector;
+  if (placement.tolerations && placement.tolerations.length > 0) out.tolerations = placement.tolerations;
+  return out;
 }
 
 function emptyDataVolume(): V1Volume {
