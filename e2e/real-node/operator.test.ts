@@ -7,9 +7,8 @@
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { testenvVar } from '../support/env.js';
 import {
@@ -23,13 +22,14 @@ import {
   describePods,
   enforceRestricted,
   eventually,
-  httpText,
   onRealNode,
   postJsonFresh,
   readyPods,
   realNodeStatus,
   requireImageOnNode,
+  startLocalOperator,
 } from './support.js';
+import type { LocalOperator } from './support.js';
 
 const run = promisify(execFile);
 const status = await realNodeStatus();
@@ -162,43 +162,20 @@ describeOnRealNode(status, 'real node: the operator as a local process', (nodeNa
   const kc = adminConfig();
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const namespace = `rn-oplocal-${suffix}`;
-  let operator: ChildProcess | undefined;
-  let healthPort = 0;
-  let output = '';
+  let operator: LocalOperator | undefined;
 
   beforeAll(async () => {
     await requireImageOnNode(core, nodeName, BOT_IMAGE);
     await createNamespace(core, namespace, enforceRestricted);
-    healthPort = await freePort();
-    // What `npm start` runs (tsx operator/main.ts), on the Node 24 that runs this test.
-    operator = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
-      env: {
-        ...process.env,
-        KUBECONFIG: testenvVar('KUBECONFIG'),
-        WATCH_NAMESPACE: namespace,
-        CHATFLEET_LEASE_NAMESPACE: namespace,
-        CHATFLEET_HEALTH_HOST: '127.0.0.1',
-        CHATFLEET_HEALTH_PORT: String(healthPort),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (c: Buffer): void => {
-      output = (output + c.toString()).slice(-4000);
-    };
-    operator.stdout?.on('data', keep);
-    operator.stderr?.on('data', keep);
+    operator = await startLocalOperator(namespace);
   });
   afterAll(async () => {
-    operator?.kill('SIGTERM');
+    operator?.stop();
     await core.deleteNamespace({ name: namespace });
   });
 
   it('becomes ready and reconciles a ChatbotDeployment into bot pods that answer chat', async () => {
-    await eventually(async () => {
-      if (operator?.exitCode !== null) throw new Error(`operator exited: ${output}`);
-      const r = await httpText(`http://127.0.0.1:${healthPort}/readyz`);
-      return r.status === 200 ? true : undefined;
-    }, 'the local operator to report ready');
+    expect(operator?.output()).toContain('controller started');
     await expectChatbotServing(kc, namespace, nodeName);
   });
 
@@ -256,17 +233,5 @@ async function degradedCondition(
     180_000,
   ).catch((err: unknown) => {
     throw new Error(`${String(err)}; last conditions: ${JSON.stringify(last)}`, { cause: err });
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
   });
 }

@@ -9,13 +9,15 @@
  */
 import { describe, it, jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { testenvVar } from '../support/env.js';
+import { kubectlPath, testenvVar } from '../support/env.js';
 
 export const REAL_NODE_LABEL = 'chatfleet.io/real-node';
 export const BOT_IMAGE = process.env.CHATFLEET_BOT_IMAGE ?? 'localhost/chatfleet/bot-runtime:dev';
 export const OPERATOR_IMAGE_REPOSITORY = 'localhost/chatfleet/operator';
 export const OPERATOR_IMAGE_TAG = 'dev';
 export const BUSYBOX_IMAGE = 'localhost/chatfleet/busybox:1';
+/** Built from Debian's redis-server by images/redis.sh and imported when the real node starts. */
+export const REDIS_IMAGE = 'localhost/chatfleet/redis:7';
 
 export type RealNodeStatus = { ready: true; nodeName: string } | { ready: false; reason: string };
 
@@ -226,4 +228,95 @@ export function counterSum(metricsText: string, name: string): number {
     .split('\n')
     .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+export interface LocalOperator {
+  healthPort: number;
+  /** The last 4,000 characters the operator printed (stdout and stderr). */
+  output(): string;
+  stop(): void;
+}
+
+/**
+ * What `npm start` runs (tsx operator/main.ts), on the Node 24 that runs the tests, with the
+ * admin kubeconfig, watching one namespace and holding its Lease there.
+ */
+export async function startLocalOperator(namespace: string): Promise<LocalOperator> {
+  const { spawn } = await import('node:child_process');
+  const healthPort = await freePort();
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
+    env: {
+      ...process.env,
+      KUBECONFIG: testenvVar('KUBECONFIG'),
+      WATCH_NAMESPACE: namespace,
+      CHATFLEET_LEASE_NAMESPACE: namespace,
+      CHATFLEET_HEALTH_HOST: '127.0.0.1',
+      CHATFLEET_HEALTH_PORT: String(healthPort),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (c: Buffer): void => {
+    output = (output + c.toString()).slice(-4000);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  await eventually(async () => {
+    if (proc.exitCode !== null) throw new Error(`operator exited: ${output}`);
+    const r = await httpText(`http://127.0.0.1:${healthPort}/readyz`);
+    return r.status === 200 ? true : undefined;
+  }, 'the local operator to report ready');
+  return { healthPort, output: () => output, stop: () => proc.kill('SIGTERM') };
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Installs (or updates) the ChatbotDeployment CRD from crds/, the single source of the schema. */
+export async function applyCrd(): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  await promisify(execFile)(kubectlPath(), [
+    '--kubeconfig',
+    testenvVar('KUBECONFIG'),
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '-f',
+    'crds/chatfleet.io_chatbotdeployments.yaml',
+  ]);
+  await promisify(execFile)(kubectlPath(), [
+    '--kubeconfig',
+    testenvVar('KUBECONFIG'),
+    'wait',
+    '--for=condition=Established',
+    'crd/chatbotdeployments.chatfleet.io',
+  ]);
+}
+
+/** The warnings and errors the matching pods logged (pino JSON, level >= 40), for failure messages. */
+export async function podWarnings(core: k8s.CoreV1Api, namespace: string, selector: string): Promise<string> {
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: selector });
+  const parts = await Promise.all(
+    pods.items.map(async (p) => {
+      const name = p.metadata?.name ?? '';
+      const log = await core.readNamespacedPodLog({ name, namespace, tailLines: 400 }).catch(() => '');
+      const lines = String(log)
+        .split('\n')
+        .filter((l) => /"level":(4|5|6)0/.test(l))
+        .slice(-5);
+      return `${name}:\n  ${lines.join('\n  ') || '(no warnings)'}`;
+    }),
+  );
+  return parts.join('\n');
 }

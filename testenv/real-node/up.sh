@@ -152,7 +152,8 @@ start_containerd() {
 import_base_images() {
   local t
   bash "$REPO_ROOT/images/busybox.sh" "$RN_DIR/images"
-  for t in pause busybox; do
+  bash "$REPO_ROOT/images/redis.sh" "$RN_DIR/images"
+  for t in pause busybox redis; do
     CONTAINERD_SOCK=$CONTAINERD_SOCK bash "$REPO_ROOT/images/import.sh" --tar "$RN_DIR/images/$t.tar"
   done
   # Images built earlier with `npm run images` (skipped when the cached store has them already).
