@@ -22,6 +22,9 @@ export async function createRedisCluster(
     await waitFor(async () => allKnowEachOther(clients), 'nodes to meet');
     await replicate(clients.slice(0, primaries), clients.slice(primaries));
     await waitFor(async () => clusterOk(clients), 'cluster_state:ok on every node');
+    // cluster_state:ok says nothing about replicas, and Redis 7 leaves a replica out of CLUSTER
+    // SLOTS until it has synced from its primary: wait until every node lists every node there.
+    await waitFor(async () => slotsListAll(clients, nodes.length), 'CLUSTER SLOTS to list every node');
   } finally {
     clients.forEach((c) => c.disconnect());
   }
@@ -77,6 +80,15 @@ async function allKnowEachOther(clients: Redis[]): Promise<boolean> {
       .trim()
       .split('\n');
     if (nodes.length < clients.length || nodes.some((l) => l.includes('handshake'))) return false;
+  }
+  return true;
+}
+
+async function slotsListAll(clients: Redis[], count: number): Promise<boolean> {
+  for (const c of clients) {
+    const slots = (await c.call('CLUSTER', 'SLOTS')) as [number, number, ...[string, number][]][];
+    const ports = new Set(slots.flatMap(([, , ...hosts]) => hosts.map((h) => h[1])));
+    if (ports.size < count) return false;
   }
   return true;
 }
