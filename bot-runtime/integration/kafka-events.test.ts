@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { consumeUntil, createTopic, deleteTopic } from './support/kafka.js';
 import { REPO_ROOT, requireEnv, runId, testenvScript } from './support/env.js';
 import { metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
+import { closedPort } from '../../e2e/support/net.js';
 
 const TURNS = 10_000;
 const CONCURRENCY = 32;
@@ -134,12 +134,3 @@ describe('conversation events while no broker answers', () => {
     expect(await metricValue(rt.registry, 'chatfleet_events_buffered')).toBe(0);
   });
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

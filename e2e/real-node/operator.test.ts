@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { testenvVar } from '../support/env.js';
 import {
   BOT_IMAGE,
+  CBD_API,
   OPERATOR_IMAGE_REPOSITORY,
   OPERATOR_IMAGE_TAG,
   REAL_NODE_LABEL,
@@ -25,6 +26,7 @@ import {
   onRealNode,
   postJsonFresh,
   readyPods,
+  realNodeChatbot,
   realNodeStatus,
   requireImageOnNode,
   startLocalOperator,
@@ -36,28 +38,12 @@ const status = await realNodeStatus();
 const suffix = randomUUID().slice(0, 8);
 const apiKey = `key-${randomUUID()}`;
 
-const cbdApi = { group: 'chatfleet.io', version: 'v1alpha1', plural: 'chatbotdeployments' };
+const cbdApi = CBD_API;
 
-function chatbot(name: string, modelVersion: string): Record<string, unknown> {
-  return {
-    apiVersion: 'chatfleet.io/v1alpha1',
-    kind: 'ChatbotDeployment',
-    metadata: { name },
-    spec: {
-      runtime: {
-        image: BOT_IMAGE,
-        imagePullPolicy: 'IfNotPresent',
-        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-        auth: { apiKeysSecretRef: { name: 'bot-auth', key: 'keys' } },
-        drainSeconds: 1,
-        terminationGracePeriodSeconds: 5,
-      },
-      model: { name: 'faq', version: modelVersion },
-      scaling: { minReplicas: 1, maxReplicas: 1 },
-      placement: { zoneSpread: { enabled: false }, ...onRealNode() },
-      podDisruptionBudget: { enabled: false },
-    },
-  };
+function chatbot(name: string, modelVersion: string): ReturnType<typeof realNodeChatbot> {
+  return realNodeChatbot(name, modelVersion, {
+    runtime: { auth: { apiKeysSecretRef: { name: 'bot-auth', key: 'keys' } } },
+  });
 }
 
 /** Applies a ChatbotDeployment and waits until its Service answers chat from the host. */
@@ -183,7 +169,7 @@ describeOnRealNode(status, 'real node: the operator as a local process', (nodeNa
   it('reports an image that cannot be pulled as Degraded=True/ImagePullFailed, naming the image', async () => {
     const image = `registry.invalid/chatfleet/missing:${suffix}`;
     const cr = chatbot('badimage', `v-bad-${suffix}`);
-    (cr.spec as { runtime: Record<string, unknown> }).runtime.image = image;
+    cr.spec.runtime.image = image;
     await createChatbot(kc, namespace, cr);
     const degraded = await degradedCondition(kc, namespace, 'badimage', 'ImagePullFailed');
     expect(degraded.message).toContain(image);
@@ -192,14 +178,22 @@ describeOnRealNode(status, 'real node: the operator as a local process', (nodeNa
   it('reports a bot container that keeps exiting as Degraded=True/CrashLooping', async () => {
     const cr = chatbot('crashing', `v-crash-${suffix}`);
     // The runtime refuses to start on invalid configuration (exit code 2), every time.
-    (cr.spec as { runtime: Record<string, unknown> }).runtime.env = [
-      { name: 'ANSWER_CACHE_TTL_SECONDS', value: 'not-a-number' },
-    ];
+    cr.spec.runtime.env = [{ name: 'ANSWER_CACHE_TTL_SECONDS', value: 'not-a-number' }];
     await createChatbot(kc, namespace, cr);
     const degraded = await degradedCondition(kc, namespace, 'crashing', 'CrashLooping');
     expect(degraded.message).toMatch(
       /is crash-looping \(\d+ restarts, last exit code [1-9]\d*\)\. Read its logs: kubectl logs crashing-/,
     );
+  });
+
+  it('reports a container the kubelet cannot configure (a missing Secret) as Degraded=True/ContainerConfigError', async () => {
+    const cr = chatbot('nosecret', `v-nosecret-${suffix}`);
+    cr.spec.runtime.auth = {
+      apiKeysSecretRef: { name: `missing-${suffix}`, key: 'keys' },
+    };
+    await createChatbot(kc, namespace, cr);
+    const degraded = await degradedCondition(kc, namespace, 'nosecret', 'ContainerConfigError');
+    expect(degraded.message).toContain(`missing-${suffix}`);
   });
 });
 

@@ -11,6 +11,7 @@ import * as k8s from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import {
   BOT_IMAGE,
+  CBD_API,
   REDIS_IMAGE,
   adminConfig,
   applyCrd,
@@ -20,10 +21,10 @@ import {
   enforceRestricted,
   eventually,
   httpText,
-  onRealNode,
   podWarnings,
   postJsonFresh,
   readyPods,
+  realNodeChatbot,
   realNodeStatus,
   requireImageOnNode,
   startLocalOperator,
@@ -32,7 +33,7 @@ import type { LocalOperator } from './support.js';
 
 const status = await realNodeStatus();
 const suffix = randomUUID().slice(0, 8);
-const cbdApi = { group: 'chatfleet.io', version: 'v1alpha1', plural: 'chatbotdeployments' };
+const cbdApi = CBD_API;
 const SESSIONS = 20;
 
 interface Condition {
@@ -50,32 +51,17 @@ interface Cbd {
   };
 }
 
-function chatbot(name: string, redis: Record<string, unknown>): Record<string, unknown> {
-  return {
-    apiVersion: 'chatfleet.io/v1alpha1',
-    kind: 'ChatbotDeployment',
-    metadata: { name },
-    spec: {
-      runtime: {
-        image: BOT_IMAGE,
-        imagePullPolicy: 'IfNotPresent',
-        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-        drainSeconds: 1,
-        terminationGracePeriodSeconds: 5,
+function chatbot(name: string, redis: Record<string, unknown>): ReturnType<typeof realNodeChatbot> {
+  return realNodeChatbot(name, `v-${suffix}`, {
+    scaling: { minReplicas: 2, maxReplicas: 2 },
+    sessions: {
+      redis: {
+        image: REDIS_IMAGE,
+        resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '128Mi' } },
+        ...redis,
       },
-      model: { name: 'faq', version: `v-${suffix}` },
-      scaling: { minReplicas: 2, maxReplicas: 2 },
-      sessions: {
-        redis: {
-          image: REDIS_IMAGE,
-          resources: { requests: { cpu: '50m', memory: '32Mi' }, limits: { memory: '128Mi' } },
-          ...redis,
-        },
-      },
-      placement: { zoneSpread: { enabled: false }, ...onRealNode() },
-      podDisruptionBudget: { enabled: false },
     },
-  };
+  });
 }
 
 describeOnRealNode(

@@ -320,3 +320,43 @@ export async function podWarnings(core: k8s.CoreV1Api, namespace: string, select
   );
   return parts.join('\n');
 }
+
+/** The ChatbotDeployment resource for CustomObjectsApi calls. */
+export const CBD_API = { group: 'chatfleet.io', version: 'v1alpha1', plural: 'chatbotdeployments' };
+
+/**
+ * A small ChatbotDeployment pinned to the real node: the local bot image, small requests, a
+ * one-second drain, no zone spread or PDB (one node). `spec` is merged over these defaults.
+ */
+export function realNodeChatbot(
+  name: string,
+  modelVersion: string,
+  spec: Record<string, unknown> = {},
+): {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec: Record<string, unknown> & { runtime: Record<string, unknown> };
+} {
+  const { runtime, ...rest } = spec as { runtime?: Record<string, unknown> };
+  return {
+    apiVersion: 'chatfleet.io/v1alpha1',
+    kind: 'ChatbotDeployment',
+    metadata: { name },
+    spec: {
+      runtime: {
+        image: BOT_IMAGE,
+        imagePullPolicy: 'IfNotPresent',
+        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+        drainSeconds: 1,
+        terminationGracePeriodSeconds: 5,
+        ...runtime,
+      },
+      model: { name: 'faq', version: modelVersion },
+      scaling: { minReplicas: 1, maxReplicas: 1 },
+      placement: { zoneSpread: { enabled: false }, ...onRealNode() },
+      podDisruptionBudget: { enabled: false },
+      ...rest,
+    },
+  };
+}

@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
@@ -29,6 +28,7 @@ import {
 import type { InProcessOperator } from '../../integration/support.js';
 import { DataplaneComponent } from '../component.js';
 import { TOPIC_FINALIZER } from '../index.js';
+import { closedPort } from '../../../e2e/support/net.js';
 
 const { Kafka, logLevel } = kafkajs;
 const execFileAsync = promisify(execFile);
@@ -46,16 +46,6 @@ function requireBrokers(): string[] {
 
 const brokers = requireBrokers();
 const leftoverTopics = new Set<string>();
-
-/** A port that was free a moment ago and has nothing listening: connecting is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function partitionsOf(admin: Admin, topic: string): Promise<number | undefined> {
   const topics = await admin.listTopics();
