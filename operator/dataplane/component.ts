@@ -8,7 +8,7 @@ import type {
   OwnedChild,
 } from '../controller/component.js';
 import type { KubeClient } from '../kube/client.js';
-import { errorMessage, isConflict } from '../kube/errors.js';
+import { errorMessage, isConflict, isForbidden } from '../kube/errors.js';
 import { Resources, resourceFor } from '../kube/resources.js';
 import type { ConditionInput } from '../workload/status.js';
 import type { ChatbotDeployment, EnvVar, KubeObject } from '../workload/types.js';
@@ -100,6 +100,9 @@ export class DataplaneComponent implements FleetComponent {
     const cbd = asCbd(cr);
     const state = this.stateOf(cr);
     const redis = await this.reconcileRedis(ctx, cbd, state);
+    // A reconcile that cannot prune may apply objects (e.g. shards of a cluster that never got
+    // Ready): forget the last pruned set, so the next prunable reconcile lists again.
+    if (!redis.prunable) delete state.prunedFor;
     const pruned = redis.prunable ? await this.pruneRedis(ctx, state, redis.children) : [];
     const topics = await this.topicsWhenDue(cbd, state, ctx.now.getTime(), ctx.log);
     const conditions: ConditionInput[] = [...redis.conditions];
@@ -214,16 +217,38 @@ export class DataplaneComponent implements FleetComponent {
       .join(',');
     const deleted: string[] = [];
     for (const resource of REDIS_CHILD_KINDS) {
-      const live = await this.kube.list(resource, ns, { labelSelector });
-      for (const obj of live.items) {
+      const live = (await this.listOrSkip(resource, ns, labelSelector, ctx.log))?.items ?? [];
+      const unwanted = live.filter(
+        (obj) => !wantedKeys.has(`${resource.kind}/${obj.metadata.name ?? ''}`) && controlledBy(obj, ctx.cr),
+      );
+      for (const obj of unwanted) {
         const name = obj.metadata.name ?? '';
-        if (wantedKeys.has(`${resource.kind}/${name}`) || !controlledBy(obj, ctx.cr)) continue;
         if (await this.kube.delete(resource, ns, name)) deleted.push(`${resource.kind} ${name}`);
       }
     }
     if (deleted.length > 0) ctx.log.info({ deleted }, 'pruned Redis objects the spec no longer wants');
     state.prunedFor = fingerprint;
     return deleted;
+  }
+
+  /**
+   * Lists this CR's Redis objects of one kind. Installed with rbac.dataPlane=false (external Redis
+   * only) the operator may not list StatefulSets: then there is nothing of that kind it could have
+   * created, so it skips the kind with a warning instead of failing the reconcile.
+   */
+  private async listOrSkip(
+    resource: (typeof REDIS_CHILD_KINDS)[number],
+    ns: string,
+    labelSelector: string,
+    log: Logger,
+  ): Promise<{ items: KubeObject[] } | undefined> {
+    try {
+      return await this.kube.list(resource, ns, { labelSelector });
+    } catch (err) {
+      if (!isForbidden(err)) throw err;
+      log.warn({ kind: resource.kind }, 'may not list Redis objects of this kind (RBAC); not pruning them');
+      return undefined;
+    }
   }
 
   /** GET, and POST only when missing (409 = created meanwhile). Returns the password if readable. */
@@ -273,7 +298,7 @@ export class DataplaneComponent implements FleetComponent {
     password: string | undefined,
   ): Promise<Timed<ClusterReconcileResult> | undefined> {
     const now = ctx.now.getTime();
-    const inputs = String(cbd.metadata.generation ?? 0);
+    const inputs = `${cbd.metadata.uid ?? ''}/${cbd.metadata.generation ?? 0}`;
     if (state.cluster && state.cluster.inputs === inputs && now + DUE_SLACK_MS < state.cluster.dueAt) {
       return state.cluster;
     }
@@ -299,7 +324,7 @@ export class DataplaneComponent implements FleetComponent {
       delete state.topics;
       return undefined;
     }
-    const inputs = String(cbd.metadata.generation ?? 0);
+    const inputs = `${cbd.metadata.uid ?? ''}/${cbd.metadata.generation ?? 0}`;
     const last = state.topics;
     if (last && last.inputs === inputs && now + DUE_SLACK_MS < last.dueAt) return last;
     const result = await reconcileTopics(cbd, { connection: await this.kafkaConnection(cbd) });

@@ -32,7 +32,7 @@ export interface ResolvedRedisSpec {
   image: string;
   resources: ResourceRequirements;
   storage?: RedisSpec['storage'];
-  /** Where the Redis pods run: spec.sessions.redis.placement, else the bots' spec.placement. */
+  /** Where the Redis pods run: spec.sessions.redis.placement (never inherited from the bots'). */
   placement: PodPlacement;
   secretRef?: RedisSpec['secretRef'];
 }
@@ -48,10 +48,7 @@ export function resolveRedis(cbd: DataplaneCbd): ResolvedRedisSpec {
     image: r.image ?? REDIS_DEFAULTS.image,
     resources: r.resources ?? DEFAULT_REDIS_RESOURCES,
     storage: r.storage,
-    placement: r.placement ?? {
-      nodeSelector: cbd.spec.placement?.nodeSelector,
-      tolerations: cbd.spec.placement?.tolerations,
-    },
+    placement: r.placement ?? {},
     secretRef: r.secretRef,
   };
 }

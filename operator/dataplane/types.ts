@@ -31,7 +31,7 @@ export interface Toleration {
   tolerationSeconds?: number;
 }
 
-/** Node constraints of pods: spec.placement (bots) and spec.sessions.redis.placement. */
+/** Node constraints of the Redis pods: spec.sessions.redis.placement. */
 export interface PodPlacement {
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
@@ -123,7 +123,6 @@ export interface DataplaneCbd {
     sessions?: { redis?: RedisSpec };
     messaging?: { kafka?: KafkaSpec };
     scaling?: { maxReplicas?: number };
-    placement?: PodPlacement;
   };
   status?: {
     conditions?: Condition[];

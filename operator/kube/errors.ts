@@ -20,6 +20,7 @@ export function isApiError(err: unknown, code?: number): err is ApiError {
 }
 
 export const isNotFound = (err: unknown): boolean => isApiError(err, 404);
+export const isForbidden = (err: unknown): boolean => isApiError(err, 403);
 export const isConflict = (err: unknown): boolean => isApiError(err, 409);
 export const isGone = (err: unknown): boolean => isApiError(err, 410);
 export const isInvalid = (err: unknown): boolean => isApiError(err, 422);

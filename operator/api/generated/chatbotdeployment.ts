@@ -937,7 +937,7 @@ export interface RedisSpec {
    */
   storage?: RedisStorageSpec;
   /**
-   * Managed only. Where the Redis pods run; absent means where spec.placement puts the bot pods (its nodeSelector and tolerations).
+   * Managed only. Node constraints of the Redis pods; absent means none. Not taken from spec.placement, because changing it rolls the Redis pods (standalone without storage loses its sessions).
    */
   placement?: RedisPlacementSpec;
   /**
@@ -1025,7 +1025,7 @@ export interface RedisStorageSpec {
 }
 
 /**
- * Managed only. Where the Redis pods run; absent means where spec.placement puts the bot pods (its nodeSelector and tolerations).
+ * Managed only. Node constraints of the Redis pods; absent means none. Not taken from spec.placement, because changing it rolls the Redis pods (standalone without storage loses its sessions).
  */
 export interface RedisPlacementSpec {
   /**
@@ -2162,7 +2162,7 @@ export interface RedisSpecInput {
    */
   storage?: RedisStorageSpec;
   /**
-   * Managed only. Where the Redis pods run; absent means where spec.placement puts the bot pods (its nodeSelector and tolerations).
+   * Managed only. Node constraints of the Redis pods; absent means none. Not taken from spec.placement, because changing it rolls the Redis pods (standalone without storage loses its sessions).
    */
   placement?: RedisPlacementSpecInput;
   /**
@@ -2232,7 +2232,7 @@ export interface RedisResourceLimitsInput {
 }
 
 /**
- * Managed only. Where the Redis pods run; absent means where spec.placement puts the bot pods (its nodeSelector and tolerations).
+ * Managed only. Node constraints of the Redis pods; absent means none. Not taken from spec.placement, because changing it rolls the Redis pods (standalone without storage loses its sessions).
  */
 export interface RedisPlacementSpecInput {
   /**

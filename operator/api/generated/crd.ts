@@ -1152,7 +1152,7 @@ export const chatbotDeploymentCrd = {
                           },
                           placement: {
                             description:
-                              'Managed only. Where the Redis pods run; absent means where spec.placement puts the bot pods (its nodeSelector and tolerations).',
+                              'Managed only. Node constraints of the Redis pods; absent means none. Not taken from spec.placement, because changing it rolls the Redis pods (standalone without storage loses its sessions).',
                             type: 'object',
                             properties: {
                               nodeSelector: {

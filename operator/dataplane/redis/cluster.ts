@@ -237,6 +237,17 @@ class ClusterPass {
         statuses,
       );
     }
+    const unserved = SLOT_COUNT - slotsServedBy(views);
+    if (unserved > 0) {
+      // Slots held by a node that is no longer a pod (one being deleted still gossips for a node
+      // timeout): never Ready then, so a shard that still owns slots is never pruned.
+      return pending(
+        RedisReason.WaitingForPods,
+        `${unserved} slots are served by a node that is not a current Redis pod (restarting or being deleted)`,
+        this.actions,
+        statuses,
+      );
+    }
     if (this.remainingMoves > 0) {
       const draining =
         shards > this.topology.shards ? ` (draining shards ${this.topology.shards}..${shards - 1})` : '';
@@ -479,6 +490,13 @@ class ClusterPass {
       (i) => i.get('cluster_state') === 'ok' && i.get('cluster_slots_ok') === String(SLOT_COUNT),
     );
   }
+}
+
+/** How many distinct slots the given nodes serve themselves (their own CLUSTER NODES line). PURE. */
+export function slotsServedBy(views: readonly NodeView[]): number {
+  const served = new Set<number>();
+  for (const v of views) for (const s of v.self.slots) served.add(s);
+  return served.size;
 }
 
 /** Every slot any node claims, in any node's picture (including its own). PURE. */

@@ -133,7 +133,7 @@ describe('desiredRedisObjects', () => {
     expect(objs.filter((o) => o.kind === 'PodDisruptionBudget')).toHaveLength(4);
   });
 
-  it("Redis pods follow the bots' spec.placement unless spec.sessions.redis.placement says otherwise", () => {
+  it("Redis pods take spec.sessions.redis.placement, never the bots' spec.placement", () => {
     const pool = {
       nodeSelector: { pool: 'chat' },
       tolerations: [{ key: 'chat', operator: 'Exists' as const }],
@@ -144,16 +144,13 @@ describe('desiredRedisObjects', () => {
     expect(unplaced.nodeSelector).toBeUndefined();
     expect(unplaced.tolerations).toBeUndefined();
 
-    const inherited = podSpec({ ...cbd(), spec: { placement: pool } });
-    expect(inherited).toMatchObject(pool);
+    // Editing the bots' placement must not roll the Redis pods.
+    const botsOnly = podSpec({ ...cbd(), spec: { placement: pool } } as DataplaneCbd);
+    expect(botsOnly.nodeSelector).toBeUndefined();
+    expect(botsOnly.tolerations).toBeUndefined();
 
-    const own = { nodeSelector: { pool: 'memory' } };
-    const overridden = podSpec({
-      ...cbd({ placement: own }),
-      spec: { placement: pool, sessions: { redis: { placement: own } } },
-    });
-    expect(overridden.nodeSelector).toEqual({ pool: 'memory' });
-    expect(overridden.tolerations).toBeUndefined();
+    const own = podSpec(cbd({ placement: pool }));
+    expect(own).toMatchObject(pool);
   });
 
   it('external mode creates nothing', () => {
