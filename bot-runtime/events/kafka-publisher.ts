@@ -10,8 +10,9 @@ import type {
   ToKafkaThread,
 } from './kafka-worker-protocol.js';
 
-/** A Kafka thread that died unexpectedly is restarted after this long. */
+/** A Kafka thread that died unexpectedly is restarted after 1 s, doubling up to 30 s while it keeps dying. */
 const RESTART_DELAY_MS = 1000;
+const MAX_RESTART_DELAY_MS = 30_000;
 /** How long close() waits for the Kafka thread beyond its own flush timeout. */
 const CLOSE_GRACE_MS = 5000;
 
@@ -38,6 +39,7 @@ export class KafkaEventPublisher implements EventSink {
   private closing: Promise<void> | undefined;
   private onClosed: ((lost: number) => void) | undefined;
   private dropsSinceLog = 0;
+  private restarts = 0;
 
   constructor(
     private readonly cfg: KafkaConfig,
@@ -96,7 +98,6 @@ export class KafkaEventPublisher implements EventSink {
       clientId: this.cfg.clientId,
       brokers: this.cfg.brokers,
       topic: this.cfg.eventsTopic,
-      bufferMax: this.opts.bufferMax,
       debug: this.log.isLevelEnabled('debug'),
     };
     const worker = new Worker(kafkaThreadScript(), { workerData: data });
@@ -111,6 +112,7 @@ export class KafkaEventPublisher implements EventSink {
   private onMessage(m: FromKafkaThread): void {
     switch (m.t) {
       case 'produced':
+        this.restarts = 0; // a thread that delivers is healthy
         this.inThread -= m.n;
         this.metrics.eventsProduced.inc(m.n);
         this.metrics.eventsBuffered.set(this.pending);
@@ -135,36 +137,44 @@ export class KafkaEventPublisher implements EventSink {
     const lost = this.inThread;
     this.inThread = 0;
     if (lost > 0) this.drop('producer_exit', lost);
-    this.log.error({ code, lost }, 'Kafka thread exited; restarting it');
+    this.metrics.eventsBuffered.set(this.pending);
+    const delay = Math.min(RESTART_DELAY_MS * 2 ** this.restarts++, MAX_RESTART_DELAY_MS);
+    this.log.error({ code, lost, restartInMs: delay }, 'Kafka thread exited; restarting it');
     setTimeout(() => {
       if (this.closing) return;
       this.start();
       this.flush();
-    }, RESTART_DELAY_MS).unref();
+    }, delay).unref();
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
     this.flush();
     const worker = this.worker;
-    if (worker) {
-      const lost = await new Promise<number>((resolve) => {
-        const timer = setTimeout(() => resolve(this.inThread), timeoutMs + CLOSE_GRACE_MS);
-        this.onClosed = (n) => {
-          clearTimeout(timer);
-          resolve(n);
-        };
-        worker.once('exit', () => resolve(this.inThread));
-        this.send({ t: 'close', timeoutMs });
-      });
-      this.worker = undefined;
-      await worker.terminate();
-      this.inThread = 0;
-      if (lost > 0) {
-        this.metrics.eventsDropped.inc({ reason: 'shutdown' }, lost);
-        this.log.error({ lost }, 'events not delivered before shutdown');
-      }
+    // No thread (never started, or between restarts): what waits in the outbox is lost.
+    const lost = worker ? await this.closeThread(worker, timeoutMs) : this.outbox.length;
+    this.outbox = [];
+    this.inThread = 0;
+    if (lost > 0) {
+      this.metrics.eventsDropped.inc({ reason: 'shutdown' }, lost);
+      this.log.error({ lost }, 'events not delivered before shutdown');
     }
     this.metrics.eventsBuffered.set(0);
+  }
+
+  /** Asks the thread to send what it holds within timeoutMs; resolves how many it could not. */
+  private async closeThread(worker: Worker, timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const lost = await new Promise<number>((resolve) => {
+      timer = setTimeout(() => resolve(this.inThread), timeoutMs + CLOSE_GRACE_MS);
+      timer.unref();
+      this.onClosed = resolve;
+      worker.once('exit', () => resolve(this.inThread));
+      this.send({ t: 'close', timeoutMs });
+    });
+    clearTimeout(timer);
+    this.worker = undefined;
+    await worker.terminate();
+    return lost;
   }
 
   private drop(reason: 'buffer_full' | 'shutdown' | 'producer_exit', n: number): void {

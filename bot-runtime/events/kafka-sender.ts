@@ -41,7 +41,9 @@ export class KafkaBatchSender {
     private readonly log: Logger,
     private readonly observer: SenderObserver,
   ) {
-    this.buffer = new EventBuffer(cfg.bufferMax);
+    // Unbounded here on purpose: the reply thread never hands over more than bufferMax
+    // unacknowledged events, and counts its drops itself.
+    this.buffer = new EventBuffer(Number.MAX_SAFE_INTEGER);
     this.kafka = new Kafka({
       clientId: cfg.clientId,
       brokers: cfg.brokers,

@@ -24,6 +24,5 @@ export interface KafkaThreadData {
   clientId: string;
   brokers: string[];
   topic: string;
-  bufferMax: number;
   debug: boolean;
 }
