@@ -8,6 +8,9 @@ source "$TESTENV_SRC/versions.env"
 
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/chatfleet/testenv"
 STATE_DIR="${CHATFLEET_TESTENV_DIR:-$REPO_ROOT/.testenv}"
+# The real node's bridge address (its node IP): host services that pods must reach are
+# published there. The Kafka broker advertises a second listener on it (see kafka/server.properties).
+REAL_NODE_BRIDGE_IP=10.201.0.1
 
 log() { printf '[testenv %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -189,9 +189,11 @@ start_redis_cluster() {
 start_kafka() {
   pick_port KAFKA_PORT 19092
   pick_port KAFKA_CONTROLLER_PORT 19093
+  pick_port KAFKA_POD_PORT 19094
   mkdir -p "$STATE_DIR/kafka"
   save_ports
   sed -e "s/@PORT@/$KAFKA_PORT/g" -e "s/@CONTROLLER_PORT@/$KAFKA_CONTROLLER_PORT/g" \
+    -e "s/@POD_PORT@/$KAFKA_POD_PORT/g" -e "s/@POD_HOST@/$REAL_NODE_BRIDGE_IP/g" \
     -e "s|@LOG_DIR@|$STATE_DIR/kafka/data|g" "$TESTENV_SRC/kafka/server.properties" >"$STATE_DIR/kafka/server.properties"
   cp "$TESTENV_SRC/kafka/log4j2.yaml" "$STATE_DIR/kafka/log4j2.yaml"
   if [[ ! -f $STATE_DIR/kafka/data/meta.properties ]]; then
@@ -214,6 +216,8 @@ write_env_file() {
     echo "export REDIS_URL='redis://127.0.0.1:$REDIS_PORT'"
     [[ -n ${REDIS_CLUSTER_NODES:-} ]] && echo "export REDIS_CLUSTER_NODES='$REDIS_CLUSTER_NODES'"
     echo "export KAFKA_BROKERS='127.0.0.1:$KAFKA_PORT'"
+    # What pods on the real node use (the broker's PODS listener on the node's bridge address).
+    echo "export KAFKA_POD_BROKERS='$REAL_NODE_BRIDGE_IP:$KAFKA_POD_PORT'"
     echo "export PATH='$KUBE_BIN:$(dirname "$HELM_BIN"):'\"\$PATH\""
   } >"$STATE_DIR/env"
 }
@@ -223,6 +227,7 @@ save_ports() {
   {
     echo "KAFKA_PORT=${KAFKA_PORT:-}"
     echo "KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-}"
+    echo "KAFKA_POD_PORT=${KAFKA_POD_PORT:-}"
     echo "REDIS_PORT=${REDIS_PORT:-}"
     echo "APISERVER_PORT=${APISERVER_PORT:-}"
   } >"$STATE_DIR/ports"

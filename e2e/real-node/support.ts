@@ -261,11 +261,19 @@ export async function startLocalOperator(namespace: string): Promise<LocalOperat
   };
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
-  await eventually(async () => {
-    if (proc.exitCode !== null) throw new Error(`operator exited: ${output}`);
-    const r = await httpText(`http://127.0.0.1:${healthPort}/readyz`);
-    return r.status === 200 ? true : undefined;
-  }, 'the local operator to report ready');
+  try {
+    // /readyz is 200 in standby too: wait for the leader to start its controller.
+    await eventually(async () => {
+      if (proc.exitCode !== null) throw new Error(`operator exited: ${output}`);
+      const r = await httpText(`http://127.0.0.1:${healthPort}/readyz`);
+      return r.status === 200 && r.body.includes('leading') && output.includes('controller started')
+        ? true
+        : undefined;
+    }, 'the local operator to lead and start its controller');
+  } catch (err) {
+    proc.kill('SIGKILL'); // never leave an operator reconciling after the suite
+    throw new Error(`${String(err)}\noperator output:\n${output}`, { cause: err });
+  }
   return { healthPort, output: () => output, stop: () => proc.kill('SIGTERM') };
 }
 

@@ -87,8 +87,8 @@ async function allKnowEachOther(clients: Redis[]): Promise<boolean> {
 async function slotsListAll(clients: Redis[], count: number): Promise<boolean> {
   for (const c of clients) {
     const slots = (await c.call('CLUSTER', 'SLOTS')) as [number, number, ...[string, number][]][];
-    const ports = new Set(slots.flatMap(([, , ...hosts]) => hosts.map((h) => h[1])));
-    if (ports.size < count) return false;
+    const members = new Set(slots.flatMap(([, , ...hosts]) => hosts.map((h) => `${h[0]}:${h[1]}`)));
+    if (members.size < count) return false;
   }
   return true;
 }
