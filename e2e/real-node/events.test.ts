@@ -4,7 +4,7 @@
  * through the broker's pod-facing listener (KAFKA_POD_BROKERS, on the node's bridge address), and
  * this test reads every event back from the host.
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { consumeUntil, deleteTopic } from '../../bot-runtime/integration/support/kafka.js';
@@ -14,22 +14,16 @@ import {
   CBD_API,
   REDIS_IMAGE,
   adminConfig,
-  applyCrd,
-  createNamespace,
   describeOnRealNode,
   describePods,
-  enforceRestricted,
   eventually,
-  httpText,
+  everyBotPod,
   onRealNode,
   postJsonFresh,
-  readyPods,
   realNodeChatbot,
   realNodeStatus,
-  requireImageOnNode,
-  startLocalOperator,
+  withLocalOperator,
 } from './support.js';
-import type { LocalOperator } from './support.js';
 
 const status = await realNodeStatus();
 const suffix = randomUUID().slice(0, 8);
@@ -50,18 +44,8 @@ describeOnRealNode(
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const namespace = `rn-events-${suffix}`;
     const topics = [`${namespace}.chat.events`, `${namespace}.chat.tasks`];
-    let operator: LocalOperator | undefined;
-
-    beforeAll(async () => {
-      await requireImageOnNode(core, nodeName, BOT_IMAGE);
-      await requireImageOnNode(core, nodeName, REDIS_IMAGE);
-      await applyCrd();
-      await createNamespace(core, namespace, enforceRestricted);
-      operator = await startLocalOperator(namespace);
-    });
+    withLocalOperator(core, nodeName, namespace, [BOT_IMAGE, REDIS_IMAGE]);
     afterAll(async () => {
-      operator?.stop();
-      await core.deleteNamespace({ name: namespace });
       for (const t of topics) await deleteTopic(t).catch(() => undefined);
     });
 
@@ -96,21 +80,7 @@ describeOnRealNode(
         );
       });
       // Both bot pods have their producer connected through the pod-facing listener.
-      await eventually(async () => {
-        const pods = await readyPods(
-          core,
-          namespace,
-          'app.kubernetes.io/name=chatbot,app.kubernetes.io/instance=chat',
-        );
-        if (pods.length < 2) return undefined;
-        const kafka = await Promise.all(
-          pods.map(
-            async (p) =>
-              (JSON.parse((await httpText(`http://${p.ip}:8080/readyz`)).body) as { kafka: string }).kafka,
-          ),
-        );
-        return kafka.every((k) => k === 'connected') ? true : undefined;
-      }, 'both bot pods to report Kafka connected');
+      await everyBotPod(core, namespace, 'chat', 2, (r) => r.kafka === 'connected', 'Kafka connected');
 
       const svc = await core.readNamespacedService({ name: 'chat', namespace });
       const sessions = Array.from({ length: TURNS }, (_, i) => `events-${suffix}-${i}`);

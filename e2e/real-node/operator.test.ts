@@ -29,9 +29,8 @@ import {
   realNodeChatbot,
   realNodeStatus,
   requireImageOnNode,
-  startLocalOperator,
+  withLocalOperator,
 } from './support.js';
-import type { LocalOperator } from './support.js';
 
 const run = promisify(execFile);
 const status = await realNodeStatus();
@@ -148,20 +147,10 @@ describeOnRealNode(status, 'real node: the operator as a local process', (nodeNa
   const kc = adminConfig();
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const namespace = `rn-oplocal-${suffix}`;
-  let operator: LocalOperator | undefined;
-
-  beforeAll(async () => {
-    await requireImageOnNode(core, nodeName, BOT_IMAGE);
-    await createNamespace(core, namespace, enforceRestricted);
-    operator = await startLocalOperator(namespace);
-  });
-  afterAll(async () => {
-    operator?.stop();
-    await core.deleteNamespace({ name: namespace });
-  });
+  const { operator } = withLocalOperator(core, nodeName, namespace, [BOT_IMAGE]);
 
   it('becomes ready and reconciles a ChatbotDeployment into bot pods that answer chat', async () => {
-    expect(operator?.output()).toContain('controller started');
+    expect(operator()?.output()).toContain('controller started');
     await expectChatbotServing(kc, namespace, nodeName);
   });
 

@@ -6,7 +6,7 @@
  *   to 3 (the 4th shard is drained, then its StatefulSet pruned), and no session is lost.
  * The operator runs as a local process (pod IPs on the node's bridge are reachable from here).
  */
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import {
@@ -14,23 +14,18 @@ import {
   CBD_API,
   REDIS_IMAGE,
   adminConfig,
-  applyCrd,
-  createNamespace,
   describeOnRealNode,
   describePods,
-  enforceRestricted,
   eventually,
+  everyBotPod,
   httpText,
   onRealNode,
   podWarnings,
   postJsonFresh,
-  readyPods,
   realNodeChatbot,
   realNodeStatus,
-  requireImageOnNode,
-  startLocalOperator,
+  withLocalOperator,
 } from './support.js';
-import type { LocalOperator } from './support.js';
 
 const status = await realNodeStatus();
 const suffix = randomUUID().slice(0, 8);
@@ -75,7 +70,6 @@ describeOnRealNode(
     const apps = kc.makeApiClient(k8s.AppsV1Api);
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const namespace = `rn-redis-${suffix}`;
-    let operator: LocalOperator | undefined;
 
     const getCbd = async (name: string): Promise<Cbd> =>
       (await custom.getNamespacedCustomObject({ ...cbdApi, namespace, name })) as Cbd;
@@ -110,21 +104,7 @@ describeOnRealNode(
      * bootstrapped answer degraded (nothing stored) until their client sees cluster_state:ok.
      */
     async function botsSeeRedis(name: string): Promise<void> {
-      await eventually(async () => {
-        const pods = await readyPods(
-          core,
-          namespace,
-          `app.kubernetes.io/name=chatbot,app.kubernetes.io/instance=${name}`,
-        );
-        if (pods.length < 2) return undefined;
-        const states = await Promise.all(
-          pods.map(
-            async (p) =>
-              (JSON.parse((await httpText(`http://${p.ip}:8080/readyz`)).body) as { redis: string }).redis,
-          ),
-        );
-        return states.every((s) => s === 'up') ? true : undefined;
-      }, `every ${name} bot pod to report Redis up`);
+      await everyBotPod(core, namespace, name, 2, (r) => r.redis === 'up', 'Redis up');
     }
 
     async function serviceUrl(name: string): Promise<string> {
@@ -158,18 +138,8 @@ describeOnRealNode(
       );
     }
 
-    beforeAll(async () => {
-      await requireImageOnNode(core, nodeName, BOT_IMAGE);
-      await requireImageOnNode(core, nodeName, REDIS_IMAGE);
-      await applyCrd();
-      // Managed Redis pods must pass the restricted profile like the bots.
-      await createNamespace(core, namespace, enforceRestricted);
-      operator = await startLocalOperator(namespace);
-    });
-    afterAll(async () => {
-      operator?.stop();
-      await core.deleteNamespace({ name: namespace });
-    });
+    // Managed Redis pods must pass the restricted profile like the bots.
+    withLocalOperator(core, nodeName, namespace, [BOT_IMAGE, REDIS_IMAGE]);
 
     it('standalone: two bot pods share every session through the managed Redis', async () => {
       await custom.createNamespacedCustomObject({ ...cbdApi, namespace, body: chatbot('solo', {}) });

@@ -7,7 +7,7 @@
  * machine can run a real node, and otherwise prints one SKIPPED line and does not run this
  * project at all (scripts/test-all.sh).
  */
-import { describe, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, it, jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { kubectlPath, testenvVar } from '../support/env.js';
 
@@ -367,4 +367,58 @@ export function realNodeChatbot(
       ...rest,
     },
   };
+}
+
+/** /readyz of one bot pod, as the runtime reports it. */
+export interface BotReadiness {
+  status: string;
+  redis: string;
+  kafka: string;
+}
+
+/**
+ * Waits until at least `count` Ready bot pods of the fleet `instance` exist and every one of them
+ * satisfies `ok` on its own /readyz (asked on the pod IP, not through the Service).
+ */
+export async function everyBotPod(
+  core: k8s.CoreV1Api,
+  namespace: string,
+  instance: string,
+  count: number,
+  ok: (r: BotReadiness) => boolean,
+  what: string,
+): Promise<void> {
+  await eventually(async () => {
+    const selector = `app.kubernetes.io/name=chatbot,app.kubernetes.io/instance=${instance}`;
+    const pods = await readyPods(core, namespace, selector);
+    if (pods.length < count) return undefined;
+    const states = await Promise.all(
+      pods.map(async (p) => JSON.parse((await httpText(`http://${p.ip}:8080/readyz`)).body) as BotReadiness),
+    );
+    return states.every(ok) ? true : undefined;
+  }, `every ${instance} bot pod: ${what}`);
+}
+
+/**
+ * A namespace (enforcing `restricted`) with the operator running as a local process in it, for
+ * the suite's lifetime; the images must be on the node and the CRD is (re)applied first.
+ */
+export function withLocalOperator(
+  core: k8s.CoreV1Api,
+  nodeName: string,
+  namespace: string,
+  images: string[],
+): { operator: () => LocalOperator | undefined } {
+  let operator: LocalOperator | undefined;
+  beforeAll(async () => {
+    for (const image of images) await requireImageOnNode(core, nodeName, image);
+    await applyCrd();
+    await createNamespace(core, namespace, enforceRestricted);
+    operator = await startLocalOperator(namespace);
+  });
+  afterAll(async () => {
+    operator?.stop();
+    await core.deleteNamespace({ name: namespace });
+  });
+  return { operator: () => operator };
 }
