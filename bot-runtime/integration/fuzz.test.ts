@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { seededRng } from '../../operator/autoscaler/simulation/random.js';
 import { spawnBot, type Child } from './support/child.js';
 import { requireEnv } from './support/env.js';
 
@@ -25,17 +26,6 @@ type Operation = {
   requestBody?: { content: Record<string, { schema: Schema }> };
 };
 type OpenApi = { paths: Record<string, Record<string, Operation>> };
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(readonly rnd: () => number) {}
@@ -182,7 +172,7 @@ describe('HTTP API fuzzing from the OpenAPI document', () => {
     expect(ops.map((o) => `${o.method} ${o.path}`)).toEqual(
       expect.arrayContaining(['POST /v1/chat', 'GET /v1/sessions/{id}']),
     );
-    const g = new Gen(mulberry32(SEED));
+    const g = new Gen(seededRng(SEED));
     const requests = Array.from({ length: COUNT }, () => buildRequest(g, ops));
     const failures: string[] = [];
     const statuses = new Map<number, number>();

@@ -158,8 +158,8 @@ export class DataplaneComponent implements FleetComponent {
       const cond = redisReadyCondition(cbd, 0);
       return { children: [], conditions: cond ? [conditionInput(cond)] : [], status: {}, prunable: true };
     }
-    const password = await this.ensurePasswordSecret(ctx.cr, state, ctx.log);
-    if (spec.topology === 'cluster') return this.managedCluster(ctx, cbd, state, password);
+    await this.ensurePasswordSecret(ctx.cr, state, ctx.log);
+    if (spec.topology === 'cluster') return this.managedCluster(ctx, cbd, state);
     const ready = await this.readyReplicas(ctx.cr);
     const cond = redisReadyCondition(cbd, ready);
     const name = redisNames.statefulSet(cbd.metadata.name);
@@ -177,9 +177,8 @@ export class DataplaneComponent implements FleetComponent {
     ctx: ComponentContext,
     cbd: DataplaneCbd,
     state: FleetState,
-    password: string | undefined,
   ): Promise<RedisContribution> {
-    const cluster = await this.clusterWhenDue(ctx, cbd, state, password);
+    const cluster = await this.clusterWhenDue(ctx, cbd, state);
     const shards = cluster ? observedShards(cbd, cluster.result) : undefined;
     // desiredRedisObjects reads exactly what is written to status.redis.shards (one shape).
     const withShards = shards ? withStatusShards(cbd, shards) : cbd;
@@ -251,34 +250,33 @@ export class DataplaneComponent implements FleetComponent {
     }
   }
 
-  /** GET, and POST only when missing (409 = created meanwhile). Returns the password if readable. */
-  private async ensurePasswordSecret(
-    cr: ChatbotDeployment,
-    state: FleetState,
-    log: Logger,
-  ): Promise<string | undefined> {
+  /** GET, and POST only when missing (409 = created meanwhile); once per CR uid, not per reconcile. */
+  private async ensurePasswordSecret(cr: ChatbotDeployment, state: FleetState, log: Logger): Promise<void> {
+    if (state.secretFor === cr.metadata.uid) return;
     const ns = cr.metadata.namespace ?? '';
     const name = redisNames.passwordSecret(cr.metadata.name ?? '');
-    const clusterMode = resolveRedis(asCbd(cr)).topology === 'cluster';
-    // Standalone never needs the value: once the Secret is known to exist, skip the GET.
-    if (state.secretFor === cr.metadata.uid && !clusterMode) return undefined;
-    let live = await this.kube.get<KubeObject & { data?: Record<string, string> }>(
-      Resources.Secret,
-      ns,
-      name,
-    );
-    if (!live) {
-      const secret = redisPasswordSecret(asCbd(cr), ownerReference(cr));
+    if (!(await this.kube.get(Resources.Secret, ns, name))) {
       try {
-        live = await this.kube.create(Resources.Secret, ns, secret);
+        await this.kube.create(Resources.Secret, ns, redisPasswordSecret(asCbd(cr), ownerReference(cr)));
         log.info({ secret: name }, 'created the Redis password Secret');
       } catch (err) {
-        if (!isConflict(err)) throw err;
-        live = await this.kube.get(Resources.Secret, ns, name);
+        if (!isConflict(err)) throw err; // created meanwhile
       }
     }
     state.secretFor = cr.metadata.uid;
-    const raw = live?.data?.[PASSWORD_KEY];
+  }
+
+  /**
+   * The Redis password, read when a cluster pass is due (never cached: deleting the Secret is how
+   * it is rotated, see docs/dataplane.md).
+   */
+  private async readPassword(cbd: DataplaneCbd): Promise<string | undefined> {
+    const secret = await this.kube.get<KubeObject & { data?: Record<string, string> }>(
+      Resources.Secret,
+      cbd.metadata.namespace,
+      redisNames.passwordSecret(cbd.metadata.name),
+    );
+    const raw = secret?.data?.[PASSWORD_KEY];
     return raw === undefined ? undefined : Buffer.from(raw, 'base64').toString('utf8');
   }
 
@@ -295,7 +293,6 @@ export class DataplaneComponent implements FleetComponent {
     ctx: ComponentContext,
     cbd: DataplaneCbd,
     state: FleetState,
-    password: string | undefined,
   ): Promise<Timed<ClusterReconcileResult> | undefined> {
     const now = ctx.now.getTime();
     const inputs = `${cbd.metadata.uid ?? ''}/${cbd.metadata.generation ?? 0}`;
@@ -306,7 +303,9 @@ export class DataplaneComponent implements FleetComponent {
       labelSelector: `app.kubernetes.io/name=redis,app.kubernetes.io/instance=${cbd.metadata.name}`,
     });
     const members = clusterPodsFromPods(pods.items);
-    if (members.length === 0 || password === undefined) return undefined;
+    if (members.length === 0) return undefined;
+    const password = await this.readPassword(cbd);
+    if (password === undefined) return undefined;
     const result = await clusterPass(cbd, members, password, ctx.log);
     if (!result) return undefined;
     if (result.actions.length > 0) ctx.log.info({ actions: result.actions }, 'Redis Cluster');

@@ -1,27 +1,28 @@
+import { ConditionReason as R, ConditionType } from '../api/index.js';
 import type { Condition } from './types.js';
 
-export const REDIS_READY = 'RedisReady';
-export const TOPICS_READY = 'TopicsReady';
+export const REDIS_READY = ConditionType.RedisReady;
+export const TOPICS_READY = ConditionType.TopicsReady;
 
-/** Reasons are constants (API conventions): users and alerts match on them. */
+/** The reasons each data plane condition uses, from the API's one list (users and alerts match on them). */
 export const RedisReason = {
-  Ready: 'Ready',
-  External: 'External',
-  ExternalSecretInvalid: 'ExternalSecretInvalid',
-  WaitingForPods: 'WaitingForPods',
-  Bootstrapping: 'Bootstrapping',
-  Rebalancing: 'Rebalancing',
-  ClusterUnhealthy: 'ClusterUnhealthy',
-  RedisUnavailable: 'RedisUnavailable',
+  Ready: R.Ready,
+  External: R.External,
+  ExternalSecretInvalid: R.ExternalSecretInvalid,
+  WaitingForPods: R.WaitingForPods,
+  Bootstrapping: R.Bootstrapping,
+  Rebalancing: R.Rebalancing,
+  ClusterUnhealthy: R.ClusterUnhealthy,
+  RedisUnavailable: R.RedisUnavailable,
 } as const;
 
 export const TopicsReason = {
-  Ready: 'Ready',
-  PartitionsBelowMaxReplicas: 'PartitionsBelowMaxReplicas',
-  NotSupported: 'NotSupported',
-  KafkaUnavailable: 'KafkaUnavailable',
-  KafkaError: 'KafkaError',
-  Deleting: 'Deleting',
+  Ready: R.Ready,
+  PartitionsBelowMaxReplicas: R.PartitionsBelowMaxReplicas,
+  NotSupported: R.NotSupported,
+  KafkaUnavailable: R.KafkaUnavailable,
+  KafkaError: R.KafkaError,
+  Deleting: R.Deleting,
 } as const;
 
 /** Builds a condition without lastTransitionTime: the caller's condition setter owns transitions. */

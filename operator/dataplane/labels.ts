@@ -1,21 +1,18 @@
-export const MANAGED_BY = 'chatfleet-operator';
+import { Label, MANAGED_BY } from '../api/index.js';
+
+export { MANAGED_BY };
 export const REDIS_SHARD_LABEL = 'chatfleet.io/redis-shard';
 
-/** Standard labels on every Redis object (app.kubernetes.io/*, see CONTRACT.md / issue 4). */
+/** Standard labels on every Redis object: the selector labels plus managed-by. */
 export function redisLabels(instance: string): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'redis',
-    'app.kubernetes.io/instance': instance,
-    'app.kubernetes.io/managed-by': MANAGED_BY,
-    'app.kubernetes.io/component': 'sessions',
-  };
+  return { ...redisSelector(instance), [Label.managedBy]: MANAGED_BY };
 }
 
 /** Selector labels: a stable subset (managed-by may change; selectors are immutable). */
 export function redisSelector(instance: string): Record<string, string> {
   return {
-    'app.kubernetes.io/name': 'redis',
-    'app.kubernetes.io/instance': instance,
+    [Label.name]: 'redis',
+    [Label.instance]: instance,
     'app.kubernetes.io/component': 'sessions',
   };
 }

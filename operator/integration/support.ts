@@ -19,6 +19,18 @@ import { loadKubeConfig } from '../kube/kubeconfig.js';
 const run = promisify(execFile);
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+/** KAFKA_BROKERS of the test environment, or a clear error saying how to get it. */
+export function requireKafkaBrokers(): string[] {
+  const raw = process.env.KAFKA_BROKERS;
+  if (!raw) {
+    throw new Error(
+      'KAFKA_BROKERS is not set: start the test environment (`npm run testenv:up`) and `source .testenv/env` ' +
+        'before running this integration test',
+    );
+  }
+  return raw.split(',');
+}
+
 export function requireKubeconfig(): string {
   const kubeconfig = process.env.KUBECONFIG;
   if (!kubeconfig) {

@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 
 /**
  * A tiny OpenAI-compatible server on 127.0.0.1: a real HTTP peer for the runtime's LLM client.
- * It answers "llm:<last user message>" after `delayMs`, and counts calls.
+ * It answers "llm:<last user message>" after `delayMs` (or after N ms when the message contains
+ * "delay<N>", so a test can set each turn's duration), and counts calls.
  */
 export interface FakeLlm {
   url: string;
@@ -18,8 +19,9 @@ export async function startFakeLlm(delayMs = 0): Promise<FakeLlm> {
     '/v1/chat/completions',
     async (req) => {
       state.calls += 1;
-      if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
       const last = req.body.messages.at(-1)?.content ?? '';
+      const delayMs = Number(/delay(\d+)/.exec(last)?.[1] ?? state.delayMs);
+      if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       return { choices: [{ index: 0, message: { role: 'assistant', content: `llm:${last}` } }] };
     },
   );

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, type Server } from 'node:http';
+import { startFakeLlm, type FakeLlm } from '../../../bot-runtime/integration/support/llm-server.js';
 import type { MetricSample } from '../core/types.js';
 import { FleetAutoscaler } from '../fleet-autoscaler.js';
 import { ScrapeSource } from '../sources/scrape-source.js';
 import {
   bucketWidthMs,
-  close,
-  listen,
   percentile,
   pool,
   seededInts,
@@ -22,28 +20,13 @@ import {
  * measures each turn client-side.
  */
 const API_KEY = 'autoscaler-it-key';
-let llm: Server;
+let llm: FakeLlm | undefined;
 let bot: SpawnedBot;
 
 beforeAll(async () => {
-  llm = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const parsed = JSON.parse(body || '{}') as { messages?: { content: string }[] };
-      const last = parsed.messages?.at(-1)?.content ?? '';
-      const delay = Number(/delay(\d+)/.exec(last)?.[1] ?? '0');
-      setTimeout(() => {
-        res.setHeader('content-type', 'application/json');
-        res.end(
-          JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: `ok ${last}` } }] }),
-        );
-      }, delay);
-    });
-  });
-  const llmUrl = await listen(llm);
+  llm = await startFakeLlm();
   bot = await spawnBot({
-    LLM_ENDPOINT: `${llmUrl}/v1`,
+    LLM_ENDPOINT: `${llm.url}/v1`,
     LLM_TIMEOUT_MS: '10000',
     AUTH_API_KEYS: API_KEY,
     LOG_LEVEL: 'warn',
@@ -53,7 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bot?.stop();
-  if (llm !== undefined) await close(llm);
+  await llm?.close();
 });
 
 async function turn(i: number, delayMs: number): Promise<number> {

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
    These tests inspect raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, type Server } from 'node:http';
+import { startFakeLlm, type FakeLlm } from '../../../bot-runtime/integration/support/llm-server.js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { startOperator, type RunningOperator } from '../../controller/manager.js';
@@ -26,7 +26,7 @@ import type { MetricSample } from '../core/types.js';
 import { FleetAutoscaler } from '../fleet-autoscaler.js';
 import { registerAutoscalerMetrics } from '../metrics.js';
 import { PAUSED_ANNOTATION } from '../policy.js';
-import { close, listen, sleep, spawnBot, timed, type SpawnedBot } from './support.js';
+import { sleep, spawnBot, timed, type SpawnedBot } from './support.js';
 
 /**
  * The autoscaler wired into the operator, end to end: the real API server with kwok nodes, the operator
@@ -43,7 +43,7 @@ const SLOW_LLM_MS = 900;
 const STABILIZATION_S = 10;
 const INTERVAL_S = 2;
 
-let llm: Server;
+let llm: FakeLlm | undefined;
 let bots: SpawnedBot[] = [];
 let ns: string;
 let registry: Registry;
@@ -134,28 +134,12 @@ async function operatorMetrics(): Promise<Map<string, number>> {
   return parseMetrics(await res.text());
 }
 
-function startLlm(): Promise<string> {
-  llm = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const parsed = JSON.parse(body || '{}') as { messages?: { content: string }[] };
-      const last = parsed.messages?.at(-1)?.content ?? '';
-      const delay = Number(/delay(\d+)/.exec(last)?.[1] ?? '0');
-      setTimeout(() => {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: 'ok' } }] }));
-      }, delay);
-    });
-  });
-  return listen(llm);
-}
-
 beforeAll(async () => {
   requireKubeconfig();
   await installCrd();
   ns = await createNamespace('cf-autoscale');
-  const llmUrl = await startLlm();
+  llm = await startFakeLlm();
+  const llmUrl = llm.url;
   const env = {
     LLM_ENDPOINT: `${llmUrl}/v1`,
     LLM_TIMEOUT_MS: '10000',
@@ -185,7 +169,7 @@ afterAll(async () => {
   await load.stop();
   await op?.stop();
   await Promise.all(bots.map((b) => b.stop()));
-  if (llm !== undefined) await close(llm);
+  await llm?.close();
   if (ns) await deleteNamespace(ns);
 });
 

@@ -8,21 +8,11 @@ import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { finalizeTopics, needsTopicFinalizer, reconcileTopics } from '../kafka/reconcile.js';
 import type { DataplaneCbd, KafkaSpec, KafkaTopicSpec } from '../types.js';
+import { requireKafkaBrokers } from '../../integration/support.js';
 
 const { ConfigResourceTypes, ConfigSource, Kafka, logLevel } = kafkajs;
 
-function requireBrokers(): string[] {
-  const raw = process.env.KAFKA_BROKERS;
-  if (!raw) {
-    throw new Error(
-      'KAFKA_BROKERS is not set: start the test environment (`npm run testenv:up`) and `source .testenv/env` ' +
-        'before running this integration test',
-    );
-  }
-  return raw.split(',');
-}
-
-const brokers = requireBrokers();
+const brokers = requireKafkaBrokers();
 const run = `dp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 const created = new Set<string>();
 

@@ -21,6 +21,7 @@ import {
   kubectlJson,
   metricValue,
   reconcileWrites,
+  requireKafkaBrokers,
   startInProcess,
   waitFor,
   waitReady,
@@ -33,18 +34,7 @@ import { closedPort } from '../../../e2e/support/net.js';
 const { Kafka, logLevel } = kafkajs;
 const execFileAsync = promisify(execFile);
 
-function requireBrokers(): string[] {
-  const raw = process.env.KAFKA_BROKERS;
-  if (!raw) {
-    throw new Error(
-      'KAFKA_BROKERS is not set: start the test environment (`npm run testenv:up`) and `source .testenv/env` ' +
-        'before running this integration test',
-    );
-  }
-  return raw.split(',');
-}
-
-const brokers = requireBrokers();
+const brokers = requireKafkaBrokers();
 const leftoverTopics = new Set<string>();
 
 async function partitionsOf(admin: Admin, topic: string): Promise<number | undefined> {
