@@ -1,0 +1,213 @@
+/**
+ * Public API of the pure rollout core (issue 12): `decide(spec, state, observed, now)` in ./decide.ts.
+ * Everything here is plain JSON data. `RolloutState` is exactly what the operator persists in
+ * `status.rollout`, so a new leader resumes from status alone; all times are ISO-8601 strings.
+ * No Kubernetes client, Redis or Kafka here: the component (operator/rollout/component.ts) observes and acts.
+ *
+ * Functions (import from operator/rollout/core/index.js):
+ * - `decide(spec: RolloutInputSpec, state: RolloutState | undefined, observed: RolloutObserved, now: Date):
+ *   RolloutDecision`. `state` undefined = no status.rollout yet: the target is adopted as stable (Idle).
+ * - `targetOf(spec: Pick<ChatbotDeploymentSpec, 'model' | 'runtime'>): Target` (identity of spec.model + image).
+ * - `parseAction(annotation: string | undefined): ManualAction | undefined` (bounded, validated).
+ * - `rolloutCondition(state: RolloutState): RolloutCondition` (RolloutHealthy).
+ * - `bucket(fleetId: string, sessionId: string): number` in ./bucket.js (0..9999, the contract's hash).
+ */
+import type { ChatbotDeploymentSpec, ModelSpec } from '../../api/generated/chatbotdeployment.js';
+import type { Histogram } from '../../autoscaler/sources/histogram.js';
+
+export type { Histogram };
+
+export type RolloutStrategy = 'Canary' | 'Immediate';
+
+/**
+ * `spec.rollout` with CRD defaults applied (the API server applies them). `strategy` (default Canary) and
+ * `paused` (default false) are optional until they are in the CRD; then the generated type has them.
+ */
+export type RolloutSpec = ChatbotDeploymentSpec['rollout'] & { strategy?: RolloutStrategy; paused?: boolean };
+export type RolloutStep = RolloutSpec['steps'][number];
+
+/** What `decide` reads from the CR: `spec.rollout` and `spec.slo` (pass `cr.spec` as it is). */
+export interface RolloutInputSpec {
+  rollout: RolloutSpec;
+  slo: ChatbotDeploymentSpec['slo'];
+}
+
+/** One version of the fleet's pod template as far as rollouts are concerned. */
+export interface Revision {
+  /** Identity: `targetOf(spec).id`; a change of it starts a rollout. */
+  id: string;
+  /**
+   * Version label/env/routing value of this revision (`chatfleet.io/model-version`, MODEL_VERSION, metrics
+   * label model_version). Normally `model.version`; when that equals the other track's version (an image-
+   * or bundle-only change) it is `<model.version>-r<6 hex of id>` so the two tracks stay distinguishable.
+   */
+  version: string;
+  model: ModelSpec;
+  image: string;
+}
+
+/** The desired target as the CR spec says now: build it with `targetOf(spec)`. */
+export interface Target {
+  id: string;
+  model: ModelSpec;
+  image: string;
+}
+
+export type RolloutPhase = 'Idle' | 'Progressing' | 'Paused' | 'Promoting' | 'Promoted' | 'Aborted';
+export type Verdict = 'Pass' | 'Fail' | 'Inconclusive';
+export type AnalysisMetric = 'errorRate' | 'fallbackRate' | 'latency';
+
+/** One metric of one analysis check (status.rollout.lastAnalysis[]). Rates are 0..1, latency in ms. */
+export interface AnalysisResult {
+  metric: AnalysisMetric;
+  canary?: number;
+  stable?: number;
+  canaryTurns: number;
+  stableTurns: number;
+  verdict: Verdict;
+  reason: string;
+}
+
+/** CamelCase reason of the current state (condition reasons, Progressing reasons). */
+export type RolloutReason =
+  | 'NoRollout'
+  | 'RolloutStarted'
+  | 'WaitingForCanary'
+  | 'WaitingForRouting'
+  | 'StepPaused'
+  | 'AwaitingResume'
+  | 'Analyzing'
+  | 'AnalysisInconclusive'
+  | 'ManualPause'
+  | 'SpecPaused'
+  | 'Promoting'
+  | 'Promoted'
+  | 'AnalysisFailed'
+  | 'ProgressDeadlineExceeded'
+  | 'ManualAbort'
+  | 'SpecReverted';
+
+/** status.rollout. Absent optional fields are simply absent (never null). */
+export interface RolloutState {
+  phase: RolloutPhase;
+  reason: RolloutReason;
+  message: string;
+  /** Version serving the stable share, and the full revision the stable Deployment runs. */
+  stableVersion: string;
+  stable: Revision;
+  /** Version under rollout (also kept after an abort, so pinned conversations are moved off it). */
+  canaryVersion?: string;
+  canary?: Revision;
+  currentStepIndex: number;
+  /** Percent of new conversations routed to the canary (what the routing object says). */
+  canaryWeight: number;
+  /** Canary share of new conversations in the last analysis window, percent (from the sample). */
+  observedCanaryShare?: number;
+  failedChecks: number;
+  startedAt?: string;
+  /** When the current step took effect: every pod reported the step's routing generation. */
+  stepStartedAt?: string;
+  /** First inconclusive check of the current run of inconclusive checks. */
+  inconclusiveSince?: string;
+  /** Since when the canary has not been Ready (progressDeadlineSeconds counts from here). */
+  canaryUnreadySince?: string;
+  /** Start of the analysis window now being collected; the component rebaselines when it changes. */
+  analysisWindowStart?: string;
+  lastAnalysisAt?: string;
+  lastAnalysis: AnalysisResult[];
+  /** Raw value (`verb@nonce`) of the last rollout-action annotation handled. */
+  lastHandledAction?: string;
+  /** Generation of the routing object this state asks for; +1 on every change of it. */
+  routingGeneration: number;
+}
+
+/** Counts of one version over one analysis window (increase between two scrapes, summed over pods). */
+export interface VersionSample {
+  /** Turns, outcome="shed" excluded (every source, cache included). */
+  turns: number;
+  /** Turns with outcome="error". */
+  errors: number;
+  /** Turns with source="fallback". */
+  fallbacks: number;
+  /** chatfleet_turn_duration_seconds buckets (seconds, cumulative), source="cache" and outcome="shed" excluded. */
+  latency: Histogram;
+  /** New conversations started on this version (chatfleet_conversations_started_total); optional. */
+  conversations?: number;
+}
+
+/**
+ * Analysis data for the window `state.analysisWindowStart`. The component keeps a baseline scrape per fleet,
+ * takes a new baseline whenever `state.analysisWindowStart` changes, and passes the increase since it.
+ */
+export interface AnalysisSample {
+  /** The `analysisWindowStart` this sample was collected for; a sample for another window is ignored. */
+  window: string;
+  /** Times of the baseline scrape and of the latest scrape; `from` must not be before `window`. */
+  from: string;
+  to: string;
+  canary: VersionSample;
+  stable: VersionSample;
+}
+
+export type ActionVerb = 'pause' | 'resume' | 'promote' | 'promote-full' | 'abort' | 'retry';
+
+/** A parsed `chatfleet.io/rollout-action` annotation (`parseAction`). */
+export interface ManualAction {
+  verb: ActionVerb;
+  nonce: string;
+  /** The annotation value as written; compared with `state.lastHandledAction`. */
+  raw: string;
+}
+
+export interface RolloutObserved {
+  target: Target;
+  /** The fleet's Ready condition is True (a rollout starts only from a Ready fleet; see docs/rollouts.md). */
+  fleetReady: boolean;
+  /** The canary Deployment exists, runs `state.canary`, and all of its wanted replicas (>= 1) are Ready. */
+  canaryReady: boolean;
+  /** The stable Deployment runs `state.stable`'s template on every pod and all are Ready (for Promoting). */
+  stableUpdated: boolean;
+  /** Lowest chatfleet_rollout_generation over every bot pod of both tracks; undefined when unknown. */
+  minRoutingGeneration?: number;
+  analysis?: AnalysisSample;
+  action?: ManualAction;
+}
+
+/** routing.json of the contract, minus nothing: write it as is to `<name>-routing`. */
+export interface Routing {
+  generation: number;
+  stableVersion: string;
+  canaryVersion: string | null;
+  canaryWeight: number;
+  aborted: boolean;
+}
+
+export interface RolloutEvent {
+  type: 'Normal' | 'Warning';
+  reason:
+    'RolloutStarted' | 'WeightChanged' | 'AnalysisInconclusive' | 'RolledBack' | 'Promoted' | 'RolloutPaused';
+  note: string;
+}
+
+export interface RolloutDecision {
+  state: RolloutState;
+  routing: Routing;
+  /**
+   * Which revision each Deployment runs: `stable` always exists; `canary` is undefined when the canary
+   * Deployment should not exist (delete it). After an abort it is kept with `canaryReplicasShare` 0.
+   */
+  stableRevision: Revision;
+  canaryRevision?: Revision;
+  /** Share of the fleet's load the canary should get capacity for, 0..1 (0 = scale the canary to 0). */
+  canaryReplicasShare: number;
+  events: RolloutEvent[];
+  /** Reconcile again after this long (a pause ends, an analysis falls due, a deadline passes). */
+  requeueAfterMs?: number;
+}
+
+export interface RolloutCondition {
+  type: 'RolloutHealthy';
+  status: 'True' | 'False';
+  reason: RolloutReason;
+  message: string;
+}
