@@ -72,7 +72,11 @@ status.conditions[].lastTransitionTime status.conditions[].observedGeneration
 status.autoscaling.desiredReplicas status.autoscaling.observedLatencyMs status.autoscaling.inflightPerPod
 status.autoscaling.mode status.autoscaling.lastScaleTime status.autoscaling.reason
 status.rollout.phase status.rollout.stableVersion status.rollout.canaryVersion status.rollout.canaryWeight
-status.rollout.currentStep status.rollout.failedChecks status.rollout.message
+status.rollout.currentStepIndex status.rollout.failedChecks status.rollout.message
+status.rollout.observedCanaryShare status.rollout.lastAnalysis[].metric status.rollout.lastAnalysis[].canary
+status.rollout.lastAnalysis[].stable status.rollout.lastAnalysis[].canaryTurns status.rollout.lastAnalysis[].stableTurns
+status.rollout.lastAnalysis[].verdict status.rollout.lastAnalysis[].reason status.rollout.startedAt status.rollout.lastHandledAction
+spec.rollout.strategy spec.rollout.paused
 status.redis.shards status.topics[].name status.topics[].partitions status.topics[].ready status.topics[].message
 `
   .trim()

@@ -63,9 +63,13 @@ export interface ChatbotDeploymentSpec {
    */
   slo: SloSpec;
   /**
-   * Progressive delivery of spec.model changes (canary by new conversations).
+   * Progressive delivery of spec.model and spec.runtime.image changes (canary by new conversations); see docs/rollouts.md.
    *
    * Default: `{}`.
+   *
+   * Validation: spec.rollout.steps[].setWeight must not go down from one step to a later one.
+   * Validation: spec.rollout.steps[] must not end with a pause without durationSeconds (no later step to resume to; use promote, or give the pause a duration).
+   * Validation: spec.rollout.steps[].analysis needs a setWeight step before it (at weight 0 the canary gets no conversations to analyse).
    */
   rollout: RolloutSpec;
   /**
@@ -277,7 +281,7 @@ export interface AuthSpec {
 /**
  * One environment variable; set value or valueFrom.
  *
- * Validation: spec.runtime.env[].name must not be a variable the operator sets (PORT, MODEL_VERSION, MAX_INFLIGHT, REDIS_*, KAFKA_*, LLM_*, ...).
+ * Validation: spec.runtime.env[].name must not be a variable the operator sets (PORT, MODEL_VERSION, MAX_INFLIGHT, REDIS_*, KAFKA_*, LLM_*, CHATFLEET_*, POD_NAMESPACE, ...).
  * Validation: spec.runtime.env[] must set value or valueFrom, not both.
  */
 export interface EnvVar {
@@ -761,11 +765,27 @@ export interface LatencySlo {
 }
 
 /**
- * Progressive delivery of spec.model changes (canary by new conversations).
+ * Progressive delivery of spec.model and spec.runtime.image changes (canary by new conversations); see docs/rollouts.md.
  *
  * Default: `{}`.
+ *
+ * Validation: spec.rollout.steps[].setWeight must not go down from one step to a later one.
+ * Validation: spec.rollout.steps[] must not end with a pause without durationSeconds (no later step to resume to; use promote, or give the pause a duration).
+ * Validation: spec.rollout.steps[].analysis needs a setWeight step before it (at weight 0 the canary gets no conversations to analyse).
  */
 export interface RolloutSpec {
+  /**
+   * Canary runs the new version beside the stable one and moves new conversations to it step by step; Immediate replaces every pod at once (a plain rolling update, no analysis).
+   *
+   * Default: `"Canary"`.
+   */
+  strategy: 'Canary' | 'Immediate';
+  /**
+   * Declarative pause; true holds the current step and weight (analysis still runs) until set back to false.
+   *
+   * Default: `false`.
+   */
+  paused: boolean;
   /**
    * Canary steps in order; each entry sets exactly one of setWeight, pause or analysis.
    *
@@ -793,23 +813,23 @@ export interface RolloutSpec {
  */
 export interface RolloutStep {
   /**
-   * Percent of new conversations routed to the canary, 1 to 100.
+   * Percent of new conversations routed to the canary, 1 to 100; never lower than an earlier setWeight.
    *
    * Minimum 1. Maximum 100.
    */
   setWeight?: number;
   /**
-   * Hold the current weight.
+   * Hold the current weight. A pause without durationSeconds must not be the last step.
    */
   pause?: RolloutPause;
   /**
-   * Run the analysis (spec.rollout.analysis) before the next step.
+   * Run the analysis (spec.rollout.analysis) before the next step; needs a setWeight step before it.
    */
   analysis?: Record<string, never>;
 }
 
 /**
- * Hold the current weight.
+ * Hold the current weight. A pause without durationSeconds must not be the last step.
  */
 export interface RolloutPause {
   /**
@@ -1275,7 +1295,7 @@ export interface ChatbotDeploymentStatus {
    */
   autoscaling?: AutoscalingStatus;
   /**
-   * Rollout state.
+   * Rollout state, written by the operator (operator/rollout); a new leader resumes from it.
    */
   rollout?: RolloutStatus;
   /**
@@ -1361,15 +1381,25 @@ export interface AutoscalingStatus {
 }
 
 /**
- * Rollout state.
+ * Rollout state, written by the operator (operator/rollout); a new leader resumes from it.
  */
 export interface RolloutStatus {
   /**
-   * Rollout phase, for example Idle, Progressing, Paused, Promoted or Aborted.
+   * Idle, Progressing, Paused, Promoting, Promoted or Aborted.
+   */
+  phase?: 'Idle' | 'Progressing' | 'Paused' | 'Promoting' | 'Promoted' | 'Aborted';
+  /**
+   * CamelCase reason of the current state (also the RolloutHealthy and Progressing condition reason).
    *
    * Max length 64.
    */
-  phase?: string;
+  reason?: string;
+  /**
+   * Human-readable rollout state.
+   *
+   * Max length 4096.
+   */
+  message?: string;
   /**
    * Model version serving the stable share.
    *
@@ -1377,11 +1407,25 @@ export interface RolloutStatus {
    */
   stableVersion?: string;
   /**
-   * Model version under rollout, if any.
+   * The revision the stable Deployment runs.
+   */
+  stable?: RolloutRevisionStatus;
+  /**
+   * Model version under rollout, if any (kept after an abort so pinned conversations move off it).
    *
    * Max length 63.
    */
   canaryVersion?: string;
+  /**
+   * The revision under rollout, if any.
+   */
+  canary?: RolloutRevisionStatus;
+  /**
+   * Index into spec.rollout.steps of the step in effect.
+   *
+   * Minimum 0. Maximum 64.
+   */
+  currentStepIndex?: number;
   /**
    * Percent of new conversations routed to the canary.
    *
@@ -1389,19 +1433,151 @@ export interface RolloutStatus {
    */
   canaryWeight?: number;
   /**
-   * Index into spec.rollout.steps.
+   * Canary share of new conversations in the last analysis window, percent.
+   *
+   * Minimum 0. Maximum 100.
    */
-  currentStep?: number;
+  observedCanaryShare?: number;
   /**
    * Failed analysis checks of the current rollout.
+   *
+   * Minimum 0.
    */
   failedChecks?: number;
   /**
-   * Human-readable rollout state.
-   *
-   * Max length 4096.
+   * When the current rollout started.
    */
-  message?: string;
+  startedAt?: string;
+  /**
+   * When the current step took effect (every pod reported its routing generation).
+   */
+  stepStartedAt?: string;
+  /**
+   * First inconclusive check of the current run of inconclusive checks.
+   */
+  inconclusiveSince?: string;
+  /**
+   * Since when the canary has not been Ready (spec.rollout.progressDeadlineSeconds counts from here).
+   */
+  canaryUnreadySince?: string;
+  /**
+   * Start of the analysis window now being collected.
+   */
+  analysisWindowStart?: string;
+  /**
+   * When the last analysis check ran.
+   */
+  lastAnalysisAt?: string;
+  /**
+   * The metrics of the last analysis check.
+   *
+   * Max items 8.
+   */
+  lastAnalysis?: RolloutAnalysisStatus[];
+  /**
+   * The last chatfleet.io/rollout-action annotation value handled (verb@nonce); re-applying it does nothing.
+   *
+   * Max length 128.
+   */
+  lastHandledAction?: string;
+  /**
+   * Generation of the routing object (ConfigMap <name>-routing); +1 on every change of it.
+   *
+   * Minimum 0.
+   */
+  routingGeneration?: number;
+}
+
+/**
+ * The revision the stable Deployment runs.
+ */
+export interface RolloutRevisionStatus {
+  /**
+   * Identity of spec.model plus spec.runtime.image of this revision (a change of it starts a rollout).
+   *
+   * Max length 128.
+   */
+  id?: string;
+  /**
+   * Version label of this revision (pod label chatfleet.io/model-version, env MODEL_VERSION, metric label model_version).
+   *
+   * Max length 63.
+   */
+  version?: string;
+  /**
+   * Bot runtime image of this revision.
+   *
+   * Max length 1024.
+   */
+  image?: string;
+  /**
+   * spec.model of this revision.
+   */
+  model?: RolloutRevisionModel;
+}
+
+/**
+ * spec.model of this revision.
+ */
+export interface RolloutRevisionModel {
+  /**
+   * Name of the model bundle.
+   *
+   * Max length 253.
+   */
+  name?: string;
+  /**
+   * Version of the model bundle.
+   *
+   * Max length 63.
+   */
+  version?: string;
+  /**
+   * ConfigMap holding bundle.json, if any.
+   *
+   * Max length 253.
+   */
+  bundleConfigMap?: string;
+}
+
+/**
+ * One metric of one check; rates are 0 to 1, latency in milliseconds.
+ */
+export interface RolloutAnalysisStatus {
+  /**
+   * errorRate, fallbackRate or latency.
+   */
+  metric?: 'errorRate' | 'fallbackRate' | 'latency';
+  /**
+   * The canary's value.
+   */
+  canary?: number;
+  /**
+   * The stable version's value.
+   */
+  stable?: number;
+  /**
+   * Canary turns in the window.
+   *
+   * Minimum 0.
+   */
+  canaryTurns?: number;
+  /**
+   * Stable turns in the window.
+   *
+   * Minimum 0.
+   */
+  stableTurns?: number;
+  /**
+   * Pass, Fail or Inconclusive.
+   */
+  verdict?: 'Pass' | 'Fail' | 'Inconclusive';
+  /**
+   * Why, with the numbers and the bound used.
+   *
+   * Max length 1024.
+   */
+  reason?: string;
 }
 
 /**
@@ -1539,9 +1715,13 @@ export interface ChatbotDeploymentSpecInput {
    */
   slo?: SloSpecInput;
   /**
-   * Progressive delivery of spec.model changes (canary by new conversations).
+   * Progressive delivery of spec.model and spec.runtime.image changes (canary by new conversations); see docs/rollouts.md.
    *
    * Default: `{}`.
+   *
+   * Validation: spec.rollout.steps[].setWeight must not go down from one step to a later one.
+   * Validation: spec.rollout.steps[] must not end with a pause without durationSeconds (no later step to resume to; use promote, or give the pause a duration).
+   * Validation: spec.rollout.steps[].analysis needs a setWeight step before it (at weight 0 the canary gets no conversations to analyse).
    */
   rollout?: RolloutSpecInput;
   /**
@@ -2020,11 +2200,27 @@ export interface LatencySloInput {
 }
 
 /**
- * Progressive delivery of spec.model changes (canary by new conversations).
+ * Progressive delivery of spec.model and spec.runtime.image changes (canary by new conversations); see docs/rollouts.md.
  *
  * Default: `{}`.
+ *
+ * Validation: spec.rollout.steps[].setWeight must not go down from one step to a later one.
+ * Validation: spec.rollout.steps[] must not end with a pause without durationSeconds (no later step to resume to; use promote, or give the pause a duration).
+ * Validation: spec.rollout.steps[].analysis needs a setWeight step before it (at weight 0 the canary gets no conversations to analyse).
  */
 export interface RolloutSpecInput {
+  /**
+   * Canary runs the new version beside the stable one and moves new conversations to it step by step; Immediate replaces every pod at once (a plain rolling update, no analysis).
+   *
+   * Default: `"Canary"`.
+   */
+  strategy?: 'Canary' | 'Immediate';
+  /**
+   * Declarative pause; true holds the current step and weight (analysis still runs) until set back to false.
+   *
+   * Default: `false`.
+   */
+  paused?: boolean;
   /**
    * Canary steps in order; each entry sets exactly one of setWeight, pause or analysis.
    *

@@ -84,8 +84,15 @@ export const chatbotDeploymentCrd = {
             name: 'Rollout',
             type: 'string',
             priority: 1,
-            description: 'Rollout phase.',
+            description: 'Rollout phase (status.rollout.phase).',
             jsonPath: '.status.rollout.phase',
+          },
+          {
+            name: 'Weight',
+            type: 'integer',
+            priority: 1,
+            description: 'Percent of new conversations routed to the canary (status.rollout.canaryWeight).',
+            jsonPath: '.status.rollout.canaryWeight',
           },
           { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
         ],
@@ -315,9 +322,9 @@ export const chatbotDeploymentCrd = {
                           required: ['name'],
                           'x-kubernetes-validations': [
                             {
-                              rule: "!(self.name in ['PORT', 'MODEL_VERSION', 'MODEL_BUNDLE', 'MAX_INFLIGHT', 'MAX_MESSAGE_BYTES', 'SESSION_TTL_SECONDS', 'SESSION_MAX_TURNS', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_PASSWORD', 'KAFKA_BROKERS', 'KAFKA_EVENTS_TOPIC', 'KAFKA_TASKS_TOPIC', 'LLM_ENDPOINT', 'LLM_MODEL', 'LLM_API_KEY', 'AUTH_API_KEYS', 'LOG_LEVEL', 'DRAIN_TIMEOUT_MS'])",
+                              rule: "!(self.name in ['PORT', 'MODEL_VERSION', 'MODEL_BUNDLE', 'MAX_INFLIGHT', 'MAX_MESSAGE_BYTES', 'SESSION_TTL_SECONDS', 'SESSION_MAX_TURNS', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_PASSWORD', 'KAFKA_BROKERS', 'KAFKA_EVENTS_TOPIC', 'KAFKA_TASKS_TOPIC', 'LLM_ENDPOINT', 'LLM_MODEL', 'LLM_API_KEY', 'AUTH_API_KEYS', 'LOG_LEVEL', 'DRAIN_TIMEOUT_MS', 'CHATFLEET_TRACK', 'CHATFLEET_ROUTING_CONFIGMAP', 'CHATFLEET_STABLE_URL', 'CHATFLEET_CANARY_URL', 'POD_NAMESPACE'])",
                               message:
-                                'spec.runtime.env[].name must not be a variable the operator sets (PORT, MODEL_VERSION, MAX_INFLIGHT, REDIS_*, KAFKA_*, LLM_*, ...)',
+                                'spec.runtime.env[].name must not be a variable the operator sets (PORT, MODEL_VERSION, MAX_INFLIGHT, REDIS_*, KAFKA_*, LLM_*, CHATFLEET_*, POD_NAMESPACE, ...)',
                               fieldPath: '.name',
                             },
                             {
@@ -886,10 +893,44 @@ export const chatbotDeploymentCrd = {
                     },
                   },
                   rollout: {
-                    description: 'Progressive delivery of spec.model changes (canary by new conversations).',
+                    description:
+                      'Progressive delivery of spec.model and spec.runtime.image changes (canary by new conversations); see docs/rollouts.md.',
                     type: 'object',
                     default: {},
+                    'x-kubernetes-validations': [
+                      {
+                        rule: '!has(self.steps) || self.steps.filter(s, has(s.setWeight)).map(s, s.setWeight).isSorted()',
+                        message:
+                          'spec.rollout.steps[].setWeight must not go down from one step to a later one',
+                        fieldPath: '.steps',
+                      },
+                      {
+                        rule: '!has(self.steps) || size(self.steps) == 0 || !has(self.steps[size(self.steps) - 1].pause) || has(self.steps[size(self.steps) - 1].pause.durationSeconds)',
+                        message:
+                          'spec.rollout.steps[] must not end with a pause without durationSeconds (no later step to resume to; use promote, or give the pause a duration)',
+                        fieldPath: '.steps',
+                      },
+                      {
+                        rule: "!has(self.steps) || self.steps.map(s, has(s.analysis) ? 'a' : has(s.setWeight) ? 'w' : 'p').indexOf('a') == -1 || (self.steps.map(s, has(s.analysis) ? 'a' : has(s.setWeight) ? 'w' : 'p').indexOf('w') != -1 && self.steps.map(s, has(s.analysis) ? 'a' : has(s.setWeight) ? 'w' : 'p').indexOf('w') < self.steps.map(s, has(s.analysis) ? 'a' : has(s.setWeight) ? 'w' : 'p').indexOf('a'))",
+                        message:
+                          'spec.rollout.steps[].analysis needs a setWeight step before it (at weight 0 the canary gets no conversations to analyse)',
+                        fieldPath: '.steps',
+                      },
+                    ],
                     properties: {
+                      strategy: {
+                        description:
+                          'Canary runs the new version beside the stable one and moves new conversations to it step by step; Immediate replaces every pod at once (a plain rolling update, no analysis).',
+                        type: 'string',
+                        default: 'Canary',
+                        enum: ['Canary', 'Immediate'],
+                      },
+                      paused: {
+                        description:
+                          'Declarative pause; true holds the current step and weight (analysis still runs) until set back to false.',
+                        type: 'boolean',
+                        default: false,
+                      },
                       steps: {
                         description:
                           'Canary steps in order; each entry sets exactly one of setWeight, pause or analysis.',
@@ -916,14 +957,16 @@ export const chatbotDeploymentCrd = {
                           ],
                           properties: {
                             setWeight: {
-                              description: 'Percent of new conversations routed to the canary, 1 to 100.',
+                              description:
+                                'Percent of new conversations routed to the canary, 1 to 100; never lower than an earlier setWeight.',
                               type: 'integer',
                               format: 'int32',
                               minimum: 1,
                               maximum: 100,
                             },
                             pause: {
-                              description: 'Hold the current weight.',
+                              description:
+                                'Hold the current weight. A pause without durationSeconds must not be the last step.',
                               type: 'object',
                               properties: {
                                 durationSeconds: {
@@ -936,7 +979,8 @@ export const chatbotDeploymentCrd = {
                               },
                             },
                             analysis: {
-                              description: 'Run the analysis (spec.rollout.analysis) before the next step.',
+                              description:
+                                'Run the analysis (spec.rollout.analysis) before the next step; needs a setWeight step before it.',
                               type: 'object',
                             },
                           },
@@ -1551,24 +1595,131 @@ export const chatbotDeploymentCrd = {
                     },
                   },
                   rollout: {
-                    description: 'Rollout state.',
+                    description:
+                      'Rollout state, written by the operator (operator/rollout); a new leader resumes from it.',
                     type: 'object',
                     properties: {
                       phase: {
+                        description: 'Idle, Progressing, Paused, Promoting, Promoted or Aborted.',
+                        type: 'string',
+                        enum: ['Idle', 'Progressing', 'Paused', 'Promoting', 'Promoted', 'Aborted'],
+                      },
+                      reason: {
                         description:
-                          'Rollout phase, for example Idle, Progressing, Paused, Promoted or Aborted.',
+                          'CamelCase reason of the current state (also the RolloutHealthy and Progressing condition reason).',
                         type: 'string',
                         maxLength: 64,
+                      },
+                      message: {
+                        description: 'Human-readable rollout state.',
+                        type: 'string',
+                        maxLength: 4096,
                       },
                       stableVersion: {
                         description: 'Model version serving the stable share.',
                         type: 'string',
                         maxLength: 63,
                       },
+                      stable: {
+                        description: 'The revision the stable Deployment runs.',
+                        type: 'object',
+                        properties: {
+                          id: {
+                            description:
+                              'Identity of spec.model plus spec.runtime.image of this revision (a change of it starts a rollout).',
+                            type: 'string',
+                            maxLength: 128,
+                          },
+                          version: {
+                            description:
+                              'Version label of this revision (pod label chatfleet.io/model-version, env MODEL_VERSION, metric label model_version).',
+                            type: 'string',
+                            maxLength: 63,
+                          },
+                          image: {
+                            description: 'Bot runtime image of this revision.',
+                            type: 'string',
+                            maxLength: 1024,
+                          },
+                          model: {
+                            description: 'spec.model of this revision.',
+                            type: 'object',
+                            properties: {
+                              name: {
+                                description: 'Name of the model bundle.',
+                                type: 'string',
+                                maxLength: 253,
+                              },
+                              version: {
+                                description: 'Version of the model bundle.',
+                                type: 'string',
+                                maxLength: 63,
+                              },
+                              bundleConfigMap: {
+                                description: 'ConfigMap holding bundle.json, if any.',
+                                type: 'string',
+                                maxLength: 253,
+                              },
+                            },
+                          },
+                        },
+                      },
                       canaryVersion: {
-                        description: 'Model version under rollout, if any.',
+                        description:
+                          'Model version under rollout, if any (kept after an abort so pinned conversations move off it).',
                         type: 'string',
                         maxLength: 63,
+                      },
+                      canary: {
+                        description: 'The revision under rollout, if any.',
+                        type: 'object',
+                        properties: {
+                          id: {
+                            description:
+                              'Identity of spec.model plus spec.runtime.image of this revision (a change of it starts a rollout).',
+                            type: 'string',
+                            maxLength: 128,
+                          },
+                          version: {
+                            description:
+                              'Version label of this revision (pod label chatfleet.io/model-version, env MODEL_VERSION, metric label model_version).',
+                            type: 'string',
+                            maxLength: 63,
+                          },
+                          image: {
+                            description: 'Bot runtime image of this revision.',
+                            type: 'string',
+                            maxLength: 1024,
+                          },
+                          model: {
+                            description: 'spec.model of this revision.',
+                            type: 'object',
+                            properties: {
+                              name: {
+                                description: 'Name of the model bundle.',
+                                type: 'string',
+                                maxLength: 253,
+                              },
+                              version: {
+                                description: 'Version of the model bundle.',
+                                type: 'string',
+                                maxLength: 63,
+                              },
+                              bundleConfigMap: {
+                                description: 'ConfigMap holding bundle.json, if any.',
+                                type: 'string',
+                                maxLength: 253,
+                              },
+                            },
+                          },
+                        },
+                      },
+                      currentStepIndex: {
+                        description: 'Index into spec.rollout.steps of the step in effect.',
+                        type: 'integer',
+                        format: 'int32',
+                        minimum: 0,
+                        maximum: 64,
                       },
                       canaryWeight: {
                         description: 'Percent of new conversations routed to the canary.',
@@ -1577,20 +1728,104 @@ export const chatbotDeploymentCrd = {
                         minimum: 0,
                         maximum: 100,
                       },
-                      currentStep: {
-                        description: 'Index into spec.rollout.steps.',
-                        type: 'integer',
-                        format: 'int32',
+                      observedCanaryShare: {
+                        description:
+                          'Canary share of new conversations in the last analysis window, percent.',
+                        type: 'number',
+                        minimum: 0,
+                        maximum: 100,
                       },
                       failedChecks: {
                         description: 'Failed analysis checks of the current rollout.',
                         type: 'integer',
                         format: 'int32',
+                        minimum: 0,
                       },
-                      message: {
-                        description: 'Human-readable rollout state.',
+                      startedAt: {
+                        description: 'When the current rollout started.',
                         type: 'string',
-                        maxLength: 4096,
+                        format: 'date-time',
+                      },
+                      stepStartedAt: {
+                        description:
+                          'When the current step took effect (every pod reported its routing generation).',
+                        type: 'string',
+                        format: 'date-time',
+                      },
+                      inconclusiveSince: {
+                        description: 'First inconclusive check of the current run of inconclusive checks.',
+                        type: 'string',
+                        format: 'date-time',
+                      },
+                      canaryUnreadySince: {
+                        description:
+                          'Since when the canary has not been Ready (spec.rollout.progressDeadlineSeconds counts from here).',
+                        type: 'string',
+                        format: 'date-time',
+                      },
+                      analysisWindowStart: {
+                        description: 'Start of the analysis window now being collected.',
+                        type: 'string',
+                        format: 'date-time',
+                      },
+                      lastAnalysisAt: {
+                        description: 'When the last analysis check ran.',
+                        type: 'string',
+                        format: 'date-time',
+                      },
+                      lastAnalysis: {
+                        description: 'The metrics of the last analysis check.',
+                        type: 'array',
+                        maxItems: 8,
+                        'x-kubernetes-list-type': 'atomic',
+                        items: {
+                          description: 'One metric of one check; rates are 0 to 1, latency in milliseconds.',
+                          type: 'object',
+                          properties: {
+                            metric: {
+                              description: 'errorRate, fallbackRate or latency.',
+                              type: 'string',
+                              enum: ['errorRate', 'fallbackRate', 'latency'],
+                            },
+                            canary: { description: "The canary's value.", type: 'number' },
+                            stable: { description: "The stable version's value.", type: 'number' },
+                            canaryTurns: {
+                              description: 'Canary turns in the window.',
+                              type: 'integer',
+                              format: 'int64',
+                              minimum: 0,
+                            },
+                            stableTurns: {
+                              description: 'Stable turns in the window.',
+                              type: 'integer',
+                              format: 'int64',
+                              minimum: 0,
+                            },
+                            verdict: {
+                              description: 'Pass, Fail or Inconclusive.',
+                              type: 'string',
+                              enum: ['Pass', 'Fail', 'Inconclusive'],
+                            },
+                            reason: {
+                              description: 'Why, with the numbers and the bound used.',
+                              type: 'string',
+                              maxLength: 1024,
+                            },
+                          },
+                        },
+                      },
+                      lastHandledAction: {
+                        description:
+                          'The last chatfleet.io/rollout-action annotation value handled (verb@nonce); re-applying it does nothing.',
+                        type: 'string',
+                        maxLength: 128,
+                      },
+                      routingGeneration: {
+                        description:
+                          'Generation of the routing object (ConfigMap <name>-routing); +1 on every change of it.',
+                        type: 'integer',
+                        format: 'int64',
+                        minimum: 0,
                       },
                     },
                   },
