@@ -12,7 +12,9 @@ import {
   totalCount,
   type Histogram,
 } from './histogram.js';
+import { fetchBounded, MIB, ScrapeError, type FetchText } from './bounded-fetch.js';
 import { parsePromText } from './prom-text.js';
+import type { ScrapeFailureLabel, ScrapeMetrics } from './scrape-metrics.js';
 import { errorMessage, fleetKey, type FleetTarget, type MetricSource, type MetricWindow } from './types.js';
 
 interface PodSnapshot {
@@ -23,21 +25,38 @@ interface PodSnapshot {
   inflight: number;
 }
 
-export type FetchText = (url: string, timeoutMs: number) => Promise<string>;
+export type { FetchText } from './bounded-fetch.js';
 
 export interface ScrapeSourceOptions {
+  /** Deadline of one pod's scrape (connect, headers, body). Default 2 s. */
   timeoutMs?: number;
-  /** How the text is fetched; defaults to global fetch. */
+  /** Largest /metrics body read from one pod, after decoding. Default 4 MiB. */
+  maxBytes?: number;
+  /** Pods scraped at once per fleet; bounds memory to about maxConcurrent x maxBytes. Default 8. */
+  maxConcurrent?: number;
+  /** Deadline of one fleet's whole fetch; pods not started by then count as failed. Default 10 s. */
+  fleetTimeoutMs?: number;
+  /** Distinct histogram buckets accepted from one pod (the contract has 19). Default 256. */
+  maxBuckets?: number;
+  /** How the text is fetched; defaults to fetchBounded. */
   fetchText?: FetchText;
+  metrics?: ScrapeMetrics | undefined;
+  /** Injected clock for the fleet deadline (ms); defaults to performance.now. */
+  monotonicNow?: () => number;
 }
 
 const SERIES = new Set([`${TURN_DURATION}_bucket`, `${TURN_DURATION}_sum`, TURNS_INFLIGHT]);
 
-export const fetchTextWithTimeout: FetchText = async (url, timeoutMs) => {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
-  return res.text();
-};
+/** A pod the fleet deadline left unscraped. */
+class FleetDeadline extends Error {
+  constructor(endpoint: string, ms: number) {
+    super(`${endpoint}: not scraped, the fleet's scrapes took longer than ${ms} ms`);
+  }
+}
+
+function fleetLabels(fleet: FleetTarget): { namespace: string; name: string } {
+  return { namespace: fleet.namespace, name: fleet.name };
+}
 
 function metricsUrl(endpoint: string): string {
   const url = new URL(endpoint);
@@ -94,12 +113,20 @@ interface FleetState {
  */
 export class ScrapeSource implements MetricSource {
   private readonly fleets = new Map<string, FleetState>();
-  private readonly timeoutMs: number;
+  private readonly limits: Required<Omit<ScrapeSourceOptions, 'metrics' | 'fetchText' | 'monotonicNow'>>;
   private readonly fetchText: FetchText;
+  private readonly now: () => number;
 
-  constructor(options: ScrapeSourceOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? 2000;
-    this.fetchText = options.fetchText ?? fetchTextWithTimeout;
+  constructor(private readonly options: ScrapeSourceOptions = {}) {
+    this.limits = {
+      timeoutMs: options.timeoutMs ?? 2000,
+      maxBytes: options.maxBytes ?? 4 * MIB,
+      maxConcurrent: options.maxConcurrent ?? 8,
+      fleetTimeoutMs: options.fleetTimeoutMs ?? 10_000,
+      maxBuckets: options.maxBuckets ?? 256,
+    };
+    this.fetchText = options.fetchText ?? fetchBounded;
+    this.now = options.monotonicNow ?? (() => performance.now());
   }
 
   forget(key: string): void {
@@ -113,7 +140,7 @@ export class ScrapeSource implements MetricSource {
     const known = this.fleets.get(key);
     const state = known ?? { pods: new Map<string, PodSnapshot[]>() };
     this.fleets.set(key, state);
-    const results = await Promise.allSettled(fleet.podEndpoints.map((e) => this.scrape(e, time)));
+    const results = await this.scrapeAll(fleet, time);
     const errors: string[] = [];
     let histogram = EMPTY_HISTOGRAM;
     let inflight = 0;
@@ -138,13 +165,58 @@ export class ScrapeSource implements MetricSource {
     return { kind: 'sample', time, latencyMs, turns, inflight, podsReporting, concurrency };
   }
 
-  private async scrape(endpoint: string, time: number): Promise<PodSnapshot> {
-    const text = await this.fetchText(metricsUrl(endpoint), this.timeoutMs);
-    const series = parsePromText(text, SERIES);
+  /**
+   * Every pod's scrape, at most maxConcurrent at a time, the whole fleet within fleetTimeoutMs. Each
+   * scrape is bounded on its own, so one hostile pod costs its fleet at most timeoutMs of one slot.
+   */
+  private async scrapeAll(fleet: FleetTarget, time: number): Promise<PromiseSettledResult<PodSnapshot>[]> {
+    const deadline = this.now() + this.limits.fleetTimeoutMs;
+    const endpoints = fleet.podEndpoints;
+    const results = new Array<PromiseSettledResult<PodSnapshot>>(endpoints.length);
+    let next = 0;
+    const settle = async (endpoint: string): Promise<PromiseSettledResult<PodSnapshot>> => {
+      if (this.now() >= deadline) {
+        return { status: 'rejected', reason: new FleetDeadline(endpoint, this.limits.fleetTimeoutMs) };
+      }
+      try {
+        return { status: 'fulfilled', value: await this.scrape(endpoint, time, fleet) };
+      } catch (reason) {
+        return { status: 'rejected', reason };
+      }
+    };
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < endpoints.length; i = next++) {
+        const result = await settle(endpoints[i] as string);
+        if (result.status === 'rejected') this.countFailure(fleet, result.reason);
+        results[i] = result;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.limits.maxConcurrent, endpoints.length) }, worker));
+    return results;
+  }
+
+  private countFailure(fleet: FleetTarget, err: unknown): void {
+    const reason: ScrapeFailureLabel =
+      err instanceof ScrapeError ? err.reason : err instanceof FleetDeadline ? 'fleet_deadline' : 'no_series';
+    this.options.metrics?.failures.inc({ ...fleetLabels(fleet), reason });
+  }
+
+  private async scrape(endpoint: string, time: number, fleet: FleetTarget): Promise<PodSnapshot> {
+    const text = await this.fetchText(metricsUrl(endpoint), this.limits);
+    const { series, malformed } = parsePromText(text, SERIES);
+    if (malformed > 0) this.options.metrics?.malformedLines.inc(fleetLabels(fleet), malformed);
     const inflight = gaugeSum(series, TURNS_INFLIGHT);
-    if (inflight === null) throw new Error(`${endpoint}: no ${TURNS_INFLIGHT} in /metrics`);
+    if (inflight === null) {
+      const skipped = malformed > 0 ? ` (${malformed} malformed lines skipped)` : '';
+      throw new Error(`${endpoint}: no valid ${TURNS_INFLIGHT} in /metrics${skipped}`);
+    }
     const counted = (labels: Record<string, string>): boolean => labels.outcome !== 'shed';
     const histogram = histogramFrom(series, TURN_DURATION, counted);
+    if (histogram.bounds.length > this.limits.maxBuckets) {
+      throw new Error(
+        `${endpoint}: ${histogram.bounds.length} histogram buckets, more than ${this.limits.maxBuckets}`,
+      );
+    }
     const durationSum = series
       .filter((s) => s.name === `${TURN_DURATION}_sum` && counted(s.labels))
       .reduce((sum, s) => sum + s.value, 0);

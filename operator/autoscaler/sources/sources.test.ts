@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Gauge, Histogram as PromHistogram, Registry } from 'prom-client';
 import { histogramFrom, histogramQuantile, increase, TURN_DURATION, type Histogram } from './histogram.js';
-import { parsePromLine, parsePromText } from './prom-text.js';
+import { parsePromText } from './prom-text.js';
 import { ScrapeSource } from './scrape-source.js';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
@@ -20,24 +20,16 @@ function botRegistry(): { registry: Registry; turns: PromHistogram<string>; infl
   return { registry, turns, inflight };
 }
 
-describe('prom-text', () => {
-  it.each([
-    { line: 'a_total 3', want: { name: 'a_total', labels: {}, value: 3 } },
-    {
-      line: 'x{le="+Inf",b="q\\"z"} 7 1700000000',
-      want: { name: 'x', labels: { le: '+Inf', b: 'q"z' }, value: 7 },
-    },
-    { line: 'x{a="1,2", b="} "} 1.5e2', want: { name: 'x', labels: { a: '1,2', b: '} ' }, value: 150 } },
-    { line: '# HELP x help', want: null },
-  ])('parses $line', ({ line, want }) => {
-    expect(parsePromLine(line)).toEqual(want);
-  });
-
+describe('prom-text over prom-client output', () => {
   it('reads a real prom-client exposition, filtered by name', async () => {
     const { registry, turns, inflight } = botRegistry();
     turns.observe({ model_version: 'v1', source: 'llm', outcome: 'ok' }, 0.12);
     inflight.set(5);
-    const series = parsePromText(await registry.metrics(), new Set([`${TURN_DURATION}_bucket`]));
+    const { series, malformed } = parsePromText(
+      await registry.metrics(),
+      new Set([`${TURN_DURATION}_bucket`]),
+    );
+    expect(malformed).toBe(0);
     expect(series).toHaveLength(BUCKETS.length + 1);
     expect(series.find((s) => s.labels.le === '0.15')?.value).toBe(1);
     expect(series.find((s) => s.labels.le === '0.1')?.value).toBe(0);
@@ -51,7 +43,7 @@ describe('histogram aggregation and quantile', () => {
     turns.observe({ model_version: 'v2', source: 'intent', outcome: 'ok' }, 0.02);
     turns.observe({ model_version: 'v1', source: 'llm', outcome: 'shed' }, 0.001);
     const h = histogramFrom(
-      parsePromText(await registry.metrics()),
+      parsePromText(await registry.metrics()).series,
       TURN_DURATION,
       (l) => l.outcome !== 'shed',
     );

@@ -1,0 +1,86 @@
+/**
+ * GET of a tenant pod's /metrics with both a byte and a time bound. The pod runs an image the tenant
+ * chooses, so it may answer with an endless body, trickle bytes forever (slowloris), never send headers,
+ * or redirect elsewhere. Every case ends within `timeoutMs` with a ScrapeError naming the reason.
+ */
+import { errorMessage } from './types.js';
+
+export type ScrapeFailureReason =
+  'timeout' | 'too_large' | 'http_status' | 'unreachable' | 'aborted' | 'invalid';
+
+export class ScrapeError extends Error {
+  constructor(
+    readonly reason: ScrapeFailureReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ScrapeError';
+  }
+}
+
+export interface FetchLimits {
+  /** Deadline of the whole request: connect, headers and body. */
+  timeoutMs: number;
+  /** Largest body accepted, counted after content decoding (so a gzip bomb is bounded too). */
+  maxBytes: number;
+  /** Cancels the request early (e.g. the reconcile was cancelled). */
+  signal?: AbortSignal | undefined;
+}
+
+/** How the text is fetched; the default is fetchBounded. Tests inject their own. */
+export type FetchText = (url: string, limits: FetchLimits) => Promise<string>;
+
+export const MIB = 1024 * 1024;
+
+async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number, url: string): Promise<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new ScrapeError('too_large', `GET ${url}: body larger than ${maxBytes} bytes`);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+function classify(err: unknown, url: string, limits: FetchLimits, deadline: AbortSignal): ScrapeError {
+  if (err instanceof ScrapeError) return err;
+  if (deadline.aborted) {
+    return new ScrapeError('timeout', `GET ${url}: no complete answer within ${limits.timeoutMs} ms`, {
+      cause: err,
+    });
+  }
+  if (limits.signal?.aborted) return new ScrapeError('aborted', `GET ${url}: cancelled`, { cause: err });
+  return new ScrapeError('unreachable', `GET ${url}: ${errorMessage(err)}`, { cause: err });
+}
+
+export const fetchBounded: FetchText = async (url, limits) => {
+  const deadline = AbortSignal.timeout(limits.timeoutMs);
+  const signal = limits.signal ? AbortSignal.any([deadline, limits.signal]) : deadline;
+  try {
+    // redirect: 'error': a pod must not point the operator at another address (SSRF).
+    const res = await fetch(url, { signal, redirect: 'error', headers: { accept: 'text/plain' } });
+    if (!res.ok || res.body === null) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new ScrapeError('http_status', `GET ${url}: HTTP ${res.status}`);
+    }
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (declared > limits.maxBytes) {
+      await res.body.cancel().catch(() => undefined);
+      throw new ScrapeError(
+        'too_large',
+        `GET ${url}: Content-Length ${declared} exceeds ${limits.maxBytes} bytes`,
+      );
+    }
+    return await readBounded(res.body, limits.maxBytes, url);
+  } catch (err) {
+    throw classify(err, url, limits, deadline);
+  }
+};

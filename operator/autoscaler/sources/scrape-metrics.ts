@@ -1,0 +1,30 @@
+import { Counter, type Registry } from 'prom-client';
+import type { ScrapeFailureReason } from './bounded-fetch.js';
+
+type FleetLabels = 'namespace' | 'name';
+
+/** What the scrape source reports about hostile or broken /metrics endpoints, on an injected Registry. */
+export interface ScrapeMetrics {
+  malformedLines: Counter<FleetLabels>;
+  failures: Counter<FleetLabels | 'reason'>;
+}
+
+export type ScrapeFailureLabel = ScrapeFailureReason | 'no_series' | 'fleet_deadline';
+
+export function registerScrapeMetrics(registry: Registry): ScrapeMetrics {
+  const labelNames = ['namespace', 'name'] as const;
+  return {
+    malformedLines: new Counter({
+      name: 'chatfleet_operator_scrape_malformed_lines_total',
+      help: 'Lines of scraped bot /metrics that are not valid Prometheus text, skipped.',
+      labelNames,
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: 'chatfleet_operator_scrape_failures_total',
+      help: 'Pod scrapes that gave no data, by reason (timeout, too_large, http_status, unreachable, ...).',
+      labelNames: [...labelNames, 'reason'],
+      registers: [registry],
+    }),
+  };
+}
