@@ -109,8 +109,11 @@ export interface RolloutState {
   stepStartedAt?: string;
   /** First inconclusive check of the current run of inconclusive checks. */
   inconclusiveSince?: string;
-  /** Since when the canary has not been Ready (progressDeadlineSeconds counts from here). */
-  canaryUnreadySince?: string;
+  /**
+   * Since when the rollout has waited on the cluster (canary not Ready, or a routing generation not yet
+   * reported by every pod); progressDeadlineSeconds counts from here.
+   */
+  stalledSince?: string;
   /** Start of the analysis window now being collected; the component rebaselines when it changes. */
   analysisWindowStart?: string;
   lastAnalysisAt?: string;

@@ -1,0 +1,150 @@
+/**
+ * The rollout judge: pure functions of (canary sample, stable sample, policy) returning one verdict per
+ * metric. The statistics are in ./stats.ts and the formulas in docs/rollouts.md ("How the rollout decides").
+ */
+import type { AnalysisResult, Verdict, VersionSample } from '../core/types.js';
+import { alignedBuckets, percentileMs, slowerThan, totalCount } from './latency.js';
+import { mannWhitney, newcombeDifference, wilson, Z_ONE_SIDED_99 } from './stats.js';
+
+/** spec.rollout.analysis and spec.slo.latency, the parts the judge reads. */
+export interface JudgePolicy {
+  minTurns: number;
+  maxErrorRate: number;
+  maxFallbackRate: number;
+  percentile: number;
+  targetMs: number;
+}
+
+/** A rate fails against stable only when canary - stable is above this with 99 % confidence (1 point). */
+export const RATE_TOLERANCE = 0.01;
+/** Latency fails against stable only when the canary percentile exceeds stable x 1.2 + 10 ms ... */
+export const LATENCY_TOLERANCE = { ratio: 1.2, ms: 10 };
+/** ... and Mann-Whitney says the canary is slower with 99 % confidence (one-sided z). */
+export const LATENCY_Z = Z_ONE_SIDED_99;
+
+export function judge(canary: VersionSample, stable: VersionSample, policy: JudgePolicy): AnalysisResult[] {
+  return [
+    rateCheck(
+      'errorRate',
+      canary.errors,
+      canary.turns,
+      stable.errors,
+      stable.turns,
+      policy.maxErrorRate,
+      policy,
+    ),
+    rateCheck(
+      'fallbackRate',
+      canary.fallbacks,
+      canary.turns,
+      stable.fallbacks,
+      stable.turns,
+      policy.maxFallbackRate,
+      policy,
+    ),
+    latencyCheck(canary, stable, policy),
+  ];
+}
+
+/** Fail if any metric fails; otherwise Inconclusive if any is; otherwise Pass. Empty is Inconclusive. */
+export function overallVerdict(results: AnalysisResult[]): Verdict {
+  if (results.length === 0) return 'Inconclusive';
+  if (results.some((r) => r.verdict === 'Fail')) return 'Fail';
+  if (results.some((r) => r.verdict === 'Inconclusive')) return 'Inconclusive';
+  return 'Pass';
+}
+
+function minimum(policy: JudgePolicy): number {
+  return Math.max(1, policy.minTurns);
+}
+
+const pct = (rate: number): string => `${(rate * 100).toFixed(2)} %`;
+const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+
+function rateCheck(
+  metric: 'errorRate' | 'fallbackRate',
+  canaryCount: number,
+  canaryTurns: number,
+  stableCount: number,
+  stableTurns: number,
+  max: number,
+  policy: JudgePolicy,
+): AnalysisResult {
+  const base = {
+    metric,
+    canaryTurns,
+    stableTurns,
+    ...(canaryTurns > 0 ? { canary: round(canaryCount / canaryTurns, 6) } : {}),
+    ...(stableTurns > 0 ? { stable: round(stableCount / stableTurns, 6) } : {}),
+  };
+  if (canaryTurns < minimum(policy))
+    return {
+      ...base,
+      verdict: 'Inconclusive',
+      reason: `${canaryTurns} canary turns, fewer than minTurns ${policy.minTurns}`,
+    };
+  const bound = wilson(canaryCount, canaryTurns).lower;
+  if (bound > max)
+    return {
+      ...base,
+      verdict: 'Fail',
+      reason: `canary ${pct(canaryCount / canaryTurns)} above max ${pct(max)} (99 % lower bound ${pct(bound)})`,
+    };
+  if (stableTurns > 0) {
+    const difference = newcombeDifference(canaryCount, canaryTurns, stableCount, stableTurns).lower;
+    if (difference > RATE_TOLERANCE)
+      return {
+        ...base,
+        verdict: 'Fail',
+        reason: `canary ${pct(canaryCount / canaryTurns)} vs stable ${pct(stableCount / stableTurns)}: at least ${pct(difference)} higher (99 %)`,
+      };
+  }
+  return {
+    ...base,
+    verdict: 'Pass',
+    reason: `canary ${pct(canaryCount / canaryTurns)} within max ${pct(max)} and stable`,
+  };
+}
+
+function latencyCheck(canary: VersionSample, stable: VersionSample, policy: JudgePolicy): AnalysisResult {
+  const canaryTurns = totalCount(canary.latency);
+  const stableTurns = totalCount(stable.latency);
+  const canaryMs = percentileMs(canary.latency, policy.percentile);
+  const stableMs = percentileMs(stable.latency, policy.percentile);
+  const base = {
+    metric: 'latency' as const,
+    canaryTurns,
+    stableTurns,
+    ...(canaryMs !== null ? { canary: round(canaryMs, 1) } : {}),
+    ...(stableMs !== null ? { stable: round(stableMs, 1) } : {}),
+  };
+  const p = `p${policy.percentile}`;
+  if (canaryTurns < minimum(policy) || canaryMs === null)
+    return {
+      ...base,
+      verdict: 'Inconclusive',
+      reason: `${canaryTurns} canary non-cache turns, fewer than minTurns ${policy.minTurns}`,
+    };
+  const slowBound = wilson(slowerThan(canary.latency, policy.targetMs), canaryTurns).lower;
+  if (slowBound > 1 - policy.percentile / 100)
+    return {
+      ...base,
+      verdict: 'Fail',
+      reason: `canary ${p} ${canaryMs.toFixed(0)} ms above SLO ${policy.targetMs} ms (99 %: at least ${pct(slowBound)} of turns slower)`,
+    };
+  if (stableMs !== null && canaryMs > stableMs * LATENCY_TOLERANCE.ratio + LATENCY_TOLERANCE.ms) {
+    const aligned = alignedBuckets(canary.latency, stable.latency);
+    const test = mannWhitney(aligned.a, aligned.b);
+    if (test !== null && test.z > LATENCY_Z)
+      return {
+        ...base,
+        verdict: 'Fail',
+        reason: `canary ${p} ${canaryMs.toFixed(0)} ms vs stable ${stableMs.toFixed(0)} ms, slower (Mann-Whitney z ${test.z.toFixed(2)})`,
+      };
+  }
+  return {
+    ...base,
+    verdict: 'Pass',
+    reason: `canary ${p} ${canaryMs.toFixed(0)} ms within SLO ${policy.targetMs} ms and stable`,
+  };
+}
