@@ -6,6 +6,7 @@ import type {
   FleetComponent,
 } from '../controller/component.js';
 import type { ConditionInput } from '../workload/status.js';
+import { trackOf } from '../workload/tracks.js';
 import type { ChatbotDeployment, Condition, KubeObject } from '../workload/types.js';
 import { FleetAutoscaler } from './fleet-autoscaler.js';
 import type { EvaluateResult, ScalingCondition, StatusAutoscaling } from './fleet-autoscaler.js';
@@ -114,7 +115,8 @@ export class AutoscalerComponent implements FleetComponent {
   }
 
   private evaluate(ctx: ComponentContext, now: number): Promise<EvaluateResult> {
-    const ready = ctx.pods.filter(isReadyPod);
+    // The stable track only: a slow canary must lead to a rollback, not a scale-out (docs/rollouts.md).
+    const ready = ctx.pods.filter((p) => isReadyPod(p) && trackOf(p) === 'stable');
     return this.options.autoscaler.evaluate({
       cbd: ctx.cr,
       currentReplicas: currentReplicas(ctx),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ResourceKind } from '../kube/resources.js';
 import type { ConditionInput } from '../workload/status.js';
+import type { TrackRevision } from '../workload/tracks.js';
 import type { ChatbotDeployment, EnvVar, KubeObject } from '../workload/types.js';
 
 /**
@@ -16,7 +17,13 @@ import type { ChatbotDeployment, EnvVar, KubeObject } from '../workload/types.js
  * - the autoscaler (operator/autoscaler): `replicas` (the Deployment's spec.replicas; the core
  *   writes it under the single field manager, so the autoscaler decides the value and nobody
  *   else sets it), `status.autoscaling`, ScalingActive/ScalingLimited/SLOMet `conditions`,
- *   `requeueAfterMs` = its evaluation interval, `events`.
+ *   `requeueAfterMs` = its evaluation interval, `events`. It sizes the stable track only;
+ * - the rollout (operator/rollout): `tracks` (which revision the stable Deployment runs, whether a canary
+ *   Deployment exists and its share of the load), the routing ConfigMap and its Role as `children`,
+ *   `status.rollout`, RolloutHealthy `conditions`, `events`.
+ * Replica counts are composed explicitly, not by component order: the stable Deployment gets `replicas`
+ * (one owner, the autoscaler), the canary gets composeReplicas(replicas, tracks.canary.share) (one owner,
+ * the rollout's share); see operator/workload/tracks.ts.
  * Components must be deterministic functions of what they read: they run on every reconcile, and
  * a steady state must produce identical contributions so that no write is issued.
  */
@@ -24,9 +31,11 @@ export interface ComponentContext {
   cr: ChatbotDeployment;
   log: Logger;
   now: Date;
-  /** The bot Deployment as last observed (undefined before it exists). */
+  /** The bot Deployment (the stable track) as last observed (undefined before it exists). */
   deployment: KubeObject | undefined;
-  /** Bot pods of this fleet as last observed. */
+  /** The canary Deployment `<name>-canary` as last observed (exists only during a rollout). */
+  canaryDeployment?: KubeObject | undefined;
+  /** Bot pods of this fleet as last observed, both tracks (label chatfleet.io/track tells them apart). */
   pods: KubeObject[];
   /** What earlier components contributed in this reconcile. */
   contributed: Readonly<MergedContributions>;
@@ -37,6 +46,11 @@ export interface OwnedChild {
   resource: ResourceKind;
   /** Built fresh with only owned fields, with a controller ownerReference to the CR. */
   object: KubeObject;
+  /**
+   * Read the live object from the core's informer cache instead of a GET per reconcile (ConfigMap,
+   * Service, ServiceAccount carrying the managed-by label only).
+   */
+  cached?: boolean;
 }
 
 export interface ComponentEvent {
@@ -46,10 +60,23 @@ export interface ComponentEvent {
   note: string;
 }
 
+/** How the fleet's pods split into tracks; without it the fleet is one stable track running the spec. */
+export interface TracksContribution {
+  /** The revision the stable Deployment runs (during a rollout, the one before the spec's change). */
+  stable: TrackRevision;
+  /** The canary Deployment; absent means there is none (an existing one is deleted). */
+  canary?: { revision: TrackRevision; share: number };
+  /** The routing ConfigMap every bot pod watches (env CHATFLEET_ROUTING_CONFIGMAP). */
+  routingConfigMap: string;
+}
+
 export interface Contribution {
   children?: OwnedChild[];
   env?: EnvVar[];
+  /** spec.replicas of the stable Deployment (the autoscaler). */
   replicas?: number;
+  /** One owner (the rollout component); last wins. */
+  tracks?: TracksContribution;
   conditions?: ConditionInput[];
   /** Top-level status fields (merged shallowly into status; must exist in the CRD schema). */
   status?: Record<string, unknown>;
@@ -80,6 +107,7 @@ export interface MergedContributions {
   children: OwnedChild[];
   env: EnvVar[];
   replicas: number | undefined;
+  tracks: TracksContribution | undefined;
   conditions: ConditionInput[];
   status: Record<string, unknown>;
   notReady: { reason: string; message: string }[];
@@ -93,6 +121,7 @@ export function emptyContributions(): MergedContributions {
     children: [],
     env: [],
     replicas: undefined,
+    tracks: undefined,
     conditions: [],
     status: {},
     notReady: [],
@@ -108,6 +137,7 @@ export function mergeContribution(into: MergedContributions, c: Contribution): M
     children: [...into.children, ...(c.children ?? [])],
     env: [...into.env, ...(c.env ?? [])],
     replicas: c.replicas ?? into.replicas,
+    tracks: c.tracks ?? into.tracks,
     conditions: [...into.conditions, ...(c.conditions ?? [])],
     status: { ...into.status, ...c.status },
     notReady: [...into.notReady, ...(c.notReady ?? [])],

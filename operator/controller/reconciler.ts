@@ -3,16 +3,9 @@ import type { KubeClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
 import { errorMessage, isInvalid, isNotFound } from '../kube/errors.js';
 import { Resources } from '../kube/resources.js';
-import type { ResourceKind } from '../kube/resources.js';
-import {
-  desiredConfigMap,
-  desiredDeployment,
-  desiredPodDisruptionBudget,
-  desiredService,
-  desiredServiceAccount,
-} from '../workload/desired.js';
 import { APP_NAME, FIELD_MANAGER, LABEL_INSTANCE, LABEL_NAME, childNames } from '../workload/labels.js';
 import { computeStatus } from '../workload/status.js';
+import { trackNames } from '../workload/tracks.js';
 import type { ChatbotDeployment, ChatbotDeploymentStatus, KubeObject } from '../workload/types.js';
 import { API_GROUP_VERSION, KIND } from '../workload/types.js';
 import type { FleetComponent, MergedContributions } from './component.js';
@@ -22,6 +15,8 @@ import { TerminalError } from './controller.js';
 import { isSubset, needsApply, withAppliedHash } from './drift.js';
 import { statusEvents } from './status-events.js';
 import { WriteOverlay } from './overlay.js';
+import { planChildren } from './plan.js';
+import type { ChildPlan } from './plan.js';
 
 /** Read access to an informer cache. */
 export interface ObjectCache {
@@ -49,11 +44,10 @@ export interface FleetReconcilerDeps {
   resyncMs: number;
 }
 
-interface ChildPlan {
-  resource: ResourceKind;
-  name: string;
-  desired: KubeObject | undefined;
-  cache?: ObjectCache;
+interface Observed {
+  deployment: KubeObject | undefined;
+  canaryDeployment: KubeObject | undefined;
+  pods: KubeObject[];
 }
 
 /**
@@ -96,10 +90,15 @@ export class FleetReconciler {
     return { requeueAfterMs: minDefined(merged.requeueAfterMs, this.d.resyncMs) };
   };
 
-  private observe(cr: ChatbotDeployment): { deployment: KubeObject | undefined; pods: KubeObject[] } {
+  private observe(cr: ChatbotDeployment): Observed {
     const ns = cr.metadata.namespace ?? '';
     const name = cr.metadata.name ?? '';
+    const canary = trackNames.deployment(cr, 'canary');
     return {
+      canaryDeployment: this.overlay.fresher(
+        `${Resources.Deployment.kind}/${ns}/${canary}`,
+        this.d.caches.deployments.get(ns, canary),
+      ),
       // The overlay matters here: a stale cached Deployment from before our last apply may look
       // complete and would report Ready for a spec it does not run yet.
       deployment: this.overlay.fresher(
@@ -118,7 +117,7 @@ export class FleetReconciler {
   private async runComponents(
     cr: ChatbotDeployment,
     log: Logger,
-    observed: { deployment: KubeObject | undefined; pods: KubeObject[] },
+    observed: Observed,
   ): Promise<MergedContributions> {
     let merged = emptyContributions();
     for (const component of this.d.components) {
@@ -134,50 +133,6 @@ export class FleetReconciler {
     return merged;
   }
 
-  private plan(cr: ChatbotDeployment, merged: MergedContributions): ChildPlan[] {
-    const c = this.d.caches;
-    const replicas = merged.replicas ?? cr.spec.scaling.minReplicas;
-    const core: ChildPlan[] = [
-      {
-        resource: Resources.ServiceAccount,
-        name: childNames.serviceAccount(cr),
-        desired: desiredServiceAccount(cr),
-        cache: c.serviceAccounts,
-      },
-      {
-        resource: Resources.ConfigMap,
-        name: childNames.configMap(cr),
-        desired: desiredConfigMap(cr),
-        cache: c.configMaps,
-      },
-      {
-        resource: Resources.Service,
-        name: childNames.service(cr),
-        desired: desiredService(cr),
-        cache: c.services,
-      },
-      {
-        resource: Resources.PodDisruptionBudget,
-        name: childNames.podDisruptionBudget(cr),
-        desired: desiredPodDisruptionBudget(cr),
-        cache: c.podDisruptionBudgets,
-      },
-      {
-        resource: Resources.Deployment,
-        name: childNames.deployment(cr),
-        desired: desiredDeployment(cr, { replicas, env: merged.env }),
-        cache: c.deployments,
-      },
-    ];
-    const extra = merged.children.map((ch) => ({
-      resource: ch.resource,
-      name: ch.object.metadata.name ?? '',
-      desired: ch.object,
-    }));
-    // Component children first: the Deployment's pods may need them (Redis Service, Secrets).
-    return [...core.slice(0, 4), ...extra, ...core.slice(4)];
-  }
-
   /**
    * Applies every child that drifted; returns the Deployment as the API server returned it, if
    * applied. Children other than the Deployment are independent and go in parallel; the
@@ -188,7 +143,7 @@ export class FleetReconciler {
     merged: MergedContributions,
     log: Logger,
   ): Promise<KubeObject | undefined> {
-    const plans = this.plan(cr, merged);
+    const plans = planChildren(cr, merged, this.d.caches);
     const deploymentPlan = plans.filter((p) => p.resource === Resources.Deployment);
     const others = plans.filter((p) => p.resource !== Resources.Deployment);
     const changes: string[] = [];
@@ -201,7 +156,8 @@ export class FleetReconciler {
       for (const p of deploymentPlan) {
         const r = await this.applyChild(cr, p, log);
         if (r.change) changes.push(r.change);
-        deployment = r.written;
+        // The stable Deployment is the fleet's (status counts it); the canary reports through the rollout.
+        if (p.name === childNames.deployment(cr)) deployment = r.written;
       }
       return deployment;
     } finally {

@@ -168,10 +168,9 @@ describe('desired children', () => {
 });
 
 describe('runtime env', () => {
-  it('puts the contract env into the ConfigMap with defaults', () => {
+  it('puts the shared contract env into the ConfigMap with defaults (track-specific env is on the container)', () => {
     expect(runtimeConfigData(minimalCr())).toEqual({
       PORT: '8080',
-      MODEL_NAME: 'support-bot',
       MAX_INFLIGHT: '64',
       MAX_MESSAGE_BYTES: '4096',
       SESSION_TTL_SECONDS: '3600',
@@ -181,17 +180,15 @@ describe('runtime env', () => {
     });
   });
 
-  it('adds LLM and bundle settings when set', () => {
-    const data = runtimeConfigData(
-      minimalCr({
-        runtime: { image: 'i', llm: { endpoint: 'http://llm', model: 'small' } },
-        model: { name: 'm', version: 'v', bundleConfigMap: 'b' },
-      }),
-    );
-    expect(data).toMatchObject({
-      LLM_ENDPOINT: 'http://llm',
-      LLM_MODEL: 'small',
-      MODEL_BUNDLE: '/etc/chatfleet/model/bundle.json',
+  it('adds LLM settings to the ConfigMap and the bundle path to the container when set', () => {
+    const cr = minimalCr({
+      runtime: { image: 'i', llm: { endpoint: 'http://llm', model: 'small' } },
+      model: { name: 'm', version: 'v', bundleConfigMap: 'b' },
+    });
+    expect(runtimeConfigData(cr)).toMatchObject({ LLM_ENDPOINT: 'http://llm', LLM_MODEL: 'small' });
+    expect(containerEnv(cr, [])).toContainEqual({
+      name: 'MODEL_BUNDLE',
+      value: '/etc/chatfleet/model/bundle.json',
     });
   });
 
@@ -210,6 +207,8 @@ describe('runtime env', () => {
     ]);
     expect(env).toEqual([
       { name: 'MODEL_VERSION', value: 'v7' },
+      { name: 'MODEL_NAME', value: 'support-bot' },
+      { name: 'CHATFLEET_TRACK', value: 'stable' },
       { name: 'LLM_API_KEY', valueFrom: { secretKeyRef: { name: 'llm', key: 'k' } } },
       { name: 'AUTH_API_KEYS', valueFrom: { secretKeyRef: { name: 'auth', key: 'keys' } } },
       { name: 'REDIS_URL', value: 'override' },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   ANNOTATION_CONFIG_HASH,
+  LABEL_MODEL_VERSION,
   childLabels,
   childNames,
   crNamespace,
@@ -9,6 +10,8 @@ import {
   selectorLabels,
 } from './labels.js';
 import { MODEL_BUNDLE_DIR, RUNTIME_PORT, RUNTIME_UID, SERVICE_PORT, drainTimeoutMs } from './defaults.js';
+import { LABEL_TRACK, shapeOf, trackEnv, trackNames, trackSelector } from './tracks.js';
+import type { Track, TrackRevision, TrackShape } from './tracks.js';
 import type { ChatbotDeployment, EnvVar, KubeObject } from './types.js';
 
 /**
@@ -21,6 +24,15 @@ export interface WorkloadInputs {
   replicas: number;
   /** Env vars contributed by components (Redis/Kafka wiring), appended after the core env. */
   env: EnvVar[];
+  /** The track this Deployment is (default stable: the Deployment `<name>`). */
+  track?: Track;
+  /** The versioned part of the pod template (default: spec.model and spec.runtime.image). */
+  revision?: TrackRevision;
+  /**
+   * The routing ConfigMap the pods watch (set while the rollout component runs): adds the routing env and
+   * mounts the ServiceAccount token, whose only grant is reading that one ConfigMap.
+   */
+  routingConfigMap?: string;
 }
 
 function meta(cr: ChatbotDeployment, name: string): KubeObject['metadata'] {
@@ -42,12 +54,14 @@ export function desiredServiceAccount(cr: ChatbotDeployment): KubeObject {
   };
 }
 
-/** Non-secret runtime configuration, consumed by the pods with envFrom. */
+/**
+ * Non-secret runtime configuration shared by both tracks, consumed by the pods with envFrom. What differs
+ * between tracks (MODEL_NAME, MODEL_VERSION, MODEL_BUNDLE) is set directly on the container instead.
+ */
 export function runtimeConfigData(cr: ChatbotDeployment): Record<string, string> {
-  const { runtime, model, sessions } = cr.spec;
+  const { runtime, sessions } = cr.spec;
   const data: Record<string, string> = {
     PORT: String(RUNTIME_PORT),
-    MODEL_NAME: model.name,
     MAX_INFLIGHT: String(runtime.maxInflight),
     MAX_MESSAGE_BYTES: String(runtime.maxMessageBytes),
     SESSION_TTL_SECONDS: String(sessions.ttlSeconds),
@@ -57,7 +71,6 @@ export function runtimeConfigData(cr: ChatbotDeployment): Record<string, string>
   };
   if (runtime.llm?.endpoint) data.LLM_ENDPOINT = runtime.llm.endpoint;
   if (runtime.llm?.model) data.LLM_MODEL = runtime.llm.model;
-  if (model.bundleConfigMap) data.MODEL_BUNDLE = `${MODEL_BUNDLE_DIR}/bundle.json`;
   return data;
 }
 
@@ -82,11 +95,15 @@ function secretEnv(name: string, ref: { name: string; key: string } | undefined)
   return [{ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } }];
 }
 
-/** Env set directly on the container: pod identity, secrets, contributions, then user extras (which win). */
-export function containerEnv(cr: ChatbotDeployment, contributed: EnvVar[]): EnvVar[] {
-  const { runtime, model } = cr.spec;
+/** Env set directly on the container: track identity, secrets, contributions, then user extras (which win). */
+export function containerEnv(
+  cr: ChatbotDeployment,
+  contributed: EnvVar[],
+  inputs: Partial<WorkloadInputs> = {},
+): EnvVar[] {
+  const { runtime } = cr.spec;
   const ordered: EnvVar[] = [
-    { name: 'MODEL_VERSION', value: model.version },
+    ...trackEnv(cr, shapeOf(cr, inputs)),
     ...secretEnv('LLM_API_KEY', runtime.llm?.apiKeySecretRef),
     ...secretEnv('AUTH_API_KEYS', runtime.auth?.apiKeysSecretRef),
     ...contributed,
@@ -128,11 +145,11 @@ function probes(): Record<string, unknown> {
   };
 }
 
-function volumes(cr: ChatbotDeployment): { volumes: unknown[]; mounts: unknown[] } {
+function volumes(shape: TrackShape): { volumes: unknown[]; mounts: unknown[] } {
   // readOnlyRootFilesystem needs a writable /tmp for Node's own temp files.
   const vols: unknown[] = [{ name: 'tmp', emptyDir: {} }];
   const mounts: unknown[] = [{ name: 'tmp', mountPath: '/tmp' }];
-  const bundle = cr.spec.model.bundleConfigMap;
+  const bundle = shape.revision.model.bundleConfigMap;
   if (bundle) {
     vols.push({ name: 'model-bundle', configMap: { name: bundle } });
     mounts.push({ name: 'model-bundle', mountPath: MODEL_BUNDLE_DIR, readOnly: true });
@@ -140,11 +157,16 @@ function volumes(cr: ChatbotDeployment): { volumes: unknown[]; mounts: unknown[]
   return { volumes: vols, mounts };
 }
 
-function botContainer(cr: ChatbotDeployment, env: EnvVar[], mounts: unknown[]): Record<string, unknown> {
+function botContainer(
+  cr: ChatbotDeployment,
+  shape: TrackShape,
+  env: EnvVar[],
+  mounts: unknown[],
+): Record<string, unknown> {
   const { runtime } = cr.spec;
   return {
     name: 'bot',
-    image: runtime.image,
+    image: shape.revision.image,
     imagePullPolicy: runtime.imagePullPolicy,
     ports: [{ name: 'http', containerPort: RUNTIME_PORT, protocol: 'TCP' }],
     envFrom: [{ configMapRef: { name: childNames.configMap(cr) } }],
@@ -158,7 +180,7 @@ function botContainer(cr: ChatbotDeployment, env: EnvVar[], mounts: unknown[]): 
   };
 }
 
-function topologySpread(cr: ChatbotDeployment): unknown[] {
+function topologySpread(cr: ChatbotDeployment, track: Track): unknown[] {
   const zone = cr.spec.placement.zoneSpread;
   if (!zone.enabled) return [];
   return [
@@ -166,19 +188,20 @@ function topologySpread(cr: ChatbotDeployment): unknown[] {
       topologyKey: 'topology.kubernetes.io/zone',
       maxSkew: zone.maxSkew,
       whenUnsatisfiable: zone.whenUnsatisfiable,
-      labelSelector: { matchLabels: selectorLabels(cr) },
+      labelSelector: { matchLabels: trackSelector(cr, track) },
       // Count only pods of the same revision, so a rollout is not skewed by old pods.
       matchLabelKeys: ['pod-template-hash'],
     },
   ];
 }
 
-function podSpec(cr: ChatbotDeployment, inputs: WorkloadInputs): Record<string, unknown> {
-  const { volumes: vols, mounts } = volumes(cr);
+function podSpec(cr: ChatbotDeployment, inputs: WorkloadInputs, shape: TrackShape): Record<string, unknown> {
+  const { volumes: vols, mounts } = volumes(shape);
   const placement = cr.spec.placement;
   const spec: Record<string, unknown> = {
     serviceAccountName: childNames.serviceAccount(cr),
-    automountServiceAccountToken: false,
+    // The token's only grant is reading the routing ConfigMap (Role <name>-routing-reader).
+    automountServiceAccountToken: shape.routingConfigMap !== undefined,
     terminationGracePeriodSeconds: cr.spec.runtime.terminationGracePeriodSeconds,
     securityContext: {
       runAsNonRoot: true,
@@ -186,10 +209,10 @@ function podSpec(cr: ChatbotDeployment, inputs: WorkloadInputs): Record<string, 
       fsGroup: RUNTIME_UID,
       seccompProfile: { type: 'RuntimeDefault' },
     },
-    containers: [botContainer(cr, containerEnv(cr, inputs.env), mounts)],
+    containers: [botContainer(cr, shape, containerEnv(cr, inputs.env, inputs), mounts)],
     volumes: vols,
   };
-  const spread = topologySpread(cr);
+  const spread = topologySpread(cr, shape.track);
   if (spread.length > 0) spec.topologySpreadConstraints = spread;
   if (placement.nodeSelector && Object.keys(placement.nodeSelector).length > 0) {
     spec.nodeSelector = placement.nodeSelector;
@@ -198,36 +221,49 @@ function podSpec(cr: ChatbotDeployment, inputs: WorkloadInputs): Record<string, 
   return spec;
 }
 
+/** The Deployment of one track (the stable `<name>` by default, or the canary `<name>-canary`). */
 export function desiredDeployment(cr: ChatbotDeployment, inputs: WorkloadInputs): KubeObject {
+  const shape = shapeOf(cr, inputs);
+  const labels = {
+    ...podLabels(cr),
+    [LABEL_MODEL_VERSION]: shape.revision.version,
+    [LABEL_TRACK]: shape.track,
+  };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(cr, childNames.deployment(cr)),
+    metadata: meta(cr, trackNames.deployment(cr, shape.track)),
     spec: {
       replicas: inputs.replicas,
       revisionHistoryLimit: 3,
-      selector: { matchLabels: selectorLabels(cr) },
+      selector: { matchLabels: trackSelector(cr, shape.track) },
       // Never drop below the desired count during a rollout: a chat fleet sheds load otherwise.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } },
       template: {
         metadata: {
-          labels: podLabels(cr),
+          labels,
           annotations: { [ANNOTATION_CONFIG_HASH]: configHash(runtimeConfigData(cr)) },
         },
-        spec: podSpec(cr, inputs),
+        spec: podSpec(cr, inputs, shape),
       },
     },
   };
 }
 
-export function desiredService(cr: ChatbotDeployment): KubeObject {
+/**
+ * The fleet's Service `<name>` (both tracks: it selects on instance labels only), or with a track the
+ * per-track Service `<name>-stable` / `<name>-canary` the runtime forwards pinned turns to.
+ */
+export function desiredService(cr: ChatbotDeployment, track?: Track): KubeObject {
+  const name = track ? trackNames.service(cr, track) : childNames.service(cr);
+  const selector = track ? { ...selectorLabels(cr), [LABEL_TRACK]: track } : selectorLabels(cr);
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: meta(cr, childNames.service(cr)),
+    metadata: meta(cr, name),
     spec: {
       type: 'ClusterIP',
-      selector: selectorLabels(cr),
+      selector,
       // One port carries chat and /metrics (CONTRACT.md).
       ports: [{ name: 'http', port: SERVICE_PORT, targetPort: 'http', protocol: 'TCP' }],
     },

@@ -249,11 +249,32 @@ export interface StatusInputs {
   now: Date;
 }
 
+/** Core condition types a component may set while the core's own observation is settled (False). */
+const OVERRIDABLE: readonly string[] = [ConditionType.Progressing, ConditionType.Degraded];
+
+/**
+ * A component may report Progressing (a rollout in progress) or Degraded (a canary that cannot start)
+ * for things the core does not observe. Its condition replaces the core's only while the core's is False:
+ * a stable Deployment still rolling, or a pod problem the core sees, is reported as before. Ready is
+ * never overridden (components hold it False with `notReady`).
+ */
+export function overlayCore(
+  core: ConditionInput[],
+  extra: ConditionInput[],
+): [ConditionInput[], ConditionInput[]] {
+  const replaced = core.map((c) => {
+    const mine = extra.find((e) => e.type === c.type);
+    return mine && OVERRIDABLE.includes(c.type) && c.status === 'False' ? mine : c;
+  });
+  const coreTypes = new Set(core.map((c) => c.type));
+  return [replaced, extra.filter((e) => !coreTypes.has(e.type))];
+}
+
 export function computeStatus(input: StatusInputs): ChatbotDeploymentStatus {
   const { cr, observed } = input;
   const generation = cr.metadata.generation ?? 0;
   const [ready, progressing] = readyAndProgressing(observed);
-  const core = [ready, progressing, computeDegraded(observed)];
+  const [core, extra] = overlayCore([ready, progressing, computeDegraded(observed)], input.extraConditions);
   const d = observed.deployment as DeploymentLike | undefined;
   return {
     ...input.extraFields,
@@ -262,11 +283,6 @@ export function computeStatus(input: StatusInputs): ChatbotDeploymentStatus {
     readyReplicas: d?.status?.readyReplicas ?? 0,
     updatedReplicas: d?.status?.updatedReplicas ?? 0,
     selector: selectorString(cr),
-    conditions: mergeConditions(
-      cr.status?.conditions,
-      [...core, ...input.extraConditions],
-      generation,
-      input.now,
-    ),
+    conditions: mergeConditions(cr.status?.conditions, [...core, ...extra], generation, input.now),
   };
 }
