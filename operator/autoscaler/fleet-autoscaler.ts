@@ -96,7 +96,7 @@ export class FleetAutoscaler {
   private readonly prometheus = new Map<string, MetricSource>();
 
   constructor(private readonly options: FleetAutoscalerOptions = {}) {
-    this.scrape = options.scrape ?? new ScrapeSource();
+    this.scrape = options.scrape ?? new ScrapeSource({ metrics: options.metrics?.scrape });
   }
 
   async evaluate(input: EvaluateInput): Promise<EvaluateResult> {

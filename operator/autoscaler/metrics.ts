@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Mode } from './core/types.js';
+import { registerScrapeMetrics, type ScrapeMetrics } from './sources/scrape-metrics.js';
 
 const MODES: Mode[] = ['stable', 'panic', 'fallback'];
 
@@ -12,6 +13,8 @@ export interface AutoscalerMetrics {
   inflightPerPod: Gauge<FleetLabels>;
   mode: Gauge<FleetLabels | 'mode'>;
   fetchFailures: Counter<FleetLabels | 'kind'>;
+  /** Malformed lines and failed pod scrapes of the scrape source. */
+  scrape: ScrapeMetrics;
 }
 
 export interface FleetMetricValues {
@@ -57,6 +60,7 @@ export function registerAutoscalerMetrics(registry: Registry): AutoscalerMetrics
       labelNames: [...labelNames, 'kind'],
       registers: [registry],
     }),
+    scrape: registerScrapeMetrics(registry),
   };
 }
 

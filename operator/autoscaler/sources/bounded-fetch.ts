@@ -3,7 +3,6 @@
  * chooses, so it may answer with an endless body, trickle bytes forever (slowloris), never send headers,
  * or redirect elsewhere. Every case ends within `timeoutMs` with a ScrapeError naming the reason.
  */
-import { errorMessage } from './types.js';
 
 export type ScrapeFailureReason =
   'timeout' | 'too_large' | 'http_status' | 'unreachable' | 'aborted' | 'invalid';
@@ -50,6 +49,16 @@ async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number, u
   }
 }
 
+/** The message and its cause's ("fetch failed: unexpected redirect"); by shape, as errors may come from another realm. */
+function describe(err: unknown): string {
+  const message = (e: unknown): string | undefined =>
+    typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string'
+      ? (e as { message: string }).message
+      : undefined;
+  const cause = message((err as { cause?: unknown } | null)?.cause);
+  return `${message(err) ?? String(err)}${cause ? `: ${cause}` : ''}`;
+}
+
 function classify(err: unknown, url: string, limits: FetchLimits, deadline: AbortSignal): ScrapeError {
   if (err instanceof ScrapeError) return err;
   if (deadline.aborted) {
@@ -58,7 +67,7 @@ function classify(err: unknown, url: string, limits: FetchLimits, deadline: Abor
     });
   }
   if (limits.signal?.aborted) return new ScrapeError('aborted', `GET ${url}: cancelled`, { cause: err });
-  return new ScrapeError('unreachable', `GET ${url}: ${errorMessage(err)}`, { cause: err });
+  return new ScrapeError('unreachable', `GET ${url}: ${describe(err)}`, { cause: err });
 }
 
 export const fetchBounded: FetchText = async (url, limits) => {

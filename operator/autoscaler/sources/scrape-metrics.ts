@@ -9,7 +9,23 @@ export interface ScrapeMetrics {
   failures: Counter<FleetLabels | 'reason'>;
 }
 
-export type ScrapeFailureLabel = ScrapeFailureReason | 'no_series' | 'fleet_deadline';
+export type ScrapeFailureLabel = ScrapeFailureReason | 'fleet_deadline';
+
+const LABELS: ScrapeFailureLabel[] = [
+  'timeout',
+  'too_large',
+  'http_status',
+  'unreachable',
+  'aborted',
+  'invalid',
+  'fleet_deadline',
+];
+
+/** Drops a deleted fleet's series, so the registry does not grow with every fleet ever seen. */
+export function forgetScrapeMetrics(metrics: ScrapeMetrics, namespace: string, name: string): void {
+  metrics.malformedLines.remove({ namespace, name });
+  for (const reason of LABELS) metrics.failures.remove({ namespace, name, reason });
+}
 
 export function registerScrapeMetrics(registry: Registry): ScrapeMetrics {
   const labelNames = ['namespace', 'name'] as const;

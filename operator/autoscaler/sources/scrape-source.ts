@@ -14,7 +14,7 @@ import {
 } from './histogram.js';
 import { fetchBounded, MIB, ScrapeError, type FetchText } from './bounded-fetch.js';
 import { parsePromText } from './prom-text.js';
-import type { ScrapeFailureLabel, ScrapeMetrics } from './scrape-metrics.js';
+import { forgetScrapeMetrics, type ScrapeFailureLabel, type ScrapeMetrics } from './scrape-metrics.js';
 import { errorMessage, fleetKey, type FleetTarget, type MetricSource, type MetricWindow } from './types.js';
 
 interface PodSnapshot {
@@ -131,6 +131,9 @@ export class ScrapeSource implements MetricSource {
 
   forget(key: string): void {
     this.fleets.delete(key);
+    const slash = key.indexOf('/');
+    if (this.options.metrics)
+      forgetScrapeMetrics(this.options.metrics, key.slice(0, slash), key.slice(slash + 1));
   }
 
   async fetch(fleet: FleetTarget, window: MetricWindow): Promise<MetricObservation> {
@@ -197,7 +200,7 @@ export class ScrapeSource implements MetricSource {
 
   private countFailure(fleet: FleetTarget, err: unknown): void {
     const reason: ScrapeFailureLabel =
-      err instanceof ScrapeError ? err.reason : err instanceof FleetDeadline ? 'fleet_deadline' : 'no_series';
+      err instanceof ScrapeError ? err.reason : err instanceof FleetDeadline ? 'fleet_deadline' : 'invalid';
     this.options.metrics?.failures.inc({ ...fleetLabels(fleet), reason });
   }
 
