@@ -24,6 +24,10 @@ import type { RouteContext } from './routes/context.js';
 import { opsRoutes } from './routes/ops.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { SocketRegistry, websocketRoutes } from './routes/websocket.js';
+import { Forwarder } from './rollout/forwarder.js';
+import { routingPlugin } from './rollout/plugin.js';
+import { TurnRouter } from './rollout/router.js';
+import { RoutingState } from './rollout/routing-state.js';
 import type { SessionStore } from './sessions/session-store.js';
 
 export interface AppDeps {
@@ -113,7 +117,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     isDraining: () => lifecycle.draining,
   });
-  const ctx: RouteContext = { config, turns, store: deps.store, metrics: deps.metrics, now };
+  const router = await rolloutRouter(app, deps, turns);
+  const ctx: RouteContext = { config, turns, router, store: deps.store, metrics: deps.metrics, now };
   await app.register(chatRoutes(ctx));
   await app.register(websocketRoutes(ctx, lifecycle.sockets));
   await app.register(sessionRoutes(ctx));
@@ -129,6 +134,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   lifecycle.sockets.startKeepalive(config.wsPingIntervalMs);
   registerCleanup(app, deps);
   return app;
+}
+
+/** Rollout routing (docs/bot-runtime.md, Rollout routing): the routing source is a plugin of the app. */
+async function rolloutRouter(app: FastifyInstance, deps: AppDeps, turns: TurnService): Promise<TurnRouter> {
+  const { rollout } = deps.config;
+  const routing = rollout.routing && new RoutingState(deps.metrics, deps.log);
+  if (rollout.routing && routing) {
+    await app.register(routingPlugin({ source: rollout.routing, state: routing, log: deps.log }));
+  }
+  return new TurnRouter({
+    turns,
+    routing,
+    store: deps.store,
+    forwarder: new Forwarder(rollout.urls, rollout.forwardTimeoutMs),
+    track: rollout.track,
+    fleetId: rollout.fleetId,
+    metrics: deps.metrics,
+    log: deps.log,
+  });
 }
 
 function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {

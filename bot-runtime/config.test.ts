@@ -68,11 +68,49 @@ describe('loadConfig', () => {
     ['LLM_ENDPOINT', 'not a url'],
     ['EVENTS_INCLUDE_TEXT', 'maybe'],
     ['REDIS_CLUSTER_NODES', 'nohost'],
+    ['CHATFLEET_TRACK', 'blue'],
+    ['CHATFLEET_STABLE_URL', 'ftp://x'],
+    ['CHATFLEET_CANARY_URL', 'nope'],
+    ['CHATFLEET_ROUTING_CONFIGMAP', 'fleet-routing'], // without POD_NAMESPACE
   ])('rejects %s=%j', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
   });
 
   it('parses host:port', () => {
     expect(parseHostPort('redis-0.redis:6379')).toEqual({ host: 'redis-0.redis', port: 6379 });
+  });
+
+  it('parses rollout routing settings', () => {
+    expect(loadConfig({}).rollout).toEqual({
+      track: 'stable',
+      fleetId: '',
+      routing: undefined,
+      urls: {},
+      forwardTimeoutMs: 2000,
+    });
+    const c = loadConfig({
+      CHATFLEET_TRACK: 'canary',
+      FLEET_ID: 'ns/bot',
+      CHATFLEET_ROUTING_CONFIGMAP: 'bot-routing',
+      POD_NAMESPACE: 'ns',
+      CHATFLEET_STABLE_URL: 'http://bot-stable.ns.svc:80/',
+      CHATFLEET_CANARY_URL: 'http://bot-canary.ns.svc:80',
+      LLM_ENDPOINT: 'http://llm:8000',
+      LLM_TIMEOUT_MS: '3000',
+    });
+    expect(c.rollout).toEqual({
+      track: 'canary',
+      fleetId: 'ns/bot',
+      routing: { kind: 'configmap', name: 'bot-routing', namespace: 'ns', kubeconfig: undefined },
+      urls: { stable: 'http://bot-stable.ns.svc:80', canary: 'http://bot-canary.ns.svc:80' },
+      forwardTimeoutMs: 5000,
+    });
+    expect(loadConfig({ CHATFLEET_ROUTING_FILE: '/tmp/r.json' }).rollout.routing).toEqual({
+      kind: 'file',
+      path: '/tmp/r.json',
+    });
+    expect(() =>
+      loadConfig({ CHATFLEET_ROUTING_FILE: '/x', CHATFLEET_ROUTING_CONFIGMAP: 'y', POD_NAMESPACE: 'n' }),
+    ).toThrow(/only one/);
   });
 });

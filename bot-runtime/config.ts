@@ -24,6 +24,27 @@ export interface Config {
   wsPingIntervalMs: number;
   eventsBufferMax: number;
   eventsIncludeText: boolean;
+  rollout: RolloutConfig;
+}
+
+export type Track = 'stable' | 'canary';
+
+/** Where the routing object comes from (see docs/bot-runtime.md, Rollout routing). */
+export type RoutingSourceConfig =
+  | { kind: 'configmap'; name: string; namespace: string; kubeconfig: string | undefined }
+  | { kind: 'file'; path: string };
+
+export interface RolloutConfig {
+  /** The track of this pod (CHATFLEET_TRACK). */
+  track: Track;
+  /** Salt of the assignment hash (FLEET_ID); '' when unset. */
+  fleetId: string;
+  /** Undefined: no rollout routing, every turn is served locally. */
+  routing: RoutingSourceConfig | undefined;
+  /** Base URLs turns are forwarded to, by track. */
+  urls: Partial<Record<Track, string>>;
+  /** Bound of one forwarded turn (connect + reply). */
+  forwardTimeoutMs: number;
 }
 
 export type RedisConfig =
@@ -134,7 +155,51 @@ function parseLlm(env: Env): LlmConfig | undefined {
   };
 }
 
+function baseUrl(env: Env, key: string): string | undefined {
+  const raw = str(env, key);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch (err) {
+    throw new ConfigError(`${key} is not a URL: "${raw}"`, { cause: err });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${key} must be http(s)`);
+  return raw.replace(/\/+$/, '');
+}
+
+function parseRoutingSource(env: Env): RoutingSourceConfig | undefined {
+  const name = str(env, 'CHATFLEET_ROUTING_CONFIGMAP');
+  const path = str(env, 'CHATFLEET_ROUTING_FILE');
+  if (name !== undefined && path !== undefined) {
+    throw new ConfigError('set only one of CHATFLEET_ROUTING_CONFIGMAP and CHATFLEET_ROUTING_FILE');
+  }
+  if (path !== undefined) return { kind: 'file', path };
+  if (name === undefined) return undefined;
+  const namespace = str(env, 'POD_NAMESPACE');
+  if (namespace === undefined) throw new ConfigError('CHATFLEET_ROUTING_CONFIGMAP needs POD_NAMESPACE');
+  return { kind: 'configmap', name, namespace, kubeconfig: str(env, 'KUBECONFIG') };
+}
+
+function parseRollout(env: Env, llm: LlmConfig | undefined): RolloutConfig {
+  const track = str(env, 'CHATFLEET_TRACK') ?? 'stable';
+  if (track !== 'stable' && track !== 'canary') {
+    throw new ConfigError(`CHATFLEET_TRACK must be stable or canary, got "${track}"`);
+  }
+  const stable = baseUrl(env, 'CHATFLEET_STABLE_URL');
+  const canary = baseUrl(env, 'CHATFLEET_CANARY_URL');
+  return {
+    track,
+    fleetId: str(env, 'FLEET_ID') ?? '',
+    routing: parseRoutingSource(env),
+    urls: { ...(stable && { stable }), ...(canary && { canary }) },
+    // Longer than the other pod's slowest turn (its LLM call), so a slow turn is not served twice.
+    forwardTimeoutMs: int(env, 'CHATFLEET_FORWARD_TIMEOUT_MS', 2000 + (llm?.timeoutMs ?? 0), 1),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
+  const llm = parseLlm(env);
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     workerPort: int(env, 'WORKER_PORT', 8081, 0, 65535),
@@ -152,11 +217,12 @@ export function loadConfig(env: Env = process.env): Config {
     redis: parseRedis(env),
     redisCommandTimeoutMs: int(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 1),
     kafka: parseKafka(env),
-    llm: parseLlm(env),
+    llm,
     auth: { apiKeys: list(env, 'AUTH_API_KEYS'), jwtSecret: str(env, 'AUTH_JWT_SECRET') },
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0),
     wsPingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 30_000, 100),
     eventsBufferMax: int(env, 'EVENTS_BUFFER_MAX', 100_000, 1),
     eventsIncludeText: bool(env, 'EVENTS_INCLUDE_TEXT', false),
+    rollout: parseRollout(env, llm),
   };
 }

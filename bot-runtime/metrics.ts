@@ -22,12 +22,59 @@ export interface Metrics {
   bundleReloads: Counter<'result'>;
   sessionErrors: Counter<'operation'>;
   modelInfo: Gauge<'model_version' | 'bundle'>;
+  rolloutGeneration: Gauge;
+  routingReloads: Counter<'result'>;
+  conversationsStarted: Counter<'model_version' | 'track'>;
+  forwards: Counter<'result'>;
+  forwardDuration: Histogram;
 }
+
+/** Added latency of forwarded turns: well below the turn buckets. */
+export const FORWARD_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** Registers every runtime metric on an injected Registry (never the global one). */
 export function createMetrics(registry: Registry, defaultMetrics = true): Metrics {
   if (defaultMetrics) collectDefaultMetrics({ register: registry }); // includes nodejs_eventloop_lag_seconds
-  return { ...turnMetrics([registry]), ...backendMetrics([registry]) };
+  return { ...turnMetrics([registry]), ...backendMetrics([registry]), ...rolloutMetrics([registry]) };
+}
+
+type RolloutMetricNames =
+  'rolloutGeneration' | 'routingReloads' | 'conversationsStarted' | 'forwards' | 'forwardDuration';
+
+function rolloutMetrics(registers: Registry[]): Pick<Metrics, RolloutMetricNames> {
+  const rolloutGeneration = new Gauge({
+    name: 'chatfleet_rollout_generation',
+    help: 'Generation of the rollout routing this pod applies (-1: none yet).',
+    registers,
+  });
+  rolloutGeneration.set(-1);
+  return {
+    rolloutGeneration,
+    routingReloads: new Counter({
+      name: 'chatfleet_routing_reloads_total',
+      help: 'Routing objects seen (result: ok, invalid, missing, error); a bad one keeps the last good routing.',
+      labelNames: ['result'],
+      registers,
+    }),
+    conversationsStarted: new Counter({
+      name: 'chatfleet_conversations_started_total',
+      help: 'New conversations by the model version and track they were assigned to.',
+      labelNames: ['model_version', 'track'],
+      registers,
+    }),
+    forwards: new Counter({
+      name: 'chatfleet_forward_total',
+      help: 'Turns forwarded to the other track (result: ok, no_url, unreachable, timeout, draining, error; all but ok were served locally).',
+      labelNames: ['result'],
+      registers,
+    }),
+    forwardDuration: new Histogram({
+      name: 'chatfleet_forward_duration_seconds',
+      help: "Latency a forwarded turn added: the exchange minus the serving pod's own turn time.",
+      buckets: FORWARD_BUCKETS,
+      registers,
+    }),
+  };
 }
 
 type TurnMetricNames =
@@ -74,7 +121,7 @@ function turnMetrics(registers: Registry[]): Pick<Metrics, TurnMetricNames> {
   };
 }
 
-function backendMetrics(registers: Registry[]): Omit<Metrics, TurnMetricNames> {
+function backendMetrics(registers: Registry[]): Omit<Metrics, TurnMetricNames | RolloutMetricNames> {
   return {
     eventsBuffered: new Gauge({
       name: 'chatfleet_events_buffered',

@@ -13,6 +13,8 @@ export interface TurnInput {
   message: string;
   sessionId: string | undefined;
   userId: string | undefined;
+  /** False when this turn already spent its Redis budget (the rollout pin read failed). */
+  redisOk?: boolean;
 }
 
 export interface TurnReply {
@@ -79,7 +81,7 @@ export class TurnService {
     let outcome: Outcome = 'error';
     let source: Source = 'fallback';
     try {
-      const budget: RedisBudget = { ok: true };
+      const budget: RedisBudget = { ok: input.redisOk !== false };
       if (!(await this.withinRateLimit(input.userId, budget))) {
         outcome = 'shed';
         this.d.metrics.turnsShed.inc({ reason: 'rate_limit' });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, errorBody } from '../errors.js';
+import { FORWARDED_HEADER, SERVER_TIMING_HEADER } from '../rollout/forwarder.js';
 import { protectedRoute, messageTooLarge, shedResponse, type RouteContext } from './context.js';
 import { chatRouteSchema } from './schemas.js';
 
@@ -15,6 +16,7 @@ export function chatRoutes(ctx: RouteContext) {
       '/v1/chat',
       { schema: chatRouteSchema, ...protectedRoute(ctx) },
       async (req, reply) => {
+        const started = performance.now();
         const { message, sessionId } = req.body;
         if (messageTooLarge(message, ctx.config.maxMessageBytes)) {
           return reply
@@ -23,10 +25,19 @@ export function chatRoutes(ctx: RouteContext) {
               errorBody(ErrorCode.messageTooLarge, `message exceeds ${ctx.config.maxMessageBytes} bytes`),
             );
         }
+        const forwarded = req.headers[FORWARDED_HEADER] === '1';
         // A JWT subject is authoritative for rate limiting; the body's userId is a hint otherwise.
         const userId = req.authSubject ?? req.body.userId;
-        const outcome = await ctx.turns.handle({ message, sessionId, userId });
+        const authorization = req.headers.authorization;
+        const outcome = await ctx.router.handle({ message, sessionId, userId, forwarded, authorization });
+        // the sender subtracts this pod's own time to tell what forwarding added
+        if (forwarded)
+          reply.header(SERVER_TIMING_HEADER, `turn;dur=${(performance.now() - started).toFixed(3)}`);
         if (outcome.kind === 'ok') return outcome.reply;
+        if (outcome.kind === 'forwarded') {
+          if (outcome.retryAfter !== undefined) reply.header('retry-after', outcome.retryAfter);
+          return reply.code(outcome.status).send(outcome.body);
+        }
         const shed = shedResponse(outcome, ctx.now());
         return reply.code(shed.status).header('retry-after', String(shed.retryAfter)).send(shed.body);
       },

@@ -5,12 +5,15 @@ import type { Config } from '../config.js';
 import { ErrorCode, errorBody, type ErrorBody } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { RETRY_AFTER_SECONDS } from '../overload/inflight.js';
+import type { TurnRouter } from '../rollout/router.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
 /** What the route plugins share. */
 export interface RouteContext {
   config: Config;
   turns: TurnService;
+  /** Rollout routing in front of `turns` (HTTP and WebSocket turns go through it). */
+  router: TurnRouter;
   store: SessionStore | undefined;
   metrics: Metrics;
   now: () => number;

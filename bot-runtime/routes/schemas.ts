@@ -79,6 +79,15 @@ export const sessionRouteSchema = {
         sessionId: { type: 'string' },
         modelVersions: { type: 'array', items: { type: 'string' } },
         turns: { type: 'array', items: turnSchema },
+        pin: {
+          type: 'object',
+          description: 'Rollout pin: the track and model version this conversation is served by.',
+          required: ['track', 'modelVersion'],
+          properties: {
+            track: { type: 'string', enum: ['stable', 'canary'] },
+            modelVersion: { type: 'string' },
+          },
+        },
       },
     },
     400: errorRef,

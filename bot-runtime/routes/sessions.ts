@@ -15,9 +15,9 @@ export function sessionRoutes(ctx: RouteContext) {
             .code(503)
             .send(errorBody(ErrorCode.sessionStoreUnavailable, 'no session store configured'));
         }
-        let turns;
+        let turns, pin;
         try {
-          turns = await store.history(req.params.id);
+          [turns, pin] = await Promise.all([store.history(req.params.id), store.readPin(req.params.id)]);
         } catch (err) {
           req.log.warn({ err }, 'session store unavailable');
           return reply
@@ -26,7 +26,7 @@ export function sessionRoutes(ctx: RouteContext) {
         }
         if (turns.length === 0) return reply.code(404).send(errorBody(ErrorCode.notFound, 'no such session'));
         const modelVersions = [...new Set(turns.map((t) => t.modelVersion))];
-        return { sessionId: req.params.id, modelVersions, turns };
+        return { sessionId: req.params.id, modelVersions, turns, ...(pin && { pin }) };
       },
     );
     done();

@@ -94,6 +94,13 @@ export class SocketRegistry {
   }
 }
 
+/** The upgrade's credentials as a header, for turns forwarded to the other track. */
+function upgradeAuthorization(header: string | undefined, query: unknown): string | undefined {
+  if (header !== undefined) return header;
+  const token = (query as { access_token?: unknown } | undefined)?.access_token;
+  return typeof token === 'string' && token !== '' ? `Bearer ${token}` : undefined;
+}
+
 function send(ws: WebSocket, body: unknown): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(body));
 }
@@ -104,19 +111,27 @@ export function websocketRoutes(ctx: RouteContext, sockets: SocketRegistry) {
       sockets.add(ws);
       ctx.metrics.websocketConnections.inc();
       const userId = req.authSubject ?? undefined;
+      const authorization = upgradeAuthorization(req.headers.authorization, req.query);
       let sessionId: string | undefined;
       let queued = 0;
       let chain: Promise<void> = Promise.resolve();
 
       const handle = async (frame: Frame): Promise<void> => {
-        const outcome = await ctx.turns.handle({
+        const outcome = await ctx.router.handle({
           message: frame.message,
           sessionId: frame.sessionId ?? sessionId,
           userId,
+          forwarded: false,
+          authorization,
         });
         if (outcome.kind === 'ok') {
           sessionId = outcome.reply.sessionId; // kept for the life of the connection
           send(ws, outcome.reply);
+        } else if (outcome.kind === 'forwarded') {
+          // the other track answered over HTTP; its reply (or error body) becomes the frame
+          const body = outcome.body as { sessionId?: unknown };
+          if (outcome.status === 200 && typeof body.sessionId === 'string') sessionId = body.sessionId;
+          send(ws, outcome.body);
         } else {
           send(ws, shedResponse(outcome, ctx.now()).body);
         }

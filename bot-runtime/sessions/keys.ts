@@ -10,11 +10,12 @@ export function isValidSessionId(id: string): boolean {
 
 /**
  * All keys of one session share the hash tag {sess:<id>}, so in Redis Cluster they live in one
- * slot and the per-turn Lua script (multi-key) is allowed; different sessions spread over shards.
+ * slot and the per-turn Lua scripts (multi-key) are allowed; `pin` is the rollout pin (a hash
+ * of track and version); different sessions spread over shards.
  */
-export function sessionKeys(sessionId: string): { turns: string; seq: string } {
+export function sessionKeys(sessionId: string): { turns: string; seq: string; pin: string } {
   const tag = `cf:{sess:${sessionId}}`;
-  return { turns: `${tag}:turns`, seq: `${tag}:seq` };
+  return { turns: `${tag}:turns`, seq: `${tag}:seq`, pin: `${tag}:pin` };
 }
 
 /** Fixed-window rate-limit counter of one user; the user id is hashed (it may be any string). */

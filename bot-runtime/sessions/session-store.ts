@@ -1,4 +1,6 @@
+import type { Track } from '../config.js';
 import type { Source } from '../metrics.js';
+import type { Pin } from '../rollout/assignment.js';
 import { withDeadline } from '../redis/deadline.js';
 import { isRedisReady, type RedisClient } from '../redis/redis-client.js';
 import { rateLimitKey, sessionKeys } from './keys.js';
@@ -15,14 +17,42 @@ export interface TurnRecord {
   modelVersion: string;
 }
 
-/** Appends one turn; returns the session's new turn number. Keys: turns list, counter. */
+/**
+ * Appends one turn; returns the session's new turn number. Keys: turns list, counter, rollout pin
+ * (its TTL follows the turns'; EXPIRE of an absent pin is a no-op).
+ */
 const APPEND_TURN_LUA = `
 local seq = redis.call('INCR', KEYS[2])
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
 return seq`;
+
+/**
+ * The session's pin, set atomically on first sight. Keys: pin, counter. ARGV: the new
+ * conversation's track and version, the track and version of a session that already has turns
+ * but no pin (it started before the rollout: stable), TTL. Returns {track, version, status}.
+ */
+const PIN_LUA = `
+local p = redis.call('HMGET', KEYS[1], 'track', 'version')
+if p[1] and p[2] then return {p[1], p[2], 'kept'} end
+local t, v, status = ARGV[1], ARGV[2], 'new'
+if redis.call('EXISTS', KEYS[2]) == 1 then t, v, status = ARGV[3], ARGV[4], 'legacy' end
+redis.call('HSET', KEYS[1], 'track', t, 'version', v)
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return {t, v, status}`;
+
+/** Compare-and-set of a pin. Keys: pin. ARGV: expected track, version, new track, version, TTL. */
+const REPIN_LUA = `
+local p = redis.call('HMGET', KEYS[1], 'track', 'version')
+if p[1] == ARGV[1] and p[2] == ARGV[2] then
+  redis.call('HSET', KEYS[1], 'track', ARGV[3], 'version', ARGV[4])
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+  return {ARGV[3], ARGV[4]}
+end
+return {p[1] or ARGV[3], p[2] or ARGV[4]}`;
 
 /**
  * Reads the counter and the newest ARGV[1] turns atomically. Keys: counter, turns list. A script,
@@ -40,7 +70,16 @@ if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`;
 
 interface ScriptedClient {
-  cfAppendTurn(turns: string, seq: string, record: string, maxTurns: number, ttl: number): Promise<number>;
+  cfAppendTurn(
+    turns: string,
+    seq: string,
+    pin: string,
+    record: string,
+    maxTurns: number,
+    ttl: number,
+  ): Promise<number>;
+  cfPin(pin: string, seq: string, ...args: (string | number)[]): Promise<unknown>;
+  cfRepin(pin: string, ...args: (string | number)[]): Promise<unknown>;
   cfRateLimit(key: string, ttl: number): Promise<number>;
   cfHistory(seq: string, turns: string, limit: number): Promise<unknown>;
 }
@@ -99,6 +138,22 @@ export function historyReply(reply: unknown): { counter: number; entries: string
   return { counter: Number(counter ?? 0), entries };
 }
 
+/** `new`: pinned just now as a new conversation; `legacy`: pinned to stable because it had turns. */
+export type StoredPin = Pin & { status: 'kept' | 'new' | 'legacy' };
+
+function badReply(script: string, reply: unknown): Error {
+  return new Error(`unexpected reply to the ${script} script: ${JSON.stringify(reply)?.slice(0, 200)}`);
+}
+
+function pinReply(reply: unknown, n: number): [Track, string, string | undefined] {
+  const parts = Array.isArray(reply) ? (reply as unknown[]) : [];
+  const [track, version, status] = parts;
+  if (parts.length !== n || (track !== 'stable' && track !== 'canary') || typeof version !== 'string') {
+    throw badReply('pin', reply);
+  }
+  return [track, version, typeof status === 'string' ? status : undefined];
+}
+
 /**
  * Sessions, answer cache and rate limits in Redis (standalone or Cluster).
  *
@@ -117,7 +172,9 @@ export class SessionStore {
     readonly client: RedisClient,
     private readonly opts: SessionStoreOptions,
   ) {
-    client.defineCommand('cfAppendTurn', { numberOfKeys: 2, lua: APPEND_TURN_LUA });
+    client.defineCommand('cfAppendTurn', { numberOfKeys: 3, lua: APPEND_TURN_LUA });
+    client.defineCommand('cfPin', { numberOfKeys: 2, lua: PIN_LUA });
+    client.defineCommand('cfRepin', { numberOfKeys: 1, lua: REPIN_LUA });
     client.defineCommand('cfRateLimit', { numberOfKeys: 1, lua: RATE_LIMIT_LUA });
     client.defineCommand('cfHistory', { numberOfKeys: 2, lua: HISTORY_LUA });
     this.scripted = client as unknown as ScriptedClient;
@@ -129,7 +186,7 @@ export class SessionStore {
     const { maxTurns, ttlSeconds } = this.opts;
     return Number(
       await this.bounded('append', () =>
-        this.scripted.cfAppendTurn(k.turns, k.seq, encodeTurn(turn), maxTurns, ttlSeconds),
+        this.scripted.cfAppendTurn(k.turns, k.seq, k.pin, encodeTurn(turn), maxTurns, ttlSeconds),
       ),
     );
   }
@@ -140,6 +197,41 @@ export class SessionStore {
     const reply = await this.bounded('history', () => this.scripted.cfHistory(k.seq, k.turns, limit));
     const { counter, entries } = historyReply(reply);
     return decodeTurns(entries, counter);
+  }
+
+  /**
+   * The session's rollout pin; a session without one is pinned here, atomically: to `fresh` when
+   * it has no turns (a new conversation), else to `legacy` (it started before the rollout).
+   */
+  async pin(sessionId: string, fresh: Pin, legacy: Pin): Promise<StoredPin> {
+    const k = sessionKeys(sessionId);
+    const reply = await this.bounded('pin', () =>
+      this.scripted.cfPin(
+        k.pin,
+        k.seq,
+        ...[fresh.track, fresh.modelVersion, legacy.track, legacy.modelVersion, this.opts.ttlSeconds],
+      ),
+    );
+    const [track, modelVersion, status] = pinReply(reply, 3);
+    if (status !== 'kept' && status !== 'new' && status !== 'legacy') throw badReply('pin', reply);
+    return { track, modelVersion, status };
+  }
+
+  /** Moves a pin from `expected` to `next` unless another pod changed it first; returns the pin now. */
+  async repin(sessionId: string, expected: Pin, next: Pin): Promise<Pin> {
+    const k = sessionKeys(sessionId);
+    const args = [expected.track, expected.modelVersion, next.track, next.modelVersion, this.opts.ttlSeconds];
+    const reply = await this.bounded('pin', () => this.scripted.cfRepin(k.pin, ...args));
+    const [track, modelVersion] = pinReply(reply, 2);
+    return { track, modelVersion };
+  }
+
+  /** The pin without side effects (GET /v1/sessions/:id). */
+  async readPin(sessionId: string): Promise<Pin | undefined> {
+    const [track, modelVersion] = await this.bounded('history', () =>
+      this.client.hmget(sessionKeys(sessionId).pin, 'track', 'version'),
+    );
+    return (track === 'stable' || track === 'canary') && modelVersion ? { track, modelVersion } : undefined;
   }
 
   async exists(sessionId: string): Promise<boolean> {

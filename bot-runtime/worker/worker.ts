@@ -26,7 +26,7 @@ export async function applyTask(redis: RedisClient, task: Task): Promise<'done' 
     await redis.set(key, task.answer, 'EX', task.ttlSeconds ?? 3600);
   } else if (isValidSessionId(task.sessionId)) {
     const k = sessionKeys(task.sessionId);
-    await redis.del(k.turns, k.seq); // same hash tag: one slot, legal in Cluster
+    await redis.del(k.turns, k.seq, k.pin); // same hash tag: one slot, legal in Cluster
   }
   await redis.set(doneKey, '1', 'EX', DONE_TTL_SECONDS);
   return 'done';

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { TurnInput, TurnOutcome, TurnService } from '../answer/turn-service.js';
+import type { Track } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import type { SessionStore, StoredPin } from '../sessions/session-store.js';
+import { SessionIdAllocator, assignNew, needsPin, resolvePin, type Pin } from './assignment.js';
+import type { Forwarder } from './forwarder.js';
+import type { Routing } from './routing.js';
+
+export interface RoutedTurnInput extends TurnInput {
+  /** The turn came from the other track (x-chatfleet-forwarded): serve it here, whatever the pin. */
+  forwarded: boolean;
+  /** The caller's Authorization header, passed on when the turn is forwarded. */
+  authorization: string | undefined;
+}
+
+/** A turn the other track answered: its status and body, passed on to the client unchanged. */
+export type ForwardedOutcome = { kind: 'forwarded'; status: number; body: unknown; retryAfter?: string };
+export type RoutedOutcome = TurnOutcome | ForwardedOutcome;
+
+export interface RouterDeps {
+  turns: Pick<TurnService, 'handle'>;
+  /** Undefined: no routing source configured; every turn is served here. */
+  routing: { readonly current: Routing | undefined } | undefined;
+  store: SessionStore | undefined;
+  forwarder: Forwarder;
+  track: Track;
+  fleetId: string;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/**
+ * Rollout routing of one turn, shared by HTTP and WebSocket. A new conversation is assigned a
+ * track by its hash and the weight and pinned in its session; a turn pinned to the other track
+ * is forwarded there; a forwarded turn, or one that cannot be forwarded, is served here. Without
+ * a canary in the routing (or without a routing source) a stable pod serves every turn with no
+ * extra Redis round trip, and a canary pod hands every turn to stable.
+ */
+export class TurnRouter {
+  private lastWarnAt = -Infinity;
+  private readonly ids: SessionIdAllocator;
+
+  constructor(private readonly d: RouterDeps) {
+    this.ids = new SessionIdAllocator(d.fleetId, randomUUID);
+  }
+
+  async handle(input: RoutedTurnInput): Promise<RoutedOutcome> {
+    const routing = this.d.routing?.current;
+    const { store } = this.d;
+    if (input.forwarded || !store) return this.local(input, !input.forwarded);
+    // before any routing, or without a routing source: stable-only, served here
+    if (!routing) return this.local(input, true);
+    if (!needsPin(routing)) return this.noCanary(input, routing);
+    const sessionId = input.sessionId ?? this.ids.next(routing);
+    const pin = await this.pinOf(store, routing, sessionId);
+    if (!pin) return this.local({ ...input, sessionId, redisOk: false }, false);
+    if (pin.status === 'new') {
+      this.d.metrics.conversationsStarted.inc({ model_version: pin.modelVersion, track: pin.track });
+    }
+    if (pin.track === this.d.track) return this.local({ ...input, sessionId }, false);
+    return this.forward(pin.track, { ...input, sessionId }, false);
+  }
+
+  /** No canary: everything belongs to stable; a stable pod serves it with no pin read. */
+  private async noCanary(input: RoutedTurnInput, routing: Routing): Promise<RoutedOutcome> {
+    if (this.d.track === 'stable') return this.local(input, true);
+    const out = await this.forward('stable', { ...input, sessionId: input.sessionId ?? randomUUID() }, true);
+    if (out.kind === 'forwarded' && input.sessionId === undefined) {
+      this.d.metrics.conversationsStarted.inc({ model_version: routing.stableVersion, track: 'stable' });
+    }
+    return out;
+  }
+
+  /** The session's pin after assignment or re-pinning; undefined when Redis failed (serve here). */
+  private async pinOf(
+    store: SessionStore,
+    routing: Routing,
+    sessionId: string,
+  ): Promise<StoredPin | undefined> {
+    const legacy: Pin = { track: 'stable', modelVersion: routing.stableVersion };
+    try {
+      const stored = await store.pin(sessionId, assignNew(routing, this.d.fleetId, sessionId), legacy);
+      const { pin, changed } = resolvePin(routing, stored);
+      if (!changed) return stored;
+      const now = await store.repin(sessionId, stored, pin);
+      return { ...now, status: stored.status };
+    } catch (err) {
+      this.d.metrics.sessionErrors.inc({ operation: 'pin' });
+      this.d.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'rollout pin unavailable');
+      return undefined;
+    }
+  }
+
+  /** Served here. `countNew`: count the conversation if this turn started it (no pin did). */
+  private async local(input: TurnInput, countNew: boolean): Promise<TurnOutcome> {
+    const outcome = await this.d.turns.handle(input);
+    if (countNew && outcome.kind === 'ok' && (input.sessionId === undefined || outcome.reply.turn === 1)) {
+      this.d.metrics.conversationsStarted.inc({
+        model_version: outcome.reply.modelVersion,
+        track: this.d.track,
+      });
+    }
+    return outcome;
+  }
+
+  private async forward(
+    track: Track,
+    input: RoutedTurnInput & { sessionId: string },
+    countNew: boolean,
+  ): Promise<RoutedOutcome> {
+    const { message, sessionId, userId } = input;
+    const result = await this.d.forwarder.forward(track, {
+      body: { message, sessionId, ...(userId !== undefined && { userId }) },
+      authorization: input.authorization,
+    });
+    this.d.metrics.forwards.inc({ result: result.ok ? 'ok' : result.reason });
+    if (!result.ok) {
+      // counted every time, logged at most every 10 s (a down track would log every turn)
+      if (performance.now() - this.lastWarnAt > 10_000) {
+        this.lastWarnAt = performance.now();
+        this.d.log.warn(
+          { track, sessionId, reason: result.reason },
+          'forwarding failed; serving the turn here',
+        );
+      }
+      return this.local(input, countNew);
+    }
+    this.d.metrics.forwardDuration.observe(result.addedSeconds);
+    return { kind: 'forwarded', status: result.status, body: result.body, retryAfter: result.retryAfter };
+  }
+}
