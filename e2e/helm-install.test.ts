@@ -389,7 +389,17 @@ describe('least privilege (kubectl auth can-i as the chart ServiceAccount)', () 
     ['cannot list Secrets anywhere', ['list', 'secrets', '-A'], false],
     ['cannot watch Secrets in kube-system', ['watch', 'secrets', '-n', 'kube-system'], false],
     ['cannot create ClusterRoles', ['create', 'clusterroles.rbac.authorization.k8s.io'], false],
-    ['cannot bind roles', ['create', 'rolebindings.rbac.authorization.k8s.io', '-n', appNs], false],
+    // Rollouts: a Role + RoleBinding per fleet for its routing ConfigMap (rbac.yaml), nothing more.
+    [
+      'creates RoleBindings (routing reader)',
+      ['create', 'rolebindings.rbac.authorization.k8s.io', '-n', appNs],
+      true,
+    ],
+    ['applies Roles (routing reader)', ['patch', 'roles.rbac.authorization.k8s.io', '-n', appNs], true],
+    ['cannot list Roles', ['list', 'roles.rbac.authorization.k8s.io', '-A'], false],
+    ['cannot bind arbitrary roles', ['bind', 'clusterroles.rbac.authorization.k8s.io'], false],
+    ['cannot escalate Roles', ['escalate', 'roles.rbac.authorization.k8s.io', '-n', appNs], false],
+    ['cannot create ClusterRoleBindings', ['create', 'clusterrolebindings.rbac.authorization.k8s.io'], false],
     ['cannot modify CRDs', ['update', 'customresourcedefinitions.apiextensions.k8s.io'], false],
     ['cannot delete CRDs', ['delete', 'customresourcedefinitions.apiextensions.k8s.io'], false],
     ['cannot delete pods', ['delete', 'pods', '-n', appNs], false],
