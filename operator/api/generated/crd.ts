@@ -911,7 +911,7 @@ export const chatbotDeploymentCrd = {
                         fieldPath: '.steps',
                       },
                       {
-                        rule: "!has(self.steps) || self.steps.map(s, has(s.analysis) ? 'a' : has(s.setWeight) ? 'w' : 'p').indexOf('a') == -1 || (self.steps.map(s, has(s.analysis) ? 'a' : has(s.setWeight) ? 'w' : 'p').indexOf('w') != -1 && self.steps.map(s, has(s.analysis) ? 'a' : has(s.setWeight) ? 'w' : 'p').indexOf('w') < self.steps.map(s, has(s.analysis) ? 'a' : has(s.setWeight) ? 'w' : 'p').indexOf('a'))",
+                        rule: '!has(self.steps) || !self.steps.exists(s, has(s.analysis)) || has(self.steps.filter(s, !has(s.pause))[0].setWeight)',
                         message:
                           'spec.rollout.steps[].analysis needs a setWeight step before it (at weight 0 the canary gets no conversations to analyse)',
                         fieldPath: '.steps',
