@@ -250,7 +250,8 @@ describe('ChatbotDeployment lifecycle', () => {
       '-o',
       'name',
     ];
-    expect((await kubectl(children)).trim().split('\n')).toHaveLength(5);
+    // Deployment, Services <name>, <name>-stable, <name>-canary, PDB, ConfigMap, ServiceAccount.
+    expect((await kubectl(children)).trim().split('\n')).toHaveLength(7);
     await kubectl(['-n', ns, 'delete', 'cbd', name, '--wait=true']);
     await waitFor('children garbage-collected', async () => {
       const left = await kubectl(children);
