@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 source testenv/lib.sh
 
 STARTED_TESTENV=false
+GUARD_ARMED=false
 cleanup() {
   local rc=$?
+  # Every packet the suites tried to send off the machine to a private address (testenv/network.sh).
+  if $GUARD_ARMED; then bash testenv/network.sh check || rc=1; fi
   if $STARTED_TESTENV; then
     if [[ $rc -ne 0 ]]; then bash testenv/down.sh --keep-state || true; else bash testenv/down.sh || true; fi
   fi
@@ -59,6 +62,8 @@ phase "typecheck" npm run --silent typecheck
 phase "generated types up to date" npm run --silent check:generated
 phase "unit tests" jest --selectProjects unit
 phase "test environment up" bring_up_testenv
+bash testenv/network.sh zero
+GUARD_ARMED=true
 set -a; source .testenv/env; set +a
 phase "integration tests" jest --selectProjects integration --runInBand
 phase "e2e tests" jest --selectProjects e2e --runInBand

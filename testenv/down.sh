@@ -13,7 +13,7 @@ ORDER=(kwok kube-scheduler kube-controller-manager kafka redis redis-cluster-1 r
   redis-cluster-3 redis-cluster-4 redis-cluster-5 redis-cluster-6 kube-apiserver etcd)
 
 main() {
-  [[ -d $STATE_DIR/pids ]] || { log "nothing to stop"; return 0; }
+  [[ -d $STATE_DIR/pids ]] || { bash "$TESTENV_SRC/network.sh" down; log "nothing to stop"; return 0; }
   local name f
   # real-node (issue 6): the real node goes first, while the API server still answers.
   [[ -d $STATE_DIR/real-node ]] && { bash "$TESTENV_SRC/real-node/down.sh" || log "real node cleanup failed"; }
@@ -22,6 +22,7 @@ main() {
     [[ -f $f ]] && stop_process "$(basename "$f" .pid)"
   done
   rmdir "$STATE_DIR/pids" 2>/dev/null || true
+  bash "$TESTENV_SRC/network.sh" down
   if $KEEP_STATE; then log "stopped; state kept in $STATE_DIR"; else rm -rf "$STATE_DIR"; log "stopped"; fi
 }
 

@@ -5,12 +5,19 @@ TESTENV_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$TESTENV_SRC/.." && pwd)"
 # shellcheck source=versions.env
 source "$TESTENV_SRC/versions.env"
+# shellcheck source=packages.sh
+source "$TESTENV_SRC/packages.sh"
 
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/chatfleet/testenv"
 STATE_DIR="${CHATFLEET_TESTENV_DIR:-$REPO_ROOT/.testenv}"
 # The real node's bridge address (its node IP): host services that pods must reach are
 # published there. The Kafka broker advertises a second listener on it (see kafka/server.properties).
 REAL_NODE_BRIDGE_IP=10.201.0.1
+# Fake addresses: kwok hands pods IPs from POD_CIDR, Services get ClusterIPs from SERVICE_CIDR.
+# Nothing of ours answers there: testenv/network.sh rejects both locally, so no packet to them
+# can follow the default route off the machine. The real node's pods use 10.201.0.0/24.
+SERVICE_CIDR=10.96.0.0/16
+POD_CIDR=10.200.0.0/16
 
 log() { printf '[testenv %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

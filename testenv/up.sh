@@ -31,8 +31,6 @@ KWOK_DIR="$CACHE_ROOT/kwok-$KWOK_VERSION"
 HELM_BIN="$CACHE_ROOT/helm-$HELM_VERSION/bin/helm"
 KAFKA_LIB="$CACHE_ROOT/kafka-$KAFKA_VERSION-slf4j-$SLF4J_VERSION/lib"
 PKI="$STATE_DIR/pki"
-SERVICE_CIDR=10.96.0.0/16
-POD_CIDR=10.200.0.0/16
 
 # ---------------------------------------------------------------- certificates -----
 # A real PKI (CA, serving cert, admin client cert, service-account key) so the API server
@@ -247,15 +245,17 @@ main() {
       add_redis_cluster_to_running_env
     else
       log "environment is already up (source $STATE_DIR/env); nothing to do"
+      bash "$TESTENV_SRC/network.sh" up
     fi
     return 0
   fi
   [[ -d $STATE_DIR/pids ]] && { log "cleaning up a partly running environment"; "$TESTENV_SRC/down.sh"; }
-  require_cmd curl "Install it: apt-get install curl"
+  ensure_packages base # testenv/packages.txt
   if $BUILD; then phase "build/verify cache" bash "$TESTENV_SRC/build.sh" >&2; fi
   rm -rf "$STATE_DIR"
   mkdir -p "$STATE_DIR/logs" "$STATE_DIR/pids"
   trap 'on_exit' EXIT
+  phase "network fence" bash "$TESTENV_SRC/network.sh" up
   phase "pki" make_pki
   phase "etcd" start_etcd
   phase "kube-apiserver" start_apiserver

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
+import { egressGuardCount } from '../../scripts/egress-guard.js';
 import {
   BUSYBOX_IMAGE,
   adminConfig,
@@ -98,6 +99,54 @@ describeOnRealNode(status, 'real node: pods, Services, DNS and Pod Security', (n
       return seen.size === 2 ? true : undefined;
     }, `both pods answering through ${clusterIP}`);
     expect([...seen].sort()).toEqual(pods.map((p) => p.name).sort());
+  });
+
+  it('with kube-proxy on the host, refuses a ClusterIP of kwok pods locally while real endpoints answer', async () => {
+    // testenv/network.sh: the fence sits after kube-proxy's DNAT, so it sees the kwok pod address.
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'kwok-pod', labels: { app: 'kwok' } },
+        spec: {
+          nodeSelector: { type: 'kwok' },
+          securityContext: restrictedPodSecurity,
+          containers: [
+            { name: 'c', image: 'registry.invalid/kwok:1', securityContext: restrictedContainerSecurity },
+          ],
+        },
+      },
+    });
+    const kwokSvc = await core.createNamespacedService({
+      namespace,
+      body: {
+        metadata: { name: 'kwok' },
+        spec: { selector: { app: 'kwok' }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+    });
+    const kwokPodIP = await eventually(async () => {
+      const pod = await core.readNamespacedPod({ name: 'kwok-pod', namespace });
+      return pod.status?.podIP || undefined;
+    }, 'the kwok pod to get an IP');
+    const before = egressGuardCount();
+    expect(before).not.toBeUndefined();
+    // kube-proxy programs the kwok Service's endpoint a moment after the pod is Ready.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const t0 = performance.now();
+    await expect(
+      fetch(`http://${kwokSvc.spec?.clusterIP ?? ''}/`, { signal: AbortSignal.timeout(3_000) }),
+    ).rejects.toThrow(/fetch failed/);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect((await httpText(`http://${clusterIP}/name`)).status).toBe(200);
+    // a real pod's packet to a kwok pod IP takes the FORWARD path: refused there too (busybox wget
+    // -T crashes in this build, and without it a connect that is not refused would wait: it is)
+    const exec = new k8s.Exec(kc);
+    const out = await execIn(exec, namespace, 'web-a', [
+      '/bin/sh',
+      '-c',
+      `wget -qO- http://${kwokPodIP}:8080/ 2>&1; echo rc=$?`,
+    ]);
+    expect(out).toMatch(/refused|unreachable/i);
+    expect(egressGuardCount()).toBe(before);
   });
 
   it('resolves the Service name through cluster DNS inside a pod', async () => {

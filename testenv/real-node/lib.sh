@@ -16,7 +16,6 @@ PKI="$STATE_DIR/pki"
 BRIDGE=chatfleet0
 POD_SUBNET=10.201.0.0/24
 BRIDGE_IP=$REAL_NODE_BRIDGE_IP # 10.201.0.1, from ../lib.sh
-SERVICE_CIDR=10.96.0.0/16
 # Every v1 hierarchy gets a child of this name; kubelet's cgroupRoot, so all pod cgroups are ours.
 CGROUP_ROOT=chatfleet-real-node
 CONTAINERD_SOCK="$RN_DIR/run/containerd.sock"

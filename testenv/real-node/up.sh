@@ -20,8 +20,6 @@ for arg in "$@"; do
   esac
 done
 
-APT_PACKAGES=(containerd runc containernetworking-plugins iptables conntrack socat busybox-static)
-
 preflight() {
   [[ $(id -u) -eq 0 ]] || die "the real node needs root (network namespaces, mounts, cgroups, iptables)"
   [[ -f $STATE_DIR/env && -f $STATE_DIR/ports ]] || die "the control plane is not up: run npm run testenv:up first"
@@ -30,16 +28,6 @@ preflight() {
   # shellcheck disable=SC1091
   source "$STATE_DIR/ports"
   [[ -n ${APISERVER_PORT:-} ]] || die "APISERVER_PORT missing from $STATE_DIR/ports"
-}
-
-install_packages() {
-  local missing=() p
-  for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  [[ ${#missing[@]} -eq 0 ]] && return 0
-  command -v apt-get >/dev/null || die "missing Debian packages: ${missing[*]}"
-  log "installing ${missing[*]} with apt-get"
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 subst() { # subst TEMPLATE OUT: fills @VAR@ placeholders from the shell variables of the same name.
@@ -272,7 +260,7 @@ main() {
   preflight
   if node_is_up; then log "real node $NODE_NAME is already up (source $RN_DIR/env)"; return 0; fi
   if real_node_started; then log "cleaning up a partly running real node"; bash "$REAL_NODE_SRC/down.sh"; fi
-  phase "real node: apt packages" install_packages
+  phase "real node: apt packages" ensure_packages base real-node
   if $BUILD; then phase "real node: build/verify cache" bash "$TESTENV_SRC/build.sh" realnode >&2; fi
   mkdir -p "$RN_DIR"/{logs,pids}
   trap 'on_exit' EXIT
@@ -288,6 +276,8 @@ main() {
   phase "real node: kubelet" start_kubelet
   phase "real node: kube-proxy" start_kube_proxy
   write_env
+  # kube-proxy put its chains first in OUTPUT/FORWARD; the fence goes back in front of them.
+  phase "real node: network fence" bash "$TESTENV_SRC/network.sh" up
   STARTED=true
   print_phases
   log "real node $NODE_NAME is Ready (pods: taint chatfleet.io/real-node=true:NoSchedule; source $RN_DIR/env for crictl)"
