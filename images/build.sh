@@ -30,7 +30,7 @@ build_one() {
 }
 
 main() {
-  command -v podman >/dev/null || die "podman is missing: apt-get install podman"
+  ensure_packages real-node images # podman, debootstrap, runc, busybox-static (testenv/packages.txt)
   trap release_podman_storage EXIT
   local names=("$@")
   [[ ${#names[@]} -eq 0 ]] && names=(bot-runtime operator)

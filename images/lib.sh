@@ -4,6 +4,8 @@ IMAGES_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$IMAGES_SRC/.." && pwd)"
 STATE_DIR="${CHATFLEET_TESTENV_DIR:-$REPO_ROOT/.testenv}"
 IMAGES_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/chatfleet/images"
+# shellcheck source=../testenv/packages.sh
+source "$REPO_ROOT/testenv/packages.sh"
 
 DEBIAN_SUITE=bookworm
 DEBIAN_MIRROR=http://deb.debian.org/debian

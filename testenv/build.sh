@@ -140,27 +140,13 @@ build_kafka() {
   touch "$dir/.complete"
 }
 
-# Debian packages: redis-server for Redis. Installed with apt when missing (we run as root
-# in CI); otherwise we say exactly what to install.
-install_apt_packages() {
-  command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 && return 0
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    log "installing redis-server with apt-get"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-    # Debian's package starts a system service on 6379 where an init system exists; we run our own.
-    (command -v service >/dev/null && service redis-server stop >/dev/null 2>&1) || true
-  else
-    die "missing prerequisite 'redis-server'. Install it: sudo apt-get install redis-server"
-  fi
-}
-
 main() {
   local components=("$@")
   [[ ${#components[@]} -eq 0 ]] && components=(apt etcd kubernetes kwok helm kafka)
   local c
   for c in "${components[@]}"; do
     case $c in
-      apt) phase "install apt packages" install_apt_packages ;;
+      apt) phase "install apt packages" ensure_packages base ;; # testenv/packages.txt
       etcd) phase "build etcd" build_etcd ;;
       kubernetes) phase "build kubernetes" build_kubernetes ;;
       kwok) phase "build kwok" build_kwok ;;
