@@ -83,7 +83,7 @@ describeOnRealNode(status, 'real node: bot-runtime pods behind a Service', (node
     );
 
   beforeAll(async () => {
-    await requireImageOnNode(core, nodeName, BOT_IMAGE);
+    await requireImageOnNode(BOT_IMAGE);
     await createNamespace(core, namespace, enforceRestricted);
     await core.createNamespacedSecret({
       namespace,

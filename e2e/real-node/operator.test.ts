@@ -90,8 +90,8 @@ describeOnRealNode(
       run(testenvVar('HELM'), [...args, '--kubeconfig', testenvVar('KUBECONFIG')], { timeout: 120_000 });
 
     beforeAll(async () => {
-      await requireImageOnNode(core, nodeName, `${OPERATOR_IMAGE_REPOSITORY}:${OPERATOR_IMAGE_TAG}`);
-      await requireImageOnNode(core, nodeName, BOT_IMAGE);
+      await requireImageOnNode(`${OPERATOR_IMAGE_REPOSITORY}:${OPERATOR_IMAGE_TAG}`);
+      await requireImageOnNode(BOT_IMAGE);
       await createNamespace(core, namespace, enforceRestricted);
       await helm([
         'install',

@@ -9,7 +9,12 @@
  */
 import { afterAll, beforeAll, describe, it, jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { kubectlPath, testenvVar } from '../support/env.js';
+
+const run = promisify(execFile);
 
 export const REAL_NODE_LABEL = 'chatfleet.io/real-node';
 export const BOT_IMAGE = process.env.CHATFLEET_BOT_IMAGE ?? 'localhost/chatfleet/bot-runtime:dev';
@@ -109,16 +114,22 @@ export async function eventually<T>(
 }
 
 /** Fails with instructions when an image was not built and imported into the node's containerd. */
-export async function requireImageOnNode(
-  core: k8s.CoreV1Api,
-  nodeName: string,
-  image: string,
-): Promise<void> {
-  const node = await core.readNode({ name: nodeName });
-  const names = (node.status?.images ?? []).flatMap((i) => i.names ?? []);
-  if (!names.includes(image)) {
+/**
+ * Fails unless the real node's containerd holds `image`. Asks containerd itself (`ctr images
+ * ls`): the Node's status.images is refreshed only with the kubelet's periodic node status, so
+ * on a machine whose containerd had never seen the images it lags an import by minutes.
+ */
+export async function requireImageOnNode(image: string): Promise<void> {
+  const socket =
+    process.env.CONTAINERD_ADDRESS ??
+    join(dirname(testenvVar('KUBECONFIG')), 'real-node', 'run', 'containerd.sock');
+  const { stdout } = await run('ctr', ['--address', socket, '-n', 'k8s.io', 'images', 'ls', '-q'], {
+    timeout: 15_000,
+  });
+  const names = stdout.split('\n').map((l) => l.trim());
+  if (!names.includes(image) && !names.includes(`docker.io/${image}`)) {
     throw new Error(
-      `image ${image} is not in the real node's containerd: build and import it with npm run images`,
+      `image ${image} is not in the real node's containerd (${socket}): build and import it with npm run images`,
     );
   }
 }
@@ -411,7 +422,7 @@ export function withLocalOperator(
 ): { operator: () => LocalOperator | undefined } {
   let operator: LocalOperator | undefined;
   beforeAll(async () => {
-    for (const image of images) await requireImageOnNode(core, nodeName, image);
+    for (const image of images) await requireImageOnNode(image);
     await applyCrd();
     await createNamespace(core, namespace, enforceRestricted);
     operator = await startLocalOperator(namespace);
