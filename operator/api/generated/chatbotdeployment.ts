@@ -1457,9 +1457,9 @@ export interface RolloutStatus {
    */
   inconclusiveSince?: string;
   /**
-   * Since when the canary has not been Ready (spec.rollout.progressDeadlineSeconds counts from here).
+   * Since when the rollout has waited on the cluster (canary not Ready, or a routing generation not yet reported by every pod); spec.rollout.progressDeadlineSeconds counts from here.
    */
-  canaryUnreadySince?: string;
+  stalledSince?: string;
   /**
    * Start of the analysis window now being collected.
    */

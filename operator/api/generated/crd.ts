@@ -1757,9 +1757,9 @@ export const chatbotDeploymentCrd = {
                         type: 'string',
                         format: 'date-time',
                       },
-                      canaryUnreadySince: {
+                      stalledSince: {
                         description:
-                          'Since when the canary has not been Ready (spec.rollout.progressDeadlineSeconds counts from here).',
+                          'Since when the rollout has waited on the cluster (canary not Ready, or a routing generation not yet reported by every pod); spec.rollout.progressDeadlineSeconds counts from here.',
                         type: 'string',
                         format: 'date-time',
                       },
