@@ -25,7 +25,7 @@ export interface Runtime {
  */
 export async function startRuntime(
   env: Record<string, string>,
-  opts: { requireRedis?: boolean } = {},
+  opts: { requireRedis?: boolean; port?: number } = {},
 ): Promise<Runtime> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -35,7 +35,7 @@ export async function startRuntime(
     await wired.app.close();
     throw new Error('Redis did not become ready');
   }
-  const url = await wired.app.listen({ port: 0, host: '127.0.0.1' });
+  const url = await wired.app.listen({ port: opts.port ?? 0, host: '127.0.0.1' });
   return { ...wired, url, config, close: () => wired.app.close() };
 }
 
