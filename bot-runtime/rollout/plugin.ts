@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RoutingSourceConfig } from '../config.js';
-import { ConfigMapRoutingSource } from './configmap-source.js';
 import { FileRoutingSource } from './file-source.js';
 import type { RoutingState } from './routing-state.js';
 
@@ -31,6 +30,8 @@ export function routingPlugin(opts: RoutingPluginOptions) {
       log.info({ file: source.path }, 'rollout routing from file');
       return;
     }
+    // loaded only when used: the Kubernetes client (and its undici) stays out of pods without it
+    const { ConfigMapRoutingSource } = await import('./configmap-source.js');
     const cm = new ConfigMapRoutingSource(source, offer, log);
     await cm.start();
     app.addHook('onClose', (_instance, done) => {
