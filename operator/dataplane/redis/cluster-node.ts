@@ -26,13 +26,50 @@ export function podLabel(pod: ClusterPod): string {
   return pod.name ?? `${pod.host}:${pod.port}`;
 }
 
+/** Default bound of one Redis command: a node that accepts TCP and never answers must not hang a reconcile. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+
+/** The message of an error from any realm (ioredis errors may not be `instanceof Error` under a VM). */
+function messageOf(err: unknown): string {
+  if (typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string') {
+    return (err as { message: string }).message;
+  }
+  return String(err);
+}
+
+/**
+ * Rejects with `what` if `promise` has not settled within `ms`, after calling `onTimeout` (which
+ * disconnects, so nothing keeps waiting on the dead socket).
+ */
+export async function withDeadline<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  onTimeout: () => void,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Reject first: onTimeout's disconnect rejects `promise` too, and the race takes the first.
+      reject(new Error(`${what}: no answer within ${ms} ms`));
+      onTimeout();
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class ClusterNode {
   readonly client: Redis;
 
   constructor(
     readonly pod: ClusterPod,
     password: string | undefined,
-    connectTimeoutMs: number,
+    private readonly connectTimeoutMs: number,
+    private readonly commandTimeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS,
   ) {
     this.client = new Redis({
       host: pod.host,
@@ -40,19 +77,43 @@ export class ClusterNode {
       password,
       lazyConnect: true,
       connectTimeout: connectTimeoutMs,
+      // Every command, MIGRATE included, fails after this; the caller sizes it above MIGRATE's timeout.
+      commandTimeout: commandTimeoutMs,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: true,
       // The reconciler retries on its own schedule; a node that is down must fail fast.
       retryStrategy: () => null,
     });
+    // Errors surface through the rejected commands; the last one explains a failed connect.
+    this.client.on('error', (err: unknown) => (this.lastError = messageOf(err)));
   }
 
+  private lastError: string | undefined;
+
+  /** TCP connect, AUTH and the ready check, all within connectTimeout + commandTimeout. */
   async connect(): Promise<void> {
-    await this.client.connect();
+    const what = `connect to Redis ${podLabel(this.pod)}`;
+    const ms = this.connectTimeoutMs + this.commandTimeoutMs;
+    try {
+      await withDeadline(this.client.connect(), ms, what, () => this.client.disconnect());
+    } catch (err) {
+      const message = messageOf(err);
+      if (message.startsWith(what)) throw err;
+      // ioredis closes after a timed-out AUTH or ready check and rejects with "Connection is closed".
+      const detail = this.lastError && this.lastError !== message ? `${this.lastError}, ${message}` : message;
+      throw new Error(`${what}: no complete handshake (${detail})`, { cause: err });
+    }
   }
 
   async cluster(...args: (string | number)[]): Promise<unknown> {
-    return this.client.call('CLUSTER', ...args);
+    try {
+      return await this.client.call('CLUSTER', ...args);
+    } catch (err) {
+      // Name the node and the command: "Command timed out" alone does not say which node hung.
+      throw new Error(`CLUSTER ${String(args[0] ?? '')} on ${podLabel(this.pod)}: ${messageOf(err)}`, {
+        cause: err,
+      });
+    }
   }
 
   async view(): Promise<NodeView> {

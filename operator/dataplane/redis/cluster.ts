@@ -16,7 +16,7 @@
  */
 import { condition, REDIS_READY, RedisReason } from '../conditions.js';
 import type { ClusterShardState, Condition, RedisShardStatus } from '../types.js';
-import { ClusterNode, podLabel } from './cluster-node.js';
+import { ClusterNode, DEFAULT_COMMAND_TIMEOUT_MS, podLabel, withDeadline } from './cluster-node.js';
 import type { ClusterPod, NodeView } from './cluster-node.js';
 import { migrateSlot } from './cluster-migrate.js';
 import type { MigrateOptions } from './cluster-migrate.js';
@@ -40,6 +40,10 @@ export interface ClusterTopology {
 export interface RedisClusterOptions {
   password?: string;
   connectTimeoutMs?: number;
+  /** Bound of one command (default 5 s, and always above migrateTimeoutMs). */
+  commandTimeoutMs?: number;
+  /** Bound of one whole pass, connects included (default 60 s); then RedisUnavailable and requeue. */
+  passTimeoutMs?: number;
   migrateBatchSize?: number;
   migrateTimeoutMs?: number;
   /** How long one pass waits for gossip / cluster_state:ok before returning and requeueing. */
@@ -153,23 +157,43 @@ export class RedisClusterManager {
     this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async reconcile(topology: ClusterTopology, pods: readonly ClusterPod[]): Promise<ClusterReconcileResult> {
+  /** One bounded pass; `signal` cancels it (the nodes are disconnected, so no command keeps waiting). */
+  async reconcile(
+    topology: ClusterTopology,
+    pods: readonly ClusterPod[],
+    signal?: AbortSignal,
+  ): Promise<ClusterReconcileResult> {
     const missing = missingPods(topology, pods);
     if (missing.length > 0) {
       return pending(RedisReason.WaitingForPods, `waiting for Redis pods: ${missing.join(', ')}`, []);
     }
     const ordered = [...pods].sort((a, b) => a.shard - b.shard || a.ordinal - b.ordinal);
-    const nodes = ordered.map(
-      (p) => new ClusterNode(p, this.opts.password, this.opts.connectTimeoutMs ?? 2_000),
+    const migrateTimeoutMs = this.opts.migrateTimeoutMs ?? 5_000;
+    // MIGRATE waits up to migrateTimeoutMs on the server side: the client must wait longer than that.
+    const commandTimeoutMs = Math.max(
+      this.opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      migrateTimeoutMs + 1_000,
     );
+    const nodes = ordered.map(
+      (p) => new ClusterNode(p, this.opts.password, this.opts.connectTimeoutMs ?? 2_000, commandTimeoutMs),
+    );
+    const closeAll = (): void => {
+      for (const n of nodes) n.close();
+    };
+    signal?.addEventListener('abort', closeAll, { once: true });
+    const passTimeoutMs = this.opts.passTimeoutMs ?? 60_000;
     try {
-      await Promise.all(nodes.map((n) => n.connect()));
-      return await new ClusterPass(nodes, topology, this.opts, this.sleep).run();
+      const pass = async (): Promise<ClusterReconcileResult> => {
+        await Promise.all(nodes.map((n) => n.connect()));
+        return new ClusterPass(nodes, topology, this.opts, this.sleep).run();
+      };
+      return await withDeadline(pass(), passTimeoutMs, 'Redis Cluster pass', closeAll);
     } catch (err: unknown) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = signal?.aborted ? 'cancelled' : err instanceof Error ? err.message : String(err);
       return pending(RedisReason.RedisUnavailable, `Redis cluster reconcile failed: ${message}`, []);
     } finally {
-      for (const n of nodes) n.close();
+      signal?.removeEventListener('abort', closeAll);
+      closeAll();
     }
   }
 }
