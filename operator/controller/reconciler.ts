@@ -274,10 +274,15 @@ function ownedBy(obj: KubeObject, cr: ChatbotDeployment): boolean {
   return (obj.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === cr.metadata.uid);
 }
 
-/** Status written by us is complete, so a subset check plus equal condition count is equality. */
+/**
+ * Status written by us is complete, so a subset check plus equal condition count is equality. Except
+ * status.rollout, whose optional fields come and go (stepStartedAt, canary, ...): a field left in live
+ * but no longer desired must be removed (the new leader resumes from it), so it is compared both ways.
+ */
 export function statusUpToDate(
   desired: ChatbotDeploymentStatus,
   live: ChatbotDeploymentStatus | undefined,
 ): boolean {
-  return live !== undefined && isSubset(desired, live);
+  if (live === undefined || !isSubset(desired, live)) return false;
+  return desired.rollout === undefined || isSubset(live.rollout, desired.rollout);
 }
