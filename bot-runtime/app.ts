@@ -148,6 +148,8 @@ async function rolloutRouter(app: FastifyInstance, deps: AppDeps, turns: TurnSer
     routing,
     store: deps.store,
     forwarder: new Forwarder(rollout.urls, rollout.forwardTimeoutMs),
+    limiter: app.lifecycle.limiter,
+    isDraining: () => app.lifecycle.draining,
     track: rollout.track,
     fleetId: rollout.fleetId,
     metrics: deps.metrics,

@@ -1,5 +1,5 @@
 /**
- * npm run bench:bot:forward (tsx bot-runtime/bench/forward.ts) — what a forwarded turn adds.
+ * tsx bot-runtime/bench/forward.ts — what a forwarded turn adds.
  *
  * Two runtimes as child processes on 127.0.0.1 (stable and canary track, the test environment's
  * Redis, routing from a file with the canary at 100 %, so every new conversation is pinned to the
@@ -81,7 +81,12 @@ function pct(sorted: number[], p: number): number {
 }
 
 /** Runs `turns` turns over `ids` against two targets, interleaved; returns latencies per target. */
-async function interleaved(targets: string[], ids: string[], concurrency: number, expect: string) {
+async function interleaved(
+  targets: string[],
+  ids: string[],
+  concurrency: number,
+  expect: string,
+): Promise<number[][]> {
   const lat: number[][] = targets.map(() => []);
   let next = 0;
   const worker = async (): Promise<void> => {

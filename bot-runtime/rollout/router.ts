@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TurnInput, TurnOutcome, TurnService } from '../answer/turn-service.js';
 import type { Track } from '../config.js';
 import type { Metrics } from '../metrics.js';
+import type { InflightLimiter } from '../overload/inflight.js';
 import type { SessionStore, StoredPin } from '../sessions/session-store.js';
 import { SessionIdAllocator, assignNew, needsPin, resolvePin, type Pin } from './assignment.js';
 import type { Forwarder } from './forwarder.js';
@@ -25,6 +26,9 @@ export interface RouterDeps {
   routing: { readonly current: Routing | undefined } | undefined;
   store: SessionStore | undefined;
   forwarder: Forwarder;
+  /** Forwarded turns hold a slot of MAX_INFLIGHT too, and are refused while draining. */
+  limiter: Pick<InflightLimiter, 'tryAcquire' | 'release'>;
+  isDraining: () => boolean;
   track: Track;
   fleetId: string;
   metrics: Metrics;
@@ -111,10 +115,17 @@ export class TurnRouter {
     countNew: boolean,
   ): Promise<RoutedOutcome> {
     const { message, sessionId, userId } = input;
-    const result = await this.d.forwarder.forward(track, {
-      body: { message, sessionId, ...(userId !== undefined && { userId }) },
-      authorization: input.authorization,
-    });
+    // refused like a local turn (the turn service sheds it and counts it) when draining or full
+    if (this.d.isDraining() || !this.d.limiter.tryAcquire()) return this.d.turns.handle(input);
+    let result;
+    try {
+      result = await this.d.forwarder.forward(track, {
+        body: { message, sessionId, ...(userId !== undefined && { userId }) },
+        authorization: input.authorization,
+      });
+    } finally {
+      this.d.limiter.release();
+    }
     this.d.metrics.forwards.inc({ result: result.ok ? 'ok' : result.reason });
     if (!result.ok) {
       // counted every time, logged at most every 10 s (a down track would log every turn)
