@@ -31,16 +31,6 @@ bring_up_testenv() {
   fi
 }
 
-# The real-node suite needs root, cgroup v1 controllers and apt (runc, containerd, podman from
-# Debian). Elsewhere it is skipped with one line saying why.
-real_node_unsupported_reason() {
-  [[ $(id -u) -eq 0 ]] || { echo "not running as root"; return; }
-  [[ -d /sys/fs/cgroup/memory && -d /sys/fs/cgroup/cpu ]] || { echo "no cgroup v1 controllers under /sys/fs/cgroup"; return; }
-  command -v apt-get >/dev/null || { echo "no apt-get to install containerd, runc and podman"; return; }
-  [[ ${CHATFLEET_SKIP_REAL_NODE:-} == 1 ]] && { echo "CHATFLEET_SKIP_REAL_NODE=1"; return; }
-  echo ""
-}
-
 real_node_suite() {
   local reason
   reason=$(real_node_unsupported_reason)

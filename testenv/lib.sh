@@ -39,3 +39,13 @@ print_phases() {
   local line
   for line in "${PHASE_REPORT[@]}"; do log "phase $line"; done
 }
+
+# Why this machine cannot run the real node (kubelet + containerd), or "" when it can: it needs
+# root, cgroup v1 controllers and apt-get for its packages. npm test and npm run dev use it.
+real_node_unsupported_reason() {
+  [[ $(id -u) -eq 0 ]] || { echo "not running as root"; return; }
+  [[ -d /sys/fs/cgroup/memory && -d /sys/fs/cgroup/cpu ]] || { echo "no cgroup v1 controllers under /sys/fs/cgroup"; return; }
+  command -v apt-get >/dev/null || { echo "no apt-get to install containerd, runc and podman"; return; }
+  [[ ${CHATFLEET_SKIP_REAL_NODE:-} == 1 ]] && { echo "CHATFLEET_SKIP_REAL_NODE=1"; return; }
+  echo ""
+}
