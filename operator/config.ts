@@ -25,6 +25,10 @@ export interface OperatorConfig {
   shutdownTimeoutSeconds: number;
   /** Operator-wide Prometheus for fleets with spec.scaling.metrics.source prometheus and no url. */
   prometheusUrl: string;
+  /** /healthz fails while a reconcile has been running longer than this. */
+  livenessReconcileSeconds: number;
+  /** /healthz fails after the event loop was blocked longer than this. */
+  livenessLoopLagSeconds: number;
 }
 
 interface Option {
@@ -182,6 +186,24 @@ export const OPTIONS: Option[] = [
     kind: 'string',
     def: () => '',
     help: 'Prometheus for fleets with spec.scaling.metrics.source prometheus and no url of their own.',
+  },
+  {
+    key: 'livenessReconcileSeconds',
+    flag: 'liveness-reconcile-seconds',
+    env: 'CHATFLEET_LIVENESS_RECONCILE_SECONDS',
+    kind: 'int',
+    def: () => '300',
+    min: 1,
+    help: '/healthz fails while one reconcile has been running longer than this (a wedged worker).',
+  },
+  {
+    key: 'livenessLoopLagSeconds',
+    flag: 'liveness-loop-lag-seconds',
+    env: 'CHATFLEET_LIVENESS_LOOP_LAG_SECONDS',
+    kind: 'number',
+    def: () => '10',
+    min: 0.1,
+    help: '/healthz fails for 30 s after the event loop was blocked longer than this.',
   },
 ];
 

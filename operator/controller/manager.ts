@@ -10,6 +10,7 @@ import { Informer } from '../kube/informer.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { Resources } from '../kube/resources.js';
 import type { ResourceKind } from '../kube/resources.js';
+import { Liveness } from '../health/liveness.js';
 import { startHealthServer } from '../health/server.js';
 import type { HealthServer } from '../health/server.js';
 import { FIELD_MANAGER, LABEL_INSTANCE, LABEL_MANAGED_BY } from '../workload/labels.js';
@@ -168,11 +169,16 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
       })
     : undefined;
   let leading = false;
+  const liveness = new Liveness([fleet.queue], {
+    maxReconcileMs: cfg.livenessReconcileSeconds * 1000,
+    maxLoopLagMs: cfg.livenessLoopLagSeconds * 1000,
+  });
+  liveness.start();
   const health: HealthServer = await startHealthServer(
     cfg.healthHost,
     cfg.healthPort,
     {
-      live: () => true,
+      live: () => liveness.check(),
       ready: () =>
         !leading
           ? { ok: true, reason: 'standby' }
@@ -209,6 +215,7 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
       leading = false;
       await elector?.stopAndRelease();
       await health.close();
+      liveness.stop();
       client.close();
       resolveStopped('stopped');
     })());

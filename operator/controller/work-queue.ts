@@ -79,6 +79,8 @@ export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
+  /** When each in-flight key was handed out (clock ms), for the liveness check. */
+  private readonly startedAt = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private readonly delayed = new Map<string, { at: number; handle: TimerHandle }>();
   private readonly waiters: ((key: string | undefined) => void)[] = [];
@@ -103,6 +105,7 @@ export class WorkQueue {
     const waiter = this.waiters.shift();
     if (waiter) {
       this.processing.add(key);
+      this.startedAt.set(key, this.clock.now());
       waiter(key);
       return;
     }
@@ -151,6 +154,7 @@ export class WorkQueue {
     if (key !== undefined) {
       this.queued.delete(key);
       this.processing.add(key);
+      this.startedAt.set(key, this.clock.now());
       return Promise.resolve(key);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -159,6 +163,7 @@ export class WorkQueue {
   /** Marks a key finished; if it was added while in flight it is queued again. */
   done(key: string): void {
     this.processing.delete(key);
+    this.startedAt.delete(key);
     if (this.dirty.delete(key)) this.add(key);
   }
 
@@ -169,6 +174,15 @@ export class WorkQueue {
 
   inFlight(): number {
     return this.processing.size;
+  }
+
+  /** The in-flight key handed out longest ago and for how long (ms); undefined when none is in flight. */
+  oldestInFlight(): { key: string; ms: number } | undefined {
+    let oldest: { key: string; ms: number } | undefined;
+    const now = this.clock.now();
+    for (const [key, at] of this.startedAt)
+      if (!oldest || now - at > oldest.ms) oldest = { key, ms: now - at };
+    return oldest;
   }
 
   shutdown(): void {

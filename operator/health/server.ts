@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 export interface HealthChecks {
-  /** Process alive and its loops not wedged. */
-  live(): boolean;
+  /** Process alive and its loops not wedged (a Liveness check, or a plain boolean). */
+  live(): boolean | { ok: boolean; reason: string };
   /** Ready to serve its role: a standby is ready once it reaches the API server; a leader once its caches synced. */
   ready(): { ok: boolean; reason: string };
 }
@@ -29,8 +29,10 @@ export async function startHealthServer(
       return;
     }
     if (path === '/healthz') {
-      const ok = checks.live();
-      res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain' }).end(ok ? 'ok\n' : 'unhealthy\n');
+      const live = checks.live();
+      const { ok, reason } =
+        typeof live === 'boolean' ? { ok: live, reason: live ? 'ok' : 'unhealthy' } : live;
+      res.writeHead(ok ? 200 : 500, { 'Content-Type': 'text/plain' }).end(`${reason}\n`);
       return;
     }
     if (path === '/readyz') {
