@@ -129,7 +129,7 @@ export function websocketRoutes(ctx: RouteContext, sockets: SocketRegistry) {
           send(ws, outcome.reply);
         } else if (outcome.kind === 'forwarded') {
           // the other track answered over HTTP; its reply (or error body) becomes the frame
-          const body = outcome.body as { sessionId?: unknown };
+          const body = (outcome.body ?? {}) as { sessionId?: unknown };
           if (outcome.status === 200 && typeof body.sessionId === 'string') sessionId = body.sessionId;
           send(ws, outcome.body);
         } else {
