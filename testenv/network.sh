@@ -73,10 +73,10 @@ install_guard() {
 }
 
 cmd_up() {
-  if ! can_fence; then
-    log "network fence: NOT installed (needs root and iptables); see README, 'Without root'"
-    return 0
-  fi
+  # Without the fence, kwok's fake pod IPs would route off the machine (the autoscaler scrapes
+  # every ready pod), so the environment does not start without it: see README.
+  can_fence || die "the network fence needs root and iptables: run testenv:up as root" \
+    "(kwok pod IPs in $POD_CIDR would otherwise route off this machine)"
   local ifc
   ifc=$(default_interface)
   install_fence
