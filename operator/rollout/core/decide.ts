@@ -86,14 +86,15 @@ function canaryRevision(state: RolloutState): Revision | undefined {
   return undefined;
 }
 
-/** Capacity share for the current weight, or the next setWeight already, so a step up is not a cold start. */
+/** Capacity share for the current weight; before the first weight, for the first setWeight (so it is warm). */
 function canaryShare(ctx: Context, state: RolloutState): number {
   if (state.phase === 'Promoting') return state.canaryWeight / 100;
   if (state.phase !== 'Progressing' && state.phase !== 'Paused') return 0;
+  if (state.canaryWeight > 0) return state.canaryWeight / 100;
   const upcoming = ctx.spec.rollout.steps
     .slice(state.currentStepIndex)
     .find((s) => s.setWeight !== undefined);
-  return Math.max(state.canaryWeight, upcoming?.setWeight ?? 0) / 100;
+  return (upcoming?.setWeight ?? 0) / 100;
 }
 
 const POLL_MS = 2000;

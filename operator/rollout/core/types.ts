@@ -19,11 +19,8 @@ export type { Histogram };
 
 export type RolloutStrategy = 'Canary' | 'Immediate';
 
-/**
- * `spec.rollout` with CRD defaults applied (the API server applies them). `strategy` (default Canary) and
- * `paused` (default false) are optional until they are in the CRD; then the generated type has them.
- */
-export type RolloutSpec = ChatbotDeploymentSpec['rollout'] & { strategy?: RolloutStrategy; paused?: boolean };
+/** `spec.rollout` with CRD defaults applied (the API server applies them; strategy defaults to Canary). */
+export type RolloutSpec = ChatbotDeploymentSpec['rollout'];
 export type RolloutStep = RolloutSpec['steps'][number];
 
 /** What `decide` reads from the CR: `spec.rollout` and `spec.slo` (pass `cr.spec` as it is). */
