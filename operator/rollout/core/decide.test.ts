@@ -3,6 +3,7 @@ import { rolloutCondition } from './condition.js';
 import { decide } from './decide.js';
 import { Driver, healthy, spec, T0, target, versionSample, type Sampler } from './harness.test-support.js';
 import { parseAction } from './revision.js';
+import type { RolloutState } from './types.js';
 
 const V1 = target('1.0');
 const V2 = target('2.0');
@@ -315,7 +316,7 @@ describe('decide: manual and declarative controls', () => {
     const a = started(erroring);
     a.run(40);
     const b = new Driver(a.spec, V1, erroring);
-    b.state = JSON.parse(JSON.stringify(a.state));
+    b.state = JSON.parse(JSON.stringify(a.state)) as RolloutState;
     b.time = a.time;
     b.observed = a.observed;
     b.decision = a.decision;
