@@ -185,6 +185,22 @@ describe('rollout routing between two real runtimes (stable + canary) on one Red
     const r = await turn(pair.stable, {});
     expect(r.modelVersion).toBe(versions.canary);
   });
+
+  it('without a canary in the routing, a canary pod hands every turn to stable', async () => {
+    file.write(routingOf({ generation: 5, canaryVersion: null }, versions));
+    await waitForGeneration([pair.stable, pair.canary], 5);
+    const canaryId = started.filter((r) => r.modelVersion === versions.canary)[40]!.sessionId;
+    const before = await metricValue(pair.canary.registry, 'chatfleet_forward_total', { result: 'ok' });
+    expect((await turn(pair.canary, { sessionId: canaryId })).modelVersion).toBe(versions.stable);
+    expect((await turn(pair.canary, {})).modelVersion).toBe(versions.stable);
+    expect(await metricValue(pair.canary.registry, 'chatfleet_forward_total', { result: 'ok' })).toBe(
+      before + 2,
+    );
+    // the stable pod reads no pin then: it serves a canary-pinned session at once
+    const stableBefore = await metricValue(pair.stable.registry, 'chatfleet_forward_total');
+    expect((await turn(pair.stable, { sessionId: canaryId })).modelVersion).toBe(versions.stable);
+    expect(await metricValue(pair.stable.registry, 'chatfleet_forward_total')).toBe(stableBefore);
+  });
 });
 
 describe('forwarding failures are served locally', () => {
