@@ -7,6 +7,7 @@ import { startOperator } from './controller/manager.js';
 import type { RunningOperator } from './controller/manager.js';
 import { createAutoscalerComponent } from './autoscaler/component.js';
 import { DataplaneComponent } from './dataplane/component.js';
+import { createRolloutComponent } from './rollout/component.js';
 
 /**
  * Entry point of `npm start`: parse config, connect (KUBECONFIG, ~/.kube/config or in-cluster;
@@ -35,7 +36,9 @@ async function main(): Promise<number> {
     components: [
       // The data plane first: its env and children feed the Deployment the core applies.
       (client) => new DataplaneComponent(client),
-      // Keep the autoscaler last: `replicas` is last-wins among components.
+      // The rollout owns `tracks` (which revision each Deployment runs, the canary's share) and the
+      // autoscaler owns `replicas` (the stable track); the core composes both (composeReplicas).
+      createRolloutComponent({ registry }),
       createAutoscalerComponent({ registry, prometheusUrl: config.prometheusUrl }),
     ],
   });
