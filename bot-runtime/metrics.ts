@@ -108,7 +108,7 @@ function turnMetrics(registers: Registry[]): Pick<Metrics, TurnMetricNames> {
     }),
     llmRequests: new Counter({
       name: 'chatfleet_llm_requests_total',
-      help: 'LLM backend calls (outcome: ok, error, timeout, circuit_open).',
+      help: 'LLM backend calls (outcome: ok, error, timeout, circuit_open, rejected = 4xx, bad_reply).',
       labelNames: ['outcome'],
       registers,
     }),

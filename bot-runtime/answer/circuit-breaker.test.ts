@@ -52,4 +52,30 @@ describe('CircuitBreaker', () => {
     clock.t = 2000;
     expect(b.tryAcquire()).toBe(true);
   });
+
+  it.each([
+    ['only neutral calls', 'nnnnnnnnnn', 'closed'],
+    ['neutral calls between failures do not reset the count', 'fnfnf', 'open'],
+    ['a success still resets it', 'ffsff', 'closed'],
+  ])('%s: %s leaves it %s', (_name, calls, expected) => {
+    const { b } = breaker();
+    for (const c of calls) {
+      expect(b.tryAcquire()).toBe(true);
+      if (c === 'f') b.failure();
+      else if (c === 's') b.success();
+      else b.neutral();
+    }
+    expect(b.state).toBe(expected);
+  });
+
+  it('a neutral probe hands the slot back: still half-open, the next call probes', () => {
+    const { b, clock } = breaker();
+    for (let i = 0; i < 3; i++) b.failure();
+    clock.t = 1000;
+    expect(b.tryAcquire()).toBe(true);
+    b.neutral();
+    expect(b.state).toBe('half-open');
+    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBe(false);
+  });
 });

@@ -7,7 +7,15 @@ export interface ChatMessage {
   content: string;
 }
 
-export type LlmOutcome = 'ok' | 'error' | 'timeout' | 'circuit_open';
+/**
+ * `error` (5xx, connection errors) and `timeout` say the backend is unhealthy and count towards the
+ * breaker; `rejected` (4xx: content filter, context too long, bad request) and `bad_reply` (a 2xx
+ * without a usable answer) are that turn's failure only: the backend answered, so they never count.
+ */
+export type LlmOutcome = 'ok' | 'error' | 'timeout' | 'circuit_open' | 'rejected' | 'bad_reply';
+
+/** Outcomes that fail one turn without saying anything about the backend's health. */
+const TURN_ONLY: ReadonlySet<LlmOutcome> = new Set(['rejected', 'bad_reply']);
 
 export class LlmError extends Error {
   override readonly name = 'LlmError';
@@ -18,6 +26,29 @@ export class LlmError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** True for an LLM failure of this turn only (a 4xx or an unusable reply), not of the backend. */
+export function isTurnOnlyFailure(err: unknown): boolean {
+  return err instanceof LlmError && TURN_ONLY.has(err.outcome);
+}
+
+/** A reply of the backend that is not an answer; `outcome` says whether it speaks of its health. */
+class LlmReplyError extends Error {
+  override readonly name = 'LlmReplyError';
+  constructor(
+    readonly outcome: 'error' | 'rejected' | 'bad_reply',
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+function failureOutcome(err: unknown): Exclude<LlmOutcome, 'ok' | 'circuit_open'> {
+  if (err instanceof LlmReplyError) return err.outcome;
+  // By name, not instanceof: the DOMException may come from another realm (e.g. under jest).
+  return (err as { name?: unknown } | null)?.name === 'TimeoutError' ? 'timeout' : 'error';
 }
 
 export interface LlmBackend {
@@ -36,7 +67,7 @@ function extractReply(body: unknown): string {
   const choices = (body as { choices?: { message?: { content?: unknown } }[] } | null)?.choices;
   const content = choices?.[0]?.message?.content;
   if (typeof content !== 'string' || content.trim() === '')
-    throw new Error('response has no choices[0].message.content');
+    throw new LlmReplyError('bad_reply', 'response has no choices[0].message.content');
   return content.trim();
 }
 
@@ -73,9 +104,9 @@ export class OpenAiCompatibleLlm implements LlmBackend {
       this.metrics.llmRequests.inc({ outcome: 'ok' });
       return reply;
     } catch (err) {
-      this.breaker.failure();
-      // By name, not instanceof: the DOMException may come from another realm (e.g. under jest).
-      const outcome = (err as { name?: unknown } | null)?.name === 'TimeoutError' ? 'timeout' : 'error';
+      const outcome = failureOutcome(err);
+      if (TURN_ONLY.has(outcome)) this.breaker.neutral();
+      else this.breaker.failure();
       this.metrics.llmRequests.inc({ outcome });
       throw new LlmError(outcome, `LLM call failed (${outcome})`, { cause: err });
     } finally {
@@ -94,8 +125,20 @@ export class OpenAiCompatibleLlm implements LlmBackend {
     });
     if (!res.ok) {
       await res.body?.cancel();
-      throw new Error(`LLM answered HTTP ${res.status}`);
+      // Only a 5xx is the backend's own trouble; a 4xx refused this request (content, size).
+      const outcome = res.status >= 500 ? 'error' : 'rejected';
+      throw new LlmReplyError(outcome, `LLM answered HTTP ${res.status}`);
     }
-    return extractReply(await res.json());
+    return extractReply(await readJson(res));
+  }
+}
+
+/** The reply body as JSON; a body that is not JSON is a bad reply, a broken stream stays an error. */
+async function readJson(res: Response): Promise<unknown> {
+  try {
+    return await res.json();
+  } catch (err) {
+    if ((err as { name?: unknown } | null)?.name !== 'SyntaxError') throw err;
+    throw new LlmReplyError('bad_reply', 'response is not JSON', { cause: err });
   }
 }

@@ -7,7 +7,7 @@ import type { Metrics, Outcome, Source } from '../metrics.js';
 import type { InflightLimiter } from '../overload/inflight.js';
 import type { SessionStore, TurnRecord } from '../sessions/session-store.js';
 import { answerCacheKey } from './cache-keys.js';
-import type { ChatMessage, LlmBackend } from './llm-client.js';
+import { isTurnOnlyFailure, type ChatMessage, type LlmBackend } from './llm-client.js';
 
 export interface TurnInput {
   message: string;
@@ -176,7 +176,10 @@ export class TurnService {
     try {
       return await this.d.llm.complete(messages);
     } catch (err) {
-      this.d.log.warn({ err, sessionId }, 'LLM unavailable; answering with the fallback reply');
+      // A refused prompt is routine (and a caller can repeat it at will): info, not warn.
+      if (isTurnOnlyFailure(err))
+        this.d.log.info({ err, sessionId }, 'LLM refused this turn; fallback reply');
+      else this.d.log.warn({ err, sessionId }, 'LLM unavailable; answering with the fallback reply');
       return undefined;
     }
   }

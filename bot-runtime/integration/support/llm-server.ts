@@ -3,7 +3,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 /**
  * A tiny OpenAI-compatible server on 127.0.0.1: a real HTTP peer for the runtime's LLM client.
  * It answers "llm:<last user message>" after `delayMs` (or after N ms when the message contains
- * "delay<N>", so a test can set each turn's duration), and counts calls.
+ * "delay<N>", so a test can set each turn's duration), and counts calls. A message containing
+ * "!NNN!" (e.g. "!400!") gets that HTTP status with an OpenAI-style error body instead, one containing
+ * "noanswer" a 200 without choices.
  */
 export interface FakeLlm {
   url: string;
@@ -17,9 +19,12 @@ export async function startFakeLlm(delayMs = 0): Promise<FakeLlm> {
   const state: FakeLlm = { url: '', calls: 0, delayMs, close: () => app.close() };
   app.post<{ Body: { messages: { role: string; content: string }[] } }>(
     '/v1/chat/completions',
-    async (req) => {
+    async (req, reply) => {
       state.calls += 1;
       const last = req.body.messages.at(-1)?.content ?? '';
+      const status = Number(/!(\d{3})!/.exec(last)?.[1] ?? 200);
+      if (status !== 200) return reply.code(status).send({ error: { message: 'refused', code: status } });
+      if (last.includes('noanswer')) return { choices: [] };
       const delayMs = Number(/delay(\d+)/.exec(last)?.[1] ?? state.delayMs);
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
       return { choices: [{ index: 0, message: { role: 'assistant', content: `llm:${last}` } }] };
