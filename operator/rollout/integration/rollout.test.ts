@@ -282,3 +282,22 @@ describe('a canary whose bundle ConfigMap is missing', () => {
     expect(condition(await getCr(ns, name), 'Ready').status).toBe('True');
   });
 });
+
+describe('bot pods that cannot be read (no data)', () => {
+  it('hold the step unconfirmed, never promote, and abort after progressDeadlineSeconds', async () => {
+    const name = 'nodata';
+    pods.modes.set(`${ns}/${name}`, 'unreachable');
+    const rollout = { ...FAST.rollout, progressDeadlineSeconds: 30 };
+    await startRollout(name, { rollout });
+    const waiting = await waitFor('waiting for routing', async () => {
+      const r = await rolloutOf(name);
+      return r?.reason === 'WaitingForRouting' ? r : undefined;
+    });
+    expect(waiting).toMatchObject({ phase: 'Progressing', currentStepIndex: 0 });
+    expect(waiting.lastAnalysis).toEqual([]);
+    const aborted = await waitPhase(name, 'Aborted', 60_000);
+    expect(aborted.reason).toBe('ProgressDeadlineExceeded');
+    expect(aborted.stableVersion).toBe('v1');
+    expect(version(await deployment(name))).toBe('v1');
+  });
+});
