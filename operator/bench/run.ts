@@ -1,6 +1,8 @@
 // `npm run bench:operator [N]`: how fast the operator turns N ChatbotDeployments into Ready fleets
 // on the test environment, compared in the same run with how fast the API server accepts the same
 // child objects written directly. Needs KUBECONFIG (source .testenv/env). Prints figures only.
+// Fails (exit 1) when the fleets stop making progress or miss the deadline, naming why, and
+// when anything it did tried to send a packet off the machine (testenv/network.sh's guard).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,7 @@ import {
 import { withDefaults } from '../api/index.js';
 import type { ChatbotDeployment, ChatbotDeploymentInput } from '../api/index.js';
 import type { KubeObject } from '../workload/types.js';
+import { assertNoEgressSince, egressGuardCount } from '../../scripts/egress-guard.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,16 +28,33 @@ interface BenchArgs {
   fleets: number;
   concurrency: number;
   parallelCreates: number;
+  /** Fail when no further fleet turned Ready for this long. */
+  stallSeconds: number;
+  /** Fail when not every fleet is Ready after this long. */
+  deadlineSeconds: number;
 }
+
+/** The Secret the bench's fleets name as their external Redis (nothing connects to it: kwok pods run nothing). */
+const BENCH_REDIS_SECRET = 'bench-redis';
 
 function args(): BenchArgs {
   const n = Number(process.argv[2] ?? process.env.BENCH_FLEETS ?? 500);
   if (!Number.isInteger(n) || n < 1)
     throw new Error(`fleet count must be a positive integer, got ${process.argv[2]}`);
-  return { fleets: n, concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4), parallelCreates: 16 };
+  return {
+    fleets: n,
+    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4),
+    parallelCreates: 16,
+    stallSeconds: Number(process.env.BENCH_STALL_SECONDS ?? 120),
+    deadlineSeconds: Number(process.env.BENCH_DEADLINE_SECONDS ?? Math.max(600, n * 2)),
+  };
 }
 
-/** Small requests and one replica: 500 fleets must fit the kwok nodes (3 x 250 pods). */
+/**
+ * Small requests, one replica and external Redis: every fleet is exactly one bot pod, so 500
+ * fleets fit the kwok nodes (3 x 250 pods). With the default managed Redis each fleet would add
+ * a Redis pod, and 1,000 pods do not fit.
+ */
 function crInput(namespace: string, i: number): ChatbotDeploymentInput {
   return {
     apiVersion: 'chatfleet.io/v1alpha1',
@@ -47,8 +67,18 @@ function crInput(namespace: string, i: number): ChatbotDeploymentInput {
       },
       model: { name: 'bench', version: 'v1' },
       scaling: { minReplicas: 1, maxReplicas: 2 },
+      sessions: { redis: { mode: 'external', secretRef: { name: BENCH_REDIS_SECRET } } },
     },
   };
+}
+
+async function createRedisSecret(client: KubeClient, namespace: string): Promise<void> {
+  await client.create(Resources.Secret, namespace, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: BENCH_REDIS_SECRET, namespace },
+    stringData: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+  });
 }
 
 async function pool<T>(items: T[], parallel: number, fn: (t: T) => Promise<unknown>): Promise<void> {
@@ -193,16 +223,47 @@ function sumWrites(text: string): { children: number; status: number; events: nu
   return out;
 }
 
-async function countReady(client: KubeClient, ns: string): Promise<number> {
+function isReady(cr: ChatbotDeployment): boolean {
+  const cond = cr.status?.conditions?.find((c) => c.type === 'Ready');
+  return cond?.status === 'True' && cr.status?.observedGeneration === cr.metadata.generation;
+}
+
+async function readiness(
+  client: KubeClient,
+  ns: string,
+): Promise<{ ready: number; why: Map<string, number> }> {
   const list = await client.list<ChatbotDeployment>(Resources.ChatbotDeployment, ns);
-  return list.items.filter((cr) => {
-    const ready = cr.status?.conditions?.find((c) => c.type === 'Ready');
-    return ready?.status === 'True' && cr.status?.observedGeneration === cr.metadata.generation;
-  }).length;
+  const why = new Map<string, number>();
+  let ready = 0;
+  for (const cr of list.items) {
+    if (isReady(cr)) {
+      ready++;
+      continue;
+    }
+    const reason = cr.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? 'NoStatus';
+    why.set(reason, (why.get(reason) ?? 0) + 1);
+  }
+  return { ready, why };
+}
+
+/** Throws, naming the Ready reasons of the fleets that are not Ready, once progress stops or time runs out. */
+function checkProgress(
+  a: BenchArgs,
+  s: { ready: number; why: Map<string, number>; elapsed: number; lastProgressAt: number },
+): void {
+  const stalled = s.elapsed - s.lastProgressAt >= a.stallSeconds;
+  const late = s.elapsed >= a.deadlineSeconds;
+  if (!stalled && !late) return;
+  const reasons = [...s.why.entries()].map(([r, n]) => `${n} ${r}`).join(', ');
+  throw new Error(
+    `bench failed: ${s.ready}/${a.fleets} fleets Ready after ${s.elapsed.toFixed(0)} s ` +
+      `(${late ? `deadline ${a.deadlineSeconds} s` : `no progress for ${a.stallSeconds} s`}); not Ready: ${reasons}`,
+  );
 }
 
 async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promise<Record<string, number>> {
   await createNamespace(client, ns);
+  await createRedisSecret(client, ns);
   const op = await startOperator(ns, a);
   let peak = memory(op.pid).peak;
   const t0 = performance.now();
@@ -212,18 +273,25 @@ async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promis
   let ready = 0;
   let lastReport = 0;
   let childrenWritten = 0;
-  while (ready < a.fleets) {
-    await new Promise((r) => setTimeout(r, 500));
-    ready = await countReady(client, ns);
-    if (!childrenWritten && deploymentApplies(await scrape(op.port)) >= a.fleets) {
-      childrenWritten = (performance.now() - t0) / 1000;
+  let lastProgressAt = 0;
+  try {
+    while (ready < a.fleets) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = await readiness(client, ns);
+      const elapsed = (performance.now() - t0) / 1000;
+      if (now.ready > ready) lastProgressAt = elapsed;
+      ready = now.ready;
+      if (!childrenWritten && deploymentApplies(await scrape(op.port)) >= a.fleets) childrenWritten = elapsed;
+      peak = Math.max(peak, memory(op.pid).peak);
+      if (elapsed - lastReport >= 5) {
+        lastReport = elapsed;
+        console.error(`  ${ready}/${a.fleets} Ready after ${elapsed.toFixed(0)} s`);
+      }
+      checkProgress(a, { ready, why: now.why, elapsed, lastProgressAt });
     }
-    peak = Math.max(peak, memory(op.pid).peak);
-    const elapsed = (performance.now() - t0) / 1000;
-    if (elapsed - lastReport >= 5) {
-      lastReport = elapsed;
-      console.error(`  ${ready}/${a.fleets} Ready after ${elapsed.toFixed(0)} s`);
-    }
+  } catch (err) {
+    await op.stop();
+    throw err;
   }
   const allReady = (performance.now() - t0) / 1000;
   const text = await scrape(op.port);
@@ -276,6 +344,7 @@ async function main(): Promise<void> {
   const direct = `cf-bench-direct-${suffix}`;
   const managed = `cf-bench-op-${suffix}`;
   console.log(`operator bench: ${a.fleets} ChatbotDeployments, operator concurrency ${a.concurrency}`);
+  const guardBefore = egressGuardCount();
   try {
     const base = await baseline(client, direct, a);
     const baseRate = base.objects / base.seconds;
@@ -284,6 +353,7 @@ async function main(): Promise<void> {
     );
     const r = await operatorRun(client, managed, a);
     report(a, base, r);
+    console.log(assertNoEgressSince(guardBefore, 'the operator bench'));
   } finally {
     await client.delete(Resources.Namespace, undefined, direct).catch(() => undefined);
     await client.delete(Resources.Namespace, undefined, managed).catch(() => undefined);
