@@ -12,6 +12,7 @@ import { FleetAutoscaler } from './fleet-autoscaler.js';
 import type { EvaluateResult, ScalingCondition, StatusAutoscaling } from './fleet-autoscaler.js';
 import { registerAutoscalerMetrics } from './metrics.js';
 import { PAUSED_ANNOTATION, resolveScalingPolicy } from './policy.js';
+import { PodOwnership, type ReplicaSetReader } from './sources/pod-ownership.js';
 
 /** Container port of the bot runtime (chat and /metrics), CONTRACT.md "Runtime env contract". */
 export const BOT_METRICS_PORT = 8080;
@@ -32,6 +33,8 @@ export const podIpEndpoints: EndpointResolver = (pods) =>
 export interface AutoscalerComponentOptions {
   autoscaler: FleetAutoscaler;
   resolveEndpoints?: EndpointResolver;
+  /** Keeps only pods the CR controls (ownerReference chain); without it every labelled pod counts. */
+  ownership?: PodOwnership;
 }
 
 /** Status values within these bands of what is already written count as unchanged (no status write). */
@@ -114,9 +117,13 @@ export class AutoscalerComponent implements FleetComponent {
     this.options.autoscaler.forget(key);
   }
 
-  private evaluate(ctx: ComponentContext, now: number): Promise<EvaluateResult> {
+  private async evaluate(ctx: ComponentContext, now: number): Promise<EvaluateResult> {
+    // Spoofed pods (copied labels) are neither scraped nor counted as ready.
+    const pods = this.options.ownership
+      ? await this.options.ownership.controlled(ctx.cr, [ctx.deployment, ctx.canaryDeployment], ctx.pods)
+      : ctx.pods;
     // The stable track only: a slow canary must lead to a rollback, not a scale-out (docs/rollouts.md).
-    const ready = ctx.pods.filter((p) => isReadyPod(p) && trackOf(p) === 'stable');
+    const ready = pods.filter((p) => isReadyPod(p) && trackOf(p) === 'stable');
     return this.options.autoscaler.evaluate({
       cbd: ctx.cr,
       currentReplicas: currentReplicas(ctx),
@@ -127,20 +134,26 @@ export class AutoscalerComponent implements FleetComponent {
   }
 }
 
-/** The production wiring: one FleetAutoscaler per operator, its per-fleet metrics on the operator registry. */
+/**
+ * The production wiring: one FleetAutoscaler per operator, its per-fleet metrics on the operator registry.
+ * Returns a factory the manager calls with its client, which reads the ReplicaSets that prove a pod
+ * belongs to the fleet (PodOwnership).
+ */
 export function createAutoscalerComponent(opts: {
   registry: Registry;
   prometheusUrl?: string | undefined;
   resolveEndpoints?: EndpointResolver;
-}): AutoscalerComponent {
+}): (client: ReplicaSetReader) => AutoscalerComponent {
   const autoscaler = new FleetAutoscaler({
     metrics: registerAutoscalerMetrics(opts.registry),
     prometheusUrl: opts.prometheusUrl || undefined,
   });
-  return new AutoscalerComponent({
-    autoscaler,
-    ...(opts.resolveEndpoints ? { resolveEndpoints: opts.resolveEndpoints } : {}),
-  });
+  return (client) =>
+    new AutoscalerComponent({
+      autoscaler,
+      ownership: new PodOwnership(client),
+      ...(opts.resolveEndpoints ? { resolveEndpoints: opts.resolveEndpoints } : {}),
+    });
 }
 
 function fleetKey(cr: ChatbotDeployment): string {
