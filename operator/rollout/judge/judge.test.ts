@@ -88,10 +88,15 @@ describe('judge', () => {
     expect(latency?.reason).toContain('Mann-Whitney z 4.63');
   });
 
-  it('leaves cache hits to the caller: latency counts only the histogram given', () => {
-    // 200 turns, but only 40 non-cache observations in the histogram: latency is Inconclusive, rates are judged
+  it('judges every metric over non-cache turns (the histogram count), not all turns', () => {
+    // 200 turns, of which 160 cache hits: 40 non-cache turns are fewer than minTurns for every metric
     const results = judge(sample([20, 19, 1, 0, 0], 0, 0, 200), STABLE, POLICY);
-    expect(results.map((r) => r.verdict)).toEqual(['Pass', 'Pass', 'Inconclusive']);
+    expect(results.map((r) => r.verdict)).toEqual(['Inconclusive', 'Inconclusive', 'Inconclusive']);
+    // 2 errors in 100 turns, 50 of them cache hits: 2 of 50 model turns (Wilson lower 0.90 %) passes,
+    // and 3 of 50 (1.72 %) fails, whatever the cache hit count
+    const [pass] = judge(sample([30, 17, 2, 1, 0], 2, 0, 100), STABLE, POLICY);
+    const [fail] = judge(sample([30, 17, 2, 1, 0], 3, 0, 100), STABLE, POLICY);
+    expect([pass?.verdict, pass?.canaryTurns, fail?.verdict]).toEqual(['Pass', 50, 'Fail']);
   });
 
   it('treats minTurns 0 as at least one turn (no data is never a pass)', () => {

@@ -22,28 +22,39 @@ export const LATENCY_TOLERANCE = { ratio: 1.2, ms: 10 };
 /** ... and Mann-Whitney says the canary is slower with 99 % confidence (one-sided z). */
 export const LATENCY_Z = Z_ONE_SIDED_99;
 
+/**
+ * Every metric is judged over the version's non-cache turns (the latency histogram's count): a cache hit
+ * cannot err or fall back, and the canary starts with a cold cache, so counting hits would make an equal
+ * canary look worse on rates. Errors and fallbacks are capped at that count.
+ */
 export function judge(canary: VersionSample, stable: VersionSample, policy: JudgePolicy): AnalysisResult[] {
+  const c = modelTurns(canary);
+  const s = modelTurns(stable);
   return [
     rateCheck(
       'errorRate',
-      canary.errors,
-      canary.turns,
-      stable.errors,
-      stable.turns,
+      Math.min(canary.errors, c),
+      c,
+      Math.min(stable.errors, s),
+      s,
       policy.maxErrorRate,
       policy,
     ),
     rateCheck(
       'fallbackRate',
-      canary.fallbacks,
-      canary.turns,
-      stable.fallbacks,
-      stable.turns,
+      Math.min(canary.fallbacks, c),
+      c,
+      Math.min(stable.fallbacks, s),
+      s,
       policy.maxFallbackRate,
       policy,
     ),
     latencyCheck(canary, stable, policy),
   ];
+}
+
+function modelTurns(sample: VersionSample): number {
+  return totalCount(sample.latency);
 }
 
 /** Fail if any metric fails; otherwise Inconclusive if any is; otherwise Pass. Empty is Inconclusive. */
@@ -81,7 +92,7 @@ function rateCheck(
     return {
       ...base,
       verdict: 'Inconclusive',
-      reason: `${canaryTurns} canary turns, fewer than minTurns ${policy.minTurns}`,
+      reason: `${canaryTurns} canary non-cache turns, fewer than minTurns ${policy.minTurns}`,
     };
   const bound = wilson(canaryCount, canaryTurns).lower;
   if (bound > max)
