@@ -281,10 +281,11 @@ describe('the operator with nothing but the chart ServiceAccount token', () => {
       expect.objectContaining({ type: 'Degraded', status: 'False' }),
     );
     // Every child was applied with the token's permissions, the managed Redis of the data
-    // plane (StatefulSet, Services, PDB, generated password Secret) included.
+    // plane (StatefulSet, Services, PDB, generated password Secret) and the rollout's routing
+    // ConfigMap, per-track Services and Role/RoleBinding included.
     const children = await kubectl([
       'get',
-      'deployment,service,serviceaccount,configmap,poddisruptionbudget,statefulset,secret',
+      'deployment,service,serviceaccount,configmap,poddisruptionbudget,statefulset,secret,role,rolebinding',
       '-n',
       appNs,
       '-l',
@@ -304,6 +305,11 @@ describe('the operator with nothing but the chart ServiceAccount token', () => {
         `service/${fleet}-redis-headless`,
         `poddisruptionbudget.policy/${fleet}-redis`,
         `secret/${fleet}-redis-auth`,
+        `configmap/${fleet}-routing`,
+        `service/${fleet}-stable`,
+        `service/${fleet}-canary`,
+        `role.rbac.authorization.k8s.io/${fleet}-routing-reader`,
+        `rolebinding.rbac.authorization.k8s.io/${fleet}-routing-reader`,
       ].sort(),
     );
   });
