@@ -17,6 +17,7 @@ import { resolveRedis } from './defaults.js';
 import { redisSelector } from './labels.js';
 import {
   clusterPodsFromPods,
+  controlledStatefulSets,
   dataplaneEnv,
   desiredRedisObjects,
   finalizeTopics,
@@ -299,10 +300,11 @@ export class DataplaneComponent implements FleetComponent {
     if (state.cluster && state.cluster.inputs === inputs && now + DUE_SLACK_MS < state.cluster.dueAt) {
       return state.cluster;
     }
-    const pods = await this.kube.list(Resources.Pod, cbd.metadata.namespace, {
-      labelSelector: `app.kubernetes.io/name=redis,app.kubernetes.io/instance=${cbd.metadata.name}`,
-    });
-    const members = clusterPodsFromPods(pods.items);
+    const labelSelector = `app.kubernetes.io/name=redis,app.kubernetes.io/instance=${cbd.metadata.name}`;
+    const pods = await this.kube.list(Resources.Pod, cbd.metadata.namespace, { labelSelector });
+    // Members must be pods of the CR's own StatefulSets, not anything carrying the labels.
+    const sets = await this.kube.list(Resources.StatefulSet, cbd.metadata.namespace, { labelSelector });
+    const members = clusterPodsFromPods(pods.items, controlledStatefulSets(cbd.metadata.uid, sets.items));
     if (members.length === 0) return undefined;
     const password = await this.readPassword(cbd);
     if (password === undefined) return undefined;

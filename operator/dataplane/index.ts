@@ -55,7 +55,12 @@ export type { RedisObject } from './redis/desired.js';
 export { redisEnv } from './redis/env.js';
 export { kafkaEnv, KAFKA_SECRET_KEYS } from './kafka/env.js';
 export { validateRedis, validateExternalRedisSecret, effectiveShardCount } from './redis/validate.js';
-export { clusterPodsFromPods, reconcileRedisCluster, redisReadyCondition } from './redis/reconcile.js';
+export {
+  clusterPodsFromPods,
+  controlledStatefulSets,
+  reconcileRedisCluster,
+  redisReadyCondition,
+} from './redis/reconcile.js';
 export type { PodLike, RedisClusterDeps } from './redis/reconcile.js';
 export { toShardStatus } from './redis/cluster.js';
 export type { ClusterPod, ClusterReconcileResult } from './redis/cluster.js';

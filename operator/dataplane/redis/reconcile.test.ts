@@ -3,7 +3,7 @@ import type { DataplaneCbd, RedisSpec } from '../types.js';
 import { missingPods, needsRebalance, shardStatuses } from './cluster.js';
 import type { NodeView } from './cluster-node.js';
 import { parseClusterNodes } from './cluster-nodes.js';
-import { clusterPodsFromPods, redisReadyCondition } from './reconcile.js';
+import { clusterPodsFromPods, controlledStatefulSets, redisReadyCondition } from './reconcile.js';
 
 const cbd = (redis: RedisSpec): DataplaneCbd => ({
   metadata: { name: 'a', namespace: 'n' },
@@ -24,6 +24,37 @@ describe('clusterPodsFromPods', () => {
         { metadata: { name: 'x-0', labels: {} }, status: { podIP: '1.1.1.1', phase: 'Running' } },
       ]),
     ).toEqual([{ shard: 1, ordinal: 0, host: '10.0.0.5', port: 6379, name: 'a-redis-shard-1-0' }]);
+  });
+});
+
+describe('membership: only pods of the CR-controlled StatefulSets', () => {
+  const ref = (kind: string, uid: string) => ({ kind, uid, controller: true });
+  const sets = [
+    { metadata: { uid: 'sts-0', ownerReferences: [ref('ChatbotDeployment', 'cr')] } },
+    { metadata: { uid: 'sts-evil' } },
+    { metadata: { uid: 'sts-other', ownerReferences: [ref('ChatbotDeployment', 'other-cr')] } },
+  ];
+  const pod = (owner?: object) => ({
+    metadata: {
+      name: 'a-redis-shard-0-0',
+      labels: { 'chatfleet.io/redis-shard': '0' },
+      ...(owner ? { ownerReferences: [owner] } : {}),
+    },
+    status: { podIP: '10.0.0.5', phase: 'Running' },
+  });
+  it('controlledStatefulSets keeps the uids the CR controls', () => {
+    expect([...controlledStatefulSets('cr', sets)]).toEqual(['sts-0']);
+    expect([...controlledStatefulSets(undefined, sets)]).toEqual([]);
+  });
+  it.each([
+    { name: 'pod of the CR StatefulSet', owner: ref('StatefulSet', 'sts-0'), members: 1 },
+    { name: 'copied labels, no owner', owner: undefined, members: 0 },
+    { name: 'forged StatefulSet uid', owner: ref('StatefulSet', 'forged'), members: 0 },
+    { name: "an attacker's own StatefulSet", owner: ref('StatefulSet', 'sts-evil'), members: 0 },
+    { name: 'another CR', owner: ref('StatefulSet', 'sts-other'), members: 0 },
+    { name: 'right uid, wrong kind', owner: ref('ReplicaSet', 'sts-0'), members: 0 },
+  ])('$name -> $members member(s)', ({ owner, members }) => {
+    expect(clusterPodsFromPods([pod(owner)], controlledStatefulSets('cr', sets))).toHaveLength(members);
   });
 });
 

@@ -8,18 +8,63 @@ import type { ClusterPod, ClusterReconcileResult, RedisClusterOptions } from './
 import { REDIS_PORT } from './names.js';
 import { validateRedis } from './validate.js';
 
+interface OwnerRefLike {
+  kind?: string;
+  uid?: string;
+  controller?: boolean;
+}
+
 /** The few Pod fields needed; a V1Pod satisfies it. */
 export interface PodLike {
-  metadata?: { name?: string; labels?: Record<string, string>; deletionTimestamp?: unknown };
+  metadata?: {
+    name?: string;
+    labels?: Record<string, string>;
+    deletionTimestamp?: unknown;
+    ownerReferences?: OwnerRefLike[];
+  };
   status?: { podIP?: string; phase?: string };
+}
+
+/** A StatefulSet as read here: its uid and controller. */
+export interface StatefulSetLike {
+  metadata?: { uid?: string; ownerReferences?: OwnerRefLike[] };
+}
+
+/**
+ * uids of the StatefulSets the CR controls (controller ownerReference with the CR's uid). PURE.
+ * Only pods of these are cluster members: labels can be copied by anyone who may create pods, and a
+ * spoofed member would be sent CLUSTER MEET, MIGRATE and the Redis password (AUTH).
+ */
+export function controlledStatefulSets(
+  crUid: string | undefined,
+  sets: readonly StatefulSetLike[],
+): Set<string> {
+  const uids = new Set<string>();
+  for (const sts of sets) {
+    const ref = sts.metadata?.ownerReferences?.find((r) => r.controller === true);
+    if (crUid && sts.metadata?.uid && ref?.uid === crUid) uids.add(sts.metadata.uid);
+  }
+  return uids;
+}
+
+function controlledBy(pod: PodLike, statefulSets: ReadonlySet<string>): boolean {
+  const ref = pod.metadata?.ownerReferences?.find((r) => r.controller === true);
+  return ref?.kind === 'StatefulSet' && ref.uid !== undefined && statefulSets.has(ref.uid);
 }
 
 /**
  * Running Redis pods of the CR -> cluster members. Pods without an IP or being deleted are left
- * out, which makes the cluster logic wait (WaitingForPods) instead of meeting a dying node.
+ * out, which makes the cluster logic wait (WaitingForPods) instead of meeting a dying node. With
+ * `statefulSets` (uids from controlledStatefulSets), pods not controlled by one of them are ignored.
  */
-export function clusterPodsFromPods(pods: readonly PodLike[]): ClusterPod[] {
-  return pods.map(toClusterPod).filter((p): p is ClusterPod => p !== undefined);
+export function clusterPodsFromPods(
+  pods: readonly PodLike[],
+  statefulSets?: ReadonlySet<string>,
+): ClusterPod[] {
+  return pods
+    .filter((p) => statefulSets === undefined || controlledBy(p, statefulSets))
+    .map(toClusterPod)
+    .filter((p): p is ClusterPod => p !== undefined);
 }
 
 function isServing(pod: PodLike): pod is PodLike & { status: { podIP: string } } {
