@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { rolloutCondition } from './condition.js';
-import { decide } from './decide.js';
+import { decide, stableRevisionOf } from './decide.js';
 import { Driver, healthy, spec, T0, target, versionSample, type Sampler } from './harness.test-support.js';
 import { parseAction } from './revision.js';
 import type { RolloutState } from './types.js';
@@ -339,5 +339,16 @@ describe('parseAction', () => {
     [undefined, undefined],
   ])('%j', (value, expected) => {
     expect(parseAction(value)).toEqual(expected);
+  });
+});
+
+describe('stableRevisionOf', () => {
+  it('is the promoted canary while Promoting, and the stable revision otherwise', () => {
+    const d = new Driver(spec({ strategy: 'Immediate' }), V1);
+    expect(stableRevisionOf(d.state!).version).toBe('1.0');
+    d.tick(5, { target: V2 });
+    expect(d.state).toMatchObject({ phase: 'Promoting', stableVersion: '1.0' });
+    expect(stableRevisionOf(d.state!).version).toBe('2.0');
+    expect(d.decision.stableRevision).toEqual(stableRevisionOf(d.state!));
   });
 });

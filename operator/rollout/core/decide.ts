@@ -79,6 +79,14 @@ function progress(ctx: Context, state: RolloutState): RolloutState {
   return state;
 }
 
+/**
+ * The revision the stable Deployment must run: the promoted canary while Promoting, else the stable one.
+ * `observed.stableUpdated` means "the stable Deployment runs this revision on every pod, all Ready".
+ */
+export function stableRevisionOf(state: RolloutState): Revision {
+  return state.phase === 'Promoting' && state.canary !== undefined ? state.canary : state.stable;
+}
+
 function canaryRevision(state: RolloutState): Revision | undefined {
   if (state.phase === 'Progressing' || state.phase === 'Paused' || state.phase === 'Aborted')
     return state.canary;
@@ -136,7 +144,7 @@ export function decide(
   return {
     state,
     routing: routingFor(state),
-    stableRevision: state.phase === 'Promoting' && state.canary !== undefined ? state.canary : state.stable,
+    stableRevision: stableRevisionOf(state),
     ...(canary !== undefined ? { canaryRevision: canary } : {}),
     canaryReplicasShare: canaryShare(ctx, state),
     events: ctx.events,

@@ -165,7 +165,10 @@ export interface RolloutObserved {
   fleetReady: boolean;
   /** The canary Deployment exists, runs `state.canary`, and all of its wanted replicas (>= 1) are Ready. */
   canaryReady: boolean;
-  /** The stable Deployment runs `state.stable`'s template on every pod and all are Ready (for Promoting). */
+  /**
+   * The stable Deployment runs `stableRevisionOf(state)` (the promoted canary while Promoting, NOT
+   * `state.stable`, which stays the old version until Promoted) on every pod, and all are Ready.
+   */
   stableUpdated: boolean;
   /** Lowest chatfleet_rollout_generation over every bot pod of both tracks; undefined when unknown. */
   minRoutingGeneration?: number;
