@@ -6,6 +6,7 @@ import { FleetAutoscaler, type EvaluateResult } from '../fleet-autoscaler.js';
 import { registerAutoscalerMetrics } from '../metrics.js';
 import type { AutoscaledFleet } from '../policy.js';
 import { MIB } from '../sources/bounded-fetch.js';
+import { PrometheusSource } from '../sources/prometheus-source.js';
 import { ScrapeSource } from '../sources/scrape-source.js';
 import { close, FakePod, listen, sleep } from './support.js';
 
@@ -162,6 +163,24 @@ describe('ScrapeSource against hostile /metrics servers on loopback', () => {
     if (got.kind === 'failure') expect(got.error).toContain('took longer than 1200 ms');
     // 4 at a time, 500 ms each: the deadline stops new scrapes after 1.2 s, the last ones end by ~1.5 s.
     expect(elapsed).toBeLessThan(2500);
+  });
+});
+
+describe("PrometheusSource against a hostile URL (spec.scaling.metrics.prometheus.url is the tenant's)", () => {
+  it.each([
+    { server: 'endless', message: /body larger than 1048576 bytes/ },
+    { server: 'slow', message: /no complete answer within 800 ms/ },
+    { server: 'redirect', message: /unreachable.*redirect/ },
+  ])('$server: bounded and reported', async ({ server, message }) => {
+    const source = new PrometheusSource({ url: urls[server] as string, timeoutMs: TIMEOUT_MS });
+    const started = performance.now();
+    const { result, maxGapMs } = await maxTimerGap(() =>
+      source.fetch({ namespace: 'hostile', name: server, podEndpoints: [] }, win()),
+    );
+    expect(result.kind).toBe('failure');
+    if (result.kind === 'failure') expect(result.error).toMatch(message);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 1500);
+    expect(maxGapMs).toBeLessThan(250);
   });
 });
 

@@ -32,7 +32,11 @@ export type FetchText = (url: string, limits: FetchLimits) => Promise<string>;
 
 export const MIB = 1024 * 1024;
 
-async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number, url: string): Promise<string> {
+async function readBounded(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  what: string,
+): Promise<string> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let text = '';
@@ -43,7 +47,7 @@ async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number, u
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => undefined);
-      throw new ScrapeError('too_large', `GET ${url}: body larger than ${maxBytes} bytes`);
+      throw new ScrapeError('too_large', `${what}: body larger than ${maxBytes} bytes`);
     }
     text += decoder.decode(value, { stream: true });
   }
@@ -59,37 +63,71 @@ function describe(err: unknown): string {
   return `${message(err) ?? String(err)}${cause ? `: ${cause}` : ''}`;
 }
 
-function classify(err: unknown, url: string, limits: FetchLimits, deadline: AbortSignal): ScrapeError {
+function classify(err: unknown, what: string, limits: FetchLimits, deadline: AbortSignal): ScrapeError {
   if (err instanceof ScrapeError) return err;
   if (deadline.aborted) {
-    return new ScrapeError('timeout', `GET ${url}: no complete answer within ${limits.timeoutMs} ms`, {
+    return new ScrapeError('timeout', `${what}: no complete answer within ${limits.timeoutMs} ms`, {
       cause: err,
     });
   }
-  if (limits.signal?.aborted) return new ScrapeError('aborted', `GET ${url}: cancelled`, { cause: err });
-  return new ScrapeError('unreachable', `GET ${url}: ${describe(err)}`, { cause: err });
+  if (limits.signal?.aborted) return new ScrapeError('aborted', `${what}: cancelled`, { cause: err });
+  return new ScrapeError('unreachable', `${what}: ${describe(err)}`, { cause: err });
 }
 
-export const fetchBounded: FetchText = async (url, limits) => {
+export interface RequestOptions {
+  method?: string;
+  body?: URLSearchParams;
+  accept?: string;
+  acceptStatus?: (status: number) => boolean;
+}
+
+function requestInit(init: RequestOptions, signal: AbortSignal): RequestInit {
+  return {
+    method: init.method ?? 'GET',
+    ...(init.body ? { body: init.body } : {}),
+    signal,
+    // A pod or a tenant's URL must not point the operator at another address (SSRF).
+    redirect: 'error',
+    headers: { accept: init.accept ?? 'text/plain' },
+  };
+}
+
+export const fetchBounded: FetchText = async (url, limits) => (await requestBounded(url, limits)).text;
+
+/**
+ * fetchBounded with a method and body (the Prometheus API takes POST). `acceptStatus` lets a caller
+ * read the body of an error answer (Prometheus explains a bad query in a 400's JSON).
+ */
+export async function requestBounded(
+  url: string,
+  limits: FetchLimits,
+  init: {
+    method?: string;
+    body?: URLSearchParams;
+    accept?: string;
+    acceptStatus?: (status: number) => boolean;
+  } = {},
+): Promise<{ status: number; text: string }> {
+  const what = `${init.method ?? 'GET'} ${url}`;
   const deadline = AbortSignal.timeout(limits.timeoutMs);
   const signal = limits.signal ? AbortSignal.any([deadline, limits.signal]) : deadline;
+  const acceptable = init.acceptStatus ?? ((status: number) => status >= 200 && status < 300);
   try {
-    // redirect: 'error': a pod must not point the operator at another address (SSRF).
-    const res = await fetch(url, { signal, redirect: 'error', headers: { accept: 'text/plain' } });
-    if (!res.ok || res.body === null) {
+    const res = await fetch(url, requestInit(init, signal));
+    if (!acceptable(res.status) || res.body === null) {
       await res.body?.cancel().catch(() => undefined);
-      throw new ScrapeError('http_status', `GET ${url}: HTTP ${res.status}`);
+      throw new ScrapeError('http_status', `${what}: HTTP ${res.status}`);
     }
     const declared = Number(res.headers.get('content-length') ?? NaN);
     if (declared > limits.maxBytes) {
       await res.body.cancel().catch(() => undefined);
       throw new ScrapeError(
         'too_large',
-        `GET ${url}: Content-Length ${declared} exceeds ${limits.maxBytes} bytes`,
+        `${what}: Content-Length ${declared} exceeds ${limits.maxBytes} bytes`,
       );
     }
-    return await readBounded(res.body, limits.maxBytes, url);
+    return { status: res.status, text: await readBounded(res.body, limits.maxBytes, what) };
   } catch (err) {
-    throw classify(err, url, limits, deadline);
+    throw classify(err, what, limits, deadline);
   }
-};
+}

@@ -11,7 +11,7 @@ const ctl = (kind: string, uid: string, name = 'x', apiVersion = 'apps/v1') => (
   uid,
   controller: true,
 });
-const obj = (name: string, uid: string, owner?: object): KubeObject => ({
+const obj = (name: string, uid: string, owner?: ReturnType<typeof ctl>): KubeObject => ({
   apiVersion: 'v1',
   kind: 'X',
   metadata: { name, namespace: 'shop', uid, ...(owner ? { ownerReferences: [owner] } : {}) },

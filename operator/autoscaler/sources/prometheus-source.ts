@@ -1,4 +1,5 @@
 import type { MetricObservation } from '../core/types.js';
+import { MIB, requestBounded, ScrapeError } from './bounded-fetch.js';
 import { TURN_DURATION, TURNS_INFLIGHT } from './histogram.js';
 import { errorMessage, type FleetTarget, type MetricSource, type MetricWindow } from './types.js';
 
@@ -11,7 +12,12 @@ export interface PrometheusSourceOptions {
    */
   latencyQuery?: string | undefined;
   timeoutMs?: number;
+  /** Largest answer read (the URL may be the tenant's). Default 1 MiB. */
+  maxBytes?: number;
 }
+
+/** Prometheus error text shown in status is cut to this. */
+const MAX_ERROR = 200;
 
 interface VectorSample {
   metric: Record<string, string>;
@@ -119,18 +125,37 @@ export class PrometheusSource implements MetricSource {
       this.options.url.endsWith('/') ? this.options.url : `${this.options.url}/`,
     );
     const body = new URLSearchParams({ query, time: String(time / 1000) });
-    let res: Response;
+    const limits = { timeoutMs: this.timeoutMs, maxBytes: this.options.maxBytes ?? MIB };
+    let answer: { status: number; text: string };
     try {
-      res = await fetch(url, { method: 'POST', body, signal: AbortSignal.timeout(this.timeoutMs) });
+      // 4xx/5xx bodies are read too: Prometheus explains a bad query there.
+      answer = await requestBounded(url.toString(), limits, {
+        method: 'POST',
+        body,
+        accept: 'application/json',
+        acceptStatus: (status) => status >= 200 && status < 600,
+      });
     } catch (err) {
-      throw new Error(`Prometheus ${url.host} unreachable`, { cause: err });
+      const unreachable = err instanceof ScrapeError && err.reason === 'unreachable' ? ' unreachable' : '';
+      throw new Error(`Prometheus ${url.host}${unreachable}: ${errorMessage(err)}`, { cause: err });
     }
-    const parsed = (await res
-      .json()
-      .catch(() => ({ status: 'error', error: `HTTP ${res.status}` }))) as PromResponse;
-    if (!res.ok || parsed.status !== 'success') {
-      throw new Error(`Prometheus query failed (HTTP ${res.status}): ${parsed.error ?? 'unknown error'}`);
+    const parsed = parseAnswer(answer.text);
+    if (parsed.status !== 'success') {
+      throw new Error(`Prometheus query failed (HTTP ${answer.status}): ${parsed.error ?? 'unknown error'}`);
     }
     return parsed;
   }
+}
+
+/** The API's JSON, checked for the shape read here; an error with its message cut to MAX_ERROR. */
+function parseAnswer(text: string): PromResponse {
+  let parsed: PromResponse | undefined;
+  try {
+    parsed = JSON.parse(text) as PromResponse;
+  } catch {
+    return { status: 'error', error: 'answer is not JSON' };
+  }
+  if (parsed?.status === 'success' && Array.isArray(parsed.data?.result)) return parsed;
+  const error = typeof parsed?.error === 'string' ? parsed.error.slice(0, MAX_ERROR) : undefined;
+  return { status: 'error', ...(error !== undefined ? { error } : {}) };
 }
