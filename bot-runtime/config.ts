@@ -11,6 +11,8 @@ export interface Config {
   bundleWatchIntervalMs: number;
   maxInflight: number;
   maxMessageBytes: number;
+  /** Bound of the classifier's memo of answers by normalised question, in bytes. */
+  classifierMemoMaxBytes: number;
   sessionTtlSeconds: number;
   sessionMaxTurns: number;
   answerCacheTtlSeconds: number;
@@ -210,6 +212,7 @@ export function loadConfig(env: Env = process.env): Config {
     bundleWatchIntervalMs: int(env, 'MODEL_BUNDLE_POLL_MS', 2000, 50),
     maxInflight: int(env, 'MAX_INFLIGHT', 64, 1),
     maxMessageBytes: int(env, 'MAX_MESSAGE_BYTES', 4096, 1, 1024 * 1024),
+    classifierMemoMaxBytes: int(env, 'CLASSIFIER_MEMO_MAX_BYTES', 16 * 1024 * 1024, 0, 1024 ** 3),
     sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 3600, 1),
     sessionMaxTurns: int(env, 'SESSION_MAX_TURNS', 20, 1, 10_000),
     answerCacheTtlSeconds: int(env, 'ANSWER_CACHE_TTL_SECONDS', 3600, 1),

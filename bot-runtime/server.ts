@@ -88,6 +88,7 @@ export async function wireRuntime(
       location: config.modelBundle,
       versionOverride: config.modelVersionOverride,
       pollIntervalMs: config.bundleWatchIntervalMs,
+      memoMaxBytes: config.classifierMemoMaxBytes,
     },
     log,
     metrics,

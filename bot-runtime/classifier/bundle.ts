@@ -93,6 +93,14 @@ export interface IntentAnswer {
   reply: string | undefined; // undefined when below the threshold
 }
 
+/**
+ * Upper estimate of one memo entry: the key's characters (V8 keeps one- or two-byte strings; two is
+ * the bound), its string header, the Map entry and the answer object (whose strings are shared).
+ */
+function memoEntryBytes(key: string): number {
+  return key.length * 2 + 128;
+}
+
 /** A loaded bundle: its classifier, responses and the version every answer is tagged with. */
 export class Model {
   readonly version: string;
@@ -104,12 +112,18 @@ export class Model {
   /**
    * Memo of answers by normalised question. The classifier is a pure function of the question for
    * this model, and popular questions repeat; the memo dies with the model on reload. It holds no
-   * session state (sessions stay in Redis).
+   * session state (sessions stay in Redis). It is bounded in bytes, not entries: questions are
+   * tenant input, and a count bound lets long ones take any amount of memory. Oldest out first.
    */
   private readonly memo = new Map<string, IntentAnswer>();
-  static readonly MEMO_MAX = 10_000;
+  private memoBytesHeld = 0;
+  static readonly DEFAULT_MEMO_MAX_BYTES = 16 * 1024 * 1024;
 
-  constructor(bundle: Bundle, versionOverride?: string) {
+  constructor(
+    bundle: Bundle,
+    versionOverride?: string,
+    private readonly memoMaxBytes = Model.DEFAULT_MEMO_MAX_BYTES,
+  ) {
     this.version = versionOverride ?? bundle.version;
     this.name = bundle.name;
     this.threshold = bundle.threshold;
@@ -134,9 +148,30 @@ export class Model {
     const known = this.memo.get(normalised);
     if (known) return known;
     const answer = this.classify(normalised);
-    if (this.memo.size >= Model.MEMO_MAX) this.memo.delete(this.memo.keys().next().value as string); // oldest first
-    this.memo.set(normalised, answer);
+    this.remember(normalised, answer);
     return answer;
+  }
+
+  /** Estimated bytes the memo holds (keys at 2 bytes per UTF-16 unit, plus each entry's overhead). */
+  get memoBytes(): number {
+    return this.memoBytesHeld;
+  }
+
+  get memoEntries(): number {
+    return this.memo.size;
+  }
+
+  private remember(normalised: string, answer: IntentAnswer): void {
+    const cost = memoEntryBytes(normalised);
+    // A question bigger than a 64th of the whole memo would evict many popular ones: not kept.
+    if (cost * 64 > this.memoMaxBytes) return;
+    for (const oldest of this.memo.keys()) {
+      if (this.memoBytesHeld + cost <= this.memoMaxBytes) break;
+      this.memo.delete(oldest);
+      this.memoBytesHeld -= memoEntryBytes(oldest);
+    }
+    this.memo.set(normalised, answer);
+    this.memoBytesHeld += cost;
   }
 
   private classify(normalised: string): IntentAnswer {

@@ -95,14 +95,27 @@ describe('Model', () => {
     expect(a.reply).toBeUndefined();
   });
 
-  it('memoises answers per normalised question, bounded', () => {
-    const m = new Model(parseBundle(example));
+  it('memoises answers per normalised question, bounded in bytes', () => {
+    const m = new Model(parseBundle(example), undefined, 64 * 1024);
     const first = m.answer('where is my order');
     expect(m.answer('where is my order')).toBe(first);
-    for (let i = 0; i <= Model.MEMO_MAX; i++) m.answer(`question ${i}`);
+    for (let i = 0; i < 1000; i++) m.answer(`question ${i} ${'x'.repeat(200)}`);
+    expect(m.memoBytes).toBeLessThanOrEqual(64 * 1024);
+    expect(m.memoEntries).toBeGreaterThan(50); // bounded, not emptied
     const again = m.answer('where is my order'); // evicted, recomputed, same content
     expect(again).not.toBe(first);
     expect(again).toEqual(first);
+  });
+
+  it.each([
+    ['10k short questions fit a 16 MiB memo', 10_000, 20, 16 * 1024 * 1024, 10_000],
+    ['long questions are bounded by bytes, not count', 1000, 8000, 4 * 1024 * 1024, 260],
+    ['a question over a 64th of the memo is not kept', 10, 600, 64 * 1024, 0],
+  ])('%s', (_name, questions, length, maxBytes, entries) => {
+    const m = new Model(parseBundle(example), undefined, maxBytes);
+    for (let i = 0; i < questions; i++) m.answer(`${i} ${'y'.repeat(length)}`.slice(0, length));
+    expect(m.memoEntries).toBe(entries);
+    expect(m.memoBytes).toBeLessThanOrEqual(maxBytes);
   });
 
   it('is deterministic, which keeps answers cacheable', () => {

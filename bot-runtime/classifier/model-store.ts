@@ -9,6 +9,8 @@ export interface ModelSource {
   location: string;
   versionOverride: string | undefined;
   pollIntervalMs: number;
+  /** Bound of each model's memo (Model.DEFAULT_MEMO_MAX_BYTES when unset). */
+  memoMaxBytes?: number;
 }
 
 async function fetchText(location: string): Promise<string> {
@@ -20,14 +22,14 @@ async function fetchText(location: string): Promise<string> {
   return readFile(location, 'utf8');
 }
 
-function buildModel(text: string, versionOverride: string | undefined): Model {
+function buildModel(text: string, source: ModelSource): Model {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
     throw new Error('bundle is not valid JSON', { cause: err });
   }
-  return new Model(parseBundle(doc), versionOverride);
+  return new Model(parseBundle(doc), source.versionOverride, source.memoMaxBytes);
 }
 
 /**
@@ -56,7 +58,7 @@ export class ModelStore {
   /** Loads the initial bundle; failure here is fatal (there is nothing to serve). */
   static async open(source: ModelSource, log: Logger, metrics: Metrics): Promise<ModelStore> {
     const text = await fetchText(source.location);
-    const model = buildModel(text, source.versionOverride);
+    const model = buildModel(text, source);
     metrics.bundleReloads.inc({ result: 'ok' });
     return new ModelStore(source, log, metrics, model, sha(text));
   }
@@ -100,7 +102,7 @@ export class ModelStore {
 
   private install(text: string): boolean {
     try {
-      const next = buildModel(text, this.source.versionOverride);
+      const next = buildModel(text, this.source);
       const previous = this.model.version;
       this.model = next;
       this.metrics.bundleReloads.inc({ result: 'ok' });

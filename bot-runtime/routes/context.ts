@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TurnOutcome, TurnReply, TurnService } from '../answer/turn-service.js';
 import { authEnabled, authenticate, bearerToken } from '../auth/auth.js';
+import { normalisedTooLarge } from '../classifier/normalise.js';
 import type { Config } from '../config.js';
 import { ErrorCode, errorBody, type ErrorBody } from '../errors.js';
 import type { Metrics } from '../metrics.js';
@@ -49,11 +50,14 @@ export function authHook(ctx: RouteContext) {
   };
 }
 
-/** UTF-8 size check of the message (the schema counts UTF-16 units, the contract counts bytes). */
+/**
+ * UTF-8 size check of the message (the schema counts UTF-16 units, the contract counts bytes),
+ * raw and once normalised: compatibility decomposition can expand it 18-fold.
+ */
 export function messageTooLarge(message: string, maxBytes: number): boolean {
   // Cheap pre-check: a string of n UTF-16 units has between n and 3n UTF-8 bytes.
-  if (message.length * 3 <= maxBytes) return false;
-  return Buffer.byteLength(message, 'utf8') > maxBytes;
+  if (message.length * 3 > maxBytes && Buffer.byteLength(message, 'utf8') > maxBytes) return true;
+  return normalisedTooLarge(message, maxBytes);
 }
 
 export type ShedResponse = { status: 429 | 503; retryAfter: number; body: ErrorBody };
