@@ -18,6 +18,7 @@ import type { RolloutDecision, RolloutObserved, RolloutState } from './core/type
 import { forgetRolloutMetrics, observeRollout, registerRolloutMetrics } from './metrics.js';
 import type { RolloutMetrics } from './metrics.js';
 import {
+  expectedStable,
   fleetReady,
   missingBundleCondition,
   persistedState,
@@ -116,7 +117,7 @@ function observe(
     target: targetOf(ctx.cr.spec),
     fleetReady: fleetReady(ctx.cr),
     canaryReady: !bundleMissing && trackRunning(ctx.canaryDeployment, before?.canary),
-    stableUpdated: trackRunning(ctx.deployment, before?.stable),
+    stableUpdated: trackRunning(ctx.deployment, expectedStable(before)),
     ...(scrape?.minRoutingGeneration !== undefined
       ? { minRoutingGeneration: scrape.minRoutingGeneration }
       : {}),

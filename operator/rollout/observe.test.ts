@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { minimalCr } from '../workload/fixtures.js';
 import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
 import type { RolloutState } from './core/types.js';
-import { persistedState, plain, progressingCondition, trackRunning } from './observe.js';
+import { expectedStable, persistedState, plain, progressingCondition, trackRunning } from './observe.js';
 
 const v2 = { id: 'b', version: 'v2', model: { name: 'm', version: 'v2' }, image: 'i' };
 const state = (phase: RolloutState['phase']): RolloutState => ({
@@ -82,5 +82,16 @@ describe('plain', () => {
   it('drops undefined members (status must compare equal to the read-back)', () => {
     expect(plain({ a: 1, b: undefined, c: { d: undefined } })).toEqual({ a: 1, c: {} });
     expect(Object.keys(plain({ a: 1, b: undefined }))).toEqual(['a']);
+  });
+});
+
+describe('expectedStable', () => {
+  it.each<[RolloutState['phase'], string]>([
+    ['Promoting', 'v2'],
+    ['Progressing', 'v1'],
+    ['Aborted', 'v1'],
+    ['Idle', 'v1'],
+  ])('%s: the stable Deployment should run %s', (phase, version) => {
+    expect(expectedStable({ ...state(phase), canary: v2 })?.version).toBe(version);
   });
 });

@@ -27,6 +27,16 @@ export function trackRunning(d: KubeObject | undefined, revision: Revision | und
   return templateVersion(d) === revision.version && wantedReplicas(d) >= 1 && deploymentComplete(d);
 }
 
+/**
+ * The revision the stable Deployment is meant to run: while Promoting it takes the canary's template
+ * (decide() returns that as stableRevision), otherwise the stable one. `stableUpdated` must be judged
+ * against this, or a promotion would look complete while the old pods still run.
+ */
+export function expectedStable(state: RolloutState | undefined): Revision | undefined {
+  if (state?.phase === 'Promoting' && state.canary !== undefined) return state.canary;
+  return state?.stable;
+}
+
 export function fleetReady(cr: ChatbotDeployment): boolean {
   return (cr.status?.conditions ?? []).some((c) => c.type === ConditionType.Ready && c.status === 'True');
 }

@@ -238,7 +238,12 @@ describe('manual controls through the annotation', () => {
     const r = await waitPhase(name, 'Promoted', 90_000);
     expect(r).toMatchObject({ stableVersion: 'v2', canaryWeight: 0, lastHandledAction: 'promote-full@f1' });
     expect(r.canaryVersion).toBeUndefined();
-    expect(version(await deployment(name))).toBe('v2');
+    // Promoted only once every stable pod runs the new version and is Ready.
+    const stable = await deployment(name);
+    expect(version(stable)).toBe('v2');
+    expect(stable.status.observedGeneration).toBe(stable.metadata.generation);
+    expect(stable.status.updatedReplicas).toBe(stable.spec.replicas);
+    expect(stable.status.readyReplicas).toBe(stable.spec.replicas);
     await waitFor('canary removed', async () =>
       (await deployment(`${name}-canary`)) === undefined ? true : undefined,
     );
@@ -256,6 +261,9 @@ describe('strategy Immediate', () => {
     await waitFor('stable at v2', async () => version(await deployment(name)) === 'v2');
     const r = await waitPhase(name, 'Promoted');
     expect(r.stableVersion).toBe('v2');
+    const stable = await deployment(name);
+    expect(stable.status.observedGeneration).toBe(stable.metadata.generation);
+    expect(stable.status.updatedReplicas).toBe(stable.spec.replicas);
     expect(await deployment(`${name}-canary`)).toBeUndefined();
   });
 });
