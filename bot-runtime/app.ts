@@ -71,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.maxMessageBytes * 6 + 1024,
     ajv: { customOptions: { coerceTypes: false } },
     return503OnClosing: true,
+    ...httpTimeoutOptions(config),
   });
   const lifecycle: Lifecycle = {
     draining: false,
@@ -155,6 +156,30 @@ async function rolloutRouter(app: FastifyInstance, deps: AppDeps, turns: TurnSer
     metrics: deps.metrics,
     log: deps.log,
   });
+}
+
+/**
+ * Slowloris bounds: headers and the whole request must arrive in time, idle sockets are closed.
+ * Node checks the first two every connectionsCheckingInterval (30 s by default): 1 s keeps the
+ * cut-off close to the configured bound.
+ */
+function httpTimeoutOptions(config: Config): {
+  connectionTimeout: number;
+  keepAliveTimeout: number;
+  requestTimeout: number;
+  http: { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number };
+} {
+  const t = config.http;
+  return {
+    connectionTimeout: t.connectionTimeoutMs,
+    keepAliveTimeout: t.keepAliveTimeoutMs,
+    requestTimeout: t.requestTimeoutMs,
+    http: {
+      headersTimeout: t.headersTimeoutMs,
+      requestTimeout: t.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, t.headersTimeoutMs),
+    },
+  };
 }
 
 function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {

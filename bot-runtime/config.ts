@@ -27,6 +27,19 @@ export interface Config {
   eventsBufferMax: number;
   eventsIncludeText: boolean;
   rollout: RolloutConfig;
+  http: HttpTimeouts;
+}
+
+/** Bounds of one HTTP connection (docs/bot-runtime.md, Abuse resistance: slowloris). */
+export interface HttpTimeouts {
+  /** The request's headers must have arrived within this. */
+  headersTimeoutMs: number;
+  /** The whole request (headers and body) must have arrived within this. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** A socket without any traffic for this long is closed (longer than the slowest turn). */
+  connectionTimeoutMs: number;
 }
 
 export type Track = 'stable' | 'canary';
@@ -183,6 +196,28 @@ function parseRoutingSource(env: Env): RoutingSourceConfig | undefined {
   return { kind: 'configmap', name, namespace, kubeconfig: str(env, 'KUBECONFIG') };
 }
 
+function parseHttpTimeouts(env: Env, rollout: RolloutConfig, redisTimeoutMs: number): HttpTimeouts {
+  const headersTimeoutMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', 5000, 100, 600_000);
+  const requestTimeoutMs = int(env, 'HTTP_REQUEST_TIMEOUT_MS', 10_000, 100, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+  // The slowest turn: a forwarded one (it bounds the other pod's LLM call) plus this pod's Redis steps.
+  const slowestTurnMs = rollout.forwardTimeoutMs + 4 * redisTimeoutMs;
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: int(env, 'HTTP_KEEPALIVE_TIMEOUT_MS', 72_000, 100, 600_000),
+    connectionTimeoutMs: int(
+      env,
+      'HTTP_CONNECTION_TIMEOUT_MS',
+      Math.max(30_000, slowestTurnMs + 5000),
+      slowestTurnMs + 1000,
+      3_600_000,
+    ),
+  };
+}
+
 function parseRollout(env: Env, llm: LlmConfig | undefined): RolloutConfig {
   const track = str(env, 'CHATFLEET_TRACK') ?? 'stable';
   if (track !== 'stable' && track !== 'canary') {
@@ -202,6 +237,8 @@ function parseRollout(env: Env, llm: LlmConfig | undefined): RolloutConfig {
 
 export function loadConfig(env: Env = process.env): Config {
   const llm = parseLlm(env);
+  const rollout = parseRollout(env, llm);
+  const redisCommandTimeoutMs = int(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 1);
   return {
     port: int(env, 'PORT', 8080, 0, 65535),
     workerPort: int(env, 'WORKER_PORT', 8081, 0, 65535),
@@ -218,7 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
     answerCacheTtlSeconds: int(env, 'ANSWER_CACHE_TTL_SECONDS', 3600, 1),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 120, 0),
     redis: parseRedis(env),
-    redisCommandTimeoutMs: int(env, 'REDIS_COMMAND_TIMEOUT_MS', 1000, 1),
+    redisCommandTimeoutMs,
     kafka: parseKafka(env),
     llm,
     auth: { apiKeys: list(env, 'AUTH_API_KEYS'), jwtSecret: str(env, 'AUTH_JWT_SECRET') },
@@ -226,6 +263,7 @@ export function loadConfig(env: Env = process.env): Config {
     wsPingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 30_000, 100),
     eventsBufferMax: int(env, 'EVENTS_BUFFER_MAX', 100_000, 1),
     eventsIncludeText: bool(env, 'EVENTS_INCLUDE_TEXT', false),
-    rollout: parseRollout(env, llm),
+    rollout,
+    http: parseHttpTimeouts(env, rollout, redisCommandTimeoutMs),
   };
 }

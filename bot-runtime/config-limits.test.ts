@@ -1,0 +1,50 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './config.js';
+
+/** The bounds of docs/bot-runtime.md, Abuse resistance: defaults, overrides and refused values. */
+describe('loadConfig: abuse-resistance bounds', () => {
+  it('has bounded defaults', () => {
+    const c = loadConfig({});
+    expect(c.classifierMemoMaxBytes).toBe(16 * 1024 * 1024);
+    expect(c.http).toEqual({
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      connectionTimeoutMs: 30_000,
+    });
+  });
+
+  it('reads overrides', () => {
+    const c = loadConfig({
+      CLASSIFIER_MEMO_MAX_BYTES: '1024',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '3000',
+      HTTP_KEEPALIVE_TIMEOUT_MS: '4000',
+      HTTP_CONNECTION_TIMEOUT_MS: '60000',
+    });
+    expect(c.classifierMemoMaxBytes).toBe(1024);
+    expect(c.http).toEqual({
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 3000,
+      keepAliveTimeoutMs: 4000,
+      connectionTimeoutMs: 60_000,
+    });
+  });
+
+  it('keeps the idle-socket timeout above the slowest turn', () => {
+    // forward timeout 2000 + LLM 40000, plus 4 Redis steps of 1000
+    expect(loadConfig({ LLM_ENDPOINT: 'http://127.0.0.1:1', LLM_TIMEOUT_MS: '40000' }).http).toMatchObject({
+      connectionTimeoutMs: 51_000,
+    });
+  });
+
+  it.each([
+    [{ HTTP_HEADERS_TIMEOUT_MS: '20000' }, /HTTP_HEADERS_TIMEOUT_MS must not exceed/],
+    [{ HTTP_REQUEST_TIMEOUT_MS: '0' }, /HTTP_REQUEST_TIMEOUT_MS must be between/],
+    [{ HTTP_CONNECTION_TIMEOUT_MS: '1000' }, /HTTP_CONNECTION_TIMEOUT_MS must be between/],
+    [{ CLASSIFIER_MEMO_MAX_BYTES: '-1' }, /CLASSIFIER_MEMO_MAX_BYTES must be between/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
