@@ -10,7 +10,7 @@ describe('loadConfig: abuse-resistance bounds', () => {
       headersTimeoutMs: 5000,
       requestTimeoutMs: 10_000,
       keepAliveTimeoutMs: 72_000,
-      connectionTimeoutMs: 30_000,
+      connectionTimeoutMs: 77_000,
     });
   });
 
@@ -32,10 +32,11 @@ describe('loadConfig: abuse-resistance bounds', () => {
   });
 
   it('keeps the idle-socket timeout above the slowest turn', () => {
-    // forward timeout 2000 + LLM 40000, plus 4 Redis steps of 1000
-    expect(loadConfig({ LLM_ENDPOINT: 'http://127.0.0.1:1', LLM_TIMEOUT_MS: '40000' }).http).toMatchObject({
-      connectionTimeoutMs: 51_000,
+    // forward timeout 2000 + LLM 80000, plus 4 Redis steps of 1000
+    expect(loadConfig({ LLM_ENDPOINT: 'http://127.0.0.1:1', LLM_TIMEOUT_MS: '80000' }).http).toMatchObject({
+      connectionTimeoutMs: 91_000,
     });
+    expect(loadConfig({ HTTP_KEEPALIVE_TIMEOUT_MS: '5000' }).http.connectionTimeoutMs).toBe(11_000);
   });
 
   it.each([

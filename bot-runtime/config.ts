@@ -204,14 +204,16 @@ function parseHttpTimeouts(env: Env, rollout: RolloutConfig, redisTimeoutMs: num
   }
   // The slowest turn: a forwarded one (it bounds the other pod's LLM call) plus this pod's Redis steps.
   const slowestTurnMs = rollout.forwardTimeoutMs + 4 * redisTimeoutMs;
+  const keepAliveTimeoutMs = int(env, 'HTTP_KEEPALIVE_TIMEOUT_MS', 72_000, 100, 600_000);
   return {
     headersTimeoutMs,
     requestTimeoutMs,
-    keepAliveTimeoutMs: int(env, 'HTTP_KEEPALIVE_TIMEOUT_MS', 72_000, 100, 600_000),
+    keepAliveTimeoutMs,
+    // Longer than the keep-alive timeout too, which would otherwise never be reached.
     connectionTimeoutMs: int(
       env,
       'HTTP_CONNECTION_TIMEOUT_MS',
-      Math.max(30_000, slowestTurnMs + 5000),
+      Math.max(keepAliveTimeoutMs, slowestTurnMs) + 5000,
       slowestTurnMs + 1000,
       3_600_000,
     ),
