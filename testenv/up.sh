@@ -49,6 +49,7 @@ make_pki() {
     issue_cert controller-manager "/CN=system:kube-controller-manager" "extendedKeyUsage=clientAuth"
     issue_cert scheduler "/CN=system:kube-scheduler" "extendedKeyUsage=clientAuth"
     issue_cert kwok "/O=system:masters/CN=kwok" "extendedKeyUsage=clientAuth"
+    issue_cert prometheus "/CN=chatfleet:testenv:prometheus" "extendedKeyUsage=clientAuth"
     openssl genrsa -out sa.key 2048 2>/dev/null
     openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
   )
@@ -204,6 +205,37 @@ start_kafka() {
   "$TESTENV_SRC/kafka.sh" start
 }
 
+# ---------------------------------------------------------------- prometheus -----
+PROMETHEUS_DIR="$CACHE_ROOT/prometheus-$PROMETHEUS_VERSION"
+
+# Prometheus scrapes what tests register as file_sd targets (loopback processes) and the bot
+# pods on the real node, found with its own identity, which may only read pods.
+start_prometheus() {
+  pick_port PROMETHEUS_PORT 19090
+  local dir="$STATE_DIR/prometheus"
+  mkdir -p "$dir/targets" "$dir/data"
+  write_kubeconfig prometheus "$dir/kubeconfig"
+  "$KUBE_BIN/kubectl" --kubeconfig "$STATE_DIR/kubeconfig" apply -f - >/dev/null <<YAML
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: "chatfleet:testenv:prometheus" }
+rules:
+  - { apiGroups: [""], resources: [pods], verbs: [get, list, watch] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: "chatfleet:testenv:prometheus" }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "chatfleet:testenv:prometheus" }
+subjects: [{ apiGroup: rbac.authorization.k8s.io, kind: User, name: "chatfleet:testenv:prometheus" }]
+YAML
+  sed -e "s|@TARGETS_DIR@|$dir/targets|g" -e "s|@KUBECONFIG@|$dir/kubeconfig|g" \
+    "$TESTENV_SRC/prometheus/prometheus.yml.in" >"$dir/prometheus.yml"
+  start_process prometheus "$PROMETHEUS_DIR/bin/prometheus" --config.file "$dir/prometheus.yml" \
+    --storage.tsdb.path "$dir/data" --storage.tsdb.retention.time 2h \
+    --web.listen-address "127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle
+  wait_until prometheus 60 curl -sf "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
+}
+
 # ---------------------------------------------------------------- main -----
 write_env_file() {
   {
@@ -216,6 +248,7 @@ write_env_file() {
     echo "export KAFKA_BROKERS='127.0.0.1:$KAFKA_PORT'"
     # What pods on the real node use (the broker's PODS listener on the node's bridge address).
     echo "export KAFKA_POD_BROKERS='$REAL_NODE_BRIDGE_IP:$KAFKA_POD_PORT'"
+    prometheus_env_lines
     echo "export PATH='$KUBE_BIN:$(dirname "$HELM_BIN"):'\"\$PATH\""
   } >"$STATE_DIR/env"
 }
@@ -231,6 +264,24 @@ save_ports() {
   } >"$STATE_DIR/ports"
 }
 
+prometheus_env_lines() {
+  echo "export PROMETHEUS_URL='http://127.0.0.1:$PROMETHEUS_PORT'"
+  # tests register loopback processes for Prometheus to scrape: one file_sd JSON file each
+  echo "export PROMETHEUS_TARGETS_DIR='$STATE_DIR/prometheus/targets'"
+  echo "export PROMTOOL='$PROMETHEUS_DIR/bin/promtool'"
+}
+
+# An environment started before Prometheus was part of it gets it added in place.
+add_prometheus_to_running_env() {
+  # shellcheck disable=SC1091
+  source "$STATE_DIR/ports"
+  [[ -f $PKI/prometheus.crt ]] || (cd "$PKI" && issue_cert prometheus "/CN=chatfleet:testenv:prometheus" "extendedKeyUsage=clientAuth")
+  start_prometheus
+  grep -v PROMETHEUS_ "$STATE_DIR/env" | grep -v PROMTOOL >"$STATE_DIR/env.new" || true
+  prometheus_env_lines >>"$STATE_DIR/env.new"
+  mv "$STATE_DIR/env.new" "$STATE_DIR/env"
+}
+
 add_redis_cluster_to_running_env() {
   start_redis_cluster
   grep -v REDIS_CLUSTER_NODES "$STATE_DIR/env" >"$STATE_DIR/env.new" || true
@@ -240,6 +291,11 @@ add_redis_cluster_to_running_env() {
 
 main() {
   if environment_is_up; then
+    if ! is_running prometheus; then
+      log "environment is up; adding Prometheus"
+      $BUILD && bash "$TESTENV_SRC/build.sh" prometheus >&2
+      add_prometheus_to_running_env
+    fi
     if $WANT_REDIS_CLUSTER && ! grep -q REDIS_CLUSTER_NODES "$STATE_DIR/env"; then
       log "environment is up; adding the Redis Cluster nodes"
       add_redis_cluster_to_running_env
@@ -265,8 +321,9 @@ main() {
   phase "redis" start_redis
   if $WANT_REDIS_CLUSTER; then phase "redis cluster (6 nodes)" start_redis_cluster; fi
   phase "kafka" start_kafka
-  write_env_file
   phase "kwok + nodes" start_kwok
+  phase "prometheus" start_prometheus
+  write_env_file
   STARTED=true
   print_phases
   log "up. Use it from a shell: source $STATE_DIR/env; kubectl get nodes -L topology.kubernetes.io/zone"
