@@ -6,6 +6,8 @@ describe('loadConfig: abuse-resistance bounds', () => {
   it('has bounded defaults', () => {
     const c = loadConfig({});
     expect(c.classifierMemoMaxBytes).toBe(16 * 1024 * 1024);
+    expect(c.maxWsConnections).toBe(2000);
+    expect(c.wsIdleTimeoutMs).toBe(300_000);
     expect(c.http).toEqual({
       headersTimeoutMs: 5000,
       requestTimeoutMs: 10_000,
@@ -44,6 +46,7 @@ describe('loadConfig: abuse-resistance bounds', () => {
     [{ HTTP_REQUEST_TIMEOUT_MS: '0' }, /HTTP_REQUEST_TIMEOUT_MS must be between/],
     [{ HTTP_CONNECTION_TIMEOUT_MS: '1000' }, /HTTP_CONNECTION_TIMEOUT_MS must be between/],
     [{ CLASSIFIER_MEMO_MAX_BYTES: '-1' }, /CLASSIFIER_MEMO_MAX_BYTES must be between/],
+    [{ MAX_WS_CONNECTIONS: '0' }, /MAX_WS_CONNECTIONS must be between/],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -24,6 +24,10 @@ export interface Config {
   auth: AuthConfig;
   drainTimeoutMs: number;
   wsPingIntervalMs: number;
+  /** WebSocket connections per process; beyond it new ones are closed with 1013. */
+  maxWsConnections: number;
+  /** A WebSocket without a frame from its client for this long is closed with 1000 (0 = never). */
+  wsIdleTimeoutMs: number;
   eventsBufferMax: number;
   eventsIncludeText: boolean;
   rollout: RolloutConfig;
@@ -263,6 +267,8 @@ export function loadConfig(env: Env = process.env): Config {
     auth: { apiKeys: list(env, 'AUTH_API_KEYS'), jwtSecret: str(env, 'AUTH_JWT_SECRET') },
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0),
     wsPingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 30_000, 100),
+    maxWsConnections: int(env, 'MAX_WS_CONNECTIONS', 2000, 1),
+    wsIdleTimeoutMs: int(env, 'WS_IDLE_TIMEOUT_MS', 300_000, 0),
     eventsBufferMax: int(env, 'EVENTS_BUFFER_MAX', 100_000, 1),
     eventsIncludeText: bool(env, 'EVENTS_INCLUDE_TEXT', false),
     rollout,

@@ -243,6 +243,8 @@ async function main(): Promise<void> {
     ...botEnv,
     PORT: '0',
     HOST: '127.0.0.1',
+    // capacity, not the per-pod cap (MAX_WS_CONNECTIONS, 2000 by default), is what is measured here
+    MAX_WS_CONNECTIONS: String(WS_TARGET + 10),
   });
   results.websockets = await idleWebSockets(wsBot.url);
   await stop(wsBot);

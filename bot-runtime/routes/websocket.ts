@@ -6,6 +6,12 @@ import { protectedRoute, messageTooLarge, shedResponse, type RouteContext } from
 
 /** Frames a connection may have queued before new ones are refused (ordered, one turn at a time). */
 const MAX_QUEUED_FRAMES = 32;
+/** Replies a client has not read yet, in bytes; beyond it the connection is closed (1008). */
+const MAX_UNREAD_BYTES = 1024 * 1024;
+/** Close codes: 1013 "try again later" (connection cap), 1000 normal (idle), 1008 policy (not reading). */
+export const WS_CLOSE_TRY_AGAIN = 1013;
+export const WS_CLOSE_IDLE = 1000;
+export const WS_CLOSE_POLICY = 1008;
 
 interface Frame {
   message: string;
@@ -101,6 +107,17 @@ function upgradeAuthorization(header: string | undefined, query: unknown): strin
   return typeof token === 'string' && token !== '' ? `Bearer ${token}` : undefined;
 }
 
+/** Closes ws after idleMs without a frame from its client (pongs do not count), unless a turn runs. */
+function idleTimer(ws: WebSocket, idleMs: number, busy: () => boolean): NodeJS.Timeout | undefined {
+  if (idleMs <= 0) return undefined;
+  const timer = setTimeout(() => {
+    if (busy()) timer.refresh();
+    else ws.close(WS_CLOSE_IDLE, 'idle timeout');
+  }, idleMs);
+  timer.unref();
+  return timer;
+}
+
 function send(ws: WebSocket, body: unknown): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(body));
 }
@@ -108,6 +125,10 @@ function send(ws: WebSocket, body: unknown): void {
 export function websocketRoutes(ctx: RouteContext, sockets: SocketRegistry) {
   return (app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void => {
     app.get('/v1/chat/ws', { websocket: true, ...protectedRoute(ctx) }, (ws, req) => {
+      if (sockets.sockets.size >= ctx.config.maxWsConnections) {
+        ws.close(WS_CLOSE_TRY_AGAIN, 'too many connections');
+        return;
+      }
       sockets.add(ws);
       ctx.metrics.websocketConnections.inc();
       const userId = req.authSubject ?? undefined;
@@ -137,7 +158,10 @@ export function websocketRoutes(ctx: RouteContext, sockets: SocketRegistry) {
         }
       };
 
+      const idle = idleTimer(ws, ctx.config.wsIdleTimeoutMs, () => queued > 0);
       ws.on('message', (data: RawData) => {
+        idle?.refresh();
+        if (ws.bufferedAmount > MAX_UNREAD_BYTES) return ws.close(WS_CLOSE_POLICY, 'replies not read');
         const parsed = parseFrame(data, ctx.config.maxMessageBytes);
         if (!parsed.ok) return send(ws, errorBody(parsed.code, parsed.message));
         if (queued >= MAX_QUEUED_FRAMES) {
@@ -153,6 +177,7 @@ export function websocketRoutes(ctx: RouteContext, sockets: SocketRegistry) {
           .finally(() => (queued -= 1));
       });
       ws.on('close', () => {
+        clearTimeout(idle);
         sockets.remove(ws);
         ctx.metrics.websocketConnections.dec();
       });
