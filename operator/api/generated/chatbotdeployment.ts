@@ -1486,6 +1486,10 @@ export interface RolloutStatus {
    * Minimum 0.
    */
   routingGeneration?: number;
+  /**
+   * The analysis data of the current weight so far (every window judged at it, summed); a weight is raised only after a check whose window and total both pass.
+   */
+  weightSample?: RolloutWeightSampleStatus;
 }
 
 /**
@@ -1578,6 +1582,72 @@ export interface RolloutAnalysisStatus {
    * Max length 1024.
    */
   reason?: string;
+}
+
+/**
+ * The analysis data of the current weight so far (every window judged at it, summed); a weight is raised only after a check whose window and total both pass.
+ */
+export interface RolloutWeightSampleStatus {
+  /**
+   * The canaryWeight the windows were collected at.
+   *
+   * Minimum 0. Maximum 100.
+   */
+  weight?: number;
+  /**
+   * Start of the first window summed.
+   */
+  since?: string;
+  /**
+   * Windows summed.
+   *
+   * Minimum 0.
+   */
+  windows?: number;
+  /**
+   * Counts of the canary summed over those windows.
+   */
+  canary?: RolloutStoredCounts;
+  /**
+   * Counts of the stable version summed over those windows.
+   */
+  stable?: RolloutStoredCounts;
+}
+
+/**
+ * Counts of the canary summed over those windows.
+ */
+export interface RolloutStoredCounts {
+  /**
+   * Turns, outcome shed excluded.
+   *
+   * Minimum 0.
+   */
+  turns?: number;
+  /**
+   * Turns with outcome error.
+   *
+   * Minimum 0.
+   */
+  errors?: number;
+  /**
+   * Turns answered by the fallback source.
+   *
+   * Minimum 0.
+   */
+  fallbacks?: number;
+  /**
+   * Finite upper bounds (seconds) of the latency buckets, ascending.
+   *
+   * Max items 64.
+   */
+  latencyBounds?: number[];
+  /**
+   * Cumulative counts per bound; one more entry than latencyBounds when the last bucket is +Inf.
+   *
+   * Max items 65.
+   */
+  latencyCounts?: number[];
 }
 
 /**

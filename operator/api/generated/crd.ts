@@ -1827,6 +1827,105 @@ export const chatbotDeploymentCrd = {
                         format: 'int64',
                         minimum: 0,
                       },
+                      weightSample: {
+                        description:
+                          'The analysis data of the current weight so far (every window judged at it, summed); a weight is raised only after a check whose window and total both pass.',
+                        type: 'object',
+                        properties: {
+                          weight: {
+                            description: 'The canaryWeight the windows were collected at.',
+                            type: 'integer',
+                            format: 'int32',
+                            minimum: 0,
+                            maximum: 100,
+                          },
+                          since: {
+                            description: 'Start of the first window summed.',
+                            type: 'string',
+                            format: 'date-time',
+                          },
+                          windows: {
+                            description: 'Windows summed.',
+                            type: 'integer',
+                            format: 'int32',
+                            minimum: 0,
+                          },
+                          canary: {
+                            description: 'Counts of the canary summed over those windows.',
+                            type: 'object',
+                            properties: {
+                              turns: {
+                                description: 'Turns, outcome shed excluded.',
+                                type: 'number',
+                                minimum: 0,
+                              },
+                              errors: {
+                                description: 'Turns with outcome error.',
+                                type: 'number',
+                                minimum: 0,
+                              },
+                              fallbacks: {
+                                description: 'Turns answered by the fallback source.',
+                                type: 'number',
+                                minimum: 0,
+                              },
+                              latencyBounds: {
+                                description:
+                                  'Finite upper bounds (seconds) of the latency buckets, ascending.',
+                                type: 'array',
+                                maxItems: 64,
+                                'x-kubernetes-list-type': 'atomic',
+                                items: { description: 'One bucket bound in seconds.', type: 'number' },
+                              },
+                              latencyCounts: {
+                                description:
+                                  'Cumulative counts per bound; one more entry than latencyBounds when the last bucket is +Inf.',
+                                type: 'array',
+                                maxItems: 65,
+                                'x-kubernetes-list-type': 'atomic',
+                                items: { description: 'Cumulative count of one bucket.', type: 'number' },
+                              },
+                            },
+                          },
+                          stable: {
+                            description: 'Counts of the stable version summed over those windows.',
+                            type: 'object',
+                            properties: {
+                              turns: {
+                                description: 'Turns, outcome shed excluded.',
+                                type: 'number',
+                                minimum: 0,
+                              },
+                              errors: {
+                                description: 'Turns with outcome error.',
+                                type: 'number',
+                                minimum: 0,
+                              },
+                              fallbacks: {
+                                description: 'Turns answered by the fallback source.',
+                                type: 'number',
+                                minimum: 0,
+                              },
+                              latencyBounds: {
+                                description:
+                                  'Finite upper bounds (seconds) of the latency buckets, ascending.',
+                                type: 'array',
+                                maxItems: 64,
+                                'x-kubernetes-list-type': 'atomic',
+                                items: { description: 'One bucket bound in seconds.', type: 'number' },
+                              },
+                              latencyCounts: {
+                                description:
+                                  'Cumulative counts per bound; one more entry than latencyBounds when the last bucket is +Inf.',
+                                type: 'array',
+                                maxItems: 65,
+                                'x-kubernetes-list-type': 'atomic',
+                                items: { description: 'Cumulative count of one bucket.', type: 'number' },
+                              },
+                            },
+                          },
+                        },
+                      },
                     },
                   },
                   redis: {
