@@ -8,6 +8,11 @@ describe('loadConfig: abuse-resistance bounds', () => {
     expect(c.classifierMemoMaxBytes).toBe(16 * 1024 * 1024);
     expect(c.maxWsConnections).toBe(2000);
     expect(c.wsIdleTimeoutMs).toBe(300_000);
+    expect(c.eventsBufferMaxBytes).toBe(64 * 1024 * 1024);
+    expect(loadConfig({ KAFKA_BROKERS: 'k:9092' }).kafka?.maxMessageBytes).toBe(1024 * 1024);
+    expect(
+      loadConfig({ KAFKA_BROKERS: 'k:9092', KAFKA_MAX_MESSAGE_BYTES: '2000000' }).kafka?.maxMessageBytes,
+    ).toBe(2_000_000);
     expect(c.http).toEqual({
       headersTimeoutMs: 5000,
       requestTimeoutMs: 10_000,
@@ -47,6 +52,8 @@ describe('loadConfig: abuse-resistance bounds', () => {
     [{ HTTP_CONNECTION_TIMEOUT_MS: '1000' }, /HTTP_CONNECTION_TIMEOUT_MS must be between/],
     [{ CLASSIFIER_MEMO_MAX_BYTES: '-1' }, /CLASSIFIER_MEMO_MAX_BYTES must be between/],
     [{ MAX_WS_CONNECTIONS: '0' }, /MAX_WS_CONNECTIONS must be between/],
+    [{ EVENTS_BUFFER_MAX_BYTES: '10' }, /EVENTS_BUFFER_MAX_BYTES must be between/],
+    [{ KAFKA_BROKERS: 'k:9092', KAFKA_MAX_MESSAGE_BYTES: '1' }, /KAFKA_MAX_MESSAGE_BYTES must be between/],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -29,6 +29,8 @@ export interface Config {
   /** A WebSocket without a frame from its client for this long is closed with 1000 (0 = never). */
   wsIdleTimeoutMs: number;
   eventsBufferMax: number;
+  /** Bound of the same buffer in bytes (characters of the serialised events). */
+  eventsBufferMaxBytes: number;
   eventsIncludeText: boolean;
   rollout: RolloutConfig;
   http: HttpTimeouts;
@@ -76,6 +78,8 @@ export interface KafkaConfig {
   eventsTopic: string;
   tasksTopic: string;
   tasksGroupId: string;
+  /** The broker's message.max.bytes: an event over it is dropped, a batch is kept under it. */
+  maxMessageBytes: number;
 }
 
 export interface LlmConfig {
@@ -153,6 +157,7 @@ function parseKafka(env: Env): KafkaConfig | undefined {
     eventsTopic: str(env, 'KAFKA_EVENTS_TOPIC') ?? 'chatfleet.events',
     tasksTopic: str(env, 'KAFKA_TASKS_TOPIC') ?? 'chatfleet.tasks',
     tasksGroupId: str(env, 'KAFKA_TASKS_GROUP') ?? 'chatfleet-bot-worker',
+    maxMessageBytes: int(env, 'KAFKA_MAX_MESSAGE_BYTES', 1024 * 1024, 1024, 1024 ** 3),
   };
 }
 
@@ -270,6 +275,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxWsConnections: int(env, 'MAX_WS_CONNECTIONS', 2000, 1),
     wsIdleTimeoutMs: int(env, 'WS_IDLE_TIMEOUT_MS', 300_000, 0),
     eventsBufferMax: int(env, 'EVENTS_BUFFER_MAX', 100_000, 1),
+    eventsBufferMaxBytes: int(env, 'EVENTS_BUFFER_MAX_BYTES', 64 * 1024 * 1024, 1024),
     eventsIncludeText: bool(env, 'EVENTS_INCLUDE_TEXT', false),
     rollout,
     http: parseHttpTimeouts(env, rollout, redisCommandTimeoutMs),

@@ -54,6 +54,7 @@ function openEvents(config: Config, log: Logger, metrics: Metrics): KafkaEventPu
   }
   const publisher = new KafkaEventPublisher(config.kafka, log, metrics, {
     bufferMax: config.eventsBufferMax,
+    bufferMaxBytes: config.eventsBufferMaxBytes,
   });
   publisher.start();
   log.info({ topic: config.kafka.eventsTopic, brokers: config.kafka.brokers }, 'conversation events on');

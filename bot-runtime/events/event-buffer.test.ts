@@ -54,3 +54,38 @@ describe('EventBuffer', () => {
     expect(seen.every((v, i) => v === i)).toBe(true);
   });
 });
+
+describe('EventBuffer in bytes', () => {
+  const sized = (capacity: number, capacityBytes: number): EventBuffer<string> =>
+    new EventBuffer<string>(capacity, capacityBytes, (s) => s.length);
+
+  it.each([
+    ['under both bounds', 10, 10, ['aaa', 'bbb', 'ccc'], [true, true, true]],
+    ['the byte bound refuses what does not fit', 10, 7, ['aaa', 'bbb', 'cc', 'd'], [true, true, false, true]],
+    ['an event alone over the byte bound', 10, 5, ['aaaaaa', 'b'], [false, true]],
+    ['the event bound still holds', 2, 100, ['a', 'b', 'c'], [true, true, false]],
+  ])('%s', (_name, capacity, capacityBytes, events, accepted) => {
+    const b = sized(capacity, capacityBytes);
+    expect(events.map((e) => b.push(e))).toEqual(accepted);
+    expect(b.pendingBytes).toBeLessThanOrEqual(capacityBytes);
+  });
+
+  it('takes batches by bytes, at least one event, and keeps the count through nack and ack', () => {
+    const b = sized(100, 100);
+    ['aaaa', 'bbbb', 'cccccccccc', 'dd'].forEach((e) => b.push(e));
+    expect(b.take(10, 9)).toEqual(['aaaa', 'bbbb']);
+    expect(b.pendingBytes).toBe(20);
+    b.ack();
+    expect(b.pendingBytes).toBe(12);
+    const big = b.take(10, 5); // bigger than maxBytes: travels alone
+    expect(big).toEqual(['cccccccccc']);
+    b.nack(big);
+    expect(b.pendingBytes).toBe(12);
+    expect(b.take(10, 100)).toEqual(['cccccccccc', 'dd']);
+    b.ack();
+    expect(b.pendingBytes).toBe(0);
+    b.push('eee');
+    expect(b.drain()).toEqual(['eee']);
+    expect(b.pendingBytes).toBe(0);
+  });
+});

@@ -3,11 +3,13 @@ import type { Logger } from 'pino';
 import type { KafkaConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { ConversationEvent, EventSink } from './conversation-event.js';
-import type {
-  FromKafkaThread,
-  KafkaThreadData,
-  OutgoingEvent,
-  ToKafkaThread,
+import {
+  eventSize,
+  tooLargeForBroker,
+  type FromKafkaThread,
+  type KafkaThreadData,
+  type OutgoingEvent,
+  type ToKafkaThread,
 } from './kafka-worker-protocol.js';
 
 /** A Kafka thread that died unexpectedly is restarted after 1 s, doubling up to 30 s while it keeps dying. */
@@ -18,7 +20,11 @@ const CLOSE_GRACE_MS = 5000;
 
 export interface PublisherOptions {
   bufferMax: number;
+  /** Bound of the same events in bytes (characters of the serialised events); default: none. */
+  bufferMaxBytes?: number;
 }
+
+export type DropReason = 'buffer_full' | 'shutdown' | 'producer_exit' | 'too_large';
 
 /**
  * Conversation events to Kafka, off the reply path twice over: publish() only serialises the
@@ -35,6 +41,9 @@ export class KafkaEventPublisher implements EventSink {
   private flushScheduled = false;
   /** Posted to the Kafka thread and not yet acknowledged by the broker. */
   private inThread = 0;
+  /** Sizes (eventSize) of the outbox and of what the Kafka thread holds. */
+  private outboxSize = 0;
+  private inThreadSize = 0;
   private isConnected = false;
   private closing: Promise<void> | undefined;
   private onClosed: ((lost: number) => void) | undefined;
@@ -61,12 +70,25 @@ export class KafkaEventPublisher implements EventSink {
     this.worker ??= this.spawn();
   }
 
+  /** Bytes (characters of the serialised events) not yet acknowledged. */
+  get pendingBytes(): number {
+    return this.inThreadSize + this.outboxSize;
+  }
+
   publish(event: ConversationEvent): void {
     if (this.pending >= this.opts.bufferMax || this.closing) {
       this.drop(this.closing ? 'shutdown' : 'buffer_full', 1);
       return;
     }
-    this.outbox.push({ key: event.sessionId, value: JSON.stringify(event) });
+    const out: OutgoingEvent = { key: event.sessionId, value: JSON.stringify(event) };
+    // Never sendable: the broker refuses it, and retrying it would stall every event behind it.
+    if (tooLargeForBroker(out, this.cfg.maxMessageBytes)) return this.drop('too_large', 1);
+    const size = eventSize(out);
+    if (this.pendingBytes + size > (this.opts.bufferMaxBytes ?? Number.POSITIVE_INFINITY)) {
+      return this.drop('buffer_full', 1);
+    }
+    this.outboxSize += size;
+    this.outbox.push(out);
     this.metrics.eventsBuffered.set(this.pending);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -86,6 +108,8 @@ export class KafkaEventPublisher implements EventSink {
     const events = this.outbox;
     this.outbox = [];
     this.inThread += events.length;
+    this.inThreadSize += this.outboxSize;
+    this.outboxSize = 0;
     this.send({ t: 'events', events });
   };
 
@@ -99,6 +123,7 @@ export class KafkaEventPublisher implements EventSink {
       brokers: this.cfg.brokers,
       topic: this.cfg.eventsTopic,
       debug: this.log.isLevelEnabled('debug'),
+      maxMessageBytes: this.cfg.maxMessageBytes,
     };
     const worker = new Worker(kafkaThreadScript(), { workerData: data });
     // The HTTP server keeps the process alive; a forgotten publisher must not.
@@ -114,7 +139,14 @@ export class KafkaEventPublisher implements EventSink {
       case 'produced':
         this.restarts = 0; // a thread that delivers is healthy
         this.inThread -= m.n;
+        this.inThreadSize -= m.size;
         this.metrics.eventsProduced.inc(m.n);
+        this.metrics.eventsBuffered.set(this.pending);
+        return;
+      case 'dropped':
+        this.inThread -= m.n;
+        this.inThreadSize -= m.size;
+        this.drop(m.reason, m.n);
         this.metrics.eventsBuffered.set(this.pending);
         return;
       case 'connected':
@@ -136,6 +168,7 @@ export class KafkaEventPublisher implements EventSink {
     this.isConnected = false;
     const lost = this.inThread;
     this.inThread = 0;
+    this.inThreadSize = 0;
     if (lost > 0) this.drop('producer_exit', lost);
     this.metrics.eventsBuffered.set(this.pending);
     const delay = Math.min(RESTART_DELAY_MS * 2 ** this.restarts++, MAX_RESTART_DELAY_MS);
@@ -154,6 +187,8 @@ export class KafkaEventPublisher implements EventSink {
     const lost = worker ? await this.closeThread(worker, timeoutMs) : this.outbox.length;
     this.outbox = [];
     this.inThread = 0;
+    this.outboxSize = 0;
+    this.inThreadSize = 0;
     if (lost > 0) {
       this.metrics.eventsDropped.inc({ reason: 'shutdown' }, lost);
       this.log.error({ lost }, 'events not delivered before shutdown');
@@ -177,7 +212,7 @@ export class KafkaEventPublisher implements EventSink {
     return lost;
   }
 
-  private drop(reason: 'buffer_full' | 'shutdown' | 'producer_exit', n: number): void {
+  private drop(reason: DropReason, n: number): void {
     this.metrics.eventsDropped.inc({ reason }, n);
     // Logged, never silent, but once per 1000 drops rather than per event during a long outage.
     const before = this.dropsSinceLog;

@@ -2,7 +2,13 @@ import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { EventBuffer } from './event-buffer.js';
 import { kafkaLogCreator } from './kafka-logging.js';
-import type { KafkaThreadData, OutgoingEvent } from './kafka-worker-protocol.js';
+import {
+  BATCH_OVERHEAD_BYTES,
+  eventSize,
+  recordBytes,
+  type KafkaThreadData,
+  type OutgoingEvent,
+} from './kafka-worker-protocol.js';
 
 const BATCH_SIZE = 1000;
 /**
@@ -16,7 +22,10 @@ const RECREATE_AFTER_FAILURES = 5;
 
 /** What the sender reports; the Kafka thread forwards it to the reply thread. */
 export interface SenderObserver {
-  produced(n: number): void;
+  /** n events of `size` (eventSize) acknowledged. */
+  produced(n: number, size: number): void;
+  /** n events of `size` the broker refused as too large even alone: given up on. */
+  tooLarge(n: number, size: number): void;
   connected(value: boolean): void;
 }
 
@@ -35,6 +44,8 @@ export class KafkaBatchSender {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private failures = 0;
+  /** Bound of the next batch in bytes: the broker's limit, halved while it refuses batches as too large. */
+  private batchBytes: number;
 
   constructor(
     private readonly cfg: KafkaThreadData,
@@ -43,7 +54,8 @@ export class KafkaBatchSender {
   ) {
     // Unbounded here on purpose: the reply thread never hands over more than bufferMax
     // unacknowledged events, and counts its drops itself.
-    this.buffer = new EventBuffer(Number.MAX_SAFE_INTEGER);
+    this.buffer = new EventBuffer(Number.MAX_SAFE_INTEGER, Number.POSITIVE_INFINITY, recordBytes);
+    this.batchBytes = this.maxBatchBytes;
     this.kafka = new Kafka({
       clientId: cfg.clientId,
       brokers: cfg.brokers,
@@ -100,18 +112,24 @@ export class KafkaBatchSender {
     }
   }
 
+  private get maxBatchBytes(): number {
+    return this.cfg.maxMessageBytes - BATCH_OVERHEAD_BYTES;
+  }
+
   private async sendOneBatch(): Promise<boolean> {
-    const batch = this.buffer.take(BATCH_SIZE);
+    const batch = this.buffer.take(BATCH_SIZE, this.batchBytes);
     try {
       const producer = await this.ensureProducer();
       await producer.send({ topic: this.cfg.topic, acks: -1, messages: batch });
       this.buffer.ack();
-      this.observer.produced(batch.length);
+      this.observer.produced(batch.length, sizeOfAll(batch));
+      this.batchBytes = this.maxBatchBytes;
       if (this.failures > 0)
         this.log.info({ afterFailures: this.failures }, 'Kafka reachable again; events flowing');
       this.failures = 0;
       return true;
     } catch (err) {
+      if (isTooLarge(err)) return this.splitOrDrop(batch);
       this.buffer.nack(batch);
       this.failures += 1;
       this.setConnected(false);
@@ -123,6 +141,28 @@ export class KafkaBatchSender {
       if (this.failures % RECREATE_AFTER_FAILURES === 0) await this.resetProducer();
       return false;
     }
+  }
+
+  /**
+   * The broker refused the batch as too large (its limit is below KAFKA_MAX_MESSAGE_BYTES): the
+   * batch is split, by halving the bound of the next one, until it is one event; an event the
+   * broker refuses alone is dropped and counted, never retried forever.
+   */
+  private splitOrDrop(batch: OutgoingEvent[]): boolean {
+    if (batch.length > 1) {
+      this.buffer.nack(batch);
+      const bytes = batch.reduce((sum, e) => sum + recordBytes(e), 0);
+      this.batchBytes = Math.max(1, Math.floor(bytes / 2));
+      return true;
+    }
+    this.buffer.ack();
+    const size = sizeOfAll(batch);
+    this.log.warn(
+      { bytes: batch[0] ? recordBytes(batch[0]) : 0 },
+      'broker refused an event as too large; dropped',
+    );
+    this.observer.tooLarge(batch.length, size);
+    return true;
   }
 
   private async ensureProducer(): Promise<Producer> {
@@ -149,6 +189,21 @@ export class KafkaBatchSender {
     this.setConnected(false);
     await old?.disconnect().catch(() => undefined);
   }
+}
+
+function sizeOfAll(batch: readonly OutgoingEvent[]): number {
+  return batch.reduce((sum, e) => sum + eventSize(e), 0);
+}
+
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/** Whether a kafkajs error (possibly wrapped, or one of several) is the broker's size refusal. */
+export function isTooLarge(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 4) return false;
+  const e = err as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (typeof e.type === 'string' && TOO_LARGE.has(e.type)) return true;
+  const inner = [e.cause, e.originalError, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])];
+  return inner.some((x) => isTooLarge(x, depth + 1));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -27,7 +27,8 @@ const log = pino(
 );
 
 const sender = new KafkaBatchSender(data, log, {
-  produced: (n) => post({ t: 'produced', n }),
+  produced: (n, size) => post({ t: 'produced', n, size }),
+  tooLarge: (n, size) => post({ t: 'dropped', n, size, reason: 'too_large' }),
   connected: (value) => post({ t: 'connected', value }),
 });
 sender.start();
