@@ -1,11 +1,14 @@
 /**
  * Analysis checks inside `decide`: one check per window of spec.rollout.analysis.intervalSeconds, from the
- * sample the component collected for `state.analysisWindowStart`. No sample in time is a "no data" check,
- * which is Inconclusive (it holds; it never passes and never fails).
+ * sample the component collected for `state.analysisWindowStart`. Each check judges that window and the
+ * total of every window at the current weight (./weight-sample.ts); a metric passes only if both pass.
+ * No sample in time is a "no data" check, which is Inconclusive (it holds; it never passes and never fails).
  */
-import { judge, overallVerdict } from '../judge/judge.js';
+import { judge, overallVerdict, Z_EARLY } from '../judge/judge.js';
+import { Z_ONE_SIDED_99 } from '../judge/stats.js';
 import { abortRollout, bounded, elapsedMs, emit, setPhase, type Context } from './transitions.js';
 import type { AnalysisResult, AnalysisSample, RolloutState, VersionSample } from './types.js';
+import { addWindow, combine, load } from './weight-sample.js';
 
 /** After the due time, how long to wait for a sample before recording "no data" (one more interval). */
 export function graceMs(ctx: Context): number {
@@ -36,16 +39,22 @@ function clean(v: VersionSample): VersionSample {
   };
 }
 
-/** The sample, if it belongs to the open window and covers it to its due time. */
-function usableSample(ctx: Context, state: RolloutState): AnalysisSample | undefined {
+/**
+ * The sample, if it belongs to the open window: `complete` when it covers the window to its due time. An
+ * incomplete one is judged too, but recorded only when it fails (fail fast, pass only on the whole window).
+ */
+function usableSample(
+  ctx: Context,
+  state: RolloutState,
+): { sample: AnalysisSample; complete: boolean } | undefined {
   const sample = ctx.observed.analysis;
   const window = state.analysisWindowStart;
   if (sample === undefined || window === undefined || sample.window !== window) return undefined;
   const start = Date.parse(window);
   const from = Date.parse(sample.from);
   const to = Date.parse(sample.to);
-  if (!(from >= start) || !(to >= start + intervalMs(ctx))) return undefined;
-  return sample;
+  if (!(from >= start) || !(to >= from)) return undefined;
+  return { sample, complete: to >= start + intervalMs(ctx) };
 }
 
 function share(sample: AnalysisSample): number | undefined {
@@ -66,16 +75,39 @@ function noData(state: RolloutState): AnalysisResult[] {
   }));
 }
 
-/** Runs the check of the open window when it is due; returns the state unchanged otherwise. */
+/** Judges a window's sample and the total at the weight with it; the state carries the new total. */
+function check(
+  ctx: Context,
+  state: RolloutState,
+  usable: { sample: AnalysisSample; complete: boolean },
+): { state: RolloutState; results: AnalysisResult[] } {
+  const sample = usable.sample;
+  const z = usable.complete ? Z_ONE_SIDED_99 : Z_EARLY;
+  const policy = { ...ctx.spec.rollout.analysis, ...ctx.spec.slo.latency, z };
+  const canary = clean(sample.canary);
+  const stable = clean(sample.stable);
+  const weightSample = addWindow(state.weightSample, state.canaryWeight, sample.window, canary, stable);
+  const total = { canary: load(weightSample.canary), stable: load(weightSample.stable) };
+  const results = combine(
+    judge(canary, stable, policy),
+    judge(total.canary, total.stable, policy),
+    weightSample.windows,
+  );
+  return { state: { ...state, observedCanaryShare: share(sample), weightSample }, results };
+}
+
+/**
+ * Runs the check of the open window when it is due, or earlier when its data already fails; returns the
+ * state unchanged otherwise.
+ */
 export function runAnalysis(ctx: Context, state: RolloutState): RolloutState {
   const window = state.analysisWindowStart;
   if (window === undefined) return state;
-  const sample = usableSample(ctx, state);
-  if (sample !== undefined) {
-    const policy = { ...ctx.spec.rollout.analysis, ...ctx.spec.slo.latency };
-    const results = judge(clean(sample.canary), clean(sample.stable), policy);
-    const observedShare = share(sample);
-    return recordCheck(ctx, { ...state, observedCanaryShare: observedShare }, results, sample.to);
+  const usable = usableSample(ctx, state);
+  if (usable !== undefined) {
+    const checked = check(ctx, state, usable);
+    if (usable.complete || overallVerdict(checked.results) === 'Fail')
+      return recordCheck(ctx, checked.state, checked.results, usable.sample.to);
   }
   if (elapsedMs(ctx, window) >= intervalMs(ctx) + graceMs(ctx))
     return recordCheck(ctx, state, noData(state), ctx.nowIso);

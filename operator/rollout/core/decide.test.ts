@@ -221,14 +221,16 @@ describe('decide: steps and analysis', () => {
       failedChecks: 3,
       canaryWeight: 0,
     });
-    expect(d.time - T0).toBe(105_000); // window opened at 15 s; checks at 45, 75, 105 s
+    // window opened at 15 s; 6 % errors in 200 turns fail even the early looks' 99.99 % bound, so each
+    // look 5 s into a window is a failed check: 20, 25, 30 s
+    expect(d.time - T0).toBe(30_000);
     expect(d.decision).toMatchObject({
       routing: { canaryVersion: '2.0', canaryWeight: 0, aborted: true },
       canaryReplicasShare: 0,
     });
     const rolledBack = d.decision.events.find((e) => e.reason === 'RolledBack');
     expect(rolledBack).toMatchObject({ type: 'Warning' });
-    expect(rolledBack?.note).toContain('errorRate: canary 6.00 % above max 1.00 %');
+    expect(rolledBack?.note).toContain('errorRate: 3 windows at this weight: canary 6.00 % above max 1.00 %');
     expect(rolloutCondition(d.state!)).toMatchObject({ status: 'False', reason: 'AnalysisFailed' });
     const after = d.tick(600);
     expect(after.state).toEqual(d.state);
@@ -246,7 +248,7 @@ describe('decide: steps and analysis', () => {
 
   it('restarts with a newer version and aborts at once when the spec returns to stable', () => {
     const d = started(erroring);
-    d.run(40);
+    d.tick(5);
     expect(d.state?.failedChecks).toBe(1);
     d.tick(5, { target: V3 });
     expect(d.state).toMatchObject({

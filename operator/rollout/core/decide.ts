@@ -106,6 +106,8 @@ function canaryShare(ctx: Context, state: RolloutState): number {
 }
 
 const POLL_MS = 2000;
+/** While a window is open, it is looked at this often: its data may fail it before its end (analysis.ts). */
+const LOOK_MS = 5000;
 
 function untilMs(ctx: Context, since: string | undefined, afterMs: number): number | undefined {
   return since === undefined ? undefined : afterMs - elapsedMs(ctx, since);
@@ -118,6 +120,7 @@ function requeueAfter(ctx: Context, state: RolloutState): number | undefined {
   const window = untilMs(ctx, state.analysisWindowStart, intervalMs(ctx));
   const candidates = [
     state.stalledSince !== undefined ? POLL_MS : undefined,
+    state.analysisWindowStart !== undefined && state.canaryWeight > 0 ? LOOK_MS : undefined,
     window !== undefined && window <= 0 ? POLL_MS : window,
     untilMs(ctx, state.stepStartedAt, (step?.pause?.durationSeconds ?? Infinity) * 1000),
     untilMs(ctx, state.inconclusiveSince, inconclusivePauseMs(ctx)),

@@ -4,18 +4,37 @@ import { update } from './routing.js';
 import { elapsedMs, emit, nextStep, promote, setPhase, withReason, type Context } from './transitions.js';
 import type { RolloutState, RolloutStep } from './types.js';
 
-/** A check has passed since `since` (a check of the current weight, taken after the step began). */
+/**
+ * The last check passed, and it judged the current weight: its window and the total of every window at
+ * this weight (`weightSample`) both passed. The weight is raised only after such a check.
+ */
+function judgedAtWeight(state: RolloutState): boolean {
+  return state.weightSample?.weight === state.canaryWeight && overallVerdict(state.lastAnalysis) === 'Pass';
+}
+
+/** A check of the current weight, taken after `since` (the step began), has passed. */
 function passedSince(state: RolloutState, since: string | undefined): boolean {
   if (state.lastAnalysisAt === undefined || since === undefined) return false;
-  return (
-    Date.parse(state.lastAnalysisAt) > Date.parse(since) && overallVerdict(state.lastAnalysis) === 'Pass'
-  );
+  return Date.parse(state.lastAnalysisAt) > Date.parse(since) && judgedAtWeight(state);
+}
+
+/**
+ * After this setWeight step the weight goes up with no pause or analysis step between: a higher setWeight
+ * follows, or promotion does (it was the last step). Pause and analysis steps wait for a check themselves.
+ */
+function raisedNext(ctx: Context, state: RolloutState): boolean {
+  const next = ctx.spec.rollout.steps[state.currentStepIndex + 1];
+  if (next === undefined) return true;
+  return next.setWeight !== undefined && next.setWeight > state.canaryWeight;
 }
 
 type StepOutcome = { done: true; state: RolloutState } | { done: false; state: RolloutState };
 
 function setWeightStep(ctx: Context, state: RolloutState, weight: number): StepOutcome {
-  if (state.canaryWeight === weight) return { done: true, state };
+  if (state.canaryWeight === weight) {
+    if (weight > 0 && raisedNext(ctx, state) && !judgedAtWeight(state)) return analysing(state);
+    return { done: true, state };
+  }
   emit(
     ctx,
     'Normal',
@@ -28,6 +47,7 @@ function setWeightStep(ctx: Context, state: RolloutState, weight: number): StepO
     message: `weight ${weight}: waiting for every pod to apply it`,
     analysisWindowStart: undefined,
     inconclusiveSince: undefined,
+    weightSample: undefined,
   });
   return { done: false, state: next };
 }

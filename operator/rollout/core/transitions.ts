@@ -54,6 +54,7 @@ function freshRun(ctx: Context): Partial<RolloutState> {
     analysisWindowStart: undefined,
     lastAnalysisAt: undefined,
     observedCanaryShare: undefined,
+    weightSample: undefined,
   };
 }
 
@@ -116,6 +117,7 @@ export function abortRollout(
     inconclusiveSince: undefined,
     stalledSince: undefined,
     analysisWindowStart: undefined,
+    weightSample: undefined,
   });
 }
 
@@ -139,6 +141,7 @@ export function promote(state: RolloutState, why: string): RolloutState {
     inconclusiveSince: undefined,
     stalledSince: undefined,
     analysisWindowStart: undefined,
+    weightSample: undefined,
   });
 }
 

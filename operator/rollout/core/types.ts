@@ -119,6 +119,36 @@ export interface RolloutState {
   lastHandledAction?: string;
   /** Generation of the routing object this state asks for; +1 on every change of it. */
   routingGeneration: number;
+  /**
+   * Counts summed over every analysis window judged at the current weight (reset when the weight changes).
+   * Each check judges this total as well as its own window; the weight is raised only after a check whose
+   * window and total both pass. Optional: a state without it starts the total at the next window.
+   */
+  weightSample?: WeightSample;
+}
+
+/** Counts of one version in `WeightSample`, JSON-safe (no Infinity). */
+export interface StoredCounts {
+  /** Turns, outcome="shed" excluded. */
+  turns: number;
+  errors: number;
+  fallbacks: number;
+  /** Finite upper bounds (seconds) of the latency buckets, ascending, at most 64. */
+  latencyBounds: number[];
+  /** Cumulative counts per bound; one entry more than latencyBounds when the last bucket is +Inf. */
+  latencyCounts: number[];
+}
+
+/** status.rollout.weightSample: the analysis data of the current weight so far. */
+export interface WeightSample {
+  /** The canaryWeight the windows were collected at (0..100). */
+  weight: number;
+  /** Start of the first window summed. */
+  since: string;
+  /** Windows summed. */
+  windows: number;
+  canary: StoredCounts;
+  stable: StoredCounts;
 }
 
 /** Counts of one version over one analysis window (increase between two scrapes, summed over pods). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { VersionSample } from '../core/types.js';
-import { judge, overallVerdict, type JudgePolicy } from './judge.js';
+import { judge, overallVerdict, Z_EARLY, type JudgePolicy } from './judge.js';
 
 const POLICY: JudgePolicy = {
   minTurns: 50,
@@ -97,6 +97,19 @@ describe('judge', () => {
     const [pass] = judge(sample([30, 17, 2, 1, 0], 2, 0, 100), STABLE, POLICY);
     const [fail] = judge(sample([30, 17, 2, 1, 0], 3, 0, 100), STABLE, POLICY);
     expect([pass?.verdict, pass?.canaryTurns, fail?.verdict]).toEqual(['Pass', 50, 'Fail']);
+  });
+
+  // The early look of a window before its end uses z(0.9999): only stronger evidence fails it.
+  it.each<[string, VersionSample, string, string]>([
+    // 3/50: 99 % lower bound 1.72 % > 1 %, 99.99 % lower bound 0.94 % <= 1 %
+    ['3 errors in 50 turns', sample([30, 17, 2, 1, 0], 3), 'Fail', 'Pass'],
+    // 6/50: 99.99 % lower bound 3.01 % > 1 %
+    ['6 errors in 50 turns', sample([30, 17, 2, 1, 0], 6), 'Fail', 'Fail'],
+  ])('error rate at 99 %% and at the early 99.99 %%: %s', (_name, canary, at99, early) => {
+    const [normal] = judge(canary, STABLE, POLICY);
+    const [strict] = judge(canary, STABLE, { ...POLICY, z: Z_EARLY });
+    expect([normal?.verdict, strict?.verdict]).toEqual([at99, early]);
+    if (early === 'Fail') expect(strict?.reason).toContain('99.99 % lower bound 3.01 %');
   });
 
   it('treats minTurns 0 as at least one turn (no data is never a pass)', () => {

@@ -13,7 +13,15 @@ export interface JudgePolicy {
   maxFallbackRate: number;
   percentile: number;
   targetMs: number;
+  /**
+   * One-sided normal quantile every test uses (default Z_ONE_SIDED_99). The core passes Z_EARLY for a
+   * window judged before its end, which may only fail it.
+   */
+  z?: number;
 }
+
+/** z(0.9999): the stricter bound of a look at a window before its end (a group-sequential early look). */
+export const Z_EARLY = 3.719016485455709;
 
 /** A rate fails against stable only when canary - stable is above this with 99 % confidence (1 point). */
 export const RATE_TOLERANCE = 0.01;
@@ -70,6 +78,7 @@ function minimum(policy: JudgePolicy): number {
 }
 
 const pct = (rate: number): string => `${(rate * 100).toFixed(2)} %`;
+const level = (z: number): string => (z >= Z_EARLY ? '99.99 %' : '99 %');
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
 function rateCheck(
@@ -94,20 +103,21 @@ function rateCheck(
       verdict: 'Inconclusive',
       reason: `${canaryTurns} canary non-cache turns, fewer than minTurns ${policy.minTurns}`,
     };
-  const bound = wilson(canaryCount, canaryTurns).lower;
+  const z = policy.z ?? Z_ONE_SIDED_99;
+  const bound = wilson(canaryCount, canaryTurns, z).lower;
   if (bound > max)
     return {
       ...base,
       verdict: 'Fail',
-      reason: `canary ${pct(canaryCount / canaryTurns)} above max ${pct(max)} (99 % lower bound ${pct(bound)})`,
+      reason: `canary ${pct(canaryCount / canaryTurns)} above max ${pct(max)} (${level(z)} lower bound ${pct(bound)})`,
     };
   if (stableTurns > 0) {
-    const difference = newcombeDifference(canaryCount, canaryTurns, stableCount, stableTurns).lower;
+    const difference = newcombeDifference(canaryCount, canaryTurns, stableCount, stableTurns, z).lower;
     if (difference > RATE_TOLERANCE)
       return {
         ...base,
         verdict: 'Fail',
-        reason: `canary ${pct(canaryCount / canaryTurns)} vs stable ${pct(stableCount / stableTurns)}: at least ${pct(difference)} higher (99 %)`,
+        reason: `canary ${pct(canaryCount / canaryTurns)} vs stable ${pct(stableCount / stableTurns)}: at least ${pct(difference)} higher (${level(z)})`,
       };
   }
   return {
@@ -136,17 +146,18 @@ function latencyCheck(canary: VersionSample, stable: VersionSample, policy: Judg
       verdict: 'Inconclusive',
       reason: `${canaryTurns} canary non-cache turns, fewer than minTurns ${policy.minTurns}`,
     };
-  const slowBound = wilson(slowerThan(canary.latency, policy.targetMs), canaryTurns).lower;
+  const z = policy.z ?? LATENCY_Z;
+  const slowBound = wilson(slowerThan(canary.latency, policy.targetMs), canaryTurns, z).lower;
   if (slowBound > 1 - policy.percentile / 100)
     return {
       ...base,
       verdict: 'Fail',
-      reason: `canary ${p} ${canaryMs.toFixed(0)} ms above SLO ${policy.targetMs} ms (99 %: at least ${pct(slowBound)} of turns slower)`,
+      reason: `canary ${p} ${canaryMs.toFixed(0)} ms above SLO ${policy.targetMs} ms (${level(z)}: at least ${pct(slowBound)} of turns slower)`,
     };
   if (stableMs !== null && canaryMs > stableMs * LATENCY_TOLERANCE.ratio + LATENCY_TOLERANCE.ms) {
     const aligned = alignedBuckets(canary.latency, stable.latency);
     const test = mannWhitney(aligned.a, aligned.b);
-    if (test !== null && test.z > LATENCY_Z)
+    if (test !== null && test.z > z)
       return {
         ...base,
         verdict: 'Fail',

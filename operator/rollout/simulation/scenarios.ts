@@ -47,11 +47,14 @@ export const SCENARIOS: Scenario[] = [
   { name: 'low traffic (equal model)', bad: false, traffic: QUIET, canary: COLD },
 ];
 
+/** spec.rollout.analysis.failureThreshold's CRD default (1, as in Flagger: a threshold k aborts k checks late). */
+export const CRD_FAILURE_THRESHOLD = 1;
+
 /**
  * The CRD defaults (steps 10/25/50 % with 60 s pauses, analysis every 30 s, minTurns 50, maxErrorRate 1 %,
- * maxFallbackRate 20 %, p95 <= 300 ms), with `failureThreshold` as given (CRD default 3).
+ * maxFallbackRate 20 %, p95 <= 300 ms, failureThreshold 1), with `failureThreshold` as given.
  */
-export function simSpec(failureThreshold: number): RolloutInputSpec {
+export function simSpec(failureThreshold = CRD_FAILURE_THRESHOLD): RolloutInputSpec {
   return {
     rollout: {
       steps: [
