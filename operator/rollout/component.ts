@@ -18,12 +18,12 @@ import type { RolloutDecision, RolloutObserved, RolloutState } from './core/type
 import { forgetRolloutMetrics, observeRollout, registerRolloutMetrics } from './metrics.js';
 import type { RolloutMetrics } from './metrics.js';
 import {
-  expectedStable,
   fleetReady,
   missingBundleCondition,
   persistedState,
   plain,
   progressingCondition,
+  promotionTarget,
   rolloutActive,
   toTrack,
   trackRunning,
@@ -113,11 +113,12 @@ function observe(
   bundleMissing: boolean,
 ): RolloutObserved {
   const action = parseAction(ctx.cr.metadata.annotations?.[ROLLOUT_ACTION_ANNOTATION]);
+  const target = targetOf(ctx.cr.spec);
   return {
-    target: targetOf(ctx.cr.spec),
+    target,
     fleetReady: fleetReady(ctx.cr),
     canaryReady: !bundleMissing && trackRunning(ctx.canaryDeployment, before?.canary),
-    stableUpdated: trackRunning(ctx.deployment, expectedStable(before)),
+    stableUpdated: trackRunning(ctx.deployment, promotionTarget(before, target)),
     ...(scrape?.minRoutingGeneration !== undefined
       ? { minRoutingGeneration: scrape.minRoutingGeneration }
       : {}),

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { minimalCr } from '../workload/fixtures.js';
 import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
-import type { RolloutState } from './core/types.js';
-import { expectedStable, persistedState, plain, progressingCondition, trackRunning } from './observe.js';
+import type { RolloutState, Target } from './core/types.js';
+import { persistedState, plain, progressingCondition, promotionTarget, trackRunning } from './observe.js';
 
 const v2 = { id: 'b', version: 'v2', model: { name: 'm', version: 'v2' }, image: 'i' };
 const state = (phase: RolloutState['phase']): RolloutState => ({
@@ -85,13 +85,28 @@ describe('plain', () => {
   });
 });
 
-describe('expectedStable', () => {
-  it.each<[RolloutState['phase'], string]>([
-    ['Promoting', 'v2'],
-    ['Progressing', 'v1'],
-    ['Aborted', 'v1'],
-    ['Idle', 'v1'],
-  ])('%s: the stable Deployment should run %s', (phase, version) => {
-    expect(expectedStable({ ...state(phase), canary: v2 })?.version).toBe(version);
+describe('promotionTarget: the revision stableUpdated is judged against', () => {
+  const target = (id: string, version: string): Target => ({ id, model: { name: 'm', version }, image: 'i' });
+  it.each<[string, RolloutState | undefined, Target, string]>([
+    ['Promoting: the canary being promoted', { ...state('Promoting'), canary: v2 }, target('b', 'v2'), 'v2'],
+    [
+      'Progressing with a canary (promote-full may come in this call)',
+      { ...state('Progressing'), canary: v2 },
+      target('b', 'v2'),
+      'v2',
+    ],
+    ['Aborted canary', { ...state('Aborted'), canary: v2 }, target('b', 'v2'), 'v2'],
+    ['Idle, spec unchanged', state('Idle'), target('a', 'v1'), 'v1'],
+    ['Idle, a new version (Immediate promotes it in this call)', state('Idle'), target('c', 'v3'), 'v3'],
+    ['Idle, same version new image: a distinct version', state('Idle'), target('d', 'v1'), 'v1-rd'],
+    [
+      'Promoting, and a newer version arrives',
+      { ...state('Promoting'), canary: v2 },
+      target('e', 'v3'),
+      'v3',
+    ],
+    ['no state yet', undefined, target('a', 'v1'), 'v1'],
+  ])('%s -> %s', (_what, s, t, version) => {
+    expect(promotionTarget(s, t).version).toBe(version);
   });
 });

@@ -4,7 +4,8 @@ import { deploymentComplete } from '../workload/status.js';
 import type { ConditionInput } from '../workload/status.js';
 import type { TrackRevision } from '../workload/tracks.js';
 import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
-import type { Revision, RolloutState } from './core/types.js';
+import { revisionFor } from './core/index.js';
+import type { Revision, RolloutState, Target } from './core/types.js';
 
 /**
  * Pure reading of what the rollout core needs from observed objects, and the mapping of its state to
@@ -28,13 +29,18 @@ export function trackRunning(d: KubeObject | undefined, revision: Revision | und
 }
 
 /**
- * The revision the stable Deployment is meant to run: while Promoting it takes the canary's template
- * (decide() returns that as stableRevision), otherwise the stable one. `stableUpdated` must be judged
- * against this, or a promotion would look complete while the old pods still run.
+ * The revision a promotion would put on the stable Deployment: `observed.stableUpdated` is judged against
+ * it. decide() reads stableUpdated only while Promoting, and may enter Promoting in the same call (an
+ * action, the last step, strategy Immediate), so the answer must already be about the revision being
+ * promoted: the one Promoting, else the canary, else a new target (Immediate or a first change). Judged
+ * against the old stable revision, a promotion would look complete before any pod ran the new version.
  */
-export function expectedStable(state: RolloutState | undefined): Revision | undefined {
-  if (state?.phase === 'Promoting' && state.canary !== undefined) return state.canary;
-  return state?.stable;
+export function promotionTarget(state: RolloutState | undefined, target: Target): Revision {
+  if (!state) return revisionFor(target, undefined);
+  const newest = state.canary ?? state.stable;
+  if (target.id === newest.id || target.id === state.stable.id) return newest;
+  const base = state.phase === 'Promoting' && state.canary ? state.canary : state.stable;
+  return revisionFor(target, base);
 }
 
 export function fleetReady(cr: ChatbotDeployment): boolean {
