@@ -39,6 +39,13 @@ const everyField: Required<RolloutState> = {
   ],
   lastHandledAction: 'abort@x',
   routingGeneration: 3,
+  weightSample: {
+    weight: 10,
+    since: '2026-12-01T10:00:00Z',
+    windows: 2,
+    canary: { turns: 60, errors: 1, fallbacks: 2, latencyBounds: [0.1, 1], latencyCounts: [10, 50, 60] },
+    stable: { turns: 600, errors: 5, fallbacks: 20, latencyBounds: [0.1, 1], latencyCounts: [100, 500, 600] },
+  },
 };
 
 interface Schema {
