@@ -230,7 +230,7 @@ describe('decide: steps and analysis', () => {
     });
     const rolledBack = d.decision.events.find((e) => e.reason === 'RolledBack');
     expect(rolledBack).toMatchObject({ type: 'Warning' });
-    expect(rolledBack?.note).toContain('errorRate: 3 windows at this weight: canary 6.00 % above max 1.00 %');
+    expect(rolledBack?.note).toContain('errorRate: canary 6.00 % above max 1.00 % (99.99 % lower bound');
     expect(rolloutCondition(d.state!)).toMatchObject({ status: 'False', reason: 'AnalysisFailed' });
     const after = d.tick(600);
     expect(after.state).toEqual(d.state);

@@ -35,13 +35,14 @@ const once = {
 describe('decide: the whole time at a weight', () => {
   // Window opens at 15 s (started()), complete checks at 45, 75, 105 s ...; looks every 5 s in between.
   it.each<[string, Sampler, Partial<RolloutState>, number, string]>([
-    // 3/100 passes each window (99 % Wilson lower bound 0.86 %), but 6/200 over two windows fails (1.2 %)
+    // 3/100 passes each window (99 % Wilson lower bound 0.86 %), but 6/200 over two windows fails (1.2 %):
+    // the pause's 60 s are over at 75 s, yet the weight holds at 10 (no failed check is counted)
     [
       'thin windows that pass alone, whose total fails',
       windows(100, 3),
-      { phase: 'Aborted' },
-      75,
-      '2 windows at this weight',
+      { phase: 'Progressing', canaryWeight: 10, reason: 'AnalysisInconclusive', failedChecks: 0 },
+      135,
+      'windows at this weight fail, so the weight holds',
     ],
     // 1/100 per window: every window and every total passes, so the weight moves on after the pause
     ['windows and totals that pass', windows(100, 1), { phase: 'Progressing', canaryWeight: 25 }, 75, ''],

@@ -5,7 +5,7 @@
  * their sum fails). The total lives in status, so a new leader carries it on.
  */
 import type { Histogram } from '../../autoscaler/sources/histogram.js';
-import type { AnalysisResult, StoredCounts, Verdict, VersionSample, WeightSample } from './types.js';
+import type { AnalysisResult, StoredCounts, VersionSample, WeightSample } from './types.js';
 
 /** At most this many finite latency bounds are stored (the runtime exports 18); more are merged. */
 export const MAX_LATENCY_BOUNDS = 64;
@@ -101,13 +101,13 @@ export function addWindow(
   };
 }
 
-const RANK: Record<Verdict, number> = { Pass: 0, Inconclusive: 1, Fail: 2 };
-
 /**
- * One result per metric from the window's and the total's. A window that is Inconclusive (fewer than
- * minTurns canary turns) stays so, whatever the total says: a total of many thin windows is never judged
- * on its own. Otherwise the worse of the two (Fail, then Inconclusive, then Pass), the total's on a tie;
- * so a metric passes only if both pass.
+ * One result per metric from the window's and the total's. The window's own verdict decides a Fail or an
+ * Inconclusive (fewer than minTurns canary turns): a total of many thin windows is never judged alone, and
+ * only a window's data counts towards failureThreshold. A passing window takes the total's verdict, except
+ * that a failing total holds the weight (Inconclusive) instead of failing the check. Judging the total adds
+ * tests, and counting its failures would add false rollbacks (the simulation showed it); holding costs an
+ * equal model one more window at most. So a metric passes only if both pass.
  */
 export function combine(
   window: AnalysisResult[],
@@ -117,7 +117,10 @@ export function combine(
   if (windows <= 1) return window;
   return window.map((w) => {
     const t = total.find((r) => r.metric === w.metric);
-    if (t === undefined || w.verdict === 'Inconclusive' || RANK[w.verdict] > RANK[t.verdict]) return w;
-    return { ...t, reason: `${windows} windows at this weight: ${t.reason}` };
+    if (t === undefined || w.verdict !== 'Pass') return w;
+    const over = `${windows} windows at this weight`;
+    if (t.verdict === 'Fail')
+      return { ...t, verdict: 'Inconclusive', reason: `${over} fail, so the weight holds: ${t.reason}` };
+    return { ...t, reason: `${over}: ${t.reason}` };
   });
 }
