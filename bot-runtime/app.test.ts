@@ -192,7 +192,7 @@ describe('auth', () => {
     });
     expect((await app.inject('/v1/sessions/abc')).statusCode).toBe(401);
     expect((await chat(app, { message: 'hi' }, { authorization: 'Bearer key-1' })).statusCode).toBe(200);
-    const jwt = signJwtHs256({ sub: 'u' }, 'sec');
+    const jwt = signJwtHs256({ sub: 'u', exp: Math.floor(Date.now() / 1000) + 60 }, 'sec'); // exp is required
     expect((await chat(app, { message: 'hi' }, { authorization: `Bearer ${jwt}` })).statusCode).toBe(200);
     expect((await app.inject('/healthz')).statusCode).toBe(200);
     expect((await app.inject('/metrics')).statusCode).toBe(200);

@@ -9,6 +9,7 @@ describe('loadConfig: abuse-resistance bounds', () => {
     expect(c.maxWsConnections).toBe(2000);
     expect(c.wsIdleTimeoutMs).toBe(300_000);
     expect(c.eventsBufferMaxBytes).toBe(64 * 1024 * 1024);
+    expect(c.auth).toMatchObject({ jwtClockSkewSeconds: 30, jwksCooldownMs: 30_000, jwksUrl: undefined });
     expect(loadConfig({ KAFKA_BROKERS: 'k:9092' }).kafka?.maxMessageBytes).toBe(1024 * 1024);
     expect(
       loadConfig({ KAFKA_BROKERS: 'k:9092', KAFKA_MAX_MESSAGE_BYTES: '2000000' }).kafka?.maxMessageBytes,
@@ -53,6 +54,9 @@ describe('loadConfig: abuse-resistance bounds', () => {
     [{ CLASSIFIER_MEMO_MAX_BYTES: '-1' }, /CLASSIFIER_MEMO_MAX_BYTES must be between/],
     [{ MAX_WS_CONNECTIONS: '0' }, /MAX_WS_CONNECTIONS must be between/],
     [{ EVENTS_BUFFER_MAX_BYTES: '10' }, /EVENTS_BUFFER_MAX_BYTES must be between/],
+    [{ AUTH_JWKS_URL: 'not a url' }, /AUTH_JWKS_URL is not a URL/],
+    [{ AUTH_JWKS_URL: 'file:///etc/jwks.json' }, /AUTH_JWKS_URL must be http/],
+    [{ AUTH_JWT_CLOCK_SKEW_SECONDS: '3600' }, /AUTH_JWT_CLOCK_SKEW_SECONDS must be between/],
     [{ KAFKA_BROKERS: 'k:9092', KAFKA_MAX_MESSAGE_BYTES: '1' }, /KAFKA_MAX_MESSAGE_BYTES must be between/],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -24,10 +24,8 @@ export interface Config {
   auth: AuthConfig;
   drainTimeoutMs: number;
   wsPingIntervalMs: number;
-  /** WebSocket connections per process; beyond it new ones are closed with 1013. */
-  maxWsConnections: number;
-  /** A WebSocket without a frame from its client for this long is closed with 1000 (0 = never). */
-  wsIdleTimeoutMs: number;
+  maxWsConnections: number; // per process; beyond it new ones are closed with 1013
+  wsIdleTimeoutMs: number; // no frame from the client for this long: closed with 1000 (0 = never)
   eventsBufferMax: number;
   /** Bound of the same buffer in bytes (characters of the serialised events). */
   eventsBufferMaxBytes: number;
@@ -38,14 +36,10 @@ export interface Config {
 
 /** Bounds of one HTTP connection (docs/bot-runtime.md, Abuse resistance: slowloris). */
 export interface HttpTimeouts {
-  /** The request's headers must have arrived within this. */
-  headersTimeoutMs: number;
-  /** The whole request (headers and body) must have arrived within this. */
-  requestTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this. */
-  keepAliveTimeoutMs: number;
-  /** A socket without any traffic for this long is closed (longer than the slowest turn). */
-  connectionTimeoutMs: number;
+  headersTimeoutMs: number; // the request's headers must have arrived within this
+  requestTimeoutMs: number; // the whole request, headers and body
+  keepAliveTimeoutMs: number; // an idle keep-alive connection is closed after this
+  connectionTimeoutMs: number; // a socket without traffic is closed after this (> slowest turn)
 }
 
 export type Track = 'stable' | 'canary';
@@ -93,7 +87,13 @@ export interface LlmConfig {
 
 export interface AuthConfig {
   apiKeys: string[];
-  jwtSecret: string | undefined;
+  jwtSecret: string | undefined; // HS256 key
+  jwksUrl: string | undefined; // RS256/ES256 keys, cached, refetched on an unknown kid
+  jwksCooldownMs: number;
+  jwksTimeoutMs: number;
+  jwtIssuer: string | undefined; // enforced when set
+  jwtAudience: string[] | undefined; // enforced when set: aud must name one of these
+  jwtClockSkewSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -205,6 +205,21 @@ function parseRoutingSource(env: Env): RoutingSourceConfig | undefined {
   return { kind: 'configmap', name, namespace, kubeconfig: str(env, 'KUBECONFIG') };
 }
 
+function parseAuth(env: Env): AuthConfig {
+  const jwksUrl = baseUrl(env, 'AUTH_JWKS_URL');
+  const audience = list(env, 'AUTH_JWT_AUDIENCE');
+  return {
+    apiKeys: list(env, 'AUTH_API_KEYS'),
+    jwtSecret: str(env, 'AUTH_JWT_SECRET'),
+    jwksUrl: jwksUrl === undefined ? undefined : str(env, 'AUTH_JWKS_URL'),
+    jwksCooldownMs: int(env, 'AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+    jwksTimeoutMs: int(env, 'AUTH_JWKS_TIMEOUT_MS', 2000, 100, 60_000),
+    jwtIssuer: str(env, 'AUTH_JWT_ISSUER'),
+    jwtAudience: audience.length > 0 ? audience : undefined,
+    jwtClockSkewSeconds: int(env, 'AUTH_JWT_CLOCK_SKEW_SECONDS', 30, 0, 300),
+  };
+}
+
 function parseHttpTimeouts(env: Env, rollout: RolloutConfig, redisTimeoutMs: number): HttpTimeouts {
   const headersTimeoutMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', 5000, 100, 600_000);
   const requestTimeoutMs = int(env, 'HTTP_REQUEST_TIMEOUT_MS', 10_000, 100, 600_000);
@@ -269,7 +284,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisCommandTimeoutMs,
     kafka: parseKafka(env),
     llm,
-    auth: { apiKeys: list(env, 'AUTH_API_KEYS'), jwtSecret: str(env, 'AUTH_JWT_SECRET') },
+    auth: parseAuth(env),
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0),
     wsPingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 30_000, 100),
     maxWsConnections: int(env, 'MAX_WS_CONNECTIONS', 2000, 1),

@@ -1,14 +1,29 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.js';
 
 /**
  * Optional bearer-token auth for the chat and session routes: static API keys (AUTH_API_KEYS)
- * and/or HS256 JWTs signed with AUTH_JWT_SECRET. With neither configured, auth is off.
+ * and/or JWTs verified by `jose`: HS256 with AUTH_JWT_SECRET, RS256 and ES256 with the keys of
+ * AUTH_JWKS_URL. `exp` is required (with a bounded clock skew), issuer and audience are enforced
+ * when configured, and each key is only ever used with its own algorithm family, so `alg: none`
+ * and algorithm confusion (an HS256 token "signed" with a public key) are refused. With neither
+ * API keys nor a JWT key configured, auth is off.
  */
-export type AuthResult = { ok: true; subject: string | undefined } | { ok: false; reason: string };
+export type AuthResult =
+  | { ok: true; subject: string | undefined; /** ms since the epoch (JWT exp), if any */ expiresAt?: number }
+  | { ok: false; reason: string };
+
+export interface Authenticator {
+  authenticate(token: string | undefined): Promise<AuthResult>;
+}
+
+/** A JWT longer than this is refused unparsed (a real one is well under 2 KiB). */
+const MAX_TOKEN_CHARS = 8192;
+const ASYMMETRIC_ALGS = new Set(['RS256', 'ES256']);
 
 export function authEnabled(cfg: AuthConfig): boolean {
-  return cfg.apiKeys.length > 0 || cfg.jwtSecret !== undefined;
+  return cfg.apiKeys.length > 0 || cfg.jwtSecret !== undefined || cfg.jwksUrl !== undefined;
 }
 
 function sha256(s: string): Buffer {
@@ -23,51 +38,94 @@ function matchesApiKey(token: string, keys: readonly string[]): boolean {
   return found;
 }
 
-function decodeJson(part: string): unknown {
-  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
-}
-
-type Claims = { sub?: unknown; exp?: unknown; nbf?: unknown };
-
-export function verifyJwtHs256(token: string, secret: string, nowSeconds: number): AuthResult {
-  const parts = token.split('.');
-  if (parts.length !== 3) return { ok: false, reason: 'malformed token' };
-  const [h, p, s] = parts as [string, string, string];
-  const expected = createHmac('sha256', secret).update(`${h}.${p}`).digest();
-  const given = Buffer.from(s, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { ok: false, reason: 'bad signature' };
-  }
-  let header: unknown;
-  let claims: Claims;
-  try {
-    header = decodeJson(h);
-    claims = decodeJson(p) as Claims;
-  } catch {
-    return { ok: false, reason: 'malformed token' };
-  }
-  if ((header as { alg?: unknown } | null)?.alg !== 'HS256')
-    return { ok: false, reason: 'alg must be HS256' };
-  if (typeof claims.exp === 'number' && nowSeconds >= claims.exp)
-    return { ok: false, reason: 'token expired' };
-  if (typeof claims.nbf === 'number' && nowSeconds < claims.nbf)
-    return { ok: false, reason: 'token not yet valid' };
-  return { ok: true, subject: typeof claims.sub === 'string' ? claims.sub : undefined };
-}
-
 export function bearerToken(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return m?.[1];
 }
 
-export function authenticate(token: string | undefined, cfg: AuthConfig, nowSeconds: number): AuthResult {
-  if (!authEnabled(cfg)) return { ok: true, subject: undefined };
-  if (token === undefined) return { ok: false, reason: 'missing bearer token' };
-  if (cfg.apiKeys.length > 0 && matchesApiKey(token, cfg.apiKeys)) return { ok: true, subject: undefined };
-  if (cfg.jwtSecret !== undefined && token.split('.').length === 3) {
-    return verifyJwtHs256(token, cfg.jwtSecret, nowSeconds);
+const fail = (reason: string): AuthResult => ({ ok: false, reason });
+
+const REASONS: Record<string, string> = {
+  ERR_JWT_EXPIRED: 'token expired',
+  ERR_JWS_SIGNATURE_VERIFICATION_FAILED: 'bad signature',
+  ERR_JWKS_NO_MATCHING_KEY: 'unknown key id',
+  ERR_JOSE_ALG_NOT_ALLOWED: 'algorithm not accepted',
+  ERR_JWKS_TIMEOUT: 'key set unavailable',
+  ERR_JWKS_INVALID: 'key set unavailable',
+};
+const CLAIM_REASONS: Record<string, string> = {
+  iss: 'wrong issuer',
+  aud: 'wrong audience',
+  nbf: 'token not yet valid',
+};
+
+/** The 401 reason for a jose error: what was wrong, never the token. */
+function reasonOf(err: unknown): string {
+  const e = err as { code?: unknown; claim?: unknown; reason?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code !== 'ERR_JWT_CLAIM_VALIDATION_FAILED') return REASONS[code] ?? 'invalid token';
+  if (e?.reason === 'missing') return `token has no ${String(e.claim)}`;
+  return CLAIM_REASONS[String(e?.claim)] ?? 'invalid claims';
+}
+
+export class JwtAuthenticator implements Authenticator {
+  private readonly secret: Uint8Array | undefined;
+  private readonly jwks: JWTVerifyGetKey | undefined;
+
+  constructor(
+    private readonly cfg: AuthConfig,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.secret = cfg.jwtSecret === undefined ? undefined : new TextEncoder().encode(cfg.jwtSecret);
+    // Cached; an unknown kid refetches, at most once per cooldown, so bad tokens cannot hammer it.
+    this.jwks =
+      cfg.jwksUrl === undefined
+        ? undefined
+        : createRemoteJWKSet(new URL(cfg.jwksUrl), {
+            timeoutDuration: cfg.jwksTimeoutMs,
+            cooldownDuration: cfg.jwksCooldownMs,
+            cacheMaxAge: 10 * 60_000,
+          });
   }
-  return { ok: false, reason: 'invalid token' };
+
+  async authenticate(token: string | undefined): Promise<AuthResult> {
+    const cfg = this.cfg;
+    if (!authEnabled(cfg)) return { ok: true, subject: undefined };
+    if (token === undefined) return fail('missing bearer token');
+    if (cfg.apiKeys.length > 0 && matchesApiKey(token, cfg.apiKeys)) return { ok: true, subject: undefined };
+    if ((this.secret || this.jwks) && token.split('.').length === 3) return this.verifyJwt(token);
+    return fail('invalid token');
+  }
+
+  private async verifyJwt(token: string): Promise<AuthResult> {
+    if (token.length > MAX_TOKEN_CHARS) return fail('token too long');
+    let alg: unknown;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      return fail('malformed token');
+    }
+    try {
+      const options = {
+        algorithms: [String(alg)],
+        issuer: this.cfg.jwtIssuer,
+        audience: this.cfg.jwtAudience,
+        clockTolerance: this.cfg.jwtClockSkewSeconds,
+        requiredClaims: ['exp'],
+        currentDate: new Date(this.now()),
+      };
+      // One key per algorithm family: a secret never verifies RS/ES, a public key never HS.
+      let payload;
+      if (alg === 'HS256' && this.secret) ({ payload } = await jwtVerify(token, this.secret, options));
+      else if (typeof alg === 'string' && ASYMMETRIC_ALGS.has(alg) && this.jwks)
+        ({ payload } = await jwtVerify(token, this.jwks, options));
+      else return fail('algorithm not accepted');
+      const subject = typeof payload.sub === 'string' ? payload.sub : undefined;
+      return { ok: true, subject, expiresAt: (payload.exp ?? 0) * 1000 };
+    } catch (err) {
+      return fail(reasonOf(err));
+    }
+  }
 }
 
 /** Test/ops helper: signs an HS256 JWT. */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TurnOutcome, TurnReply, TurnService } from '../answer/turn-service.js';
-import { authEnabled, authenticate, bearerToken } from '../auth/auth.js';
+import { JwtAuthenticator, authEnabled, bearerToken, type Authenticator } from '../auth/auth.js';
 import { normalisedTooLarge } from '../classifier/normalise.js';
 import type { Config } from '../config.js';
 import { ErrorCode, errorBody, type ErrorBody } from '../errors.js';
@@ -26,19 +26,41 @@ declare module 'fastify' {
   }
 }
 
-/** Route options of protected routes (chat, WebSocket upgrade, sessions): no hook at all when auth is off. */
-export function protectedRoute(ctx: RouteContext): { onRequest?: ReturnType<typeof authHook> } {
-  return authEnabled(ctx.config.auth) ? { onRequest: authHook(ctx) } : {};
+/** One authenticator (and JWKS cache) per auth config, shared by every protected route. */
+const authenticators = new WeakMap<RouteContext['config']['auth'], Authenticator>();
+/** When a request's JWT expires (ms since the epoch); read by the WebSocket route. */
+const expiries = new WeakMap<FastifyRequest, number>();
+
+export function tokenExpiresAt(req: FastifyRequest): number | undefined {
+  return expiries.get(req);
+}
+
+/**
+ * Route options of protected routes (chat, WebSocket upgrade, sessions): no hook at all when auth
+ * is off. `queryToken`: also accept `?access_token=` (only the WebSocket upgrade, since browsers
+ * cannot set headers there; anywhere else it would put tokens into proxy logs for nothing).
+ */
+export function protectedRoute(
+  ctx: RouteContext,
+  opts: { queryToken?: boolean } = {},
+): { onRequest?: ReturnType<typeof authHook> } {
+  return authEnabled(ctx.config.auth) ? { onRequest: authHook(ctx, opts.queryToken === true) } : {};
 }
 
 /** onRequest hook of protected routes. */
-export function authHook(ctx: RouteContext) {
+export function authHook(ctx: RouteContext, queryToken = false) {
+  let auth = authenticators.get(ctx.config.auth);
+  if (!auth) authenticators.set(ctx.config.auth, (auth = new JwtAuthenticator(ctx.config.auth, ctx.now)));
+  const authenticator = auth;
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const query = req.query as { access_token?: unknown } | undefined;
-    const token =
-      bearerToken(req.headers.authorization) ??
-      (typeof query?.access_token === 'string' ? query.access_token : undefined);
-    const result = authenticate(token, ctx.config.auth, Math.floor(ctx.now() / 1000));
+    const query = (req.query as { access_token?: unknown } | undefined)?.access_token;
+    const header = bearerToken(req.headers.authorization);
+    let result;
+    if (query !== undefined && !queryToken) {
+      result = { ok: false as const, reason: 'access_token is only accepted on the WebSocket upgrade' };
+    } else {
+      result = await authenticator.authenticate(header ?? (typeof query === 'string' ? query : undefined));
+    }
     if (!result.ok) {
       await reply
         .code(401)
@@ -47,6 +69,7 @@ export function authHook(ctx: RouteContext) {
       return;
     }
     req.authSubject = result.subject ?? null;
+    if (result.expiresAt !== undefined) expiries.set(req, result.expiresAt);
   };
 }
 

@@ -2,7 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { ErrorCode, errorBody, type ErrorCodeValue } from '../errors.js';
 import { isValidSessionId } from '../sessions/keys.js';
-import { protectedRoute, messageTooLarge, shedResponse, type RouteContext } from './context.js';
+import {
+  protectedRoute,
+  messageTooLarge,
+  shedResponse,
+  tokenExpiresAt,
+  type RouteContext,
+} from './context.js';
 
 /** Frames a connection may have queued before new ones are refused (ordered, one turn at a time). */
 const MAX_QUEUED_FRAMES = 32;
@@ -118,13 +124,28 @@ function idleTimer(ws: WebSocket, idleMs: number, busy: () => boolean): NodeJS.T
   return timer;
 }
 
+/** Closes ws with 1008 when its JWT expires (with the same skew its acceptance allowed). */
+function expiryTimer(
+  ws: WebSocket,
+  expiresAt: number | undefined,
+  skewSeconds: number,
+  nowMs: number,
+): NodeJS.Timeout | undefined {
+  if (expiresAt === undefined) return undefined;
+  const delay = expiresAt + skewSeconds * 1000 - nowMs;
+  if (delay > 2 ** 31 - 1) return undefined; // beyond a timer's range (24 days): the token outlives any pod
+  const timer = setTimeout(() => ws.close(WS_CLOSE_POLICY, 'token expired'), Math.max(0, delay));
+  timer.unref();
+  return timer;
+}
+
 function send(ws: WebSocket, body: unknown): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(body));
 }
 
 export function websocketRoutes(ctx: RouteContext, sockets: SocketRegistry) {
   return (app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void => {
-    app.get('/v1/chat/ws', { websocket: true, ...protectedRoute(ctx) }, (ws, req) => {
+    app.get('/v1/chat/ws', { websocket: true, ...protectedRoute(ctx, { queryToken: true }) }, (ws, req) => {
       if (sockets.sockets.size >= ctx.config.maxWsConnections) {
         ws.close(WS_CLOSE_TRY_AGAIN, 'too many connections');
         return;
@@ -159,6 +180,7 @@ export function websocketRoutes(ctx: RouteContext, sockets: SocketRegistry) {
       };
 
       const idle = idleTimer(ws, ctx.config.wsIdleTimeoutMs, () => queued > 0);
+      const expiry = expiryTimer(ws, tokenExpiresAt(req), ctx.config.auth.jwtClockSkewSeconds, ctx.now());
       ws.on('message', (data: RawData) => {
         idle?.refresh();
         if (ws.bufferedAmount > MAX_UNREAD_BYTES) return ws.close(WS_CLOSE_POLICY, 'replies not read');
@@ -178,6 +200,7 @@ export function websocketRoutes(ctx: RouteContext, sockets: SocketRegistry) {
       });
       ws.on('close', () => {
         clearTimeout(idle);
+        clearTimeout(expiry);
         sockets.remove(ws);
         ctx.metrics.websocketConnections.dec();
       });
