@@ -208,6 +208,15 @@ describe('manual controls through the annotation', () => {
     expect(resumed.lastHandledAction).toBe('resume@r1');
   });
 
+  it('spec.rollout.paused is the declarative pause', async () => {
+    await applyCr(ns, name, { ...FAST, ...model('v2'), rollout: { ...FAST.rollout, paused: true } });
+    const paused = await waitPhase(name, 'Paused');
+    expect(paused.reason).toBe('SpecPaused');
+    expect(paused.canaryWeight).toBe(10);
+    await applyCr(ns, name, { ...FAST, ...model('v2') });
+    await waitPhase(name, 'Progressing');
+  });
+
   it('abort: weight 0, pinned conversations move to stable, the canary scales to 0; re-applying is harmless', async () => {
     await annotate(name, 'abort@a1');
     const r = await waitPhase(name, 'Aborted');
