@@ -318,3 +318,31 @@ describe('bot pods that cannot be read (no data)', () => {
     expect(version(await deployment(name))).toBe('v1');
   });
 });
+
+describe('spec changes during a rollout', () => {
+  it('a newer version replaces the canary and starts again; the stable version back aborts at once', async () => {
+    const name = 'respec';
+    await startRollout(name);
+    const first = await waitFor('weight 10', async () => {
+      const r = await rolloutOf(name);
+      return r?.canaryWeight === 10 ? r : undefined;
+    });
+    await applyCr(ns, name, { ...FAST, ...model('v3') });
+    const restarted = await waitFor('canary v3', async () => {
+      const r = await rolloutOf(name);
+      return r?.canaryVersion === 'v3' ? r : undefined;
+    });
+    expect(restarted.stableVersion).toBe('v1');
+    expect(restarted.currentStepIndex).toBe(0);
+    expect(restarted.startedAt >= first.startedAt).toBe(true);
+    await waitFor('canary Deployment at v3', async () => {
+      const d = await deployment(`${name}-canary`);
+      return d && version(d) === 'v3' ? true : undefined;
+    });
+    await applyCr(ns, name, { ...FAST, ...model('v1') });
+    const reverted = await waitPhase(name, 'Aborted');
+    expect(reverted).toMatchObject({ reason: 'SpecReverted', stableVersion: 'v1', canaryWeight: 0 });
+    expect(await routing(name)).toMatchObject({ stableVersion: 'v1', canaryWeight: 0, aborted: true });
+    expect(version(await deployment(name))).toBe('v1');
+  });
+});
