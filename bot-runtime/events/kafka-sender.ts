@@ -46,6 +46,7 @@ export class KafkaBatchSender {
   private failures = 0;
   /** Bound of the next batch in bytes: the broker's limit, halved while it refuses batches as too large. */
   private batchBytes: number;
+  private tooLargeDrops = 0;
 
   constructor(
     private readonly cfg: KafkaThreadData,
@@ -157,10 +158,12 @@ export class KafkaBatchSender {
     }
     this.buffer.ack();
     const size = sizeOfAll(batch);
-    this.log.warn(
-      { bytes: batch[0] ? recordBytes(batch[0]) : 0 },
-      'broker refused an event as too large; dropped',
-    );
+    // Once: the reply thread counts and logs every drop (throttled) when it hears of it.
+    if (this.tooLargeDrops++ === 0)
+      this.log.warn(
+        { bytes: batch[0] ? recordBytes(batch[0]) : 0, maxMessageBytes: this.cfg.maxMessageBytes },
+        'broker refused an event as too large even alone; dropped (is KAFKA_MAX_MESSAGE_BYTES above its limit?)',
+      );
     this.observer.tooLarge(batch.length, size);
     return true;
   }
