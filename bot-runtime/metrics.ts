@@ -13,6 +13,7 @@ export interface Metrics {
   turnsInflight: Gauge;
   turnsShed: Counter<'reason'>;
   cacheRequests: Counter<'result'>;
+  cacheSkips: Counter<'reason'>;
   llmRequests: Counter<'outcome'>;
   llmDuration: Histogram;
   eventsBuffered: Gauge;
@@ -78,7 +79,13 @@ function rolloutMetrics(registers: Registry[]): Pick<Metrics, RolloutMetricNames
 }
 
 type TurnMetricNames =
-  'turnDuration' | 'turnsInflight' | 'turnsShed' | 'cacheRequests' | 'llmRequests' | 'llmDuration';
+  | 'turnDuration'
+  | 'turnsInflight'
+  | 'turnsShed'
+  | 'cacheRequests'
+  | 'cacheSkips'
+  | 'llmRequests'
+  | 'llmDuration';
 
 function turnMetrics(registers: Registry[]): Pick<Metrics, TurnMetricNames> {
   return {
@@ -104,6 +111,12 @@ function turnMetrics(registers: Registry[]): Pick<Metrics, TurnMetricNames> {
       name: 'chatfleet_cache_requests_total',
       help: 'Answer-cache lookups.',
       labelNames: ['result'],
+      registers,
+    }),
+    cacheSkips: new Counter({
+      name: 'chatfleet_cache_skips_total',
+      help: 'LLM answers not put in the shared answer cache (reason: history = the LLM saw the conversation, redis_unavailable).',
+      labelNames: ['reason'],
       registers,
     }),
     llmRequests: new Counter({
@@ -135,7 +148,7 @@ function backendMetrics(registers: Registry[]): Omit<Metrics, TurnMetricNames | 
     }),
     eventsDropped: new Counter({
       name: 'chatfleet_events_dropped_total',
-      help: 'Events dropped (reason: buffer_full, shutdown, producer_exit).',
+      help: 'Events dropped (reason: buffer_full, shutdown, producer_exit, too_large).',
       labelNames: ['reason'],
       registers,
     }),

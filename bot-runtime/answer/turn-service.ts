@@ -52,6 +52,12 @@ interface RedisBudget {
   ok: boolean;
 }
 
+interface LlmAnswer {
+  reply: string;
+  /** The LLM saw earlier turns of the conversation: the answer is private to it. */
+  usedHistory: boolean;
+}
+
 interface Answer {
   reply: string;
   intent: string;
@@ -134,10 +140,22 @@ export class TurnService {
     const cacheKey = answerCacheKey(model.version, question);
     const cached = await this.cached(cacheKey, budget);
     if (cached !== null) return { ...base, reply: cached, source: 'cache' };
-    const llmReply = await this.askLlm(model, sessionId, message, budget);
-    if (llmReply === undefined) return { ...base, reply: model.fallbackReply, source: 'fallback' };
-    if (budget.ok) this.cachePut(cacheKey, llmReply);
-    return { ...base, reply: llmReply, source: 'llm' };
+    const llm = await this.askLlm(model, sessionId, message, budget);
+    if (llm === undefined) return { ...base, reply: model.fallbackReply, source: 'fallback' };
+    this.shareIfContextFree(cacheKey, llm, budget);
+    return { ...base, reply: llm.reply, source: 'llm' };
+  }
+
+  /**
+   * The answer cache is shared by every session, so it only ever holds context-free answers: the
+   * LLM saw nothing but the bundle's system prompt and the question (the first turn of a
+   * conversation). An answer that used a conversation's history could carry its private context
+   * ("what is my IBAN") to whoever asks the same question next.
+   */
+  private shareIfContextFree(key: string, llm: LlmAnswer, budget: RedisBudget): void {
+    if (llm.usedHistory) return this.d.metrics.cacheSkips.inc({ reason: 'history' });
+    if (!budget.ok) return this.d.metrics.cacheSkips.inc({ reason: 'redis_unavailable' });
+    this.cachePut(key, llm.reply);
   }
 
   private async cached(key: string, budget: RedisBudget): Promise<string | null> {
@@ -159,7 +177,7 @@ export class TurnService {
     sessionId: string,
     message: string,
     budget: RedisBudget,
-  ): Promise<string | undefined> {
+  ): Promise<LlmAnswer | undefined> {
     if (!this.d.llm) return undefined;
     // fallback context: without Redis the LLM answers without the conversation so far
     const history = await this.redisStep<TurnRecord[]>(budget, 'history', [], (store) =>
@@ -174,7 +192,7 @@ export class TurnService {
       { role: 'user', content: message },
     ];
     try {
-      return await this.d.llm.complete(messages);
+      return { reply: await this.d.llm.complete(messages), usedHistory: history.length > 0 };
     } catch (err) {
       // A refused prompt is routine (and a caller can repeat it at will): info, not warn.
       if (isTurnOnlyFailure(err))

@@ -5,7 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
  * It answers "llm:<last user message>" after `delayMs` (or after N ms when the message contains
  * "delay<N>", so a test can set each turn's duration), and counts calls. A message containing
  * "!NNN!" (e.g. "!400!") gets that HTTP status with an OpenAI-style error body instead, one containing
- * "noanswer" a 200 without choices.
+ * "noanswer" a 200 without choices; the answer to one containing "echoback" repeats the earlier user
+ * messages it was sent.
  */
 export interface FakeLlm {
   url: string;
@@ -27,7 +28,12 @@ export async function startFakeLlm(delayMs = 0): Promise<FakeLlm> {
       if (last.includes('noanswer')) return { choices: [] };
       const delayMs = Number(/delay(\d+)/.exec(last)?.[1] ?? state.delayMs);
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-      return { choices: [{ index: 0, message: { role: 'assistant', content: `llm:${last}` } }] };
+      // "echoback": the answer repeats the conversation's earlier user messages (what a real LLM may leak)
+      const earlier = req.body.messages.slice(1, -1).filter((m) => m.role === 'user');
+      const recalled = last.includes('echoback')
+        ? ` | recalled: ${earlier.map((m) => m.content).join(' / ')}`
+        : '';
+      return { choices: [{ index: 0, message: { role: 'assistant', content: `llm:${last}${recalled}` } }] };
     },
   );
   state.url = await app.listen({ port: 0, host: '127.0.0.1' });
