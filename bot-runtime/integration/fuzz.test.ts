@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { seededRng } from '../../operator/autoscaler/simulation/random.js';
+import { signJwtHs256 } from '../auth/auth.js';
 import { spawnBot, type Child } from './support/child.js';
 import { requireEnv } from './support/env.js';
 
@@ -201,5 +202,98 @@ describe('HTTP API fuzzing from the OpenAPI document', () => {
     expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
     expect(statuses.get(400) ?? 0).toBeGreaterThan(0);
     console.log('fuzz status histogram', Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])));
+  });
+});
+
+/** Hostile bearer tokens: forged, malformed and oversized JWTs and keys (for the authenticated run). */
+function hostileToken(g: Gen, secret: string): string {
+  const b64 = (o: unknown): string =>
+    Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
+  const exp = Math.floor(Date.now() / 1000) + 600;
+  return g.pick([
+    () => `${b64({ alg: 'none' })}.${b64({ sub: 'x', exp })}.`,
+    () => `${b64({ alg: 'HS256', crit: ['b64'], b64: false })}.${b64({ exp })}.c2ln`,
+    () =>
+      `${b64({ alg: 'RS256', kid: '../../etc/passwd', jku: 'http://127.0.0.1:1/jwks' })}.${b64({ exp })}.c2ln`,
+    () => `${b64([1, 2, 3])}.${b64({ exp })}.c2ln`,
+    () => `${b64('not json')}.${b64('{')}.${b64('x')}`,
+    () => `${b64({ alg: 'x'.repeat(3000) })}.${b64({})}.`,
+    () => '..',
+    () => 'a.b.c.d',
+    () =>
+      signJwtHs256({ sub: { nested: true }, exp: 'soon', nbf: -1e308, aud: Array(200).fill('a') }, secret),
+    () => signJwtHs256({ sub: 'u', exp: 1e308 }, secret),
+    () => signJwtHs256({ sub: 'u', exp }, 'wrong-secret'),
+    () => signJwtHs256({ sub: 'u' }, secret), // no exp
+    () => `${b64({ alg: 'HS256' })}.${b64({ exp })}.${'A'.repeat(7000)}`,
+    () =>
+      g
+        .string()
+        .replace(/[^\x21-\x7e]/g, 'x')
+        .slice(0, 6000) || 'x',
+  ])();
+}
+
+describe('HTTP API fuzzing of the authenticated routes', () => {
+  const secret = 'fuzz-hs256-secret';
+  let bot: Child;
+
+  beforeAll(async () => {
+    bot = await spawnBot({
+      REDIS_URL: requireEnv('REDIS_URL'),
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+      AUTH_API_KEYS: 'fuzz-key',
+      AUTH_JWT_SECRET: secret,
+    });
+  });
+  afterAll(async () => {
+    bot?.proc.kill('SIGTERM');
+    await bot?.exited;
+  });
+
+  it(`answers ${COUNT} generated requests with good and hostile tokens without a 5xx (seed ${SEED})`, async () => {
+    const doc = (await (await fetch(`${bot.url}/docs/json`)).json()) as OpenApi;
+    const ops = operations(doc);
+    const g = new Gen(seededRng(SEED + 1));
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const requests = Array.from({ length: COUNT }, () => {
+      const r = buildRequest(g, ops);
+      const token = g.pick([
+        () => 'fuzz-key',
+        () => signJwtHs256({ sub: `user-${g.int(50)}`, exp }, secret),
+        () => hostileToken(g, secret),
+        () => hostileToken(g, secret),
+      ])();
+      if (g.rnd() < 0.1)
+        return { ...r, path: `${r.path}${r.path.includes('?') ? '&' : '?'}access_token=${token}` };
+      return { ...r, headers: { ...r.headers, authorization: `Bearer ${token}` } };
+    });
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    let i = 0;
+    const worker = async (): Promise<void> => {
+      while (i < requests.length) {
+        const r = requests[i++]!;
+        const res = await fetch(`${bot.url}${r.path}`, {
+          method: r.method,
+          headers: r.headers,
+          body: r.body,
+        });
+        await res.arrayBuffer();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status >= 500)
+          failures.push(`${res.status} ${r.method} ${r.path.slice(0, 200)} ${r.body?.slice(0, 200)}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    expect(failures).toEqual([]);
+    expect(bot.proc.exitCode).toBeNull();
+    expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
+    expect(statuses.get(401) ?? 0).toBeGreaterThan(0);
+    console.log(
+      'authenticated fuzz status histogram',
+      Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])),
+    );
   });
 });
