@@ -14,6 +14,7 @@ export interface Metrics {
   turnsShed: Counter<'reason'>;
   cacheRequests: Counter<'result'>;
   cacheSkips: Counter<'reason'>;
+  turnsUnstored: Counter;
   llmRequests: Counter<'outcome'>;
   llmDuration: Histogram;
   eventsBuffered: Gauge;
@@ -84,6 +85,7 @@ type TurnMetricNames =
   | 'turnsShed'
   | 'cacheRequests'
   | 'cacheSkips'
+  | 'turnsUnstored'
   | 'llmRequests'
   | 'llmDuration';
 
@@ -111,6 +113,11 @@ function turnMetrics(registers: Registry[]): Pick<Metrics, TurnMetricNames> {
       name: 'chatfleet_cache_requests_total',
       help: 'Answer-cache lookups.',
       labelNames: ['result'],
+      registers,
+    }),
+    turnsUnstored: new Counter({
+      name: 'chatfleet_turns_unstored_total',
+      help: 'Turns answered but not recorded in the session store (the reply says stored: false).',
       registers,
     }),
     cacheSkips: new Counter({

@@ -25,6 +25,11 @@ export interface TurnReply {
   source: Source;
   modelVersion: string;
   turn: number;
+  /**
+   * False when the turn could not be recorded (Redis failed or is not configured): said, not
+   * hidden. Always set here; optional because a pod of an older version does not send it.
+   */
+  stored?: boolean;
 }
 
 export type ShedReason = 'inflight' | 'rate_limit' | 'draining';
@@ -99,7 +104,9 @@ export class TurnService {
       const turn = await this.record(sessionId, model, input.message, answer, budget);
       this.emit(sessionId, turn, input, model, answer, started);
       outcome = 'ok';
-      return { kind: 'ok', reply: { sessionId, ...answer, modelVersion: model.version, turn } };
+      const stored = turn > 0;
+      if (!stored && this.d.store) this.d.metrics.turnsUnstored.inc();
+      return { kind: 'ok', reply: { sessionId, ...answer, modelVersion: model.version, turn, stored } };
     } finally {
       this.d.limiter.release();
       this.d.metrics.turnsInflight.dec();

@@ -48,7 +48,7 @@ describe('WebSocket chat', () => {
     const first = await next();
     expect(first).toMatchObject({ intent: 'greet', source: 'intent', modelVersion: '2026.11.0', turn: 1 });
     expect(Object.keys(first).sort()).toEqual(
-      ['confidence', 'intent', 'modelVersion', 'reply', 'sessionId', 'source', 'turn'].sort(),
+      ['confidence', 'intent', 'modelVersion', 'reply', 'sessionId', 'source', 'stored', 'turn'].sort(),
     );
 
     const bad: [string | Buffer, string][] = [

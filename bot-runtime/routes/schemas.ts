@@ -16,6 +16,10 @@ export const chatReplySchema = {
       type: 'integer',
       description: 'Sequence number of this turn in the session (0 when the session store was unavailable).',
     },
+    stored: {
+      type: 'boolean',
+      description: 'False when the turn could not be recorded in the session store (it has no turn number).',
+    },
   },
 } as const;
 
