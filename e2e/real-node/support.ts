@@ -246,13 +246,18 @@ export interface LocalOperator {
   /** The last 4,000 characters the operator printed (stdout and stderr). */
   output(): string;
   stop(): void;
+  /** Sends `signal` (SIGKILL: no shutdown at all) and resolves once the process has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /**
  * What `npm start` runs (tsx operator/main.ts), on the Node 24 that runs the tests, with the
  * admin kubeconfig, watching one namespace and holding its Lease there.
  */
-export async function startLocalOperator(namespace: string): Promise<LocalOperator> {
+export async function startLocalOperator(
+  namespace: string,
+  extraEnv: Record<string, string> = {},
+): Promise<LocalOperator> {
   const { spawn } = await import('node:child_process');
   const healthPort = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', 'operator/main.ts'], {
@@ -263,12 +268,17 @@ export async function startLocalOperator(namespace: string): Promise<LocalOperat
       CHATFLEET_LEASE_NAMESPACE: namespace,
       CHATFLEET_HEALTH_HOST: '127.0.0.1',
       CHATFLEET_HEALTH_PORT: String(healthPort),
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  // CHATFLEET_E2E_OPERATOR_LOG=<file>: every line the operator prints is appended there too (debugging).
+  const { appendFileSync } = await import('node:fs');
+  const logFile = process.env.CHATFLEET_E2E_OPERATOR_LOG;
   const keep = (c: Buffer): void => {
     output = (output + c.toString()).slice(-4000);
+    if (logFile) appendFileSync(logFile, c);
   };
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
@@ -285,7 +295,16 @@ export async function startLocalOperator(namespace: string): Promise<LocalOperat
     proc.kill('SIGKILL'); // never leave an operator reconciling after the suite
     throw new Error(`${String(err)}\noperator output:\n${output}`, { cause: err });
   }
-  return { healthPort, output: () => output, stop: () => proc.kill('SIGTERM') };
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return {
+    healthPort,
+    output: () => output,
+    stop: () => proc.kill('SIGTERM'),
+    kill: async (signal) => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      await exited;
+    },
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -385,6 +404,7 @@ export interface BotReadiness {
   status: string;
   redis: string;
   kafka: string;
+  modelVersion?: string;
 }
 
 /**
@@ -413,23 +433,35 @@ export async function everyBotPod(
 /**
  * A namespace (enforcing `restricted`) with the operator running as a local process in it, for
  * the suite's lifetime; the images must be on the node and the CRD is (re)applied first.
+ * `restart(signal)` ends the running operator with `signal` and starts a new one (which waits for
+ * the old one's Lease to expire before it leads); `operatorEnv` is added to every start.
  */
 export function withLocalOperator(
   core: k8s.CoreV1Api,
   nodeName: string,
   namespace: string,
   images: string[],
-): { operator: () => LocalOperator | undefined } {
+  operatorEnv: Record<string, string> = {},
+): {
+  operator: () => LocalOperator | undefined;
+  restart: (signal: NodeJS.Signals) => Promise<LocalOperator>;
+} {
   let operator: LocalOperator | undefined;
   beforeAll(async () => {
     for (const image of images) await requireImageOnNode(image);
     await applyCrd();
     await createNamespace(core, namespace, enforceRestricted);
-    operator = await startLocalOperator(namespace);
+    operator = await startLocalOperator(namespace, operatorEnv);
   });
   afterAll(async () => {
     operator?.stop();
     await core.deleteNamespace({ name: namespace });
   });
-  return { operator: () => operator };
+  const restart = async (signal: NodeJS.Signals): Promise<LocalOperator> => {
+    await operator?.kill(signal);
+    operator = undefined;
+    operator = await startLocalOperator(namespace, operatorEnv);
+    return operator;
+  };
+  return { operator: () => operator, restart };
 }
