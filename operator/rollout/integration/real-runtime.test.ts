@@ -1,21 +1,15 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return --
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument --
    These tests inspect raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
-// A whole canary rollout decided on real data: the operator (real API server, kwok pods) reads the
-// /metrics of real bot runtimes on loopback, one per kwok pod, that watch the fleet's routing ConfigMap
-// through the API server and share the test environment's Redis. Traffic from the test enters through the
-// stable runtimes (as the fleet Service would spread it); new conversations go to the canary by weight and
-// are forwarded there. An equal version (A/A) is promoted through every step. This stands in for the
-// real-node e2e where kwok cannot run code; it measures how fast a weight reaches every runtime.
+// Whole canary rollouts decided on real data: the operator (real API server, kwok pods) reads the
+// /metrics of real bot runtimes standing behind the kwok pods (runtime-fleet.ts), which watch the routing
+// ConfigMap through the API server and take traffic. An equal version (A/A) is promoted through every
+// step; a version whose bundle sends every turn to fallback is rolled back. This stands in for the
+// real-node e2e where kwok cannot run code; it also measures how fast a weight reaches every runtime.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { freePort } from '../../../bot-runtime/integration/support/child.js';
-import {
-  metricValue as runtimeMetric,
-  postChat,
-  startRuntime,
-} from '../../../bot-runtime/integration/support/runtime.js';
-import type { Runtime } from '../../../bot-runtime/integration/support/runtime.js';
 import type { KubeClient } from '../../kube/client.js';
 import {
   applyCr,
@@ -24,201 +18,136 @@ import {
   getCr,
   installCrd,
   kubectlJson,
-  requireKubeconfig,
+  repoRoot,
   startInProcess,
   waitFor,
   waitReady,
 } from '../../integration/support.js';
 import type { InProcessOperator } from '../../integration/support.js';
-import { trackOf } from '../../workload/tracks.js';
 import type { KubeObject } from '../../workload/types.js';
 import { RolloutComponent } from '../component.js';
 import { RolloutScraper } from '../scraper.js';
+import { RuntimeFleet } from './runtime-fleet.js';
 
-const NAME = 'aa';
-const SPEC = {
+const spec = (analysis: Record<string, number>): Record<string, unknown> => ({
   scaling: { minReplicas: 2, maxReplicas: 2 },
   rollout: {
     steps: [{ setWeight: 20 }, { analysis: {} }, { setWeight: 50 }, { analysis: {} }],
-    // A/A: both tracks run the same runtime; the bounds only have to hold against the judge's statistics.
-    analysis: {
-      intervalSeconds: 5,
-      minTurns: 10,
-      maxErrorRate: 0.5,
-      maxFallbackRate: 1,
-      failureThreshold: 3,
-    },
+    analysis: { intervalSeconds: 5, minTurns: 10, ...analysis },
     progressDeadlineSeconds: 120,
   },
-};
+});
+const model = (version: string): Record<string, unknown> => ({ model: { name: 'support-bot', version } });
 
 let ns: string;
 let operator: InProcessOperator;
-const runtimes: Record<'stable' | 'canary', Runtime[]> = { stable: [], canary: [] };
-/** kwok pod name -> runtime of its track (pods are mapped onto free runtimes as they appear). */
-const assigned = new Map<string, { track: 'stable' | 'canary'; index: number }>();
-
-function endpoint(pod: KubeObject): string | undefined {
-  const track = trackOf(pod);
-  const name = pod.metadata.name ?? '';
-  let slot = assigned.get(name);
-  if (!slot) {
-    const taken = new Set([...assigned.values()].filter((a) => a.track === track).map((a) => a.index));
-    const index = runtimes[track].findIndex((_, i) => !taken.has(i));
-    if (index === -1) return undefined; // more pods than runtimes: this one is unreadable
-    slot = { track, index };
-    assigned.set(name, slot);
-  }
-  return runtimes[track][slot.index]?.url;
-}
-
-/** Forget pods that are gone, so their runtimes serve the next pods (a rolling update replaces them). */
-async function pruneAssignments(): Promise<void> {
-  const pods = await kubectlJson<{ items: KubeObject[] }>(['-n', ns, 'get', 'pods']);
-  const live = new Set(pods.items.map((p) => p.metadata.name));
-  for (const name of assigned.keys()) if (!live.has(name)) assigned.delete(name);
-}
-
-async function startRuntimes(): Promise<void> {
-  const ports = {
-    stable: [await freePort(), await freePort()],
-    canary: [await freePort(), await freePort()],
-  };
-  const common = {
-    REDIS_URL: process.env.REDIS_URL ?? '',
-    REDIS_CLUSTER_NODES: '',
-    KUBECONFIG: requireKubeconfig(),
-    CHATFLEET_ROUTING_CONFIGMAP: `${NAME}-routing`,
-    POD_NAMESPACE: ns,
-    CHATFLEET_STABLE_URL: `http://127.0.0.1:${ports.stable[0]}`,
-    CHATFLEET_CANARY_URL: `http://127.0.0.1:${ports.canary[0]}`,
-    RATE_LIMIT_PER_MINUTE: '0',
-  };
-  for (const track of ['stable', 'canary'] as const) {
-    for (const port of ports[track]) {
-      runtimes[track].push(
-        await startRuntime(
-          { ...common, CHATFLEET_TRACK: track, MODEL_VERSION: track === 'stable' ? 'v1' : 'v2' },
-          { port },
-        ),
-      );
-    }
-  }
-}
-
-/** Times, per routing generation, from its first sight in the ConfigMap to every runtime reporting it. */
-function sampleDelivery(): { stop: () => Promise<number[]> } {
-  const core = new KubeConfig();
-  core.loadFromDefault();
-  const api = core.makeApiClient(CoreV1Api);
-  const written = new Map<number, number>();
-  const delivered = new Map<number, number>();
-  let running = true;
-  const loop = (async (): Promise<void> => {
-    while (running) {
-      const cm = await api
-        .readNamespacedConfigMap({ name: `${NAME}-routing`, namespace: ns })
-        .catch(() => undefined);
-      const g = (JSON.parse(cm?.data?.['routing.json'] ?? '{}') as { generation?: number }).generation;
-      if (g !== undefined && !written.has(g)) written.set(g, Date.now());
-      const all = [...runtimes.stable, ...runtimes.canary];
-      const seen = await Promise.all(
-        all.map((rt) => runtimeMetric(rt.registry, 'chatfleet_rollout_generation')),
-      );
-      const min = Math.min(...seen);
-      for (const [gen] of written) if (min >= gen && !delivered.has(gen)) delivered.set(gen, Date.now());
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return [...written]
-        .filter(([gen]) => gen > 1)
-        .map(([gen, at]) => (delivered.get(gen) ?? Infinity) - at);
-    },
-  };
-}
-
-let traffic = true;
-const started: { sessionId: string; modelVersion: string }[] = [];
-
-/** New conversations of 3 turns each, entering on the stable runtimes in turn. */
-async function sendTraffic(): Promise<void> {
-  for (let i = 0; traffic; i++) {
-    const entry = runtimes.stable[i % runtimes.stable.length]!;
-    const first = await postChat(entry.url, { message: 'how do I reset my password?' }).catch(
-      () => undefined,
-    );
-    const sessionId = first?.body.sessionId as string | undefined;
-    if (!sessionId) {
-      await new Promise((r) => setTimeout(r, 50));
-      continue;
-    }
-    started.push({ sessionId, modelVersion: String(first?.body.modelVersion) });
-    for (let t = 0; t < 2 && traffic; t++) {
-      const other = runtimes.stable[(i + t + 1) % runtimes.stable.length]!;
-      await postChat(other.url, { message: 'and my username?', sessionId }).catch(() => undefined);
-    }
-  }
-}
+const fleets = new Map<string, RuntimeFleet>();
 
 beforeAll(async () => {
   if (!process.env.REDIS_URL) throw new Error('REDIS_URL is not set: source .testenv/env');
   await installCrd();
   ns = await createNamespace('ro-real');
-  await startRuntimes();
-  const registry = new Registry();
+  const endpoint = (pod: KubeObject, cr: { metadata: { name?: string } }): string | undefined =>
+    fleets.get(cr.metadata.name ?? '')?.endpoint(pod);
   operator = await startInProcess(ns, {}, [
     (client: KubeClient) =>
       new RolloutComponent({
         client,
-        registry,
+        registry: new Registry(),
         scraper: new RolloutScraper({ endpoint, minGapMs: 200 }),
       }),
   ]);
 }, 120_000);
 
 afterAll(async () => {
-  traffic = false;
   await operator?.stop();
-  for (const r of [...runtimes.stable, ...runtimes.canary]) await r.close();
+  for (const f of fleets.values()) await f.close();
   if (ns) await deleteNamespace(ns);
 });
 
+async function rolloutUntil(fleet: RuntimeFleet, phase: string, timeoutMs: number): Promise<any> {
+  return waitFor(
+    `${fleet.name} ${phase}`,
+    async () => {
+      await fleet.prune();
+      const r = (await getCr(ns, fleet.name)).status?.rollout;
+      return r?.phase === phase ? r : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+async function readyAtV1(fleet: RuntimeFleet, analysis: Record<string, number>): Promise<void> {
+  await applyCr(ns, fleet.name, { ...spec(analysis), ...model('v1') });
+  await waitReady(ns, fleet.name);
+  await waitFor('Idle', async () => (await getCr(ns, fleet.name)).status?.rollout?.phase === 'Idle');
+}
+
 describe('an equal version (A/A) with real runtimes behind kwok pods', () => {
   it('reaches every runtime within 5 s per weight change and is promoted through every step', async () => {
-    await applyCr(ns, NAME, { ...SPEC, model: { name: 'support-bot', version: 'v1' } });
-    await waitReady(ns, NAME);
-    await waitFor('Idle', async () => (await getCr(ns, NAME)).status?.rollout?.phase === 'Idle');
-    const load = sendTraffic();
-    await applyCr(ns, NAME, { ...SPEC, model: { name: 'support-bot', version: 'v2' } });
-
-    // Every routing generation the operator writes reaches every runtime: sample the ConfigMap and the
-    // runtimes' chatfleet_rollout_generation every 50 ms and time each generation from one to the other.
-    const delivery = sampleDelivery();
-    const promoted = await waitFor(
-      'Promoted',
-      async () => {
-        await pruneAssignments();
-        const r = (await getCr(ns, NAME)).status?.rollout;
-        return r?.phase === 'Promoted' ? r : undefined;
-      },
-      240_000,
-    );
+    const fleet = new RuntimeFleet(ns, 'aa');
+    fleets.set(fleet.name, fleet);
+    await fleet.start(2);
+    // Both tracks run the same runtime: the bounds only have to hold against the judge's statistics.
+    const analysis = { maxErrorRate: 0.5, maxFallbackRate: 1, failureThreshold: 3 };
+    await readyAtV1(fleet, analysis);
+    fleet.startTraffic();
+    const delivery = fleet.sampleDelivery();
+    const t0 = Date.now();
+    await applyCr(ns, fleet.name, { ...spec(analysis), ...model('v2') });
+    const promoted = await rolloutUntil(fleet, 'Promoted', 240_000);
+    const seconds = (Date.now() - t0) / 1000;
     const delays = await delivery.stop();
-    traffic = false;
-    await load;
+    await fleet.stopTraffic();
     console.log(
-      `A/A rollout promoted; routing generation ConfigMap -> every runtime (ms, 50 ms sampling): ${delays.join(', ')}; ` +
-        `${started.length} new conversations, canary share ${((100 * started.filter((s) => s.modelVersion === 'v2').length) / Math.max(1, started.length)).toFixed(1)} % over the whole run`,
+      `A/A: promoted after ${seconds.toFixed(1)} s; routing ConfigMap -> every runtime (ms, 50 ms sampling): ` +
+        `${delays.join(', ')}; ${fleet.started.length} new conversations, ${fleet.canaryShare().toFixed(1)} % on v2`,
     );
     expect(promoted).toMatchObject({ stableVersion: 'v2', failedChecks: 0 });
     expect(delays.length).toBeGreaterThanOrEqual(3); // canary announced, 20 %, 50 %, promotion
     expect(Math.max(...delays)).toBeLessThanOrEqual(5000);
-    expect(started.some((s) => s.modelVersion === 'v2')).toBe(true);
-    const stable = await kubectlJson(['-n', ns, 'get', 'deployment', NAME]);
+    expect(fleet.started.some((s) => s.modelVersion === 'v2')).toBe(true);
+    const stable = await kubectlJson(['-n', ns, 'get', 'deployment', fleet.name]);
     expect(stable.spec.template.metadata.labels['chatfleet.io/model-version']).toBe('v2');
+  }, 300_000);
+});
+
+describe('a bad version: its bundle sends every turn to fallback', () => {
+  it('is rolled back at the first weight, with exposure at most that weight plus 3 points', async () => {
+    const fleet = new RuntimeFleet(ns, 'bad');
+    fleets.set(fleet.name, fleet);
+    const dir = mkdtempSync(join(tmpdir(), 'ro-bad-'));
+    const bundle = JSON.parse(
+      readFileSync(`${repoRoot}bot-runtime/model/bundle.example.json`, 'utf8'),
+    ) as Record<string, unknown>;
+    // The same intents with examples nothing matches: every turn falls below the threshold (fallback).
+    const intents = (bundle.intents as { examples: string[] }[]).map((it, i) => ({
+      ...it,
+      examples: [`qzx${i} vwk${i}`],
+    }));
+    writeFileSync(join(dir, 'bundle.json'), JSON.stringify({ ...bundle, threshold: 0.99, intents }));
+    await fleet.start(2, { MODEL_BUNDLE: join(dir, 'bundle.json') });
+    await readyAtV1(fleet, { failureThreshold: 2 });
+    fleet.startTraffic();
+    const t0 = Date.now();
+    await applyCr(ns, fleet.name, { ...spec({ failureThreshold: 2 }), ...model('v2') });
+    const aborted = await rolloutUntil(fleet, 'Aborted', 120_000);
+    const seconds = (Date.now() - t0) / 1000;
+    await fleet.stopTraffic();
+    const exposure = fleet.canaryShare();
+    console.log(
+      `bad version: rolled back after ${seconds.toFixed(1)} s (${aborted.reason}); exposure ${exposure.toFixed(1)} % ` +
+        `of ${fleet.started.length} new conversations; last analysis ${JSON.stringify(aborted.lastAnalysis)}`,
+    );
+    expect(aborted.reason).toBe('AnalysisFailed');
+    expect(aborted.stableVersion).toBe('v1');
+    expect(aborted.lastAnalysis.some((a: any) => a.metric === 'fallbackRate' && a.verdict === 'Fail')).toBe(
+      true,
+    );
+    expect(exposure).toBeLessThanOrEqual(20 + 3);
+    const routing = JSON.parse(
+      (await kubectlJson(['-n', ns, 'get', 'configmap', `${fleet.name}-routing`])).data['routing.json'],
+    );
+    expect(routing).toMatchObject({ canaryWeight: 0, aborted: true });
   }, 300_000);
 });
