@@ -77,7 +77,7 @@ describe('rollout status', () => {
     expect(text.split('\n')).toEqual([
       'fleet team-a/support: Progressing (Analyzing)  Ready=True',
       'stable v7  canary v8  weight 10%',
-      'step 1/6 (setWeight 10)  failed checks 1/3  observed share 9.8%',
+      'step 1/6 (setWeight 10)  failed checks 1/1  observed share 9.8%',
       'analysing v8 at 10 %',
       'last analysis at 2026-12-01T10:05:00Z:',
       '  errorRate: Pass  canary 0.012 (80 turns)  stable 0.0101 (700 turns)  within bounds',

@@ -853,9 +853,9 @@ export interface RolloutAnalysisSpec {
    */
   intervalSeconds: number;
   /**
-   * Failed checks that abort the rollout.
+   * Failed checks that abort the rollout (1, as in Flagger; each check is significance-tested, so one failure is evidence).
    *
-   * Default: `3`. Minimum 1. Maximum 100.
+   * Default: `1`. Minimum 1. Maximum 100.
    */
   failureThreshold: number;
   /**
@@ -2324,9 +2324,9 @@ export interface RolloutAnalysisSpecInput {
    */
   intervalSeconds?: number;
   /**
-   * Failed checks that abort the rollout.
+   * Failed checks that abort the rollout (1, as in Flagger; each check is significance-tested, so one failure is evidence).
    *
-   * Default: `3`. Minimum 1. Maximum 100.
+   * Default: `1`. Minimum 1. Maximum 100.
    */
   failureThreshold?: number;
   /**

@@ -1001,10 +1001,11 @@ export const chatbotDeploymentCrd = {
                             maximum: 3600,
                           },
                           failureThreshold: {
-                            description: 'Failed checks that abort the rollout.',
+                            description:
+                              'Failed checks that abort the rollout (1, as in Flagger; each check is significance-tested, so one failure is evidence).',
                             type: 'integer',
                             format: 'int32',
-                            default: 3,
+                            default: 1,
                             minimum: 1,
                             maximum: 100,
                           },
