@@ -10,13 +10,15 @@ import { MESSAGES, chat, type Conversation, type Turn } from './rollout-traffic.
  * Conversations whose versions are not "first version, then at most one switch to `after`": a
  * conversation may move once (to stable on an abort, to the promoted version), never back and forth.
  */
-export function pinViolations(conversations: Conversation[], after: string): string[] {
+export function pinViolations(conversations: Conversation[], after: string, ref?: number): string[] {
   const out: string[] = [];
   for (const c of conversations) {
     const versions = c.turns.map((t) => t.modelVersion);
     const switched = versions.findIndex((v) => v !== versions[0]);
     if (switched >= 0 && versions.slice(switched).some((v) => v !== after)) {
-      out.push(`${c.sessionId}: ${versions.join(',')}`);
+      // with `ref`, each turn's time relative to it (seconds), to place the violation
+      const at = (t: Turn): string => (ref === undefined ? '' : `@${((t.at - ref) / 1000).toFixed(2)}`);
+      out.push(`${c.sessionId}: ${c.turns.map((t) => `${t.modelVersion}${at(t)}`).join(',')}`);
     }
   }
   return out;

@@ -134,6 +134,9 @@ export async function manualControls(ctl: Fleet, figures: Figures): Promise<void
   };
   const isPaused = (r: RolloutStatus): boolean => r.phase === 'Paused' && r.reason === 'ManualPause';
   const isProgressing = (r: RolloutStatus): boolean => r.phase === 'Progressing';
+  // promote skips the current step: wait for the analysis step, or it would skip the unconfirmed setWeight
+  const atAnalysis = (r: RolloutStatus): boolean =>
+    isProgressing(r) && r.canaryWeight === 10 && r.currentStepIndex === 1;
   const isAborted = (r: RolloutStatus): boolean =>
     r.phase === 'Aborted' && r.reason === 'ManualAbort' && r.canaryWeight === 0;
   const paused = await act('annotation', 'pause', 'Paused', isPaused);
@@ -164,20 +167,10 @@ export async function manualControls(ctl: Fleet, figures: Figures): Promise<void
   expect(await ctl.routing()).toMatchObject({ aborted: true, canaryWeight: 0 });
   // the conversation pinned to the canary continues on stable, with its history
   expect((await continueAll(url, [canaryConv], 'v1')).problems).toEqual([]);
-  await act(
-    'annotation',
-    'retry',
-    'Progressing at weight 10 again',
-    (r) => isProgressing(r) && r.canaryWeight === 10,
-  );
+  await act('annotation', 'retry', 'Progressing at weight 10 again, at the analysis step', atAnalysis);
   await act('plugin', 'promote', 'weight 40', (r) => r.canaryWeight === 40);
   await act('annotation', 'abort', 'Aborted', isAborted);
-  await act(
-    'plugin',
-    'retry',
-    'Progressing at weight 10 again',
-    (r) => isProgressing(r) && r.canaryWeight === 10,
-  );
+  await act('plugin', 'retry', 'Progressing at weight 10 again, at the analysis step', atAnalysis);
   await act('plugin', 'promote-full', 'Promoted', (r) => r.phase === 'Promoted');
   await ctl.allPodsServe('v2');
 }

@@ -55,7 +55,7 @@ export async function goodVersion(
   const canaryStarted = traffic.conversations.filter(
     (c) => firstVersion(c) === 'v2' && c.startedAt < promotingAt,
   );
-  const violations = pinViolations(traffic.conversations, 'v2');
+  const violations = pinViolations(traffic.conversations, 'v2', seen.at(-1)!.at); // times vs Promoted
   figures.good = {
     promotedAfterSeconds: Math.round((seen.at(-1)!.at - started) / 1000),
     conversations: traffic.conversations.length,
@@ -65,6 +65,7 @@ export async function goodVersion(
     steps: describe(seen),
   };
   figures.routingDelays = probe.delays;
+  figures.goodForwards = probe.forwardResults();
   expect(seen.at(-1)).toMatchObject({ phase: 'Promoted', reason: 'Promoted' });
   const progressing = seen.filter((s) => s.phase === 'Progressing');
   // Step 2 (setWeight 50) may last less than a poll: the WeightChanged Events show both weights.

@@ -141,6 +141,8 @@ export class Traffic {
  */
 export class GenerationProbe {
   readonly delays: { generation: number; ms: number; pods: number; change: string }[] = [];
+  /** chatfleet_forward_total by result, as last read from each pod (by name). */
+  private readonly forwards = new Map<string, Record<string, number>>();
   private running = false;
   private loop: Promise<void> = Promise.resolve();
 
@@ -173,7 +175,9 @@ export class GenerationProbe {
         known = routing.generation;
       }
       if (Date.now() - podsAt > 500) [pods, podsAt] = [await this.fleet.pods(), Date.now()];
-      const reported = await Promise.all(pods.map((p) => podGeneration(p.ip)));
+      const scraped = await Promise.all(pods.map((p) => podRollout(p.ip)));
+      scraped.forEach((m, i) => this.forwards.set(pods[i]!.name, m.forwards));
+      const reported = scraped.map((m) => m.generation);
       const lowest = Math.min(...reported);
       for (const [generation, p] of pending) {
         if (reported.length === 0 || lowest < generation) continue;
@@ -183,12 +187,27 @@ export class GenerationProbe {
       await sleep(this.everyMs);
     }
   }
+
+  /** Forwarded turns by result, summed over every pod seen (a pod's last reading). */
+  forwardResults(): Record<string, number> {
+    const sum: Record<string, number> = {};
+    for (const byResult of this.forwards.values()) {
+      for (const [result, n] of Object.entries(byResult)) sum[result] = (sum[result] ?? 0) + n;
+    }
+    return sum;
+  }
 }
 
-export async function podGeneration(ip: string): Promise<number> {
-  const m = await httpText(`http://${ip}:8080/metrics`).catch(() => undefined);
-  const line = /^chatfleet_rollout_generation (\S+)$/m.exec(m?.body ?? '');
-  return line ? Number(line[1]) : -1;
+/** A pod's chatfleet_rollout_generation (-1 when unreadable) and chatfleet_forward_total by result. */
+export async function podRollout(
+  ip: string,
+): Promise<{ generation: number; forwards: Record<string, number> }> {
+  const text = (await httpText(`http://${ip}:8080/metrics`).catch(() => undefined))?.body ?? '';
+  const line = /^chatfleet_rollout_generation (\S+)$/m.exec(text);
+  const forwards: Record<string, number> = {};
+  for (const m of text.matchAll(/^chatfleet_forward_total\{result="([a-z_]+)"\} (\S+)$/gm))
+    forwards[m[1]!] = Number(m[2]);
+  return { generation: line ? Number(line[1]) : -1, forwards };
 }
 
 /**

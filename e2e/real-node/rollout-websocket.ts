@@ -90,6 +90,7 @@ export async function websocketThroughPromotion(
       await sleep(700);
     }
   })();
+  let promotedAt = NaN;
   try {
     const value = await ws.action('promote-full');
     await ws.waitRollout(
@@ -97,6 +98,7 @@ export async function websocketThroughPromotion(
       (r) => r.lastHandledAction === value && r.phase === 'Promoted',
       180_000,
     );
+    promotedAt = Date.now();
     await ws.allPodsServe('v2');
   } finally {
     talking = false;
@@ -106,7 +108,12 @@ export async function websocketThroughPromotion(
   conv.close();
   const turns = conv.replies.map((r) => r.turn);
   const versions = conv.replies.map((r) => r.modelVersion);
-  figures.websocket = { turns: turns.length, reconnects: conv.reconnects, versions: versions.join(',') };
+  const when = conv.replies.map((r) => `${r.modelVersion}@${((r.at - promotedAt) / 1000).toFixed(1)}`);
+  figures.websocket = {
+    turns: turns.length,
+    reconnects: conv.reconnects,
+    versionsVsPromoted: when.join(','),
+  };
   expect(turns).toEqual(turns.map((_, i) => i + 1)); // no turn lost or repeated
   expect(versions).toEqual(turns.map(() => 'v2'));
   const view = await ws.session(conv.sessionId!);
