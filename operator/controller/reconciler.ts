@@ -12,11 +12,13 @@ import type { FleetComponent, MergedContributions } from './component.js';
 import { emptyContributions, mergeContribution, minDefined } from './component.js';
 import type { ReconcileRequest, ReconcileResult } from './controller.js';
 import { TerminalError } from './controller.js';
-import { isSubset, needsApply, withAppliedHash } from './drift.js';
+import { isSubset } from './drift.js';
 import { statusEvents } from './status-events.js';
 import { WriteOverlay } from './overlay.js';
-import { planChildren } from './plan.js';
-import type { ChildPlan } from './plan.js';
+import { conflictBackoffMs, withNameConflict } from './ownership.js';
+import type { NameConflict } from './ownership.js';
+import { ChildApplier } from './children.js';
+import type { Applied } from './children.js';
 
 /** Read access to an informer cache. */
 export interface ObjectCache {
@@ -57,8 +59,14 @@ interface Observed {
  */
 export class FleetReconciler {
   private readonly overlay = new WriteOverlay();
+  /** Consecutive reconciles of a fleet that found a name conflict (the requeue backoff). */
+  private readonly conflictStreak = new Map<string, number>();
 
-  constructor(private readonly d: FleetReconcilerDeps) {}
+  private readonly children: ChildApplier;
+
+  constructor(private readonly d: FleetReconcilerDeps) {
+    this.children = new ChildApplier({ ...d, overlay: this.overlay });
+  }
 
   readonly reconcile = async (req: ReconcileRequest): Promise<ReconcileResult> => {
     const crKey = `fleet/${req.namespace}/${req.name}`;
@@ -68,6 +76,7 @@ export class FleetReconciler {
     if (!this.d.caches.fleets.get(req.namespace, req.name) || !cr) {
       this.overlay.forgetPrefix(crKey);
       this.overlay.forgetPrefix(`${req.namespace}/${req.name}`, true);
+      this.conflictStreak.delete(`${req.namespace}/${req.name}`);
       for (const c of this.d.components) c.forget?.(`${req.namespace}/${req.name}`);
       return {};
     }
@@ -76,19 +85,38 @@ export class FleetReconciler {
     const merged = await this.runComponents(cr, req.log, ctx);
     await this.ensureFinalizers(cr, merged.finalizers);
     let applyError: string | undefined;
-    let deployment = ctx.deployment;
+    let applied: Applied = { deployment: undefined, conflicts: [] };
     try {
-      deployment = (await this.applyChildren(cr, merged, req.log)) ?? deployment;
+      applied = await this.children.applyAll(cr, merged, req.log);
     } catch (err) {
       if (!isInvalid(err)) throw err;
       applyError = errorMessage(err);
     }
-    await this.writeStatus(cr, merged, { deployment, pods: ctx.pods, applyError }, req.log);
+    const deployment = applied.deployment ?? ctx.deployment;
+    const { conflicts } = applied;
+    await this.writeStatus(cr, merged, { deployment, pods: ctx.pods, applyError, conflicts }, req.log);
     for (const e of merged.events) this.d.events.record(cr, e.type, e.reason, e.action, e.note);
     // The API server rejected our object: only a spec change can fix it, and that enqueues us.
     if (applyError) throw new TerminalError(applyError);
-    return { requeueAfterMs: minDefined(merged.requeueAfterMs, this.d.resyncMs) };
+    const requeue = minDefined(merged.requeueAfterMs, this.d.resyncMs);
+    return {
+      requeueAfterMs: minDefined(requeue, this.conflictRequeue(`${req.namespace}/${req.name}`, conflicts)),
+    };
   };
+
+  /**
+   * While a name conflict lasts the fleet is looked at again with a backoff: the contested object's
+   * events enqueue its own owner, not this fleet, and it may go away (its owner deleted, a user renaming it).
+   */
+  private conflictRequeue(key: string, conflicts: readonly NameConflict[]): number | undefined {
+    if (conflicts.length === 0) {
+      this.conflictStreak.delete(key);
+      return undefined;
+    }
+    const streak = this.conflictStreak.get(key) ?? 0;
+    this.conflictStreak.set(key, streak + 1);
+    return conflictBackoffMs(streak);
+  }
 
   private observe(cr: ChatbotDeployment): Observed {
     const ns = cr.metadata.namespace ?? '';
@@ -133,81 +161,27 @@ export class FleetReconciler {
     return merged;
   }
 
-  /**
-   * Applies every child that drifted; returns the Deployment as the API server returned it, if
-   * applied. Children other than the Deployment are independent and go in parallel; the
-   * Deployment goes last so its pods find their ConfigMap and ServiceAccount.
-   */
-  private async applyChildren(
-    cr: ChatbotDeployment,
-    merged: MergedContributions,
-    log: Logger,
-  ): Promise<KubeObject | undefined> {
-    const plans = planChildren(cr, merged, this.d.caches);
-    const deploymentPlan = plans.filter((p) => p.resource === Resources.Deployment);
-    const others = plans.filter((p) => p.resource !== Resources.Deployment);
-    const changes: string[] = [];
-    try {
-      const first = await Promise.allSettled(others.map((p) => this.applyChild(cr, p, log)));
-      for (const r of first) if (r.status === 'fulfilled' && r.value.change) changes.push(r.value.change);
-      const failed = first.find((r) => r.status === 'rejected');
-      if (failed) throw failed.reason;
-      let deployment: KubeObject | undefined;
-      for (const p of deploymentPlan) {
-        const r = await this.applyChild(cr, p, log);
-        if (r.change) changes.push(r.change);
-        // The stable Deployment is the fleet's (status counts it); the canary reports through the rollout.
-        if (p.name === childNames.deployment(cr)) deployment = r.written;
-      }
-      return deployment;
-    } finally {
-      // One event per reconcile that changed children, not one per child: events are writes too.
-      if (changes.length > 0)
-        this.d.events.record(cr, 'Normal', 'ChildrenApplied', 'Apply', changes.join(', '));
-    }
-  }
-
-  private async liveChild(ns: string, p: ChildPlan): Promise<KubeObject | undefined> {
-    if (!p.cache) return this.d.client.get(p.resource, ns, p.name);
-    return this.overlay.fresher(`${p.resource.kind}/${ns}/${p.name}`, p.cache.get(ns, p.name));
-  }
-
-  private async applyChild(
-    cr: ChatbotDeployment,
-    p: ChildPlan,
-    log: Logger,
-  ): Promise<{ written?: KubeObject; change?: string }> {
-    const ns = cr.metadata.namespace ?? '';
-    const live = await this.liveChild(ns, p);
-    if (!p.desired) {
-      if (live && ownedBy(live, cr) && (await this.d.client.delete(p.resource, ns, p.name))) {
-        log.info({ kind: p.resource.kind, child: p.name }, 'deleted child');
-        return { change: `deleted ${p.resource.kind} ${p.name}` };
-      }
-      return {};
-    }
-    const desired = withAppliedHash(p.desired);
-    if (!needsApply(desired, live)) return {};
-    const written = await this.d.client.apply(desired, FIELD_MANAGER, { resource: p.resource });
-    if (p.cache) this.overlay.remember(`${p.resource.kind}/${ns}/${p.name}`, written);
-    const verb = live ? 'updated' : 'created';
-    log.info({ kind: p.resource.kind, child: p.name }, `${verb} child`);
-    return { written, change: `${verb} ${p.resource.kind} ${p.name}` };
-  }
-
   private async writeStatus(
     cr: ChatbotDeployment,
     merged: MergedContributions,
-    observed: { deployment: KubeObject | undefined; pods: KubeObject[]; applyError?: string },
+    observed: {
+      deployment: KubeObject | undefined;
+      pods: KubeObject[];
+      applyError?: string | undefined;
+      conflicts: NameConflict[];
+    },
     log: Logger,
   ): Promise<void> {
-    const status = computeStatus({
+    const { conflicts, ...workload } = observed;
+    const now = this.d.now();
+    const computed = computeStatus({
       cr,
-      observed: { ...observed, notReady: merged.notReady },
+      observed: { ...workload, notReady: merged.notReady },
       extraConditions: merged.conditions,
       extraFields: merged.status,
-      now: this.d.now(),
+      now,
     });
+    const status = withNameConflict(computed, cr, conflicts, now);
     if (statusUpToDate(status, cr.status)) return;
     const written = await this.d.client.apply(
       {
@@ -268,10 +242,6 @@ export class FleetReconciler {
     if (remaining.length < ours.length) await this.applyFinalizers(cr, remaining);
     return requeue === undefined ? {} : { requeueAfterMs: requeue };
   }
-}
-
-function ownedBy(obj: KubeObject, cr: ChatbotDeployment): boolean {
-  return (obj.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === cr.metadata.uid);
 }
 
 /**

@@ -1,0 +1,156 @@
+import type { Logger } from 'pino';
+import type { KubeClient } from '../kube/client.js';
+import type { EventRecorder } from '../kube/events.js';
+import { Resources } from '../kube/resources.js';
+import { FIELD_MANAGER, childNames } from '../workload/labels.js';
+import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
+import type { MergedContributions } from './component.js';
+import { needsApply, withAppliedHash } from './drift.js';
+import type { WriteOverlay } from './overlay.js';
+import { conflictOf, controlledBy } from './ownership.js';
+import type { NameConflict } from './ownership.js';
+import { planChildren } from './plan.js';
+import type { ChildPlan } from './plan.js';
+import type { FleetCaches } from './reconciler.js';
+
+export interface Applied {
+  /** The stable Deployment as the API server returned it, if applied this reconcile. */
+  deployment: KubeObject | undefined;
+  conflicts: NameConflict[];
+}
+
+interface ChildResult {
+  written?: KubeObject;
+  change?: string;
+  conflict?: NameConflict;
+}
+
+export interface ChildApplierDeps {
+  client: KubeClient;
+  caches: FleetCaches;
+  events: EventRecorder;
+  /** Shared with the reconciler, which reads the fleet's own Deployments through it. */
+  overlay: WriteOverlay;
+}
+
+/**
+ * Converges a fleet's children (server-side apply, one field manager, force) without ever taking over an
+ * object of the same name that this CR does not control (operator/controller/ownership.ts).
+ */
+export class ChildApplier {
+  /** Children being created right now (`Kind/ns/name` -> CR uid): two fleets never create one name at once. */
+  private readonly creating = new Map<string, string>();
+
+  constructor(private readonly d: ChildApplierDeps) {}
+
+  /**
+   * Applies every child that drifted; returns the Deployment as the API server returned it, if
+   * applied. Children other than the Deployment are independent and go in parallel; the
+   * Deployment goes last so its pods find their ConfigMap and ServiceAccount. A child whose name
+   * is taken by an object this CR does not control is left alone (NameConflict), and then the
+   * Deployments are held too: pods must not start against another owner's Service, ConfigMap or
+   * ServiceAccount (docs/operator.md, Name conflicts).
+   */
+  async applyAll(cr: ChatbotDeployment, merged: MergedContributions, log: Logger): Promise<Applied> {
+    const plans = planChildren(cr, merged, this.d.caches);
+    const deploymentPlan = plans.filter((p) => p.resource === Resources.Deployment);
+    const others = plans.filter((p) => p.resource !== Resources.Deployment);
+    const changes: string[] = [];
+    const conflicts: NameConflict[] = [];
+    const collect = (r: ChildResult): void => {
+      if (r.change) changes.push(r.change);
+      if (r.conflict) conflicts.push(r.conflict);
+    };
+    try {
+      const first = await Promise.allSettled(others.map((p) => this.applyChild(cr, p, log)));
+      for (const r of first) if (r.status === 'fulfilled') collect(r.value);
+      const failed = first.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      let deployment: KubeObject | undefined;
+      for (const p of conflicts.length > 0 ? [] : deploymentPlan) {
+        const r = await this.applyChild(cr, p, log);
+        collect(r);
+        // The stable Deployment is the fleet's (status counts it); the canary reports through the rollout.
+        if (p.name === childNames.deployment(cr)) deployment = r.written;
+      }
+      return { deployment, conflicts };
+    } finally {
+      // One event per reconcile that changed children, not one per child: events are writes too.
+      if (changes.length > 0)
+        this.d.events.record(cr, 'Normal', 'ChildrenApplied', 'Apply', changes.join(', '));
+    }
+  }
+
+  private async liveChild(ns: string, p: ChildPlan): Promise<KubeObject | undefined> {
+    if (!p.cache) return this.d.client.get(p.resource, ns, p.name);
+    return this.d.overlay.fresher(`${p.resource.kind}/${ns}/${p.name}`, p.cache.get(ns, p.name));
+  }
+
+  private async applyChild(cr: ChatbotDeployment, p: ChildPlan, log: Logger): Promise<ChildResult> {
+    const ns = cr.metadata.namespace ?? '';
+    const live = await this.liveChild(ns, p);
+    if (!p.desired) {
+      if (live && controlledBy(live, cr) && (await this.d.client.delete(p.resource, ns, p.name))) {
+        log.info({ kind: p.resource.kind, child: p.name }, 'deleted child');
+        return { change: `deleted ${p.resource.kind} ${p.name}` };
+      }
+      return {};
+    }
+    const conflict = conflictOf(cr, p.resource, live);
+    if (conflict) return { conflict };
+    const desired = withAppliedHash(p.desired);
+    if (!needsApply(desired, live)) return {};
+    if (live) return this.write(desired, p, ns, 'updated', log);
+    return this.create(cr, desired, p, ns, log);
+  }
+
+  /**
+   * A child the cache does not hold. The informers see only objects labelled managed-by, so a user's own
+   * object of that name is invisible to them: GET it first (creates are rare, steady state never gets
+   * here). The `creating` claim closes the window between that GET and the apply for two fleets of this
+   * operator (the only writer with our field manager) contesting one name.
+   */
+  private async create(
+    cr: ChatbotDeployment,
+    desired: KubeObject,
+    p: ChildPlan,
+    ns: string,
+    log: Logger,
+  ): Promise<ChildResult> {
+    const key = `${p.resource.kind}/${ns}/${p.name}`;
+    const claimant = this.creating.get(key);
+    const uid = cr.metadata.uid ?? '';
+    if (claimant !== undefined && claimant !== uid) {
+      return {
+        conflict: {
+          kind: p.resource.kind,
+          namespace: ns,
+          name: p.name,
+          owner: `a fleet creating it now (uid ${claimant})`,
+        },
+      };
+    }
+    this.creating.set(key, uid);
+    try {
+      const live = p.cache ? await this.d.client.get(p.resource, ns, p.name) : undefined;
+      const conflict = conflictOf(cr, p.resource, live);
+      if (conflict) return { conflict };
+      return await this.write(desired, p, ns, live ? 'updated' : 'created', log);
+    } finally {
+      this.creating.delete(key);
+    }
+  }
+
+  private async write(
+    desired: KubeObject,
+    p: ChildPlan,
+    ns: string,
+    verb: 'created' | 'updated',
+    log: Logger,
+  ): Promise<ChildResult> {
+    const written = await this.d.client.apply(desired, FIELD_MANAGER, { resource: p.resource });
+    if (p.cache) this.d.overlay.remember(`${p.resource.kind}/${ns}/${p.name}`, written);
+    log.info({ kind: p.resource.kind, child: p.name }, `${verb} child`);
+    return { written, change: `${verb} ${p.resource.kind} ${p.name}` };
+  }
+}
