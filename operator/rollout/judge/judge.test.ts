@@ -48,6 +48,21 @@ describe('judge', () => {
     ],
     // 40 % of turns slower than 300 ms: lower bound 29.4 % > 5 %
     ['p95 above the SLO target', sample([10, 20, 30, 40, 0]), STABLE, ['Pass', 'Pass', 'Fail']],
+    // both tracks 40 % slower than 300 ms: an overload of the fleet, not of the version
+    [
+      'p95 above the SLO target while stable misses it just as much',
+      sample([10, 20, 30, 40, 0]),
+      sample([100, 200, 300, 400, 0]),
+      ['Pass', 'Pass', 'Pass'],
+    ],
+    // stable misses the SLO too (8 % slower than 300 ms, p95 375 ms), but the canary's p95 488 ms
+    // is beyond the tolerance (375 x 1.2 + 10) and significantly slower: still a Fail
+    [
+      'both above the SLO and the canary much slower than stable',
+      sample([0, 5, 10, 85, 0]),
+      sample([600, 250, 70, 80, 0]),
+      ['Pass', 'Pass', 'Fail'],
+    ],
     // p95 300 ms vs 200 ms (> 200 x 1.2 + 10) and Mann-Whitney z 4.63 > 2.33
     [
       'latency worse than stable and significant',

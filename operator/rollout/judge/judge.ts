@@ -127,17 +127,41 @@ function rateCheck(
   };
 }
 
+/** Lower bound of the share of turns slower than the SLO target; above 1 - p the sample misses it. */
+function missesSlo(
+  sample: VersionSample,
+  policy: JudgePolicy,
+  z: number,
+): { misses: boolean; bound: number } {
+  const turns = totalCount(sample.latency);
+  if (turns === 0) return { misses: false, bound: 0 };
+  const bound = wilson(slowerThan(sample.latency, policy.targetMs), turns, z).lower;
+  return { misses: bound > 1 - policy.percentile / 100, bound };
+}
+
+/** Canary slower than stable beyond the tolerance, and significantly (Mann-Whitney z above `z`). */
+function slowerThanStable(
+  canary: VersionSample,
+  stable: VersionSample,
+  z: number,
+  ms: { canary: number; stable: number | null },
+): number | null {
+  if (ms.stable === null || ms.canary <= ms.stable * LATENCY_TOLERANCE.ratio + LATENCY_TOLERANCE.ms)
+    return null;
+  const aligned = alignedBuckets(canary.latency, stable.latency);
+  const test = mannWhitney(aligned.a, aligned.b);
+  return test !== null && test.z > z ? test.z : null;
+}
+
 function latencyCheck(canary: VersionSample, stable: VersionSample, policy: JudgePolicy): AnalysisResult {
   const canaryTurns = totalCount(canary.latency);
-  const stableTurns = totalCount(stable.latency);
   const canaryMs = percentileMs(canary.latency, policy.percentile);
   const stableMs = percentileMs(stable.latency, policy.percentile);
   const base = {
     metric: 'latency' as const,
     canaryTurns,
-    stableTurns,
-    ...(canaryMs !== null ? { canary: round(canaryMs, 1) } : {}),
-    ...(stableMs !== null ? { stable: round(stableMs, 1) } : {}),
+    stableTurns: totalCount(stable.latency),
+    ...rounded(canaryMs, stableMs),
   };
   const p = `p${policy.percentile}`;
   if (canaryTurns < minimum(policy) || canaryMs === null)
@@ -147,26 +171,46 @@ function latencyCheck(canary: VersionSample, stable: VersionSample, policy: Judg
       reason: `${canaryTurns} canary non-cache turns, fewer than minTurns ${policy.minTurns}`,
     };
   const z = policy.z ?? LATENCY_Z;
-  const slowBound = wilson(slowerThan(canary.latency, policy.targetMs), canaryTurns, z).lower;
-  if (slowBound > 1 - policy.percentile / 100)
+  const slow = missesSlo(canary, policy, z);
+  // When stable misses the SLO as well, the fleet is short of capacity (the autoscaler's job), not
+  // the new version: the canary is then judged against stable only, so an overload that hits
+  // both tracks never rolls a good version back.
+  const stableMisses = missesSlo(stable, policy, z).misses;
+  if (slow.misses && !stableMisses)
     return {
       ...base,
       verdict: 'Fail',
-      reason: `canary ${p} ${canaryMs.toFixed(0)} ms above SLO ${policy.targetMs} ms (${level(z)}: at least ${pct(slowBound)} of turns slower)`,
+      reason: `canary ${p} ${canaryMs.toFixed(0)} ms above SLO ${policy.targetMs} ms (${level(z)}: at least ${pct(slow.bound)} of turns slower)`,
     };
-  if (stableMs !== null && canaryMs > stableMs * LATENCY_TOLERANCE.ratio + LATENCY_TOLERANCE.ms) {
-    const aligned = alignedBuckets(canary.latency, stable.latency);
-    const test = mannWhitney(aligned.a, aligned.b);
-    if (test !== null && test.z > z)
-      return {
-        ...base,
-        verdict: 'Fail',
-        reason: `canary ${p} ${canaryMs.toFixed(0)} ms vs stable ${stableMs.toFixed(0)} ms, slower (Mann-Whitney z ${test.z.toFixed(2)})`,
-      };
-  }
+  const mw = slowerThanStable(canary, stable, z, { canary: canaryMs, stable: stableMs });
+  if (mw !== null)
+    return {
+      ...base,
+      verdict: 'Fail',
+      reason: `canary ${p} ${canaryMs.toFixed(0)} ms vs stable ${stableMs?.toFixed(0) ?? '?'} ms, slower (Mann-Whitney z ${mw.toFixed(2)})`,
+    };
   return {
     ...base,
     verdict: 'Pass',
-    reason: `canary ${p} ${canaryMs.toFixed(0)} ms within SLO ${policy.targetMs} ms and stable`,
+    reason: latencyPassReason(p, canaryMs, stableMs, policy.targetMs, stableMisses),
   };
+}
+
+function rounded(canaryMs: number | null, stableMs: number | null): { canary?: number; stable?: number } {
+  return {
+    ...(canaryMs !== null ? { canary: round(canaryMs, 1) } : {}),
+    ...(stableMs !== null ? { stable: round(stableMs, 1) } : {}),
+  };
+}
+
+function latencyPassReason(
+  p: string,
+  canaryMs: number,
+  stableMs: number | null,
+  targetMs: number,
+  stableMisses: boolean,
+): string {
+  return stableMisses
+    ? `canary ${p} ${canaryMs.toFixed(0)} ms not worse than stable ${stableMs?.toFixed(0) ?? '?'} ms (both miss SLO ${targetMs} ms: judged against stable only)`
+    : `canary ${p} ${canaryMs.toFixed(0)} ms within SLO ${targetMs} ms and stable`;
 }
