@@ -131,7 +131,7 @@ describe('withNameConflict', () => {
   });
 
   it('sets Degraded=True and Ready=False with reason NameConflict, other conditions untouched', () => {
-    const s = withNameConflict(base, { ...cr, status: base } as ChatbotDeployment, [conflict], now);
+    const s = withNameConflict(base, { ...cr, status: base }, [conflict], now);
     const byType = new Map((s.conditions ?? []).map((c) => [c.type, c]));
     expect(byType.get('Degraded')).toMatchObject({
       status: 'True',
@@ -147,7 +147,7 @@ describe('withNameConflict', () => {
   });
 
   it('keeps lastTransitionTime while the conflict lasts (no status write in a steady conflict)', () => {
-    const first = withNameConflict(base, { ...cr, status: base } as ChatbotDeployment, [conflict], now);
+    const first = withNameConflict(base, { ...cr, status: base }, [conflict], now);
     const later = withNameConflict(
       base,
       { ...cr, status: first },

@@ -119,7 +119,23 @@ export const chatbotDeploymentCrd = {
                 description: 'Kind is the REST resource this object represents (ChatbotDeployment).',
                 type: 'string',
               },
-              metadata: { type: 'object' },
+              metadata: {
+                type: 'object',
+                properties: {
+                  name: {
+                    description:
+                      "Name of the ChatbotDeployment; its children's names are derived from it (at most 40 characters, no reserved suffix).",
+                    type: 'string',
+                    'x-kubernetes-validations': [
+                      {
+                        rule: "!self.matches('-(canary|stable|redis|redis-headless|redis-shard-[0-9]+)$')",
+                        message:
+                          'metadata.name must not end in -canary, -stable, -redis, -redis-headless or -redis-shard-<n>: those are the names of children of the ChatbotDeployment without that suffix (docs/api.md, Validation)',
+                      },
+                    ],
+                  },
+                },
+              },
               spec: {
                 description:
                   'Desired state of the chatbot fleet. Only runtime.image, model.name and model.version are required; every other field has a default.',
