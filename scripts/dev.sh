@@ -109,9 +109,10 @@ print_demo_help() {
   cat <<MSG
 
 Chatfleet is running: fleet demo in namespace $NS, on the real node. In another terminal:
+  export KUBECONFIG=$KUBECONFIG   # for kubectl and npm run chatfleet (chat and load find it alone)
   npm run chat                                   # chat with the fleet over WebSocket (empty line ends)
   npm run chat -- "where is my order"            # one turn: prints the reply, exits 0
-  source .testenv/env && kubectl get cbd -n $NS -w   # the fleet: model, replicas, SLO, rollout
+  source .testenv/env; kubectl get cbd -n $NS -w    # the fleet: model, replicas, SLO, rollout
   npm run load -- --rps 300 --duration 120       # load: rate, p50, p99, and replicas as the autoscaler acts
   kubectl patch cbd demo -n $NS --type merge -p '{"spec":{"model":{"version":"v2","bundleConfigMap":"demo-bundle-v2"}}}'
                                                  # a model rollout to v2 (canary by new conversations)

@@ -22,10 +22,20 @@ const REPORT_EVERY_MS = 5_000;
 interface Interval {
   latencies: number[];
   errors: number;
+  /** non-200 answers by status; 0 = no answer (connection refused, reset or timed out) */
+  byStatus: Map<number, number>;
   skipped: number;
 }
 
-const fresh = (): Interval => ({ latencies: [], errors: 0, skipped: 0 });
+const fresh = (): Interval => ({ latencies: [], errors: 0, byStatus: new Map(), skipped: 0 });
+
+function errorText(iv: Interval): string {
+  if (iv.errors === 0) return 'errors 0';
+  const parts = [...iv.byStatus.entries()].map(
+    ([status, n]) => `${status === 0 ? 'no answer' : status}: ${n}`,
+  );
+  return `errors ${iv.errors} (${parts.join(', ')})`;
+}
 
 function percentile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
@@ -60,7 +70,7 @@ function line(t: number, iv: Interval, ms: number, replicas: string): string {
   return (
     `t=${String(Math.round(t / 1000)).padStart(4)}s  rate ${rate.toFixed(1).padStart(7)}/s  ` +
     `p50 ${f(percentile(sorted, 0.5)).padStart(6)} ms  p99 ${f(percentile(sorted, 0.99)).padStart(6)} ms  ` +
-    `errors ${iv.errors}${iv.skipped ? `  skipped ${iv.skipped}` : ''}  replicas ${replicas}`
+    `${errorText(iv)}${iv.skipped ? `  skipped ${iv.skipped}` : ''}  replicas ${replicas}`
   );
 }
 
@@ -113,8 +123,10 @@ async function main(): Promise<void> {
           iv.latencies.push(ms);
           all.latencies.push(ms);
         } else {
-          iv.errors++;
-          all.errors++;
+          for (const t of [iv, all]) {
+            t.errors++;
+            t.byStatus.set(status, (t.byStatus.get(status) ?? 0) + 1);
+          }
         }
       });
       pending.add(p);
