@@ -161,12 +161,13 @@ describe('withNameConflict', () => {
 describe('conflictBackoffMs', () => {
   it.each([
     [0, 2_000],
-    [1, 4_000],
-    [3, 16_000],
-    [4, 30_000],
-    [50, 30_000],
-    [-1, 2_000],
-  ])('attempt %i waits %i ms', (attempt, ms) => {
-    expect(conflictBackoffMs(attempt)).toBe(ms);
+    [-5, 2_000],
+    [1_500, 2_000],
+    [4_000, 4_000],
+    [16_000, 16_000],
+    [30_000, 30_000],
+    [3_600_000, 30_000],
+  ])('a conflict that lasted %i ms is looked at again after %i ms', (lasted, ms) => {
+    expect(conflictBackoffMs(lasted)).toBe(ms);
   });
 });

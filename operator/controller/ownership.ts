@@ -88,7 +88,11 @@ export function withNameConflict(
   return { ...status, conditions };
 }
 
-/** Requeue delay while a conflict lasts: 2 s doubling to 30 s (the contested object may go away). */
-export function conflictBackoffMs(attempt: number): number {
-  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(Math.max(0, attempt), 10));
+/**
+ * Requeue delay while a conflict lasts: as long as it has lasted so far, from 2 s up to 30 s (the contested
+ * object may go away). Time-based rather than per attempt, so the child events that wake a fleet many times
+ * in its first second do not push the delay to the maximum at once.
+ */
+export function conflictBackoffMs(lastedMs: number): number {
+  return Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_BASE_MS, lastedMs));
 }

@@ -59,8 +59,8 @@ interface Observed {
  */
 export class FleetReconciler {
   private readonly overlay = new WriteOverlay();
-  /** Consecutive reconciles of a fleet that found a name conflict (the requeue backoff). */
-  private readonly conflictStreak = new Map<string, number>();
+  /** Since when (ms) a fleet has had a name conflict (the requeue backoff); forgotten when it clears or the CR goes. */
+  private readonly conflictSince = new Map<string, number>();
 
   private readonly children: ChildApplier;
 
@@ -76,7 +76,7 @@ export class FleetReconciler {
     if (!this.d.caches.fleets.get(req.namespace, req.name) || !cr) {
       this.overlay.forgetPrefix(crKey);
       this.overlay.forgetPrefix(`${req.namespace}/${req.name}`, true);
-      this.conflictStreak.delete(`${req.namespace}/${req.name}`);
+      this.conflictSince.delete(`${req.namespace}/${req.name}`);
       for (const c of this.d.components) c.forget?.(`${req.namespace}/${req.name}`);
       return {};
     }
@@ -110,12 +110,13 @@ export class FleetReconciler {
    */
   private conflictRequeue(key: string, conflicts: readonly NameConflict[]): number | undefined {
     if (conflicts.length === 0) {
-      this.conflictStreak.delete(key);
+      this.conflictSince.delete(key);
       return undefined;
     }
-    const streak = this.conflictStreak.get(key) ?? 0;
-    this.conflictStreak.set(key, streak + 1);
-    return conflictBackoffMs(streak);
+    const now = this.d.now().getTime();
+    const since = this.conflictSince.get(key) ?? now;
+    this.conflictSince.set(key, since);
+    return conflictBackoffMs(now - since);
   }
 
   private observe(cr: ChatbotDeployment): Observed {
