@@ -10,17 +10,14 @@ import { eventually } from './support.js';
 
 export type Figures = Record<string, unknown>;
 
-/** Steady traffic (three workers, four-turn conversations) while `during` runs; the probe times routing. */
+/** Steady traffic (three workers) while `during` runs; the probe times routing changes. */
 async function underTraffic<T>(
   fleet: Fleet,
+  turnsPerConversation: number,
   during: () => Promise<T>,
 ): Promise<{ result: T; traffic: Traffic; probe: GenerationProbe }> {
   const probe = new GenerationProbe(fleet).start();
-  const traffic = new Traffic(await fleet.url(), {
-    workers: 3,
-    turnsPerConversation: 4,
-    pauseMs: 40,
-  }).start();
+  const traffic = new Traffic(await fleet.url(), { workers: 3, turnsPerConversation, pauseMs: 40 }).start();
   try {
     await sleep(1000);
     return { result: await during(), traffic, probe };
@@ -45,7 +42,7 @@ export async function goodVersion(
     result: seen,
     traffic,
     probe,
-  } = await underTraffic(good, async () => {
+  } = await underTraffic(good, 4, async () => {
     await good.patchSpec({ model });
     const s = await good.follow('Promoted', (r) => r.phase === 'Promoted' || r.phase === 'Aborted', 150_000);
     await good.allPodsServe('v2');
@@ -102,11 +99,12 @@ export async function badVersion(
   figures: Figures,
 ): Promise<void> {
   const url = await bad.url();
+  // two-turn conversations: many new ones while the canary is exposed, for the exposure figure
   const {
     result: seen,
     traffic,
     probe,
-  } = await underTraffic(bad, async () => {
+  } = await underTraffic(bad, 2, async () => {
     await bad.patchSpec({ model });
     const s = await bad.follow(
       'Aborted',
@@ -121,7 +119,9 @@ export async function badVersion(
   const canaryTurns = traffic.turnsOf(model.version!).filter((t) => t.at <= abortAt);
   const firstAt = canaryTurns[0]?.at ?? NaN;
   const minTurnsAt = canaryTurns[o.minTurns - 1]?.at ?? NaN;
-  const during = traffic.conversations.filter((c) => c.startedAt >= firstAt && c.startedAt <= abortAt);
+  // new conversations from the moment the weight was set (first seen in status) to the abort
+  const weightAt = seen.find((s) => s.weight > 0)?.at ?? NaN;
+  const during = traffic.conversations.filter((c) => c.startedAt >= weightAt && c.startedAt <= abortAt);
   const exposed = during.filter((c) => firstVersion(c) === model.version);
   const exposure = (100 * exposed.length) / during.length;
   figures.bad = {
