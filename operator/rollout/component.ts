@@ -20,6 +20,7 @@ import type { RolloutMetrics } from './metrics.js';
 import {
   fleetReady,
   missingBundleCondition,
+  onlyStablePodsOf,
   persistedState,
   plain,
   progressingCondition,
@@ -114,11 +115,13 @@ function observe(
 ): RolloutObserved {
   const action = parseAction(ctx.cr.metadata.annotations?.[ROLLOUT_ACTION_ANNOTATION]);
   const target = targetOf(ctx.cr.spec);
+  const promoted = promotionTarget(before, target);
   return {
     target,
     fleetReady: fleetReady(ctx.cr),
     canaryReady: !bundleMissing && trackRunning(ctx.canaryDeployment, before?.canary),
-    stableUpdated: trackRunning(ctx.deployment, promotionTarget(before, target)),
+    // ... and no old stable pod still serving (terminating pods included): see onlyStablePodsOf
+    stableUpdated: trackRunning(ctx.deployment, promoted) && onlyStablePodsOf(ctx.pods, promoted),
     ...(scrape?.minRoutingGeneration !== undefined
       ? { minRoutingGeneration: scrape.minRoutingGeneration }
       : {}),

@@ -2,7 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import { minimalCr } from '../workload/fixtures.js';
 import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
 import type { RolloutState, Target } from './core/types.js';
-import { persistedState, plain, progressingCondition, promotionTarget, trackRunning } from './observe.js';
+import {
+  onlyStablePodsOf,
+  persistedState,
+  plain,
+  progressingCondition,
+  promotionTarget,
+  trackRunning,
+} from './observe.js';
 
 const v2 = { id: 'b', version: 'v2', model: { name: 'm', version: 'v2' }, image: 'i' };
 const state = (phase: RolloutState['phase']): RolloutState => ({
@@ -108,5 +115,32 @@ describe('promotionTarget: the revision stableUpdated is judged against', () => 
     ['no state yet', undefined, target('a', 'v1'), 'v1'],
   ])('%s -> %s', (_what, s, t, version) => {
     expect(promotionTarget(s, t).version).toBe(version);
+  });
+});
+
+describe('onlyStablePodsOf: a promotion waits until no old stable pod serves', () => {
+  const pod = (labels: Record<string, string>, deleting = false): KubeObject => ({
+    metadata: { labels, ...(deleting ? { deletionTimestamp: '2026-12-01T11:00:00Z' } : {}) },
+  });
+  const stable = (version: string, deleting = false): KubeObject =>
+    pod({ 'chatfleet.io/track': 'stable', 'chatfleet.io/model-version': version }, deleting);
+  const canary = (version: string): KubeObject =>
+    pod({ 'chatfleet.io/track': 'canary', 'chatfleet.io/model-version': version });
+  it.each<[string, KubeObject[], boolean]>([
+    ['only new stable pods', [stable('v2'), stable('v2')], true],
+    ['an old stable pod still terminating (preStop sleep, drain)', [stable('v2'), stable('v1', true)], false],
+    ['an old stable pod not replaced yet', [stable('v2'), stable('v1')], false],
+    ['canary pods of any version do not count', [stable('v2'), canary('v2'), canary('v1')], true],
+    [
+      'a pod without a track label is stable',
+      [stable('v2'), pod({ 'chatfleet.io/model-version': 'v1' })],
+      false,
+    ],
+    ['no pods', [], true],
+  ])('%s -> %s', (_what, pods, want) => {
+    expect(onlyStablePodsOf(pods, v2)).toBe(want);
+  });
+  it('is false without a revision', () => {
+    expect(onlyStablePodsOf([], undefined)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { ConditionType } from '../api/index.js';
 import { LABEL_MODEL_VERSION } from '../workload/labels.js';
 import { deploymentComplete } from '../workload/status.js';
 import type { ConditionInput } from '../workload/status.js';
-import type { TrackRevision } from '../workload/tracks.js';
+import { trackOf, type TrackRevision } from '../workload/tracks.js';
 import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
 import { revisionFor } from './core/index.js';
 import type { Revision, RolloutState, Target } from './core/types.js';
@@ -26,6 +26,20 @@ function wantedReplicas(d: KubeObject): number {
 export function trackRunning(d: KubeObject | undefined, revision: Revision | undefined): boolean {
   if (!d || !revision) return false;
   return templateVersion(d) === revision.version && wantedReplicas(d) >= 1 && deploymentComplete(d);
+}
+
+/**
+ * No stable-track pod of another version is left, terminating ones included. A replaced pod keeps serving
+ * through its preStop sleep and drain, and the Deployment's status no longer counts it; once the routing
+ * says Promoted (no canary, stable = the new version) such a pod would answer turns of conversations pinned
+ * to the new version with the old one, over HTTP and on its open WebSockets (seen on the real node:
+ * e2e/real-node/rollout.test.ts). So a promotion completes only once the old pods are gone.
+ */
+export function onlyStablePodsOf(pods: KubeObject[], revision: Revision | undefined): boolean {
+  if (!revision) return false;
+  return pods.every(
+    (p) => trackOf(p) !== 'stable' || p.metadata.labels?.[LABEL_MODEL_VERSION] === revision.version,
+  );
 }
 
 /**
