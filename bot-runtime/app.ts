@@ -152,6 +152,7 @@ async function rolloutRouter(app: FastifyInstance, deps: AppDeps, turns: TurnSer
     limiter: app.lifecycle.limiter,
     isDraining: () => app.lifecycle.draining,
     track: rollout.track,
+    modelVersion: () => deps.models.current.version,
     fleetId: rollout.fleetId,
     metrics: deps.metrics,
     log: deps.log,

@@ -28,6 +28,8 @@ interface Case {
   forwarded?: boolean;
   draining?: boolean;
   full?: boolean;
+  /** This pod's model version (default: v1 on stable, v2 on canary). */
+  modelVersion?: string;
   want: { kind: RoutedOutcome['kind']; forwardedTo?: Track; pinReads: number; repinTo?: Pin };
 }
 
@@ -42,6 +44,23 @@ const c2: StoredPin = { track: 'canary', modelVersion: 'v2', status: 'kept' };
 const s1: StoredPin = { track: 'stable', modelVersion: 'v1', status: 'kept' };
 
 const cases: Case[] = [
+  {
+    // mid-promotion the stable track runs v1 and v2 pods: the conversation moves to v2 once
+    name: 'promoted stable pod: a stable conversation moves to the promoted version, served here',
+    track: 'stable',
+    modelVersion: 'v2',
+    routing: routing(),
+    stored: s1,
+    want: { kind: 'ok', pinReads: 1, repinTo: { track: 'canary', modelVersion: 'v2' } },
+  },
+  {
+    name: 'old stable pod after the move: the promoted conversation is forwarded, never served by v1',
+    track: 'stable',
+    routing: routing(),
+    stored: c2,
+    forward: ok,
+    want: { kind: 'forwarded', forwardedTo: 'canary', pinReads: 1 },
+  },
   {
     name: 'no routing yet: served here, no pin read',
     track: 'stable',
@@ -165,6 +184,7 @@ describe('TurnRouter', () => {
       limiter: { tryAcquire: () => !c.full, release: () => undefined },
       isDraining: () => c.draining === true,
       track: c.track,
+      modelVersion: () => c.modelVersion ?? (c.track === 'canary' ? 'v2' : 'v1'),
       fleetId: '',
       metrics: createMetrics(new Registry(), false),
       log: pino({ level: 'silent' }),

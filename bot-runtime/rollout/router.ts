@@ -30,6 +30,8 @@ export interface RouterDeps {
   limiter: Pick<InflightLimiter, 'tryAcquire' | 'release'>;
   isDraining: () => boolean;
   track: Track;
+  /** The model version this pod serves (MODEL_VERSION or the bundle's). */
+  modelVersion: () => string;
   fleetId: string;
   metrics: Metrics;
   log: Logger;
@@ -63,8 +65,41 @@ export class TurnRouter {
     if (pin.status === 'new') {
       this.d.metrics.conversationsStarted.inc({ model_version: pin.modelVersion, track: pin.track });
     }
-    if (pin.track === this.d.track) return this.local({ ...input, sessionId }, false);
-    return this.forward(pin.track, { ...input, sessionId }, false);
+    const track = await this.movedByPromotion(store, routing, sessionId, pin);
+    if (track === this.d.track) return this.local({ ...input, sessionId }, false);
+    return this.forward(track, { ...input, sessionId }, false);
+  }
+
+  /**
+   * While a promotion rolls the stable Deployment, the stable track runs the old and the promoted
+   * version side by side, and kube-proxy picks either pod. A stable conversation that reaches a
+   * pod of the promoted version therefore moves to that version once: it is re-pinned to it (the
+   * canary track serves it until the promotion ends, then stable does) and served here, so no
+   * old pod answers it again. Returns the track that serves the turn.
+   */
+  private async movedByPromotion(
+    store: SessionStore,
+    routing: Routing,
+    sessionId: string,
+    pin: StoredPin,
+  ): Promise<Track> {
+    const mine = this.d.modelVersion();
+    const promotedHere =
+      this.d.track === 'stable' &&
+      !routing.aborted &&
+      routing.canaryVersion === mine &&
+      pin.modelVersion !== mine;
+    if (pin.track !== 'stable' || !promotedHere) return pin.track;
+    try {
+      await store.repin(sessionId, pin, { track: 'canary', modelVersion: mine });
+    } catch (err) {
+      this.d.metrics.sessionErrors.inc({ operation: 'pin' });
+      this.d.log.debug(
+        { err: err instanceof Error ? err.message : String(err) },
+        'rollout re-pin unavailable',
+      );
+    }
+    return 'stable';
   }
 
   /** No canary: everything belongs to stable; a stable pod serves it with no pin read. */
