@@ -14,34 +14,14 @@ import type {
   Target,
   VersionSample,
 } from './types.js';
+import { simSpec } from '../simulation/scenarios.js';
 
 export const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 
+/** The CRD defaults with failureThreshold 3 (the tests count failed checks), then `patch`. */
 export function spec(patch: Partial<RolloutInputSpec['rollout']> = {}): RolloutInputSpec {
-  return {
-    rollout: {
-      steps: [
-        { setWeight: 10 },
-        { pause: { durationSeconds: 60 } },
-        { setWeight: 25 },
-        { pause: { durationSeconds: 60 } },
-        { setWeight: 50 },
-        { pause: { durationSeconds: 60 } },
-      ],
-      analysis: {
-        intervalSeconds: 30,
-        failureThreshold: 3,
-        minTurns: 50,
-        maxErrorRate: 0.01,
-        maxFallbackRate: 0.2,
-      },
-      progressDeadlineSeconds: 600,
-      strategy: 'Canary',
-      paused: false,
-      ...patch,
-    },
-    slo: { latency: { percentile: 95, targetMs: 300 } },
-  };
+  const base = simSpec(3);
+  return { ...base, rollout: { ...base.rollout, ...patch } };
 }
 
 export function target(version: string, image = 'bot:1', bundleConfigMap?: string): Target {

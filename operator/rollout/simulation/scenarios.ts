@@ -2,6 +2,7 @@
  * Scenarios of `npm run sim:rollout` (issue 12): an equal model (A/A), three bad models (each fault
  * alone) and a low-traffic fleet, all against the same stable model and traffic shape.
  */
+import { specWithDefaults } from '../../api/index.js';
 import type { RolloutInputSpec } from '../core/types.js';
 import type { TrafficModel, VersionModel } from './traffic.js';
 
@@ -47,35 +48,14 @@ export const SCENARIOS: Scenario[] = [
   { name: 'low traffic (equal model)', bad: false, traffic: QUIET, canary: COLD },
 ];
 
-/** spec.rollout.analysis.failureThreshold's CRD default (1, as in Flagger: a threshold k aborts k checks late). */
-export const CRD_FAILURE_THRESHOLD = 1;
+/** The spec with every CRD default filled in, from the CRD schema itself (one source of defaults). */
+const DEFAULTS = specWithDefaults({ runtime: { image: 'sim' }, model: { name: 'sim', version: 'v1' } });
 
-/**
- * The CRD defaults (steps 10/25/50 % with 60 s pauses, analysis every 30 s, minTurns 50, maxErrorRate 1 %,
- * maxFallbackRate 20 %, p95 <= 300 ms, failureThreshold 1), with `failureThreshold` as given.
- */
+/** spec.rollout.analysis.failureThreshold's CRD default (a threshold k aborts k checks late). */
+export const CRD_FAILURE_THRESHOLD = DEFAULTS.rollout.analysis.failureThreshold;
+
+/** The CRD defaults of spec.rollout and spec.slo, with `failureThreshold` as given. */
 export function simSpec(failureThreshold = CRD_FAILURE_THRESHOLD): RolloutInputSpec {
-  return {
-    rollout: {
-      steps: [
-        { setWeight: 10 },
-        { pause: { durationSeconds: 60 } },
-        { setWeight: 25 },
-        { pause: { durationSeconds: 60 } },
-        { setWeight: 50 },
-        { pause: { durationSeconds: 60 } },
-      ],
-      analysis: {
-        intervalSeconds: 30,
-        failureThreshold,
-        minTurns: 50,
-        maxErrorRate: 0.01,
-        maxFallbackRate: 0.2,
-      },
-      progressDeadlineSeconds: 600,
-      strategy: 'Canary',
-      paused: false,
-    },
-    slo: { latency: { percentile: 95, targetMs: 300 } },
-  };
+  const { rollout, slo } = DEFAULTS;
+  return { rollout: { ...rollout, analysis: { ...rollout.analysis, failureThreshold } }, slo };
 }
