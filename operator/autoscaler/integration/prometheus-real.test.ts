@@ -28,13 +28,25 @@ async function turns(n: number): Promise<void> {
   }
 }
 
+async function instant(query: string): Promise<{ value: [number, string] }[]> {
+  const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
+  return body.data?.result ?? [];
+}
+
+/** Waits until Prometheus has scraped the bot once: increase() needs a sample from before the turns. */
+async function firstScrape(): Promise<void> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(250)) {
+    if ((await instant(`up{namespace="${fleet.namespace}"} == 1`)).length > 0) return;
+  }
+  throw new Error(`Prometheus did not scrape ${bot.url} within 30 s`);
+}
+
 /** Waits until Prometheus has scraped the bot after `n` turns (its counter shows them). */
 async function scrapedTurns(atLeast: number): Promise<void> {
   const query = `sum(chatfleet_turn_duration_seconds_count{namespace="${fleet.namespace}"})`;
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(500)) {
-    const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
-    const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
-    if (Number(body.data?.result?.[0]?.value[1] ?? 0) >= atLeast) return;
+    if (Number((await instant(query))[0]?.value[1] ?? 0) >= atLeast) return;
   }
   throw new Error(`Prometheus did not scrape ${atLeast} turns of ${bot.url} within 30 s`);
 }
@@ -54,6 +66,7 @@ afterAll(async () => {
 
 describe('Prometheus source against a real Prometheus', () => {
   it('reads in-flight, pods, turns and the latency percentile of a scraped bot runtime', async () => {
+    await firstScrape();
     await turns(40);
     await sleep(2_500); // two scrapes: rate() and increase() need two samples in the window
     await turns(40);
