@@ -97,8 +97,34 @@ start_etcd() {
   wait_until etcd 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 }
 
+# Audit log (issue 14, split-brain test): Metadata-level events for the writes the operator makes
+# and for Leases, so a test can prove which identity wrote what, and when (requestReceivedTimestamp,
+# user, userAgent). Node heartbeat Leases (kube-node-lease) are left out: they are only noise.
+write_audit_policy() {
+  cat >"$STATE_DIR/audit-policy.yaml" <<'YAML'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    namespaces: [kube-node-lease]
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+    resources:
+      - { group: "", resources: [services, configmaps, serviceaccounts, secrets] }
+      - { group: apps, resources: [deployments, statefulsets] }
+      - { group: policy, resources: [poddisruptionbudgets] }
+      - { group: rbac.authorization.k8s.io, resources: [roles, rolebindings] }
+      - { group: events.k8s.io, resources: [events] }
+      - { group: chatfleet.io, resources: [chatbotdeployments, chatbotdeployments/status, chatbotdeployments/finalizers] }
+      - { group: coordination.k8s.io, resources: [leases] }
+  - level: None
+YAML
+}
+
 start_apiserver() {
   pick_port APISERVER_PORT 16443
+  write_audit_policy
   # PodSecurity is among the default admission plugins; RBAC is on; the endpoint reconciler is
   # off because 127.0.0.1 is not a valid endpoint address for the kubernetes Service.
   start_process kube-apiserver "$KUBE_BIN/kube-apiserver" \
@@ -108,7 +134,9 @@ start_apiserver() {
     --service-cluster-ip-range "$SERVICE_CIDR" --endpoint-reconciler-type none \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
-    --enable-admission-plugins NodeRestriction --profiling=false
+    --enable-admission-plugins NodeRestriction --profiling=false \
+    --audit-policy-file "$STATE_DIR/audit-policy.yaml" --audit-log-path "$STATE_DIR/audit.log" \
+    --audit-log-format json --audit-log-maxsize 100 --audit-log-maxbackup 3
   wait_until kube-apiserver 60 curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
     "https://127.0.0.1:$APISERVER_PORT/readyz"
 }
@@ -246,6 +274,8 @@ write_env_file() {
     echo "export REDIS_URL='redis://127.0.0.1:$REDIS_PORT'"
     [[ -n ${REDIS_CLUSTER_NODES:-} ]] && echo "export REDIS_CLUSTER_NODES='$REDIS_CLUSTER_NODES'"
     echo "export KAFKA_BROKERS='127.0.0.1:$KAFKA_PORT'"
+    # API server audit log (JSON lines, rotated at 100 MB; see write_audit_policy).
+    echo "export KUBE_AUDIT_LOG='$STATE_DIR/audit.log'"
     # What pods on the real node use (the broker's PODS listener on the node's bridge address).
     echo "export KAFKA_POD_BROKERS='$REAL_NODE_BRIDGE_IP:$KAFKA_POD_PORT'"
     prometheus_env_lines
