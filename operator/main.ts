@@ -9,6 +9,9 @@ import { createAutoscalerComponent } from './autoscaler/component.js';
 import { DataplaneComponent } from './dataplane/component.js';
 import { createRolloutComponent } from './rollout/component.js';
 
+/** After leadership is lost, how long cleanup may take before the process exits anyway. */
+const LOST_LEADERSHIP_EXIT_MS = 5_000;
+
 /**
  * Entry point of `npm start`: parse config, connect (KUBECONFIG, ~/.kube/config or in-cluster;
  * a clear error and exit code 1 when no cluster is reachable), run until SIGTERM/SIGINT or until
@@ -60,11 +63,17 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => onSignal('SIGINT'));
 
   const reason = await operator.done;
-  await operator.stop(); // idempotent; after lost leadership it closes the server and client
   if (reason === 'lost-leadership') {
     log.error('leadership lost; exiting so a fresh process rejoins as a standby');
-    return 1;
+    // The write fence already refuses every write of this process. Abandoned reconciles may still
+    // hold sockets or timers that would keep it alive: exit after a bounded cleanup, whatever is left.
+    const cleanup = operator
+      .stop()
+      .catch((err: unknown) => log.error({ err: errorMessage(err) }, 'error during shutdown'));
+    await Promise.race([cleanup, new Promise((r) => setTimeout(r, LOST_LEADERSHIP_EXIT_MS).unref())]);
+    process.exit(1);
   }
+  await operator.stop(); // idempotent
   log.info('stopped');
   return 0;
 }

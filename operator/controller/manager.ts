@@ -5,9 +5,10 @@ import type { OperatorConfig } from '../config.js';
 import { createOperatorMetrics } from '../metrics.js';
 import type { OperatorMetrics } from '../metrics.js';
 import { KubeClient } from '../kube/client.js';
+import { errorMessage } from '../kube/errors.js';
 import { KubeEventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
-import { LeaderElector } from '../kube/leader-election.js';
+import { LeaderElector, endsWithTerm } from '../kube/leader-election.js';
 import { Resources } from '../kube/resources.js';
 import type { ResourceKind } from '../kube/resources.js';
 import { Liveness } from '../health/liveness.js';
@@ -73,6 +74,7 @@ class Fleet {
     log: Logger,
     metrics: OperatorMetrics,
     components: FleetComponent[],
+    private readonly leadership: AbortSignal,
   ) {
     this.queue = new WorkQueue(systemClock, {
       baseDelayMs: 5,
@@ -124,7 +126,7 @@ class Fleet {
     this.controller = new Controller({
       name: CONTROLLER,
       queue: this.queue,
-      reconcile: reconciler.reconcile,
+      reconcile: endsWithTerm(reconciler.reconcile, leadership),
       concurrency: cfg.concurrency,
       log,
       metrics,
@@ -134,6 +136,7 @@ class Fleet {
   /** Workers start only after every cache listed once, so a reconcile never mistakes "not cached yet" for "absent". */
   async start(): Promise<void> {
     await Promise.all(this.informers.map((i) => i.start()));
+    if (this.leadership.aborted) return; // the term ended during the sync: start no worker
     this.synced = true;
     this.controller.start();
   }
@@ -142,6 +145,31 @@ class Fleet {
     await this.controller.stop();
     await Promise.all(this.informers.map((i) => i.stop()));
   }
+}
+
+/**
+ * The elector, wired so that every write of the operator (children, status, events, components)
+ * passes its fence, and the end of its term aborts `leadership`.
+ */
+function fencedElector(
+  cfg: OperatorConfig,
+  client: KubeClient,
+  log: Logger,
+  leadership: AbortController,
+): LeaderElector {
+  const elector = new LeaderElector({
+    client,
+    namespace: cfg.leaseNamespace,
+    name: cfg.leaseName,
+    identity: cfg.identity,
+    leaseDurationMs: cfg.leaseDurationSeconds * 1000,
+    renewDeadlineMs: cfg.renewDeadlineSeconds * 1000,
+    retryPeriodMs: cfg.retryPeriodSeconds * 1000,
+    logger: log,
+  });
+  client.writeFence = elector.writeVerdict;
+  elector.signal.addEventListener('abort', () => leadership.abort(elector.signal.reason), { once: true });
+  return elector;
 }
 
 export async function startOperator(deps: OperatorDeps): Promise<RunningOperator> {
@@ -155,19 +183,10 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
   const metrics = createOperatorMetrics(deps.registry);
   client.onWrite = (verb, kind) => metrics.kubeWrites.inc({ verb, kind });
   const components = (deps.components ?? []).map((c) => (typeof c === 'function' ? c(client) : c));
-  const fleet = new Fleet(cfg, deps.kc, client, log, metrics, components);
-  const elector = cfg.leaderElect
-    ? new LeaderElector({
-        client,
-        namespace: cfg.leaseNamespace,
-        name: cfg.leaseName,
-        identity: cfg.identity,
-        leaseDurationMs: cfg.leaseDurationSeconds * 1000,
-        renewDeadlineMs: cfg.renewDeadlineSeconds * 1000,
-        retryPeriodMs: cfg.retryPeriodSeconds * 1000,
-        logger: log,
-      })
-    : undefined;
+  // Aborted when this process's term ends (lost, or stopped): in-flight reconciles end with it.
+  const leadership = new AbortController();
+  const fleet = new Fleet(cfg, deps.kc, client, log, metrics, components, leadership.signal);
+  const elector = cfg.leaderElect ? fencedElector(cfg, client, log, leadership) : undefined;
   let leading = false;
   const liveness = new Liveness([fleet.queue], {
     maxReconcileMs: cfg.livenessReconcileSeconds * 1000,
@@ -193,15 +212,24 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
     if (elector && !(await elector.acquire())) return 'stopped';
     leading = true;
     metrics.leader.set(1);
-    await fleet.start();
-    log.info(
-      { watchNamespace: cfg.watchNamespace || '<all>', concurrency: cfg.concurrency },
-      'controller started',
+    // Renewing starts now, not after the sync: listing every informer can take longer than a lease.
+    const held = elector ? elector.holdLeadership() : new Promise<'stopped'>(() => undefined);
+    fleet.start().then(
+      () =>
+        leadership.signal.aborted ||
+        log.info(
+          { watchNamespace: cfg.watchNamespace || '<all>', concurrency: cfg.concurrency },
+          'controller started',
+        ),
+      (err: unknown) => log.error({ err: errorMessage(err) }, 'starting the controller failed'),
     );
-    const outcome = elector ? await elector.holdLeadership() : await new Promise<'stopped'>(() => undefined);
+    const outcome = await held;
     leading = false;
     metrics.leader.set(0);
-    if (outcome === 'lost' && !stopping) await fleet.stop();
+    if (outcome === 'lost') {
+      leadership.abort(new Error('leadership lost'));
+      if (!stopping) await fleet.stop();
+    }
     return outcome === 'lost' ? 'lost-leadership' : 'stopped';
   };
   let resolveStopped: (r: ExitReason) => void = () => undefined;

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type * as net from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, ClusterUnreachableError, errorMessage, isNotFound } from './errors.js';
 import type { ResourceKind } from './resources.js';
@@ -11,12 +12,32 @@ export const APPLY_PATCH = 'application/apply-patch+yaml';
 /** Called for every mutating request, so metrics can count writes (steady state must show none). */
 export type WriteObserver = (verb: 'apply' | 'create' | 'update' | 'delete', kind: string) => void;
 
+/**
+ * Asked just before a mutating request goes out: undefined lets it go, a string refuses it (the
+ * reason). Leader election installs one so that no write leaves the process after its lease could
+ * have been taken by someone else.
+ */
+export type WriteFence = () => string | undefined;
+
+/** A write the fence refused; nothing was sent. */
+export class WriteRefusedError extends Error {
+  constructor(what: string, reason: string) {
+    super(`${what}: write refused: ${reason}`);
+    this.name = 'WriteRefusedError';
+  }
+}
+
 export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
   timeoutMs?: number;
+  /** Replaces the client's write fence for this request (the Lease writes, which leader election guards itself). */
+  fence?: WriteFence;
 }
+
+/** What single-object calls accept besides the object. */
+export type CallOptions = Pick<RequestOptions, 'timeoutMs' | 'fence'>;
 
 export interface ObjectList<T = KubeObject> {
   items: T[];
@@ -35,6 +56,8 @@ export class KubeClient {
   private headers: Record<string, string> = {};
   private headersAt = 0;
   onWrite: WriteObserver = () => undefined;
+  /** Checked before every mutating request (see send: again when it goes on the wire); none = always allowed. */
+  writeFence: WriteFence | undefined;
 
   private constructor(
     private readonly kc: KubeConfig,
@@ -76,9 +99,10 @@ export class KubeClient {
     r: ResourceKind,
     namespace: string | undefined,
     name: string,
+    opts: CallOptions = {},
   ): Promise<T | undefined> {
     try {
-      return await this.request<T>('GET', resourcePath(r, namespace, name));
+      return await this.request<T>('GET', resourcePath(r, namespace, name), opts);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -111,16 +135,21 @@ export class KubeClient {
     return result;
   }
 
-  async create<T = KubeObject>(r: ResourceKind, namespace: string | undefined, obj: unknown): Promise<T> {
-    const result = await this.request<T>('POST', resourcePath(r, namespace), { body: obj });
+  async create<T = KubeObject>(
+    r: ResourceKind,
+    namespace: string | undefined,
+    obj: unknown,
+    opts: CallOptions = {},
+  ): Promise<T> {
+    const result = await this.request<T>('POST', resourcePath(r, namespace), { ...opts, body: obj });
     this.onWrite('create', r.kind);
     return result;
   }
 
   /** Replace with optimistic concurrency (metadata.resourceVersion); used for Lease CAS only. */
-  async update<T = KubeObject>(r: ResourceKind, obj: KubeObject): Promise<T> {
+  async update<T = KubeObject>(r: ResourceKind, obj: KubeObject, opts: CallOptions = {}): Promise<T> {
     const path = resourcePath(r, obj.metadata.namespace, obj.metadata.name);
-    const result = await this.request<T>('PUT', path, { body: obj });
+    const result = await this.request<T>('PUT', path, { ...opts, body: obj });
     this.onWrite('update', r.kind);
     return result;
   }
@@ -147,16 +176,22 @@ export class KubeClient {
     for (const [k, v] of Object.entries(opts.query ?? {})) {
       if (v !== undefined) url.searchParams.set(k, String(v));
     }
+    const fence = this.fenceFor(method, opts);
+    checkFence(fence, `${method} ${url.pathname}`);
     const headers: Record<string, string> = { ...(await this.authHeaders()), Accept: 'application/json' };
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     if (body !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
-    const { status, text } = await this.send(url, method, headers, body, opts.timeoutMs ?? 30_000);
+    const { status, text } = await this.send(url, method, headers, body, opts.timeoutMs ?? 30_000, fence);
     if (status >= 400) throw toApiError(status, text, `${method} ${url.pathname}`);
     return (text ? JSON.parse(text) : {}) as T;
   }
 
   close(): void {
     this.agent.destroy();
+  }
+
+  private fenceFor(method: string, opts: RequestOptions): WriteFence | undefined {
+    return MUTATING.has(method) ? (opts.fence ?? this.writeFence) : undefined;
   }
 
   /** Credentials may rotate (exec plugins, projected tokens): refresh them once a minute. */
@@ -178,6 +213,7 @@ export class KubeClient {
     headers: Record<string, string>,
     body: string | undefined,
     timeoutMs: number,
+    fence?: WriteFence,
   ): Promise<{ status: number; text: string }> {
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
@@ -193,11 +229,40 @@ export class KubeClient {
         req.destroy(new Error(`${method} ${url.pathname} timed out after ${timeoutMs} ms`)),
       );
       req.on('error', (err) =>
-        reject(new Error(`${method} ${url.pathname} failed: ${err.message}`, { cause: err })),
+        reject(
+          err instanceof WriteRefusedError
+            ? err
+            : new Error(`${method} ${url.pathname} failed: ${err.message}`, { cause: err }),
+        ),
       );
-      req.end(body);
+      if (!fence) {
+        req.end(body);
+        return;
+      }
+      // Nothing of a fenced request is written until it has a connected socket (a new connection,
+      // or one the agent queued behind maxSockets, may take a while), and the fence is asked again
+      // right then, in the same tick as the write: so "allowed" is at most microseconds old.
+      req.once('socket', (socket: net.Socket) => {
+        const go = (): void => {
+          try {
+            checkFence(fence, `${method} ${url.pathname}`);
+            req.end(body);
+          } catch (err) {
+            req.destroy(err as Error);
+          }
+        };
+        if (!socket.connecting) go();
+        else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', go);
+      });
     });
   }
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function checkFence(fence: WriteFence | undefined, what: string): void {
+  const refusal = fence?.();
+  if (refusal !== undefined) throw new WriteRefusedError(what, refusal);
 }
 
 function toApiError(status: number, text: string, what: string): ApiError {

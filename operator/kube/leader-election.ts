@@ -1,16 +1,26 @@
 import type { Logger } from 'pino';
-import type { KubeClient } from './client.js';
+import type { KubeClient, WriteFence } from './client.js';
 import { Resources, apiVersionOf } from './resources.js';
 import { errorMessage, isConflict, isNotFound } from './errors.js';
 import type { KubeObject } from '../workload/types.js';
 
 /**
- * Leader election on a coordination.k8s.io/v1 Lease, following client-go's leaderelection:
- * - a candidate takes the lease when it is free, or when the holder's record has not changed for
- *   a whole lease duration *as observed locally* (so clocks of different hosts never compare);
- * - the leader renews every retry period and gives up leadership if it could not renew for the
- *   renew deadline (it must stop writing before anyone else may take over);
- * - on graceful shutdown the leader releases the lease (empty holder) so a standby takes over at
+ * Leader election on a coordination.k8s.io/v1 Lease, following client-go's leaderelection, with
+ * one invariant client-go does not keep: this process never writes after the lease could have been
+ * taken by someone else.
+ * - A candidate takes the lease when it is free, or when the holder's record has not changed for a
+ *   whole lease duration *as observed locally* (so clocks of different hosts never compare).
+ * - A term starts at the *start* of the acquire or renew attempt that succeeded (`renewedAt`, on the
+ *   monotonic clock). A standby can only have seen that record after it was written, so it cannot
+ *   take over before `renewedAt + leaseDuration`.
+ * - The write fence (`verdict`) allows writes only while `now < renewedAt + renewDeadline`, and the
+ *   renew deadline is strictly shorter than the lease duration: the margin covers the time between
+ *   the fence check and the request reaching the API server, and clock-rate differences.
+ * - Every lease request is bounded by the time left to that deadline. A renewal that has not
+ *   succeeded by then, or that finds another holder, ends the term for good (`lost`).
+ * - Expiry and the fence use the monotonic clock (performance.now); the wall clock only fills the
+ *   Lease's RFC 3339 fields.
+ * - On graceful shutdown the leader releases the lease (empty holder) so a standby takes over at
  *   its next retry instead of waiting the lease out.
  * Writes are PUTs with resourceVersion (compare-and-swap), not server-side apply: two candidates
  * racing must conflict, which apply with force would hide.
@@ -29,32 +39,55 @@ export interface LeaseTimings {
   retryPeriodMs: number;
 }
 
+/** Both clocks the election reads: monotonic (ms, any origin) for every decision, wall only for the record. */
+export interface LeaseClock {
+  mono(): number;
+  wall(): number;
+}
+
+export const systemLeaseClock: LeaseClock = { mono: () => performance.now(), wall: () => Date.now() };
+
+/** One reading of both clocks. */
+export interface Instant {
+  mono: number;
+  wall: number;
+}
+
 export interface Observation {
-  /** Identity + renewTime of the record last seen, and the local time it was first seen. */
+  /** Identity + renewTime of the record last seen, and the monotonic time it was first seen. */
   key: string;
   at: number;
 }
 
 export type LeaseDecision = { action: 'wait'; holder: string } | { action: 'take'; spec: LeaseSpec };
 
+/** Throws unless the timings can keep the invariant (the same checks as config.ts, for other callers). */
+export function validateTimings(t: LeaseTimings): void {
+  if (!(t.renewDeadlineMs < t.leaseDurationMs))
+    throw new Error('renew deadline must be shorter than the lease duration, or two leaders could overlap');
+  if (!(t.retryPeriodMs < t.renewDeadlineMs))
+    throw new Error('retry period must be shorter than the renew deadline');
+}
+
 /** Pure: whether `me` may take or renew the lease given the record and when we saw it change. */
 export function decideLease(
   spec: LeaseSpec | undefined,
   observed: Observation | undefined,
   me: string,
-  now: number,
+  now: Instant,
   timings: LeaseTimings,
 ): LeaseDecision {
   const holder = spec?.holderIdentity ?? '';
-  if (holder && holder !== me && !expired(spec, observed, now, timings)) return { action: 'wait', holder };
-  return { action: 'take', spec: nextSpec(spec, holder, me, now, timings) };
+  if (holder && holder !== me && !expired(spec, observed, now.mono, timings))
+    return { action: 'wait', holder };
+  return { action: 'take', spec: nextSpec(spec, holder, me, now.wall, timings) };
 }
 
 function nextSpec(
   spec: LeaseSpec | undefined,
   holder: string,
   me: string,
-  now: number,
+  wall: number,
   t: LeaseTimings,
 ): LeaseSpec {
   const renewing = holder === me;
@@ -62,8 +95,8 @@ function nextSpec(
   return {
     holderIdentity: me,
     leaseDurationSeconds: Math.round(t.leaseDurationMs / 1000),
-    acquireTime: renewing && spec?.acquireTime ? spec.acquireTime : microTime(now),
-    renewTime: microTime(now),
+    acquireTime: renewing && spec?.acquireTime ? spec.acquireTime : microTime(wall),
+    renewTime: microTime(wall),
     // Taking over from another holder is a transition; renewing or taking a free lease is not.
     leaseTransitions: renewing || !holder ? transitions : transitions + 1,
   };
@@ -73,12 +106,12 @@ function nextSpec(
 function expired(
   spec: LeaseSpec | undefined,
   observed: Observation | undefined,
-  now: number,
+  mono: number,
   t: LeaseTimings,
 ): boolean {
   if (observed === undefined) return true;
   const durationMs = (spec?.leaseDurationSeconds ?? t.leaseDurationMs / 1000) * 1000;
-  return now >= observed.at + durationMs;
+  return mono >= observed.at + durationMs;
 }
 
 export function observationKey(spec: LeaseSpec | undefined): string {
@@ -90,80 +123,201 @@ export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/Z$/, '000Z');
 }
 
+// ------------------------------------------------------------------ the term (pure) -----
+
+/** Where this process stands; `lost` and `stopped` are final. Times are monotonic ms. */
+export type Term =
+  | { phase: 'standby' }
+  | { phase: 'leading'; renewedAt: number }
+  | { phase: 'lost'; reason: string }
+  | { phase: 'stopped' };
+
+export type TermEvent =
+  /** An acquire or renew attempt that started at `startedAt` wrote the lease; its answer came at `at`. */
+  | { type: 'written'; startedAt: number; at: number }
+  /** A renew attempt failed (error, conflict, timeout). */
+  | { type: 'failed'; at: number; reason: string }
+  /** A renew attempt found another holder in a record it had not written. */
+  | { type: 'superseded'; holder: string }
+  /** Time passed (the renew loop woke up). */
+  | { type: 'tick'; at: number }
+  | { type: 'stopped' };
+
+/** The end of the term's write window: renewedAt + renewDeadline (< renewedAt + leaseDuration). */
+export function termDeadline(renewedAt: number, t: LeaseTimings): number {
+  return renewedAt + t.renewDeadlineMs;
+}
+
+/** Pure transition of the term. */
+export function nextTerm(term: Term, e: TermEvent, t: LeaseTimings): Term {
+  if (term.phase === 'lost' || term.phase === 'stopped') return term;
+  if (e.type === 'stopped') return { phase: 'stopped' };
+  if (term.phase === 'standby') {
+    // An acquisition whose answer came too late to write anything is not a term (the next attempt renews).
+    return e.type === 'written' && e.at < termDeadline(e.startedAt, t)
+      ? { phase: 'leading', renewedAt: e.startedAt }
+      : term;
+  }
+  if (e.type === 'superseded') return { phase: 'lost', reason: `the lease is held by ${e.holder}` };
+  const deadline = termDeadline(term.renewedAt, t);
+  if (e.at >= deadline) {
+    const why = e.type === 'failed' ? `: last error: ${e.reason}` : '';
+    return { phase: 'lost', reason: `not renewed within the renew deadline (${t.renewDeadlineMs} ms)${why}` };
+  }
+  if (e.type === 'written') return { phase: 'leading', renewedAt: Math.max(term.renewedAt, e.startedAt) };
+  return term;
+}
+
+/** Pure write fence: undefined when a write may be sent at monotonic time `now`, else why not. */
+export function verdict(term: Term, now: number, t: LeaseTimings): string | undefined {
+  switch (term.phase) {
+    case 'standby':
+      return 'not the leader';
+    case 'stopped':
+      return 'leader election stopped';
+    case 'lost':
+      return `leadership lost: ${term.reason}`;
+    case 'leading': {
+      const deadline = termDeadline(term.renewedAt, t);
+      return now < deadline
+        ? undefined
+        : `the lease was last renewed ${Math.round(now - term.renewedAt)} ms ago`;
+    }
+  }
+}
+
+/**
+ * `fn` made to end (reject with the signal's reason) as soon as `signal` aborts: the manager wraps
+ * each reconcile in it, so a worker is free the moment the term ends. What the abandoned call
+ * still tries to write is refused by the client's write fence.
+ */
+export function endsWithTerm<A, R>(fn: (arg: A) => Promise<R>, signal: AbortSignal): (arg: A) => Promise<R> {
+  return (arg) => {
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<R>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      fn(arg)
+        .then(resolve, reject)
+        .finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  };
+}
+
+// ------------------------------------------------------------------ the elector (I/O) -----
+
 export interface LeaderElectorOptions extends LeaseTimings {
   client: KubeClient;
   namespace: string;
   name: string;
   identity: string;
   logger: Logger;
-  now?: () => number;
+  clock?: LeaseClock;
 }
 
 type LeaseObject = KubeObject & { spec?: LeaseSpec };
+type Attempt =
+  { result: 'written' } | { result: 'held'; holder: string } | { result: 'failed'; reason: string };
 
 export class LeaderElector {
   private observed: Observation | undefined;
-  private leading = false;
+  private term: Term = { phase: 'standby' };
   private stopped = false;
   private wake: (() => void) | undefined;
-  private readonly now: () => number;
+  /** The lease request in flight, if any (release waits for it, so it does not race a renewal). */
+  private inFlight: Promise<unknown> = Promise.resolve();
+  private readonly clock: LeaseClock;
   private readonly log: Logger;
+  private readonly ended = new AbortController();
 
   constructor(private readonly o: LeaderElectorOptions) {
-    this.now = o.now ?? Date.now;
+    validateTimings(o);
+    this.clock = o.clock ?? systemLeaseClock;
     this.log = o.logger.child({ lease: `${o.namespace}/${o.name}`, identity: o.identity });
   }
 
+  /** True while this process may write (leading and within the renew deadline). */
   get isLeader(): boolean {
-    return this.leading;
+    return this.writeVerdict() === undefined;
   }
+
+  /** Aborted when the term ends (leadership lost, or stopped), with the reason. */
+  get signal(): AbortSignal {
+    return this.ended.signal;
+  }
+
+  /** The client's write fence: undefined while a write may go out now, else the reason it must not. */
+  readonly writeVerdict: WriteFence = () => verdict(this.term, this.clock.mono(), this.o);
 
   /** Resolves once this instance holds the lease; false if stopped before that. */
   async acquire(): Promise<boolean> {
     while (!this.stopped) {
-      if (await this.tryAcquireOrRenew()) {
-        this.leading = true;
-        this.log.info('acquired leadership');
-        return true;
+      const startedAt = this.clock.mono();
+      const deadline = termDeadline(startedAt, this.o);
+      const attempt = await this.attempt(deadline, () =>
+        this.clock.mono() < deadline ? undefined : 'the acquisition attempt outlived the renew deadline',
+      );
+      if (attempt.result === 'written') {
+        this.apply({ type: 'written', startedAt, at: this.clock.mono() });
+        if (this.term.phase === 'leading') {
+          this.log.info('acquired leadership');
+          return true;
+        }
       }
       await this.sleep(this.o.retryPeriodMs);
     }
     return false;
   }
 
-  /** Renews until stopped (resolves 'stopped') or until renewing failed for the renew deadline ('lost'). */
+  /**
+   * Renews every retry period until stopped ('stopped') or until the term ends ('lost'). Runs on its
+   * own, so nothing else the process does (informer sync, reconciles) delays a renewal, short of
+   * blocking the event loop, which the fence covers.
+   */
   async holdLeadership(): Promise<'lost' | 'stopped'> {
-    let lastRenew = this.now();
-    while (!this.stopped) {
-      await this.sleep(this.o.retryPeriodMs);
-      if (this.stopped) break;
-      if (await this.tryAcquireOrRenew()) {
-        lastRenew = this.now();
-      } else if (this.now() - lastRenew >= this.o.renewDeadlineMs) {
-        this.leading = false;
-        this.log.error('failed to renew the lease before the renew deadline; leadership lost');
-        return 'lost';
-      }
+    for (;;) {
+      if (this.term.phase !== 'leading') return this.term.phase === 'lost' ? 'lost' : 'stopped';
+      const deadline = termDeadline(this.term.renewedAt, this.o);
+      await this.sleep(Math.min(this.o.retryPeriodMs, Math.max(0, deadline - this.clock.mono())));
+      if (this.stopped) return 'stopped';
+      this.apply({ type: 'tick', at: this.clock.mono() });
+      if (this.term.phase !== 'leading') continue;
+      const startedAt = this.clock.mono();
+      const attempt = await this.attempt(deadline, () => this.writeVerdict());
+      if (this.stopped) return 'stopped';
+      const at = this.clock.mono();
+      if (attempt.result === 'written') this.apply({ type: 'written', startedAt, at });
+      else if (attempt.result === 'held') this.apply({ type: 'superseded', holder: attempt.holder });
+      else this.apply({ type: 'failed', at, reason: attempt.reason });
     }
-    return 'stopped';
   }
 
-  /** Stops acquiring/renewing; a leader hands the lease back so a standby need not wait it out. */
+  /** Stops acquiring/renewing; a leader within its term hands the lease back so a standby need not wait it out. */
   async stopAndRelease(): Promise<void> {
+    const wasLeading = this.term.phase === 'leading' ? this.term : undefined;
     this.stopped = true;
     this.wake?.();
-    if (!this.leading) return;
-    this.leading = false;
+    this.apply({ type: 'stopped' });
+    if (!wasLeading) return;
+    await this.inFlight;
+    const deadline = termDeadline(wasLeading.renewedAt, this.o);
+    // The release is a write like any other: only inside the term it belongs to.
+    const fence: WriteFence = () => verdict(wasLeading, this.clock.mono(), this.o);
+    if (fence()) return;
     try {
-      const lease = await this.o.client.get<LeaseObject>(Resources.Lease, this.o.namespace, this.o.name);
+      const lease = await this.getLease(deadline);
       if (lease?.spec?.holderIdentity !== this.o.identity) return;
       const spec: LeaseSpec = {
         ...lease.spec,
         holderIdentity: null,
         leaseDurationSeconds: 1,
-        renewTime: microTime(this.now()),
+        renewTime: microTime(this.clock.wall()),
       };
-      await this.o.client.update(Resources.Lease, { ...lease, spec });
+      await this.o.client.update(
+        Resources.Lease,
+        { ...lease, spec },
+        { timeoutMs: this.budget(deadline), fence },
+      );
       this.log.info('released leadership');
     } catch (err) {
       this.log.warn(
@@ -173,33 +327,66 @@ export class LeaderElector {
     }
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private apply(e: TermEvent): void {
+    const before = this.term;
+    this.term = nextTerm(before, e, this.o);
+    if (this.term === before || this.term.phase === before.phase) return;
+    if (this.term.phase === 'lost') {
+      this.log.error({ reason: this.term.reason }, 'leadership lost; no more writes from this process');
+      this.ended.abort(new Error(`leadership lost: ${this.term.reason}`));
+    } else if (this.term.phase === 'stopped') {
+      this.ended.abort(new Error('leader election stopped'));
+    }
+  }
+
+  /** One get + create/update of the lease, every request bounded by `deadline` (monotonic ms), the write by `fence`. */
+  private attempt(deadline: number, fence: WriteFence): Promise<Attempt> {
+    const run = this.tryAcquireOrRenew(deadline, fence);
+    this.inFlight = run;
+    return run;
+  }
+
+  private async tryAcquireOrRenew(deadline: number, fence: WriteFence): Promise<Attempt> {
     try {
-      const lease = await this.o.client.get<LeaseObject>(Resources.Lease, this.o.namespace, this.o.name);
+      const lease = await this.getLease(deadline);
       const key = observationKey(lease?.spec);
-      if (lease && this.observed?.key !== key) this.observed = { key, at: this.now() };
+      if (lease && this.observed?.key !== key) this.observed = { key, at: this.clock.mono() };
+      const now = { mono: this.clock.mono(), wall: this.clock.wall() };
       const decision = decideLease(
         lease?.spec,
         lease ? this.observed : undefined,
         this.o.identity,
-        this.now(),
+        now,
         this.o,
       );
-      if (decision.action === 'wait') return false;
+      if (decision.action === 'wait') return { result: 'held', holder: decision.holder };
+      const opts = { timeoutMs: this.budget(deadline), fence };
       const written = lease
-        ? await this.o.client.update<LeaseObject>(Resources.Lease, { ...lease, spec: decision.spec })
+        ? await this.o.client.update<LeaseObject>(Resources.Lease, { ...lease, spec: decision.spec }, opts)
         : await this.o.client.create<LeaseObject>(
             Resources.Lease,
             this.o.namespace,
             this.newLease(decision.spec),
+            opts,
           );
-      this.observed = { key: observationKey(written.spec), at: this.now() };
-      return true;
+      this.observed = { key: observationKey(written.spec), at: this.clock.mono() };
+      return { result: 'written' };
     } catch (err) {
       if (!isConflict(err) && !isNotFound(err))
         this.log.warn({ err: errorMessage(err) }, 'lease request failed');
-      return false;
+      return { result: 'failed', reason: errorMessage(err) };
     }
+  }
+
+  private getLease(deadline: number): Promise<LeaseObject | undefined> {
+    return this.o.client.get<LeaseObject>(Resources.Lease, this.o.namespace, this.o.name, {
+      timeoutMs: this.budget(deadline),
+    });
+  }
+
+  /** Milliseconds left before `deadline`, at least 1 (a request with no time left then times out at once). */
+  private budget(deadline: number): number {
+    return Math.max(1, Math.floor(deadline - this.clock.mono()));
   }
 
   private newLease(spec: LeaseSpec): KubeObject {
@@ -212,6 +399,7 @@ export class LeaderElector {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
       this.wake = () => {
