@@ -245,11 +245,15 @@ export interface ChildOperator {
 
 let nextPort = 19_400 + Math.floor(Math.random() * 500);
 
-/** Runs `tsx operator/main.ts` as a child process (Node 24 from node_modules), like `npm start`. */
+/**
+ * Runs `tsx operator/main.ts` as a child process (Node 24 from node_modules), like `npm start`.
+ * `env` adds to (or overrides, e.g. KUBECONFIG for a process with its own identity) the environment.
+ */
 export async function startChild(
   namespace: string,
   identity: string,
   flags: Record<string, string> = {},
+  env: Record<string, string> = {},
 ): Promise<ChildOperator> {
   const port = nextPort++;
   const args = Object.entries({
@@ -264,7 +268,7 @@ export async function startChild(
   // One process (node with tsx's loader), not the tsx CLI, which would fork a child that SIGKILL misses.
   const proc = spawn(node, ['--import', 'tsx', `${repoRoot}operator/main.ts`, ...args], {
     cwd: repoRoot,
-    env: { ...process.env, KUBECONFIG: requireKubeconfig() },
+    env: { ...process.env, KUBECONFIG: requireKubeconfig(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];

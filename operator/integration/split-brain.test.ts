@@ -1,0 +1,292 @@
+/**
+ * Leader election against the REAL API server, judged by the server's own audit log
+ * (KUBE_AUDIT_LOG, see testenv/up.sh), with two real operator processes that each have their own
+ * client certificate, so the audit log names who wrote what:
+ * - a leader frozen (SIGSTOP) in the middle of reconciling loses the lease to the standby; once
+ *   resumed it must send nothing more (not even a rejected request): no audit event by its user is
+ *   received after the standby's acquiring Lease write. It reports the loss and exits 1.
+ * - a leader whose informer sync hangs (a TLS proxy in front of the API server holds its first
+ *   ConfigMap LIST for 15 s) keeps renewing meanwhile, so the standby never takes over.
+ * Short lease timings, as in failover.test.ts: lease 4 s, renew deadline 3 s, retry 1 s.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import * as https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { auditEvents, createTestUser, describeEvent, microsOf, requireAuditLog } from './audit.js';
+import type { AuditEvent, TestUser } from './audit.js';
+import {
+  applyCr,
+  createNamespace,
+  deleteNamespace,
+  installCrd,
+  leaseHolder as leaseJson,
+  startChild,
+  stopChild,
+  sumMetric,
+  uniqueName,
+  waitFor,
+  waitReady,
+} from './support.js';
+import type { ChildOperator } from './support.js';
+import type { LeaseSpec } from '../kube/leader-election.js';
+
+const lease = { 'lease-duration-seconds': '4', 'renew-deadline-seconds': '3', 'retry-period-seconds': '1' };
+const LEASE_MS = 4000;
+const LEASE = 'chatfleet-operator';
+const leaseHolder = async (ns: string): Promise<LeaseSpec | undefined> =>
+  (await leaseJson(ns)) as LeaseSpec | undefined;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+const isLeaseWrite = (e: AuditEvent): boolean =>
+  e.objectRef?.resource === 'leases' && e.objectRef.name === LEASE && ['create', 'update'].includes(e.verb);
+const ok = (e: AuditEvent): boolean => (e.responseStatus?.code ?? 0) < 300;
+
+describe('split brain', () => {
+  const started: ChildOperator[] = [];
+  const namespaces: string[] = [];
+  const closers: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    requireAuditLog();
+    await installCrd();
+  });
+
+  afterEach(async () => {
+    for (const c of started) if (c.proc.exitCode === null) c.proc.kill('SIGCONT');
+    await Promise.all(started.splice(0).map((c) => stopChild(c, 'SIGKILL')));
+    await Promise.all(closers.splice(0).map((close) => close()));
+  });
+
+  afterAll(async () => {
+    await Promise.all(namespaces.map(deleteNamespace));
+  });
+
+  async function start(ns: string, identity: string, kubeconfig: string, flags: Record<string, string> = {}) {
+    const c = await startChild(ns, identity, { ...lease, ...flags }, { KUBECONFIG: kubeconfig });
+    started.push(c);
+    return c;
+  }
+
+  it('a leader paused mid-work writes nothing after the new leader acquired, then exits 1', async () => {
+    const ns = await createNamespace('split');
+    namespaces.push(ns);
+    const [userA, userB] = [uniqueName('chatfleet-split-a'), uniqueName('chatfleet-split-b')];
+    const [a_, b_] = await Promise.all([createTestUser(userA), createTestUser(userB)]);
+
+    const a = await start(ns, 'op-a', a_.kubeconfig, { concurrency: '1' });
+    await waitFor('op-a leads', async () => (await leaseHolder(ns))?.holderIdentity === 'op-a', 30_000);
+    const b = await start(ns, 'op-b', b_.kubeconfig);
+
+    const names = Array.from({ length: 24 }, (_, i) => `fleet-${i}`);
+    await Promise.all(names.map((n) => applyCr(ns, n, { scaling: { minReplicas: 1 } })));
+    // Freeze op-a while it is busy: it has written, and work is still queued behind its one worker.
+    await waitFor(
+      'op-a mid-work',
+      async () => {
+        const m = await a.metrics();
+        const written = sumMetric(m, 'chatfleet_operator_kube_writes_total', /kind="(Lease|Event)"/);
+        return written >= 10 && sumMetric(m, 'chatfleet_operator_workqueue_depth') > 0;
+      },
+      60_000,
+    );
+    a.proc.kill('SIGSTOP');
+    const pausedAtUs = Date.now() * 1000;
+
+    const taken = await waitFor(
+      'op-b to acquire while op-a is frozen',
+      async () => {
+        const spec = await leaseHolder(ns);
+        return spec?.holderIdentity === 'op-b' ? spec : undefined;
+      },
+      30_000,
+    );
+    expect(taken.leaseTransitions).toBeGreaterThanOrEqual(1);
+    await sleep(1_500); // op-b starts writing while op-a is still frozen
+    a.proc.kill('SIGCONT');
+
+    // Resumed, op-a notices at once that its term is over, and exits 1 (as controller-runtime does).
+    expect(await within(a.exited, 20_000, 'op-a to exit')).toBe(1);
+    const logA = a.logs.join('\n');
+    expect(logA).toMatch(/leadership lost/);
+    // It had work in flight when frozen: a reconcile ended by the loss, or a write the fence refused.
+    expect(logA).toMatch(/"err":"leadership lost|write refused/);
+
+    // op-b finishes the work.
+    for (const n of names) await waitReady(ns, n, 120_000);
+    expect((await b.metrics()).get('chatfleet_operator_leader')).toBe(1);
+
+    // The API server's record. The acquiring write is op-b's first accepted Lease write.
+    const events = await waitFor(
+      "op-b's acquiring Lease write in the audit log",
+      async () => {
+        const all = await auditEvents(ns);
+        return all.some((e) => e.user.username === userB && isLeaseWrite(e) && ok(e)) ? all : undefined;
+      },
+      15_000,
+    );
+    const acquired = events.find((e) => e.user.username === userB && isLeaseWrite(e) && ok(e))!;
+    const acquiredUs = microsOf(acquired.requestReceivedTimestamp);
+    const byA = events.filter((e) => e.user.username === userA);
+    const childWritesByA = byA.filter((e) => e.objectRef?.resource !== 'leases');
+    // op-a really was writing, right up to the pause (so the test can catch a late write).
+    expect(childWritesByA.length).toBeGreaterThanOrEqual(10);
+    const lastByA = Math.max(...childWritesByA.map((e) => microsOf(e.requestReceivedTimestamp)));
+    expect(pausedAtUs - lastByA).toBeLessThan(1_500_000);
+    // op-b acquired no earlier than a lease duration after op-a's last accepted renewal was received.
+    const lastRenewalByA = Math.max(
+      ...byA.filter((e) => isLeaseWrite(e) && ok(e)).map((e) => microsOf(e.requestReceivedTimestamp)),
+    );
+    expect(acquiredUs - lastRenewalByA).toBeGreaterThanOrEqual((LEASE_MS - 1000) * 1000);
+    // The invariant: nothing by op-a, accepted or not, after op-b's acquiring write.
+    const late = byA.filter((e) => microsOf(e.requestReceivedTimestamp) > acquiredUs).map(describeEvent);
+    expect(late).toEqual([]);
+    // And op-b wrote after acquiring (the log covers the period the assertion is about).
+    expect(events.some((e) => e.user.username === userB && !isLeaseWrite(e))).toBe(true);
+  });
+
+  it('keeps renewing while the informer sync hangs, so the standby never takes over', async () => {
+    const ns = await createNamespace('split-sync');
+    namespaces.push(ns);
+    const [a_, b_] = await Promise.all([
+      createTestUser(uniqueName('chatfleet-sync-a')),
+      createTestUser(uniqueName('chatfleet-sync-b')),
+    ]);
+    const STALL_MS = 15_000;
+    const proxy = await stallingProxy(a_, STALL_MS, (req) => {
+      const url = new URL(req.url ?? '/', 'https://x');
+      return (
+        req.method === 'GET' &&
+        url.pathname === `/api/v1/namespaces/${ns}/configmaps` &&
+        url.searchParams.get('watch') !== 'true'
+      );
+    });
+    closers.push(proxy.close);
+
+    const a = await start(ns, 'op-a', await a_.via(proxy.url));
+    await within(proxy.stalled, 30_000, "op-a's first ConfigMap LIST");
+    const first = await waitFor('op-a leads', async () => {
+      const spec = await leaseHolder(ns);
+      return spec?.holderIdentity === 'op-a' ? spec : undefined;
+    });
+    const b = await start(ns, 'op-b', b_.kubeconfig);
+
+    // While the LIST hangs: op-a is not ready (caches syncing) and yet keeps renewing.
+    const renewTimes = new Set<string>();
+    const holders = new Set<string>();
+    let notReady = 0;
+    for (let stallLeft = true; stallLeft;) {
+      const spec = await leaseHolder(ns);
+      holders.add(spec?.holderIdentity ?? '');
+      renewTimes.add(spec?.renewTime ?? '');
+      const ready = await fetch(`http://127.0.0.1:${a.port}/readyz`, { signal: AbortSignal.timeout(5_000) });
+      if (ready.status === 503 && /caches syncing/.test(await ready.text())) notReady++;
+      stallLeft = !proxy.isReleased();
+      await sleep(500);
+    }
+    expect(proxy.heldAtLeastMs()).toBeGreaterThanOrEqual(STALL_MS);
+    expect(notReady).toBeGreaterThan(0);
+    expect([...holders]).toEqual(['op-a']);
+    // Renewed every retry period: over the hang, far more renewals than a lease duration allows to miss.
+    expect(renewTimes.size).toBeGreaterThanOrEqual(Math.floor(STALL_MS / 1000 / 2));
+    expect((await b.metrics()).get('chatfleet_operator_leader')).toBe(0);
+
+    // After the hang the leader syncs and reconciles as usual; the lease never changed hands.
+    await applyCr(ns, 'after-stall', { scaling: { minReplicas: 1 } });
+    await waitReady(ns, 'after-stall');
+    const last = await leaseHolder(ns);
+    expect(last?.holderIdentity).toBe('op-a');
+    expect(last?.leaseTransitions).toBe(first.leaseTransitions);
+    expect(a.proc.exitCode).toBeNull();
+    expect((await a.metrics()).get('chatfleet_operator_leader')).toBe(1);
+  });
+});
+
+interface StallingProxy {
+  url: string;
+  /** Resolves when the first matching request arrived (and is being held). */
+  stalled: Promise<void>;
+  isReleased(): boolean;
+  /** How long the held request was held (ms), once released. */
+  heldAtLeastMs(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A TLS-terminating proxy to the API server on loopback, authenticating upstream as `user`. The
+ * first request `matches` accepts is held for `stallMs` before it is forwarded; everything else
+ * (the Lease, watches) goes straight through. It serves the API server's own certificate, which
+ * names 127.0.0.1 and is signed by the CA the kubeconfig trusts.
+ */
+async function stallingProxy(
+  user: TestUser,
+  stallMs: number,
+  matches: (req: IncomingMessage) => boolean,
+): Promise<StallingProxy> {
+  const pki = dirname(user.ca);
+  const upstream = new URL(user.server);
+  const agent = new https.Agent({
+    keepAlive: true,
+    ca: readFileSync(user.ca),
+    cert: readFileSync(user.cert),
+    key: readFileSync(user.key),
+  });
+  let heldAt: number | undefined;
+  let releasedAt: number | undefined;
+  let onStalled: () => void = () => undefined;
+  const stalled = new Promise<void>((r) => (onStalled = r));
+  const forward = (req: IncomingMessage, res: ServerResponse): void => {
+    const up = https.request(
+      {
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+        agent,
+      },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    res.on('close', () => up.destroy());
+    req.pipe(up);
+  };
+  const server = https.createServer(
+    { cert: readFileSync(join(pki, 'apiserver.crt')), key: readFileSync(join(pki, 'apiserver.key')) },
+    (req, res) => {
+      if (heldAt !== undefined || !matches(req)) return forward(req, res);
+      heldAt = Date.now();
+      onStalled();
+      setTimeout(() => {
+        releasedAt = Date.now();
+        forward(req, res);
+      }, stallMs);
+    },
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    stalled,
+    isReleased: () => releasedAt !== undefined,
+    heldAtLeastMs: () => (releasedAt ?? 0) - (heldAt ?? 0),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      agent.destroy();
+    },
+  };
+}
