@@ -32,6 +32,11 @@ import {
 } from './support.js';
 import type { ChildOperator } from './support.js';
 import type { LeaseSpec } from '../kube/leader-election.js';
+import { KubeClient, WriteRefusedError } from '../kube/client.js';
+import type { WriteFence } from '../kube/client.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { Resources } from '../kube/resources.js';
+import type { KubeObject } from '../workload/types.js';
 
 const lease = { 'lease-duration-seconds': '4', 'renew-deadline-seconds': '3', 'retry-period-seconds': '1' };
 const LEASE_MS = 4000;
@@ -179,7 +184,8 @@ describe('split brain', () => {
       const spec = await leaseHolder(ns);
       return spec?.holderIdentity === 'op-a' ? spec : undefined;
     });
-    const b = await start(ns, 'op-b', b_.kubeconfig);
+    // The standby comes up while the LIST hangs (sampling starts at once, not after it is up).
+    const standby = start(ns, 'op-b', b_.kubeconfig).then((c) => ({ c, upAt: Date.now() }));
 
     // While the LIST hangs: op-a is not ready (caches syncing) and yet keeps renewing.
     const renewTimes = new Set<string>();
@@ -194,10 +200,13 @@ describe('split brain', () => {
       stallLeft = !proxy.isReleased();
       await sleep(500);
     }
+    const { c: b, upAt } = await standby;
     expect(proxy.heldAtLeastMs()).toBeGreaterThanOrEqual(STALL_MS);
+    // The standby watched for longer than a lease duration (+ retries) while the leader was stuck.
+    expect(proxy.releasedAt() - upAt).toBeGreaterThanOrEqual(LEASE_MS + 2_000);
     expect(notReady).toBeGreaterThan(0);
     expect([...holders]).toEqual(['op-a']);
-    // Renewed every retry period: over the hang, far more renewals than a lease duration allows to miss.
+    // Renewed every retry period (1 s) throughout the hang: many distinct renewTimes were seen.
     expect(renewTimes.size).toBeGreaterThanOrEqual(Math.floor(STALL_MS / 1000 / 2));
     expect((await b.metrics()).get('chatfleet_operator_leader')).toBe(0);
 
@@ -212,11 +221,67 @@ describe('split brain', () => {
   });
 });
 
+describe('the write fence of the Kubernetes client', () => {
+  let ns = '';
+  let client: KubeClient | undefined;
+
+  beforeAll(async () => {
+    ns = await createNamespace('fence');
+    client = await KubeClient.create(loadKubeConfig(process.env).kc);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    if (ns) await deleteNamespace(ns);
+  });
+
+  const configMap = (name: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: ns },
+    data: { k: 'v' },
+  });
+  const exists = async (name: string): Promise<boolean> =>
+    (await client!.get(Resources.ConfigMap, ns, name)) !== undefined;
+
+  it.each<[string, () => WriteFence]>([
+    ['closed from the start', () => () => 'closed'],
+    // Open when the request is made, closed by the time it goes on the wire: still nothing is sent.
+    [
+      'closing between the request and the wire',
+      () => {
+        let calls = 0;
+        return () => (++calls === 1 ? undefined : 'closed at the wire');
+      },
+    ],
+  ])('refuses a write %s, and the API server never sees it', async (_name, fence) => {
+    const cm = uniqueName('refused');
+    client!.writeFence = fence();
+    await expect(client!.apply(configMap(cm), 'fence-test')).rejects.toBeInstanceOf(WriteRefusedError);
+    await expect(client!.delete(Resources.ConfigMap, ns, 'anything')).rejects.toThrow(/write refused/);
+    client!.writeFence = undefined;
+    expect(await exists(cm)).toBe(false);
+    const audit = await auditEvents(ns);
+    expect(audit.filter((e) => e.objectRef?.name === cm).map(describeEvent)).toEqual([]);
+  });
+
+  it('lets writes and reads through while open, and reads while closed', async () => {
+    const cm = uniqueName('allowed');
+    client!.writeFence = () => undefined;
+    await client!.apply(configMap(cm), 'fence-test');
+    client!.writeFence = () => 'closed';
+    expect(await exists(cm)).toBe(true); // a GET is never fenced
+    client!.writeFence = undefined;
+  });
+});
+
 interface StallingProxy {
   url: string;
   /** Resolves when the first matching request arrived (and is being held). */
   stalled: Promise<void>;
   isReleased(): boolean;
+  /** Date.now() when the held request was forwarded (0 before). */
+  releasedAt(): number;
   /** How long the held request was held (ms), once released. */
   heldAtLeastMs(): number;
   close(): Promise<void>;
@@ -282,6 +347,7 @@ async function stallingProxy(
     url: `https://127.0.0.1:${port}`,
     stalled,
     isReleased: () => releasedAt !== undefined,
+    releasedAt: () => releasedAt ?? 0,
     heldAtLeastMs: () => (releasedAt ?? 0) - (heldAt ?? 0),
     close: async () => {
       server.closeAllConnections();
