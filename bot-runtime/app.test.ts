@@ -67,11 +67,12 @@ describe('POST /v1/chat', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json<Record<string, unknown>>();
     expect(body).toMatchObject({ intent: 'order_status', source: 'intent', modelVersion: '2026.11.0' });
-    expect(body.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.sessionId).toMatch(/^[A-Za-z0-9_-]{22}$/); // 128 random bits, made by the server
     expect(typeof body.reply).toBe('string');
   });
 
-  it('keeps a given sessionId and reports MODEL_VERSION', async () => {
+  // Without a session store nothing is stored or read, so an id cannot leak anything: it is echoed.
+  it('keeps a given sessionId without a session store and reports MODEL_VERSION', async () => {
     app = await buildApp(testDeps({ MODEL_VERSION: 'v-override' }));
     const res = await chat(app, { message: 'hello', sessionId: 'my-session_1' });
     expect(res.json()).toMatchObject({ sessionId: 'my-session_1', modelVersion: 'v-override' });

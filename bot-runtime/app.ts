@@ -18,6 +18,7 @@ import { ErrorCode, classifyRequestError, errorBody, errorSchema } from './error
 import type { EventSink } from './events/conversation-event.js';
 import type { Metrics } from './metrics.js';
 import { InflightLimiter } from './overload/inflight.js';
+import { RateLimiter } from './overload/rate-limit.js';
 import type { RedisClient } from './redis/redis-client.js';
 import { chatRoutes } from './routes/chat.js';
 import type { RouteContext } from './routes/context.js';
@@ -25,6 +26,7 @@ import { opsRoutes } from './routes/ops.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { SocketRegistry, websocketRoutes } from './routes/websocket.js';
 import { Forwarder } from './rollout/forwarder.js';
+import { ForwardingToken } from './rollout/forwarding-token.js';
 import { routingPlugin } from './rollout/plugin.js';
 import { TurnRouter } from './rollout/router.js';
 import { RoutingState } from './rollout/routing-state.js';
@@ -71,6 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.maxMessageBytes * 6 + 1024,
     ajv: { customOptions: { coerceTypes: false } },
     return503OnClosing: true,
+    // req.ip (the rate limit's identity without auth) follows X-Forwarded-For only from these
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     ...httpTimeoutOptions(config),
   });
   const lifecycle: Lifecycle = {
@@ -79,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sockets: new SocketRegistry(),
   };
   app.decorate('lifecycle', lifecycle);
-  app.decorateRequest('authSubject', null);
+  app.decorateRequest('principal', null);
   app.addSchema(errorSchema);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) =>
@@ -112,14 +116,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: deps.log,
     now,
     settings: {
-      rateLimitPerMinute: config.rateLimitPerMinute,
       answerCacheTtlSeconds: config.answerCacheTtlSeconds,
       eventsIncludeText: config.eventsIncludeText,
     },
     isDraining: () => lifecycle.draining,
   });
-  const router = await rolloutRouter(app, deps, turns);
-  const ctx: RouteContext = { config, turns, router, store: deps.store, metrics: deps.metrics, now };
+  const ctx = await routeContext(app, deps, turns, now);
   await app.register(chatRoutes(ctx));
   await app.register(websocketRoutes(ctx, lifecycle.sockets));
   await app.register(sessionRoutes(ctx));
@@ -137,8 +139,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app;
 }
 
+/** What the routes share: the turn path behind rollout routing, the rate limit, forwarding's token. */
+async function routeContext(
+  app: FastifyInstance,
+  deps: AppDeps,
+  turns: TurnService,
+  now: () => number,
+): Promise<RouteContext> {
+  const { config, store, metrics } = deps;
+  const forwarding = store && new ForwardingToken(store, config.redisCommandTimeoutMs);
+  const router = await rolloutRouter(app, deps, turns, forwarding);
+  const limiter = new RateLimiter(store, config.rateLimitPerMinute, metrics, deps.log, now);
+  return { config, turns, router, store, limiter, forwarding, metrics, now };
+}
+
 /** Rollout routing (docs/bot-runtime.md, Rollout routing): the routing source is a plugin of the app. */
-async function rolloutRouter(app: FastifyInstance, deps: AppDeps, turns: TurnService): Promise<TurnRouter> {
+async function rolloutRouter(
+  app: FastifyInstance,
+  deps: AppDeps,
+  turns: TurnService,
+  forwarding: ForwardingToken | undefined,
+): Promise<TurnRouter> {
   const { rollout } = deps.config;
   const routing = rollout.routing && new RoutingState(deps.metrics, deps.log);
   if (rollout.routing && routing) {
@@ -149,6 +170,7 @@ async function rolloutRouter(app: FastifyInstance, deps: AppDeps, turns: TurnSer
     routing,
     store: deps.store,
     forwarder: new Forwarder(rollout.urls, rollout.forwardTimeoutMs),
+    forwardingToken: async () => forwarding?.current(),
     limiter: app.lifecycle.limiter,
     isDraining: () => app.lifecycle.draining,
     track: rollout.track,

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
       LLM_ENDPOINT: 'http://llm:8000',
       LLM_MODEL: 'm',
       LLM_API_KEY: 'sk',
-      AUTH_API_KEYS: 'a,b',
+      AUTH_API_KEYS: 'web:a,b',
       DRAIN_TIMEOUT_MS: '2500',
     });
     expect(c).toMatchObject({
@@ -44,7 +44,12 @@ describe('loadConfig', () => {
       redis: { mode: 'standalone', url: 'redis://r:6379', password: 'pw' },
       kafka: { brokers: ['k1:9092', 'k2:9092'], eventsTopic: 'ns.bot.events', tasksTopic: 'ns.bot.tasks' },
       llm: { endpoint: 'http://llm:8000', model: 'm', apiKey: 'sk' },
-      auth: { apiKeys: ['a', 'b'] },
+      auth: {
+        apiKeys: [
+          { name: 'web', key: 'a' },
+          { name: expect.stringMatching(/^sha256-/), key: 'b' },
+        ],
+      },
       drainTimeoutMs: 2500,
     });
   });

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** Everything the runtime reads from the environment, parsed and validated once at start. */
@@ -17,6 +19,8 @@ export interface Config {
   sessionMaxTurns: number;
   answerCacheTtlSeconds: number;
   rateLimitPerMinute: number;
+  /** Peers whose X-Forwarded-For names the client (IPs or CIDRs); none: the peer is the client. */
+  trustedProxies: string[];
   redis: RedisConfig | undefined;
   redisCommandTimeoutMs: number;
   kafka: KafkaConfig | undefined;
@@ -52,7 +56,7 @@ export type RoutingSourceConfig =
 export interface RolloutConfig {
   /** The track of this pod (CHATFLEET_TRACK). */
   track: Track;
-  /** Salt of the assignment hash (FLEET_ID); '' when unset. */
+  /** FLEET_ID (`<namespace>/<name>`, set by the operator): every Redis key's prefix and the assignment hash's salt; '' when unset. */
   fleetId: string;
   /** Undefined: no rollout routing, every turn is served locally. */
   routing: RoutingSourceConfig | undefined;
@@ -85,8 +89,14 @@ export interface LlmConfig {
   breakerCooldownMs: number;
 }
 
+/** One accepted API key and the name that identifies its holder (the principal `key:<name>`). */
+export interface ApiKey {
+  name: string;
+  key: string;
+}
+
 export interface AuthConfig {
-  apiKeys: string[];
+  apiKeys: ApiKey[];
   jwtSecret: string | undefined; // HS256 key
   jwksUrl: string | undefined; // RS256/ES256 keys, cached, refetched on an unknown kid
   jwksCooldownMs: number;
@@ -131,6 +141,18 @@ function list(env: Env, key: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+}
+
+/** A TRUSTED_PROXIES entry: an IP address or a CIDR range. */
+export function parseProxyEntry(entry: string): string {
+  const [ip = '', bits, ...rest] = entry.split('/');
+  const family = isIP(ip);
+  const max = family === 6 ? 128 : 32;
+  const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+  if (family === 0 || !validBits || rest.length > 0) {
+    throw new ConfigError(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range`);
+  }
+  return entry;
 }
 
 /** Parses "host:port" (IPv6 as "[::1]:7000"). */
@@ -205,11 +227,26 @@ function parseRoutingSource(env: Env): RoutingSourceConfig | undefined {
   return { kind: 'configmap', name, namespace, kubeconfig: str(env, 'KUBECONFIG') };
 }
 
+const API_KEY_NAME = /^[A-Za-z0-9_.-]{1,63}$/;
+
+/**
+ * An AUTH_API_KEYS entry: `<name>:<key>`. A bare key (no name) is named after a digest of itself,
+ * so its holder still has a stable identity without the key appearing anywhere.
+ */
+export function parseApiKey(entry: string): ApiKey {
+  const colon = entry.indexOf(':');
+  const name = entry.slice(0, colon);
+  if (colon > 0 && API_KEY_NAME.test(name) && colon < entry.length - 1) {
+    return { name, key: entry.slice(colon + 1) };
+  }
+  return { name: `sha256-${createHash('sha256').update(entry).digest('hex').slice(0, 12)}`, key: entry };
+}
+
 function parseAuth(env: Env): AuthConfig {
   const jwksUrl = baseUrl(env, 'AUTH_JWKS_URL');
   const audience = list(env, 'AUTH_JWT_AUDIENCE');
   return {
-    apiKeys: list(env, 'AUTH_API_KEYS'),
+    apiKeys: list(env, 'AUTH_API_KEYS').map(parseApiKey),
     jwtSecret: str(env, 'AUTH_JWT_SECRET'),
     jwksUrl: jwksUrl === undefined ? undefined : str(env, 'AUTH_JWKS_URL'),
     jwksCooldownMs: int(env, 'AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
@@ -280,6 +317,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionMaxTurns: int(env, 'SESSION_MAX_TURNS', 20, 1, 10_000),
     answerCacheTtlSeconds: int(env, 'ANSWER_CACHE_TTL_SECONDS', 3600, 1),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 120, 0),
+    trustedProxies: list(env, 'TRUSTED_PROXIES').map(parseProxyEntry),
     redis: parseRedis(env),
     redisCommandTimeoutMs,
     kafka: parseKafka(env),

@@ -6,7 +6,8 @@ export const TURN_BUCKETS = [
 ];
 
 export type Source = 'cache' | 'intent' | 'llm' | 'fallback';
-export type Outcome = 'ok' | 'error' | 'shed';
+/** `not_found`: a session that does not exist or is not the caller's (answered 404). */
+export type Outcome = 'ok' | 'error' | 'shed' | 'not_found';
 
 export interface Metrics {
   turnDuration: Histogram<'model_version' | 'source' | 'outcome'>;
@@ -15,6 +16,7 @@ export interface Metrics {
   cacheRequests: Counter<'result'>;
   cacheSkips: Counter<'reason'>;
   turnsUnstored: Counter;
+  sessionsNotFound: Counter;
   llmRequests: Counter<'outcome'>;
   llmDuration: Histogram;
   eventsBuffered: Gauge;
@@ -86,6 +88,7 @@ type TurnMetricNames =
   | 'cacheRequests'
   | 'cacheSkips'
   | 'turnsUnstored'
+  | 'sessionsNotFound'
   | 'llmRequests'
   | 'llmDuration';
 
@@ -118,6 +121,11 @@ function turnMetrics(registers: Registry[]): Pick<Metrics, TurnMetricNames> {
     turnsUnstored: new Counter({
       name: 'chatfleet_turns_unstored_total',
       help: 'Turns answered but not recorded in the session store (the reply says stored: false).',
+      registers,
+    }),
+    sessionsNotFound: new Counter({
+      name: 'chatfleet_sessions_not_found_total',
+      help: "Turns and session reads answered 404: the session does not exist or is another principal's.",
       registers,
     }),
     cacheSkips: new Counter({

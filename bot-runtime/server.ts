@@ -102,6 +102,7 @@ export async function wireRuntime(
       ttlSeconds: config.sessionTtlSeconds,
       maxTurns: config.sessionMaxTurns,
       opTimeoutMs: config.redisCommandTimeoutMs,
+      fleetId: config.rollout.fleetId,
     });
   const events = openEvents(config, log, metrics);
   const llm = config.llm && new OpenAiCompatibleLlm(config.llm, metrics);

@@ -5,13 +5,17 @@ import { normalise } from '../classifier/normalise.js';
 import type { ConversationEvent, EventSink } from '../events/conversation-event.js';
 import type { Metrics, Outcome, Source } from '../metrics.js';
 import type { InflightLimiter } from '../overload/inflight.js';
-import type { SessionStore, TurnRecord } from '../sessions/session-store.js';
-import { answerCacheKey } from './cache-keys.js';
+import { newSessionId, ownerOf } from '../sessions/keys.js';
+import type { SessionRef, SessionStore, TurnRecord } from '../sessions/session-store.js';
 import { isTurnOnlyFailure, type ChatMessage, type LlmBackend } from './llm-client.js';
 
 export interface TurnInput {
   message: string;
+  /** A session the client continues; undefined starts a new one (the server makes its id). */
   sessionId: string | undefined;
+  /** The authenticated principal (`key:<name>`, `jwt:<sub>`); undefined while auth is off. */
+  principal: string | undefined;
+  /** The body's userId: an unverified hint, only carried into events. */
   userId: string | undefined;
   /** False when this turn already spent its Redis budget (the rollout pin read failed). */
   redisOk?: boolean;
@@ -33,7 +37,9 @@ export interface TurnReply {
 }
 
 export type ShedReason = 'inflight' | 'rate_limit' | 'draining';
-export type TurnOutcome = { kind: 'ok'; reply: TurnReply } | { kind: 'shed'; reason: ShedReason };
+/** `not_found`: the session does not exist or is not the caller's (one answer for both: 404). */
+export type TurnOutcome =
+  { kind: 'ok'; reply: TurnReply } | { kind: 'shed'; reason: ShedReason } | { kind: 'not_found' };
 
 export interface TurnDeps {
   models: { readonly current: Model };
@@ -44,7 +50,7 @@ export interface TurnDeps {
   metrics: Metrics;
   log: Logger;
   now: () => number;
-  settings: { rateLimitPerMinute: number; answerCacheTtlSeconds: number; eventsIncludeText: boolean };
+  settings: { answerCacheTtlSeconds: number; eventsIncludeText: boolean };
   isDraining: () => boolean;
 }
 
@@ -93,20 +99,25 @@ export class TurnService {
     let source: Source = 'fallback';
     try {
       const budget: RedisBudget = { ok: input.redisOk !== false };
-      if (!(await this.withinRateLimit(input.userId, budget))) {
-        outcome = 'shed';
-        this.d.metrics.turnsShed.inc({ reason: 'rate_limit' });
-        return { kind: 'shed', reason: 'rate_limit' };
+      const session: SessionRef = {
+        id: input.sessionId ?? newSessionId(),
+        owner: ownerOf(input.principal),
+        isNew: input.sessionId === undefined,
+      };
+      const answer = await this.answer(model, session, input.message, budget);
+      const turn = answer && (await this.record(session, model, input.message, answer, budget));
+      if (!answer || turn === null) {
+        outcome = 'not_found';
+        this.d.metrics.sessionsNotFound.inc();
+        return { kind: 'not_found' };
       }
-      const sessionId = input.sessionId ?? randomUUID();
-      const answer = await this.answer(model, sessionId, input.message, budget);
       source = answer.source;
-      const turn = await this.record(sessionId, model, input.message, answer, budget);
-      this.emit(sessionId, turn, input, model, answer, started);
+      this.emit(session.id, turn, input, model, answer, started);
       outcome = 'ok';
       const stored = turn > 0;
       if (!stored && this.d.store) this.d.metrics.turnsUnstored.inc();
-      return { kind: 'ok', reply: { sessionId, ...answer, modelVersion: model.version, turn, stored } };
+      const reply = { sessionId: session.id, ...answer, modelVersion: model.version, turn, stored };
+      return { kind: 'ok', reply };
     } finally {
       this.d.limiter.release();
       this.d.metrics.turnsInflight.dec();
@@ -125,31 +136,23 @@ export class TurnService {
     this.d.metrics.turnDuration.observe({ model_version: version, source, outcome }, seconds);
   }
 
-  private async withinRateLimit(userId: string | undefined, budget: RedisBudget): Promise<boolean> {
-    const perMinute = this.d.settings.rateLimitPerMinute;
-    if (userId === undefined || perMinute <= 0) return true;
-    // fail open: an unreachable Redis must not block chat
-    return this.redisStep(budget, 'rate_limit', true, (store) =>
-      store.allowUser(userId, perMinute, this.d.now()),
-    );
-  }
-
+  /** The turn's answer; null when the session turned out not to be the caller's. */
   private async answer(
     model: Model,
-    sessionId: string,
+    session: SessionRef,
     message: string,
     budget: RedisBudget,
-  ): Promise<Answer> {
+  ): Promise<Answer | null> {
     const question = normalise(message);
     const intent = model.answer(question);
     if (intent.reply !== undefined) return { ...intent, reply: intent.reply, source: 'intent' };
     const base = { intent: intent.intent, confidence: intent.confidence };
-    const cacheKey = answerCacheKey(model.version, question);
-    const cached = await this.cached(cacheKey, budget);
+    const cached = await this.cached(model.version, question, budget);
     if (cached !== null) return { ...base, reply: cached, source: 'cache' };
-    const llm = await this.askLlm(model, sessionId, message, budget);
+    const llm = await this.askLlm(model, session, message, budget);
+    if (llm === null) return null;
     if (llm === undefined) return { ...base, reply: model.fallbackReply, source: 'fallback' };
-    this.shareIfContextFree(cacheKey, llm, budget);
+    this.shareIfContextFree(model.version, question, llm, budget);
     return { ...base, reply: llm.reply, source: 'llm' };
   }
 
@@ -159,37 +162,42 @@ export class TurnService {
    * conversation). An answer that used a conversation's history could carry its private context
    * ("what is my IBAN") to whoever asks the same question next.
    */
-  private shareIfContextFree(key: string, llm: LlmAnswer, budget: RedisBudget): void {
+  private shareIfContextFree(version: string, question: string, llm: LlmAnswer, budget: RedisBudget): void {
     if (llm.usedHistory) return this.d.metrics.cacheSkips.inc({ reason: 'history' });
     if (!budget.ok) return this.d.metrics.cacheSkips.inc({ reason: 'redis_unavailable' });
-    this.cachePut(key, llm.reply);
+    this.d.store
+      ?.putCachedAnswer(version, question, llm.reply, this.d.settings.answerCacheTtlSeconds)
+      .catch((err: unknown) => this.degraded('cache_put', err));
   }
 
-  private async cached(key: string, budget: RedisBudget): Promise<string | null> {
+  private async cached(version: string, question: string, budget: RedisBudget): Promise<string | null> {
     return this.redisStep(budget, 'cache_get', null, async (store) => {
-      const hit = await store.getCachedAnswer(key);
+      const hit = await store.getCachedAnswer(version, question);
       this.d.metrics.cacheRequests.inc({ result: hit === null ? 'miss' : 'hit' });
       return hit;
     });
   }
 
-  private cachePut(key: string, reply: string): void {
-    this.d.store
-      ?.putCachedAnswer(key, reply, this.d.settings.answerCacheTtlSeconds)
-      .catch((err: unknown) => this.degraded('cache_put', err));
-  }
-
+  /**
+   * The LLM's answer; undefined when it gave none (fallback), null when the session is not the
+   * caller's (checked before the LLM sees anything). A new session has no history to read.
+   */
   private async askLlm(
     model: Model,
-    sessionId: string,
+    session: SessionRef,
     message: string,
     budget: RedisBudget,
-  ): Promise<LlmAnswer | undefined> {
+  ): Promise<LlmAnswer | null | undefined> {
     if (!this.d.llm) return undefined;
     // fallback context: without Redis the LLM answers without the conversation so far
-    const history = await this.redisStep<TurnRecord[]>(budget, 'history', [], (store) =>
-      store.history(sessionId),
-    );
+    const view = session.isNew
+      ? { turns: [] }
+      : await this.redisStep<{ turns: TurnRecord[] } | null>(budget, 'history', { turns: [] }, (store) =>
+          store.view(session),
+        );
+    if (view === null) return null;
+    const history = view.turns;
+    const sessionId = session.id;
     const messages: ChatMessage[] = [
       { role: 'system', content: `You are the assistant "${model.name}". Answer briefly and politely.` },
       ...history.flatMap((t): ChatMessage[] => [
@@ -209,16 +217,19 @@ export class TurnService {
     }
   }
 
-  /** Stores the turn; resolves its sequence number, or 0 when the session store is unavailable. */
+  /**
+   * Stores the turn; resolves its sequence number, 0 when the session store is unavailable, null
+   * when the session is not the caller's.
+   */
   private async record(
-    sessionId: string,
+    session: SessionRef,
     model: Model,
     message: string,
     answer: Answer,
     budget: RedisBudget,
-  ): Promise<number> {
-    return this.redisStep(budget, 'append', 0, (store) =>
-      store.appendTurn(sessionId, {
+  ): Promise<number | null> {
+    return this.redisStep<number | null>(budget, 'append', 0, (store) =>
+      store.appendTurn(session, {
         at: new Date(this.d.now()).toISOString(),
         message,
         reply: answer.reply,

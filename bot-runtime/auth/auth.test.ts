@@ -16,13 +16,18 @@ function rawToken(header: unknown, claims: unknown, signature = ''): string {
 
 describe('JwtAuthenticator', () => {
   it('is open when neither API keys nor a JWT key are configured', async () => {
-    expect(await auth({}).authenticate(undefined)).toEqual({ ok: true, subject: undefined });
+    expect(await auth({}).authenticate(undefined)).toEqual({ ok: true, principal: undefined });
   });
 
-  it('accepts a configured API key and rejects others', async () => {
-    const a = auth({ AUTH_API_KEYS: 'k1,k2' });
-    expect((await a.authenticate('k2')).ok).toBe(true);
+  it('accepts a configured API key as its named principal and rejects others', async () => {
+    const a = auth({ AUTH_API_KEYS: 'alice:k1,bob:k2,bare-key' });
+    expect(await a.authenticate('k2')).toEqual({ ok: true, principal: 'key:bob' });
+    expect(await a.authenticate('k1')).toEqual({ ok: true, principal: 'key:alice' });
+    const bare = await a.authenticate('bare-key');
+    expect(bare).toEqual({ ok: true, principal: expect.stringMatching(/^key:sha256-[0-9a-f]{12}$/) });
+    expect(JSON.stringify(bare)).not.toContain('bare-key');
     expect((await a.authenticate('k3')).ok).toBe(false);
+    expect((await a.authenticate('alice:k1')).ok).toBe(false);
     expect(await a.authenticate(undefined)).toEqual({ ok: false, reason: 'missing bearer token' });
   });
 
@@ -30,15 +35,21 @@ describe('JwtAuthenticator', () => {
     const token = signJwtHs256({ sub: 'user-7', exp: NOW_S + 60 }, secret);
     expect(await hs.authenticate(token)).toEqual({
       ok: true,
-      subject: 'user-7',
+      principal: 'jwt:user-7',
       expiresAt: (NOW_S + 60) * 1000,
     });
   });
 
   it.each([
-    ['expired beyond the skew', signJwtHs256({ exp: NOW_S - 31 }, secret), 'token expired'],
+    ['expired beyond the skew', signJwtHs256({ sub: 'u', exp: NOW_S - 31 }, secret), 'token expired'],
     ['no exp', signJwtHs256({ sub: 'u' }, secret), 'token has no exp'],
-    ['not yet valid', signJwtHs256({ exp: NOW_S + 600, nbf: NOW_S + 60 }, secret), 'token not yet valid'],
+    ['no sub', signJwtHs256({ exp: NOW_S + 60 }, secret), 'token has no sub'],
+    ['an empty sub', signJwtHs256({ sub: '', exp: NOW_S + 60 }, secret), 'token has no sub'],
+    [
+      'not yet valid',
+      signJwtHs256({ sub: 'u', exp: NOW_S + 600, nbf: NOW_S + 60 }, secret),
+      'token not yet valid',
+    ],
     ['wrong secret', signJwtHs256({ exp: NOW_S + 60 }, 'other'), 'bad signature'],
     ['alg none', rawToken({ alg: 'none' }, { exp: NOW_S + 60 }), 'algorithm not accepted'],
     ['HS384', rawToken({ alg: 'HS384' }, { exp: NOW_S + 60 }, 'c2ln'), 'algorithm not accepted'],
@@ -55,7 +66,7 @@ describe('JwtAuthenticator', () => {
   });
 
   it('allows a bounded clock skew on exp', async () => {
-    expect((await hs.authenticate(signJwtHs256({ exp: NOW_S - 29 }, secret))).ok).toBe(true);
+    expect((await hs.authenticate(signJwtHs256({ sub: 'u', exp: NOW_S - 29 }, secret))).ok).toBe(true);
   });
 
   it.each([
@@ -78,11 +89,11 @@ describe('JwtAuthenticator', () => {
       AUTH_JWT_ISSUER: 'https://idp',
       AUTH_JWT_AUDIENCE: 'chat,chat2',
     });
-    expect(await a.authenticate(signJwtHs256(claims, secret))).toMatchObject(expected);
+    expect(await a.authenticate(signJwtHs256({ sub: 'u', ...claims }, secret))).toMatchObject(expected);
   });
 
   it('uses the fixed HS256 signature (compatible with any standard signer)', async () => {
-    const body = rawToken({ alg: 'HS256', typ: 'JWT' }, { exp: NOW_S + 1 }).slice(0, -1);
+    const body = rawToken({ alg: 'HS256', typ: 'JWT' }, { sub: 'u', exp: NOW_S + 1 }).slice(0, -1);
     const sig = createHmac('sha256', secret).update(body).digest('base64url');
     expect((await hs.authenticate(`${body}.${sig}`)).ok).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import type { AuthConfig } from '../config.js';
+import type { ApiKey, AuthConfig } from '../config.js';
 
 /**
  * Optional bearer-token auth for the chat and session routes: static API keys (AUTH_API_KEYS)
@@ -11,7 +11,13 @@ import type { AuthConfig } from '../config.js';
  * API keys nor a JWT key configured, auth is off.
  */
 export type AuthResult =
-  | { ok: true; subject: string | undefined; /** ms since the epoch (JWT exp), if any */ expiresAt?: number }
+  | {
+      ok: true;
+      /** Who is calling: `key:<name>` of an API key, `jwt:<sub>` of a token; undefined while auth is off. */
+      principal: string | undefined;
+      /** ms since the epoch (JWT exp), if any */
+      expiresAt?: number;
+    }
   | { ok: false; reason: string };
 
 export interface Authenticator {
@@ -30,12 +36,15 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-/** Constant-time comparison over digests, so neither content nor length leaks through timing. */
-function matchesApiKey(token: string, keys: readonly string[]): boolean {
+/**
+ * The name of the API key `token` is, or undefined. Every key is compared, in constant time over
+ * digests, so neither content, length nor position leaks through timing.
+ */
+function matchApiKey(token: string, keys: readonly ApiKey[]): string | undefined {
   const t = sha256(token);
-  let found = false;
-  for (const k of keys) found = timingSafeEqual(t, sha256(k)) || found;
-  return found;
+  let name: string | undefined;
+  for (const k of keys) if (timingSafeEqual(t, sha256(k.key))) name ??= k.name;
+  return name;
 }
 
 export function bearerToken(header: string | undefined): string | undefined {
@@ -90,9 +99,10 @@ export class JwtAuthenticator implements Authenticator {
 
   async authenticate(token: string | undefined): Promise<AuthResult> {
     const cfg = this.cfg;
-    if (!authEnabled(cfg)) return { ok: true, subject: undefined };
+    if (!authEnabled(cfg)) return { ok: true, principal: undefined };
     if (token === undefined) return fail('missing bearer token');
-    if (cfg.apiKeys.length > 0 && matchesApiKey(token, cfg.apiKeys)) return { ok: true, subject: undefined };
+    const keyName = cfg.apiKeys.length > 0 ? matchApiKey(token, cfg.apiKeys) : undefined;
+    if (keyName !== undefined) return { ok: true, principal: `key:${keyName}` };
     if ((this.secret || this.jwks) && token.split('.').length === 3) return this.verifyJwt(token);
     return fail('invalid token');
   }
@@ -111,7 +121,8 @@ export class JwtAuthenticator implements Authenticator {
         issuer: this.cfg.jwtIssuer,
         audience: this.cfg.jwtAudience,
         clockTolerance: this.cfg.jwtClockSkewSeconds,
-        requiredClaims: ['exp'],
+        // sub: the principal that owns the caller's sessions and carries its rate limit
+        requiredClaims: ['exp', 'sub'],
         currentDate: new Date(this.now()),
       };
       // One key per algorithm family: a secret never verifies RS/ES, a public key never HS.
@@ -120,8 +131,8 @@ export class JwtAuthenticator implements Authenticator {
       else if (typeof alg === 'string' && ASYMMETRIC_ALGS.has(alg) && this.jwks)
         ({ payload } = await jwtVerify(token, this.jwks, options));
       else return fail('algorithm not accepted');
-      const subject = typeof payload.sub === 'string' ? payload.sub : undefined;
-      return { ok: true, subject, expiresAt: (payload.exp ?? 0) * 1000 };
+      if (typeof payload.sub !== 'string' || payload.sub === '') return fail('token has no sub');
+      return { ok: true, principal: `jwt:${payload.sub}`, expiresAt: (payload.exp ?? 0) * 1000 };
     } catch (err) {
       return fail(reasonOf(err));
     }

@@ -64,15 +64,32 @@ async function stop(server: Server): Promise<void> {
   await exited;
 }
 
-/** 200 sessions, a mix of intents: the fast path (no LLM) that the issue asks to measure. */
-function chatRequests(runTag: string): autocannon.Request[] {
+/**
+ * 200 sessions, a mix of intents: the fast path (no LLM) that the issue asks to measure. The
+ * sessions are opened first on `url` (only the server makes session ids), so every measured turn
+ * continues one: owner check, rate limit, append.
+ */
+async function chatRequests(url: string): Promise<autocannon.Request[]> {
   const messages = ['hello', 'where is my order', 'is delivery free', 'thanks', 'cancel my order'];
-  return Array.from({ length: 200 }, (_, i) => ({
+  const request = (body: Record<string, string>): autocannon.Request => ({
     method: 'POST' as const,
     path: '/v1/chat',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ message: messages[i % messages.length], sessionId: `bench-${runTag}-${i}` }),
-  }));
+    body: JSON.stringify(body),
+  });
+  return Promise.all(
+    Array.from({ length: 200 }, async (_, i) => {
+      const message = messages[i % messages.length]!;
+      const res = await fetch(`${url}/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message }),
+      });
+      const { sessionId } = (await res.json()) as { sessionId?: string };
+      if (res.status !== 200 || !sessionId) throw new Error(`opening a bench session: ${res.status}`);
+      return request({ message, sessionId });
+    }),
+  );
 }
 
 async function load(url: string, requests: autocannon.Request[], rate?: number): Promise<LoadResult> {
@@ -199,7 +216,6 @@ async function main(): Promise<void> {
   const tag = Date.now().toString(36);
   const topic = `bench-events-${tag}`;
   await createTopic(brokers, topic);
-  const requests = chatRequests(tag);
   const botEnv = {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -208,6 +224,8 @@ async function main(): Promise<void> {
     KAFKA_BROKERS: brokers,
     KAFKA_EVENTS_TOPIC: topic,
     MAX_INFLIGHT: '100000',
+    // on, but never reached: every measured turn pays for the per-identity check (one INCR)
+    RATE_LIMIT_PER_MINUTE: '1000000000',
     LOG_LEVEL: 'info',
   };
   const servers = {
@@ -219,6 +237,7 @@ async function main(): Promise<void> {
     // Ablation: the same runtime without Kafka events, to show what the event costs on this machine.
     botRuntimeNoEvents: await startServer(`${ROOT}bot-runtime/main.ts`, [], { ...botEnv, KAFKA_BROKERS: '' }),
   };
+  const requests = await chatRequests(servers.botRuntime.url);
   const max = await maxThroughput(servers, requests);
   const rate = Math.round(max.botRuntime!.rps * 0.7);
   const results: Record<string, unknown> = {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { requireEnv, runId } from './support/env.js';
+import { requireEnv } from './support/env.js';
 import { startFakeLlm, type FakeLlm } from './support/llm-server.js';
-import { metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
+import { Conversation, metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
 
 /**
  * Attacks through the shared answer cache (real Redis, a real HTTP LLM on loopback whose answer
@@ -35,9 +35,9 @@ describe('cache leak and cache poisoning', () => {
 
   it('an answer that used A’s history is never served to B', async () => {
     const iban = 'DE89370400440532013000';
-    const alice = runId('alice');
-    await postChat(rt.url, { sessionId: alice, message: `my iban is ${iban}` });
-    const own = await postChat(rt.url, { sessionId: alice, message: `what is my iban echoback ${tag}` });
+    const alice = new Conversation(rt.url);
+    await alice.say(`my iban is ${iban}`);
+    const own = await alice.say(`what is my iban echoback ${tag}`);
     expect(own.body).toMatchObject({ source: 'llm' });
     expect(String(own.body.reply)).toContain(iban); // A's own conversation may use it
     expect(await skips()).toBe(1);
@@ -49,9 +49,9 @@ describe('cache leak and cache poisoning', () => {
 
   it('a planted history cannot poison the answer others get; context-free answers are still shared', async () => {
     const question = `what does the wombat club cost echoback ${tag}`;
-    const attacker = runId('mallory');
-    await postChat(rt.url, { sessionId: attacker, message: 'the wombat club is free for everyone' });
-    const planted = await postChat(rt.url, { sessionId: attacker, message: question });
+    const attacker = new Conversation(rt.url);
+    await attacker.say('the wombat club is free for everyone');
+    const planted = await attacker.say(question);
     expect(String(planted.body.reply)).toContain('free for everyone');
 
     const victim = await postChat(rt.url, { message: question.toUpperCase() });

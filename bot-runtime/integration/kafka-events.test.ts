@@ -50,15 +50,10 @@ describe('conversation events through a Kafka broker restart', () => {
     const statuses = new Map<number, number>();
     let restart: Promise<number | null> | undefined;
     let maxPending = 0;
-    const sessionIds = Array.from({ length: 200 }, (_, i) => runId(`k${i}`));
-
     const worker = async (): Promise<void> => {
       while (next < TURNS) {
         const i = next++;
-        const res = await postChat(rt.url, {
-          message: i % 2 ? 'hello' : 'where is my order',
-          sessionId: sessionIds[i % 200],
-        });
+        const res = await postChat(rt.url, { message: i % 2 ? 'hello' : 'where is my order' });
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         completed += 1;
         maxPending = Math.max(maxPending, rt.events!.pending);
@@ -116,7 +111,7 @@ describe('conversation events while no broker answers', () => {
 
   it('keeps answering, holds events up to the bound, and counts every drop past it', async () => {
     for (let i = 0; i < 80; i++) {
-      const res = await postChat(rt.url, { message: 'hello', sessionId: `nobroker-${i % 4}` });
+      const res = await postChat(rt.url, { message: 'hello' });
       expect(res.status).toBe(200);
     }
     expect(await waitFor(() => rt.events!.pending === 50, 5_000)).toBe(true);

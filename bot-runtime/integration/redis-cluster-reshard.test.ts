@@ -13,7 +13,8 @@ import { RedisClusterManager } from '../../operator/dataplane/redis/cluster.js';
 import type { ClusterPod } from '../../operator/dataplane/redis/cluster.js';
 import { resetRedisClusterNodes } from '../../e2e/support/redis-cluster.js';
 import { connectRedis, createRedisClient, isRedisReady, type RedisClient } from '../redis/redis-client.js';
-import { SessionStore, type NewTurn } from '../sessions/session-store.js';
+import { ANONYMOUS_OWNER } from '../sessions/keys.js';
+import { SessionStore, type NewTurn, type SessionRef } from '../sessions/session-store.js';
 import { requireEnv, runId } from './support/env.js';
 
 const SESSIONS = 60;
@@ -69,8 +70,10 @@ describe('session history across a Redis Cluster scale-out (real redis-servers)'
     const writer = open(nodes[0]!);
     expect(await connectRedis(writer, 5000)).toBe(true);
     const sessions = Array.from({ length: SESSIONS }, () => runId('reshard'));
+    const ref = (id: string, isNew = false): SessionRef => ({ id, owner: ANONYMOUS_OWNER, isNew });
     for (const id of sessions) {
-      for (const message of ['first', 'second']) await store(writer).appendTurn(id, turn(message));
+      await store(writer).appendTurn(ref(id, true), turn('first'));
+      await store(writer).appendTurn(ref(id), turn('second'));
     }
     // Like a bot pod started by the rollout: its only seed is the new shard's blank node.
     const late = open(nodes[3]!);
@@ -89,12 +92,12 @@ describe('session history across a Redis Cluster scale-out (real redis-servers)'
     expect(await becomesReady(late, 10_000)).toBe(true);
 
     const turnsSeenBy = async (reader: RedisClient): Promise<string[][]> =>
-      (await Promise.all(sessions.map((id) => store(reader).history(id)))).map((h) =>
-        h.map((t) => `${t.seq}:${t.message}`),
+      (await Promise.all(sessions.map((id) => store(reader).view(ref(id))))).map(
+        (v) => v?.turns.map((t) => `${t.seq}:${t.message}`) ?? ['not found'],
       );
     expect(await turnsSeenBy(late)).toEqual(sessions.map(() => ['1:first', '2:second']));
     // And it writes where the others read: the next turn of every session, from the late client.
-    await Promise.all(sessions.map((id) => store(late).appendTurn(id, turn('third'))));
+    await Promise.all(sessions.map((id) => store(late).appendTurn(ref(id), turn('third'))));
     expect(await turnsSeenBy(writer)).toEqual(sessions.map(() => ['1:first', '2:second', '3:third']));
   });
 });

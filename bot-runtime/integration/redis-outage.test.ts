@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { requireEnv, runId, testenvScript } from './support/env.js';
-import { metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
+import { requireEnv, testenvScript } from './support/env.js';
+import { Conversation, metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
 
 async function readyz(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${url}/readyz`);
@@ -28,8 +28,9 @@ describe('Redis outage', () => {
   });
 
   it('keeps answering with fallback context, reports degraded readiness, and recovers', async () => {
-    const sessionId = runId('outage');
-    expect((await postChat(rt.url, { message: 'hello', sessionId })).body.turn).toBe(1);
+    const conversation = new Conversation(rt.url);
+    expect((await conversation.say('hello')).body.turn).toBe(1);
+    const sessionId = conversation.id;
 
     testenvScript('redis.sh', 'stop');
     await waitForRedis(rt.url, 'down', 10_000);
@@ -53,7 +54,7 @@ describe('Redis outage', () => {
     testenvScript('redis.sh', 'start');
     await waitForRedis(rt.url, 'up', 20_000);
     expect((await readyz(rt.url)).body.status).toBe('ready');
-    const after = await postChat(rt.url, { message: 'hello', sessionId: runId('after') });
+    const after = await postChat(rt.url, { message: 'hello' });
     expect(after.status).toBe(200);
     expect(after.body.turn).toBe(1);
   });

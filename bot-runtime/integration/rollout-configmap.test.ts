@@ -89,7 +89,7 @@ describe('routing from a ConfigMap watch (real API server)', () => {
     }
     expect(await metricValue(rt.registry, 'chatfleet_rollout_generation')).toBe(4);
     // turns still work on the last good routing (weight 40 %: hash-assigned, forwarded or not)
-    const res = await postChat(rt.url, { message: 'hello', sessionId: runId('cm') });
+    const res = await postChat(rt.url, { message: 'hello' });
     expect(res.status).toBe(200);
     await core.createNamespacedConfigMap({
       namespace,

@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { WebSocket } from 'ws';
+import { Redis } from 'ioredis';
 import { assignNew } from '../rollout/assignment.js';
+import { FleetKeys } from '../sessions/keys.js';
 import { freePort } from './support/child.js';
-import { requireEnv, runId } from './support/env.js';
+import { requireEnv } from './support/env.js';
 import { RoutingFile, routingOf, startPair, waitForGeneration, type Pair } from './support/rollout.js';
 import { metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
 
@@ -127,13 +129,20 @@ describe('rollout routing between two real runtimes (stable + canary) on one Red
   it('never forwards a forwarded turn: it is served where it lands', async () => {
     const canaryId = started.filter((r) => r.modelVersion === versions.canary)[10]!.sessionId;
     const before = await metricValue(pair.stable.registry, 'chatfleet_forward_total');
-    const reply = await turn(pair.stable, { sessionId: canaryId }, { 'x-chatfleet-forwarded': '1' });
+    const redis = new Redis(requireEnv('REDIS_URL'));
+    const token = await redis.get(new FleetKeys('').forwardingToken()).finally(() => redis.disconnect());
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/); // made by the first pod that forwarded
+    const reply = await turn(pair.stable, { sessionId: canaryId }, { 'x-chatfleet-forwarded': token! });
     expect(reply.modelVersion).toBe(versions.stable);
     expect(await metricValue(pair.stable.registry, 'chatfleet_forward_total')).toBe(before);
+    // a client cannot claim it: a made-up header is ignored, and the turn follows its pin
+    const forged = await turn(pair.stable, { sessionId: canaryId }, { 'x-chatfleet-forwarded': '1' });
+    expect(forged.modelVersion).toBe(versions.canary);
+    expect(await metricValue(pair.stable.registry, 'chatfleet_forward_total')).toBe(before + 1);
     // and a real forward from stable is served by the canary without going back
     const canaryBefore = await metricValue(pair.canary.registry, 'chatfleet_forward_total');
     expect((await turn(pair.stable, { sessionId: canaryId })).modelVersion).toBe(versions.canary);
-    expect(await metricValue(pair.stable.registry, 'chatfleet_forward_total')).toBe(before + 1);
+    expect(await metricValue(pair.stable.registry, 'chatfleet_forward_total')).toBe(before + 2);
     expect(await metricValue(pair.canary.registry, 'chatfleet_forward_total')).toBe(canaryBefore);
   });
 
@@ -235,10 +244,10 @@ describe('forwarding failures are served locally', () => {
     });
     runtimes.push(rt);
     const t0 = performance.now();
-    const id = runId('fwd');
-    const r = await turn(rt, { sessionId: id });
+    const r = await turn(rt, {});
+    const id = r.sessionId;
     expect(performance.now() - t0).toBeLessThan(2000);
-    expect(r).toMatchObject({ sessionId: id, modelVersion: versions.stable, turn: 1 });
+    expect(r).toMatchObject({ modelVersion: versions.stable, turn: 1 });
     expect(await metricValue(rt.registry, 'chatfleet_forward_total', { result })).toBe(1);
     // the pin is kept: the conversation returns to the canary once it is reachable
     expect((await history(rt, id)).pin).toEqual({ track: 'canary', modelVersion: versions.canary });

@@ -39,7 +39,7 @@ describe('graceful shutdown of a real bot process on SIGTERM', () => {
     const wsClosed = new Promise<number>((resolve) => ws.on('close', (code: number) => resolve(code)));
 
     const accepted = Array.from({ length: TURNS }, (_, i) =>
-      postChat(bot.url, { message: `zanzibar query ${i} ${topic}`, sessionId: runId(`d${i}`) }),
+      postChat(bot.url, { message: `zanzibar query ${i} ${topic}` }),
     );
     const end = Date.now() + 30_000;
     while (llm.calls < TURNS && Date.now() < end) await new Promise((r) => setTimeout(r, 20));

@@ -71,9 +71,11 @@ describe('WebSocket chat', () => {
     };
     expect(stored.turns).toHaveLength(2);
 
-    const explicit = runId('ws');
-    ws.send(JSON.stringify({ message: 'hello', sessionId: explicit }));
-    expect(await next()).toMatchObject({ sessionId: explicit, turn: 1 });
+    // an id the server did not make is never adopted; the connection's own session goes on
+    ws.send(JSON.stringify({ message: 'hello', sessionId: runId('ws') }));
+    expect(await next()).toEqual({ error: { code: 'NOT_FOUND', message: 'no such session' } });
+    ws.send(JSON.stringify({ message: 'hello' }));
+    expect(await next()).toMatchObject({ sessionId: first.sessionId, turn: 3 });
     expect(await metricValue(rt.registry, 'chatfleet_websocket_connections')).toBe(1);
     ws.close();
   });

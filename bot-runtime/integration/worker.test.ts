@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { answerCacheKey } from '../answer/cache-keys.js';
 import { normalise } from '../classifier/normalise.js';
 import { loadConfig } from '../config.js';
-import { sessionKeys } from '../sessions/keys.js';
+import { FleetKeys } from '../sessions/keys.js';
 import { startWorker, type RunningWorker } from '../worker/worker.js';
 import { createTopic, deleteTopic, kafkaClient } from './support/kafka.js';
 import { requireEnv, runId } from './support/env.js';
@@ -28,6 +27,8 @@ async function workerMetric(url: string, result: string): Promise<number> {
 describe('background worker (npm run bot -- worker)', () => {
   const topic = runId('cf-tasks');
   const version = runId('v');
+  const fleetId = `test/${runId('worker')}`;
+  const keys = new FleetKeys(fleetId);
   let worker: RunningWorker;
   let redis: Redis;
 
@@ -36,6 +37,7 @@ describe('background worker (npm run bot -- worker)', () => {
     redis = new Redis(requireEnv('REDIS_URL'));
     const config = loadConfig({
       REDIS_URL: requireEnv('REDIS_URL'),
+      FLEET_ID: fleetId,
       KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
       KAFKA_TASKS_TOPIC: topic,
       KAFKA_TASKS_GROUP: `${topic}-group`,
@@ -52,9 +54,10 @@ describe('background worker (npm run bot -- worker)', () => {
 
   it('applies tasks at least once and idempotently, and skips malformed ones', async () => {
     const sessionId = runId('gdpr');
-    const k = sessionKeys(sessionId);
+    const k = keys.session(sessionId);
     await redis.rpush(k.turns, '1|{}');
     await redis.set(k.seq, '1');
+    await redis.set(k.owner, 'someone');
     const producer = kafkaClient('cf-test-tasks').producer();
     await producer.connect();
     const put = {
@@ -75,9 +78,9 @@ describe('background worker (npm run bot -- worker)', () => {
     });
     await producer.disconnect();
 
-    const cacheKey = answerCacheKey(version, normalise('gift wrapping'));
+    const cacheKey = keys.answer(version, normalise('gift wrapping'));
     expect(await waitFor(async () => (await redis.get(cacheKey)) === 'Yes, 2 EUR.', 30_000)).toBe(true);
-    expect(await waitFor(async () => (await redis.exists(k.turns, k.seq)) === 0, 30_000)).toBe(true);
+    expect(await waitFor(async () => (await redis.exists(k.turns, k.seq, k.owner)) === 0, 30_000)).toBe(true);
     expect(await waitFor(async () => (await workerMetric(worker.url, 'invalid')) === 1, 10_000)).toBe(true);
     expect(await workerMetric(worker.url, 'done')).toBe(2);
     expect(await workerMetric(worker.url, 'duplicate')).toBe(1);

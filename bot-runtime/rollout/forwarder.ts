@@ -1,6 +1,9 @@
 import type { Track } from './routing.js';
 
-/** Marks a forwarded turn; a pod serves such a turn itself and never forwards it again. */
+/**
+ * Marks a forwarded turn, with the fleet's forwarding token as its value (forwarding-token.ts); a
+ * pod serves such a turn itself and never forwards it again. Any other value is ignored.
+ */
 export const FORWARDED_HEADER = 'x-chatfleet-forwarded';
 /** The serving pod's own time for a forwarded turn, so the sender can tell the added latency. */
 export const SERVER_TIMING_HEADER = 'server-timing';
@@ -9,11 +12,14 @@ export const SERVER_TIMING_HEADER = 'server-timing';
 const MAX_REPLY_BYTES = 1024 * 1024;
 
 export interface ForwardRequest {
-  body: { message: string; sessionId: string; userId?: string };
+  body: { message: string; sessionId?: string; userId?: string };
   authorization: string | undefined;
+  /** The fleet's forwarding token. */
+  token: string;
 }
 
-export type ForwardFailure = 'no_url' | 'unreachable' | 'timeout' | 'draining' | 'error';
+/** `no_token`: the fleet's forwarding token could not be read (Redis unavailable). */
+export type ForwardFailure = 'no_url' | 'no_token' | 'unreachable' | 'timeout' | 'draining' | 'error';
 
 export type ForwardResult =
   | {
@@ -42,7 +48,10 @@ export class Forwarder {
     const base = this.urls[track];
     if (!base) return { ok: false, reason: 'no_url' };
     const started = performance.now();
-    const headers: Record<string, string> = { 'content-type': 'application/json', [FORWARDED_HEADER]: '1' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      [FORWARDED_HEADER]: req.token,
+    };
     if (req.authorization) headers.authorization = req.authorization;
     let res: Response;
     try {

@@ -28,6 +28,8 @@ interface Case {
   forwarded?: boolean;
   draining?: boolean;
   full?: boolean;
+  /** null: the fleet's forwarding token cannot be read. */
+  token?: null;
   /** This pod's model version (default: v1 on stable, v2 on canary). */
   modelVersion?: string;
   want: { kind: RoutedOutcome['kind']; forwardedTo?: Track; pinReads: number; repinTo?: Pin };
@@ -119,6 +121,21 @@ const cases: Case[] = [
     want: { kind: 'ok', pinReads: 1, repinTo: { track: 'stable', modelVersion: 'v1' } },
   },
   {
+    name: "not the caller's session (the pin script found no owner match): not_found, nothing served",
+    track: 'stable',
+    routing: routing(),
+    stored: undefined,
+    want: { kind: 'not_found', pinReads: 1 },
+  },
+  {
+    name: 'the forwarding token is unreadable: served here, not forwarded',
+    track: 'stable',
+    routing: routing(),
+    stored: c2,
+    token: null,
+    want: { kind: 'ok', pinReads: 1 },
+  },
+  {
     name: 'draining: not forwarded, the turn service sheds it',
     track: 'stable',
     routing: routing(),
@@ -144,9 +161,9 @@ describe('TurnRouter', () => {
       repinTo: undefined as Pin | undefined,
     };
     const store = {
-      pin: async (): Promise<StoredPin> => {
+      pin: async (): Promise<StoredPin | null> => {
         seen.pinReads += 1;
-        return c.stored!;
+        return c.stored === undefined ? null : c.stored;
       },
       repin: async (_id: string, _expected: Pin, next: Pin): Promise<Pin> => {
         seen.repinTo = next;
@@ -181,6 +198,7 @@ describe('TurnRouter', () => {
       routing: { current: c.routing },
       store,
       forwarder,
+      forwardingToken: async () => (c.token === null ? undefined : 'fleet-token'),
       limiter: { tryAcquire: () => !c.full, release: () => undefined },
       isDraining: () => c.draining === true,
       track: c.track,
@@ -192,6 +210,7 @@ describe('TurnRouter', () => {
     const out = await router.handle({
       message: 'hi',
       sessionId: 'sess-1',
+      principal: undefined,
       userId: undefined,
       forwarded: c.forwarded === true,
       authorization: undefined,

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { TurnInput, TurnOutcome, TurnService } from '../answer/turn-service.js';
 import type { Track } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { InflightLimiter } from '../overload/inflight.js';
-import type { SessionStore, StoredPin } from '../sessions/session-store.js';
+import { newSessionId, ownerOf } from '../sessions/keys.js';
+import type { SessionRef, SessionStore, StoredPin } from '../sessions/session-store.js';
 import { SessionIdAllocator, assignNew, needsPin, resolvePin, type Pin } from './assignment.js';
 import type { Forwarder } from './forwarder.js';
 import type { Routing } from './routing.js';
@@ -26,6 +26,8 @@ export interface RouterDeps {
   routing: { readonly current: Routing | undefined } | undefined;
   store: SessionStore | undefined;
   forwarder: Forwarder;
+  /** The fleet's forwarding token (forwarding-token.ts); undefined: serve here, forward nothing. */
+  forwardingToken: () => Promise<string | undefined>;
   /** Forwarded turns hold a slot of MAX_INFLIGHT too, and are refused while draining. */
   limiter: Pick<InflightLimiter, 'tryAcquire' | 'release'>;
   isDraining: () => boolean;
@@ -49,18 +51,28 @@ export class TurnRouter {
   private readonly ids: SessionIdAllocator;
 
   constructor(private readonly d: RouterDeps) {
-    this.ids = new SessionIdAllocator(d.fleetId, randomUUID);
+    this.ids = new SessionIdAllocator(d.fleetId, newSessionId);
   }
 
   async handle(input: RoutedTurnInput): Promise<RoutedOutcome> {
     const routing = this.d.routing?.current;
     const { store } = this.d;
-    if (input.forwarded || !store) return this.local(input, !input.forwarded);
+    // a forwarded turn is served where it lands; without Redis there are no pins to follow
+    if (input.forwarded || !store || input.redisOk === false) return this.local(input, !input.forwarded);
     // before any routing, or without a routing source: stable-only, served here
     if (!routing) return this.local(input, true);
     if (!needsPin(routing)) return this.noCanary(input, routing);
-    const sessionId = input.sessionId ?? this.ids.next(routing);
-    const pin = await this.pinOf(store, routing, sessionId);
+    const session: SessionRef = {
+      id: input.sessionId ?? this.ids.next(routing),
+      owner: ownerOf(input.principal),
+      isNew: input.sessionId === undefined,
+    };
+    const sessionId = session.id;
+    const pin = await this.pinOf(store, routing, session);
+    if (pin === null) {
+      this.d.metrics.sessionsNotFound.inc();
+      return { kind: 'not_found' };
+    }
     if (!pin) return this.local({ ...input, sessionId, redisOk: false }, false);
     if (pin.status === 'new') {
       this.d.metrics.conversationsStarted.inc({ model_version: pin.modelVersion, track: pin.track });
@@ -105,25 +117,30 @@ export class TurnRouter {
   /** No canary: everything belongs to stable; a stable pod serves it with no pin read. */
   private async noCanary(input: RoutedTurnInput, routing: Routing): Promise<RoutedOutcome> {
     if (this.d.track === 'stable') return this.local(input, true);
-    const out = await this.forward('stable', { ...input, sessionId: input.sessionId ?? randomUUID() }, true);
+    // a new conversation is made (and its id) by the pod that serves it
+    const out = await this.forward('stable', input, true);
     if (out.kind === 'forwarded' && input.sessionId === undefined) {
       this.d.metrics.conversationsStarted.inc({ model_version: routing.stableVersion, track: 'stable' });
     }
     return out;
   }
 
-  /** The session's pin after assignment or re-pinning; undefined when Redis failed (serve here). */
+  /**
+   * The session's pin after assignment or re-pinning (a new session is created with it); null when
+   * the session is not the caller's; undefined when Redis failed (serve here).
+   */
   private async pinOf(
     store: SessionStore,
     routing: Routing,
-    sessionId: string,
-  ): Promise<StoredPin | undefined> {
+    session: SessionRef,
+  ): Promise<StoredPin | null | undefined> {
     const legacy: Pin = { track: 'stable', modelVersion: routing.stableVersion };
     try {
-      const stored = await store.pin(sessionId, assignNew(routing, this.d.fleetId, sessionId), legacy);
+      const stored = await store.pin(session, assignNew(routing, this.d.fleetId, session.id), legacy);
+      if (stored === null) return null;
       const { pin, changed } = resolvePin(routing, stored);
       if (!changed) return stored;
-      const now = await store.repin(sessionId, stored, pin);
+      const now = await store.repin(session.id, stored, pin);
       return { ...now, status: stored.status };
     } catch (err) {
       this.d.metrics.sessionErrors.inc({ operation: 'pin' });
@@ -144,20 +161,24 @@ export class TurnRouter {
     return outcome;
   }
 
-  private async forward(
-    track: Track,
-    input: RoutedTurnInput & { sessionId: string },
-    countNew: boolean,
-  ): Promise<RoutedOutcome> {
+  private async forward(track: Track, input: RoutedTurnInput, countNew: boolean): Promise<RoutedOutcome> {
     const { message, sessionId, userId } = input;
     // refused like a local turn (the turn service sheds it and counts it) when draining or full
     if (this.d.isDraining() || !this.d.limiter.tryAcquire()) return this.d.turns.handle(input);
     let result;
     try {
-      result = await this.d.forwarder.forward(track, {
-        body: { message, sessionId, ...(userId !== undefined && { userId }) },
-        authorization: input.authorization,
-      });
+      const token = await this.d.forwardingToken();
+      result = token
+        ? await this.d.forwarder.forward(track, {
+            body: {
+              message,
+              ...(sessionId !== undefined && { sessionId }),
+              ...(userId !== undefined && { userId }),
+            },
+            authorization: input.authorization,
+            token,
+          })
+        : ({ ok: false, reason: 'no_token' } as const);
     } finally {
       this.d.limiter.release();
     }

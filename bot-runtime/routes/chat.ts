@@ -1,7 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, errorBody } from '../errors.js';
 import { FORWARDED_HEADER, SERVER_TIMING_HEADER } from '../rollout/forwarder.js';
-import { protectedRoute, messageTooLarge, shedResponse, type RouteContext } from './context.js';
+import {
+  isForwarded,
+  messageTooLarge,
+  protectedRoute,
+  rateLimited,
+  refusal,
+  requestIdentity,
+  sendRefusal as send,
+  type RouteContext,
+} from './context.js';
 import { chatRouteSchema } from './schemas.js';
 
 interface ChatBody {
@@ -25,11 +34,20 @@ export function chatRoutes(ctx: RouteContext) {
               errorBody(ErrorCode.messageTooLarge, `message exceeds ${ctx.config.maxMessageBytes} bytes`),
             );
         }
-        const forwarded = req.headers[FORWARDED_HEADER] === '1';
-        // A JWT subject is authoritative for rate limiting; the body's userId is a hint otherwise.
-        const userId = req.authSubject ?? req.body.userId;
-        const authorization = req.headers.authorization;
-        const outcome = await ctx.router.handle({ message, sessionId, userId, forwarded, authorization });
+        const forwarded = await isForwarded(ctx, req.headers[FORWARDED_HEADER]);
+        // counted once, by the pod the client reached: a forwarded turn was counted there
+        const verdict = forwarded ? 'allowed' : await ctx.limiter.check(requestIdentity(req));
+        if (verdict === 'limited') return send(reply, rateLimited(ctx.now()));
+        const principal = req.principal ?? undefined;
+        const outcome = await ctx.router.handle({
+          message,
+          sessionId,
+          principal,
+          userId: principal ?? req.body.userId,
+          forwarded,
+          authorization: req.headers.authorization,
+          redisOk: verdict !== 'unavailable',
+        });
         // the sender subtracts this pod's own time to tell what forwarding added
         if (forwarded)
           reply.header(SERVER_TIMING_HEADER, `turn;dur=${(performance.now() - started).toFixed(3)}`);
@@ -38,8 +56,7 @@ export function chatRoutes(ctx: RouteContext) {
           if (outcome.retryAfter !== undefined) reply.header('retry-after', outcome.retryAfter);
           return reply.code(outcome.status).send(outcome.body);
         }
-        const shed = shedResponse(outcome, ctx.now());
-        return reply.code(shed.status).header('retry-after', String(shed.retryAfter)).send(shed.body);
+        return send(reply, refusal(outcome, ctx.now()));
       },
     );
     done();

@@ -6,6 +6,8 @@ import type { Config } from '../config.js';
 import { ErrorCode, errorBody, type ErrorBody } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { RETRY_AFTER_SECONDS } from '../overload/inflight.js';
+import { rateIdentity, type RateLimiter } from '../overload/rate-limit.js';
+import type { ForwardingToken } from '../rollout/forwarding-token.js';
 import type { TurnRouter } from '../rollout/router.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
@@ -16,14 +18,33 @@ export interface RouteContext {
   /** Rollout routing in front of `turns` (HTTP and WebSocket turns go through it). */
   router: TurnRouter;
   store: SessionStore | undefined;
+  /** RATE_LIMIT_PER_MINUTE per identity, for turns, WebSocket frames and session reads. */
+  limiter: RateLimiter;
+  /** Authenticates x-chatfleet-forwarded (undefined without Redis: nothing is forwarded then). */
+  forwarding: ForwardingToken | undefined;
   metrics: Metrics;
   now: () => number;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
-    authSubject: string | null;
+    /** The authenticated principal (`key:<name>`, `jwt:<sub>`); null while auth is off. */
+    principal: string | null;
   }
+}
+
+/** Whose requests these are, for the rate limit: the principal, else the client address. */
+export function requestIdentity(req: FastifyRequest): string {
+  return rateIdentity(req.principal ?? undefined, req.ip);
+}
+
+/** True only for a turn another pod of this fleet forwarded (its header carries the fleet's token). */
+export async function isForwarded(
+  ctx: RouteContext,
+  header: string | string[] | undefined,
+): Promise<boolean> {
+  if (typeof header !== 'string' || header === '' || !ctx.forwarding) return false;
+  return ctx.forwarding.verify(header);
 }
 
 /** One authenticator (and JWKS cache) per auth config, shared by every protected route. */
@@ -68,7 +89,7 @@ export function authHook(ctx: RouteContext, queryToken = false) {
         .send(errorBody(ErrorCode.unauthorized, result.reason));
       return;
     }
-    req.authSubject = result.subject ?? null;
+    req.principal = result.principal ?? null;
     if (result.expiresAt !== undefined) expiries.set(req, result.expiresAt);
   };
 }
@@ -83,16 +104,28 @@ export function messageTooLarge(message: string, maxBytes: number): boolean {
   return normalisedTooLarge(message, maxBytes);
 }
 
-export type ShedResponse = { status: 429 | 503; retryAfter: number; body: ErrorBody };
+export type Refusal = { status: 404 | 429 | 503; retryAfter?: number; body: ErrorBody };
 
-export function shedResponse(outcome: Exclude<TurnOutcome, { kind: 'ok' }>, nowMs: number): ShedResponse {
+/** One answer whether the session does not exist or is someone else's: no hint which. */
+export const SESSION_NOT_FOUND: Refusal = {
+  status: 404,
+  body: errorBody(ErrorCode.notFound, 'no such session'),
+};
+
+export function rateLimited(nowMs: number): Refusal {
+  return {
+    status: 429,
+    retryAfter: Math.max(1, 60 - Math.floor((nowMs / 1000) % 60)),
+    body: errorBody(ErrorCode.rateLimited, 'rate limit reached'),
+  };
+}
+
+/** The HTTP answer of a turn that got no reply. */
+export function refusal(outcome: Exclude<TurnOutcome, { kind: 'ok' }>, nowMs: number): Refusal {
+  if (outcome.kind === 'not_found') return SESSION_NOT_FOUND;
   switch (outcome.reason) {
     case 'rate_limit':
-      return {
-        status: 429,
-        retryAfter: Math.max(1, 60 - Math.floor((nowMs / 1000) % 60)),
-        body: errorBody(ErrorCode.rateLimited, 'per-user rate limit reached'),
-      };
+      return rateLimited(nowMs);
     case 'draining':
       return {
         status: 503,
@@ -109,3 +142,8 @@ export function shedResponse(outcome: Exclude<TurnOutcome, { kind: 'ok' }>, nowM
 }
 
 export type { TurnReply };
+
+export function sendRefusal(reply: FastifyReply, r: Refusal): FastifyReply {
+  if (r.retryAfter !== undefined) reply.header('retry-after', String(r.retryAfter));
+  return reply.code(r.status).send(r.body);
+}

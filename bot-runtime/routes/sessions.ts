@@ -1,6 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode, errorBody } from '../errors.js';
-import { protectedRoute, type RouteContext } from './context.js';
+import { ownerOf } from '../sessions/keys.js';
+import {
+  SESSION_NOT_FOUND,
+  protectedRoute,
+  rateLimited,
+  requestIdentity,
+  sendRefusal,
+  type RouteContext,
+} from './context.js';
 import { sessionRouteSchema } from './schemas.js';
 
 export function sessionRoutes(ctx: RouteContext) {
@@ -15,18 +23,27 @@ export function sessionRoutes(ctx: RouteContext) {
             .code(503)
             .send(errorBody(ErrorCode.sessionStoreUnavailable, 'no session store configured'));
         }
-        let turns, pin;
+        // reads count too: probing session ids is as limited as chatting
+        if ((await ctx.limiter.check(requestIdentity(req))) === 'limited') {
+          return sendRefusal(reply, rateLimited(ctx.now()));
+        }
+        const ref = { id: req.params.id, owner: ownerOf(req.principal ?? undefined), isNew: false };
+        let view;
         try {
-          [turns, pin] = await Promise.all([store.history(req.params.id), store.readPin(req.params.id)]);
+          view = await store.view(ref);
         } catch (err) {
           req.log.warn({ err }, 'session store unavailable');
           return reply
             .code(503)
             .send(errorBody(ErrorCode.sessionStoreUnavailable, 'session store unavailable'));
         }
-        if (turns.length === 0) return reply.code(404).send(errorBody(ErrorCode.notFound, 'no such session'));
+        if (view === null) {
+          ctx.metrics.sessionsNotFound.inc();
+          return sendRefusal(reply, SESSION_NOT_FOUND);
+        }
+        const { turns, pin } = view;
         const modelVersions = [...new Set(turns.map((t) => t.modelVersion))];
-        return { sessionId: req.params.id, modelVersions, turns, ...(pin && { pin }) };
+        return { sessionId: ref.id, modelVersions, turns, ...(pin && { pin }) };
       },
     );
     done();

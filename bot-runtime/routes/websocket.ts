@@ -3,9 +3,11 @@ import type { RawData, WebSocket } from 'ws';
 import { ErrorCode, errorBody, type ErrorCodeValue } from '../errors.js';
 import { isValidSessionId } from '../sessions/keys.js';
 import {
-  protectedRoute,
   messageTooLarge,
-  shedResponse,
+  protectedRoute,
+  rateLimited,
+  refusal,
+  requestIdentity,
   tokenExpiresAt,
   type RouteContext,
 } from './context.js';
@@ -152,19 +154,25 @@ export function websocketRoutes(ctx: RouteContext, sockets: SocketRegistry) {
       }
       sockets.add(ws);
       ctx.metrics.websocketConnections.inc();
-      const userId = req.authSubject ?? undefined;
+      const principal = req.principal ?? undefined;
+      const identity = requestIdentity(req);
       const authorization = upgradeAuthorization(req.headers.authorization, req.query);
       let sessionId: string | undefined;
       let queued = 0;
       let chain: Promise<void> = Promise.resolve();
 
       const handle = async (frame: Frame): Promise<void> => {
+        // every frame is a turn, limited like an HTTP one
+        const verdict = await ctx.limiter.check(identity);
+        if (verdict === 'limited') return send(ws, rateLimited(ctx.now()).body);
         const outcome = await ctx.router.handle({
           message: frame.message,
           sessionId: frame.sessionId ?? sessionId,
-          userId,
+          principal,
+          userId: principal,
           forwarded: false,
           authorization,
+          redisOk: verdict !== 'unavailable',
         });
         if (outcome.kind === 'ok') {
           sessionId = outcome.reply.sessionId; // kept for the life of the connection
@@ -175,7 +183,7 @@ export function websocketRoutes(ctx: RouteContext, sockets: SocketRegistry) {
           if (outcome.status === 200 && typeof body.sessionId === 'string') sessionId = body.sessionId;
           send(ws, outcome.body);
         } else {
-          send(ws, shedResponse(outcome, ctx.now()).body);
+          send(ws, refusal(outcome, ctx.now()).body);
         }
       };
 

@@ -36,8 +36,20 @@ describe('decodeTurns', () => {
 
 describe('historyReply', () => {
   it('reads the counter and the entries of the history script', () => {
-    expect(historyReply(['7', ['a', 'b']])).toEqual({ counter: 7, entries: ['a', 'b'] });
-    expect(historyReply([null, []])).toEqual({ counter: 0, entries: [] });
+    expect(historyReply(['7', ['a', 'b'], null, null])).toEqual({ counter: 7, entries: ['a', 'b'] });
+    expect(historyReply([null, [], null, null])).toEqual({ counter: 0, entries: [] });
+  });
+
+  it('reads the pin with the history', () => {
+    expect(historyReply(['1', ['a'], 'canary', 'v2'])).toEqual({
+      counter: 1,
+      entries: ['a'],
+      pin: { track: 'canary', modelVersion: 'v2' },
+    });
+  });
+
+  it('says "not the caller\'s session" as null', () => {
+    expect(historyReply(null)).toBeNull();
   });
 
   it.each([

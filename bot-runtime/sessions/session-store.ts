@@ -3,7 +3,8 @@ import type { Source } from '../metrics.js';
 import type { Pin } from '../rollout/assignment.js';
 import { withDeadline } from '../redis/deadline.js';
 import { isRedisReady, type RedisClient } from '../redis/redis-client.js';
-import { rateLimitKey, sessionKeys } from './keys.js';
+import { FleetKeys } from './keys.js';
+import { APPEND_TURN_LUA, HISTORY_LUA, PIN_LUA, RATE_LIMIT_LUA, REPIN_LUA } from './scripts.js';
 
 /** One stored turn of a conversation. */
 export interface TurnRecord {
@@ -17,71 +18,14 @@ export interface TurnRecord {
   modelVersion: string;
 }
 
-/**
- * Appends one turn; returns the session's new turn number. Keys: turns list, counter, rollout pin
- * (its TTL follows the turns'; EXPIRE of an absent pin is a no-op).
- */
-const APPEND_TURN_LUA = `
-local seq = redis.call('INCR', KEYS[2])
-redis.call('RPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-redis.call('EXPIRE', KEYS[3], ARGV[3])
-return seq`;
-
-/**
- * The session's pin, set atomically on first sight. Keys: pin, counter. ARGV: the new
- * conversation's track and version, the track and version of a session that already has turns
- * but no pin (it started before the rollout: stable), TTL. Returns {track, version, status}.
- */
-const PIN_LUA = `
-local p = redis.call('HMGET', KEYS[1], 'track', 'version')
-if p[1] and p[2] then return {p[1], p[2], 'kept'} end
-local t, v, status = ARGV[1], ARGV[2], 'new'
-if redis.call('EXISTS', KEYS[2]) == 1 then t, v, status = ARGV[3], ARGV[4], 'legacy' end
-redis.call('HSET', KEYS[1], 'track', t, 'version', v)
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-return {t, v, status}`;
-
-/** Compare-and-set of a pin. Keys: pin. ARGV: expected track, version, new track, version, TTL. */
-const REPIN_LUA = `
-local p = redis.call('HMGET', KEYS[1], 'track', 'version')
-if p[1] == ARGV[1] and p[2] == ARGV[2] then
-  redis.call('HSET', KEYS[1], 'track', ARGV[3], 'version', ARGV[4])
-  redis.call('EXPIRE', KEYS[1], ARGV[5])
-  return {ARGV[3], ARGV[4]}
-end
-return {p[1] or ARGV[3], p[2] or ARGV[4]}`;
-
-/**
- * Reads the counter and the newest ARGV[1] turns atomically. Keys: counter, turns list. A script,
- * not MULTI: ioredis follows a MOVED redirect for a single command, but a MULTI sent with a stale
- * slot map (a client that started while a new shard joined) came back with MOVED errors, timeouts
- * or even another command's replies (found on the real node; see e2e/real-node/redis.test.ts).
- */
-const HISTORY_LUA = `
-return {redis.call('GET', KEYS[1]) or false, redis.call('LRANGE', KEYS[2], -tonumber(ARGV[1]), -1)}`;
-
-/** Counts a hit in a fixed window and sets the window's TTL once. */
-const RATE_LIMIT_LUA = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n`;
+type Args = (string | number)[];
 
 interface ScriptedClient {
-  cfAppendTurn(
-    turns: string,
-    seq: string,
-    pin: string,
-    record: string,
-    maxTurns: number,
-    ttl: number,
-  ): Promise<number>;
-  cfPin(pin: string, seq: string, ...args: (string | number)[]): Promise<unknown>;
-  cfRepin(pin: string, ...args: (string | number)[]): Promise<unknown>;
+  cfAppendTurn(turns: string, seq: string, pin: string, owner: string, ...args: Args): Promise<number>;
+  cfPin(pin: string, seq: string, owner: string, ...args: Args): Promise<unknown>;
+  cfRepin(pin: string, ...args: Args): Promise<unknown>;
   cfRateLimit(key: string, ttl: number): Promise<number>;
-  cfHistory(seq: string, turns: string, limit: number): Promise<unknown>;
+  cfHistory(owner: string, seq: string, turns: string, pin: string, ...args: Args): Promise<unknown>;
 }
 
 export interface SessionStoreOptions {
@@ -89,7 +33,21 @@ export interface SessionStoreOptions {
   maxTurns: number;
   /** Bound of every store operation (default 1000 ms); past it the caller degrades. */
   opTimeoutMs?: number;
+  /** FLEET_ID: the prefix of every key ('' without one). */
+  fleetId?: string;
 }
+
+/**
+ * Which session a call is about, and who asks: `owner` is ownerOf(principal); `isNew` says the
+ * server made the id for this turn (the only way a session is created).
+ */
+export interface SessionRef {
+  id: string;
+  owner: string;
+  isNew: boolean;
+}
+
+const mode = (ref: SessionRef): string => (ref.isNew ? 'new' : 'existing');
 
 /** Raised without a round trip while the client is not ready (down, blank cluster, reconnecting). */
 export class RedisNotReadyError extends Error {
@@ -126,16 +84,24 @@ export function decodeTurns(entries: string[], counter: number): TurnRecord[] {
   return out;
 }
 
-/** The history script's reply, checked: a malformed reply is an error, never a garbled history. */
-export function historyReply(reply: unknown): { counter: number; entries: string[] } {
-  const [counter, entries] = Array.isArray(reply) ? (reply as unknown[]) : [];
+export interface SessionView {
+  turns: TurnRecord[];
+  pin: Pin | undefined;
+}
+
+/**
+ * The history script's reply, checked: null is "not the caller's session"; a malformed reply is
+ * an error, never a garbled history.
+ */
+export function historyReply(reply: unknown): { counter: number; entries: string[]; pin?: Pin } | null {
+  if (reply === null) return null;
+  const [counter, entries, track, version] = Array.isArray(reply) ? (reply as unknown[]) : [];
   const validCounter = counter === null || typeof counter === 'string';
   if (!validCounter || !Array.isArray(entries) || !entries.every((e) => typeof e === 'string')) {
-    throw new Error(
-      `unexpected reply to the session history script: ${JSON.stringify(reply)?.slice(0, 200)}`,
-    );
+    throw badReply('session history', reply);
   }
-  return { counter: Number(counter ?? 0), entries };
+  const pinned = (track === 'stable' || track === 'canary') && typeof version === 'string' && version !== '';
+  return { counter: Number(counter ?? 0), entries, ...(pinned && { pin: { track, modelVersion: version } }) };
 }
 
 /** `new`: pinned just now as a new conversation; `legacy`: pinned to stable because it had turns. */
@@ -167,51 +133,61 @@ function pinReply(reply: unknown, n: number): [Track, string, string | undefined
  */
 export class SessionStore {
   private readonly scripted: ScriptedClient;
+  readonly keys: FleetKeys;
 
   constructor(
     readonly client: RedisClient,
     private readonly opts: SessionStoreOptions,
   ) {
-    client.defineCommand('cfAppendTurn', { numberOfKeys: 3, lua: APPEND_TURN_LUA });
-    client.defineCommand('cfPin', { numberOfKeys: 2, lua: PIN_LUA });
+    client.defineCommand('cfAppendTurn', { numberOfKeys: 4, lua: APPEND_TURN_LUA });
+    client.defineCommand('cfPin', { numberOfKeys: 3, lua: PIN_LUA });
     client.defineCommand('cfRepin', { numberOfKeys: 1, lua: REPIN_LUA });
     client.defineCommand('cfRateLimit', { numberOfKeys: 1, lua: RATE_LIMIT_LUA });
-    client.defineCommand('cfHistory', { numberOfKeys: 2, lua: HISTORY_LUA });
+    client.defineCommand('cfHistory', { numberOfKeys: 4, lua: HISTORY_LUA });
     this.scripted = client as unknown as ScriptedClient;
+    this.keys = new FleetKeys(opts.fleetId ?? '');
   }
 
-  /** Stores a turn; resolves its sequence number within the session. */
-  async appendTurn(sessionId: string, turn: NewTurn): Promise<number> {
-    const k = sessionKeys(sessionId);
+  /**
+   * Stores a turn; resolves its sequence number within the session, or null when the session is
+   * not the caller's (another owner, or an id the client chose that does not exist).
+   */
+  async appendTurn(ref: SessionRef, turn: NewTurn): Promise<number | null> {
+    const k = this.keys.session(ref.id);
     const { maxTurns, ttlSeconds } = this.opts;
-    return Number(
-      await this.bounded('append', () =>
-        this.scripted.cfAppendTurn(k.turns, k.seq, k.pin, encodeTurn(turn), maxTurns, ttlSeconds),
+    const args = [encodeTurn(turn), maxTurns, ttlSeconds, ref.owner, mode(ref)];
+    const seq = Number(
+      await this.bounded('append', () => this.scripted.cfAppendTurn(k.turns, k.seq, k.pin, k.owner, ...args)),
+    );
+    return seq < 0 ? null : seq;
+  }
+
+  /**
+   * The most recent turns (at most `limit`), oldest first, and the rollout pin, read atomically;
+   * null when the session is not the caller's.
+   */
+  async view(ref: SessionRef, limit = this.opts.maxTurns): Promise<SessionView | null> {
+    const k = this.keys.session(ref.id);
+    const reply = historyReply(
+      await this.bounded('history', () =>
+        this.scripted.cfHistory(k.owner, k.seq, k.turns, k.pin, limit, ref.owner),
       ),
     );
-  }
-
-  /** The most recent turns (at most maxTurns), oldest first; counter and list read atomically. */
-  async history(sessionId: string, limit = this.opts.maxTurns): Promise<TurnRecord[]> {
-    const k = sessionKeys(sessionId);
-    const reply = await this.bounded('history', () => this.scripted.cfHistory(k.seq, k.turns, limit));
-    const { counter, entries } = historyReply(reply);
-    return decodeTurns(entries, counter);
+    return reply && { turns: decodeTurns(reply.entries, reply.counter), pin: reply.pin };
   }
 
   /**
    * The session's rollout pin; a session without one is pinned here, atomically: to `fresh` when
-   * it has no turns (a new conversation), else to `legacy` (it started before the rollout).
+   * it has no turns (a new conversation), else to `legacy` (it started before the rollout). A new
+   * session (`ref.isNew`) is created here; null when the session is not the caller's.
    */
-  async pin(sessionId: string, fresh: Pin, legacy: Pin): Promise<StoredPin> {
-    const k = sessionKeys(sessionId);
+  async pin(ref: SessionRef, fresh: Pin, legacy: Pin): Promise<StoredPin | null> {
+    const k = this.keys.session(ref.id);
+    const args = [fresh.track, fresh.modelVersion, legacy.track, legacy.modelVersion, this.opts.ttlSeconds];
     const reply = await this.bounded('pin', () =>
-      this.scripted.cfPin(
-        k.pin,
-        k.seq,
-        ...[fresh.track, fresh.modelVersion, legacy.track, legacy.modelVersion, this.opts.ttlSeconds],
-      ),
+      this.scripted.cfPin(k.pin, k.seq, k.owner, ...args, ref.owner, mode(ref)),
     );
+    if (Array.isArray(reply) && reply[2] === 'not_found') return null;
     const [track, modelVersion, status] = pinReply(reply, 3);
     if (status !== 'kept' && status !== 'new' && status !== 'legacy') throw badReply('pin', reply);
     return { track, modelVersion, status };
@@ -219,36 +195,30 @@ export class SessionStore {
 
   /** Moves a pin from `expected` to `next` unless another pod changed it first; returns the pin now. */
   async repin(sessionId: string, expected: Pin, next: Pin): Promise<Pin> {
-    const k = sessionKeys(sessionId);
+    const k = this.keys.session(sessionId);
     const args = [expected.track, expected.modelVersion, next.track, next.modelVersion, this.opts.ttlSeconds];
     const reply = await this.bounded('pin', () => this.scripted.cfRepin(k.pin, ...args));
     const [track, modelVersion] = pinReply(reply, 2);
     return { track, modelVersion };
   }
 
-  /** The pin without side effects (GET /v1/sessions/:id). */
-  async readPin(sessionId: string): Promise<Pin | undefined> {
-    const [track, modelVersion] = await this.bounded('history', () =>
-      this.client.hmget(sessionKeys(sessionId).pin, 'track', 'version'),
-    );
-    return (track === 'stable' || track === 'canary') && modelVersion ? { track, modelVersion } : undefined;
+  async getCachedAnswer(modelVersion: string, question: string): Promise<string | null> {
+    return this.bounded('cache_get', () => this.client.get(this.keys.answer(modelVersion, question)));
   }
 
-  async exists(sessionId: string): Promise<boolean> {
-    return (await this.bounded('exists', () => this.client.exists(sessionKeys(sessionId).turns))) === 1;
-  }
-
-  async getCachedAnswer(key: string): Promise<string | null> {
-    return this.bounded('cache_get', () => this.client.get(key));
-  }
-
-  async putCachedAnswer(key: string, reply: string, ttlSeconds: number): Promise<void> {
+  async putCachedAnswer(
+    modelVersion: string,
+    question: string,
+    reply: string,
+    ttlSeconds: number,
+  ): Promise<void> {
+    const key = this.keys.answer(modelVersion, question);
     await this.bounded('cache_put', () => this.client.set(key, reply, 'EX', ttlSeconds));
   }
 
-  /** Counts one request of a user in a fixed one-minute window; true while within `perMinute`. */
-  async allowUser(userId: string, perMinute: number, nowMs: number): Promise<boolean> {
-    const key = rateLimitKey(userId, Math.floor(nowMs / 60_000) * 60);
+  /** Counts one request of an identity in a fixed one-minute window; true while within `perMinute`. */
+  async allowHit(identity: string, perMinute: number, nowMs: number): Promise<boolean> {
+    const key = this.keys.rateLimit(identity, Math.floor(nowMs / 60_000) * 60);
     return Number(await this.bounded('rate_limit', () => this.scripted.cfRateLimit(key, 120))) <= perMinute;
   }
 

@@ -2,12 +2,11 @@ import Fastify from 'fastify';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import { answerCacheKey } from '../answer/cache-keys.js';
 import { normalise } from '../classifier/normalise.js';
 import type { Config } from '../config.js';
 import { kafkaLogCreator } from '../events/kafka-logging.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../redis/redis-client.js';
-import { isValidSessionId, sessionKeys, taskDoneKey } from '../sessions/keys.js';
+import { FleetKeys, isValidSessionId } from '../sessions/keys.js';
 import { parseTask, type Task } from './tasks.js';
 
 const DONE_TTL_SECONDS = 7 * 24 * 3600;
@@ -18,15 +17,19 @@ export interface RunningWorker {
 }
 
 /** Applies one task. Both task types are idempotent in themselves; the done-marker skips repeats. */
-export async function applyTask(redis: RedisClient, task: Task): Promise<'done' | 'duplicate'> {
-  const doneKey = taskDoneKey(task.id);
+export async function applyTask(
+  redis: RedisClient,
+  keys: FleetKeys,
+  task: Task,
+): Promise<'done' | 'duplicate'> {
+  const doneKey = keys.taskDone(task.id);
   if ((await redis.exists(doneKey)) === 1) return 'duplicate';
   if (task.type === 'cache.put') {
-    const key = answerCacheKey(task.modelVersion, normalise(task.question));
+    const key = keys.answer(task.modelVersion, normalise(task.question));
     await redis.set(key, task.answer, 'EX', task.ttlSeconds ?? 3600);
   } else if (isValidSessionId(task.sessionId)) {
-    const k = sessionKeys(task.sessionId);
-    await redis.del(k.turns, k.seq, k.pin); // same hash tag: one slot, legal in Cluster
+    const k = keys.session(task.sessionId);
+    await redis.del(k.turns, k.seq, k.pin, k.owner); // same hash tag: one slot, legal in Cluster
   }
   await redis.set(doneKey, '1', 'EX', DONE_TTL_SECONDS);
   return 'done';
@@ -50,6 +53,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     registers: [registry],
   });
   const redis = createRedisClient(config.redis, { commandTimeoutMs: 2000 });
+  const keys = new FleetKeys(config.rollout.fleetId);
   if (!(await connectRedis(redis, 10_000))) log.warn('redis not reachable yet');
   const kafka = new Kafka({
     clientId: `${config.kafka.clientId}-worker`,
@@ -77,7 +81,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
         return;
       }
       try {
-        tasks.inc({ result: await applyTask(redis, parsed.task) });
+        tasks.inc({ result: await applyTask(redis, keys, parsed.task) });
       } catch (err) {
         tasks.inc({ result: 'failed' });
         throw new Error(`task ${parsed.task.id} failed`, { cause: err }); // kafkajs retries; offset not committed

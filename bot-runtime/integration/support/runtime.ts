@@ -64,3 +64,29 @@ export async function metricValue(
   );
   return values.reduce((sum, v) => sum + v.value, 0);
 }
+
+/**
+ * One conversation over HTTP: the first turn starts a session (the server makes its id), every
+ * later turn continues it. Clients cannot choose ids: an id the server did not make is a 404.
+ */
+export class Conversation {
+  sessionId: string | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
+
+  async say(message: string, extra: Record<string, unknown> = {}): ReturnType<typeof postChat> {
+    const body = { message, ...(this.sessionId !== undefined && { sessionId: this.sessionId }), ...extra };
+    const res = await postChat(this.url, body, this.headers);
+    if (res.status === 200 && typeof res.body.sessionId === 'string') this.sessionId ??= res.body.sessionId;
+    return res;
+  }
+
+  /** The session id, after the first successful turn. */
+  get id(): string {
+    if (this.sessionId === undefined) throw new Error('the conversation has no session yet');
+    return this.sessionId;
+  }
+}
