@@ -24,6 +24,20 @@ describe('parseConfig', () => {
     expect(c.leaderElect).toBe(false);
   });
 
+  it('topic claims live next to the Lease unless told otherwise; deletion waits 5 minutes by default', () => {
+    const c = parseConfig([], { POD_NAMESPACE: 'chatfleet-system' });
+    expect(c.topicOwnershipNamespace).toBe('chatfleet-system');
+    expect(c.topicDeletionTimeoutSeconds).toBe(300);
+    const set = parseConfig(['--topic-ownership-namespace=claims', '--topic-deletion-timeout-seconds=20'], {
+      CHATFLEET_TOPIC_DELETION_TIMEOUT_SECONDS: '99',
+    });
+    expect(set).toMatchObject({ topicOwnershipNamespace: 'claims', topicDeletionTimeoutSeconds: 20 });
+    expect(
+      parseConfig([], { CHATFLEET_TOPIC_DELETION_TIMEOUT_SECONDS: '0' }).topicDeletionTimeoutSeconds,
+    ).toBe(0);
+    expect(() => parseConfig(['--topic-deletion-timeout-seconds=-1'], {})).toThrow(/>= 0/);
+  });
+
   it('reads POD_NAMESPACE for the lease', () => {
     expect(parseConfig([], { POD_NAMESPACE: 'chatfleet-system' }).leaseNamespace).toBe('chatfleet-system');
   });

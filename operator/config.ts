@@ -29,6 +29,10 @@ export interface OperatorConfig {
   livenessReconcileSeconds: number;
   /** /healthz fails after the event loop was blocked longer than this. */
   livenessLoopLagSeconds: number;
+  /** Where Kafka topic claims (ownership records) live; empty = the Lease namespace (the operator's own). */
+  topicOwnershipNamespace: string;
+  /** How long deleting a CR retries deleting its topics before it releases the finalizer anyway. */
+  topicDeletionTimeoutSeconds: number;
 }
 
 interface Option {
@@ -205,6 +209,23 @@ export const OPTIONS: Option[] = [
     min: 0.1,
     help: '/healthz fails for 30 s after the event loop was blocked longer than this.',
   },
+  {
+    key: 'topicOwnershipNamespace',
+    flag: 'topic-ownership-namespace',
+    env: 'CHATFLEET_TOPIC_OWNERSHIP_NAMESPACE',
+    kind: 'string',
+    def: () => '',
+    help: 'Namespace of the Kafka topic claims (which CR owns which topic); empty = the Lease namespace.',
+  },
+  {
+    key: 'topicDeletionTimeoutSeconds',
+    flag: 'topic-deletion-timeout-seconds',
+    env: 'CHATFLEET_TOPIC_DELETION_TIMEOUT_SECONDS',
+    kind: 'int',
+    def: () => '300',
+    min: 0,
+    help: 'Deleting a CR retries deleting its topics this long, then releases the finalizer with a Warning.',
+  },
 ];
 
 export class ConfigError extends Error {
@@ -250,6 +271,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   const out: Record<string, unknown> = {};
   for (const o of OPTIONS) out[o.key] = parseValue(o, flags.get(o.flag) ?? env[o.env] ?? o.def(env));
   const cfg = out as unknown as OperatorConfig;
+  // Tenants must not be able to write topic claims: by default they sit next to the Lease.
+  if (!cfg.topicOwnershipNamespace) cfg.topicOwnershipNamespace = cfg.leaseNamespace;
   if (cfg.renewDeadlineSeconds >= cfg.leaseDurationSeconds) {
     throw new ConfigError(
       'renew deadline must be shorter than the lease duration, or two leaders could overlap',

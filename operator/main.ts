@@ -38,7 +38,11 @@ async function main(): Promise<number> {
     registry,
     components: [
       // The data plane first: its env and children feed the Deployment the core applies.
-      (client) => new DataplaneComponent(client),
+      (client) =>
+        new DataplaneComponent(client, {
+          topicOwnershipNamespace: config.topicOwnershipNamespace,
+          topicDeletionTimeoutMs: config.topicDeletionTimeoutSeconds * 1000,
+        }),
       // The rollout owns `tracks` (which revision each Deployment runs, the canary's share) and the
       // autoscaler owns `replicas` (the stable track); the core composes both (composeReplicas).
       createRolloutComponent({ registry }),

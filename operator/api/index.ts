@@ -79,6 +79,10 @@ export const ConditionReason = {
   KafkaError: 'KafkaError',
   NotSupported: 'NotSupported',
   PartitionsBelowMaxReplicas: 'PartitionsBelowMaxReplicas',
+  /** An existing topic the CR neither created nor adopts: left untouched (operator/dataplane/kafka/ownership.ts). */
+  TopicNotOwned: 'TopicNotOwned',
+  /** A topic another ChatbotDeployment owns. */
+  TopicConflict: 'TopicConflict',
   Deleting: 'Deleting',
   // Rollout
   RolloutIdle: 'RolloutIdle',

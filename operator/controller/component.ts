@@ -91,13 +91,15 @@ export interface Contribution {
 export interface FinalizeResult {
   done: boolean;
   requeueAfterMs?: number;
+  /** Recorded on the CR (e.g. what the cleanup deleted, or left behind when it gave up). */
+  events?: ComponentEvent[];
 }
 
 export interface FleetComponent {
   readonly name: string;
   reconcile(ctx: ComponentContext): Promise<Contribution>;
   /** Runs while the CR is being deleted and still carries `finalizer`; cleanup outside the cluster. */
-  finalize?(ctx: { cr: ChatbotDeployment; log: Logger }): Promise<FinalizeResult>;
+  finalize?(ctx: { cr: ChatbotDeployment; log: Logger; now: Date }): Promise<FinalizeResult>;
   readonly finalizer?: string;
   /** Called once the CR is gone (key `namespace/name`): drop in-memory state and per-fleet metrics. */
   forget?(key: string): void;

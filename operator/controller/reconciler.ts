@@ -234,7 +234,8 @@ export class FleetReconciler {
     let requeue: number | undefined;
     const remaining: string[] = [];
     for (const c of ours) {
-      const r = await c.finalize!({ cr, log: log.child({ component: c.name }) });
+      const r = await c.finalize!({ cr, log: log.child({ component: c.name }), now: this.d.now() });
+      for (const e of r.events ?? []) this.d.events.record(cr, e.type, e.reason, e.action, e.note);
       if (!r.done) {
         remaining.push(c.finalizer!);
         requeue = minDefined(requeue, r.requeueAfterMs ?? 5000);

@@ -16,12 +16,15 @@ import { ownerReference } from '../workload/labels.js';
 import { resolveRedis } from './defaults.js';
 import { redisSelector } from './labels.js';
 import {
+  DEFAULT_TOPIC_DELETION_TIMEOUT_MS,
+  TOPICS_READY,
   clusterPodsFromPods,
   controlledStatefulSets,
   dataplaneEnv,
   desiredRedisObjects,
   finalizeTopics,
   kafkaConnectionFromSecret,
+  KubeTopicOwnership,
   needsTopicFinalizer,
   PASSWORD_KEY,
   reconcileRedisCluster,
@@ -30,6 +33,7 @@ import {
   redisPasswordSecret,
   redisReadyCondition,
   TOPIC_FINALIZER,
+  topicsWaitForFinalizer,
   toShardStatus,
   validateRedis,
 } from './index.js';
@@ -37,7 +41,8 @@ import type {
   ClusterReconcileResult,
   Condition,
   DataplaneCbd,
-  KafkaConnection,
+  FinalizeResult as TopicsFinalizeResult,
+  KafkaDeps,
   RedisShardStatus,
   TopicsResult,
 } from './index.js';
@@ -48,8 +53,21 @@ export const TOPICS_RECHECK_MS = 60_000;
 const CLUSTER_TIMEOUTS = { connectTimeoutMs: 1500, convergeTimeoutMs: 3000, migrateTimeoutMs: 5000 };
 const DUE_SLACK_MS = 100;
 
-/** The reads, the one create and the prune deletes the data plane needs; KubeClient satisfies it. */
-export type DataplaneKube = Pick<KubeClient, 'get' | 'create' | 'list' | 'delete'>;
+/**
+ * The reads, the one create, the prune deletes, and the topic claims (create, apply, delete) the data
+ * plane needs; KubeClient satisfies it.
+ */
+export type DataplaneKube = Pick<KubeClient, 'get' | 'create' | 'list' | 'delete' | 'apply'>;
+
+export interface DataplaneOptions {
+  /** Where topic claims live: the operator's own namespace (--topic-ownership-namespace). */
+  topicOwnershipNamespace: string;
+  /** --topic-deletion-timeout-seconds in ms (default 5 minutes). */
+  topicDeletionTimeoutMs?: number;
+}
+
+/** While the topic finalizer is being stored, look again soon (its watch event usually comes first). */
+const FINALIZER_WAIT_MS = 1000;
 
 /** Every kind managed Redis is made of; all carry the redisSelector labels of their CR. */
 const REDIS_CHILD_KINDS = [Resources.StatefulSet, Resources.Service, Resources.PodDisruptionBudget];
@@ -93,8 +111,14 @@ export class DataplaneComponent implements FleetComponent {
   readonly name = 'dataplane';
   readonly finalizer = TOPIC_FINALIZER;
   private readonly fleets = new Map<string, FleetState>();
+  private readonly ownership: KubeTopicOwnership;
 
-  constructor(private readonly kube: DataplaneKube) {}
+  constructor(
+    private readonly kube: DataplaneKube,
+    private readonly options: DataplaneOptions,
+  ) {
+    this.ownership = new KubeTopicOwnership(kube, options.topicOwnershipNamespace);
+  }
 
   async reconcile(ctx: ComponentContext): Promise<Contribution> {
     const cr = ctx.cr;
@@ -118,18 +142,43 @@ export class DataplaneComponent implements FleetComponent {
       env: dataplaneEnv(cbd) as EnvVar[],
       conditions,
       status,
-      requeueAfterMs: soonest([redis.requeueAfterMs, topics && topics.dueAt - ctx.now.getTime()]),
+      requeueAfterMs: soonest([
+        redis.requeueAfterMs,
+        topics && topics.dueAt - ctx.now.getTime(),
+        topicsWaitForFinalizer(cbd) ? FINALIZER_WAIT_MS : undefined,
+      ]),
       ...(needsTopicFinalizer(cbd) ? { finalizer: TOPIC_FINALIZER } : {}),
       ...(pruned.length > 0 ? { events: [prunedEvent(pruned)] } : {}),
     };
   }
 
-  async finalize({ cr, log }: { cr: ChatbotDeployment; log: Logger }): Promise<FinalizeResult> {
+  async finalize({
+    cr,
+    log,
+    now,
+  }: {
+    cr: ChatbotDeployment;
+    log: Logger;
+    now: Date;
+  }): Promise<FinalizeResult> {
     const cbd = asCbd(cr);
-    const r = await finalizeTopics(cbd, { connection: await this.kafkaConnection(cbd) });
-    if (r.done) log.info({ deleted: r.deleted }, 'deleted Kafka topics');
-    else log.warn({ reason: r.condition?.message }, 'could not delete Kafka topics yet');
-    return { done: r.done, ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}) };
+    const r = await finalizeTopics(cbd, {
+      ...(await this.kafkaConnection(cbd)),
+      ownership: this.ownership,
+      now: () => now,
+      ...(this.options.topicDeletionTimeoutMs !== undefined
+        ? { deletionTimeoutMs: this.options.topicDeletionTimeoutMs }
+        : {}),
+    });
+    if (!r.done) log.warn({ reason: r.condition?.message }, 'could not delete Kafka topics yet');
+    else if (r.leftBehind.length > 0) {
+      log.warn({ leftBehind: r.leftBehind, reason: r.condition?.message }, 'gave up deleting Kafka topics');
+    } else log.info({ deleted: r.deleted, notOwned: r.notOwned }, 'deleted Kafka topics');
+    return {
+      done: r.done,
+      ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}),
+      events: topicDeletionEvents(r, this.options.topicDeletionTimeoutMs),
+    };
   }
 
   forget(key: string): void {
@@ -325,10 +374,15 @@ export class DataplaneComponent implements FleetComponent {
       delete state.topics;
       return undefined;
     }
+    // No topic before the finalizer that deletes it is stored: repeat what status says meanwhile.
+    if (topicsWaitForFinalizer(cbd)) return waitingForFinalizer(cbd, now);
     const inputs = `${cbd.metadata.uid ?? ''}/${cbd.metadata.generation ?? 0}`;
     const last = state.topics;
     if (last && last.inputs === inputs && now + DUE_SLACK_MS < last.dueAt) return last;
-    const result = await reconcileTopics(cbd, { connection: await this.kafkaConnection(cbd) });
+    const result = await reconcileTopics(cbd, {
+      ...(await this.kafkaConnection(cbd)),
+      ownership: this.ownership,
+    });
     if (!result) return undefined;
     if (result.condition.status !== 'True') {
       log.warn({ reason: result.condition.reason, message: result.condition.message }, 'topics not ready');
@@ -337,21 +391,80 @@ export class DataplaneComponent implements FleetComponent {
     return state.topics;
   }
 
-  /** The Kafka admin connection from spec.messaging.kafka.secretRef, read by name (no Secret watch). */
-  private async kafkaConnection(cbd: DataplaneCbd): Promise<KafkaConnection | undefined> {
+  /**
+   * The Kafka admin connection from spec.messaging.kafka.secretRef, read by name (no Secret watch). A
+   * missing Secret (e.g. deleted first in a namespace deletion) is said in every failure message.
+   */
+  private async kafkaConnection(
+    cbd: DataplaneCbd,
+  ): Promise<Pick<KafkaDeps, 'connection' | 'connectionProblem'>> {
     const ref = cbd.spec.messaging?.kafka?.secretRef?.name;
-    if (!ref) return undefined;
+    if (!ref) return {};
     const secret = await this.kube.get<KubeObject & { data?: Record<string, string> }>(
       Resources.Secret,
       cbd.metadata.namespace,
       ref,
     );
-    return kafkaConnectionFromSecret(secret?.data);
+    const connection = kafkaConnectionFromSecret(secret?.data);
+    return secret
+      ? { connection }
+      : { connection, connectionProblem: `the credentials Secret ${ref} does not exist` };
   }
 }
 
 function controlledBy(obj: KubeObject, cr: ChatbotDeployment): boolean {
   return (obj.metadata.ownerReferences ?? []).some((r) => r.controller === true && r.uid === cr.metadata.uid);
+}
+
+/**
+ * The last TopicsReady and status.topics, unchanged, while the finalizer is stored (one reconcile,
+ * usually): no spurious transition, and no condition at all on a brand-new CR until the next pass.
+ */
+function waitingForFinalizer(cbd: DataplaneCbd, now: number): Timed<TopicsResult> | undefined {
+  const previous = cbd.status?.conditions?.find((c) => c.type === TOPICS_READY);
+  if (!previous) return undefined;
+  const result: TopicsResult = {
+    condition: previous,
+    topicsStatus: cbd.status?.topics ?? [],
+    env: [],
+    requeueAfterMs: FINALIZER_WAIT_MS,
+  };
+  return { inputs: '', dueAt: now + FINALIZER_WAIT_MS, result };
+}
+
+/** What deleting the CR did to its topics, as Events on the CR. */
+function topicDeletionEvents(r: TopicsFinalizeResult, timeoutMs: number | undefined): ComponentEvent[] {
+  const events: ComponentEvent[] = [];
+  if (r.deleted.length > 0) {
+    events.push({
+      type: 'Normal',
+      reason: 'TopicsDeleted',
+      action: 'Delete',
+      note: `deleted Kafka topics ${r.deleted.join(', ')}`,
+    });
+  }
+  if (r.done && r.notOwned.length > 0) {
+    events.push({
+      type: 'Normal',
+      reason: 'TopicsRetained',
+      action: 'Delete',
+      note:
+        `kept Kafka topics ${r.notOwned.join(', ')}: not created or adopted by this ChatbotDeployment, ` +
+        'so deletionPolicy Delete does not apply to them',
+    });
+  }
+  if (r.leftBehind.length > 0) {
+    const bound = Math.round((timeoutMs ?? DEFAULT_TOPIC_DELETION_TIMEOUT_MS) / 1000);
+    events.push({
+      type: 'Warning',
+      reason: 'TopicsLeftBehind',
+      action: 'Delete',
+      note:
+        `gave up deleting Kafka topics ${r.leftBehind.join(', ')} after ${bound} s and released the ` +
+        `finalizer; they stay on the broker, delete them by hand: ${r.condition?.message ?? 'unknown error'}`,
+    });
+  }
+  return events;
 }
 
 function prunedEvent(deleted: readonly string[]): ComponentEvent {

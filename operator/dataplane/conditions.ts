@@ -22,6 +22,8 @@ export const TopicsReason = {
   NotSupported: R.NotSupported,
   KafkaUnavailable: R.KafkaUnavailable,
   KafkaError: R.KafkaError,
+  TopicNotOwned: R.TopicNotOwned,
+  TopicConflict: R.TopicConflict,
   Deleting: R.Deleting,
 } as const;
 

@@ -19,18 +19,25 @@
  *                                        instance=<cr>) -> cluster members for the call below.
  *   needsTopicFinalizer(cbd)          -> add TOPIC_FINALIZER only when true (deletionPolicy
  *                                        Delete); remove it when false (policy switched to Retain).
+ *   topicsWaitForFinalizer(cbd)       -> true while that finalizer is wanted but not yet stored:
+ *                                        do not call reconcileTopics then (no topic before it).
  *
  * I/O (call from the reconcile, never from a watch callback):
  *   reconcileRedisCluster(cbd, pods, { password })
  *       -> { condition (RedisReady), shards (status.redis.shards), actions, requeueAfterMs }
  *          or undefined when not managed cluster mode. Talks to the Redis pods via ioredis.
- *   reconcileTopics(cbd, { connection? })
+ *   reconcileTopics(cbd, { ownership, connection? })
  *       -> { condition (TopicsReady), topicsStatus (status.topics), env, requeueAfterMs }
  *          or undefined when the CR has no Kafka. Never throws for Kafka problems: an
  *          unreachable broker is TopicsReady=False/KafkaUnavailable, and the bot Deployment must
- *          still be reconciled (chat never depends on Kafka).
- *   finalizeTopics(cbd, { connection? })  (on deletion, while TOPIC_FINALIZER is present)
- *       -> { done, deleted, condition?, requeueAfterMs? }; remove the finalizer when done.
+ *          still be reconciled (chat never depends on Kafka). Changes only topics the CR owns
+ *          (kafka/ownership.ts; `ownership` = KubeTopicOwnership, the claims); throws
+ *          TopicOwnershipError when the claims cannot be read or written (the API server).
+ *   finalizeTopics(cbd, { ownership, connection?, deletionTimeoutMs? })  (on deletion, while
+ *       TOPIC_FINALIZER is present)
+ *       -> { done, deleted, notOwned, leftBehind, condition?, requeueAfterMs? }; remove the
+ *          finalizer when done. Deletes owned topics only; past the bound after
+ *          deletionTimestamp it is done with the topics it could not delete in leftBehind.
  *   `connection` comes from kafkaConnectionFromSecret(secret.data) of spec.messaging.kafka.secretRef.
  *
  * Order within one reconcile (cluster mode): reconcileRedisCluster first (if its pods exist),
@@ -65,8 +72,17 @@ export type { PodLike, RedisClusterDeps } from './redis/reconcile.js';
 export { toShardStatus } from './redis/cluster.js';
 export type { ClusterPod, ClusterReconcileResult } from './redis/cluster.js';
 export { redisNames, PASSWORD_KEY } from './redis/names.js';
-export { reconcileTopics, finalizeTopics, needsTopicFinalizer, TOPIC_FINALIZER } from './kafka/reconcile.js';
-export type { TopicsResult, FinalizeResult, KafkaDeps } from './kafka/reconcile.js';
+export {
+  reconcileTopics,
+  finalizeTopics,
+  needsTopicFinalizer,
+  topicsWaitForFinalizer,
+  TOPIC_FINALIZER,
+} from './kafka/reconcile.js';
+export type { TopicsResult, FinalizeResult, FinalizeDeps, KafkaDeps, TopicsDeps } from './kafka/reconcile.js';
+export { KubeTopicOwnership } from './kafka/claims.js';
+export type { TopicOwnership } from './kafka/claims.js';
+export { DEFAULT_TOPIC_DELETION_TIMEOUT_MS } from './kafka/deletion.js';
 export { kafkaConnectionFromSecret } from './kafka/credentials.js';
 export type { KafkaConnection } from './kafka/credentials.js';
 export { desiredTopics } from './kafka/topics.js';

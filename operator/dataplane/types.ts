@@ -61,6 +61,11 @@ export interface KafkaTopicSpec {
   replicationFactor?: number;
   config?: Record<string, string>;
   purpose?: TopicPurpose;
+  /**
+   * Manage a topic that already exists on the broker although this CR did not create it. Without
+   * it such a topic is left untouched (TopicsReady=False, reason TopicNotOwned); see kafka/ownership.ts.
+   */
+  adopt?: boolean;
 }
 
 export interface KafkaSpec {
@@ -118,7 +123,14 @@ export interface TopicStatus {
 export interface DataplaneCbd {
   apiVersion?: string;
   kind?: string;
-  metadata: { name: string; namespace: string; uid?: string; generation?: number };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    generation?: number;
+    finalizers?: string[];
+    deletionTimestamp?: string | Date;
+  };
   spec: {
     sessions?: { redis?: RedisSpec };
     messaging?: { kafka?: KafkaSpec };

@@ -1184,6 +1184,10 @@ export interface KafkaTopicSpec {
    * events carries conversation events (env KAFKA_EVENTS_TOPIC), tasks carries background work (env KAFKA_TASKS_TOPIC); unset means provisioned only.
    */
   purpose?: 'events' | 'tasks';
+  /**
+   * Take over a topic that already exists on the broker and was not created by the operator; its partitions and config then follow this spec (overrides not in config are reverted) and deletionPolicy Delete deletes it. Unset, such a topic is left untouched and reported as TopicsReady=False, reason TopicNotOwned.
+   */
+  adopt?: boolean;
 }
 
 /**
@@ -2625,6 +2629,10 @@ export interface KafkaTopicSpecInput {
    * events carries conversation events (env KAFKA_EVENTS_TOPIC), tasks carries background work (env KAFKA_TASKS_TOPIC); unset means provisioned only.
    */
   purpose?: 'events' | 'tasks';
+  /**
+   * Take over a topic that already exists on the broker and was not created by the operator; its partitions and config then follow this spec (overrides not in config are reverted) and deletionPolicy Delete deletes it. Unset, such a topic is left untouched and reported as TopicsReady=False, reason TopicNotOwned.
+   */
+  adopt?: boolean;
 }
 
 /**

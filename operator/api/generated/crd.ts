@@ -1389,6 +1389,11 @@ export const chatbotDeploymentCrd = {
                                   type: 'string',
                                   enum: ['events', 'tasks'],
                                 },
+                                adopt: {
+                                  description:
+                                    'Take over a topic that already exists on the broker and was not created by the operator; its partitions and config then follow this spec (overrides not in config are reverted) and deletionPolicy Delete deletes it. Unset, such a topic is left untouched and reported as TopicsReady=False, reason TopicNotOwned.',
+                                  type: 'boolean',
+                                },
                               },
                             },
                           },

@@ -62,3 +62,11 @@ export function hasProtocolErrorType(err: unknown, type: string): boolean {
 export class KafkaUnavailableError extends Error {
   override readonly name = 'KafkaUnavailableError';
 }
+
+/**
+ * A topic claim could not be read or written: the Kubernetes API failed, not Kafka. It is never
+ * reported as a Kafka condition; the reconcile fails and the work queue retries it with backoff.
+ */
+export class TopicOwnershipError extends Error {
+  override readonly name = 'TopicOwnershipError';
+}

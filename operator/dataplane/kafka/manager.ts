@@ -8,7 +8,13 @@
 import kafkajs from 'kafkajs';
 import type { Admin, ConfigEntries, ITopicMetadata, LogEntry } from 'kafkajs';
 import type { KafkaConnection } from './credentials.js';
-import { errorMessage, hasProtocolErrorType, isKafkaUnavailable, KafkaUnavailableError } from './errors.js';
+import {
+  errorMessage,
+  hasProtocolErrorType,
+  isKafkaUnavailable,
+  KafkaUnavailableError,
+  TopicOwnershipError,
+} from './errors.js';
 import type { ObservedTopic, TopicAction, TopicPlan } from './plan.js';
 
 // kafkajs is CommonJS and builds its exports with a spread, which Node's ESM named-export
@@ -34,6 +40,11 @@ export interface ApplyResult {
   /** Actions the broker refused, by topic. */
   failures: Map<string, string>;
   applied: TopicAction[];
+  /**
+   * Creates the broker answered with TOPIC_ALREADY_EXISTS: someone else created the topic after it
+   * was observed absent. It is not ours (see ./ownership.ts).
+   */
+  alreadyExisted: string[];
 }
 
 export class TopicManager {
@@ -62,7 +73,8 @@ export class TopicManager {
       await admin.connect();
       return await fn(admin);
     } catch (err: unknown) {
-      if (err instanceof KafkaUnavailableError) throw err;
+      // Claims are read and written while connected; their failures are not Kafka's.
+      if (err instanceof KafkaUnavailableError || err instanceof TopicOwnershipError) throw err;
       if (isKafkaUnavailable(err)) {
         throw new KafkaUnavailableError(
           `Kafka brokers ${this.opts.brokers.join(',')} unreachable: ${errorMessage(err)}`,
@@ -75,6 +87,15 @@ export class TopicManager {
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
+  }
+
+  /**
+   * The Kafka cluster id (DescribeCluster): the identity topic claims are keyed by. A broker that
+   * reports none (protocol older than Metadata v2) is identified by its sorted bootstrap list.
+   */
+  async clusterId(admin: Admin): Promise<string> {
+    const { clusterId } = await admin.describeCluster();
+    return clusterId || `bootstrap:${[...this.opts.brokers].sort().join(',')}`;
   }
 
   /** Observed state of the named topics; absent topics are simply not in the map. */
@@ -100,13 +121,13 @@ export class TopicManager {
 
   /** Applies every action independently, so one refused topic does not block the others. */
   async apply(admin: Admin, plan: TopicPlan): Promise<ApplyResult> {
-    const result: ApplyResult = { failures: new Map(), applied: [] };
+    const result: ApplyResult = { failures: new Map(), applied: [], alreadyExisted: [] };
     if (plan.actions.length === 0) return result;
     const brokers = (await admin.describeCluster()).brokers.length;
     for (const action of plan.actions) {
       try {
-        await this.applyAction(admin, action, brokers);
-        result.applied.push(action);
+        if (await this.applyAction(admin, action, brokers)) result.applied.push(action);
+        else result.alreadyExisted.push(action.topic);
       } catch (err: unknown) {
         if (isKafkaUnavailable(err)) throw err;
         result.failures.set(action.topic, `${action.kind} refused by the broker: ${errorMessage(err)}`);
@@ -115,10 +136,11 @@ export class TopicManager {
     return result;
   }
 
-  private async applyAction(admin: Admin, action: TopicAction, brokers: number): Promise<void> {
+  /** false only for a create that found the topic already there (kafkajs resolves false then). */
+  private async applyAction(admin: Admin, action: TopicAction, brokers: number): Promise<boolean> {
     switch (action.kind) {
       case 'create':
-        await admin.createTopics({
+        return admin.createTopics({
           waitForLeaders: true,
           topics: [
             {
@@ -129,13 +151,13 @@ export class TopicManager {
             },
           ],
         });
-        return;
       case 'increasePartitions':
         await admin.createPartitions({ topicPartitions: [{ topic: action.topic, count: action.to }] });
-        return;
+        return true;
       case 'alterConfig':
         // AlterConfigs replaces the topic's whole override set, which is exactly the declarative
         // semantics we want: overrides not in the spec are drift and get reverted (like Strimzi).
+        // Plans only ever hold topics the CR owns (./ownership.ts): nobody else's overrides go.
         await admin.alterConfigs({
           validateOnly: false,
           resources: [
@@ -146,7 +168,7 @@ export class TopicManager {
             },
           ],
         });
-        return;
+        return true;
     }
   }
 

@@ -5,11 +5,11 @@ import { kafkaEnv } from './env.js';
 import { isKafkaUnavailable } from './errors.js';
 import { changedConfigKeys, planTopics } from './plan.js';
 import type { ObservedTopic } from './plan.js';
-import { retryDelayMs, topicsCondition, unavailableRetryDelayMs } from './status.js';
+import { retryDelayMs, topicsCondition, topicStatuses, unavailableRetryDelayMs } from './status.js';
 import type { TopicOutcome } from './status.js';
 import { desiredTopics } from './topics.js';
 import type { DesiredTopic } from './topics.js';
-import { needsTopicFinalizer } from './reconcile.js';
+import { needsTopicFinalizer, topicsWaitForFinalizer, TOPIC_FINALIZER } from './reconcile.js';
 
 function cbd(kafka?: KafkaSpec, maxReplicas?: number): DataplaneCbd {
   return {
@@ -24,6 +24,7 @@ const topic = (over: Partial<DesiredTopic> = {}): DesiredTopic => ({
   replicationFactor: 1,
   config: {},
   purpose: 'tasks',
+  adopt: false,
   ...over,
 });
 const seen = (over: Partial<ObservedTopic> = {}): ObservedTopic => ({
@@ -52,11 +53,29 @@ describe('desiredTopics', () => {
     const topics = desiredTopics(
       cbd({
         bootstrapServers: ['b'],
-        topics: [{ name: 'x', partitions: 3, replicationFactor: 2, config: { a: '1' } }],
+        topics: [
+          { name: 'x', partitions: 3, replicationFactor: 2, config: { a: '1' } },
+          { name: 'y', adopt: true },
+        ],
       }),
     );
     expect(topics).toEqual([
-      { name: 'x', partitions: 3, replicationFactor: 2, config: { a: '1' }, purpose: undefined },
+      {
+        name: 'x',
+        partitions: 3,
+        replicationFactor: 2,
+        config: { a: '1' },
+        purpose: undefined,
+        adopt: false,
+      },
+      {
+        name: 'y',
+        partitions: 10,
+        replicationFactor: undefined,
+        config: {},
+        purpose: undefined,
+        adopt: true,
+      }, // partitions: maxReplicas (default 10)
     ]);
   });
 });
@@ -142,10 +161,58 @@ describe('topicsCondition', () => {
     ['drift', { drift: [{ topic: 't', reason: 'NotSupported', message: 'm' }] }, 6, 'False', 'NotSupported'],
     ['broker refused an action', { failures: new Map([['t', 'boom']]) }, 6, 'False', 'KafkaError'],
     ['topic missing after apply', { observed: new Map() }, 6, 'False', 'KafkaError'],
+    ['an existing topic not owned', { notOwned: new Map([['t', 'not ours']]) }, 6, 'False', 'TopicNotOwned'],
+    ['a topic another CR owns', { conflicts: new Map([['t', 'owned by b/x']]) }, 6, 'False', 'TopicConflict'],
+    [
+      'a conflict outranks not-owned and drift',
+      {
+        desired: [topic(), topic({ name: 'u' })],
+        observed: observed(seen(), seen({ name: 'u' })),
+        conflicts: new Map([['t', 'owned by b/x']]),
+        notOwned: new Map([['u', 'not ours']]),
+        drift: [{ topic: 't', reason: 'NotSupported', message: 'm' }],
+      },
+      6,
+      'False',
+      'TopicConflict',
+    ],
+    [
+      'a broker refusal outranks ownership',
+      { failures: new Map([['t', 'boom']]), notOwned: new Map([['t', 'not ours']]) },
+      6,
+      'False',
+      'KafkaError',
+    ],
   ];
   it.each(table)('%s', (_name, over, max, status, reason) => {
     const c = topicsCondition(outcome(over), max);
     expect([c.status, c.reason]).toEqual([status, reason]);
+  });
+
+  it('ownership messages name every topic that is not ready, and the status entry says why', () => {
+    const o = outcome({
+      desired: [topic(), topic({ name: 'u' })],
+      observed: observed(seen(), seen({ name: 'u', partitions: 2 })),
+      conflicts: new Map([['t', 'topic t is owned by ChatbotDeployment b/x: left untouched']]),
+      notOwned: new Map([['u', 'topic u already exists and was not created by this ChatbotDeployment']]),
+    });
+    const c = topicsCondition(o, 6);
+    expect(c.message).toContain('t: topic t is owned by ChatbotDeployment b/x');
+    expect(c.message).toContain('u: topic u already exists');
+    expect(topicStatuses(o)).toEqual([
+      {
+        name: 't',
+        partitions: 6,
+        ready: false,
+        message: 'topic t is owned by ChatbotDeployment b/x: left untouched',
+      },
+      {
+        name: 'u',
+        partitions: 2,
+        ready: false,
+        message: 'topic u already exists and was not created by this ChatbotDeployment',
+      },
+    ]);
   });
 
   it('NotSupported still mentions the idle-consumer warning', () => {
@@ -210,6 +277,15 @@ describe('finalizer, credentials, error classification', () => {
     expect(needsTopicFinalizer(cbd({ bootstrapServers: ['b'] }))).toBe(false);
     expect(needsTopicFinalizer(cbd({ bootstrapServers: ['b'], deletionPolicy: 'Retain' }))).toBe(false);
     expect(needsTopicFinalizer(cbd({ bootstrapServers: ['b'], deletionPolicy: 'Delete' }))).toBe(true);
+  });
+
+  it('topics wait for a wanted finalizer until the API server has it', () => {
+    const del = cbd({ bootstrapServers: ['b'], deletionPolicy: 'Delete' });
+    const stored = { ...del, metadata: { ...del.metadata, finalizers: ['other', TOPIC_FINALIZER] } };
+    expect(topicsWaitForFinalizer(del)).toBe(true);
+    expect(topicsWaitForFinalizer(stored)).toBe(false);
+    expect(topicsWaitForFinalizer(cbd({ bootstrapServers: ['b'] }))).toBe(false);
+    expect(topicsWaitForFinalizer(cbd())).toBe(false);
   });
 
   it('parses SASL/TLS from base64 Secret data', () => {

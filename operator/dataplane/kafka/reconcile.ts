@@ -1,14 +1,24 @@
-/** One reconcile pass for a CR's topics: observe -> plan -> apply -> re-observe -> status. */
+/**
+ * One reconcile pass for a CR's topics: observe -> claim (ownership, ./ownership.ts) -> plan the
+ * owned topics -> apply -> re-observe -> status; and the finalizer's deletion of the owned topics.
+ */
 import type { V1EnvVar } from '@kubernetes/client-node';
+import type { Admin } from 'kafkajs';
 import { condition, TOPICS_READY, TopicsReason } from '../conditions.js';
 import { deletionPolicy, kafkaSpec, maxReplicas } from '../defaults.js';
 import type { Condition, DataplaneCbd, TopicStatus } from '../types.js';
 import type { KafkaConnection } from './credentials.js';
 import { kafkaEnv } from './env.js';
-import { KafkaUnavailableError } from './errors.js';
+import type { TopicOwnership } from './claims.js';
+import { DEFAULT_TOPIC_DELETION_TIMEOUT_MS, deletionTiming } from './deletion.js';
+import { KafkaUnavailableError, TopicOwnershipError } from './errors.js';
 import { TopicManager } from './manager.js';
 import type { KafkaLogger, TopicManagerOptions } from './manager.js';
+import { holderOf, planDeletion } from './ownership.js';
+import type { DeletionPlan, TopicClaim } from './ownership.js';
 import { planTopics } from './plan.js';
+import { ownershipCall, resolveTopicOwnership } from './resolve-ownership.js';
+import type { TopicOwnershipResult } from './resolve-ownership.js';
 import { retryDelayMs, topicsCondition, topicStatuses, unavailableRetryDelayMs } from './status.js';
 import { desiredTopics } from './topics.js';
 
@@ -17,10 +27,17 @@ export const TOPIC_FINALIZER = 'chatfleet.io/kafka-topics';
 export interface KafkaDeps {
   /** From the secretRef Secret (see ./credentials.ts); omit for a plaintext broker. */
   connection?: KafkaConnection;
+  /** Why `connection` may be incomplete (e.g. the secretRef Secret is gone); added to failure messages. */
+  connectionProblem?: string;
   now?: () => Date;
   logger?: KafkaLogger;
   /** Test seam for timeouts; production uses the defaults. */
   managerOptions?: Partial<TopicManagerOptions>;
+}
+
+export interface TopicsDeps extends KafkaDeps {
+  /** Topic claims (./claims.ts): what this CR owns. */
+  ownership: TopicOwnership;
 }
 
 export interface TopicsResult {
@@ -47,7 +64,7 @@ function previousTopicsCondition(cbd: DataplaneCbd): Condition | undefined {
 /** undefined when the CR declares no Kafka (then there is no TopicsReady condition at all). */
 export async function reconcileTopics(
   cbd: DataplaneCbd,
-  deps: KafkaDeps = {},
+  deps: TopicsDeps,
 ): Promise<TopicsResult | undefined> {
   if (!kafkaSpec(cbd)) return undefined;
   const now = deps.now?.() ?? new Date();
@@ -57,11 +74,31 @@ export async function reconcileTopics(
   const manager = managerFor(cbd, deps);
   try {
     const outcome = await manager.withAdmin(async (admin) => {
+      const clusterId = await manager.clusterId(admin);
       const before = await manager.observe(admin, names);
-      const plan = planTopics(desired, before);
-      const { failures, applied } = await manager.apply(admin, plan);
+      // Claims first: nothing on the broker changes for a topic this CR does not own.
+      const owned = await resolveTopicOwnership(
+        cbd,
+        desired,
+        new Set(before.keys()),
+        clusterId,
+        deps.ownership,
+      );
+      const plan = planTopics(
+        desired.filter((t) => owned.managed.has(t.name)),
+        before,
+      );
+      const { failures, applied, alreadyExisted } = await manager.apply(admin, plan);
+      await releaseRaced(alreadyExisted, owned, deps.ownership);
       const observed = applied.length > 0 ? await manager.observe(admin, names) : before;
-      return { desired, observed, drift: plan.drift, failures };
+      return {
+        desired,
+        observed,
+        drift: plan.drift,
+        failures,
+        notOwned: owned.notOwned,
+        conflicts: owned.conflicts,
+      };
     });
     const cond = topicsCondition(outcome, maxReplicas(cbd));
     const topicsStatus = topicStatuses(outcome);
@@ -72,17 +109,45 @@ export async function reconcileTopics(
       requeueAfterMs: retryDelayMs(cond, previousTopicsCondition(cbd), now),
     };
   } catch (err: unknown) {
-    return failedResult(cbd, err, env, now);
+    if (err instanceof TopicOwnershipError) throw err;
+    return failedResult(cbd, err, env, now, deps.connectionProblem);
   }
 }
 
-function failedResult(cbd: DataplaneCbd, err: unknown, env: V1EnvVar[], now: Date): TopicsResult {
+/**
+ * A create the broker answered with TOPIC_ALREADY_EXISTS: someone created the topic between our
+ * listing and our create, so it is theirs. Release the claim just written and report it as not owned.
+ */
+async function releaseRaced(
+  topics: readonly string[],
+  owned: TopicOwnershipResult,
+  store: TopicOwnership,
+): Promise<void> {
+  for (const topic of topics) {
+    const claim = owned.claims.get(topic);
+    if (claim) await ownershipCall('releasing a topic claim', () => store.release(claim));
+    owned.managed.delete(topic);
+    owned.notOwned.set(
+      topic,
+      `topic ${topic} was created by someone else just before this ChatbotDeployment could: left untouched; ` +
+        'set adopt: true on it in spec.messaging.kafka.topics[] to manage it',
+    );
+  }
+}
+
+function failedResult(
+  cbd: DataplaneCbd,
+  err: unknown,
+  env: V1EnvVar[],
+  now: Date,
+  connectionProblem: string | undefined,
+): TopicsResult {
   const unavailable = err instanceof KafkaUnavailableError;
   const cond = condition(
     TOPICS_READY,
     false,
     unavailable ? TopicsReason.KafkaUnavailable : TopicsReason.KafkaError,
-    err instanceof Error ? err.message : String(err),
+    withProblem(err instanceof Error ? err.message : String(err), connectionProblem),
   );
   const previous = cbd.status?.topics ?? [];
   // Keep the last known per-topic facts, but nothing is ready while we cannot see the broker.
@@ -98,43 +163,122 @@ function failedResult(cbd: DataplaneCbd, err: unknown, env: V1EnvVar[], now: Dat
   return { condition: cond, topicsStatus, env, requeueAfterMs };
 }
 
+function withProblem(message: string, problem: string | undefined): string {
+  return problem ? `${message} (${problem})` : message;
+}
+
 /** The finalizer is wanted only when deleting the CR must delete its topics. */
 export function needsTopicFinalizer(cbd: DataplaneCbd): boolean {
   const kafka = kafkaSpec(cbd);
   return kafka !== undefined && deletionPolicy(kafka) === 'Delete';
 }
 
+/**
+ * True while the CR wants the finalizer but the API server does not have it yet. No topic may be
+ * created then: a CR deleted in that window would leave its topics behind with nothing to clean up.
+ */
+export function topicsWaitForFinalizer(cbd: DataplaneCbd): boolean {
+  return needsTopicFinalizer(cbd) && !(cbd.metadata.finalizers ?? []).includes(TOPIC_FINALIZER);
+}
+
+export interface FinalizeDeps extends TopicsDeps {
+  /** --topic-deletion-timeout-seconds in ms: how long deletion retries before leaving the topics behind. */
+  deletionTimeoutMs?: number;
+}
+
 export interface FinalizeResult {
   /** true: remove the finalizer now. false: keep it and retry after requeueAfterMs. */
   done: boolean;
   deleted: string[];
+  /** Declared topics this CR does not own: never deleted, whatever deletionPolicy says. */
+  notOwned: string[];
+  /** Owned topics given up on (broker or credentials gone past the bound); done is true. */
+  leftBehind: string[];
+  /** Set when deleting failed (retrying, or given up). */
   condition?: Condition;
   requeueAfterMs?: number;
 }
 
-/** Deletes the CR's topics when deletionPolicy is Delete; Retain (or no Kafka) is done at once. */
-export async function finalizeTopics(cbd: DataplaneCbd, deps: KafkaDeps = {}): Promise<FinalizeResult> {
-  if (!needsTopicFinalizer(cbd)) return { done: true, deleted: [] };
-  const names = desiredTopics(cbd).map((t) => t.name);
+/**
+ * Deletes the topics this CR owns when deletionPolicy is Delete; Retain (or no Kafka) is done at once.
+ * Only claims held by this CR are candidates (planDeletion), so a CR with no claims (it never
+ * reached its broker) is done without contacting Kafka. Failures retry until the bound after
+ * metadata.deletionTimestamp, then the finalizer is released and the topics are reported as left behind.
+ */
+export async function finalizeTopics(cbd: DataplaneCbd, deps: FinalizeDeps): Promise<FinalizeResult> {
+  const done = { done: true, deleted: [], notOwned: [], leftBehind: [] };
+  if (!needsTopicFinalizer(cbd)) return done;
+  const self = holderOf(cbd);
+  const held = await ownershipCall('listing topic claims', () => deps.ownership.listHeldBy(self));
+  const plan = planDeletion(cbd, held);
+  if (plan.delete.length === 0) return { ...done, notOwned: plan.notOwned };
   const manager = managerFor(cbd, deps);
   try {
-    const deleted = await manager.withAdmin((admin) => manager.deleteTopics(admin, names));
-    return { done: true, deleted };
-  } catch (err: unknown) {
-    const unavailable = err instanceof KafkaUnavailableError;
-    const reason = unavailable ? TopicsReason.KafkaUnavailable : TopicsReason.KafkaError;
-    const cond = condition(
-      TOPICS_READY,
-      false,
-      reason,
-      `deleting topics: ${err instanceof Error ? err.message : String(err)}`,
+    const deleted = await manager.withAdmin((admin) =>
+      deleteClaimed(manager, admin, plan.delete, deps.ownership),
     );
-    const now = deps.now?.() ?? new Date();
-    return {
-      done: false,
-      deleted: [],
-      condition: cond,
-      requeueAfterMs: unavailableRetryDelayMs(previousTopicsCondition(cbd), now),
-    };
+    return { done: true, deleted, notOwned: plan.notOwned, leftBehind: [] };
+  } catch (err: unknown) {
+    if (err instanceof TopicOwnershipError) throw err;
+    return failedDeletion(cbd, deps, err, plan);
   }
+}
+
+/**
+ * Deletes the claimed topics on the cluster the admin client reaches, then their claims. A claim of
+ * another Kafka cluster (bootstrapServers changed since) cannot be honoured: that fails the attempt.
+ */
+async function deleteClaimed(
+  manager: TopicManager,
+  admin: Admin,
+  claims: readonly TopicClaim[],
+  store: TopicOwnership,
+): Promise<string[]> {
+  const clusterId = await manager.clusterId(admin);
+  const elsewhere = claims.filter((c) => c.clusterId !== clusterId);
+  const here = claims.filter((c) => c.clusterId === clusterId);
+  const deleted = await manager.deleteTopics(
+    admin,
+    here.map((c) => c.topic),
+  );
+  for (const claim of here) await ownershipCall('releasing a topic claim', () => store.release(claim));
+  if (elsewhere.length > 0) {
+    throw new Error(
+      `topics ${elsewhere.map((c) => c.topic).join(', ')} were created on Kafka cluster ` +
+        `${elsewhere[0]?.clusterId ?? ''}, but bootstrapServers now reach cluster ${clusterId}`,
+    );
+  }
+  return deleted;
+}
+
+function failedDeletion(
+  cbd: DataplaneCbd,
+  deps: FinalizeDeps,
+  err: unknown,
+  plan: DeletionPlan,
+): FinalizeResult {
+  const unavailable = err instanceof KafkaUnavailableError;
+  const reason = unavailable ? TopicsReason.KafkaUnavailable : TopicsReason.KafkaError;
+  const message = withProblem(
+    `deleting topics: ${err instanceof Error ? err.message : String(err)}`,
+    deps.connectionProblem,
+  );
+  const cond = condition(TOPICS_READY, false, reason, message);
+  const now = deps.now?.() ?? new Date();
+  const timing = deletionTiming(
+    cbd.metadata.deletionTimestamp,
+    now,
+    deps.deletionTimeoutMs ?? DEFAULT_TOPIC_DELETION_TIMEOUT_MS,
+  );
+  const topics = [...new Set(plan.delete.map((c) => c.topic))];
+  if (timing.giveUp)
+    return { done: true, deleted: [], notOwned: plan.notOwned, leftBehind: topics, condition: cond };
+  return {
+    done: false,
+    deleted: [],
+    notOwned: plan.notOwned,
+    leftBehind: [],
+    condition: cond,
+    requeueAfterMs: timing.retryAfterMs,
+  };
 }

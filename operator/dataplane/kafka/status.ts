@@ -16,12 +16,18 @@ export interface TopicOutcome {
   drift: readonly TopicDrift[];
   /** Actions the broker refused, by topic. */
   failures: ReadonlyMap<string, string>;
+  /** Existing topics this CR does not own, left untouched (./ownership.ts), by topic. */
+  notOwned?: ReadonlyMap<string, string>;
+  /** Topics another CR owns, by topic (the message names it). */
+  conflicts?: ReadonlyMap<string, string>;
 }
 
 export function topicStatuses(outcome: TopicOutcome): TopicStatus[] {
   return outcome.desired.map((topic) => {
     const seen = outcome.observed.get(topic.name);
+    const ownership = outcome.conflicts?.get(topic.name) ?? outcome.notOwned?.get(topic.name);
     const problems = [
+      ...(ownership !== undefined ? [ownership] : []),
       ...outcome.drift.filter((d) => d.topic === topic.name).map((d) => d.message),
       ...(outcome.failures.has(topic.name) ? [outcome.failures.get(topic.name) ?? ''] : []),
       ...(seen ? [] : ['topic does not exist on the broker']),
@@ -57,18 +63,20 @@ export function topicsCondition(outcome: TopicOutcome, maxReplicas: number): Con
   const warning = idleConsumerWarning(outcome, maxReplicas);
   const notReady = statuses.filter((s) => !s.ready);
   const withWarning = (msg: string): string => (warning ? `${msg}; warning: ${warning}` : msg);
-  if (outcome.failures.size > 0) {
-    const msg = notReady.map((s) => `${s.name}: ${s.message}`).join('; ');
-    return condition(TOPICS_READY, false, TopicsReason.KafkaError, withWarning(msg));
+  const allProblems = (): string => withWarning(notReady.map((s) => `${s.name}: ${s.message}`).join('; '));
+  if (outcome.failures.size > 0)
+    return condition(TOPICS_READY, false, TopicsReason.KafkaError, allProblems());
+  if ((outcome.conflicts?.size ?? 0) > 0) {
+    return condition(TOPICS_READY, false, TopicsReason.TopicConflict, allProblems());
+  }
+  if ((outcome.notOwned?.size ?? 0) > 0) {
+    return condition(TOPICS_READY, false, TopicsReason.TopicNotOwned, allProblems());
   }
   if (outcome.drift.length > 0) {
     const msg = outcome.drift.map((d) => `${d.topic}: ${d.message}`).join('; ');
     return condition(TOPICS_READY, false, TopicsReason.NotSupported, withWarning(msg));
   }
-  if (notReady.length > 0) {
-    const msg = notReady.map((s) => `${s.name}: ${s.message}`).join('; ');
-    return condition(TOPICS_READY, false, TopicsReason.KafkaError, withWarning(msg));
-  }
+  if (notReady.length > 0) return condition(TOPICS_READY, false, TopicsReason.KafkaError, allProblems());
   if (warning) return condition(TOPICS_READY, true, TopicsReason.PartitionsBelowMaxReplicas, warning);
   return condition(TOPICS_READY, true, TopicsReason.Ready, `${statuses.length} topic(s) ready`);
 }

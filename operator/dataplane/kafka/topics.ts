@@ -10,6 +10,8 @@ export interface DesiredTopic {
   /** The complete set of topic-level overrides; anything else on the broker is drift. */
   config: Record<string, string>;
   purpose: TopicPurpose | undefined;
+  /** spec.messaging.kafka.topics[].adopt: manage it even if it existed before (see ./ownership.ts). */
+  adopt: boolean;
 }
 
 export function defaultTopicName(cbd: DataplaneCbd, purpose: TopicPurpose): string {
@@ -32,6 +34,9 @@ export function desiredTopics(cbd: DataplaneCbd): DesiredTopic[] {
       replicationFactor: undefined,
       config: {},
       purpose,
+      // Default names are derived from this CR's namespace and name; an existing one is adopted only
+      // by listing it explicitly with adopt: true.
+      adopt: false,
     }));
   }
   return topics.map((t) => ({
@@ -40,6 +45,7 @@ export function desiredTopics(cbd: DataplaneCbd): DesiredTopic[] {
     replicationFactor: t.replicationFactor,
     config: { ...(t.config ?? {}) },
     purpose: t.purpose,
+    adopt: t.adopt === true,
   }));
 }
 
