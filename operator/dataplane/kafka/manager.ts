@@ -98,18 +98,34 @@ export class TopicManager {
     return clusterId || `bootstrap:${[...this.opts.brokers].sort().join(',')}`;
   }
 
-  /** Observed state of the named topics; absent topics are simply not in the map. */
-  async observe(admin: Admin, names: readonly string[]): Promise<Map<string, ObservedTopic>> {
+  /** Which of the named topics exist (are listed) on the broker. */
+  async listed(admin: Admin, names: readonly string[]): Promise<Set<string>> {
     const existing = new Set(await admin.listTopics());
-    const present = names.filter((n) => existing.has(n));
+    return new Set(names.filter((n) => existing.has(n)));
+  }
+
+  /**
+   * Observed state of the named topics; absent topics are simply not in the map. Configs are read
+   * only for `configsOf` (the topics the CR owns): a topic of someone else is not ours to inspect,
+   * and an ACL'd cluster may well refuse DescribeConfigs on it.
+   */
+  async observe(
+    admin: Admin,
+    names: readonly string[],
+    configsOf: readonly string[] = names,
+  ): Promise<Map<string, ObservedTopic>> {
+    const present = [...(await this.listed(admin, names))];
     const observed = new Map<string, ObservedTopic>();
     if (present.length === 0) return observed;
+    const withConfigs = present.filter((n) => configsOf.includes(n));
     const [metadata, configs] = await Promise.all([
       admin.fetchTopicMetadata({ topics: present }),
-      admin.describeConfigs({
-        resources: present.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-        includeSynonyms: false,
-      }),
+      withConfigs.length === 0
+        ? { resources: [] }
+        : admin.describeConfigs({
+            resources: withConfigs.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+            includeSynonyms: false,
+          }),
     ]);
     const configByTopic = new Map(
       configs.resources.map((r) => [r.resourceName, topicOverrides(r.configEntries)]),

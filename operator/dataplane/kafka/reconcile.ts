@@ -75,22 +75,16 @@ export async function reconcileTopics(
   try {
     const outcome = await manager.withAdmin(async (admin) => {
       const clusterId = await manager.clusterId(admin);
-      const before = await manager.observe(admin, names);
-      // Claims first: nothing on the broker changes for a topic this CR does not own.
-      const owned = await resolveTopicOwnership(
-        cbd,
-        desired,
-        new Set(before.keys()),
-        clusterId,
-        deps.ownership,
-      );
-      const plan = planTopics(
-        desired.filter((t) => owned.managed.has(t.name)),
-        before,
-      );
+      // Claims first: a topic this CR does not own is never changed, and its configs are not read.
+      const existing = await manager.listed(admin, names);
+      const owned = await resolveTopicOwnership(cbd, desired, existing, clusterId, deps.ownership);
+      const managed = desired.filter((t) => owned.managed.has(t.name));
+      const managedNames = managed.map((t) => t.name);
+      const before = await manager.observe(admin, names, managedNames);
+      const plan = planTopics(managed, before);
       const { failures, applied, alreadyExisted } = await manager.apply(admin, plan);
       await releaseRaced(alreadyExisted, owned, deps.ownership);
-      const observed = applied.length > 0 ? await manager.observe(admin, names) : before;
+      const observed = applied.length > 0 ? await manager.observe(admin, names, managedNames) : before;
       return {
         desired,
         observed,
