@@ -21,8 +21,9 @@ import {
   requireKubeconfig,
 } from '../../integration/support.js';
 import { closedPort } from '../../../e2e/support/net.js';
+import { deleteTopicsAndDisconnect, eventuallyListed, overridesOf, partitionsOf } from './kafka-support.js';
 
-const { ConfigResourceTypes, ConfigSource, Kafka, logLevel } = kafkajs;
+const { Kafka, logLevel } = kafkajs;
 
 const brokers = requireKafkaBrokers();
 const run = `dp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
@@ -38,32 +39,6 @@ function cbd(name: string, kafka: Partial<KafkaSpec>, maxReplicas = 3): Dataplan
 function tasksTopic(name: string, over: Partial<KafkaTopicSpec> = {}): KafkaTopicSpec {
   created.add(name);
   return { name, partitions: 3, replicationFactor: 1, purpose: 'tasks', config: {}, ...over };
-}
-
-async function partitionsOf(admin: Admin, topic: string): Promise<number> {
-  const md = await admin.fetchTopicMetadata({ topics: [topic] });
-  return md.topics[0]!.partitions.length;
-}
-
-async function overridesOf(admin: Admin, topic: string): Promise<Record<string, string>> {
-  const res = await admin.describeConfigs({
-    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
-    includeSynonyms: false,
-  });
-  const out: Record<string, string> = {};
-  for (const e of res.resources[0]!.configEntries) {
-    if (e.configSource === ConfigSource.TOPIC_CONFIG) out[e.configName] = e.configValue;
-  }
-  return out;
-}
-
-/** Topic deletion is asynchronous in the controller; poll (bounded) until metadata agrees. */
-async function eventuallyListed(admin: Admin, topic: string, listed: boolean): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
-    if ((await admin.listTopics()).includes(topic) === listed) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
 }
 
 describe('Kafka topics (real broker)', () => {
@@ -83,9 +58,8 @@ describe('Kafka topics (real broker)', () => {
   });
 
   afterAll(async () => {
-    const existing = (await admin.listTopics()).filter((t) => t.startsWith(`${run}.`) || created.has(t));
-    if (existing.length > 0) await admin.deleteTopics({ topics: existing });
-    await admin.disconnect();
+    const existing = (await admin.listTopics()).filter((t) => t.startsWith(`${run}.`));
+    await deleteTopicsAndDisconnect(admin, [...existing, ...created]);
     if (claimsNs) await deleteNamespace(claimsNs);
     client?.close();
   });

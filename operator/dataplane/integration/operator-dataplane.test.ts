@@ -14,7 +14,6 @@ import {
   applyCr,
   condition,
   createNamespace,
-  deleteNamespace,
   getCr,
   installCrd,
   kubectl,
@@ -30,19 +29,13 @@ import type { InProcessOperator } from '../../integration/support.js';
 import { DataplaneComponent } from '../component.js';
 import { TOPIC_FINALIZER } from '../index.js';
 import { closedPort } from '../../../e2e/support/net.js';
+import { deleteTopicsAndDisconnect, partitionsOf, releaseAndDeleteNamespace } from './kafka-support.js';
 
 const { Kafka, logLevel } = kafkajs;
 const execFileAsync = promisify(execFile);
 
 const brokers = requireKafkaBrokers();
 const leftoverTopics = new Set<string>();
-
-async function partitionsOf(admin: Admin, topic: string): Promise<number | undefined> {
-  const topics = await admin.listTopics();
-  if (!topics.includes(topic)) return undefined;
-  const md = await admin.fetchTopicMetadata({ topics: [topic] });
-  return md.topics[0]?.partitions.length;
-}
 
 function envOf(dep: any): Record<string, any> {
   const container = dep.spec.template.spec.containers[0];
@@ -91,28 +84,8 @@ describe('data plane wired into the operator', () => {
 
   afterAll(async () => {
     await operator?.stop();
-    if (ns) {
-      // Release our finalizer first so the namespace can go away without the operator.
-      const crs = await kubectl(['-n', ns, 'get', 'chatbotdeployments', '-o', 'name']).catch(() => '');
-      for (const cr of crs.split('\n').filter(Boolean)) {
-        await kubectl([
-          '-n',
-          ns,
-          'patch',
-          cr,
-          '--type=merge',
-          '-p',
-          '{"metadata":{"finalizers":null}}',
-        ]).catch(() => '');
-      }
-      await deleteNamespace(ns);
-    }
-    if (admin) {
-      const existing = await admin.listTopics();
-      const mine = [...leftoverTopics].filter((t) => existing.includes(t));
-      if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-      await admin.disconnect();
-    }
+    if (ns) await releaseAndDeleteNamespace(ns);
+    if (admin) await deleteTopicsAndDisconnect(admin, leftoverTopics);
   });
 
   it('managed standalone Redis: owned objects, restricted pods, env by secretKeyRef, RedisReady', async () => {
