@@ -382,6 +382,8 @@ export class DataplaneComponent implements FleetComponent {
     const result = await reconcileTopics(cbd, {
       ...(await this.kafkaConnection(cbd)),
       ownership: this.ownership,
+      // A new spec generation (or the first pass since the operator started) re-reads every claim.
+      freshClaims: last?.inputs !== inputs,
     });
     if (!result) return undefined;
     if (result.condition.status !== 'True') {

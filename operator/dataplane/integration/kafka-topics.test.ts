@@ -327,6 +327,35 @@ describe('Kafka topics (real broker)', () => {
     expect((await reconcileTopics(crOf(winner), deps))?.condition.reason).toBe('Ready');
   });
 
+  it('a topic dropped from the spec and adopted by another CR meanwhile is not ours when declared again', async () => {
+    const topic = `${run}.handover`;
+    created.add(topic);
+    const kafka = (name: string, extra: Partial<KafkaTopicSpec> = {}) => ({
+      bootstrapServers: brokers,
+      topics: [{ ...tasksTopic(name), ...extra }],
+    });
+    const crOf = (name: string, k: ReturnType<typeof kafka>): DataplaneCbd => ({
+      metadata: { name, namespace: claimsNs },
+      spec: { messaging: { kafka: k } },
+    });
+    await applyCr(claimsNs, 'c', { messaging: { kafka: kafka(topic) } });
+    expect((await reconcileTopics(crOf('c', kafka(topic)), deps))?.condition.reason).toBe('Ready');
+    // c drops the topic; d adopts it (c's claim is stale now, since c no longer declares it).
+    await applyCr(claimsNs, 'c', { messaging: { kafka: kafka(`${run}.other`) } });
+    created.add(`${run}.other`);
+    // d's claim is written by another writer (a previous leader, say): this store's cache still has c's.
+    await applyCr(claimsNs, 'd', { messaging: { kafka: kafka(topic, { adopt: true }) } });
+    const elsewhere = { ownership: new KubeTopicOwnership(client, claimsNs) };
+    expect(
+      (await reconcileTopics(crOf('d', kafka(topic, { adopt: true })), elsewhere))?.condition.reason,
+    ).toBe('Ready');
+    // c declares it again: a new generation reads claims fresh (its cached claim is outdated).
+    await applyCr(claimsNs, 'c', { messaging: { kafka: kafka(topic) } });
+    const back = await reconcileTopics(crOf('c', kafka(topic)), { ...deps, freshClaims: true });
+    expect(back?.condition.reason).toBe('TopicConflict');
+    expect(back?.condition.message).toContain(`owned by ChatbotDeployment ${claimsNs}/d`);
+  });
+
   it('claims: one create wins; a takeover is conditional on the resourceVersion it replaces', async () => {
     const store = new KubeTopicOwnership(client, claimsNs);
     const base = { clusterId: `it-${run}`, topic: 'x', adopted: false };

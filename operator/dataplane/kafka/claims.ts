@@ -7,7 +7,7 @@
  *
  * Deleting a claim by hand releases the topic: the next reconcile of its CR then finds an existing
  * topic without a claim (TopicNotOwned, until adopted). The operator re-reads claims it holds at least
- * every CACHE_TTL_MS.
+ * every CACHE_TTL_MS, and on the first pass after each spec change of their CR.
  */
 import type { KubeClient } from '../../kube/client.js';
 import { isConflict } from '../../kube/errors.js';
@@ -114,10 +114,12 @@ export class KubeTopicOwnership implements TopicOwnership {
   async write(claim: TopicClaim, replaces: TopicClaim | undefined): Promise<boolean> {
     const name = claimName(claim.clusterId, claim.topic);
     this.cache.delete(name);
+    // A takeover without the version it replaces would be unconditional: treat it as a lost race.
+    if (replaces && !replaces.resourceVersion) return false;
     try {
       const written = replaces
         ? await this.kube.apply<ClaimObject>(
-            claimObject({ ...claim, resourceVersion: replaces.resourceVersion ?? '' }, this.namespace),
+            claimObject({ ...claim, resourceVersion: replaces.resourceVersion }, this.namespace),
             FIELD_MANAGER,
             { resource: Resources.ConfigMap },
           )

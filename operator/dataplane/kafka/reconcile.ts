@@ -38,6 +38,12 @@ export interface KafkaDeps {
 export interface TopicsDeps extends KafkaDeps {
   /** Topic claims (./claims.ts): what this CR owns. */
   ownership: TopicOwnership;
+  /**
+   * Read every claim from the API server, not the cache of our own. The caller sets it on the first
+   * pass of a spec generation: a topic dropped from the spec and declared again may have been taken
+   * over meanwhile (its claim was stale), which the cached claim would not show.
+   */
+  freshClaims?: boolean;
 }
 
 export interface TopicsResult {
@@ -77,7 +83,14 @@ export async function reconcileTopics(
       const clusterId = await manager.clusterId(admin);
       // Claims first: a topic this CR does not own is never changed, and its configs are not read.
       const existing = await manager.listed(admin, names);
-      const owned = await resolveTopicOwnership(cbd, desired, existing, clusterId, deps.ownership);
+      const owned = await resolveTopicOwnership(
+        cbd,
+        desired,
+        existing,
+        clusterId,
+        deps.ownership,
+        deps.freshClaims,
+      );
       const managed = desired.filter((t) => owned.managed.has(t.name));
       const managedNames = managed.map((t) => t.name);
       const before = await manager.observe(admin, names, managedNames);

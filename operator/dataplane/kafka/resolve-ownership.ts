@@ -34,6 +34,8 @@ interface Context {
   clusterId: string;
   self: ClaimHolder;
   store: TopicOwnership;
+  /** Skip the cache of our own claims (after a spec change: see TopicsDeps.freshClaims). */
+  fresh: boolean;
 }
 
 interface Decided {
@@ -43,9 +45,11 @@ interface Decided {
 
 async function decide(ctx: Context, topic: DesiredTopic, exists: boolean): Promise<Decided> {
   const { clusterId, self, store } = ctx;
-  let claim = await ownershipCall('reading a topic claim', () => store.get(clusterId, topic.name));
+  let claim = await ownershipCall('reading a topic claim', () =>
+    store.get(clusterId, topic.name, { fresh: ctx.fresh }),
+  );
   // The cache only speeds up claims we hold; anyone else's is always read fresh.
-  if (claim && !isHeldBy(claim, self)) {
+  if (claim && !isHeldBy(claim, self) && !ctx.fresh) {
     claim = await ownershipCall('reading a topic claim', () =>
       store.get(clusterId, topic.name, { fresh: true }),
     );
@@ -106,8 +110,9 @@ export async function resolveTopicOwnership(
   existing: ReadonlySet<string>,
   clusterId: string,
   store: TopicOwnership,
+  fresh = false,
 ): Promise<TopicOwnershipResult> {
-  const ctx: Context = { clusterId, self: holderOf(cbd), store };
+  const ctx: Context = { clusterId, self: holderOf(cbd), store, fresh };
   const result: TopicOwnershipResult = {
     managed: new Set(),
     notOwned: new Map(),
