@@ -99,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyWebsocket, {
     options: { maxPayload: Math.max(64 * 1024, config.maxMessageBytes * 6 + 1024) },
     preClose: (done) => {
-      lifecycle.sockets.closeAll(WS_CLOSE_RESTART, 'service restart');
+      lifecycle.sockets.closeAll(WS_CLOSE_RESTART, 'service restart', config.closeTimeoutMs);
       // ws only calls back once every client is gone; the HTTP server's close waits for that anyway.
       app.websocketServer.close();
       done();
@@ -214,7 +214,7 @@ function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyRepl
 /** Resources are released in onClose, in reverse order of need: events flushed, then Redis, then the model watcher. */
 function registerCleanup(app: FastifyInstance, deps: AppDeps): void {
   app.addHook('onClose', async () => {
-    await deps.events.close(Math.min(deps.config.drainTimeoutMs, 10_000));
+    await deps.events.close(deps.config.eventsFlushTimeoutMs);
     if (deps.redis) await deps.redis.quit().catch(() => deps.redis?.disconnect());
     deps.models.stop?.();
   });

@@ -26,7 +26,10 @@ export interface Config {
   kafka: KafkaConfig | undefined;
   llm: LlmConfig | undefined;
   auth: AuthConfig;
-  drainTimeoutMs: number;
+  /** Shutdown budgets after SIGTERM (the operator fits their sum into the grace period). */
+  drainTimeoutMs: number; // in-flight turns finish
+  closeTimeoutMs: number; // WebSockets get their 1012 close handshake
+  eventsFlushTimeoutMs: number; // buffered events reach Kafka
   wsPingIntervalMs: number;
   maxWsConnections: number; // per process; beyond it new ones are closed with 1013
   wsIdleTimeoutMs: number; // no frame from the client for this long: closed with 1000 (0 = never)
@@ -324,6 +327,8 @@ export function loadConfig(env: Env = process.env): Config {
     llm,
     auth: parseAuth(env),
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0),
+    closeTimeoutMs: int(env, 'CLOSE_TIMEOUT_MS', 2000, 0, 600_000),
+    eventsFlushTimeoutMs: int(env, 'EVENTS_FLUSH_TIMEOUT_MS', 10_000, 0, 600_000),
     wsPingIntervalMs: int(env, 'WS_PING_INTERVAL_MS', 30_000, 100),
     maxWsConnections: int(env, 'MAX_WS_CONNECTIONS', 2000, 1),
     wsIdleTimeoutMs: int(env, 'WS_IDLE_TIMEOUT_MS', 300_000, 0),

@@ -22,8 +22,9 @@ async function main(): Promise<void> {
   const onSignal = (signal: string): void => {
     if (signalled) return;
     signalled = true;
-    // Safety net: whatever hangs, the process ends before Kubernetes' grace period runs out.
-    setTimeout(() => process.exit(1), config.drainTimeoutMs + 15_000).unref();
+    // Safety net: whatever hangs, the process ends within its budgets, before the grace period runs out.
+    const budgetMs = config.drainTimeoutMs + config.closeTimeoutMs + config.eventsFlushTimeoutMs;
+    setTimeout(() => process.exit(1), budgetMs + 500).unref();
     running.shutdown(signal).then(
       () => process.exit(0),
       (err: unknown) => {

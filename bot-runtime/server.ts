@@ -132,8 +132,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
 /**
  * SIGTERM: readiness fails and new turns get 503 at once; in-flight turns (HTTP and WebSocket)
- * finish within DRAIN_TIMEOUT_MS; then WebSockets close with 1012, the server closes, the event
- * buffer is flushed and Redis released (onClose hooks).
+ * finish within DRAIN_TIMEOUT_MS; then WebSockets close with 1012 (cut after CLOSE_TIMEOUT_MS), the
+ * server closes, the event buffer is flushed (within EVENTS_FLUSH_TIMEOUT_MS) and Redis released
+ * (onClose hooks). main.ts exits 1 if all of that overruns the three budgets.
  */
 function makeShutdown(app: FastifyInstance, config: Config, log: Logger): (signal: string) => Promise<void> {
   let closing: Promise<void> | undefined;

@@ -83,13 +83,11 @@ describeOnRealNode(
       await everyBotPod(core, namespace, 'chat', 2, (r) => r.kafka === 'connected', 'Kafka connected');
 
       const svc = await core.readNamespacedService({ name: 'chat', namespace });
-      const sessions = Array.from({ length: TURNS }, (_, i) => `events-${suffix}-${i}`);
-      for (const sessionId of sessions) {
-        const r = await postJsonFresh(`http://${svc.spec?.clusterIP ?? ''}/v1/chat`, {
-          message: 'hello',
-          sessionId,
-        });
+      const sessions: string[] = [];
+      for (let i = 0; i < TURNS; i++) {
+        const r = await postJsonFresh(`http://${svc.spec?.clusterIP ?? ''}/v1/chat`, { message: 'hello' });
         expect(r.status).toBe(200);
+        sessions.push((r.json as { sessionId: string }).sessionId);
       }
 
       const seen = (values: string[]): Set<string> =>

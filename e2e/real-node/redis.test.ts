@@ -112,19 +112,28 @@ describeOnRealNode(
       return `http://${svc.spec?.clusterIP ?? ''}`;
     }
 
-    /** One chat turn through the Service (a fresh connection, so kube-proxy picks a pod each time). */
-    async function chat(url: string, sessionId: string): Promise<void> {
-      const r = await eventually(async () => {
-        const res = await postJsonFresh(`${url}/v1/chat`, { message: 'where is my order', sessionId });
-        return res.status === 200 ? res : undefined;
-      }, `a chat turn for ${sessionId}`);
-      expect(r.json).toMatchObject({ sessionId });
+    /**
+     * One chat turn through the Service (a fresh connection, so kube-proxy picks a pod each time);
+     * without a session it starts one. Resolves the session id.
+     */
+    async function chat(url: string, sessionId?: string): Promise<string> {
+      const r = await eventually(
+        async () => {
+          const body = { message: 'where is my order', ...(sessionId && { sessionId }) };
+          const res = await postJsonFresh(`${url}/v1/chat`, body);
+          return res.status === 200 ? res : undefined;
+        },
+        `a chat turn for ${sessionId ?? 'a new session'}`,
+      );
+      const reply = r.json as { sessionId: string };
+      if (sessionId) expect(reply).toMatchObject({ sessionId });
+      return reply.sessionId;
     }
 
-    async function storedTurns(url: string, sessionId: string): Promise<number> {
+    async function storedTurns(url: string, sessionId: string, fleet: string): Promise<number> {
       const r = await httpText(`${url}/v1/sessions/${sessionId}`);
       if (r.status !== 200) {
-        const bots = `app.kubernetes.io/name=chatbot,app.kubernetes.io/instance=${sessionId.split('-')[0] ?? ''}`;
+        const bots = `app.kubernetes.io/name=chatbot,app.kubernetes.io/instance=${fleet}`;
         const logs = await podWarnings(core, namespace, bots);
         throw new Error(`GET /v1/sessions/${sessionId}: ${r.status} ${r.body}\nbot pods:\n${logs}`);
       }
@@ -146,10 +155,10 @@ describeOnRealNode(
       await settled('solo', /^standalone Redis is ready$/);
       await botsSeeRedis('solo');
       const url = await serviceUrl('solo');
-      const sessionId = `solo-${suffix}`;
-      for (let i = 0; i < 6; i++) await chat(url, sessionId);
+      const sessionId = await chat(url);
+      for (let i = 0; i < 5; i++) await chat(url, sessionId);
       // Six turns over fresh connections land on both pods; all six are in the one session.
-      expect(await storedTurns(url, sessionId)).toBe(6);
+      expect(await storedTurns(url, sessionId, 'solo')).toBe(6);
       const ready = JSON.parse((await httpText(`${url}/readyz`)).body) as Record<string, unknown>;
       expect(ready).toMatchObject({ status: 'ready', redis: 'up' });
     });
@@ -160,9 +169,10 @@ describeOnRealNode(
       await settled('sharded', /^3 shards, 16384 slots covered, cluster_state:ok$/);
       await botsSeeRedis('sharded');
       const url = await serviceUrl('sharded');
-      const sessions = Array.from({ length: SESSIONS }, (_, i) => `sharded-${suffix}-${i}`);
-      for (const s of sessions) await chat(url, s);
-      const allStored = async (): Promise<number[]> => Promise.all(sessions.map((s) => storedTurns(url, s)));
+      const sessions: string[] = [];
+      for (let i = 0; i < SESSIONS; i++) sessions.push(await chat(url));
+      const allStored = async (): Promise<number[]> =>
+        Promise.all(sessions.map((s) => storedTurns(url, s, 'sharded')));
       expect(await allStored()).toEqual(sessions.map(() => 1));
 
       await patchShards('sharded', 4);

@@ -4,12 +4,13 @@ import {
   LABEL_MODEL_VERSION,
   childLabels,
   childNames,
+  crName,
   crNamespace,
   ownerReference,
   podLabels,
   selectorLabels,
 } from './labels.js';
-import { MODEL_BUNDLE_DIR, RUNTIME_PORT, RUNTIME_UID, SERVICE_PORT, drainTimeoutMs } from './defaults.js';
+import { MODEL_BUNDLE_DIR, RUNTIME_PORT, RUNTIME_UID, SERVICE_PORT, shutdownBudgets } from './defaults.js';
 import { LABEL_TRACK, shapeOf, trackEnv, trackNames, trackSelector } from './tracks.js';
 import type { Track, TrackRevision, TrackShape } from './tracks.js';
 import type { ChatbotDeployment, EnvVar, KubeObject } from './types.js';
@@ -60,18 +61,38 @@ export function desiredServiceAccount(cr: ChatbotDeployment): KubeObject {
  */
 export function runtimeConfigData(cr: ChatbotDeployment): Record<string, string> {
   const { runtime, sessions } = cr.spec;
+  const shutdown = shutdownBudgets(cr.spec);
   const data: Record<string, string> = {
     PORT: String(RUNTIME_PORT),
+    // every Redis key's prefix: fleets sharing one Redis never see each other's data
+    FLEET_ID: `${crNamespace(cr)}/${crName(cr)}`,
     MAX_INFLIGHT: String(runtime.maxInflight),
     MAX_MESSAGE_BYTES: String(runtime.maxMessageBytes),
+    RATE_LIMIT_PER_MINUTE: String(runtime.rateLimitPerMinute),
     SESSION_TTL_SECONDS: String(sessions.ttlSeconds),
     SESSION_MAX_TURNS: String(sessions.maxTurns),
     LOG_LEVEL: runtime.logLevel,
-    DRAIN_TIMEOUT_MS: String(drainTimeoutMs(cr.spec)),
+    DRAIN_TIMEOUT_MS: String(shutdown.drainMs),
+    CLOSE_TIMEOUT_MS: String(shutdown.closeMs),
+    EVENTS_FLUSH_TIMEOUT_MS: String(shutdown.flushMs),
+    ...authConfigData(runtime.auth),
   };
+  if (runtime.trustedProxies?.length) data.TRUSTED_PROXIES = runtime.trustedProxies.join(',');
   if (runtime.llm?.endpoint) data.LLM_ENDPOINT = runtime.llm.endpoint;
   if (runtime.llm?.model) data.LLM_MODEL = runtime.llm.model;
   return data;
+}
+
+/** The non-secret part of spec.runtime.auth.jwt (the HS256 secret comes from its Secret). */
+function authConfigData(auth: ChatbotDeployment['spec']['runtime']['auth']): Record<string, string> {
+  const jwt = auth?.jwt;
+  if (!jwt) return {};
+  return {
+    ...(jwt.jwksUrl && { AUTH_JWKS_URL: jwt.jwksUrl }),
+    ...(jwt.issuer && { AUTH_JWT_ISSUER: jwt.issuer }),
+    ...(jwt.audiences?.length && { AUTH_JWT_AUDIENCE: jwt.audiences.join(',') }),
+    AUTH_JWT_CLOCK_SKEW_SECONDS: String(jwt.clockSkewSeconds),
+  };
 }
 
 export function desiredConfigMap(cr: ChatbotDeployment): KubeObject {
@@ -106,6 +127,7 @@ export function containerEnv(
     ...trackEnv(cr, shapeOf(cr, inputs)),
     ...secretEnv('LLM_API_KEY', runtime.llm?.apiKeySecretRef),
     ...secretEnv('AUTH_API_KEYS', runtime.auth?.apiKeysSecretRef),
+    ...secretEnv('AUTH_JWT_SECRET', runtime.auth?.jwt?.secretRef),
     ...contributed,
     ...(runtime.env ?? []),
   ];

@@ -17,6 +17,8 @@ export const TYPE_NAMES: TypeNames = {
   'spec.runtime.llm.apiKeySecretRef': 'SecretKeySelector',
   'spec.runtime.auth': 'AuthSpec',
   'spec.runtime.auth.apiKeysSecretRef': 'SecretKeySelector',
+  'spec.runtime.auth.jwt': 'JwtAuthSpec',
+  'spec.runtime.auth.jwt.secretRef': 'SecretKeySelector',
   'spec.runtime.env[]': 'EnvVar',
   'spec.runtime.env[].valueFrom': 'EnvVarSource',
   'spec.runtime.env[].valueFrom.secretKeyRef': 'EnvSecretKeySelector',

@@ -129,6 +129,18 @@ export interface RuntimeSpec {
    */
   maxInflight: number;
   /**
+   * Chat requests (HTTP turns, WebSocket frames, session reads) each client may send per minute, counted in Redis across the fleet, per authenticated principal or, without auth, per client address. 0 turns the limit off (env RATE_LIMIT_PER_MINUTE).
+   *
+   * Default: `120`. Minimum 0. Maximum 1000000.
+   */
+  rateLimitPerMinute: number;
+  /**
+   * Addresses or CIDR ranges of proxies in front of the fleet whose X-Forwarded-For names the client, for the rate limit without auth. Empty means the peer address is the client (env TRUSTED_PROXIES).
+   *
+   * Max items 32.
+   */
+  trustedProxies?: string[];
+  /**
    * Largest accepted chat message in bytes (env MAX_MESSAGE_BYTES).
    *
    * Default: `4096`. Minimum 64. Maximum 1048576.
@@ -139,7 +151,9 @@ export interface RuntimeSpec {
    */
   llm?: LlmSpec;
   /**
-   * Client authentication of the chat API. Absent means the chat API is open.
+   * Client authentication of the chat API. Absent means the chat API is open to anyone who can reach the Service (sessions are then protected only by their unguessable ids). With auth, every session belongs to the principal that started it.
+   *
+   * Validation: spec.runtime.auth must set apiKeysSecretRef, jwt, or both.
    */
   auth?: AuthSpec;
   /**
@@ -269,19 +283,65 @@ export interface SecretKeySelector {
 }
 
 /**
- * Client authentication of the chat API. Absent means the chat API is open.
+ * Client authentication of the chat API. Absent means the chat API is open to anyone who can reach the Service (sessions are then protected only by their unguessable ids). With auth, every session belongs to the principal that started it.
+ *
+ * Validation: spec.runtime.auth must set apiKeysSecretRef, jwt, or both.
  */
 export interface AuthSpec {
   /**
-   * Secret key holding a comma-separated list of accepted API keys (env AUTH_API_KEYS via secretKeyRef).
+   * Secret key holding a comma-separated list of accepted API keys, each "<name>:<key>": the name is the principal (key:<name>) that owns its sessions and carries its rate limit (env AUTH_API_KEYS via secretKeyRef).
    */
-  apiKeysSecretRef: SecretKeySelector;
+  apiKeysSecretRef?: SecretKeySelector;
+  /**
+   * Bearer JWTs. HS256 with secretRef, RS256 and ES256 with the keys of jwksUrl; exp and sub are required; the principal is jwt:<sub>.
+   *
+   * Validation: spec.runtime.auth.jwt must set jwksUrl (RS256/ES256), secretRef (HS256), or both.
+   */
+  jwt?: JwtAuthSpec;
+}
+
+/**
+ * Bearer JWTs. HS256 with secretRef, RS256 and ES256 with the keys of jwksUrl; exp and sub are required; the principal is jwt:<sub>.
+ *
+ * Validation: spec.runtime.auth.jwt must set jwksUrl (RS256/ES256), secretRef (HS256), or both.
+ */
+export interface JwtAuthSpec {
+  /**
+   * URL of the identity provider's JSON Web Key Set; cached, refetched on an unknown kid (env AUTH_JWKS_URL).
+   *
+   * Max length 2048.
+   *
+   * Validation: spec.runtime.auth.jwt.jwksUrl must be an http(s) URL.
+   */
+  jwksUrl?: string;
+  /**
+   * Required iss claim, when set (env AUTH_JWT_ISSUER).
+   *
+   * Min length 1. Max length 1024.
+   */
+  issuer?: string;
+  /**
+   * Accepted aud claims, when set; a token must name one of them (env AUTH_JWT_AUDIENCE).
+   *
+   * Max items 16.
+   */
+  audiences?: string[];
+  /**
+   * Clock skew allowed on exp and nbf (env AUTH_JWT_CLOCK_SKEW_SECONDS).
+   *
+   * Default: `30`. Minimum 0. Maximum 300.
+   */
+  clockSkewSeconds: number;
+  /**
+   * Secret key holding the HS256 signing secret (env AUTH_JWT_SECRET via secretKeyRef).
+   */
+  secretRef?: SecretKeySelector;
 }
 
 /**
  * One environment variable; set value or valueFrom.
  *
- * Validation: spec.runtime.env[].name must not be a variable the operator sets (PORT, MODEL_VERSION, MAX_INFLIGHT, REDIS_*, KAFKA_*, LLM_*, CHATFLEET_*, POD_NAMESPACE, ...).
+ * Validation: spec.runtime.env[].name must not be a variable the operator sets (PORT, MODEL_VERSION, MAX_INFLIGHT, REDIS_*, KAFKA_*, LLM_*, AUTH_*, CHATFLEET_*, FLEET_ID, POD_NAMESPACE, ...).
  * Validation: spec.runtime.env[] must set value or valueFrom, not both.
  */
 export interface EnvVar {
@@ -1855,6 +1915,18 @@ export interface RuntimeSpecInput {
    */
   maxInflight?: number;
   /**
+   * Chat requests (HTTP turns, WebSocket frames, session reads) each client may send per minute, counted in Redis across the fleet, per authenticated principal or, without auth, per client address. 0 turns the limit off (env RATE_LIMIT_PER_MINUTE).
+   *
+   * Default: `120`. Minimum 0. Maximum 1000000.
+   */
+  rateLimitPerMinute?: number;
+  /**
+   * Addresses or CIDR ranges of proxies in front of the fleet whose X-Forwarded-For names the client, for the rate limit without auth. Empty means the peer address is the client (env TRUSTED_PROXIES).
+   *
+   * Max items 32.
+   */
+  trustedProxies?: string[];
+  /**
    * Largest accepted chat message in bytes (env MAX_MESSAGE_BYTES).
    *
    * Default: `4096`. Minimum 64. Maximum 1048576.
@@ -1865,9 +1937,11 @@ export interface RuntimeSpecInput {
    */
   llm?: LlmSpec;
   /**
-   * Client authentication of the chat API. Absent means the chat API is open.
+   * Client authentication of the chat API. Absent means the chat API is open to anyone who can reach the Service (sessions are then protected only by their unguessable ids). With auth, every session belongs to the principal that started it.
+   *
+   * Validation: spec.runtime.auth must set apiKeysSecretRef, jwt, or both.
    */
-  auth?: AuthSpec;
+  auth?: AuthSpecInput;
   /**
    * Log level of the bot runtime (env LOG_LEVEL).
    *
@@ -1952,6 +2026,62 @@ export interface RuntimeResourceLimitsInput {
    * Default: `"512Mi"`. Pattern `^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`.
    */
   memory?: number | string;
+}
+
+/**
+ * Client authentication of the chat API. Absent means the chat API is open to anyone who can reach the Service (sessions are then protected only by their unguessable ids). With auth, every session belongs to the principal that started it.
+ *
+ * Validation: spec.runtime.auth must set apiKeysSecretRef, jwt, or both.
+ */
+export interface AuthSpecInput {
+  /**
+   * Secret key holding a comma-separated list of accepted API keys, each "<name>:<key>": the name is the principal (key:<name>) that owns its sessions and carries its rate limit (env AUTH_API_KEYS via secretKeyRef).
+   */
+  apiKeysSecretRef?: SecretKeySelector;
+  /**
+   * Bearer JWTs. HS256 with secretRef, RS256 and ES256 with the keys of jwksUrl; exp and sub are required; the principal is jwt:<sub>.
+   *
+   * Validation: spec.runtime.auth.jwt must set jwksUrl (RS256/ES256), secretRef (HS256), or both.
+   */
+  jwt?: JwtAuthSpecInput;
+}
+
+/**
+ * Bearer JWTs. HS256 with secretRef, RS256 and ES256 with the keys of jwksUrl; exp and sub are required; the principal is jwt:<sub>.
+ *
+ * Validation: spec.runtime.auth.jwt must set jwksUrl (RS256/ES256), secretRef (HS256), or both.
+ */
+export interface JwtAuthSpecInput {
+  /**
+   * URL of the identity provider's JSON Web Key Set; cached, refetched on an unknown kid (env AUTH_JWKS_URL).
+   *
+   * Max length 2048.
+   *
+   * Validation: spec.runtime.auth.jwt.jwksUrl must be an http(s) URL.
+   */
+  jwksUrl?: string;
+  /**
+   * Required iss claim, when set (env AUTH_JWT_ISSUER).
+   *
+   * Min length 1. Max length 1024.
+   */
+  issuer?: string;
+  /**
+   * Accepted aud claims, when set; a token must name one of them (env AUTH_JWT_AUDIENCE).
+   *
+   * Max items 16.
+   */
+  audiences?: string[];
+  /**
+   * Clock skew allowed on exp and nbf (env AUTH_JWT_CLOCK_SKEW_SECONDS).
+   *
+   * Default: `30`. Minimum 0. Maximum 300.
+   */
+  clockSkewSeconds?: number;
+  /**
+   * Secret key holding the HS256 signing secret (env AUTH_JWT_SECRET via secretKeyRef).
+   */
+  secretRef?: SecretKeySelector;
 }
 
 /**

@@ -243,6 +243,33 @@ export const chatbotDeploymentCrd = {
                         minimum: 1,
                         maximum: 10000,
                       },
+                      rateLimitPerMinute: {
+                        description:
+                          'Chat requests (HTTP turns, WebSocket frames, session reads) each client may send per minute, counted in Redis across the fleet, per authenticated principal or, without auth, per client address. 0 turns the limit off (env RATE_LIMIT_PER_MINUTE).',
+                        type: 'integer',
+                        format: 'int32',
+                        default: 120,
+                        minimum: 0,
+                        maximum: 1000000,
+                      },
+                      trustedProxies: {
+                        description:
+                          'Addresses or CIDR ranges of proxies in front of the fleet whose X-Forwarded-For names the client, for the rate limit without auth. Empty means the peer address is the client (env TRUSTED_PROXIES).',
+                        type: 'array',
+                        maxItems: 32,
+                        items: {
+                          description: 'An IP address (10.0.0.7) or a CIDR range (10.0.0.0/8).',
+                          type: 'string',
+                          minLength: 1,
+                          maxLength: 64,
+                          'x-kubernetes-validations': [
+                            {
+                              rule: 'isIP(self) || isCIDR(self)',
+                              message: 'spec.runtime.trustedProxies[] must be an IP address or a CIDR range',
+                            },
+                          ],
+                        },
+                      },
                       maxMessageBytes: {
                         description: 'Largest accepted chat message in bytes (env MAX_MESSAGE_BYTES).',
                         type: 'integer',
@@ -293,13 +320,18 @@ export const chatbotDeploymentCrd = {
                       },
                       auth: {
                         description:
-                          'Client authentication of the chat API. Absent means the chat API is open.',
+                          'Client authentication of the chat API. Absent means the chat API is open to anyone who can reach the Service (sessions are then protected only by their unguessable ids). With auth, every session belongs to the principal that started it.',
                         type: 'object',
-                        required: ['apiKeysSecretRef'],
+                        'x-kubernetes-validations': [
+                          {
+                            rule: 'has(self.apiKeysSecretRef) || has(self.jwt)',
+                            message: 'spec.runtime.auth must set apiKeysSecretRef, jwt, or both',
+                          },
+                        ],
                         properties: {
                           apiKeysSecretRef: {
                             description:
-                              'Secret key holding a comma-separated list of accepted API keys (env AUTH_API_KEYS via secretKeyRef).',
+                              'Secret key holding a comma-separated list of accepted API keys, each "<name>:<key>": the name is the principal (key:<name>) that owns its sessions and carries its rate limit (env AUTH_API_KEYS via secretKeyRef).',
                             type: 'object',
                             required: ['name', 'key'],
                             properties: {
@@ -314,6 +346,81 @@ export const chatbotDeploymentCrd = {
                                 type: 'string',
                                 minLength: 1,
                                 maxLength: 253,
+                              },
+                            },
+                          },
+                          jwt: {
+                            description:
+                              'Bearer JWTs. HS256 with secretRef, RS256 and ES256 with the keys of jwksUrl; exp and sub are required; the principal is jwt:<sub>.',
+                            type: 'object',
+                            'x-kubernetes-validations': [
+                              {
+                                rule: 'has(self.jwksUrl) || has(self.secretRef)',
+                                message:
+                                  'spec.runtime.auth.jwt must set jwksUrl (RS256/ES256), secretRef (HS256), or both',
+                              },
+                            ],
+                            properties: {
+                              jwksUrl: {
+                                description:
+                                  "URL of the identity provider's JSON Web Key Set; cached, refetched on an unknown kid (env AUTH_JWKS_URL).",
+                                type: 'string',
+                                maxLength: 2048,
+                                'x-kubernetes-validations': [
+                                  {
+                                    rule: "isURL(self) && url(self).getScheme() in ['https', 'http']",
+                                    message: 'spec.runtime.auth.jwt.jwksUrl must be an http(s) URL',
+                                  },
+                                ],
+                              },
+                              issuer: {
+                                description: 'Required iss claim, when set (env AUTH_JWT_ISSUER).',
+                                type: 'string',
+                                minLength: 1,
+                                maxLength: 1024,
+                              },
+                              audiences: {
+                                description:
+                                  'Accepted aud claims, when set; a token must name one of them (env AUTH_JWT_AUDIENCE).',
+                                type: 'array',
+                                maxItems: 16,
+                                items: {
+                                  description: 'One accepted audience (no commas).',
+                                  type: 'string',
+                                  minLength: 1,
+                                  maxLength: 256,
+                                  pattern: '^[^,]+$',
+                                },
+                              },
+                              clockSkewSeconds: {
+                                description:
+                                  'Clock skew allowed on exp and nbf (env AUTH_JWT_CLOCK_SKEW_SECONDS).',
+                                type: 'integer',
+                                format: 'int32',
+                                default: 30,
+                                minimum: 0,
+                                maximum: 300,
+                              },
+                              secretRef: {
+                                description:
+                                  'Secret key holding the HS256 signing secret (env AUTH_JWT_SECRET via secretKeyRef).',
+                                type: 'object',
+                                required: ['name', 'key'],
+                                properties: {
+                                  name: {
+                                    description:
+                                      'Name of a Secret in the namespace of the ChatbotDeployment.',
+                                    type: 'string',
+                                    minLength: 1,
+                                    maxLength: 253,
+                                  },
+                                  key: {
+                                    description: 'Key inside the Secret.',
+                                    type: 'string',
+                                    minLength: 1,
+                                    maxLength: 253,
+                                  },
+                                },
                               },
                             },
                           },
@@ -338,9 +445,9 @@ export const chatbotDeploymentCrd = {
                           required: ['name'],
                           'x-kubernetes-validations': [
                             {
-                              rule: "!(self.name in ['PORT', 'MODEL_VERSION', 'MODEL_BUNDLE', 'MAX_INFLIGHT', 'MAX_MESSAGE_BYTES', 'SESSION_TTL_SECONDS', 'SESSION_MAX_TURNS', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_PASSWORD', 'KAFKA_BROKERS', 'KAFKA_EVENTS_TOPIC', 'KAFKA_TASKS_TOPIC', 'LLM_ENDPOINT', 'LLM_MODEL', 'LLM_API_KEY', 'AUTH_API_KEYS', 'LOG_LEVEL', 'DRAIN_TIMEOUT_MS', 'CHATFLEET_TRACK', 'CHATFLEET_ROUTING_CONFIGMAP', 'CHATFLEET_STABLE_URL', 'CHATFLEET_CANARY_URL', 'POD_NAMESPACE'])",
+                              rule: "!(self.name in ['PORT', 'MODEL_VERSION', 'MODEL_BUNDLE', 'MAX_INFLIGHT', 'MAX_MESSAGE_BYTES', 'SESSION_TTL_SECONDS', 'SESSION_MAX_TURNS', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_PASSWORD', 'KAFKA_BROKERS', 'KAFKA_EVENTS_TOPIC', 'KAFKA_TASKS_TOPIC', 'LLM_ENDPOINT', 'LLM_MODEL', 'LLM_API_KEY', 'AUTH_API_KEYS', 'AUTH_JWT_SECRET', 'AUTH_JWKS_URL', 'AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE', 'AUTH_JWT_CLOCK_SKEW_SECONDS', 'RATE_LIMIT_PER_MINUTE', 'TRUSTED_PROXIES', 'FLEET_ID', 'LOG_LEVEL', 'DRAIN_TIMEOUT_MS', 'CLOSE_TIMEOUT_MS', 'EVENTS_FLUSH_TIMEOUT_MS', 'CHATFLEET_TRACK', 'CHATFLEET_ROUTING_CONFIGMAP', 'CHATFLEET_STABLE_URL', 'CHATFLEET_CANARY_URL', 'POD_NAMESPACE'])",
                               message:
-                                'spec.runtime.env[].name must not be a variable the operator sets (PORT, MODEL_VERSION, MAX_INFLIGHT, REDIS_*, KAFKA_*, LLM_*, CHATFLEET_*, POD_NAMESPACE, ...)',
+                                'spec.runtime.env[].name must not be a variable the operator sets (PORT, MODEL_VERSION, MAX_INFLIGHT, REDIS_*, KAFKA_*, LLM_*, AUTH_*, CHATFLEET_*, FLEET_ID, POD_NAMESPACE, ...)',
                               fieldPath: '.name',
                             },
                             {
