@@ -227,8 +227,11 @@ describe('operator with the SLO autoscaler component, real bot runtimes behind k
     expect(metrics.get(`chatfleet_autoscaler_mode{namespace="${ns}",name="${NAME}",mode="stable"}`)).toBe(1);
     expect(load.turns).toBeGreaterThan(0);
 
-    // Steady overload at maxReplicas: the latency moves a little every evaluation, inside the status
-    // deadband, so neither the status nor the Deployment is rewritten.
+    // Steady overload at maxReplicas: while the latency stays inside the status deadband (10 % of
+    // what the status says), neither the status nor the Deployment is rewritten. How still the load's
+    // latency holds is not up to this test on a shared 2-core machine (a busy neighbour moved it from
+    // 1425 to 988 ms once), so a window whose samples left the band proves nothing either way: up to
+    // four windows are observed, and the first steady one must show no write at all.
     await waitFor('3 ready pods', async () =>
       (await getCr(ns, NAME)).status.readyReplicas === 3 ? true : undefined,
     );
@@ -236,18 +239,31 @@ describe('operator with the SLO autoscaler component, real bot runtimes behind k
     await waitFor('two evaluations with 3 ready pods', () =>
       Promise.resolve(samples().filter((s) => s.time > settled).length >= 2),
     );
-    const before = await reconcileWrites(registry);
-    const statusBefore = (await getCr(ns, NAME)).status;
-    const from = Date.now();
-    await waitFor('five evaluations at maxReplicas', () =>
-      Promise.resolve(samples().filter((s) => s.time > from && (s.latencyMs ?? 0) > SLO_MS).length >= 5),
-    );
-    const statusAfter = (await getCr(ns, NAME)).status;
-    expect({ writes: await reconcileWrites(registry), status: statusAfter }).toEqual({
-      writes: before,
-      status: statusBefore,
-    });
-  }, 180_000);
+    const unsteady: number[][] = [];
+    for (;;) {
+      const before = await reconcileWrites(registry);
+      const statusBefore = (await getCr(ns, NAME)).status;
+      const from = Date.now();
+      await waitFor('five evaluations at maxReplicas', () =>
+        Promise.resolve(samples().filter((s) => s.time > from && (s.latencyMs ?? 0) > SLO_MS).length >= 5),
+      );
+      const statusAfter = (await getCr(ns, NAME)).status;
+      const written = Number(statusBefore.autoscaling.observedLatencyMs);
+      const seen = samples()
+        .filter((s) => s.time > from)
+        .map((s) => s.latencyMs ?? 0);
+      if (seen.every((ms) => Math.abs(ms - written) <= Math.max(10, 0.1 * written))) {
+        expect({ writes: await reconcileWrites(registry), status: statusAfter }).toEqual({
+          writes: before,
+          status: statusBefore,
+        });
+        break;
+      }
+      unsteady.push(seen);
+      if (unsteady.length === 4)
+        throw new Error(`no steady window of latency samples: ${JSON.stringify(unsteady)}`);
+    }
+  }, 300_000);
 
   it('scales back down to minReplicas after the stabilization window once the load stops', async () => {
     await load.stop();
