@@ -29,6 +29,7 @@ export async function spawnBot(env: Record<string, string>, args: string[] = [])
       REDIS_URL: '',
       REDIS_CLUSTER_NODES: '',
       KAFKA_BROKERS: '',
+      RATE_LIMIT_PER_MINUTE: '0', // unless the test sets it: all of a test's load has one address
       ...env,
       PORT: String(port),
       HOST: '127.0.0.1',

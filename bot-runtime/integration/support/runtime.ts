@@ -27,7 +27,8 @@ export async function startRuntime(
   env: Record<string, string>,
   opts: { requireRedis?: boolean; port?: number } = {},
 ): Promise<Runtime> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
+  // the per-client rate limit is off unless a test sets it: all of a test's load has one address
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', RATE_LIMIT_PER_MINUTE: '0', ...env });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const required = opts.requireRedis !== false;
   const wired = await wireRuntime(config, log, { redisConnectTimeoutMs: required ? 10_000 : 1000 });

@@ -139,7 +139,8 @@ export async function spawnBot(env: Record<string, string>): Promise<SpawnedBot>
     ['--import', 'tsx', `${REPO_ROOT}bot-runtime/main.ts`],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+      // the per-client rate limit is off unless a test sets it: all of a test's load has one address
+      env: { ...process.env, RATE_LIMIT_PER_MINUTE: '0', ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
