@@ -28,17 +28,17 @@ describe('two fleets on one Redis', () => {
 
   it('never sees the other fleet’s sessions, answer cache or rate limits', async () => {
     const conversation = new Conversation(shop.url);
-    expect((await conversation.say(`what is the bank's opening time ${tag}`)).body.source).toBe('llm');
+    expect((await conversation.say(`what is the zanzibar ferry timetable ${tag}`)).body.source).toBe('llm');
     // the same id on the other fleet: no such session
     expect((await fetch(`${bank.url}/v1/sessions/${conversation.id}`)).status).toBe(404);
     expect((await postChat(bank.url, { sessionId: conversation.id, message: 'hello' })).status).toBe(404);
     // the same context-free question: a cache hit on its own fleet, an LLM call on the other
     const calls = llm.calls;
     expect(
-      (await postChat(shop.url, { message: `What is the bank's opening time? ${tag}` })).body.source,
+      (await postChat(shop.url, { message: `What is the Zanzibar ferry timetable? ${tag}` })).body.source,
     ).toBe('cache');
     expect(
-      (await postChat(bank.url, { message: `What is the bank's opening time? ${tag}` })).body.source,
+      (await postChat(bank.url, { message: `What is the Zanzibar ferry timetable? ${tag}` })).body.source,
     ).toBe('llm');
     expect(llm.calls).toBe(calls + 1);
     // shop's client exhausts shop's limit (14 requests in at most two one-minute windows: one has
