@@ -50,7 +50,8 @@ export async function releaseAndDeleteNamespace(ns: string): Promise<void> {
 /** Deletes those of the topics that exist, and disconnects. */
 export async function deleteTopicsAndDisconnect(admin: Admin, topics: Iterable<string>): Promise<void> {
   const existing = await admin.listTopics();
-  const mine = [...topics].filter((t) => existing.includes(t));
+  // DeleteTopics refuses a request that names a topic twice.
+  const mine = [...new Set(topics)].filter((t) => existing.includes(t));
   if (mine.length > 0) await admin.deleteTopics({ topics: mine });
   await admin.disconnect();
 }

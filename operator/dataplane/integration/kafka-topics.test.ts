@@ -312,7 +312,7 @@ describe('Kafka topics (real broker)', () => {
     await applyCr(claimsNs, 'b', { messaging: { kafka } });
     const crOf = (name: string): DataplaneCbd => ({
       metadata: { name, namespace: claimsNs },
-      spec: { messaging: { kafka } },
+      spec: { messaging: { kafka }, scaling: { maxReplicas: 3 } },
     });
     const results = await Promise.all([reconcileTopics(crOf('a'), deps), reconcileTopics(crOf('b'), deps)]);
     const reasons = results.map((r) => r?.condition.reason);
@@ -336,7 +336,7 @@ describe('Kafka topics (real broker)', () => {
     });
     const crOf = (name: string, k: ReturnType<typeof kafka>): DataplaneCbd => ({
       metadata: { name, namespace: claimsNs },
-      spec: { messaging: { kafka: k } },
+      spec: { messaging: { kafka: k }, scaling: { maxReplicas: 3 } },
     });
     await applyCr(claimsNs, 'c', { messaging: { kafka: kafka(topic) } });
     expect((await reconcileTopics(crOf('c', kafka(topic)), deps))?.condition.reason).toBe('Ready');
