@@ -58,10 +58,11 @@ describe('Kafka topics (real broker)', () => {
   });
 
   afterAll(async () => {
-    const existing = (await admin.listTopics()).filter((t) => t.startsWith(`${run}.`));
-    await deleteTopicsAndDisconnect(admin, [...existing, ...created]);
+    // The namespace first: a failing topic cleanup must not leave it behind.
     if (claimsNs) await deleteNamespace(claimsNs);
     client?.close();
+    const existing = (await admin.listTopics()).filter((t) => t.startsWith(`${run}.`));
+    await deleteTopicsAndDisconnect(admin, [...existing, ...created]);
   });
 
   it('creates the default <namespace>.<name>.events/.tasks topics and wires the env', async () => {
