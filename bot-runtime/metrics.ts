@@ -68,7 +68,7 @@ function rolloutMetrics(registers: Registry[]): Pick<Metrics, RolloutMetricNames
     }),
     forwards: new Counter({
       name: 'chatfleet_forward_total',
-      help: 'Turns forwarded to the other track (result: ok, no_url, unreachable, timeout, draining, error; all but ok were served locally).',
+      help: 'Turns forwarded to the other track (result: ok, no_url, no_token, unreachable, timeout, draining, error; all but ok were served locally).',
       labelNames: ['result'],
       registers,
     }),
