@@ -2,7 +2,7 @@
 // Metadata level for the operator's writes and Leases, KUBE_AUDIT_LOG), and client certificates
 // that give each operator process its own user name in that log.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -82,6 +82,8 @@ export interface TestUser {
   key: string;
   /** Another kubeconfig for the same user that reaches the cluster through `server` (a proxy). */
   via(server: string): Promise<string>;
+  /** Deletes the key, certificate and kubeconfigs. */
+  remove(): Promise<void>;
 }
 
 /**
@@ -148,5 +150,13 @@ export async function createTestUser(cn: string): Promise<TestUser> {
     await writeFile(file, JSON.stringify(config));
     return file;
   };
-  return { kubeconfig: await write(cluster.server), server: cluster.server, ca, cert: crt, key, via: write };
+  return {
+    kubeconfig: await write(cluster.server),
+    server: cluster.server,
+    ca,
+    cert: crt,
+    key,
+    via: write,
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
 }

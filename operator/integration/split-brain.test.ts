@@ -11,7 +11,8 @@
  *   fence refuses that write; without the fence the audit log shows the whole reconcile landing
  *   after the standby acquired.
  * - a leader whose informer sync hangs (a TLS proxy in front of the API server holds its first
- *   ConfigMap LIST for 15 s) keeps renewing meanwhile, so the standby never takes over.
+ *   ConfigMap LIST until the standby has been up for 2 lease durations) keeps renewing meanwhile,
+ *   so the standby never takes over.
  * Short lease timings, as in failover.test.ts: lease 4 s, renew deadline 3 s, retry 1 s.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
@@ -67,6 +68,23 @@ const isLeaseWrite = (e: AuditEvent): boolean =>
   e.objectRef?.resource === 'leases' && e.objectRef.name === LEASE && ['create', 'update'].includes(e.verb);
 const ok = (e: AuditEvent): boolean => (e.responseStatus?.code ?? 0) < 300;
 
+/** The namespace's audit events once they include `user`'s acquiring (first accepted) Lease write, and its time (µs). */
+async function acquisitionBy(
+  ns: string,
+  user: string,
+): Promise<{ events: AuditEvent[]; acquiredUs: number }> {
+  const acquiring = (e: AuditEvent): boolean => e.user.username === user && isLeaseWrite(e) && ok(e);
+  const events = await waitFor(
+    `${user}'s acquiring Lease write in the audit log`,
+    async () => {
+      const all = await auditEvents(ns);
+      return all.some(acquiring) ? all : undefined;
+    },
+    15_000,
+  );
+  return { events, acquiredUs: microsOf(events.find(acquiring)!.requestReceivedTimestamp) };
+}
+
 describe('split brain', () => {
   const started: ChildOperator[] = [];
   const namespaces: string[] = [];
@@ -98,6 +116,7 @@ describe('split brain', () => {
     namespaces.push(ns);
     const [userA, userB] = [uniqueName('chatfleet-split-a'), uniqueName('chatfleet-split-b')];
     const [a_, b_] = await Promise.all([createTestUser(userA), createTestUser(userB)]);
+    closers.push(a_.remove, b_.remove);
     // op-a reaches the API server through a proxy that can hold back one response: the answer to
     // the apply of fleet `held`'s Deployment. So when op-a is frozen, a reconcile is waiting for that
     // answer, which is in op-a's socket buffer by the time it wakes up.
@@ -149,16 +168,7 @@ describe('split brain', () => {
     expect((await b.metrics()).get('chatfleet_operator_leader')).toBe(1);
 
     // The API server's record. The acquiring write is op-b's first accepted Lease write.
-    const events = await waitFor(
-      "op-b's acquiring Lease write in the audit log",
-      async () => {
-        const all = await auditEvents(ns);
-        return all.some((e) => e.user.username === userB && isLeaseWrite(e) && ok(e)) ? all : undefined;
-      },
-      15_000,
-    );
-    const acquired = events.find((e) => e.user.username === userB && isLeaseWrite(e) && ok(e))!;
-    const acquiredUs = microsOf(acquired.requestReceivedTimestamp);
+    const { events, acquiredUs } = await acquisitionBy(ns, userB);
     const byA = events.filter((e) => e.user.username === userA);
     const childWritesByA = byA.filter((e) => e.objectRef?.resource !== 'leases');
     // op-a really was writing, right up to the pause: its held apply reached the server before it.
@@ -193,6 +203,7 @@ describe('split brain', () => {
     namespaces.push(ns);
     const [userA, userB] = [uniqueName('chatfleet-block-a'), uniqueName('chatfleet-block-b')];
     const [a_, b_] = await Promise.all([createTestUser(userA), createTestUser(userB)]);
+    closers.push(a_.remove, b_.remove);
     const BLOCK_MS = 8_000;
     let unblockedAtUs = 0;
     const attempted: unknown[] = [];
@@ -230,16 +241,7 @@ describe('split brain', () => {
     expect(await within(op.done, 60_000, 'op-a to end on lost leadership')).toBe('lost-leadership');
     expect((await leaseHolder(ns))?.holderIdentity).toBe('op-b');
 
-    const events = await waitFor(
-      "op-b's acquiring Lease write in the audit log",
-      async () => {
-        const all = await auditEvents(ns);
-        return all.some((e) => e.user.username === userB && isLeaseWrite(e) && ok(e)) ? all : undefined;
-      },
-      15_000,
-    );
-    const acquired = events.find((e) => e.user.username === userB && isLeaseWrite(e) && ok(e))!;
-    const acquiredUs = microsOf(acquired.requestReceivedTimestamp);
+    const { events, acquiredUs } = await acquisitionBy(ns, userB);
     // op-b acquired while op-a was blocked, and op-a sent nothing after that.
     expect(acquiredUs).toBeLessThan(unblockedAtUs);
     const late = events
@@ -256,13 +258,10 @@ describe('split brain', () => {
   it('keeps renewing while the informer sync hangs, so the standby never takes over', async () => {
     const ns = await createNamespace('split-sync');
     namespaces.push(ns);
-    const [a_, b_] = await Promise.all([
-      createTestUser(uniqueName('chatfleet-sync-a')),
-      createTestUser(uniqueName('chatfleet-sync-b')),
-    ]);
-    const STALL_MS = 15_000;
+    const [userA, userB] = [uniqueName('chatfleet-sync-a'), uniqueName('chatfleet-sync-b')];
+    const [a_, b_] = await Promise.all([createTestUser(userA), createTestUser(userB)]);
+    closers.push(a_.remove, b_.remove);
     const proxy = await interposingProxy(a_, {
-      stallMs: STALL_MS,
       stall: (req) => {
         const url = new URL(req.url ?? '/', 'https://x');
         return (
@@ -276,21 +275,18 @@ describe('split brain', () => {
 
     const a = await start(ns, 'op-a', await a_.via(proxy.url));
     await within(proxy.stalled, 30_000, "op-a's first ConfigMap LIST");
+    const stalledAtUs = Date.now() * 1000;
     const first = await waitFor('op-a leads', async () => {
       const spec = await leaseHolder(ns);
       return spec?.holderIdentity === 'op-a' ? spec : undefined;
     });
-    // The standby comes up while the LIST hangs (sampling starts at once, not after it is up).
-    const standby = start(ns, 'op-b', b_.kubeconfig).then((c) => ({ c, upAt: Date.now() }));
-
-    // While the LIST hangs: op-a is not ready (caches syncing) and yet keeps renewing.
-    const renewTimes = new Set<string>();
+    // The LIST hangs until the standby has been up for 2 lease durations (however slow its start).
+    const b = await start(ns, 'op-b', b_.kubeconfig);
+    const holdUntil = Date.now() + 2 * LEASE_MS;
     const holders = new Set<string>();
     let notReady = 0;
-    for (let stallLeft = true; stallLeft;) {
-      const spec = await leaseHolder(ns);
-      holders.add(spec?.holderIdentity ?? '');
-      renewTimes.add(spec?.renewTime ?? '');
+    while (Date.now() < holdUntil) {
+      holders.add((await leaseHolder(ns))?.holderIdentity ?? '');
       const ready = await fetch(`http://127.0.0.1:${a.port}/readyz`, {
         signal: AbortSignal.timeout(5_000),
       }).then(
@@ -298,17 +294,12 @@ describe('split brain', () => {
         (err: unknown) => `unreachable: ${String(err)}`, // op-a gone: the holders check says why
       );
       if (/^503 caches syncing/.test(ready)) notReady++;
-      stallLeft = !proxy.isReleased();
       await sleep(500);
     }
-    const { c: b, upAt } = await standby;
-    expect(proxy.heldAtLeastMs()).toBeGreaterThanOrEqual(STALL_MS);
-    // The standby watched for longer than a lease duration (+ retries) while the leader was stuck.
-    expect(proxy.releasedAt() - upAt).toBeGreaterThanOrEqual(LEASE_MS + 2_000);
-    expect(notReady).toBeGreaterThan(0);
+    proxy.releaseStall();
+    const releasedAtUs = Date.now() * 1000;
+    expect(notReady).toBeGreaterThan(0); // the sync really was stuck
     expect([...holders]).toEqual(['op-a']);
-    // Renewed every retry period (1 s) throughout the hang: many distinct renewTimes were seen.
-    expect(renewTimes.size).toBeGreaterThanOrEqual(Math.floor(STALL_MS / 1000 / 2));
     expect((await b.metrics()).get('chatfleet_operator_leader')).toBe(0);
 
     // After the hang the leader syncs and reconciles as usual; the lease never changed hands.
@@ -319,6 +310,19 @@ describe('split brain', () => {
     expect(last?.leaseTransitions).toBe(first.leaseTransitions);
     expect(a.proc.exitCode).toBeNull();
     expect((await a.metrics()).get('chatfleet_operator_leader')).toBe(1);
+
+    // The server's record: op-a renewed about every retry period (1 s) all through the hang, never
+    // leaving a gap a standby could use; op-b never wrote the Lease.
+    const events = await auditEvents(ns);
+    const renewals = events
+      .filter((e) => e.user.username === userA && isLeaseWrite(e) && ok(e))
+      .map((e) => microsOf(e.requestReceivedTimestamp))
+      .filter((us) => us >= stalledAtUs && us <= releasedAtUs);
+    const edges = [stalledAtUs, ...renewals.sort((x, y) => x - y), releasedAtUs];
+    const maxGapMs = Math.max(...edges.slice(1).map((us, i) => (us - edges[i]!) / 1000));
+    expect(renewals.length).toBeGreaterThanOrEqual(Math.floor((releasedAtUs - stalledAtUs) / 1e6 / 2));
+    expect(maxGapMs).toBeLessThan(LEASE_MS - 1000);
+    expect(events.filter((e) => e.user.username === userB && isLeaseWrite(e)).map(describeEvent)).toEqual([]);
   });
 });
 
@@ -380,11 +384,8 @@ interface InterposingProxy {
   url: string;
   /** Resolves when the first request `stall` accepts arrived (and is being held). */
   stalled: Promise<void>;
-  isReleased(): boolean;
-  /** Date.now() when the stalled request was forwarded (0 before). */
-  releasedAt(): number;
-  /** How long the stalled request was held (ms), once released. */
-  heldAtLeastMs(): number;
+  /** Forwards the stalled request. */
+  releaseStall(): void;
   /** Resolves when the response to the first request `holdResponse` accepts is being held. */
   held: Promise<void>;
   /** Sends the held response on. */
@@ -393,9 +394,8 @@ interface InterposingProxy {
 }
 
 interface ProxyRules {
-  /** The first request this accepts is forwarded only after `stallMs`. */
+  /** The first request this accepts is forwarded only on releaseStall(). */
   stall?: (req: IncomingMessage) => boolean;
-  stallMs?: number;
   /** The first request this accepts is forwarded at once, and its response held until release(). */
   holdResponse?: (req: IncomingMessage) => boolean;
 }
@@ -415,8 +415,8 @@ async function interposingProxy(user: TestUser, rules: ProxyRules): Promise<Inte
     cert: readFileSync(user.cert),
     key: readFileSync(user.key),
   });
-  let stalledAt: number | undefined;
-  let releasedAt: number | undefined;
+  let stalling = false;
+  let releaseStall: () => void = () => undefined;
   let onStalled: () => void = () => undefined;
   const stalled = new Promise<void>((r) => (onStalled = r));
   let holding = false;
@@ -451,13 +451,10 @@ async function interposingProxy(user: TestUser, rules: ProxyRules): Promise<Inte
   const server = https.createServer(
     { cert: readFileSync(join(pki, 'apiserver.crt')), key: readFileSync(join(pki, 'apiserver.key')) },
     (req, res) => {
-      if (stalledAt === undefined && rules.stall?.(req)) {
-        stalledAt = Date.now();
+      if (!stalling && rules.stall?.(req)) {
+        stalling = true;
+        releaseStall = () => forward(req, res, false);
         onStalled();
-        setTimeout(() => {
-          releasedAt = Date.now();
-          forward(req, res, false);
-        }, rules.stallMs ?? 0);
         return;
       }
       const hold = !holding && (rules.holdResponse?.(req) ?? false);
@@ -470,9 +467,7 @@ async function interposingProxy(user: TestUser, rules: ProxyRules): Promise<Inte
   return {
     url: `https://127.0.0.1:${port}`,
     stalled,
-    isReleased: () => releasedAt !== undefined,
-    releasedAt: () => releasedAt ?? 0,
-    heldAtLeastMs: () => (releasedAt ?? 0) - (stalledAt ?? 0),
+    releaseStall: () => releaseStall(),
     held,
     release: () => release(),
     close: async () => {
