@@ -9,7 +9,9 @@
  * clients run in this process. Everything targets 127.0.0.1.
  *
  * Env: REDIS_URL, KAFKA_BROKERS (from .testenv/env), BENCH_DURATION_S (8), BENCH_CONNECTIONS (50),
- * BENCH_ROUNDS (3), BENCH_WS (10000). Results are printed and written to bench-results/bot.json.
+ * BENCH_ROUNDS (3), BENCH_WS (10000), BENCH_RATE_LIMIT (the runtime's RATE_LIMIT_PER_MINUTE: on but never
+ * reached by default; 0 measures without the limit). Results are printed and written to
+ * bench-results/bot.json.
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -225,7 +227,7 @@ async function main(): Promise<void> {
     KAFKA_EVENTS_TOPIC: topic,
     MAX_INFLIGHT: '100000',
     // on, but never reached: every measured turn pays for the per-identity check (one INCR)
-    RATE_LIMIT_PER_MINUTE: '1000000000',
+    RATE_LIMIT_PER_MINUTE: process.env.BENCH_RATE_LIMIT ?? '1000000000',
     LOG_LEVEL: 'info',
   };
   const servers = {

@@ -1,9 +1,15 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { SessionStore } from '../sessions/session-store.js';
+import { WindowCounts } from './window-counts.js';
 
 /** `unavailable`: Redis could not count (fail open: an outage must not block chat). */
 export type RateVerdict = 'allowed' | 'limited' | 'unavailable';
+
+/** How long a pod decides an identity's requests on its last synced total (window-counts.ts). */
+const SYNC_MS = 50;
+/** Identities a pod tracks at once; beyond it each request of a new one is counted in Redis. */
+const MAX_IDENTITIES = 50_000;
 
 /**
  * Who a request is counted against: the authenticated principal, else the client address
@@ -17,10 +23,12 @@ export function rateIdentity(principal: string | undefined, clientIp: string): s
 /**
  * The per-identity limit of RATE_LIMIT_PER_MINUTE, for every request a client sends: HTTP turns,
  * WebSocket frames and session reads. Counted once, by the pod the client reached (a forwarded
- * turn is not counted again), in a fixed one-minute window in Redis, so it holds across pods.
+ * turn is not counted again), in a fixed one-minute window in Redis shared by every pod, synced
+ * at most every 50 ms per identity (WindowCounts).
  */
 export class RateLimiter {
   private lastWarnAt = -Infinity;
+  private readonly counts: WindowCounts;
 
   constructor(
     private readonly store: SessionStore | undefined,
@@ -28,21 +36,41 @@ export class RateLimiter {
     private readonly metrics: Metrics,
     private readonly log: Logger,
     private readonly now: () => number,
-  ) {}
+    private readonly monotonicNow: () => number = () => performance.now(),
+  ) {
+    this.counts = new WindowCounts({ perMinute, syncMs: SYNC_MS, maxIdentities: MAX_IDENTITIES });
+  }
 
   async check(identity: string): Promise<RateVerdict> {
     if (!this.store || this.perMinute <= 0) return 'allowed';
+    const step = this.counts.request(identity, this.now(), this.monotonicNow());
+    if (step.kind === 'sync') return this.sync(this.store, identity, step.window, step.hits);
+    return step.kind === 'limited' ? this.limited() : 'allowed';
+  }
+
+  private async sync(
+    store: SessionStore,
+    identity: string,
+    window: number,
+    hits: number,
+  ): Promise<RateVerdict> {
+    let total;
     try {
-      if (await this.store.allowHit(identity, this.perMinute, this.now())) return 'allowed';
-      this.metrics.turnsShed.inc({ reason: 'rate_limit' });
-      return 'limited';
+      total = await store.countHits(identity, window, hits);
     } catch (err) {
+      this.counts.failed(identity, window, hits);
       this.metrics.sessionErrors.inc({ operation: 'rate_limit' });
-      if (performance.now() - this.lastWarnAt > 10_000) {
-        this.lastWarnAt = performance.now();
+      if (this.monotonicNow() - this.lastWarnAt > 10_000) {
+        this.lastWarnAt = this.monotonicNow();
         this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'rate limit unavailable');
       }
       return 'unavailable';
     }
+    return this.counts.synced(identity, window, total, this.monotonicNow()) ? 'allowed' : this.limited();
+  }
+
+  private limited(): RateVerdict {
+    this.metrics.turnsShed.inc({ reason: 'rate_limit' });
+    return 'limited';
   }
 }

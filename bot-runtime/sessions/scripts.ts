@@ -75,8 +75,8 @@ local pin = redis.call('HMGET', KEYS[4], 'track', 'version')
 return {redis.call('GET', KEYS[2]) or false, redis.call('LRANGE', KEYS[3], -tonumber(ARGV[1]), -1),
   pin[1] or false, pin[2] or false}`;
 
-/** Counts a hit in a fixed window and sets the window's TTL once. */
+/** Adds ARGV[2] hits to a fixed window and sets the window's TTL (ARGV[1]) when it creates it. */
 export const RATE_LIMIT_LUA = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n`;

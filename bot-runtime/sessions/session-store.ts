@@ -24,7 +24,7 @@ interface ScriptedClient {
   cfAppendTurn(turns: string, seq: string, pin: string, owner: string, ...args: Args): Promise<number>;
   cfPin(pin: string, seq: string, owner: string, ...args: Args): Promise<unknown>;
   cfRepin(pin: string, ...args: Args): Promise<unknown>;
-  cfRateLimit(key: string, ttl: number): Promise<number>;
+  cfRateLimit(key: string, ttl: number, hits: number): Promise<number>;
   cfHistory(owner: string, seq: string, turns: string, pin: string, ...args: Args): Promise<unknown>;
 }
 
@@ -216,10 +216,13 @@ export class SessionStore {
     await this.bounded('cache_put', () => this.client.set(key, reply, 'EX', ttlSeconds));
   }
 
-  /** Counts one request of an identity in a fixed one-minute window; true while within `perMinute`. */
-  async allowHit(identity: string, perMinute: number, nowMs: number): Promise<boolean> {
-    const key = this.keys.rateLimit(identity, Math.floor(nowMs / 60_000) * 60);
-    return Number(await this.bounded('rate_limit', () => this.scripted.cfRateLimit(key, 120))) <= perMinute;
+  /**
+   * Adds `hits` requests of an identity to its fixed one-minute window (shared by every pod);
+   * resolves the window's total so far.
+   */
+  async countHits(identity: string, windowStartSeconds: number, hits: number): Promise<number> {
+    const key = this.keys.rateLimit(identity, windowStartSeconds);
+    return Number(await this.bounded('rate_limit', () => this.scripted.cfRateLimit(key, 120, hits)));
   }
 
   /**
