@@ -140,6 +140,44 @@ describe('a minimal ChatbotDeployment (runtime.image, model.name, model.version)
 // [case, spec change, text the message must contain (it names the field)]
 const invalid: [string, (s: Spec) => Spec, string][] = [
   [
+    'auth without a method',
+    (s) => ({ ...s, runtime: { image: 'x', auth: {} } }),
+    'spec.runtime.auth must set',
+  ],
+  [
+    'jwt without keys',
+    (s) => ({ ...s, runtime: { image: 'x', auth: { jwt: { issuer: 'https://idp' } } } }),
+    'spec.runtime.auth.jwt must set jwksUrl',
+  ],
+  [
+    'jwksUrl not http(s)',
+    (s) => ({ ...s, runtime: { image: 'x', auth: { jwt: { jwksUrl: 'file:///etc/keys' } } } }),
+    'spec.runtime.auth.jwt.jwksUrl must be an http(s) URL',
+  ],
+  [
+    'an audience with a comma',
+    (s) => ({
+      ...s,
+      runtime: { image: 'x', auth: { jwt: { jwksUrl: 'https://idp/jwks', audiences: ['a,b'] } } },
+    }),
+    'spec.runtime.auth.jwt.audiences[0]',
+  ],
+  [
+    'trustedProxies entry not an IP or CIDR',
+    (s) => ({ ...s, runtime: { image: 'x', trustedProxies: ['10.0.0.0/8', 'proxy.local'] } }),
+    'spec.runtime.trustedProxies[] must be an IP address or a CIDR range',
+  ],
+  [
+    'rateLimitPerMinute negative',
+    (s) => ({ ...s, runtime: { image: 'x', rateLimitPerMinute: -1 } }),
+    'spec.runtime.rateLimitPerMinute',
+  ],
+  [
+    'env sets FLEET_ID',
+    (s) => ({ ...s, runtime: { image: 'x', env: [{ name: 'FLEET_ID', value: 'other/fleet' }] } }),
+    'spec.runtime.env[0].name',
+  ],
+  [
     'minReplicas > maxReplicas',
     (s) => ({ ...s, scaling: { minReplicas: 5, maxReplicas: 3 } }),
     'spec.scaling.minReplicas must be less than or equal to spec.scaling.maxReplicas',
