@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { WriteOverlay } from './overlay.js';
+import { ownerUid, WriteOverlay } from './overlay.js';
 
 const obj = (rv: string, tag: string) => ({ metadata: { resourceVersion: rv, name: tag } });
 
@@ -23,14 +23,80 @@ describe('WriteOverlay', () => {
     expect(new WriteOverlay().fresher('k', obj('1', 'cache'))?.metadata.name).toBe('cache');
   });
 
-  it('forgets the entries of a deleted fleet', () => {
+  const owned = (rv: string, owner: string) => ({
+    metadata: {
+      resourceVersion: rv,
+      ownerReferences: [
+        {
+          apiVersion: 'chatfleet.io/v1alpha1',
+          kind: 'ChatbotDeployment',
+          name: 'x',
+          uid: owner,
+          controller: true,
+        },
+      ],
+    },
+  });
+  const fleet = (rv: string, uid: string) => ({ metadata: { resourceVersion: rv, uid } });
+  // Fleets `bot` (uid-bot) and `bot-2` (uid-bot-2): every child name of `bot` is a prefix of one of `bot-2`'s.
+  const entries: [key: string, obj: { metadata: object }][] = [
+    ['fleet/ns/bot', fleet('1', 'uid-bot')],
+    ['Deployment/ns/bot', owned('2', 'uid-bot')],
+    ['Deployment/ns/bot-canary', owned('3', 'uid-bot')],
+    ['ConfigMap/ns/bot-runtime', owned('4', 'uid-bot')],
+    ['fleet/ns/bot-2', fleet('5', 'uid-bot-2')],
+    ['Deployment/ns/bot-2', owned('6', 'uid-bot-2')],
+    ['ConfigMap/ns/bot-2-runtime', owned('7', 'uid-bot-2')],
+    ['fleet/other/bot', fleet('8', 'uid-other-bot')],
+    ['Deployment/other/bot', owned('9', 'uid-other-bot')],
+  ];
+  const keys = entries.map(([k]) => k);
+  const bot2 = ['fleet/ns/bot-2', 'Deployment/ns/bot-2', 'ConfigMap/ns/bot-2-runtime'];
+  const otherBot = ['fleet/other/bot', 'Deployment/other/bot'];
+  const bot = ['fleet/ns/bot', 'Deployment/ns/bot', 'Deployment/ns/bot-canary', 'ConfigMap/ns/bot-runtime'];
+
+  it.each<[string, string[], string[]]>([
+    ['bot', ['uid-bot'], [...bot2, ...otherBot]],
+    ['bot-2', ['uid-bot-2'], [...bot, ...otherBot]],
+    ['bot in another namespace', ['uid-other-bot'], [...bot, ...bot2]],
+    ['bot, then bot-2', ['uid-bot', 'uid-bot-2'], otherBot],
+    ['a uid that owns nothing', ['uid-none'], keys],
+  ])('forgetting fleet %s drops exactly its own entries', (_case, uids, kept) => {
     const o = new WriteOverlay();
-    o.remember('fleet/ns/a', obj('1', 'cr'));
-    o.remember('Deployment/ns/a', obj('2', 'd'));
-    o.remember('ConfigMap/ns/a-runtime', obj('3', 'cm'));
-    o.remember('Deployment/ns/b', obj('4', 'other'));
-    o.forgetPrefix('fleet/ns/a');
-    o.forgetPrefix('ns/a', true);
-    expect(o.size()).toBe(1);
+    for (const [k, v] of entries) o.remember(k, v);
+    for (const uid of uids) o.forgetOwner(uid);
+    const present = keys.filter((k) => o.fresher(k, undefined) !== undefined);
+    expect(present).toEqual(kept);
+    expect(o.size()).toBe(kept.length);
+  });
+
+  it('keeps bot-2 whole when bot goes (the case a name-prefix match got wrong)', () => {
+    const o = new WriteOverlay();
+    for (const [k, v] of entries) o.remember(k, v);
+    o.forgetOwner('uid-bot');
+    expect(o.fresher('Deployment/ns/bot-2', undefined)).toBeDefined();
+    expect(o.fresher('ConfigMap/ns/bot-2-runtime', undefined)).toBeDefined();
+    expect(o.fresher('fleet/ns/bot-2', undefined)).toBeDefined();
+    expect(o.fresher('Deployment/ns/bot', undefined)).toBeUndefined();
+    expect(o.fresher('ConfigMap/ns/bot-runtime', undefined)).toBeUndefined();
+  });
+});
+
+describe('ownerUid', () => {
+  it.each<[string, { metadata: object }, string | undefined]>([
+    [
+      'a child: its controller reference',
+      { metadata: { uid: 'child', ownerReferences: [{ uid: 'cr', controller: true }] } },
+      'cr',
+    ],
+    [
+      'a non-controller reference is not the owner',
+      { metadata: { uid: 'child', ownerReferences: [{ uid: 'cr' }] } },
+      'child',
+    ],
+    ['the fleet itself: its own uid', { metadata: { uid: 'cr' } }, 'cr'],
+    ['nothing to go by', { metadata: {} }, undefined],
+  ])('%s', (_case, obj, want) => {
+    expect(ownerUid(obj as Parameters<typeof ownerUid>[0])).toBe(want);
   });
 });

@@ -59,6 +59,8 @@ interface Observed {
  */
 export class FleetReconciler {
   private readonly overlay = new WriteOverlay();
+  /** The uid last seen for each fleet (`namespace/name`): the overlay forgets a fleet's writes by owner uid. */
+  private readonly fleetUids = new Map<string, string>();
   /** Since when (ms) a fleet has had a name conflict (the requeue backoff); forgotten when it clears or the CR goes. */
   private readonly conflictSince = new Map<string, number>();
 
@@ -74,12 +76,10 @@ export class FleetReconciler {
       ChatbotDeployment | undefined;
     // Gone: ownerReferences let the garbage collector delete the children.
     if (!this.d.caches.fleets.get(req.namespace, req.name) || !cr) {
-      this.overlay.forgetPrefix(crKey);
-      this.overlay.forgetPrefix(`${req.namespace}/${req.name}`, true);
-      this.conflictSince.delete(`${req.namespace}/${req.name}`);
-      for (const c of this.d.components) c.forget?.(`${req.namespace}/${req.name}`);
+      this.forgetFleet(`${req.namespace}/${req.name}`, cr?.metadata.uid);
       return {};
     }
+    this.trackUid(`${req.namespace}/${req.name}`, cr.metadata.uid);
     if (cr.metadata.deletionTimestamp) return this.finalize(cr, req.log);
     const ctx = this.observe(cr);
     const merged = await this.runComponents(cr, req.log, ctx);
@@ -103,6 +103,23 @@ export class FleetReconciler {
       requeueAfterMs: minDefined(requeue, this.conflictRequeue(`${req.namespace}/${req.name}`, conflicts)),
     };
   };
+
+  /** A fleet recreated under its old name has a new uid: the old one's writes are forgotten. */
+  private trackUid(key: string, uid: string | undefined): void {
+    const previous = this.fleetUids.get(key);
+    if (previous !== undefined && previous !== uid) this.overlay.forgetOwner(previous);
+    if (uid === undefined) this.fleetUids.delete(key);
+    else this.fleetUids.set(key, uid);
+  }
+
+  private forgetFleet(key: string, uidFromOverlay: string | undefined): void {
+    for (const uid of new Set([this.fleetUids.get(key), uidFromOverlay])) {
+      if (uid !== undefined) this.overlay.forgetOwner(uid);
+    }
+    this.fleetUids.delete(key);
+    this.conflictSince.delete(key);
+    for (const c of this.d.components) c.forget?.(key);
+  }
 
   /**
    * While a name conflict lasts the fleet is looked at again with a backoff: the contested object's
