@@ -38,8 +38,9 @@ async function main(): Promise<number> {
     registry,
     components: [
       // The data plane first: its env and children feed the Deployment the core applies.
-      (client) =>
+      (client, caches) =>
         new DataplaneComponent(client, {
+          caches,
           topicOwnershipNamespace: config.topicOwnershipNamespace,
           topicDeletionTimeoutMs: config.topicDeletionTimeoutSeconds * 1000,
         }),

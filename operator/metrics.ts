@@ -10,6 +10,7 @@ export interface OperatorMetrics {
   queueRetries: Counter<'controller'>;
   leader: Gauge;
   kubeWrites: Counter<'verb' | 'kind'>;
+  kubeReads: Counter<'verb' | 'kind'>;
 }
 
 export function createOperatorMetrics(registry: Registry, withDefaults = true): OperatorMetrics {
@@ -54,6 +55,12 @@ export function createOperatorMetrics(registry: Registry, withDefaults = true): 
     kubeWrites: new Counter({
       name: 'chatfleet_operator_kube_writes_total',
       help: 'Mutating requests sent to the API server, by verb (apply, create, update, delete) and kind.',
+      labelNames: ['verb', 'kind'],
+      registers: [registry],
+    }),
+    kubeReads: new Counter({
+      name: 'chatfleet_operator_kube_reads_total',
+      help: 'GETs of one object and LISTs sent to the API server, by verb (get, list) and kind (watches not counted).',
       labelNames: ['verb', 'kind'],
       registers: [registry],
     }),

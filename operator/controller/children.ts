@@ -5,13 +5,14 @@ import { Resources } from '../kube/resources.js';
 import { FIELD_MANAGER, childNames } from '../workload/labels.js';
 import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
 import type { MergedContributions } from './component.js';
-import { needsApply, withAppliedHash } from './drift.js';
+import { ANNOTATION_APPLIED_HASH, needsApply, withAppliedHash } from './drift.js';
 import type { WriteOverlay } from './overlay.js';
 import { conflictOf, controlledBy } from './ownership.js';
 import type { NameConflict } from './ownership.js';
 import { planChildren } from './plan.js';
 import type { ChildPlan } from './plan.js';
 import type { FleetCaches } from './reconciler.js';
+import { VerifiedChildren } from './verified.js';
 
 export interface Applied {
   /** The stable Deployment as the API server returned it, if applied this reconcile. */
@@ -31,6 +32,9 @@ export interface ChildApplierDeps {
   events: EventRecorder;
   /** Shared with the reconciler, which reads the fleet's own Deployments through it. */
   overlay: WriteOverlay;
+  now: () => Date;
+  /** How long an uncached child, once seen as wanted, is trusted without a GET (see VerifiedChildren). */
+  resyncMs: number;
 }
 
 /**
@@ -40,8 +44,21 @@ export interface ChildApplierDeps {
 export class ChildApplier {
   /** Children being created right now (`Kind/ns/name` -> CR uid): two fleets never create one name at once. */
   private readonly creating = new Map<string, string>();
+  private readonly verified: VerifiedChildren;
 
-  constructor(private readonly d: ChildApplierDeps) {}
+  constructor(private readonly d: ChildApplierDeps) {
+    this.verified = new VerifiedChildren(d.resyncMs, () => d.now().getTime());
+  }
+
+  /** Drops what is remembered about the children of a deleted fleet. */
+  forgetOwner(uid: string): void {
+    this.verified.forgetOwner(uid);
+  }
+
+  /** Uncached children currently trusted without a GET (for tests and the bench). */
+  get verifiedCount(): number {
+    return this.verified.size;
+  }
 
   /**
    * Applies every child that drifted; returns the Deployment as the API server returned it, if
@@ -87,9 +104,35 @@ export class ChildApplier {
   }
 
   private async applyChild(cr: ChatbotDeployment, p: ChildPlan, log: Logger): Promise<ChildResult> {
+    const desired = p.desired && withAppliedHash(p.desired);
+    return p.cache ? this.converge(cr, p, desired, log) : this.convergeUncached(cr, p, desired, log);
+  }
+
+  /** A child no informer sees: no GET while it was seen as wanted less than a period ago (VerifiedChildren). */
+  private async convergeUncached(
+    cr: ChatbotDeployment,
+    p: ChildPlan,
+    desired: KubeObject | undefined,
+    log: Logger,
+  ): Promise<ChildResult> {
+    const key = `${p.resource.kind}/${cr.metadata.namespace ?? ''}/${p.name}`;
+    const hash = desired?.metadata.annotations?.[ANNOTATION_APPLIED_HASH];
+    if (hash !== undefined && this.verified.fresh(key, hash)) return {};
+    const result = await this.converge(cr, p, desired, log);
+    if (hash !== undefined && !result.conflict) this.verified.remember(key, hash, cr.metadata.uid ?? '');
+    else this.verified.forget(key);
+    return result;
+  }
+
+  private async converge(
+    cr: ChatbotDeployment,
+    p: ChildPlan,
+    desired: KubeObject | undefined,
+    log: Logger,
+  ): Promise<ChildResult> {
     const ns = cr.metadata.namespace ?? '';
     const live = await this.liveChild(ns, p);
-    if (!p.desired) {
+    if (!desired) {
       if (live && controlledBy(live, cr) && (await this.d.client.delete(p.resource, ns, p.name))) {
         log.info({ kind: p.resource.kind, child: p.name }, 'deleted child');
         return { change: `deleted ${p.resource.kind} ${p.name}` };
@@ -98,7 +141,6 @@ export class ChildApplier {
     }
     const conflict = conflictOf(cr, p.resource, live);
     if (conflict) return { conflict };
-    const desired = withAppliedHash(p.desired);
     if (!needsApply(desired, live)) return {};
     if (live) return this.write(desired, p, ns, 'updated', log);
     return this.create(cr, desired, p, ns, log);

@@ -3,6 +3,7 @@ import type { ResourceKind } from '../kube/resources.js';
 import type { ConditionInput } from '../workload/status.js';
 import type { TrackRevision } from '../workload/tracks.js';
 import type { ChatbotDeployment, EnvVar, KubeObject } from '../workload/types.js';
+import type { FleetCaches, ObjectCache } from './reconciler.js';
 
 /**
  * Extension point of the reconciler: a FleetComponent contributes to the reconcile of one
@@ -51,6 +52,21 @@ export interface OwnedChild {
    * Service, ServiceAccount carrying the managed-by label only).
    */
   cached?: boolean;
+  /**
+   * Read the live object from this informer cache (one of ComponentCaches) instead of a GET per
+   * reconcile; the component that owns the child knows which informer sees it.
+   */
+  cache?: ObjectCache;
+}
+
+/**
+ * The operator's informer caches, handed to component factories (operator/controller/manager.ts).
+ * Each holds only objects labelled managed-by=chatfleet-operator, so memory grows with what the
+ * operator owns, not with the cluster.
+ */
+export interface ComponentCaches extends FleetCaches {
+  /** Managed Redis StatefulSets; empty when RBAC grants no list on StatefulSets (rbac.dataPlane=false). */
+  statefulSets: ObjectCache;
 }
 
 export interface ComponentEvent {

@@ -18,7 +18,7 @@ import { FIELD_MANAGER, LABEL_INSTANCE, LABEL_MANAGED_BY } from '../workload/lab
 import type { KubeObject } from '../workload/types.js';
 import { KIND } from '../workload/types.js';
 import { systemClock } from './clock.js';
-import type { FleetComponent } from './component.js';
+import type { ComponentCaches, FleetComponent } from './component.js';
 import { Controller } from './controller.js';
 import { FleetReconciler } from './reconciler.js';
 import type { FleetCaches } from './reconciler.js';
@@ -31,11 +31,15 @@ export interface OperatorDeps {
   registry: Registry;
   /**
    * Extension components (data plane, autoscaler), run in this order on every reconcile. A
-   * factory receives the operator's own client, so the component's writes are counted in
-   * chatfleet_operator_kube_writes_total like the core's.
+   * factory receives the operator's own client, so the component's requests are counted in
+   * chatfleet_operator_kube_{writes,reads}_total like the core's, and the informer caches, so it
+   * reads its children from them instead of a GET per reconcile.
    */
-  components?: (FleetComponent | ((client: KubeClient) => FleetComponent))[];
+  components?: ComponentSource[];
 }
+
+export type ComponentSource =
+  FleetComponent | ((client: KubeClient, caches: ComponentCaches) => FleetComponent);
 
 export type ExitReason = 'stopped' | 'lost-leadership';
 
@@ -73,7 +77,7 @@ class Fleet {
     client: KubeClient,
     log: Logger,
     metrics: OperatorMetrics,
-    components: FleetComponent[],
+    sources: ComponentSource[],
     private readonly leadership: AbortSignal,
   ) {
     this.queue = new WorkQueue(systemClock, {
@@ -90,6 +94,7 @@ class Fleet {
       resource: ResourceKind,
       selector: string | undefined,
       toKey: (o: KubeObject) => string | undefined,
+      skipIfForbidden = false,
     ): Informer => {
       const inf = new Informer(kc, client, {
         resource,
@@ -97,6 +102,7 @@ class Fleet {
         labelSelector: selector,
         logger: log,
         onChange: (o) => enqueue(toKey(o)),
+        skipIfForbidden,
       });
       this.informers.push(inf);
       return inf;
@@ -114,6 +120,11 @@ class Fleet {
       configMaps: make(Resources.ConfigMap, MANAGED, ownerKey),
       pods: make(Resources.Pod, MANAGED, ownerKey),
     };
+    // Managed Redis (operator/dataplane). Installed with rbac.dataPlane=false the operator may not
+    // list StatefulSets, and then it has none: the cache stays empty instead of never syncing.
+    const statefulSets = make(Resources.StatefulSet, MANAGED, ownerKey, true);
+    const shared: ComponentCaches = { ...this.caches, statefulSets };
+    const components = sources.map((c) => (typeof c === 'function' ? c(client, shared) : c));
     const events = new KubeEventRecorder(client, 'chatfleet.io/operator', cfg.identity, log);
     const reconciler = new FleetReconciler({
       client,
@@ -182,10 +193,10 @@ export async function startOperator(deps: OperatorDeps): Promise<RunningOperator
   );
   const metrics = createOperatorMetrics(deps.registry);
   client.onWrite = (verb, kind) => metrics.kubeWrites.inc({ verb, kind });
-  const components = (deps.components ?? []).map((c) => (typeof c === 'function' ? c(client) : c));
+  client.onRead = (verb, kind) => metrics.kubeReads.inc({ verb, kind });
   // Aborted when this process's term ends (lost, or stopped): in-flight reconciles end with it.
   const leadership = new AbortController();
-  const fleet = new Fleet(cfg, deps.kc, client, log, metrics, components, leadership.signal);
+  const fleet = new Fleet(cfg, deps.kc, client, log, metrics, deps.components ?? [], leadership.signal);
   const elector = cfg.leaderElect ? fencedElector(cfg, client, log, leadership) : undefined;
   let leading = false;
   const liveness = new Liveness([fleet.queue], {

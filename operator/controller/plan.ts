@@ -112,10 +112,12 @@ function deploymentPlans(cr: ChatbotDeployment, merged: MergedContributions, c: 
 }
 
 /**
- * A component child that opts in (`cached`) and is of a kind the core caches (informers select
- * managed-by=chatfleet-operator) is read from the cache; anything else with a GET per reconcile.
+ * A component child that names its cache, or opts in (`cached`) and is of a kind the core caches
+ * (informers select managed-by=chatfleet-operator), is read from the cache; anything else with a GET
+ * (see ChildApplier: at most once per verification period).
  */
 function cacheFor(ch: OwnedChild, c: FleetCaches): ObjectCache | undefined {
+  if (ch.cache) return ch.cache;
   const labelled = ch.object.metadata.labels?.[LABEL_MANAGED_BY] === FIELD_MANAGER;
   if (!ch.cached || !labelled || ch.resource.group !== '') return undefined;
   const byKind: Record<string, ObjectCache | undefined> = {

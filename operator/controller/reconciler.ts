@@ -107,14 +107,20 @@ export class FleetReconciler {
   /** A fleet recreated under its old name has a new uid: the old one's writes are forgotten. */
   private trackUid(key: string, uid: string | undefined): void {
     const previous = this.fleetUids.get(key);
-    if (previous !== undefined && previous !== uid) this.overlay.forgetOwner(previous);
+    if (previous !== undefined && previous !== uid) this.forgetOwner(previous);
     if (uid === undefined) this.fleetUids.delete(key);
     else this.fleetUids.set(key, uid);
   }
 
+  /** Everything remembered per child of the fleet with this uid: written objects, verified uncached children. */
+  private forgetOwner(uid: string): void {
+    this.overlay.forgetOwner(uid);
+    this.children.forgetOwner(uid);
+  }
+
   private forgetFleet(key: string, uidFromOverlay: string | undefined): void {
     for (const uid of new Set([this.fleetUids.get(key), uidFromOverlay])) {
-      if (uid !== undefined) this.overlay.forgetOwner(uid);
+      if (uid !== undefined) this.forgetOwner(uid);
     }
     this.fleetUids.delete(key);
     this.conflictSince.delete(key);

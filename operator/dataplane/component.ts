@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type {
+  ComponentCaches,
   ComponentContext,
   ComponentEvent,
   Contribution,
@@ -8,8 +9,9 @@ import type {
   OwnedChild,
 } from '../controller/component.js';
 import type { KubeClient } from '../kube/client.js';
-import { errorMessage, isConflict, isForbidden } from '../kube/errors.js';
+import { errorMessage, isConflict } from '../kube/errors.js';
 import { Resources, resourceFor } from '../kube/resources.js';
+import type { ObjectCache } from '../controller/reconciler.js';
 import type { ConditionInput } from '../workload/status.js';
 import type { ChatbotDeployment, EnvVar, KubeObject } from '../workload/types.js';
 import { ownerReference } from '../workload/labels.js';
@@ -59,7 +61,14 @@ const DUE_SLACK_MS = 100;
  */
 export type DataplaneKube = Pick<KubeClient, 'get' | 'create' | 'list' | 'delete' | 'apply'>;
 
+/** The informer caches the data plane reads its Redis objects from (never a GET or LIST per reconcile). */
+export type DataplaneCaches = Pick<
+  ComponentCaches,
+  'statefulSets' | 'services' | 'podDisruptionBudgets' | 'pods'
+>;
+
 export interface DataplaneOptions {
+  caches: DataplaneCaches;
   /** Where topic claims live: the operator's own namespace (--topic-ownership-namespace). */
   topicOwnershipNamespace: string;
   /** --topic-deletion-timeout-seconds in ms (default 5 minutes). */
@@ -69,8 +78,14 @@ export interface DataplaneOptions {
 /** While the topic finalizer is being stored, look again soon (its watch event usually comes first). */
 const FINALIZER_WAIT_MS = 1000;
 
-/** Every kind managed Redis is made of; all carry the redisSelector labels of their CR. */
-const REDIS_CHILD_KINDS = [Resources.StatefulSet, Resources.Service, Resources.PodDisruptionBudget];
+/** Every kind managed Redis is made of, with its cache; all carry the redisSelector labels of their CR. */
+function redisChildCaches(c: DataplaneCaches): Map<string, ObjectCache> {
+  return new Map([
+    [Resources.StatefulSet.kind, c.statefulSets],
+    [Resources.Service.kind, c.services],
+    [Resources.PodDisruptionBudget.kind, c.podDisruptionBudgets],
+  ]);
+}
 
 interface Timed<T> {
   inputs: string;
@@ -112,12 +127,14 @@ export class DataplaneComponent implements FleetComponent {
   readonly finalizer = TOPIC_FINALIZER;
   private readonly fleets = new Map<string, FleetState>();
   private readonly ownership: KubeTopicOwnership;
+  private readonly childCaches: Map<string, ObjectCache>;
 
   constructor(
     private readonly kube: DataplaneKube,
     private readonly options: DataplaneOptions,
   ) {
     this.ownership = new KubeTopicOwnership(kube, options.topicOwnershipNamespace);
+    this.childCaches = redisChildCaches(options.caches);
   }
 
   async reconcile(ctx: ComponentContext): Promise<Contribution> {
@@ -185,6 +202,21 @@ export class DataplaneComponent implements FleetComponent {
     this.fleets.delete(key);
   }
 
+  /** Per-fleet state held now (one entry per fleet reconciled since it was last forgotten). */
+  get fleetsTracked(): number {
+    return this.fleets.size;
+  }
+
+  /** The Redis objects as children, each read from the informer cache of its kind. */
+  private childrenOf(objects: readonly object[]): OwnedChild[] {
+    return objects.map((o) => {
+      const object = o as KubeObject;
+      const resource = resourceFor(object.apiVersion, object.kind);
+      const cache = this.childCaches.get(resource.kind);
+      return { resource, object, ...(cache ? { cache } : {}) };
+    });
+  }
+
   private stateOf(cr: ChatbotDeployment): FleetState {
     const key = `${cr.metadata.namespace ?? ''}/${cr.metadata.name ?? ''}`;
     let state = this.fleets.get(key);
@@ -210,15 +242,14 @@ export class DataplaneComponent implements FleetComponent {
     }
     await this.ensurePasswordSecret(ctx.cr, state, ctx.log);
     if (spec.topology === 'cluster') return this.managedCluster(ctx, cbd, state);
-    const ready = await this.readyReplicas(ctx.cr);
+    const ready = this.readyReplicas(ctx.cr);
     const cond = redisReadyCondition(cbd, ready);
     const name = redisNames.statefulSet(cbd.metadata.name);
     return {
-      children: childrenOf(desiredRedisObjects(cbd, ownerReference(ctx.cr))),
+      children: this.childrenOf(desiredRedisObjects(cbd, ownerReference(ctx.cr))),
       conditions: cond ? [conditionInput(cond)] : [],
       status: { redis: { shards: [standaloneShard(name, ready)] } },
-      // The StatefulSet is not watched: poll its readiness until it is ready.
-      ...(ready >= 1 ? {} : { requeueAfterMs: 5000 }),
+      // No readiness polling: the StatefulSet informer enqueues the fleet when it changes.
       prunable: true,
     };
   }
@@ -233,7 +264,7 @@ export class DataplaneComponent implements FleetComponent {
     // desiredRedisObjects reads exactly what is written to status.redis.shards (one shape).
     const withShards = shards ? withStatusShards(cbd, shards) : cbd;
     return {
-      children: childrenOf(desiredRedisObjects(withShards, ownerReference(ctx.cr))),
+      children: this.childrenOf(desiredRedisObjects(withShards, ownerReference(ctx.cr))),
       conditions: cluster ? [conditionInput(cluster.result.condition)] : [],
       status: shards ? { redis: { shards } } : {},
       requeueAfterMs: cluster ? cluster.dueAt - ctx.now.getTime() : 5000,
@@ -247,8 +278,9 @@ export class DataplaneComponent implements FleetComponent {
    * Deletes the Redis objects of this CR that the spec no longer wants: all of them after a
    * switch to external mode, the StatefulSet and PDB of a shard that a scale-in has drained.
    * Only objects labelled as this CR's Redis AND controlled by this CR's uid are candidates, so a
-   * user's own objects are never touched. It lists only when the wanted set changed (and once
-   * per fleet after the operator starts), so a steady state issues no reads and no writes.
+   * user's own objects are never touched. It reads the informer caches, and only when the wanted
+   * set changed (and once per fleet after the operator starts), so a steady state issues no reads
+   * and no writes.
    * The generated password Secret stays until the CR is deleted: switching back must not
    * rotate the password under running clients.
    */
@@ -261,12 +293,10 @@ export class DataplaneComponent implements FleetComponent {
     const fingerprint = `${ctx.cr.metadata.uid ?? ''}|${[...wantedKeys].sort().join(',')}`;
     if (state.prunedFor === fingerprint) return [];
     const ns = ctx.cr.metadata.namespace ?? '';
-    const labelSelector = Object.entries(redisSelector(ctx.cr.metadata.name ?? ''))
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
+    const selector = redisSelector(ctx.cr.metadata.name ?? '');
     const deleted: string[] = [];
-    for (const resource of REDIS_CHILD_KINDS) {
-      const live = (await this.listOrSkip(resource, ns, labelSelector, ctx.log))?.items ?? [];
+    for (const resource of [Resources.StatefulSet, Resources.Service, Resources.PodDisruptionBudget]) {
+      const live = labelled(this.childCaches.get(resource.kind)?.list(ns) ?? [], selector);
       const unwanted = live.filter(
         (obj) => !wantedKeys.has(`${resource.kind}/${obj.metadata.name ?? ''}`) && controlledBy(obj, ctx.cr),
       );
@@ -278,26 +308,6 @@ export class DataplaneComponent implements FleetComponent {
     if (deleted.length > 0) ctx.log.info({ deleted }, 'pruned Redis objects the spec no longer wants');
     state.prunedFor = fingerprint;
     return deleted;
-  }
-
-  /**
-   * Lists this CR's Redis objects of one kind. Installed with rbac.dataPlane=false (external Redis
-   * only) the operator may not list StatefulSets: then there is nothing of that kind it could have
-   * created, so it skips the kind with a warning instead of failing the reconcile.
-   */
-  private async listOrSkip(
-    resource: (typeof REDIS_CHILD_KINDS)[number],
-    ns: string,
-    labelSelector: string,
-    log: Logger,
-  ): Promise<{ items: KubeObject[] } | undefined> {
-    try {
-      return await this.kube.list(resource, ns, { labelSelector });
-    } catch (err) {
-      if (!isForbidden(err)) throw err;
-      log.warn({ kind: resource.kind }, 'may not list Redis objects of this kind (RBAC); not pruning them');
-      return undefined;
-    }
   }
 
   /** GET, and POST only when missing (409 = created meanwhile); once per CR uid, not per reconcile. */
@@ -330,9 +340,8 @@ export class DataplaneComponent implements FleetComponent {
     return raw === undefined ? undefined : Buffer.from(raw, 'base64').toString('utf8');
   }
 
-  private async readyReplicas(cr: ChatbotDeployment): Promise<number> {
-    const sts = await this.kube.get(
-      Resources.StatefulSet,
+  private readyReplicas(cr: ChatbotDeployment): number {
+    const sts = this.options.caches.statefulSets.get(
       cr.metadata.namespace ?? '',
       redisNames.statefulSet(cr.metadata.name ?? ''),
     );
@@ -349,11 +358,15 @@ export class DataplaneComponent implements FleetComponent {
     if (state.cluster && state.cluster.inputs === inputs && now + DUE_SLACK_MS < state.cluster.dueAt) {
       return state.cluster;
     }
-    const labelSelector = `app.kubernetes.io/name=redis,app.kubernetes.io/instance=${cbd.metadata.name}`;
-    const pods = await this.kube.list(Resources.Pod, cbd.metadata.namespace, { labelSelector });
-    // Members must be pods of the CR's own StatefulSets, not anything carrying the labels.
-    const sets = await this.kube.list(Resources.StatefulSet, cbd.metadata.namespace, { labelSelector });
-    const members = clusterPodsFromPods(pods.items, controlledStatefulSets(cbd.metadata.uid, sets.items));
+    // Pods and StatefulSets come from the caches (both informers select managed-by, which Redis
+    // objects carry). Members must be pods of the CR's own StatefulSets, not anything carrying the labels.
+    const selector = { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': cbd.metadata.name };
+    const { pods, statefulSets } = this.options.caches;
+    const sets = labelled(statefulSets.list(cbd.metadata.namespace), selector);
+    const members = clusterPodsFromPods(
+      labelled(pods.list(cbd.metadata.namespace), selector),
+      controlledStatefulSets(cbd.metadata.uid, sets),
+    );
     if (members.length === 0) return undefined;
     const password = await this.readPassword(cbd);
     if (password === undefined) return undefined;
@@ -477,11 +490,9 @@ function asCbd(cr: ChatbotDeployment): DataplaneCbd {
   return cr as unknown as DataplaneCbd;
 }
 
-function childrenOf(objects: readonly object[]): OwnedChild[] {
-  return objects.map((o) => {
-    const object = o as KubeObject;
-    return { resource: resourceFor(object.apiVersion, object.kind), object };
-  });
+/** Objects carrying every label of `selector`. */
+function labelled(objects: readonly KubeObject[], selector: Record<string, string>): KubeObject[] {
+  return objects.filter((o) => Object.entries(selector).every(([k, v]) => o.metadata.labels?.[k] === v));
 }
 
 function conditionInput(c: Condition): ConditionInput {

@@ -12,6 +12,9 @@ export const APPLY_PATCH = 'application/apply-patch+yaml';
 /** Called for every mutating request, so metrics can count writes (steady state must show none). */
 export type WriteObserver = (verb: 'apply' | 'create' | 'update' | 'delete', kind: string) => void;
 
+/** Called for every GET of one object and every LIST, so metrics can count reads (steady state must show none). */
+export type ReadObserver = (verb: 'get' | 'list', kind: string) => void;
+
 /**
  * Asked just before a mutating request goes out: undefined lets it go, a string refuses it (the
  * reason). Leader election installs one so that no write leaves the process after its lease could
@@ -56,6 +59,7 @@ export class KubeClient {
   private headers: Record<string, string> = {};
   private headersAt = 0;
   onWrite: WriteObserver = () => undefined;
+  onRead: ReadObserver = () => undefined;
   /** Checked before every mutating request (see send: again when it goes on the wire); none = always allowed. */
   writeFence: WriteFence | undefined;
 
@@ -101,6 +105,7 @@ export class KubeClient {
     name: string,
     opts: CallOptions = {},
   ): Promise<T | undefined> {
+    this.onRead('get', r.kind);
     try {
       return await this.request<T>('GET', resourcePath(r, namespace, name), opts);
     } catch (err) {
@@ -114,6 +119,7 @@ export class KubeClient {
     namespace?: string,
     query: RequestOptions['query'] = {},
   ): Promise<ObjectList<T>> {
+    this.onRead('list', r.kind);
     return this.request<ObjectList<T>>('GET', resourcePath(r, namespace), { query });
   }
 

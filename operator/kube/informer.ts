@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { KubeClient } from './client.js';
 import type { ResourceKind } from './resources.js';
 import { resourcePath } from './resources.js';
-import { errorMessage } from './errors.js';
+import { errorMessage, isForbidden } from './errors.js';
 import type { KubeObject } from '../workload/types.js';
 
 export interface InformerOptions {
@@ -18,6 +18,12 @@ export interface InformerOptions {
   /** Restart delays after a failed list/watch. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * When RBAC grants no list on the kind (an optional permission, e.g. StatefulSets with
+   * rbac.dataPlane=false), start() gives up at once and the cache stays empty and synced: the
+   * operator cannot have created such objects. Otherwise Forbidden is retried like any error.
+   */
+  skipIfForbidden?: boolean;
 }
 
 /**
@@ -34,10 +40,11 @@ export class Informer {
   private stopped = false;
   private failedSinceStart = false;
   private everSynced = false;
+  private forbidden = false;
 
   constructor(
     kc: KubeConfig,
-    client: KubeClient,
+    private readonly client: KubeClient,
     private readonly opts: InformerOptions,
   ) {
     const { resource, namespace, labelSelector } = opts;
@@ -63,6 +70,11 @@ export class Informer {
   /** Resolves after the first successful list (the cache is then complete), retrying until then. */
   async start(): Promise<void> {
     this.stopped = false;
+    if (this.opts.skipIfForbidden && (await this.isForbidden())) {
+      this.forbidden = true;
+      this.everSynced = true;
+      return;
+    }
     while (!this.stopped) {
       this.failedSinceStart = false;
       await this.lw.start();
@@ -78,10 +90,12 @@ export class Informer {
   }
 
   get(namespace: string, name: string): KubeObject | undefined {
+    if (this.forbidden) return undefined;
     return this.lw.get(name, namespace) as KubeObject | undefined;
   }
 
   list(namespace?: string): KubeObject[] {
+    if (this.forbidden) return [];
     return this.lw.list(namespace) as KubeObject[];
   }
 
@@ -89,6 +103,22 @@ export class Informer {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     await this.lw.stop();
+  }
+
+  /** One list of at most one object: does RBAC refuse this informer? (Other errors: start() retries.) */
+  private async isForbidden(): Promise<boolean> {
+    const { resource, namespace, labelSelector } = this.opts;
+    try {
+      await this.client.list(resource, namespace, { labelSelector, limit: 1 });
+      return false;
+    } catch (err) {
+      if (!isForbidden(err)) return false;
+      this.log.warn(
+        { path: resourcePath(resource, namespace) },
+        'may not list this kind (RBAC): its cache stays empty',
+      );
+      return true;
+    }
   }
 
   private onError(err: unknown): void {

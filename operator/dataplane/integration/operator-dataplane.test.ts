@@ -76,7 +76,7 @@ describe('data plane wired into the operator', () => {
     ns = await createNamespace('cf-dp');
     // As in main.ts: the component writes through the operator's client, so its writes are counted.
     operator = await startInProcess(ns, {}, [
-      (client) => new DataplaneComponent(client, { topicOwnershipNamespace: ns }),
+      (client, caches) => new DataplaneComponent(client, { caches, topicOwnershipNamespace: ns }),
     ]);
     admin = new Kafka({ clientId: 'dp-operator-test', brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();

@@ -116,8 +116,9 @@ describe('Kafka topic ownership and deletions that finish (operator, real broker
     const cfg = operatorConfig(ns, { 'topic-deletion-timeout-seconds': String(BOUND_SECONDS) });
     expect(cfg.topicOwnershipNamespace).toBe(ns);
     operator = await startInProcess(ns, { 'topic-deletion-timeout-seconds': String(BOUND_SECONDS) }, [
-      (client) =>
+      (client, caches) =>
         new DataplaneComponent(client, {
+          caches,
           topicOwnershipNamespace: cfg.topicOwnershipNamespace,
           topicDeletionTimeoutMs: cfg.topicDeletionTimeoutSeconds * 1000,
         }),
@@ -340,7 +341,10 @@ describe('Kafka topic ownership and deletions that finish (operator, real broker
       });
       const cr = (await getCr(other, 'early')) as ChatbotDeployment;
       expect(cr.metadata.finalizers ?? []).not.toContain(TOPIC_FINALIZER);
-      const component = new DataplaneComponent(client, { topicOwnershipNamespace: other });
+      // External Redis: the caches of Redis objects are never read.
+      const none = { get: () => undefined, list: () => [] };
+      const caches = { statefulSets: none, services: none, podDisruptionBudgets: none, pods: none };
+      const component = new DataplaneComponent(client, { caches, topicOwnershipNamespace: other });
       const ctx = (c: ChatbotDeployment) => ({
         cr: c,
         log: pino({ level: 'silent' }),

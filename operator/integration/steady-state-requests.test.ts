@@ -1,0 +1,164 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access --
+   condition() returns raw Kubernetes JSON (kubectl -o json); typing it would add nothing. */
+/**
+ * What a fleet at steady state costs the API server, counted by the operator itself
+ * (chatfleet_operator_kube_reads_total, chatfleet_operator_kube_writes_total): the real API server and
+ * kwok nodes of the test environment, the operator in-process with the data plane (managed standalone
+ * Redis: StatefulSet, Services, PDB, password Secret) and the rollout component (routing ConfigMap,
+ * Role, RoleBinding), as main.ts wires them. Reconciles are woken by metadata-only changes of the CR
+ * and of the Redis StatefulSet, which change no desired state: each must issue no GET, no LIST and no
+ * write. The Lease (leader election, per operator not per fleet) is left out of the count.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Registry } from 'prom-client';
+import {
+  condition,
+  createNamespace,
+  deleteNamespace,
+  getCr,
+  applyCr,
+  installCrd,
+  kubectl,
+  metricValue,
+  reconcileWrites,
+  startInProcess,
+  waitFor,
+  waitReady,
+} from './support.js';
+import type { InProcessOperator } from './support.js';
+import { DataplaneComponent } from '../dataplane/component.js';
+import { createRolloutComponent } from '../rollout/component.js';
+import { Registry as PromRegistry } from 'prom-client';
+
+const POKES = 5;
+
+/** Reads by `verb kind` (Lease left out), e.g. {'get Role': 3}. */
+async function reads(registry: Registry): Promise<Record<string, number>> {
+  const m = registry.getSingleMetric('chatfleet_operator_kube_reads_total');
+  const out: Record<string, number> = {};
+  for (const v of m ? (await m.get()).values : []) {
+    if (v.labels.kind === 'Lease') continue;
+    const k = `${String(v.labels.verb)} ${String(v.labels.kind)}`;
+    out[k] = (out[k] ?? 0) + v.value;
+  }
+  return out;
+}
+
+function delta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) if (v !== (before[k] ?? 0)) out[k] = v - (before[k] ?? 0);
+  return out;
+}
+
+const reconciles = (registry: Registry): Promise<number> =>
+  metricValue(registry, 'chatfleet_operator_reconcile_total');
+
+async function drained(registry: Registry): Promise<boolean> {
+  return (
+    (await metricValue(registry, 'chatfleet_operator_workqueue_inflight')) === 0 &&
+    (await metricValue(registry, 'chatfleet_operator_workqueue_depth')) === 0
+  );
+}
+
+/** Waits until reconciling has gone quiet: queue empty and no write for `quietMs`. */
+async function quiet(registry: Registry, quietMs = 3000): Promise<void> {
+  let last = await reconcileWrites(registry);
+  let since = Date.now();
+  await waitFor(
+    'no write for a while',
+    async () => {
+      const now = await reconcileWrites(registry);
+      if (now !== last || !(await drained(registry))) {
+        last = now;
+        since = Date.now();
+        return false;
+      }
+      return Date.now() - since >= quietMs;
+    },
+    60_000,
+  );
+}
+
+describe('a fleet at steady state issues no GET, LIST or write per reconcile', () => {
+  let ns: string;
+  let operator: InProcessOperator;
+  let dataplane: DataplaneComponent | undefined;
+  const name = 'steady';
+
+  beforeAll(async () => {
+    await installCrd();
+    ns = await createNamespace('cf-steady');
+    operator = await startInProcess(ns, {}, [
+      (client, caches) =>
+        (dataplane = new DataplaneComponent(client, { caches, topicOwnershipNamespace: ns })),
+      createRolloutComponent({ registry: new PromRegistry() }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await operator?.stop();
+    if (ns) await deleteNamespace(ns);
+  });
+
+  it('gets Ready with managed Redis and the rollout children', async () => {
+    await applyCr(ns, name, { scaling: { minReplicas: 1, maxReplicas: 2 } });
+    await waitReady(ns, name);
+    await waitFor(
+      'RedisReady=True',
+      async () => condition(await getCr(ns, name), 'RedisReady')?.status === 'True',
+      90_000,
+    );
+    const names = (await kubectl(['-n', ns, 'get', 'statefulset,secret,role,rolebinding', '-o', 'name']))
+      .split('\n')
+      .filter(Boolean);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        `statefulset.apps/${name}-redis`,
+        `secret/${name}-redis-auth`,
+        `role.rbac.authorization.k8s.io/${name}-routing-reader`,
+        `rolebinding.rbac.authorization.k8s.io/${name}-routing-reader`,
+      ]),
+    );
+  }, 120_000);
+
+  it(`${POKES} reconciles woken by the CR and by the StatefulSet: 0 GETs, 0 LISTs, 0 writes`, async () => {
+    const { registry } = operator;
+    await quiet(registry);
+    const readsBefore = await reads(registry);
+    const writesBefore = await reconcileWrites(registry);
+    const reconcilesBefore = await reconciles(registry);
+    for (let i = 0; i < POKES; i++) {
+      await kubectl(['-n', ns, 'annotate', '--overwrite', `cbd/${name}`, `test.chatfleet.io/poke=${i}`]);
+      await waitFor('the poke reconciled', async () => (await reconciles(registry)) > reconcilesBefore + i);
+    }
+    // The StatefulSet informer wakes the fleet too (before, readiness was polled every 5 s with a GET).
+    const stsReconciles = await reconciles(registry);
+    await kubectl([
+      '-n',
+      ns,
+      'annotate',
+      '--overwrite',
+      `statefulset/${name}-redis`,
+      'test.chatfleet.io/poke=1',
+    ]);
+    await waitFor(
+      'the StatefulSet event reconciled',
+      async () => (await reconciles(registry)) > stsReconciles,
+    );
+    await waitFor('work queue drained', () => drained(registry));
+    const n = (await reconciles(registry)) - reconcilesBefore;
+    const got = delta(await reads(registry), readsBefore);
+    const writes = (await reconcileWrites(registry)) - writesBefore;
+    process.stdout.write(
+      `steady state: ${n} reconciles of 1 fleet; reads ${JSON.stringify(got)}; writes ${writes}\n`,
+    );
+    expect(n).toBeGreaterThanOrEqual(POKES + 1);
+    expect({ reads: got, writes }).toEqual({ reads: {}, writes: 0 });
+  }, 120_000);
+
+  it('forgets the fleet once it is deleted', async () => {
+    expect(dataplane?.fleetsTracked).toBe(1);
+    await kubectl(['-n', ns, 'delete', 'cbd', name, '--wait=true', '--timeout=60s']);
+    await waitFor('the data plane forgot the fleet', async () => dataplane?.fleetsTracked === 0, 30_000);
+  }, 90_000);
+});
