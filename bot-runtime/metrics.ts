@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 
-/** Contract buckets (CONTRACT.md): the autoscaler and rollout analysis compute percentiles from them. */
+/** Contract buckets (CONTRACT.md "Metrics the operator reads"): the autoscaler and rollout analysis compute percentiles from them. */
 export const TURN_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
 ];

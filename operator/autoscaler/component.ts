@@ -5,6 +5,7 @@ import type {
   Contribution,
   FleetComponent,
 } from '../controller/component.js';
+import { RUNTIME_PORT } from '../workload/defaults.js';
 import type { ConditionInput } from '../workload/status.js';
 import { trackOf } from '../workload/tracks.js';
 import type { ChatbotDeployment, Condition, KubeObject } from '../workload/types.js';
@@ -14,8 +15,8 @@ import { registerAutoscalerMetrics } from './metrics.js';
 import { PAUSED_ANNOTATION, resolveScalingPolicy } from './policy.js';
 import { PodOwnership, type ReplicaSetReader } from './sources/pod-ownership.js';
 
-/** Container port of the bot runtime (chat and /metrics), CONTRACT.md "Runtime env contract". */
-export const BOT_METRICS_PORT = 8080;
+/** Container port of the bot runtime (chat and /metrics): CONTRACT.md "Ports". */
+export const BOT_METRICS_PORT = RUNTIME_PORT;
 
 /**
  * Turns the fleet's ready pods into base URLs for the scrape source. The default reads each pod's

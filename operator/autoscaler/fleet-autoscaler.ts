@@ -18,7 +18,7 @@ import { PrometheusSource } from './sources/prometheus-source.js';
 import { ScrapeSource } from './sources/scrape-source.js';
 import { errorMessage, type MetricSource } from './sources/types.js';
 
-/** status.autoscaling of a ChatbotDeployment (CONTRACT.md). */
+/** status.autoscaling of a ChatbotDeployment (the CRD's schema; docs/api.md). */
 export interface StatusAutoscaling {
   desiredReplicas: number;
   observedLatencyMs: number | null;

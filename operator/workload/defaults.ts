@@ -1,6 +1,6 @@
 import type { ChatbotDeploymentSpec } from './types.js';
 
-/** Fixed facts of the bot runtime image (CONTRACT.md); spec defaults come from the CRD. */
+/** Fixed facts of the bot runtime image (CONTRACT.md "Ports", "Pod shape"); spec defaults come from the CRD. */
 export const RUNTIME_PORT = 8080;
 export const SERVICE_PORT = 80;
 export const RUNTIME_UID = 10001;

@@ -286,7 +286,7 @@ export function desiredService(cr: ChatbotDeployment, track?: Track): KubeObject
     spec: {
       type: 'ClusterIP',
       selector,
-      // One port carries chat and /metrics (CONTRACT.md).
+      // One port carries chat and /metrics (CONTRACT.md "Ports").
       ports: [{ name: 'http', port: SERVICE_PORT, targetPort: 'http', protocol: 'TCP' }],
     },
   };

@@ -1,7 +1,7 @@
 import type { Histogram } from '../sources/histogram.js';
 import type { StepOutcome } from './fleet-model.js';
 
-/** The bot runtime's chatfleet_turn_duration_seconds buckets (CONTRACT.md). */
+/** The bot runtime's chatfleet_turn_duration_seconds buckets (CONTRACT.md "Metrics the operator reads"). */
 export const CONTRACT_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
 ];

@@ -1,0 +1,130 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { containerEnv, runtimeConfigData } from './desired.js';
+import { minimalCr } from './fixtures.js';
+
+// CONTRACT.md against both sides: the env the operator sets on bot pods (parsed from the files that build
+// it), what bot-runtime/config.ts reads, and the table in CONTRACT.md. Source text, not imports, so a new
+// env var anywhere in these files is seen without anyone adding it to a list.
+const root = new URL('../../', import.meta.url);
+const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
+
+const OPERATOR_ENV_FILES = [
+  'operator/workload/desired.ts', // runtimeConfigData (the ConfigMap), containerEnv (secrets)
+  'operator/workload/tracks.ts', // trackEnv
+  'operator/dataplane/redis/env.ts',
+  'operator/dataplane/kafka/env.ts',
+];
+const NAME = '[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*';
+const OPERATOR_PATTERNS = [
+  new RegExp(`\\bname: '(${NAME})'`, 'g'), // { name: 'X', value } / { name: 'X', valueFrom }
+  new RegExp(`\\b(?:secretEnv|fromSecret)\\('(${NAME})'`, 'g'), // secretKeyRef helpers
+  new RegExp(`^\\s*\\w+: '(${NAME})',?$`, 'gm'), // KAFKA_SECRET_KEYS: key -> env name
+  new RegExp(`^\\s*(${NAME}): `, 'gm'), // runtimeConfigData's keys, one a line
+  new RegExp(`\\{ (${NAME}): `, 'g'), // ...(cond && { X: v })
+  new RegExp(`\\bdata\\.(${NAME}) =`, 'g'), // data.X = v
+];
+const RUNTIME_PATTERN = new RegExp(`\\(\\s*env,\\s*'(${NAME})'`, 'g'); // str(env, 'X'), int(env,\n 'X', ...)
+
+/** Set by the operator, not read by bot-runtime/config.ts yet (CONTRACT.md lists them too). */
+const NOT_READ_YET = [
+  'KAFKA_SASL_MECHANISM',
+  'KAFKA_SASL_PASSWORD',
+  'KAFKA_SASL_USERNAME',
+  'KAFKA_TLS',
+  'KAFKA_TLS_CA',
+  'MODEL_NAME',
+  'REDIS_TLS',
+];
+
+function matches(text: string, patterns: RegExp[]): Set<string> {
+  const found = new Set<string>();
+  for (const p of patterns) for (const m of text.matchAll(p)) found.add(m[1]!);
+  return found;
+}
+
+const sorted = (s: Iterable<string>): string[] => [...s].sort();
+
+const operatorSets = matches(OPERATOR_ENV_FILES.map(read).join('\n'), OPERATOR_PATTERNS);
+const runtimeReads = matches(read('bot-runtime/config.ts'), [RUNTIME_PATTERN]);
+const contract = read('CONTRACT.md');
+const envSection = contract.slice(
+  contract.indexOf('## Env the operator sets on bot pods'),
+  contract.indexOf('### Set by the operator, not read by the runtime yet'),
+);
+const gapSection = contract.slice(
+  contract.indexOf('### Set by the operator, not read by the runtime yet'),
+  contract.indexOf('### Read by the runtime, not set by the operator'),
+);
+/** First column of the env table: `| \`X\` | ...`. */
+const documented = new Set(
+  [...envSection.matchAll(new RegExp(`^\\|\\s*\`(${NAME})\`\\s*\\|`, 'gm'))].map((m) => m[1]!),
+);
+
+describe('CONTRACT.md: env between the operator and the bot pods', () => {
+  it('the parsers find both sides (guards the patterns themselves)', () => {
+    for (const name of [
+      'PORT',
+      'FLEET_ID',
+      'AUTH_JWKS_URL',
+      'TRUSTED_PROXIES',
+      'LLM_API_KEY',
+      'MODEL_VERSION',
+    ]) {
+      expect(operatorSets).toContain(name);
+    }
+    for (const name of [
+      'REDIS_URL',
+      'REDIS_PASSWORD',
+      'KAFKA_BROKERS',
+      'KAFKA_SASL_USERNAME',
+      'POD_NAMESPACE',
+    ]) {
+      expect(operatorSets).toContain(name);
+    }
+    for (const name of ['PORT', 'HTTP_CONNECTION_TIMEOUT_MS', 'REDIS_CLUSTER_NODES', 'CHATFLEET_TRACK']) {
+      expect(runtimeReads).toContain(name);
+    }
+    expect(documented.size).toBeGreaterThan(30);
+  });
+
+  it('every env var the workload builds is one the parser saw (a fully configured fleet, routing on)', () => {
+    const cr = minimalCr({
+      runtime: {
+        image: 'registry.local/bot:1.0',
+        trustedProxies: ['10.0.0.0/8'],
+        llm: { endpoint: 'http://llm', model: 'm', apiKeySecretRef: { name: 'llm', key: 'k' } },
+        auth: {
+          apiKeysSecretRef: { name: 'keys', key: 'k' },
+          jwt: {
+            jwksUrl: 'https://idp/jwks',
+            issuer: 'idp',
+            audiences: ['a'],
+            secretRef: { name: 'jwt', key: 'k' },
+          },
+        },
+      },
+      model: { name: 'support-bot', version: 'v7', bundleConfigMap: 'bundle' },
+    });
+    const built = [
+      ...Object.keys(runtimeConfigData(cr)),
+      ...containerEnv(cr, [], { routingConfigMap: 'support-routing' }).map((e) => e.name),
+    ];
+    expect(built.length).toBeGreaterThan(25);
+    expect(built.filter((name) => !operatorSets.has(name))).toEqual([]);
+  });
+
+  it('documents every env var the operator sets, and nothing it does not', () => {
+    expect(sorted(operatorSets).filter((name) => !documented.has(name))).toEqual([]);
+    expect(sorted(documented).filter((name) => !operatorSets.has(name))).toEqual([]);
+  });
+
+  it('the runtime reads every env var the operator sets, apart from the listed gaps', () => {
+    expect(sorted(operatorSets).filter((name) => !runtimeReads.has(name))).toEqual(NOT_READ_YET);
+  });
+
+  it('CONTRACT.md lists the same gaps', () => {
+    const listed = new Set([...gapSection.matchAll(new RegExp(`\`(${NAME})\``, 'g'))].map((m) => m[1]!));
+    expect(sorted(listed)).toEqual(NOT_READ_YET);
+  });
+});
