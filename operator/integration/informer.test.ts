@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { KubeClient } from '../kube/client.js';
 import { Informer } from '../kube/informer.js';
@@ -98,5 +99,73 @@ describe('Informer against the real API server', () => {
     );
     // 'first' went with the old CRD: only a relist after the restart can have dropped it.
     expect(informer.list(ns).map((o) => o.metadata.name)).toEqual(['second']);
+  });
+});
+
+// Installed with rbac.dataPlane=false the operator may not list StatefulSets: that informer must
+// sync empty at once (skipIfForbidden), not retry forever and hold every worker back.
+describe('an informer whose kind RBAC does not let it list', () => {
+  let ns: string;
+  let kc: KubeConfig;
+  let client: KubeClient;
+  const informers: Informer[] = [];
+  const statefulSets: ResourceKind = {
+    group: 'apps',
+    version: 'v1',
+    plural: 'statefulsets',
+    kind: 'StatefulSet',
+    namespaced: true,
+  };
+  const make = (skipIfForbidden: boolean): Informer => {
+    const inf = new Informer(kc, client, {
+      resource: statefulSets,
+      namespace: ns,
+      logger: pino({ level: 'silent' }),
+      onChange: () => undefined,
+      minBackoffMs: 100,
+      maxBackoffMs: 200,
+      skipIfForbidden,
+    });
+    informers.push(inf);
+    return inf;
+  };
+
+  beforeAll(async () => {
+    ns = await createNamespace('cf-inf-rbac');
+    // A ServiceAccount with no role at all: every list is Forbidden.
+    await kubectl(['-n', ns, 'create', 'serviceaccount', 'nobody']);
+    const token = (await kubectl(['-n', ns, 'create', 'token', 'nobody', '--duration=10m'])).trim();
+    const admin = loadKubeConfig(process.env).kc;
+    const cluster = admin.getCurrentCluster();
+    if (!cluster) throw new Error('the test kubeconfig names no cluster');
+    kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: 'nobody', token }],
+      contexts: [{ name: 'nobody', cluster: cluster.name, user: 'nobody' }],
+      currentContext: 'nobody',
+    });
+    client = await KubeClient.create(kc);
+  });
+
+  afterAll(async () => {
+    await Promise.all(informers.map((i) => i.stop()));
+    client?.close();
+    if (ns) await deleteNamespace(ns);
+  });
+
+  it('syncs empty at once with skipIfForbidden', async () => {
+    const inf = make(true);
+    await inf.start();
+    expect(inf.synced).toBe(true);
+    expect(inf.list(ns)).toEqual([]);
+    expect(inf.get(ns, 'anything')).toBeUndefined();
+  });
+
+  it('without it keeps retrying (the control: the list really is Forbidden)', async () => {
+    const inf = make(false);
+    void inf.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(inf.synced).toBe(false);
   });
 });
