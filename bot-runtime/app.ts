@@ -72,7 +72,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // JSON escaping can inflate text up to 6x (\uXXXX); the exact byte limit is checked on the message.
     bodyLimit: config.maxMessageBytes * 6 + 1024,
     ajv: { customOptions: { coerceTypes: false } },
-    return503OnClosing: true,
+    // While closing, requests still reach the routes, which refuse turns with our own coded
+    // 503 SHUTTING_DOWN (lifecycle.draining); fastify's own closing 503 carries no error code.
+    return503OnClosing: false,
     // req.ip (the rate limit's identity without auth) follows X-Forwarded-For only from these
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     ...httpTimeoutOptions(config),
