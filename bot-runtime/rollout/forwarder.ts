@@ -37,6 +37,12 @@ export type ForwardResult =
  * keep-alive connections), bounded by `timeoutMs` for connect and reply together. Any answer of
  * the other pod is passed on as it is (its 429/503 included), except 503 SHUTTING_DOWN: that
  * pod did not take the turn, so the caller may serve it. Failures are returned, never thrown.
+ *
+ * A failure that means the turn never reached a pod (refused or unresolvable, or a pooled
+ * keep-alive socket the other side had closed: a pod that went away during a rollout, or a
+ * Service whose new endpoints kube-proxy has not programmed yet) is retried on a fresh connection
+ * after 100, 200, 400 ms ... within the same budget, because serving it here instead breaks the
+ * conversation's pin (another version answers it).
  */
 export class Forwarder {
   constructor(
@@ -45,9 +51,25 @@ export class Forwarder {
   ) {}
 
   async forward(track: Track, req: ForwardRequest): Promise<ForwardResult> {
+    const started = performance.now();
+    const left = (): number => this.timeoutMs - (performance.now() - started);
+    let result = await this.attempt(track, req, started, this.timeoutMs);
+    for (let backoffMs = 100; !result.ok && result.reason === 'unreachable'; backoffMs *= 2) {
+      if (left() < backoffMs + 50) return result;
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      result = await this.attempt(track, req, started, left());
+    }
+    return result;
+  }
+
+  private async attempt(
+    track: Track,
+    req: ForwardRequest,
+    started: number,
+    timeoutMs: number,
+  ): Promise<ForwardResult> {
     const base = this.urls[track];
     if (!base) return { ok: false, reason: 'no_url' };
-    const started = performance.now();
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       [FORWARDED_HEADER]: req.token,
@@ -59,7 +81,7 @@ export class Forwarder {
         method: 'POST',
         headers,
         body: JSON.stringify(req.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(Math.max(1, Math.floor(timeoutMs))),
       });
       const text = await boundedText(res);
       const body: unknown = JSON.parse(text);

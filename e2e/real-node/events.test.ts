@@ -85,8 +85,13 @@ describeOnRealNode(
       const svc = await core.readNamespacedService({ name: 'chat', namespace });
       const sessions: string[] = [];
       for (let i = 0; i < TURNS; i++) {
-        const r = await postJsonFresh(`http://${svc.spec?.clusterIP ?? ''}/v1/chat`, { message: 'hello' });
-        expect(r.status).toBe(200);
+        // until kube-proxy has programmed the new Service, the fence refuses its ClusterIP
+        const r = await eventually(async () => {
+          const res = await postJsonFresh(`http://${svc.spec?.clusterIP ?? ''}/v1/chat`, {
+            message: 'hello',
+          });
+          return res.status === 200 ? res : undefined;
+        }, 'a chat turn through the Service');
         sessions.push((r.json as { sessionId: string }).sessionId);
       }
 
