@@ -36,6 +36,11 @@ function sha256(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
+/** Compares two secrets in constant time over their digests: neither content nor length leaks. */
+export function secretsEqual(a: string, b: string): boolean {
+  return timingSafeEqual(sha256(a), sha256(b));
+}
+
 /**
  * The name of the API key `token` is, or undefined. Every key is compared, in constant time over
  * digests, so neither content, length nor position leaks through timing.

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { secretsEqual } from '../auth/auth.js';
 import { withDeadline } from '../redis/deadline.js';
 import type { SessionStore } from '../sessions/session-store.js';
 
@@ -31,10 +32,10 @@ export class ForwardingToken {
 
   /** Whether `presented` is the fleet's token; a mismatch re-reads it (rate-limited) first. */
   async verify(presented: string): Promise<boolean> {
-    if (this.value !== undefined && equal(presented, this.value)) return true;
+    if (this.value !== undefined && secretsEqual(presented, this.value)) return true;
     if (this.monotonicNow() - this.lastReadAt < REFRESH_INTERVAL_MS) return false;
     await this.read();
-    return this.value !== undefined && equal(presented, this.value);
+    return this.value !== undefined && secretsEqual(presented, this.value);
   }
 
   private async read(): Promise<void> {
@@ -55,9 +56,4 @@ export class ForwardingToken {
       // unreadable: keep the last known token; the caller serves the turn locally
     }
   }
-}
-
-function equal(a: string, b: string): boolean {
-  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
 }
