@@ -147,12 +147,14 @@ export class TurnService {
     const intent = model.answer(question);
     if (intent.reply !== undefined) return { ...intent, reply: intent.reply, source: 'intent' };
     const base = { intent: intent.intent, confidence: intent.confidence };
-    const cached = await this.cached(model.version, question, budget);
+    // one digest per turn, for the lookup and the store (no store: both steps are skipped)
+    const cacheKey = this.d.store?.keys.answer(model.version, question) ?? '';
+    const cached = await this.cached(cacheKey, budget);
     if (cached !== null) return { ...base, reply: cached, source: 'cache' };
     const llm = await this.askLlm(model, session, message, budget);
     if (llm === null) return null;
     if (llm === undefined) return { ...base, reply: model.fallbackReply, source: 'fallback' };
-    this.shareIfContextFree(model.version, question, llm, budget);
+    this.shareIfContextFree(cacheKey, llm, budget);
     return { ...base, reply: llm.reply, source: 'llm' };
   }
 
@@ -162,17 +164,17 @@ export class TurnService {
    * conversation). An answer that used a conversation's history could carry its private context
    * ("what is my IBAN") to whoever asks the same question next.
    */
-  private shareIfContextFree(version: string, question: string, llm: LlmAnswer, budget: RedisBudget): void {
+  private shareIfContextFree(key: string, llm: LlmAnswer, budget: RedisBudget): void {
     if (llm.usedHistory) return this.d.metrics.cacheSkips.inc({ reason: 'history' });
     if (!budget.ok) return this.d.metrics.cacheSkips.inc({ reason: 'redis_unavailable' });
     this.d.store
-      ?.putCachedAnswer(version, question, llm.reply, this.d.settings.answerCacheTtlSeconds)
+      ?.putCachedAnswer(key, llm.reply, this.d.settings.answerCacheTtlSeconds)
       .catch((err: unknown) => this.degraded('cache_put', err));
   }
 
-  private async cached(version: string, question: string, budget: RedisBudget): Promise<string | null> {
+  private async cached(key: string, budget: RedisBudget): Promise<string | null> {
     return this.redisStep(budget, 'cache_get', null, async (store) => {
-      const hit = await store.getCachedAnswer(version, question);
+      const hit = await store.getCachedAnswer(key);
       this.d.metrics.cacheRequests.inc({ result: hit === null ? 'miss' : 'hit' });
       return hit;
     });

@@ -202,17 +202,12 @@ export class SessionStore {
     return { track, modelVersion };
   }
 
-  async getCachedAnswer(modelVersion: string, question: string): Promise<string | null> {
-    return this.bounded('cache_get', () => this.client.get(this.keys.answer(modelVersion, question)));
+  /** `key`: keys.answer(model version, normalised question). */
+  async getCachedAnswer(key: string): Promise<string | null> {
+    return this.bounded('cache_get', () => this.client.get(key));
   }
 
-  async putCachedAnswer(
-    modelVersion: string,
-    question: string,
-    reply: string,
-    ttlSeconds: number,
-  ): Promise<void> {
-    const key = this.keys.answer(modelVersion, question);
+  async putCachedAnswer(key: string, reply: string, ttlSeconds: number): Promise<void> {
     await this.bounded('cache_put', () => this.client.set(key, reply, 'EX', ttlSeconds));
   }
 
