@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Stops or starts the test environment's Kafka broker in place (same port, same data), for
 # tests that check behaviour while the broker is away: bash testenv/kafka.sh stop|start
+# add-user NAME PASSWORD creates (or re-passwords) a SCRAM-SHA-512 user on the SASL listener;
+# remove-user NAME deletes it. Both go through the PLAINTEXT listener, like an admin would.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$TESTENV_SRC/processes.sh"
@@ -16,5 +18,15 @@ case ${1:-} in
       kafka.Kafka "$STATE_DIR/kafka/server.properties"
     wait_until kafka 90 kafka_is_ready
     ;;
-  *) die "usage: kafka.sh stop|start" ;;
+  add-user)
+    [[ $# -eq 3 ]] || die "usage: kafka.sh add-user NAME PASSWORD"
+    kafka_java kafka.admin.ConfigCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter \
+      --entity-type users --entity-name "$2" --add-config "SCRAM-SHA-512=[iterations=4096,password=$3]" >/dev/null
+    ;;
+  remove-user)
+    [[ $# -eq 2 ]] || die "usage: kafka.sh remove-user NAME"
+    kafka_java kafka.admin.ConfigCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter \
+      --entity-type users --entity-name "$2" --delete-config SCRAM-SHA-512 >/dev/null
+    ;;
+  *) die "usage: kafka.sh stop|start|add-user NAME PASSWORD|remove-user NAME" ;;
 esac

@@ -30,6 +30,8 @@ ETCD_BIN="$CACHE_ROOT/etcd-$ETCD_VERSION/bin/etcd"
 KWOK_DIR="$CACHE_ROOT/kwok-$KWOK_VERSION"
 HELM_BIN="$CACHE_ROOT/helm-$HELM_VERSION/bin/helm"
 KAFKA_LIB="$CACHE_ROOT/kafka-$KAFKA_VERSION-slf4j-$SLF4J_VERSION/lib"
+KAFKA_SASL_SCRAM_USER=chatfleet-scram
+KAFKA_SASL_PLAIN_USER=chatfleet-plain
 PKI="$STATE_DIR/pki"
 
 # ---------------------------------------------------------------- certificates -----
@@ -217,10 +219,16 @@ start_kafka() {
   pick_port KAFKA_PORT 19092
   pick_port KAFKA_CONTROLLER_PORT 19093
   pick_port KAFKA_POD_PORT 19094
+  pick_port KAFKA_SASL_PORT 19095
   mkdir -p "$STATE_DIR/kafka"
   save_ports
+  # Fresh per environment; written to .testenv/env for the tests (never to anything committed).
+  KAFKA_SASL_PLAIN_PASSWORD=$(openssl rand -hex 16)
+  KAFKA_SASL_SCRAM_PASSWORD=$(openssl rand -hex 16)
   sed -e "s/@PORT@/$KAFKA_PORT/g" -e "s/@CONTROLLER_PORT@/$KAFKA_CONTROLLER_PORT/g" \
     -e "s/@POD_PORT@/$KAFKA_POD_PORT/g" -e "s/@POD_HOST@/$REAL_NODE_BRIDGE_IP/g" \
+    -e "s/@SASL_PORT@/$KAFKA_SASL_PORT/g" -e "s/@PLAIN_USER@/$KAFKA_SASL_PLAIN_USER/g" \
+    -e "s/@PLAIN_PASSWORD@/$KAFKA_SASL_PLAIN_PASSWORD/g" \
     -e "s|@LOG_DIR@|$STATE_DIR/kafka/data|g" "$TESTENV_SRC/kafka/server.properties" >"$STATE_DIR/kafka/server.properties"
   cp "$TESTENV_SRC/kafka/log4j2.yaml" "$STATE_DIR/kafka/log4j2.yaml"
   if [[ ! -f $STATE_DIR/kafka/data/meta.properties ]]; then
@@ -231,6 +239,7 @@ start_kafka() {
       { tail -n 30 "$STATE_DIR/logs/kafka-format.log" >&2; die "kafka storage format failed"; }
   fi
   "$TESTENV_SRC/kafka.sh" start
+  "$TESTENV_SRC/kafka.sh" add-user "$KAFKA_SASL_SCRAM_USER" "$KAFKA_SASL_SCRAM_PASSWORD"
 }
 
 # ---------------------------------------------------------------- prometheus -----
@@ -274,6 +283,12 @@ write_env_file() {
     echo "export REDIS_URL='redis://127.0.0.1:$REDIS_PORT'"
     [[ -n ${REDIS_CLUSTER_NODES:-} ]] && echo "export REDIS_CLUSTER_NODES='$REDIS_CLUSTER_NODES'"
     echo "export KAFKA_BROKERS='127.0.0.1:$KAFKA_PORT'"
+    # The SASL_PLAINTEXT listener: one SCRAM-SHA-512 user and one PLAIN user (more: kafka.sh add-user).
+    echo "export KAFKA_SASL_BROKERS='127.0.0.1:$KAFKA_SASL_PORT'"
+    echo "export KAFKA_SASL_SCRAM_USER='$KAFKA_SASL_SCRAM_USER'"
+    echo "export KAFKA_SASL_SCRAM_PASSWORD='$KAFKA_SASL_SCRAM_PASSWORD'"
+    echo "export KAFKA_SASL_PLAIN_USER='$KAFKA_SASL_PLAIN_USER'"
+    echo "export KAFKA_SASL_PLAIN_PASSWORD='$KAFKA_SASL_PLAIN_PASSWORD'"
     # API server audit log (JSON lines, rotated at 100 MB; see write_audit_policy).
     echo "export KUBE_AUDIT_LOG='$STATE_DIR/audit.log'"
     # What pods on the real node use (the broker's PODS listener on the node's bridge address).
@@ -289,6 +304,7 @@ save_ports() {
     echo "KAFKA_PORT=${KAFKA_PORT:-}"
     echo "KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-}"
     echo "KAFKA_POD_PORT=${KAFKA_POD_PORT:-}"
+    echo "KAFKA_SASL_PORT=${KAFKA_SASL_PORT:-}"
     echo "REDIS_PORT=${REDIS_PORT:-}"
     echo "APISERVER_PORT=${APISERVER_PORT:-}"
   } >"$STATE_DIR/ports"
