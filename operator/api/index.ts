@@ -75,6 +75,8 @@ export const ConditionReason = {
   Rebalancing: 'Rebalancing',
   ClusterUnhealthy: 'ClusterUnhealthy',
   RedisUnavailable: 'RedisUnavailable',
+  /** Degraded (a warning): a managed Redis that loses sessions when one pod is lost (operator/dataplane/redis/validate.ts). */
+  NoRedundancy: 'NoRedundancy',
   KafkaUnavailable: 'KafkaUnavailable',
   KafkaError: 'KafkaError',
   NotSupported: 'NotSupported',

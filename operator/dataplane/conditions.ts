@@ -3,6 +3,8 @@ import type { Condition } from './types.js';
 
 export const REDIS_READY = ConditionType.RedisReady;
 export const TOPICS_READY = ConditionType.TopicsReady;
+/** Shared with the workload's own Degraded; the data plane only adds warnings (overlayCore keeps real problems first). */
+export const DEGRADED = ConditionType.Degraded;
 
 /** The reasons each data plane condition uses, from the API's one list (users and alerts match on them). */
 export const RedisReason = {
@@ -14,6 +16,7 @@ export const RedisReason = {
   Rebalancing: R.Rebalancing,
   ClusterUnhealthy: R.ClusterUnhealthy,
   RedisUnavailable: R.RedisUnavailable,
+  NoRedundancy: R.NoRedundancy,
 } as const;
 
 export const TopicsReason = {

@@ -95,6 +95,8 @@ export interface ClusterShardState {
   slots: number;
   slotRanges: string[];
   linkState: 'connected' | 'disconnected' | 'unknown';
+  /** The primary's used_memory and maxmemory (redis/memory.ts), when they were read. */
+  memory?: { usedBytes: number; maxBytes: number };
 }
 
 /**
@@ -110,6 +112,10 @@ export interface RedisShardStatus {
   slots?: string;
   ready?: boolean;
   message?: string;
+  /** The primary's used_memory, rounded down to 1 % of maxMemoryBytes. */
+  usedMemoryBytes?: number;
+  /** The primary's maxmemory (from the container memory limit). */
+  maxMemoryBytes?: number;
 }
 
 export interface TopicStatus {

@@ -995,7 +995,7 @@ export interface RedisSpec {
    */
   shards: number;
   /**
-   * Managed cluster only. Replicas of each primary.
+   * Managed cluster only. Replicas of each primary. 0 cannot survive the loss of a pod (status Degraded, reason NoRedundancy).
    *
    * Default: `1`. Minimum 0. Maximum 5.
    */
@@ -1013,7 +1013,7 @@ export interface RedisSpec {
    */
   resources: RedisResources;
   /**
-   * Managed only. Persistent volume per Redis pod; absent means no persistence.
+   * Managed only. Persistent volume per Redis pod (AOF, fsync every second, and the cluster node identity); absent means no persistence.
    */
   storage?: RedisStorageSpec;
   /**
@@ -1087,7 +1087,7 @@ export interface RedisResourceLimits {
 }
 
 /**
- * Managed only. Persistent volume per Redis pod; absent means no persistence.
+ * Managed only. Persistent volume per Redis pod (AOF, fsync every second, and the cluster node identity); absent means no persistence.
  */
 export interface RedisStorageSpec {
   /**
@@ -1760,6 +1760,18 @@ export interface RedisShardStatus {
    * Max length 4096.
    */
   message?: string;
+  /**
+   * The primary's used_memory in bytes, rounded down to 1 % of maxMemoryBytes (cluster only).
+   *
+   * Minimum 0.
+   */
+  usedMemoryBytes?: number;
+  /**
+   * The primary's maxmemory in bytes, derived from the container memory limit (cluster only).
+   *
+   * Minimum 0.
+   */
+  maxMemoryBytes?: number;
 }
 
 /**
@@ -2540,7 +2552,7 @@ export interface RedisSpecInput {
    */
   shards?: number;
   /**
-   * Managed cluster only. Replicas of each primary.
+   * Managed cluster only. Replicas of each primary. 0 cannot survive the loss of a pod (status Degraded, reason NoRedundancy).
    *
    * Default: `1`. Minimum 0. Maximum 5.
    */
@@ -2558,7 +2570,7 @@ export interface RedisSpecInput {
    */
   resources?: RedisResourcesInput;
   /**
-   * Managed only. Persistent volume per Redis pod; absent means no persistence.
+   * Managed only. Persistent volume per Redis pod (AOF, fsync every second, and the cluster node identity); absent means no persistence.
    */
   storage?: RedisStorageSpec;
   /**

@@ -1232,7 +1232,8 @@ export const chatbotDeploymentCrd = {
                             maximum: 100,
                           },
                           replicasPerShard: {
-                            description: 'Managed cluster only. Replicas of each primary.',
+                            description:
+                              'Managed cluster only. Replicas of each primary. 0 cannot survive the loss of a pod (status Degraded, reason NoRedundancy).',
                             type: 'integer',
                             format: 'int32',
                             default: 1,
@@ -1300,7 +1301,7 @@ export const chatbotDeploymentCrd = {
                           },
                           storage: {
                             description:
-                              'Managed only. Persistent volume per Redis pod; absent means no persistence.',
+                              'Managed only. Persistent volume per Redis pod (AOF, fsync every second, and the cluster node identity); absent means no persistence.',
                             type: 'object',
                             required: ['size'],
                             properties: {
@@ -2091,6 +2092,20 @@ export const chatbotDeploymentCrd = {
                               description: 'Human-readable shard state.',
                               type: 'string',
                               maxLength: 4096,
+                            },
+                            usedMemoryBytes: {
+                              description:
+                                "The primary's used_memory in bytes, rounded down to 1 % of maxMemoryBytes (cluster only).",
+                              type: 'integer',
+                              format: 'int64',
+                              minimum: 0,
+                            },
+                            maxMemoryBytes: {
+                              description:
+                                "The primary's maxmemory in bytes, derived from the container memory limit (cluster only).",
+                              type: 'integer',
+                              format: 'int64',
+                              minimum: 0,
                             },
                           },
                         },

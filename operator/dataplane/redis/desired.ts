@@ -19,7 +19,8 @@ import { ownerReferenceFor, resolveRedis } from '../defaults.js';
 import type { ResolvedRedisSpec } from '../defaults.js';
 import { REDIS_SHARD_LABEL, redisLabels, redisSelector } from '../labels.js';
 import type { DataplaneCbd, OwnerReference, PodPlacement } from '../types.js';
-import { PASSWORD_KEY, REDIS_BUS_PORT, REDIS_PORT, redisNames } from './names.js';
+import { memoryArgs } from './memory.js';
+import { NODES_CONF, PASSWORD_KEY, REDIS_BUS_PORT, REDIS_PORT, redisNames } from './names.js';
 import { redisContainerSecurityContext, redisPodSecurityContext } from './security.js';
 import { effectiveShardCount } from './validate.js';
 
@@ -138,7 +139,9 @@ function statefulSet(ctx: Ctx, name: string, replicas: number, shard: number | u
       replicas,
       // Redis nodes do not depend on each other's start order; the operator wires them up.
       podManagementPolicy: 'Parallel',
-      updateStrategy: { type: 'RollingUpdate' },
+      // Cluster shards are OnDelete: the operator replaces pods itself, replicas first, a primary only
+      // after a CLUSTER FAILOVER (redis/roll-plan.ts). Standalone has one pod and nothing to fail over to.
+      updateStrategy: { type: shard === undefined ? 'RollingUpdate' : 'OnDelete' },
       selector: { matchLabels: selector },
       template: {
         metadata: { labels: { ...redisLabels(ctx.cr), ...shardLabels(shard) } },
@@ -189,17 +192,71 @@ function dataClaim(ctx: Ctx): V1PersistentVolumeClaim {
   };
 }
 
-/** Kubernetes expands $(VAR) in args from the container env, so the password never enters the spec. */
+/**
+ * Kubernetes expands $(VAR) in args from the container env, so the password never enters the spec.
+ * Persistence (docs/dataplane.md "Persistence"): with storage, AOF with fsync every second (a crash
+ * loses at most about the last second of writes) and no RDB snapshots; without storage, nothing is
+ * written to disk.
+ */
 export function redisArgs(spec: ResolvedRedisSpec): string[] {
   const args = ['--port', String(REDIS_PORT), '--dir', '/data'];
   args.push('--requirepass', '$(REDIS_PASSWORD)', '--masterauth', '$(REDIS_PASSWORD)');
-  if (spec.storage) args.push('--appendonly', 'yes');
+  if (spec.storage) args.push('--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '');
   else args.push('--appendonly', 'no', '--save', '');
+  args.push(...memoryArgs(spec.resources));
   if (spec.topology === 'cluster') {
-    args.push('--cluster-enabled', 'yes', '--cluster-config-file', '/data/nodes.conf');
+    args.push('--cluster-enabled', 'yes', '--cluster-config-file', NODES_CONF);
     args.push('--cluster-node-timeout', '5000');
   }
   return args;
+}
+
+/**
+ * Whether a container start must forget its cluster identity. Without storage a restarted
+ * container (same pod: the emptyDir survives) has no data; coming back under its old node id and
+ * slots would make its replica resync to empty. Emptying nodes.conf makes it a NEW empty node: the
+ * cluster promotes the replica, and the operator attaches the new node as a replica. With no
+ * replica there is nobody to take over, so the identity is kept and the shard serves again at once
+ * (its data is lost either way: status says NoRedundancy).
+ */
+export function forgetsIdentityOnStart(spec: ResolvedRedisSpec): boolean {
+  return spec.topology === 'cluster' && spec.storage === undefined && spec.replicasPerShard >= 1;
+}
+
+/** `: >` is a shell builtin (the image need not ship rm); Redis treats an empty nodes.conf as absent. */
+const FORGET_IDENTITY = `: > ${NODES_CONF} && exec redis-server "$@"`;
+
+function redisCommand(spec: ResolvedRedisSpec): string[] {
+  return forgetsIdentityOnStart(spec) ? ['sh', '-c', FORGET_IDENTITY, 'redis-server'] : ['redis-server'];
+}
+
+/**
+ * Readiness means serving (REDISCLI_AUTH authenticates: no password on a command line). Standalone:
+ * PING answers and no dataset is loading. Cluster: this node sees cluster_state:ok and is a primary
+ * that owns slots or a replica whose link to its primary is up. The operator finds cluster members
+ * by phase Running, not Ready, and the headless Service publishes not-ready addresses, so a new
+ * cluster (no pod Ready before its slots are assigned) still bootstraps.
+ */
+export const STANDALONE_READINESS = [
+  'r() { redis-cli -h 127.0.0.1 "$@"; }',
+  'r ping | grep -q PONG || exit 1',
+  "r info persistence | grep -q '^loading:0'",
+].join('\n');
+
+export const CLUSTER_READINESS = [
+  'r() { redis-cli -h 127.0.0.1 "$@"; }',
+  "r cluster info | grep -q '^cluster_state:ok' || exit 1",
+  'line=$(r cluster nodes | grep myself) || exit 1',
+  'set -- $line',
+  'case "$3" in',
+  '  *master*) [ "$#" -gt 8 ] ;;',
+  "  *slave*) r info replication | grep -q '^master_link_status:up' ;;",
+  '  *) exit 1 ;;',
+  'esac',
+].join('\n');
+
+export function readinessScript(spec: ResolvedRedisSpec): string {
+  return spec.topology === 'cluster' ? CLUSTER_READINESS : STANDALONE_READINESS;
 }
 
 function passwordEnv(envName: string, cr: string): NonNullable<V1Container['env']>[number] {
@@ -215,7 +272,7 @@ function redisContainer(ctx: Ctx): V1Container {
   return {
     name: 'redis',
     image: ctx.spec.image,
-    command: ['redis-server'],
+    command: redisCommand(ctx.spec),
     args: redisArgs(ctx.spec),
     // REDISCLI_AUTH lets the exec probe authenticate without the password on a command line.
     env: [passwordEnv('REDIS_PASSWORD', ctx.cr), passwordEnv('REDISCLI_AUTH', ctx.cr)],
@@ -224,10 +281,10 @@ function redisContainer(ctx: Ctx): V1Container {
     securityContext: redisContainerSecurityContext(),
     volumeMounts: [{ name: 'data', mountPath: '/data' }],
     readinessProbe: {
-      exec: { command: ['sh', '-c', 'redis-cli -h 127.0.0.1 ping | grep -q PONG'] },
+      exec: { command: ['sh', '-c', readinessScript(ctx.spec)] },
       initialDelaySeconds: 2,
       periodSeconds: 5,
-      timeoutSeconds: 2,
+      timeoutSeconds: 3,
       failureThreshold: 3,
     },
     livenessProbe: {

@@ -2,6 +2,8 @@
 export const REDIS_PORT = 6379;
 export const REDIS_BUS_PORT = 16379;
 export const PASSWORD_KEY = 'password';
+/** Cluster identity (node id, epochs, slot map) on the data volume: with storage, it moves with the data. */
+export const NODES_CONF = '/data/nodes.conf';
 
 export const redisNames = {
   statefulSet: (cr: string): string => `${cr}-redis`,

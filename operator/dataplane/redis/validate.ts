@@ -2,7 +2,7 @@
  * Semantic checks the CRD schema cannot express, because they depend on observed state.
  * PURE: reads spec and status only.
  */
-import { condition, REDIS_READY, RedisReason } from '../conditions.js';
+import { condition, DEGRADED, REDIS_READY, RedisReason } from '../conditions.js';
 import { resolveRedis } from '../defaults.js';
 import type { Condition, DataplaneCbd } from '../types.js';
 
@@ -53,4 +53,35 @@ export function validateExternalRedisSecret(keys: readonly string[]): Condition 
     RedisReason.ExternalSecretInvalid,
     'the external Redis Secret must contain key "url" or key "clusterNodes" (optional: "password", "tls")',
   );
+}
+
+/**
+ * Degraded=True/NoRedundancy when a managed Redis cannot survive the loss of one pod (a warning:
+ * Redis still serves). Cluster with replicasPerShard 0: a lost primary takes its shard's sessions
+ * (without storage) or its shard's availability (with storage) with it. Standalone without
+ * storage: any restart of the one pod empties it. undefined when one pod can be lost. PURE.
+ */
+export function redundancyWarning(cbd: DataplaneCbd): Condition | undefined {
+  const spec = resolveRedis(cbd);
+  if (spec.mode !== 'managed') return undefined;
+  if (spec.topology === 'cluster' && spec.replicasPerShard === 0) {
+    const loss = spec.storage
+      ? "its shard's slots are down until the pod returns"
+      : 'the sessions of its shard are lost';
+    return condition(
+      DEGRADED,
+      true,
+      RedisReason.NoRedundancy,
+      `spec.sessions.redis.replicasPerShard is 0: when a Redis primary pod is lost, ${loss}; set replicasPerShard to 1 or more`,
+    );
+  }
+  if (spec.topology === 'standalone' && !spec.storage) {
+    return condition(
+      DEGRADED,
+      true,
+      RedisReason.NoRedundancy,
+      'standalone Redis without spec.sessions.redis.storage: every session is lost when its pod or container restarts; set storage, or use topology cluster with replicasPerShard 1 or more',
+    );
+  }
+  return undefined;
 }
