@@ -301,6 +301,10 @@ function parseRollout(env: Env, llm: LlmConfig | undefined): RolloutConfig {
   };
 }
 
+function answerCacheTtlDefault(env: Env): number {
+  return Math.max(1, Math.floor(int(env, 'SESSION_TTL_SECONDS', 3600, 1) / 2));
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const llm = parseLlm(env);
   const rollout = parseRollout(env, llm);
@@ -318,7 +322,9 @@ export function loadConfig(env: Env = process.env): Config {
     classifierMemoMaxBytes: int(env, 'CLASSIFIER_MEMO_MAX_BYTES', 16 * 1024 * 1024, 0, 1024 ** 3),
     sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 3600, 1),
     sessionMaxTurns: int(env, 'SESSION_MAX_TURNS', 20, 1, 10_000),
-    answerCacheTtlSeconds: int(env, 'ANSWER_CACHE_TTL_SECONDS', 3600, 1),
+    // Half the session TTL: a managed Redis full of keys evicts the one nearest its expiry
+    // (volatile-ttl, docs/dataplane.md "Memory"), so cache entries go before live sessions.
+    answerCacheTtlSeconds: int(env, 'ANSWER_CACHE_TTL_SECONDS', answerCacheTtlDefault(env), 1),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 120, 0),
     trustedProxies: list(env, 'TRUSTED_PROXIES').map(parseProxyEntry),
     redis: parseRedis(env),

@@ -69,7 +69,6 @@ class Fleet {
   readonly informers: Informer[] = [];
   readonly caches: FleetCaches;
   readonly controller: Controller;
-  private readonly components: FleetComponent[];
   synced = false;
 
   constructor(
@@ -126,7 +125,6 @@ class Fleet {
     const statefulSets = make(Resources.StatefulSet, MANAGED, ownerKey, true);
     const shared: ComponentCaches = { ...this.caches, statefulSets };
     const components = sources.map((c) => (typeof c === 'function' ? c(client, shared) : c));
-    this.components = components;
     const events = new KubeEventRecorder(client, 'chatfleet.io/operator', cfg.identity, log);
     const reconciler = new FleetReconciler({
       client,
@@ -135,7 +133,6 @@ class Fleet {
       events,
       now: () => new Date(),
       resyncMs: cfg.resyncSeconds * 1000,
-      signal: leadership,
     });
     this.controller = new Controller({
       name: CONTROLLER,
@@ -157,7 +154,6 @@ class Fleet {
 
   async stop(): Promise<void> {
     await this.controller.stop();
-    await Promise.all(this.components.map((c) => (c.close ? c.close() : Promise.resolve())));
     await Promise.all(this.informers.map((i) => i.stop()));
   }
 }
