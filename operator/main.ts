@@ -43,6 +43,7 @@ async function main(): Promise<number> {
           caches,
           topicOwnershipNamespace: config.topicOwnershipNamespace,
           topicDeletionTimeoutMs: config.topicDeletionTimeoutSeconds * 1000,
+          registry,
         }),
       // The rollout owns `tracks` (which revision each Deployment runs, the canary's share) and the
       // autoscaler owns `replicas` (the stable track); the core composes both (composeReplicas).

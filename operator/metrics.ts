@@ -66,3 +66,32 @@ export function createOperatorMetrics(registry: Registry, withDefaults = true): 
     }),
   };
 }
+
+/** The data plane's pooled Kafka admin clients (operator/dataplane/kafka/admin-pool.ts). */
+export interface KafkaAdminPoolMetrics {
+  clients: Gauge;
+  connects: Counter<'result'>;
+  evictions: Counter<'reason'>;
+}
+
+export function createKafkaAdminPoolMetrics(registry: Registry): KafkaAdminPoolMetrics {
+  return {
+    clients: new Gauge({
+      name: 'chatfleet_operator_kafka_admin_clients',
+      help: 'Kafka admin clients open now (one per broker set and credentials, plus evicted ones still in use).',
+      registers: [registry],
+    }),
+    connects: new Counter({
+      name: 'chatfleet_operator_kafka_admin_connects_total',
+      help: 'Kafka admin client connects that settled, by result (success, failure).',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    evictions: new Counter({
+      name: 'chatfleet_operator_kafka_admin_evictions_total',
+      help: 'Kafka admin clients taken out of the pool, by reason (idle, lru, error, timeout, aborted, close).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  };
+}

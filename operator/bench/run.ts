@@ -1,6 +1,9 @@
-// `npm run bench:operator [N]`: how fast the operator turns N ChatbotDeployments into Ready fleets
-// on the test environment, compared in the same run with how fast the API server accepts the same
-// child objects written directly. Needs KUBECONFIG (source .testenv/env). Prints figures only.
+// `npm run bench:operator [N]`: how fast the operator turns N (default 1,000) ChatbotDeployments into
+// Ready fleets on the test environment, compared in the same run with how fast the API server accepts
+// the same child objects written directly; then what the operator costs once they are steady: its RSS
+// and the API requests it sends over a quiet window (the goal is none). The operator runs as the
+// image runs it: compiled JavaScript (`npm run build`), not tsx, so its memory is what production
+// pays. Needs KUBECONFIG (source .testenv/env). Prints figures only.
 // Fails (exit 1) when the fleets stop making progress or miss the deadline, naming why, and
 // when anything it did tried to send a packet off the machine (testenv/network.sh's guard).
 import { spawn } from 'node:child_process';
@@ -32,13 +35,15 @@ interface BenchArgs {
   stallSeconds: number;
   /** Fail when not every fleet is Ready after this long. */
   deadlineSeconds: number;
+  /** The quiet window after every fleet is Ready in which requests are counted. */
+  steadySeconds: number;
 }
 
 /** The Secret the bench's fleets name as their external Redis (nothing connects to it: kwok pods run nothing). */
 const BENCH_REDIS_SECRET = 'bench-redis';
 
 function args(): BenchArgs {
-  const n = Number(process.argv[2] ?? process.env.BENCH_FLEETS ?? 500);
+  const n = Number(process.argv[2] ?? process.env.BENCH_FLEETS ?? 1000);
   if (!Number.isInteger(n) || n < 1)
     throw new Error(`fleet count must be a positive integer, got ${process.argv[2]}`);
   return {
@@ -47,13 +52,14 @@ function args(): BenchArgs {
     parallelCreates: 16,
     stallSeconds: Number(process.env.BENCH_STALL_SECONDS ?? 120),
     deadlineSeconds: Number(process.env.BENCH_DEADLINE_SECONDS ?? Math.max(600, n * 2)),
+    steadySeconds: Number(process.env.BENCH_STEADY_SECONDS ?? 60),
   };
 }
 
 /**
- * Small requests, one replica and external Redis: every fleet is exactly one bot pod, so 500
- * fleets fit the kwok nodes (3 x 250 pods). With the default managed Redis each fleet would add
- * a Redis pod, and 1,000 pods do not fit.
+ * Small requests, one replica and external Redis: every fleet is exactly one bot pod, so 1,000
+ * fleets fit the kwok nodes (3 x 400 pods). With the default managed Redis each fleet would add
+ * a Redis pod, and 2,000 pods do not fit.
  */
 function crInput(namespace: string, i: number): ChatbotDeploymentInput {
   return {
@@ -133,14 +139,26 @@ interface OperatorProc {
   stop(): Promise<void>;
 }
 
+/** Compiles to dist/ (as the image's build stage does) so the bench runs what production runs. */
+async function build(): Promise<void> {
+  const proc = spawn(
+    `${root}node_modules/.bin/node`,
+    [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const code = await new Promise<number | null>((r) => proc.once('exit', r));
+  if (code !== 0) throw new Error(`npm run build failed (exit ${code})`);
+}
+
 async function startOperator(ns: string, a: BenchArgs): Promise<OperatorProc> {
   const port = 19_900 + Math.floor(Math.random() * 90);
   const proc = spawn(
     `${root}node_modules/.bin/node`,
     [
-      '--import',
-      'tsx',
-      `${root}operator/main.ts`,
+      `${root}dist/operator/main.js`,
       `--watch-namespace=${ns}`,
       '--leader-elect=false',
       `--health-port=${port}`,
@@ -223,6 +241,52 @@ function sumWrites(text: string): { children: number; status: number; events: nu
   return out;
 }
 
+/** Sum of a counter's series, optionally only those whose labels match `labels`. */
+function counterSum(text: string, metric: string, labels?: RegExp): number {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${metric}\\{([^}]*)\\} (\\S+)$`, 'gm'))) {
+    if (!labels || labels.test(m[1] ?? '')) sum += Number(m[2]);
+  }
+  return sum;
+}
+
+interface SteadyCounts {
+  writes: number;
+  gets: number;
+  lists: number;
+  reconciles: number;
+}
+
+/** Requests to the API server (Lease renewals excluded) and reconciles so far. */
+function steadyCounts(text: string): SteadyCounts {
+  const notLease = /kind="(?!Lease")/;
+  return {
+    writes: counterSum(text, 'chatfleet_operator_kube_writes_total', notLease),
+    gets: counterSum(text, 'chatfleet_operator_kube_reads_total', /verb="get",kind="(?!Lease")/),
+    lists: counterSum(text, 'chatfleet_operator_kube_reads_total', /verb="list"/),
+    reconciles: counterSum(text, 'chatfleet_operator_reconcile_duration_seconds_count'),
+  };
+}
+
+/**
+ * After every fleet is Ready: lets the last status writes land, then counts what the operator sends
+ * in a quiet window. Periodic resyncs still reconcile every fleet; they must find nothing to do.
+ */
+async function steadyWindow(port: number, a: BenchArgs): Promise<SteadyCounts & { seconds: number }> {
+  await new Promise((r) => setTimeout(r, 15_000));
+  const before = steadyCounts(await scrape(port));
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, a.steadySeconds * 1000));
+  const after = steadyCounts(await scrape(port));
+  return {
+    writes: after.writes - before.writes,
+    gets: after.gets - before.gets,
+    lists: after.lists - before.lists,
+    reconciles: after.reconciles - before.reconciles,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
 function isReady(cr: ChatbotDeployment): boolean {
   const cond = cr.status?.conditions?.find((c) => c.type === 'Ready');
   return cond?.status === 'True' && cr.status?.observedGeneration === cr.metadata.generation;
@@ -277,7 +341,14 @@ async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promis
   try {
     while (ready < a.fleets) {
       await new Promise((r) => setTimeout(r, 500));
-      const now = await readiness(client, ns);
+      // The API server answers 429 while a CRD's storage reinitializes (another client applied it): poll again.
+      const now = await readiness(client, ns).catch((err: unknown) => {
+        console.error(
+          `  readiness poll failed, retrying: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        return undefined;
+      });
+      if (!now) continue;
       const elapsed = (performance.now() - t0) / 1000;
       if (now.ready > ready) lastProgressAt = elapsed;
       ready = now.ready;
@@ -295,6 +366,13 @@ async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promis
   }
   const allReady = (performance.now() - t0) / 1000;
   const text = await scrape(op.port);
+  let steady: SteadyCounts & { seconds: number };
+  try {
+    steady = await steadyWindow(op.port, a);
+  } catch (err) {
+    await op.stop();
+    throw err;
+  }
   const mem = memory(op.pid);
   await op.stop();
   const w = sumWrites(text);
@@ -311,6 +389,12 @@ async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promis
       /^chatfleet_operator_reconcile_duration_seconds_count\{[^}]*\} (\S+)$/m.exec(text)?.[1] ?? 0,
     ),
     peakRssMiB: Math.max(peak, mem.peak),
+    steadyRssMiB: mem.rss,
+    steadySeconds: steady.seconds,
+    steadyWrites: steady.writes,
+    steadyGets: steady.gets,
+    steadyLists: steady.lists,
+    steadyReconciles: steady.reconciles,
   };
 }
 
@@ -325,7 +409,10 @@ function report(a: BenchArgs, base: { objects: number; seconds: number }, r: Rec
       `(${per(r.statusWrites)} per fleet), ${r.events} events`,
     `  reconciles: ${r.reconciles} (${per(r.reconciles)} per fleet), duration p50 ${f((r.p50 ?? 0) * 1000, 1)} ms, ` +
       `p99 ${f((r.p99 ?? 0) * 1000, 1)} ms (from histogram buckets)`,
-    `  operator peak RSS: ${f(r.peakRssMiB, 0)} MiB`,
+    `  operator peak RSS: ${f(r.peakRssMiB, 0)} MiB; RSS at steady state ${f(r.steadyRssMiB, 0)} MiB`,
+    `steady state (${f(r.steadySeconds, 0)} s after every fleet was Ready, Lease renewals excluded): ` +
+      `${r.steadyReconciles} reconciles, ${r.steadyWrites} writes, ${r.steadyGets} GETs, ${r.steadyLists} LISTs ` +
+      `(${f((r.steadyWrites ?? 0) / a.fleets, 3)} writes and ${f((r.steadyGets ?? 0) / a.fleets, 3)} GETs per fleet)`,
     `ratio: children applied by the operator / same children written directly = ${f((r.childrenWrittenSeconds ?? 0) / base.seconds)}x ` +
       `(child-write rate ${opRate.toFixed(0)}/s vs ${(base.objects / base.seconds).toFixed(0)}/s); ` +
       `all Ready (adds ReplicaSets, pods, scheduling, kwok) / written directly = ${f((r.allReadySeconds ?? 0) / base.seconds)}x`,
@@ -344,6 +431,7 @@ async function main(): Promise<void> {
   const direct = `cf-bench-direct-${suffix}`;
   const managed = `cf-bench-op-${suffix}`;
   console.log(`operator bench: ${a.fleets} ChatbotDeployments, operator concurrency ${a.concurrency}`);
+  await build();
   const guardBefore = egressGuardCount();
   try {
     const base = await baseline(client, direct, a);

@@ -40,6 +40,8 @@ export interface ComponentContext {
   pods: KubeObject[];
   /** What earlier components contributed in this reconcile. */
   contributed: Readonly<MergedContributions>;
+  /** Aborted when this operator's term ends: calls outside the API server (brokers, pods) stop waiting. */
+  signal?: AbortSignal;
 }
 
 export interface OwnedChild {
@@ -115,10 +117,17 @@ export interface FleetComponent {
   readonly name: string;
   reconcile(ctx: ComponentContext): Promise<Contribution>;
   /** Runs while the CR is being deleted and still carries `finalizer`; cleanup outside the cluster. */
-  finalize?(ctx: { cr: ChatbotDeployment; log: Logger; now: Date }): Promise<FinalizeResult>;
+  finalize?(ctx: {
+    cr: ChatbotDeployment;
+    log: Logger;
+    now: Date;
+    signal?: AbortSignal;
+  }): Promise<FinalizeResult>;
   readonly finalizer?: string;
   /** Called once the CR is gone (key `namespace/name`): drop in-memory state and per-fleet metrics. */
   forget?(key: string): void;
+  /** Called when the controller stops (shutdown, leadership lost): release connections it holds. */
+  close?(): Promise<void>;
 }
 
 export interface MergedContributions {

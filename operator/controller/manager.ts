@@ -69,6 +69,7 @@ class Fleet {
   readonly informers: Informer[] = [];
   readonly caches: FleetCaches;
   readonly controller: Controller;
+  private readonly components: FleetComponent[];
   synced = false;
 
   constructor(
@@ -125,6 +126,7 @@ class Fleet {
     const statefulSets = make(Resources.StatefulSet, MANAGED, ownerKey, true);
     const shared: ComponentCaches = { ...this.caches, statefulSets };
     const components = sources.map((c) => (typeof c === 'function' ? c(client, shared) : c));
+    this.components = components;
     const events = new KubeEventRecorder(client, 'chatfleet.io/operator', cfg.identity, log);
     const reconciler = new FleetReconciler({
       client,
@@ -133,6 +135,7 @@ class Fleet {
       events,
       now: () => new Date(),
       resyncMs: cfg.resyncSeconds * 1000,
+      signal: leadership,
     });
     this.controller = new Controller({
       name: CONTROLLER,
@@ -154,6 +157,7 @@ class Fleet {
 
   async stop(): Promise<void> {
     await this.controller.stop();
+    await Promise.all(this.components.map((c) => (c.close ? c.close() : Promise.resolve())));
     await Promise.all(this.informers.map((i) => i.stop()));
   }
 }

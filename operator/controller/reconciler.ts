@@ -44,6 +44,8 @@ export interface FleetReconcilerDeps {
   now: () => Date;
   /** Periodic full reconcile of every fleet, a safety net for missed events. */
   resyncMs: number;
+  /** The operator's term (leadership): handed to components as ComponentContext.signal. */
+  signal?: AbortSignal;
 }
 
 interface Observed {
@@ -179,6 +181,7 @@ export class FleetReconciler {
         now: this.d.now(),
         ...observed,
         contributed: merged,
+        ...(this.d.signal ? { signal: this.d.signal } : {}),
       });
       merged = mergeContribution(merged, contribution);
     }
@@ -257,7 +260,12 @@ export class FleetReconciler {
     let requeue: number | undefined;
     const remaining: string[] = [];
     for (const c of ours) {
-      const r = await c.finalize!({ cr, log: log.child({ component: c.name }), now: this.d.now() });
+      const r = await c.finalize!({
+        cr,
+        log: log.child({ component: c.name }),
+        now: this.d.now(),
+        ...(this.d.signal ? { signal: this.d.signal } : {}),
+      });
       for (const e of r.events ?? []) this.d.events.record(cr, e.type, e.reason, e.action, e.note);
       if (!r.done) {
         remaining.push(c.finalizer!);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type {
   ComponentCaches,
   ComponentContext,
@@ -15,6 +16,9 @@ import type { ObjectCache } from '../controller/reconciler.js';
 import type { ConditionInput } from '../workload/status.js';
 import type { ChatbotDeployment, EnvVar, KubeObject } from '../workload/types.js';
 import { ownerReference } from '../workload/labels.js';
+import { createKafkaAdminPoolMetrics } from '../metrics.js';
+import { KafkaAdminPool } from './kafka/admin-pool.js';
+import { kafkaAdminFactory } from './kafka/manager.js';
 import { resolveRedis } from './defaults.js';
 import { redisSelector } from './labels.js';
 import { shardMemoryStatus, withShardMemory } from './redis/memory.js';
@@ -75,6 +79,10 @@ export interface DataplaneOptions {
   topicOwnershipNamespace: string;
   /** --topic-deletion-timeout-seconds in ms (default 5 minutes). */
   topicDeletionTimeoutMs?: number;
+  /** Where chatfleet_operator_kafka_admin_* are registered (the operator's registry). */
+  registry?: Registry;
+  /** Test seam: the shared Kafka admin clients; by default one pool per component. */
+  kafkaAdminPool?: KafkaAdminPool;
 }
 
 /** While the topic finalizer is being stored, look again soon (its watch event usually comes first). */
@@ -130,6 +138,8 @@ export class DataplaneComponent implements FleetComponent {
   private readonly fleets = new Map<string, FleetState>();
   private readonly ownership: KubeTopicOwnership;
   private readonly childCaches: Map<string, ObjectCache>;
+  /** One connected admin client per broker set and credentials, shared by every CR (issue 14). */
+  private readonly adminPool: KafkaAdminPool;
 
   constructor(
     private readonly kube: DataplaneKube,
@@ -137,6 +147,17 @@ export class DataplaneComponent implements FleetComponent {
   ) {
     this.ownership = new KubeTopicOwnership(kube, options.topicOwnershipNamespace);
     this.childCaches = redisChildCaches(options.caches);
+    this.adminPool =
+      options.kafkaAdminPool ??
+      new KafkaAdminPool({
+        createAdmin: kafkaAdminFactory(),
+        ...(options.registry ? { metrics: createKafkaAdminPoolMetrics(options.registry) } : {}),
+      });
+  }
+
+  /** Shutdown or leadership lost: disconnect every Kafka admin client. */
+  async close(): Promise<void> {
+    await this.adminPool.close();
   }
 
   async reconcile(ctx: ComponentContext): Promise<Contribution> {
@@ -148,7 +169,7 @@ export class DataplaneComponent implements FleetComponent {
     // Ready): forget the last pruned set, so the next prunable reconcile lists again.
     if (!redis.prunable) delete state.prunedFor;
     const pruned = redis.prunable ? await this.pruneRedis(ctx, state, redis.children) : [];
-    const topics = await this.topicsWhenDue(cbd, state, ctx.now.getTime(), ctx.log);
+    const topics = await this.topicsWhenDue(cbd, state, ctx);
     const noRedundancy = redundancyWarning(cbd);
     const conditions: ConditionInput[] = [
       ...redis.conditions,
@@ -179,15 +200,19 @@ export class DataplaneComponent implements FleetComponent {
     cr,
     log,
     now,
+    signal,
   }: {
     cr: ChatbotDeployment;
     log: Logger;
     now: Date;
+    signal?: AbortSignal;
   }): Promise<FinalizeResult> {
     const cbd = asCbd(cr);
     const r = await finalizeTopics(cbd, {
       ...(await this.kafkaConnection(cbd)),
       ownership: this.ownership,
+      adminPool: this.adminPool,
+      signal,
       now: () => now,
       ...(this.options.topicDeletionTimeoutMs !== undefined
         ? { deletionTimeoutMs: this.options.topicDeletionTimeoutMs }
@@ -390,9 +415,9 @@ export class DataplaneComponent implements FleetComponent {
   private async topicsWhenDue(
     cbd: DataplaneCbd,
     state: FleetState,
-    now: number,
-    log: Logger,
+    ctx: ComponentContext,
   ): Promise<Timed<TopicsResult> | undefined> {
+    const now = ctx.now.getTime();
     if (!cbd.spec.messaging?.kafka) {
       delete state.topics;
       return undefined;
@@ -405,12 +430,17 @@ export class DataplaneComponent implements FleetComponent {
     const result = await reconcileTopics(cbd, {
       ...(await this.kafkaConnection(cbd)),
       ownership: this.ownership,
+      adminPool: this.adminPool,
+      signal: ctx.signal,
       // A new spec generation (or the first pass since the operator started) re-reads every claim.
       freshClaims: last?.inputs !== inputs,
     });
     if (!result) return undefined;
     if (result.condition.status !== 'True') {
-      log.warn({ reason: result.condition.reason, message: result.condition.message }, 'topics not ready');
+      ctx.log.warn(
+        { reason: result.condition.reason, message: result.condition.message },
+        'topics not ready',
+      );
     }
     state.topics = { inputs, dueAt: now + Math.min(result.requeueAfterMs, TOPICS_RECHECK_MS), result };
     return state.topics;

@@ -1,6 +1,8 @@
 /** Classify kafkajs failures: "the broker cannot be reached" vs "the broker said no". */
 
 const UNAVAILABLE_NAMES = new Set([
+  'KafkaUnavailableError',
+  'KafkaCallTimeoutError',
   'KafkaJSConnectionError',
   'KafkaJSConnectionClosedError',
   'KafkaJSBrokerNotFound',
@@ -60,7 +62,7 @@ export function hasProtocolErrorType(err: unknown, type: string): boolean {
 
 /** Raised by the TopicManager when the brokers cannot be reached; callers match on the class. */
 export class KafkaUnavailableError extends Error {
-  override readonly name = 'KafkaUnavailableError';
+  override readonly name: string = 'KafkaUnavailableError';
 }
 
 /**
@@ -69,4 +71,17 @@ export class KafkaUnavailableError extends Error {
  */
 export class TopicOwnershipError extends Error {
   override readonly name = 'TopicOwnershipError';
+}
+
+/**
+ * An admin call (or the connect before it) got no answer within its deadline: the broker set is
+ * unavailable, whatever kafkajs would have said after its own timeouts and retries.
+ */
+export class KafkaCallTimeoutError extends KafkaUnavailableError {
+  override readonly name = 'KafkaCallTimeoutError';
+}
+
+/** The reconcile's AbortSignal fired (leadership lost, shutdown) while an admin call was waiting. */
+export class KafkaCallAbortedError extends Error {
+  override readonly name = 'KafkaCallAbortedError';
 }

@@ -5,13 +5,21 @@
  * kafkajs 2.2.4 negotiates API versions with the broker (ApiVersions), so it works against
  * Kafka 4.x for the admin requests used here (see docs/dataplane.md for the verified list).
  */
+import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
 import type { Admin, ConfigEntries, ITopicMetadata, LogEntry } from 'kafkajs';
+import { KafkaAdminPool } from './admin-pool.js';
+import { brokerSet } from './admin-pool-policy.js';
+import type { AdminLease, AdminTarget } from './admin-pool.js';
+import { boundedCall, throwIfAborted } from './bounded-call.js';
+import type { CallBounds } from './bounded-call.js';
 import type { KafkaConnection } from './credentials.js';
 import {
   errorMessage,
   hasProtocolErrorType,
   isKafkaUnavailable,
+  KafkaCallAbortedError,
+  KafkaCallTimeoutError,
   KafkaUnavailableError,
   TopicOwnershipError,
 } from './errors.js';
@@ -21,13 +29,17 @@ import type { ObservedTopic, TopicAction, TopicPlan } from './plan.js';
 // detection cannot see (ConfigResourceTypes, ConfigSource): take them from the default export.
 const { ConfigResourceTypes, ConfigSource, Kafka, logLevel } = kafkajs;
 
+/** Default bound of one admin call, connect included. */
+export const DEFAULT_ADMIN_CALL_TIMEOUT_MS = 10_000;
+/** Default bound of one admin session (every call of one reconcile or deletion pass together). */
+export const DEFAULT_ADMIN_SESSION_TIMEOUT_MS = 30_000;
+
 export interface KafkaLogger {
   debug(obj: object, msg: string): void;
 }
 
-export interface TopicManagerOptions {
-  brokers: string[];
-  connection?: KafkaConnection;
+/** How admin clients are built; the pool's key never includes these (they are the operator's, not a CR's). */
+export interface KafkaClientOptions {
   clientId?: string;
   /** Short on purpose: an unreachable broker must surface as KafkaUnavailable quickly. */
   connectionTimeoutMs?: number;
@@ -35,6 +47,30 @@ export interface TopicManagerOptions {
   retries?: number;
   logger?: KafkaLogger;
 }
+
+export interface TopicManagerOptions extends KafkaClientOptions {
+  brokers: string[];
+  connection?: KafkaConnection;
+  /** Shared clients (the operator's); without one, each withAdmin connects and disconnects its own. */
+  pool?: KafkaAdminPool;
+  /** The most one admin call may wait (connect included). */
+  callTimeoutMs?: number;
+  /** The most one withAdmin session may take in all. */
+  sessionTimeoutMs?: number;
+}
+
+/** The admin requests the topic manager makes; each one is bounded by withAdmin (see boundedAdmin). */
+export type AdminCalls = Pick<
+  Admin,
+  | 'describeCluster'
+  | 'listTopics'
+  | 'fetchTopicMetadata'
+  | 'describeConfigs'
+  | 'createTopics'
+  | 'createPartitions'
+  | 'alterConfigs'
+  | 'deleteTopics'
+>;
 
 export interface ApplyResult {
   /** Actions the broker refused, by topic. */
@@ -47,45 +83,101 @@ export interface ApplyResult {
   alreadyExisted: string[];
 }
 
-export class TopicManager {
-  private readonly kafka: InstanceType<typeof Kafka>;
-
-  constructor(private readonly opts: TopicManagerOptions) {
-    const logger = opts.logger;
-    this.kafka = new Kafka({
+/** Builds unconnected kafkajs admin clients for a target, for the pool. */
+export function kafkaAdminFactory(opts: KafkaClientOptions = {}): (target: AdminTarget) => Admin {
+  const logger = opts.logger;
+  return (target) =>
+    new Kafka({
       clientId: opts.clientId ?? 'chatfleet-operator',
-      brokers: opts.brokers,
-      ssl: opts.connection?.ssl,
-      sasl: opts.connection?.sasl,
+      brokers: [...target.brokers],
+      ssl: target.connection?.ssl,
+      sasl: target.connection?.sasl,
       connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
       requestTimeout: opts.requestTimeoutMs ?? 15_000,
       retry: { retries: opts.retries ?? 1, initialRetryTime: 200, maxRetryTime: 1_000 },
       logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
       logCreator: () => (entry: LogEntry) =>
         logger?.debug({ kafkajs: entry.log, namespace: entry.namespace }, 'kafkajs'),
+    }).admin();
+}
+
+/** Ends a failed session's lease: a hung client is disconnected now, a broken one leaves the pool. */
+function endLease(lease: AdminLease, err: unknown): void {
+  if (err instanceof TopicOwnershipError) lease.release();
+  else if (err instanceof KafkaCallTimeoutError) lease.discard('timeout', true);
+  else if (err instanceof KafkaCallAbortedError) lease.discard('aborted', false);
+  else if (isKafkaUnavailable(err)) lease.discard('error', false);
+  else lease.release(); // the broker answered, with a refusal: the client is fine
+}
+
+/** Claims fail on the API server, not Kafka; deadline, abort and unavailable errors already say which brokers. */
+function translate(err: unknown, brokers: string): Error {
+  if (
+    err instanceof TopicOwnershipError ||
+    err instanceof KafkaUnavailableError ||
+    err instanceof KafkaCallAbortedError
+  ) {
+    return err;
+  }
+  if (isKafkaUnavailable(err)) {
+    return new KafkaUnavailableError(`Kafka brokers ${brokers} unreachable: ${errorMessage(err)}`, {
+      cause: err,
     });
   }
+  return new Error(`Kafka admin request failed: ${errorMessage(err)}`, { cause: err });
+}
 
-  /** Runs fn with a connected admin client; connection failures become KafkaUnavailableError. */
-  async withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = this.kafka.admin();
+/** Every request of `admin` raced against the session's bounds. */
+function boundedAdmin(admin: AdminCalls, bounds: CallBounds): AdminCalls {
+  const run = <T>(what: string, call: () => Promise<T>): Promise<T> => boundedCall(what, bounds, call);
+  return {
+    describeCluster: () => run('describeCluster', () => admin.describeCluster()),
+    listTopics: () => run('listTopics', () => admin.listTopics()),
+    fetchTopicMetadata: (o) => run('fetchTopicMetadata', () => admin.fetchTopicMetadata(o)),
+    describeConfigs: (o) => run('describeConfigs', () => admin.describeConfigs(o)),
+    createTopics: (o) => run('createTopics', () => admin.createTopics(o)),
+    createPartitions: (o) => run('createPartitions', () => admin.createPartitions(o)),
+    alterConfigs: (o) => run('alterConfigs', () => admin.alterConfigs(o)),
+    deleteTopics: (o) => run('deleteTopics', () => admin.deleteTopics(o)),
+  };
+}
+
+export class TopicManager {
+  constructor(private readonly opts: TopicManagerOptions) {}
+
+  /**
+   * Runs fn with a connected admin client from the pool. Every call (connect included) waits at
+   * most callTimeoutMs, all of them together sessionTimeoutMs, and none outlives `signal`. A hung
+   * or aborted client is discarded from the pool (a hung one disconnected at once), a failed one
+   * too; failures become KafkaUnavailableError naming the broker set.
+   */
+  async withAdmin<T>(fn: (admin: AdminCalls) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const pool =
+      this.opts.pool ?? new KafkaAdminPool({ createAdmin: kafkaAdminFactory(this.opts), sweepEveryMs: 0 });
+    const now = (): number => performance.now();
+    const bounds: CallBounds = {
+      brokers: '',
+      callTimeoutMs: this.opts.callTimeoutMs ?? DEFAULT_ADMIN_CALL_TIMEOUT_MS,
+      deadlineAt: now() + (this.opts.sessionTimeoutMs ?? DEFAULT_ADMIN_SESSION_TIMEOUT_MS),
+      signal,
+      now,
+    };
+    const target: AdminTarget = { brokers: this.opts.brokers, connection: this.opts.connection };
+    let lease: AdminLease | undefined;
     try {
-      await admin.connect();
-      return await fn(admin);
+      throwIfAborted('connect', bounds); // a cancelled reconcile opens no client
+      lease = pool.acquire(target);
+      bounds.brokers = lease.brokers;
+      const connected = lease.connected;
+      await boundedCall('connect', bounds, () => connected);
+      const result = await fn(boundedAdmin(lease.admin, bounds));
+      lease.release();
+      return result;
     } catch (err: unknown) {
-      // Claims are read and written while connected; their failures are not Kafka's.
-      if (err instanceof KafkaUnavailableError || err instanceof TopicOwnershipError) throw err;
-      if (isKafkaUnavailable(err)) {
-        throw new KafkaUnavailableError(
-          `Kafka brokers ${this.opts.brokers.join(',')} unreachable: ${errorMessage(err)}`,
-          {
-            cause: err,
-          },
-        );
-      }
-      throw new Error(`Kafka admin request failed: ${errorMessage(err)}`, { cause: err });
+      if (lease) endLease(lease, err);
+      throw translate(err, bounds.brokers || brokerSet(this.opts.brokers));
     } finally {
-      await admin.disconnect().catch(() => undefined);
+      if (!this.opts.pool) await pool.close();
     }
   }
 
@@ -93,13 +185,13 @@ export class TopicManager {
    * The Kafka cluster id (DescribeCluster): the identity topic claims are keyed by. A broker that
    * reports none (protocol older than Metadata v2) is identified by its sorted bootstrap list.
    */
-  async clusterId(admin: Admin): Promise<string> {
+  async clusterId(admin: AdminCalls): Promise<string> {
     const { clusterId } = await admin.describeCluster();
     return clusterId || `bootstrap:${[...this.opts.brokers].sort().join(',')}`;
   }
 
   /** Which of the named topics exist (are listed) on the broker. */
-  async listed(admin: Admin, names: readonly string[]): Promise<Set<string>> {
+  async listed(admin: AdminCalls, names: readonly string[]): Promise<Set<string>> {
     const existing = new Set(await admin.listTopics());
     return new Set(names.filter((n) => existing.has(n)));
   }
@@ -110,7 +202,7 @@ export class TopicManager {
    * and an ACL'd cluster may well refuse DescribeConfigs on it.
    */
   async observe(
-    admin: Admin,
+    admin: AdminCalls,
     names: readonly string[],
     configsOf: readonly string[] = names,
   ): Promise<Map<string, ObservedTopic>> {
@@ -136,7 +228,7 @@ export class TopicManager {
   }
 
   /** Applies every action independently, so one refused topic does not block the others. */
-  async apply(admin: Admin, plan: TopicPlan): Promise<ApplyResult> {
+  async apply(admin: AdminCalls, plan: TopicPlan): Promise<ApplyResult> {
     const result: ApplyResult = { failures: new Map(), applied: [], alreadyExisted: [] };
     if (plan.actions.length === 0) return result;
     const brokers = (await admin.describeCluster()).brokers.length;
@@ -145,7 +237,7 @@ export class TopicManager {
         if (await this.applyAction(admin, action, brokers)) result.applied.push(action);
         else result.alreadyExisted.push(action.topic);
       } catch (err: unknown) {
-        if (isKafkaUnavailable(err)) throw err;
+        if (isKafkaUnavailable(err) || err instanceof KafkaCallAbortedError) throw err;
         result.failures.set(action.topic, `${action.kind} refused by the broker: ${errorMessage(err)}`);
       }
     }
@@ -153,7 +245,7 @@ export class TopicManager {
   }
 
   /** false only for a create that found the topic already there (kafkajs resolves false then). */
-  private async applyAction(admin: Admin, action: TopicAction, brokers: number): Promise<boolean> {
+  private async applyAction(admin: AdminCalls, action: TopicAction, brokers: number): Promise<boolean> {
     switch (action.kind) {
       case 'create':
         return admin.createTopics({
@@ -189,7 +281,7 @@ export class TopicManager {
   }
 
   /** Deletes the topics; topics that are already gone count as deleted. */
-  async deleteTopics(admin: Admin, names: readonly string[]): Promise<string[]> {
+  async deleteTopics(admin: AdminCalls, names: readonly string[]): Promise<string[]> {
     const existing = new Set(await admin.listTopics());
     const present = names.filter((n) => existing.has(n));
     if (present.length === 0) return [];

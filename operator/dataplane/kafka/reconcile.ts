@@ -3,7 +3,6 @@
  * owned topics -> apply -> re-observe -> status; and the finalizer's deletion of the owned topics.
  */
 import type { V1EnvVar } from '@kubernetes/client-node';
-import type { Admin } from 'kafkajs';
 import { condition, TOPICS_READY, TopicsReason } from '../conditions.js';
 import { deletionPolicy, kafkaSpec, maxReplicas } from '../defaults.js';
 import type { Condition, DataplaneCbd, TopicStatus } from '../types.js';
@@ -11,9 +10,10 @@ import type { KafkaConnection } from './credentials.js';
 import { kafkaEnv } from './env.js';
 import type { TopicOwnership } from './claims.js';
 import { DEFAULT_TOPIC_DELETION_TIMEOUT_MS, deletionTiming } from './deletion.js';
-import { KafkaUnavailableError, TopicOwnershipError } from './errors.js';
+import { KafkaCallAbortedError, KafkaUnavailableError, TopicOwnershipError } from './errors.js';
+import type { KafkaAdminPool } from './admin-pool.js';
 import { TopicManager } from './manager.js';
-import type { KafkaLogger, TopicManagerOptions } from './manager.js';
+import type { AdminCalls, KafkaLogger, TopicManagerOptions } from './manager.js';
 import { holderOf, planDeletion } from './ownership.js';
 import type { DeletionPlan, TopicClaim } from './ownership.js';
 import { planTopics } from './plan.js';
@@ -31,6 +31,10 @@ export interface KafkaDeps {
   connectionProblem?: string;
   now?: () => Date;
   logger?: KafkaLogger;
+  /** The operator's shared admin clients (./admin-pool.ts); without it each pass connects its own. */
+  adminPool?: KafkaAdminPool;
+  /** Cancels the pass (leadership lost, shutdown): every admin call waiting on the broker ends at once. */
+  signal?: AbortSignal | undefined;
   /** Test seam for timeouts; production uses the defaults. */
   managerOptions?: Partial<TopicManagerOptions>;
 }
@@ -59,6 +63,7 @@ function managerFor(cbd: DataplaneCbd, deps: KafkaDeps): TopicManager {
     brokers: kafka?.bootstrapServers ?? [],
     connection: deps.connection,
     logger: deps.logger,
+    ...(deps.adminPool ? { pool: deps.adminPool } : {}),
     ...deps.managerOptions,
   });
 }
@@ -106,7 +111,7 @@ export async function reconcileTopics(
         notOwned: owned.notOwned,
         conflicts: owned.conflicts,
       };
-    });
+    }, deps.signal);
     const cond = topicsCondition(outcome, maxReplicas(cbd));
     const topicsStatus = topicStatuses(outcome);
     return {
@@ -116,7 +121,8 @@ export async function reconcileTopics(
       requeueAfterMs: retryDelayMs(cond, previousTopicsCondition(cbd), now),
     };
   } catch (err: unknown) {
-    if (err instanceof TopicOwnershipError) throw err;
+    // A cancelled pass learnt nothing about the broker: fail the reconcile, record no condition.
+    if (err instanceof TopicOwnershipError || err instanceof KafkaCallAbortedError) throw err;
     return failedResult(cbd, err, env, now, deps.connectionProblem);
   }
 }
@@ -221,12 +227,13 @@ export async function finalizeTopics(cbd: DataplaneCbd, deps: FinalizeDeps): Pro
   if (plan.delete.length === 0) return { ...done, notOwned: plan.notOwned };
   const manager = managerFor(cbd, deps);
   try {
-    const deleted = await manager.withAdmin((admin) =>
-      deleteClaimed(manager, admin, plan.delete, deps.ownership),
+    const deleted = await manager.withAdmin(
+      (admin) => deleteClaimed(manager, admin, plan.delete, deps.ownership),
+      deps.signal,
     );
     return { done: true, deleted, notOwned: plan.notOwned, leftBehind: [] };
   } catch (err: unknown) {
-    if (err instanceof TopicOwnershipError) throw err;
+    if (err instanceof TopicOwnershipError || err instanceof KafkaCallAbortedError) throw err;
     return failedDeletion(cbd, deps, err, plan);
   }
 }
@@ -237,7 +244,7 @@ export async function finalizeTopics(cbd: DataplaneCbd, deps: FinalizeDeps): Pro
  */
 async function deleteClaimed(
   manager: TopicManager,
-  admin: Admin,
+  admin: AdminCalls,
   claims: readonly TopicClaim[],
   store: TopicOwnership,
 ): Promise<string[]> {
