@@ -63,6 +63,7 @@ describe('loadConfig', () => {
         { host: '::1', port: 7001 },
       ],
       password: undefined,
+      tls: false,
     });
   });
 

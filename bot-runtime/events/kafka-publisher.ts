@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { KafkaConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { ConversationEvent, EventSink } from './conversation-event.js';
+import { kafkaConnectionOptions } from './kafka-connection.js';
 import {
   eventSize,
   tooLargeForBroker,
@@ -124,6 +125,7 @@ export class KafkaEventPublisher implements EventSink {
       topic: this.cfg.eventsTopic,
       debug: this.log.isLevelEnabled('debug'),
       maxMessageBytes: this.cfg.maxMessageBytes,
+      connection: kafkaConnectionOptions(this.cfg.credentials),
     };
     const worker = new Worker(kafkaThreadScript(), { workerData: data });
     // The HTTP server keeps the process alive; a forgotten publisher must not.

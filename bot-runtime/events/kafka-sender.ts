@@ -1,6 +1,7 @@
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { EventBuffer } from './event-buffer.js';
+import { describeKafkaAuthFailure } from './kafka-connection.js';
 import { kafkaLogCreator } from './kafka-logging.js';
 import {
   BATCH_OVERHEAD_BYTES,
@@ -60,6 +61,7 @@ export class KafkaBatchSender {
     this.kafka = new Kafka({
       clientId: cfg.clientId,
       brokers: cfg.brokers,
+      ...cfg.connection,
       logLevel: logLevel.WARN,
       logCreator: kafkaLogCreator(log.child({ component: 'kafka-producer' })),
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
@@ -93,9 +95,9 @@ export class KafkaBatchSender {
   private async connectEarly(): Promise<void> {
     try {
       await this.ensureProducer();
-      this.log.info('Kafka producer connected');
+      this.log.info(this.connectionFacts(), 'Kafka producer connected');
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'Kafka not reachable yet; events are buffered');
+      this.log.warn({ err: this.reason(err) }, 'Kafka not reachable yet; events are buffered');
     }
   }
 
@@ -111,6 +113,19 @@ export class KafkaBatchSender {
       const ok = await this.sendOneBatch();
       if (!ok && !this.stopping) await sleep(Math.min(100 * 2 ** Math.min(this.failures, 5), MAX_BACKOFF_MS));
     }
+  }
+
+  /** How the producer logs in: mechanism and user, never the password or the CA. */
+  private connectionFacts(): Record<string, unknown> {
+    const { sasl, ssl } = this.cfg.connection;
+    const user = sasl && 'username' in sasl ? sasl.username : undefined;
+    return { sasl: sasl?.mechanism ?? 'none', ...(user !== undefined && { user }), tls: ssl !== undefined };
+  }
+
+  /** Why a connect or send failed; a refused login names the user and mechanism (never the password). */
+  private reason(err: unknown): string {
+    const message = err instanceof Error ? err.message : String(err);
+    return describeKafkaAuthFailure(err, this.cfg.connection.sasl) ?? message;
   }
 
   private get maxBatchBytes(): number {
@@ -136,7 +151,7 @@ export class KafkaBatchSender {
       this.setConnected(false);
       if (this.failures === 1)
         this.log.warn(
-          { err: (err as Error).message, pending: this.buffer.pending },
+          { err: this.reason(err), pending: this.buffer.pending },
           'cannot produce events; retrying',
         );
       if (this.failures % RECREATE_AFTER_FAILURES === 0) await this.resetProducer();

@@ -1,3 +1,5 @@
+import type { KafkaConnection } from './kafka-connection.js';
+
 /**
  * Messages between the reply thread (kafka-publisher.ts) and the Kafka thread (kafka-worker.ts).
  * Events cross as { key, value } strings: cloning a string is far cheaper than cloning an object.
@@ -30,6 +32,8 @@ export interface KafkaThreadData {
   debug: boolean;
   /** The broker's message.max.bytes as configured (KAFKA_MAX_MESSAGE_BYTES): bound of one batch. */
   maxMessageBytes: number;
+  /** SASL and TLS (kafkaConnectionOptions). Holds the password: never logged. */
+  connection: KafkaConnection;
 }
 
 /** What an event counts for in the buffer bounds: its characters (cheap, and one unit on both threads). */

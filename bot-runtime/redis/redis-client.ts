@@ -15,6 +15,8 @@ export interface RedisClientOptions {
 export function createRedisClient(cfg: RedisConfig, opts: RedisClientOptions): RedisClient {
   const common = {
     password: cfg.password,
+    // REDIS_TLS (a rediss:// URL sets it too): Node's defaults, so the certificate and host are verified.
+    ...(cfg.tls === true && { tls: {} }),
     commandTimeout: opts.commandTimeoutMs,
     maxRetriesPerRequest: 1,
     enableAutoPipelining: true,
@@ -32,6 +34,7 @@ export function createRedisClient(cfg: RedisConfig, opts: RedisClientOptions): R
     // argument (the script digest), not its key (redis/ioredis#2109), and with incomplete slot
     // information it threw an uncaught TypeError here that crashed a bench run (cf. #1248).
     // A turn is one script call on its session's slot, so plain routing costs little.
+    // Every node connection, the slot refreshes' included, gets the TLS of `common`.
     redisOptions: { ...common, enableAutoPipelining: false },
     enableOfflineQueue: false,
     enableAutoPipelining: false,

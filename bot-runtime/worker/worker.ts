@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { normalise } from '../classifier/normalise.js';
 import type { Config } from '../config.js';
+import { describeKafkaAuthFailure, kafkaConnectionOptions } from '../events/kafka-connection.js';
 import { kafkaLogCreator } from '../events/kafka-logging.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../redis/redis-client.js';
 import { FleetKeys, isValidSessionId } from '../sessions/keys.js';
@@ -55,14 +56,19 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const redis = createRedisClient(config.redis, { commandTimeoutMs: 2000 });
   const keys = new FleetKeys(config.rollout.fleetId);
   if (!(await connectRedis(redis, 10_000))) log.warn('redis not reachable yet');
+  const connection = kafkaConnectionOptions(config.kafka.credentials);
   const kafka = new Kafka({
     clientId: `${config.kafka.clientId}-worker`,
     brokers: config.kafka.brokers,
+    ...connection,
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(log.child({ component: 'kafka-consumer' })),
   });
   const consumer: Consumer = kafka.consumer({ groupId: config.kafka.tasksGroupId });
-  await consumer.connect();
+  await consumer.connect().catch((err: unknown) => {
+    const auth = describeKafkaAuthFailure(err, connection.sasl);
+    throw auth ? new Error(`Kafka ${config.kafka?.brokers.join(',')}: ${auth}`, { cause: err }) : err;
+  });
   await consumer.subscribe({ topic: config.kafka.tasksTopic, fromBeginning: true });
   let invalid = 0;
   await consumer.run({

@@ -27,15 +27,7 @@ const OPERATOR_PATTERNS = [
 const RUNTIME_PATTERN = new RegExp(`\\(\\s*env,\\s*'(${NAME})'`, 'g'); // str(env, 'X'), int(env,\n 'X', ...)
 
 /** Set by the operator, not read by bot-runtime/config.ts yet (CONTRACT.md lists them too). */
-const NOT_READ_YET = [
-  'KAFKA_SASL_MECHANISM',
-  'KAFKA_SASL_PASSWORD',
-  'KAFKA_SASL_USERNAME',
-  'KAFKA_TLS',
-  'KAFKA_TLS_CA',
-  'MODEL_NAME',
-  'REDIS_TLS',
-];
+const NOT_READ_YET = ['MODEL_NAME'];
 
 function matches(text: string, patterns: RegExp[]): Set<string> {
   const found = new Set<string>();

@@ -1,4 +1,5 @@
 /** Classify kafkajs failures: "the broker cannot be reached" vs "the broker said no". */
+import { isKafkaAuthFailure } from '../../../bot-runtime/events/kafka-connection.js';
 
 const UNAVAILABLE_NAMES = new Set([
   'KafkaUnavailableError',
@@ -40,9 +41,13 @@ function looksUnavailable(err: unknown): boolean {
   );
 }
 
-/** True when anything in the cause chain is a connection-level failure. */
+/**
+ * True when anything in the cause chain is a connection-level failure. A refused login (wrong
+ * password, unknown user, mechanism not enabled) counts too: without it the broker is as out of
+ * reach as a down one, and it is retried with the same backoff until the Secret is fixed.
+ */
 export function isKafkaUnavailable(err: unknown): boolean {
-  return errorChain(err).some(looksUnavailable);
+  return errorChain(err).some(looksUnavailable) || isKafkaAuthFailure(err);
 }
 
 export function errorMessage(err: unknown): string {
