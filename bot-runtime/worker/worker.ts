@@ -66,6 +66,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   });
   const consumer: Consumer = kafka.consumer({ groupId: config.kafka.tasksGroupId });
   await consumer.connect().catch((err: unknown) => {
+    redis.disconnect(); // the worker does not start: release what it opened
     const auth = describeKafkaAuthFailure(err, connection.sasl);
     throw auth ? new Error(`Kafka ${config.kafka?.brokers.join(',')}: ${auth}`, { cause: err }) : err;
   });
