@@ -223,6 +223,73 @@ describe('Kafka', () => {
   });
 });
 
+describe('Kafka SASL_PLAINTEXT listener', () => {
+  const brokers = (): string[] => testenvVar('KAFKA_SASL_BROKERS').split(',');
+
+  /** Connects an admin client with these credentials and lists topics; the error's name when refused. */
+  async function login(sasl: { mechanism: 'plain' | 'scram-sha-512'; username: string; password: string }) {
+    const admin = new Kafka({
+      clientId: 'smoke-sasl',
+      brokers: brokers(),
+      sasl,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      retry: { retries: 0 },
+    }).admin();
+    try {
+      await admin.connect();
+      await admin.listTopics();
+      return 'ok';
+    } catch (err) {
+      return (err as Error).name;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  const scram = () => ({
+    mechanism: 'scram-sha-512' as const,
+    username: testenvVar('KAFKA_SASL_SCRAM_USER'),
+    password: testenvVar('KAFKA_SASL_SCRAM_PASSWORD'),
+  });
+  const plain = () => ({
+    mechanism: 'plain' as const,
+    username: testenvVar('KAFKA_SASL_PLAIN_USER'),
+    password: testenvVar('KAFKA_SASL_PLAIN_PASSWORD'),
+  });
+
+  it('authenticates the SCRAM-SHA-512 and PLAIN users and rejects a wrong password', async () => {
+    expect(await login(scram())).toBe('ok');
+    expect(await login(plain())).toBe('ok');
+    expect(await login({ ...scram(), password: `${scram().password}x` })).toBe(
+      'KafkaJSSASLAuthenticationError',
+    );
+    expect(await login({ ...plain(), password: `${plain().password}x` })).toBe(
+      'KafkaJSSASLAuthenticationError',
+    );
+  });
+
+  it('kafka.sh add-user creates a SCRAM user that logs in; remove-user revokes it', async () => {
+    const user = { mechanism: 'scram-sha-512' as const, username: `smoke-${suffix}`, password: randomUUID() };
+    const kafkaSh = (...args: string[]) => run('bash', ['testenv/kafka.sh', ...args], { timeout: 120_000 });
+    await kafkaSh('add-user', user.username, user.password);
+    try {
+      await eventually(
+        async () => ((await login(user)) === 'ok' ? true : undefined),
+        'the new user logs in',
+        20_000,
+      );
+    } finally {
+      await kafkaSh('remove-user', user.username);
+    }
+    await eventually(
+      async () => ((await login(user)) === 'KafkaJSSASLAuthenticationError' ? true : undefined),
+      'the removed user is refused',
+      20_000,
+    );
+  }, 120_000);
+});
+
 describe('Helm', () => {
   it('runs the pinned helm binary', async () => {
     const { stdout } = await run(testenvVar('HELM'), ['version', '--short']);
