@@ -77,6 +77,10 @@ export const ConditionReason = {
   RedisUnavailable: 'RedisUnavailable',
   /** Degraded (a warning): a managed Redis that loses sessions when one pod is lost (operator/dataplane/redis/validate.ts). */
   NoRedundancy: 'NoRedundancy',
+  /** A cluster shard's primary died with no replica to promote: its data is gone (operator/dataplane/redis/heal-plan.ts). */
+  ShardDataLost: 'ShardDataLost',
+  /** The operator is replacing outdated Redis pods one at a time (operator/dataplane/redis/roll-plan.ts). */
+  RollingUpdate: 'RollingUpdate',
   KafkaUnavailable: 'KafkaUnavailable',
   KafkaError: 'KafkaError',
   NotSupported: 'NotSupported',

@@ -26,8 +26,7 @@ import { redundancyWarning } from './redis/validate.js';
 import {
   DEFAULT_TOPIC_DELETION_TIMEOUT_MS,
   TOPICS_READY,
-  clusterPodsFromPods,
-  controlledStatefulSets,
+  clusterMembers,
   dataplaneEnv,
   desiredRedisObjects,
   finalizeTopics,
@@ -101,6 +100,8 @@ interface Timed<T> {
   inputs: string;
   dueAt: number;
   result: T;
+  /** Set by the pass that produced `result`; its side effects (roll deletes, Events) run once. */
+  fresh?: boolean;
 }
 
 interface FleetState {
@@ -119,6 +120,8 @@ interface RedisContribution {
   requeueAfterMs?: number;
   /** children is the complete wanted set, so any other Redis object of the CR may go. */
   prunable: boolean;
+  /** Cluster pass Events (failover, roll, lost shard). */
+  events?: ComponentEvent[];
 }
 
 /**
@@ -169,6 +172,7 @@ export class DataplaneComponent implements FleetComponent {
     // Ready): forget the last pruned set, so the next prunable reconcile lists again.
     if (!redis.prunable) delete state.prunedFor;
     const pruned = redis.prunable ? await this.pruneRedis(ctx, state, redis.children) : [];
+    const events = [...(redis.events ?? []), ...(pruned.length > 0 ? [prunedEvent(pruned)] : [])];
     const topics = await this.topicsWhenDue(cbd, state, ctx);
     const noRedundancy = redundancyWarning(cbd);
     const conditions: ConditionInput[] = [
@@ -192,7 +196,7 @@ export class DataplaneComponent implements FleetComponent {
         topicsWaitForFinalizer(cbd) ? FINALIZER_WAIT_MS : undefined,
       ]),
       ...(needsTopicFinalizer(cbd) ? { finalizer: TOPIC_FINALIZER } : {}),
-      ...(pruned.length > 0 ? { events: [prunedEvent(pruned)] } : {}),
+      ...(events.length > 0 ? { events } : {}),
     };
   }
 
@@ -291,6 +295,7 @@ export class DataplaneComponent implements FleetComponent {
     state: FleetState,
   ): Promise<RedisContribution> {
     const cluster = await this.clusterWhenDue(ctx, cbd, state);
+    const events = await this.applyClusterSteps(ctx, cluster);
     const shards = cluster ? observedShards(cbd, cluster.result) : undefined;
     // desiredRedisObjects reads exactly what is written to status.redis.shards (one shape).
     const withShards = shards ? withStatusShards(cbd, shards) : cbd;
@@ -302,6 +307,7 @@ export class DataplaneComponent implements FleetComponent {
       // A drained shard leaves the wanted set only through a cluster pass that saw every slot
       // covered elsewhere; anything less certain keeps every StatefulSet.
       prunable: cluster?.result.condition.status === 'True',
+      events,
     };
   }
 
@@ -385,19 +391,22 @@ export class DataplaneComponent implements FleetComponent {
     state: FleetState,
   ): Promise<Timed<ClusterReconcileResult> | undefined> {
     const now = ctx.now.getTime();
-    const inputs = `${cbd.metadata.uid ?? ''}/${cbd.metadata.generation ?? 0}`;
-    if (state.cluster && state.cluster.inputs === inputs && now + DUE_SLACK_MS < state.cluster.dueAt) {
-      return state.cluster;
-    }
     // Pods and StatefulSets come from the caches (both informers select managed-by, which Redis
     // objects carry). Members must be pods of the CR's own StatefulSets, not anything carrying the labels.
     const selector = { 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': cbd.metadata.name };
     const { pods, statefulSets } = this.options.caches;
     const sets = labelled(statefulSets.list(cbd.metadata.namespace), selector);
-    const members = clusterPodsFromPods(
+    const members = clusterMembers(
+      cbd.metadata.uid,
       labelled(pods.list(cbd.metadata.namespace), selector),
-      controlledStatefulSets(cbd.metadata.uid, sets),
+      sets,
     );
+    // A member that comes, goes, moves or becomes outdated makes a pass due at once (failover, roll).
+    const fingerprint = members.map((m) => `${m.name ?? ''}@${m.host}${m.outdated ? '*' : ''}`).sort();
+    const inputs = `${cbd.metadata.uid ?? ''}/${cbd.metadata.generation ?? 0}/${fingerprint.join(',')}`;
+    if (state.cluster && state.cluster.inputs === inputs && now + DUE_SLACK_MS < state.cluster.dueAt) {
+      return state.cluster;
+    }
     if (members.length === 0) return undefined;
     const password = await this.readPassword(cbd);
     if (password === undefined) return undefined;
@@ -408,8 +417,26 @@ export class DataplaneComponent implements FleetComponent {
     );
     if (!result) return undefined;
     if (result.actions.length > 0) ctx.log.info({ actions: result.actions }, 'Redis Cluster');
-    state.cluster = { inputs, dueAt: now + result.requeueAfterMs, result };
+    state.cluster = { inputs, dueAt: now + result.requeueAfterMs, result, fresh: true };
     return state.cluster;
+  }
+
+  /**
+   * The pods a fresh cluster pass's roll step replaces (StatefulSet OnDelete recreates them), and
+   * the pass's Events. A repeated (cached) result does neither again.
+   */
+  private async applyClusterSteps(
+    ctx: ComponentContext,
+    cluster: Timed<ClusterReconcileResult> | undefined,
+  ): Promise<ComponentEvent[]> {
+    if (!cluster?.fresh) return [];
+    cluster.fresh = false;
+    const ns = ctx.cr.metadata.namespace ?? '';
+    for (const pod of cluster.result.deletePods) {
+      await this.kube.delete(Resources.Pod, ns, pod);
+      ctx.log.info({ pod }, 'deleted a Redis pod to update it (OnDelete roll)');
+    }
+    return cluster.result.events.map((e) => ({ ...e, action: 'Reconcile' }));
   }
 
   private async topicsWhenDue(
@@ -584,6 +611,8 @@ async function clusterPass(
       shards: [], // observed nothing: observedShards keeps the last written status
       actions: [],
       requeueAfterMs: 10_000,
+      events: [],
+      deletePods: [],
     };
   }
 }

@@ -16,6 +16,8 @@ export const RedisReason = {
   Rebalancing: R.Rebalancing,
   ClusterUnhealthy: R.ClusterUnhealthy,
   RedisUnavailable: R.RedisUnavailable,
+  ShardDataLost: R.ShardDataLost,
+  RollingUpdate: R.RollingUpdate,
   NoRedundancy: R.NoRedundancy,
 } as const;
 

@@ -63,6 +63,7 @@ export { redisEnv } from './redis/env.js';
 export { kafkaEnv, KAFKA_SECRET_KEYS } from './kafka/env.js';
 export { validateRedis, validateExternalRedisSecret, effectiveShardCount } from './redis/validate.js';
 export {
+  clusterMembers,
   clusterPodsFromPods,
   controlledStatefulSets,
   reconcileRedisCluster,

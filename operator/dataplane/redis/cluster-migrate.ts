@@ -5,6 +5,7 @@
  * clients get ASK redirects for keys already moved.
  */
 import type { ClusterNode } from './cluster-node.js';
+import { openSlotAction } from './heal-plan.js';
 
 export interface MigrateOptions {
   password: string | undefined;
@@ -72,4 +73,45 @@ async function migrateKeys(
 function ignoreIfNoLongerPrimary(err: unknown): void {
   if (err instanceof Error && err.message.includes('only with masters')) return;
   throw err;
+}
+
+export interface SlotEnd {
+  node: ClusterNode;
+  id: string;
+}
+
+/**
+ * A slot whose migration lost one end to a failover (a MIGRATING or IMPORTING mark without its
+ * counterpart). COUNTKEYSINSLOT on the owner and on every other primary decides (openSlotAction):
+ * keys already moved are never stranded by a premature SETSLOT STABLE. Returns what it did.
+ */
+export async function resumeOrphanSlot(
+  slot: number,
+  owner: SlotEnd,
+  primaries: readonly SlotEnd[],
+  opts: MigrateOptions,
+): Promise<string> {
+  const ownerKeys = await owner.node.countKeysInSlot(slot);
+  const counts = await Promise.all(
+    primaries
+      .filter((p) => p.id !== owner.id)
+      .map(async (p) => ({ end: p, keys: await p.node.countKeysInSlot(slot) })),
+  );
+  const holders = counts.filter((c) => c.keys > 0).sort((a, b) => b.keys - a.keys);
+  const other = holders[0];
+  const action = openSlotAction(ownerKeys, other?.keys ?? 0);
+  const rest = primaries.filter((p) => p.id !== owner.id && p.id !== other?.end.id).map((p) => p.node);
+  if (action === 'stable' || !other) {
+    // Nothing moved anywhere else: the owner keeps the slot; clear every leftover mark.
+    await Promise.all(primaries.map((p) => p.node.cluster('SETSLOT', slot, 'STABLE').catch(() => undefined)));
+    return `slot ${slot}: no key outside its owner, marks cleared`;
+  }
+  if (action === 'migrate') {
+    const moved = await migrateSlot(slot, owner, other.end, rest, opts);
+    return `slot ${slot}: resumed migration to ${other.end.id} (${moved} keys left on ${owner.id}, ${other.keys} already moved)`;
+  }
+  await other.end.node.cluster('SETSLOT', slot, 'NODE', other.end.id);
+  await owner.node.cluster('SETSLOT', slot, 'NODE', other.end.id).catch(ignoreIfNoLongerPrimary);
+  await Promise.all(rest.map((n) => n.cluster('SETSLOT', slot, 'NODE', other.end.id).catch(() => undefined)));
+  return `slot ${slot}: all ${other.keys} keys already on ${other.end.id}, assigned it there`;
 }

@@ -11,6 +11,8 @@ export interface ClusterPod {
   port: number;
   /** Pod name, reported in status; defaults to host:port. */
   name?: string;
+  /** Its controller-revision-hash differs from its StatefulSet's updateRevision (OnDelete roll pending). */
+  outdated?: boolean;
 }
 
 export interface NodeView {
@@ -126,6 +128,15 @@ export class ClusterNode {
 
   async info(): Promise<Map<string, string>> {
     return parseClusterInfo(String(await this.cluster('INFO')));
+  }
+
+  /** INFO replication as key -> value (role, master_link_status, *_repl_offset...). */
+  async replication(): Promise<Map<string, string>> {
+    return parseClusterInfo(String(await this.client.call('INFO', 'replication')));
+  }
+
+  async countKeysInSlot(slot: number): Promise<number> {
+    return Number(await this.cluster('COUNTKEYSINSLOT', slot));
   }
 
   close(): void {

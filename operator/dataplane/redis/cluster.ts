@@ -4,12 +4,16 @@
  * `reconcile(topology, pods)` is level-based and idempotent; each pass converges as far as it can:
  *   1. all expected pods present?            else WaitingForPods
  *   2. CLUSTER MEET unknown nodes into one cluster and wait for gossip
- *   3. CLUSTER FORGET failed nodes that are no longer pods and own no slots
+ *   3. heal (heal-plan.ts): CLUSTER FORGET dead nodes that own no slots; wait for Redis's own
+ *      failover of a dead primary that has a replica; report, then (next pass) recover a shard
+ *      whose dead primary had none
  *   4. ADDSLOTSRANGE for slots nobody claims (bootstrap: the even split over shard pod-0s)
- *   5. CLUSTER REPLICATE every non-primary pod of a shard to that shard's primary
- *   6. finish migrations a previous pass left open
+ *   5. CLUSTER REPLICATE every non-primary pod of a shard to that shard's primary (a replaced pod
+ *      comes back as a new empty node and is attached to whichever pod is primary now)
+ *   6. finish migrations a previous pass left open, resuming those a failover interrupted
  *   7. rebalance to the even split by live migration (scale-out)
  *   8. wait for cluster_state:ok on every node
+ *   9. roll outdated pods one at a time (roll-plan.ts; the StatefulSets are OnDelete)
  * Scale-in: slots of shards >= spec.shards are migrated to the remaining primaries (step 7);
  * once a shard owns no slots it drops out of status, the caller prunes its StatefulSet, and
  * step 3 forgets its nodes on the next pass.
@@ -18,8 +22,11 @@ import { condition, REDIS_READY, RedisReason } from '../conditions.js';
 import type { ClusterShardState, Condition, RedisShardStatus } from '../types.js';
 import { ClusterNode, DEFAULT_COMMAND_TIMEOUT_MS, podLabel, withDeadline } from './cluster-node.js';
 import type { ClusterPod, NodeView } from './cluster-node.js';
-import { migrateSlot } from './cluster-migrate.js';
-import type { MigrateOptions } from './cluster-migrate.js';
+import { migrateSlot, resumeOrphanSlot } from './cluster-migrate.js';
+import type { MigrateOptions, SlotEnd } from './cluster-migrate.js';
+import { acknowledgedLosses, lostShardsMessage, planHeal } from './heal-plan.js';
+import type { HealPlan } from './heal-plan.js';
+import { rollSummary, runRollStep } from './cluster-roll.js';
 import {
   evenSlotRanges,
   formatRanges,
@@ -35,6 +42,21 @@ export type { ClusterPod } from './cluster-node.js';
 export interface ClusterTopology {
   shards: number;
   replicasPerShard: number;
+  /** The pods keep /data across deletion (spec storage): a primary without replica may be rolled. */
+  persistent?: boolean;
+}
+
+/** What the last pass reported (the CR's RedisReady), so a data loss is acted on only once reported. */
+export interface PreviousReport {
+  reason?: string;
+  message?: string;
+}
+
+/** An Event the caller records on the CR (cluster.ts has no Kubernetes client). */
+export interface ClusterEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  note: string;
 }
 
 export interface RedisClusterOptions {
@@ -62,12 +84,18 @@ export interface ClusterReconcileResult {
   /** What this pass changed, for logs and events. */
   actions: string[];
   requeueAfterMs: number;
+  /** Events to record: failovers, pods restarted by the roll, lost shards. */
+  events: ClusterEvent[];
+  /** Pods the caller deletes now (the roll's next step; StatefulSet OnDelete recreates them). */
+  deletePods: string[];
 }
 
 export const CLUSTER_RESYNC_MS = 60_000;
 export const CLUSTER_RETRY_MS = 5_000;
 /** Continue a rebalance right away: the cluster serves traffic throughout. */
 export const REBALANCE_REQUEUE_MS = 1_000;
+/** During a roll or a heal the next step is due as soon as the pods or nodes have moved on. */
+export const ROLL_REQUEUE_MS = 2_000;
 /** redis-cli --cluster rebalance's default threshold: ignore imbalance under 2 % of the target. */
 export const REBALANCE_THRESHOLD = 0.02;
 
@@ -83,13 +111,20 @@ export function missingPods(topology: ClusterTopology, pods: readonly ClusterPod
   return missing;
 }
 
-/** The shard's primary: the master that owns slots, else pod 0 if it is a master. PURE. */
+/**
+ * The shard's primary: the master among the shard's pods that owns slots (whatever its ordinal:
+ * after a failover that is pod 1, and it stays so). Without one: undefined while a shard pod still
+ * replicates a node that is not a pod (Redis is failing over; attaching anything now could make the
+ * surviving replica resync from an empty node), else pod 0 if it is a master (bootstrap). PURE.
+ */
 export function shardPrimary(views: readonly NodeView[], shard: number): NodeView | undefined {
   const members = views.filter((v) => v.pod.shard === shard).sort((a, b) => a.pod.ordinal - b.pod.ordinal);
   const masters = members.filter((v) => v.self.flags.includes('master'));
-  return (
-    masters.find((v) => v.self.slots.length > 0) ?? masters.find((v) => v.pod.ordinal === 0) ?? masters[0]
-  );
+  const serving = masters.find((v) => v.self.slots.length > 0);
+  if (serving) return serving;
+  const podIds = new Set(views.map((v) => v.id));
+  if (members.some((v) => v.self.primaryId !== undefined && !podIds.has(v.self.primaryId))) return undefined;
+  return masters.find((v) => v.pod.ordinal === 0) ?? masters[0];
 }
 
 /** Shard count to keep: never fewer than the highest shard that still owns slots. PURE. */
@@ -162,11 +197,10 @@ export class RedisClusterManager {
     topology: ClusterTopology,
     pods: readonly ClusterPod[],
     signal?: AbortSignal,
+    previous: PreviousReport = {},
   ): Promise<ClusterReconcileResult> {
     const missing = missingPods(topology, pods);
-    if (missing.length > 0) {
-      return pending(RedisReason.WaitingForPods, `waiting for Redis pods: ${missing.join(', ')}`, []);
-    }
+    if (missing.length > 0) return waitingForPods(topology, pods, missing, previous);
     const ordered = [...pods].sort((a, b) => a.shard - b.shard || a.ordinal - b.ordinal);
     const migrateTimeoutMs = this.opts.migrateTimeoutMs ?? 5_000;
     // MIGRATE waits up to migrateTimeoutMs on the server side: the client must wait longer than that.
@@ -185,7 +219,7 @@ export class RedisClusterManager {
     try {
       const pass = async (): Promise<ClusterReconcileResult> => {
         await Promise.all(nodes.map((n) => n.connect()));
-        return new ClusterPass(nodes, topology, this.opts, this.sleep).run();
+        return new ClusterPass(nodes, topology, this.opts, this.sleep, previous).run();
       };
       return await withDeadline(pass(), passTimeoutMs, 'Redis Cluster pass', closeAll);
     } catch (err: unknown) {
@@ -198,17 +232,36 @@ export class RedisClusterManager {
   }
 }
 
+/** Expected pods are missing. Mid-roll that is the pod just deleted: say how far the roll is. */
+function waitingForPods(
+  topology: ClusterTopology,
+  pods: readonly ClusterPod[],
+  missing: readonly string[],
+  previous: PreviousReport,
+): ClusterReconcileResult {
+  const waiting = `waiting for Redis pods: ${missing.join(', ')}`;
+  const rolling = pods.some((p) => p.outdated) || previous.reason === RedisReason.RollingUpdate;
+  if (!rolling) return pending(RedisReason.WaitingForPods, waiting, []);
+  const total = topology.shards * (1 + topology.replicasPerShard);
+  const updated = pods.filter((p) => !p.outdated).length;
+  const message = `${rollSummary(updated, total)}; ${waiting}`;
+  return { ...pending(RedisReason.RollingUpdate, message, []), requeueAfterMs: ROLL_REQUEUE_MS };
+}
+
 function pending(
   reason: string,
   message: string,
   actions: string[],
   shards: ClusterShardState[] = [],
+  events: ClusterEvent[] = [],
 ): ClusterReconcileResult {
   return {
     condition: condition(REDIS_READY, false, reason, message),
     shards,
     actions,
     requeueAfterMs: CLUSTER_RETRY_MS,
+    events,
+    deletePods: [],
   };
 }
 
@@ -216,6 +269,7 @@ function pending(
 class ClusterPass {
   private readonly actions: string[] = [];
   private readonly problems: string[] = [];
+  private readonly events: ClusterEvent[] = [];
   private remainingMoves = 0;
 
   constructor(
@@ -223,6 +277,7 @@ class ClusterPass {
     private readonly topology: ClusterTopology,
     private readonly opts: RedisClusterOptions,
     private readonly sleep: (ms: number) => Promise<void>,
+    private readonly previous: PreviousReport,
   ) {}
 
   async run(): Promise<ClusterReconcileResult> {
@@ -233,8 +288,9 @@ class ClusterPass {
     const gossiped = await this.waitForGossip();
     if (!gossiped)
       return pending(RedisReason.Bootstrapping, 'waiting for nodes to see each other', this.actions);
-    await this.forgetStale(gossiped);
-    await this.assignUnclaimed(gossiped, shards);
+    const lost = await this.heal(gossiped);
+    if (lost) return lost;
+    await this.assignUnclaimed(await this.views(), shards);
     views = await this.views();
     await this.replicate(views, shards);
     // A node that joined moments ago answers CLUSTERDOWN until gossip has told it who owns every
@@ -245,13 +301,91 @@ class ClusterPass {
     await this.rebalance(await this.views(), this.topology.shards);
     const ok = await this.waitForClusterOk();
     views = await this.views();
-    return this.result(views, activeShardCount(this.topology, views), ok);
+    const result = this.result(views, activeShardCount(this.topology, views), ok);
+    if (result.condition.status !== 'True') return result;
+    return this.roll(views, result);
+  }
+
+  /** Steady and healthy: the next step of an OnDelete roll, if any pod is outdated. */
+  private async roll(views: NodeView[], ready: ClusterReconcileResult): Promise<ClusterReconcileResult> {
+    const outcome = await runRollStep(
+      this.nodes,
+      views,
+      this.topology.persistent === true,
+      { waitFor: (probe) => this.waitFor(probe) },
+      this.previous.message,
+    );
+    if (!outcome) return ready;
+    this.actions.push(...outcome.actions);
+    return {
+      ...pending(RedisReason.RollingUpdate, outcome.message, this.actions, ready.shards, outcome.events),
+      requeueAfterMs: outcome.held ? CLUSTER_RESYNC_MS : ROLL_REQUEUE_MS,
+      deletePods: outcome.deletePods,
+    };
+  }
+
+  /**
+   * Forget dead nodes; wait for Redis's failover; report lost shards, and recover those an earlier
+   * pass reported (forget the dead id, so assignUnclaimed gives the slots to the new empty node).
+   * Returns a result when this pass must stop here.
+   */
+  private async heal(views: NodeView[]): Promise<ClusterReconcileResult | undefined> {
+    const plan = planHeal(views.map((v) => ({ shard: v.pod.shard, id: v.id, self: v.self, known: v.known })));
+    await this.forgetEverywhere(plan.forget);
+    for (const f of plan.awaitingFailover) {
+      this.problems.push(
+        `shard ${f.shard}: waiting for Redis to promote a replica of failed node ${f.deadId}`,
+      );
+    }
+    if (plan.lost.length === 0) return undefined;
+    const acknowledged = acknowledgedLosses(plan.lost, this.previousLossMessage());
+    if (acknowledged.length === plan.lost.length) {
+      await this.forgetEverywhere(acknowledged.map((l) => l.deadId));
+      for (const l of acknowledged) {
+        this.events.push({
+          type: 'Warning',
+          reason: 'RedisShardRecovered',
+          note: `shard ${l.shard}: assigned its ${l.slots} slots to its new empty node; the data of node ${l.deadId} is lost`,
+        });
+      }
+      return undefined;
+    }
+    return this.reportLoss(plan, views);
+  }
+
+  private previousLossMessage(): string | undefined {
+    return this.previous.reason === RedisReason.ShardDataLost ? this.previous.message : undefined;
+  }
+
+  private reportLoss(plan: HealPlan, views: NodeView[]): ClusterReconcileResult {
+    const message = lostShardsMessage(plan.lost);
+    const events: ClusterEvent[] = [{ type: 'Warning', reason: 'RedisShardDataLost', note: message }];
+    const statuses = shardStatuses(views, activeShardCount(this.topology, views));
+    return {
+      ...pending(RedisReason.ShardDataLost, message, this.actions, statuses, events),
+      requeueAfterMs: ROLL_REQUEUE_MS,
+    };
+  }
+
+  /** Redis drops a FORGET after 60 s unless every node got it: so all nodes at once, every pass. */
+  private async forgetEverywhere(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      // FORGET fails on a replica whose primary is the node; that node then forgets it itself later.
+      await Promise.all(this.nodes.map((n) => n.cluster('FORGET', id).catch(() => undefined)));
+      this.actions.push(`forget ${id}`);
+    }
   }
 
   private result(views: NodeView[], shards: number, ok: boolean): ClusterReconcileResult {
     const statuses = shardStatuses(views, shards);
     if (this.problems.length > 0) {
-      return pending(RedisReason.ClusterUnhealthy, this.problems.join('; '), this.actions, statuses);
+      return pending(
+        RedisReason.ClusterUnhealthy,
+        this.problems.join('; '),
+        this.actions,
+        statuses,
+        this.events,
+      );
     }
     if (!ok) {
       return pending(
@@ -287,6 +421,8 @@ class ClusterPass {
       shards: statuses,
       actions: this.actions,
       requeueAfterMs: CLUSTER_RESYNC_MS,
+      events: this.events,
+      deletePods: [],
     };
   }
 
@@ -341,23 +477,6 @@ class ClusterPass {
     });
   }
 
-  /**
-   * Nodes that are no longer pods and own no slots: a pod recreated with a new id, or the pods of
-   * a drained shard after their StatefulSet was removed. (The caller returns WaitingForPods before
-   * this when an expected pod is missing, so a merely restarting pod is never forgotten.)
-   */
-  private async forgetStale(views: readonly NodeView[]): Promise<void> {
-    const podIds = new Set(views.map((v) => v.id));
-    const stale = new Set(
-      views.flatMap((v) => v.known.filter((k) => !podIds.has(k.id) && k.slots.length === 0).map((k) => k.id)),
-    );
-    for (const id of stale) {
-      // FORGET fails on a replica whose primary is the node; that node then forgets it itself later.
-      await Promise.all(this.nodes.map((n) => n.cluster('FORGET', id).catch(() => undefined)));
-      this.actions.push(`forget ${id}`);
-    }
-  }
-
   /** Slots that no node claims go to the shard the even split gives them to (bootstrap). */
   private async assignUnclaimed(views: readonly NodeView[], shards: number): Promise<void> {
     const claimed = claimedSlots(views);
@@ -381,7 +500,8 @@ class ClusterPass {
     for (let shard = 0; shard < shards; shard++) {
       const primary = shardPrimary(views, shard);
       if (!primary) {
-        this.problems.push(`shard ${shard} has no primary`);
+        if (!this.problems.some((p) => p.startsWith(`shard ${shard}:`)))
+          this.problems.push(`shard ${shard} has no primary`);
         continue;
       }
       for (const v of views.filter((x) => x.pod.shard === shard && x.id !== primary.id)) {
@@ -420,45 +540,69 @@ class ClusterPass {
     };
   }
 
-  /** A pass interrupted mid-migration leaves MIGRATING/IMPORTING marks; complete or clear them. */
+  /**
+   * A pass interrupted mid-migration leaves MIGRATING/IMPORTING marks. A pair whose both ends are
+   * live is completed; a mark whose other end died (a failover mid-migration) is resumed from
+   * wherever the slot's keys are (resumeOrphanSlot).
+   */
   private async finishOpenMigrations(views: readonly NodeView[]): Promise<void> {
-    const primaries = this.nodes.filter((n) =>
-      views.find((v) => v.pod === n.pod)?.self.flags.includes('master'),
-    );
+    const orphans = new Set<number>();
     for (const source of views) {
       for (const [slot, targetId] of source.self.migrating) {
         const target = views.find((v) => v.id === targetId);
-        const sourceNode = this.node(source.id, views);
-        const targetNode = target && this.node(target.id, views);
-        if (!sourceNode) continue;
-        if (!target || !targetNode) {
-          await sourceNode.cluster('SETSLOT', slot, 'STABLE');
-          continue;
-        }
-        const others = primaries.filter((n) => n !== sourceNode && n !== targetNode);
-        const owned = target.self.slots.includes(slot);
-        await migrateSlot(
-          slot,
-          { node: sourceNode, id: source.id },
-          { node: targetNode, id: target.id },
-          others,
-          this.migrateOptions(),
-          owned,
-        );
-        this.actions.push(`resumed migration of slot ${slot}`);
+        const paired =
+          target && (target.self.importing.get(slot) === source.id || target.self.slots.includes(slot));
+        if (target && paired) await this.completeMigration(slot, source, target, views);
+        else orphans.add(slot);
       }
     }
-    await this.clearOrphanImports(views);
-  }
-
-  private async clearOrphanImports(views: readonly NodeView[]): Promise<void> {
     for (const target of views) {
       for (const [slot, sourceId] of target.self.importing) {
         const source = views.find((v) => v.id === sourceId);
-        if (source?.self.migrating.get(slot) === target.id) continue;
-        await this.node(target.id, views)?.cluster('SETSLOT', slot, 'STABLE');
+        if (source?.self.migrating.get(slot) !== target.id) orphans.add(slot);
       }
     }
+    for (const slot of orphans) await this.resumeOrphan(slot, views);
+  }
+
+  private async completeMigration(
+    slot: number,
+    source: NodeView,
+    target: NodeView,
+    views: readonly NodeView[],
+  ): Promise<void> {
+    const sourceNode = this.node(source.id, views);
+    const targetNode = this.node(target.id, views);
+    if (!sourceNode || !targetNode) return;
+    const others = this.primaryEnds(views)
+      .map((e) => e.node)
+      .filter((n) => n !== sourceNode && n !== targetNode);
+    await migrateSlot(
+      slot,
+      { node: sourceNode, id: source.id },
+      { node: targetNode, id: target.id },
+      others,
+      this.migrateOptions(),
+      target.self.slots.includes(slot),
+    );
+    this.actions.push(`resumed migration of slot ${slot}`);
+  }
+
+  private async resumeOrphan(slot: number, views: readonly NodeView[]): Promise<void> {
+    const primaries = this.primaryEnds(views);
+    const owner = primaries.find((p) => views.find((v) => v.id === p.id)?.self.slots.includes(slot));
+    if (!owner) {
+      this.problems.push(`slot ${slot} is mid-migration and its owner is not a live pod yet`);
+      return;
+    }
+    this.actions.push(await resumeOrphanSlot(slot, owner, primaries, this.migrateOptions()));
+  }
+
+  private primaryEnds(views: readonly NodeView[]): SlotEnd[] {
+    return views
+      .filter((v) => v.self.flags.includes('master'))
+      .map((v) => ({ id: v.id, node: this.node(v.id, views) }))
+      .filter((e): e is SlotEnd => e.node !== undefined);
   }
 
   private async rebalance(views: readonly NodeView[], shards: number): Promise<void> {

@@ -14,6 +14,9 @@ interface OwnerRefLike {
   controller?: boolean;
 }
 
+/** Set on every StatefulSet pod: the revision of the template it was created from. */
+export const REVISION_LABEL = 'controller-revision-hash';
+
 /** The few Pod fields needed; a V1Pod satisfies it. */
 export interface PodLike {
   metadata?: {
@@ -25,9 +28,10 @@ export interface PodLike {
   status?: { podIP?: string; phase?: string };
 }
 
-/** A StatefulSet as read here: its uid and controller. */
+/** A StatefulSet as read here: its uid, controller and (OnDelete roll) update revision. */
 export interface StatefulSetLike {
   metadata?: { uid?: string; ownerReferences?: OwnerRefLike[] };
+  status?: { updateRevision?: string };
 }
 
 /**
@@ -67,6 +71,33 @@ export function clusterPodsFromPods(
     .filter((p): p is ClusterPod => p !== undefined);
 }
 
+/**
+ * The CR's cluster members (clusterPodsFromPods over the CR's own StatefulSets), each marked
+ * `outdated` when its controller-revision-hash is not its StatefulSet's status.updateRevision:
+ * with updateStrategy OnDelete that is the pod the operator's roll must still replace. PURE.
+ */
+export function clusterMembers(
+  crUid: string | undefined,
+  pods: readonly PodLike[],
+  sets: readonly StatefulSetLike[],
+): ClusterPod[] {
+  const controlled = controlledStatefulSets(crUid, sets);
+  const updateRevision = new Map(
+    sets.flatMap((s) => (s.metadata?.uid ? [[s.metadata.uid, s.status?.updateRevision] as const] : [])),
+  );
+  return pods
+    .filter((p) => controlledBy(p, controlled))
+    .flatMap((p) => {
+      const member = toClusterPod(p);
+      if (!member) return [];
+      const owner = p.metadata?.ownerReferences?.find((r) => r.controller === true)?.uid ?? '';
+      const wanted = updateRevision.get(owner);
+      const revision = p.metadata?.labels?.[REVISION_LABEL];
+      // No updateRevision yet (a StatefulSet just created): nothing to roll.
+      return [{ ...member, outdated: wanted !== undefined && revision !== undefined && revision !== wanted }];
+    });
+}
+
 function isServing(pod: PodLike): pod is PodLike & { status: { podIP: string } } {
   return Boolean(pod.status?.podIP) && !pod.metadata?.deletionTimestamp && pod.status?.phase === 'Running';
 }
@@ -100,8 +131,14 @@ export async function reconcileRedisCluster(
   const spec = resolveRedis(cbd);
   if (spec.mode !== 'managed' || spec.topology !== 'cluster') return undefined;
   const manager = new RedisClusterManager(deps);
+  const previous = cbd.status?.conditions?.find((c) => c.type === REDIS_READY);
   // The spec's shard count is the target: shards beyond it that still own slots are drained.
-  return manager.reconcile({ shards: spec.shards, replicasPerShard: spec.replicasPerShard }, pods);
+  return manager.reconcile(
+    { shards: spec.shards, replicasPerShard: spec.replicasPerShard, persistent: spec.storage !== undefined },
+    pods,
+    undefined,
+    { reason: previous?.reason, message: previous?.message },
+  );
 }
 
 /**
