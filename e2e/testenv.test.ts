@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { redisClusterNodes, testenvVar } from './support/env.js';
 import { createRedisCluster } from './support/redis-cluster.js';
 
@@ -227,7 +227,7 @@ describe('Kafka SASL_PLAINTEXT listener', () => {
   const brokers = (): string[] => testenvVar('KAFKA_SASL_BROKERS').split(',');
 
   /** Connects an admin client with these credentials and lists topics; the error's name when refused. */
-  async function login(sasl: { mechanism: 'plain' | 'scram-sha-512'; username: string; password: string }) {
+  async function login(sasl: SASLOptions) {
     const admin = new Kafka({
       clientId: 'smoke-sasl',
       brokers: brokers(),
