@@ -37,6 +37,8 @@ interface BenchArgs {
   deadlineSeconds: number;
   /** The quiet window after every fleet is Ready in which requests are counted. */
   steadySeconds: number;
+  /** Node/V8 flags the operator runs with (the image's, unless BENCH_NODE_FLAGS). */
+  nodeFlags: string[];
 }
 
 /** The Secret the bench's fleets name as their external Redis (nothing connects to it: kwok pods run nothing). */
@@ -53,6 +55,10 @@ function args(): BenchArgs {
     stallSeconds: Number(process.env.BENCH_STALL_SECONDS ?? 120),
     deadlineSeconds: Number(process.env.BENCH_DEADLINE_SECONDS ?? Math.max(600, n * 2)),
     steadySeconds: Number(process.env.BENCH_STEADY_SECONDS ?? 60),
+    nodeFlags: operatorNodeFlags(
+      readFileSync(`${root}operator/Dockerfile`, 'utf8'),
+      process.env.BENCH_NODE_FLAGS,
+    ),
   };
 }
 
@@ -153,11 +159,24 @@ async function build(): Promise<void> {
   if (code !== 0) throw new Error(`npm run build failed (exit ${code})`);
 }
 
+/**
+ * The node flags of the operator image's ENTRYPOINT (operator/Dockerfile, the one place they are set),
+ * or BENCH_NODE_FLAGS (space-separated; empty for V8's defaults) to compare against them.
+ */
+export function operatorNodeFlags(dockerfile: string, override?: string): string[] {
+  if (override !== undefined) return override.split(/\s+/).filter(Boolean);
+  const line = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (!line) throw new Error('operator/Dockerfile has no exec-form ENTRYPOINT');
+  const argv = JSON.parse(line) as string[];
+  return argv.slice(1, argv.indexOf('dist/operator/main.js'));
+}
+
 async function startOperator(ns: string, a: BenchArgs): Promise<OperatorProc> {
   const port = 19_900 + Math.floor(Math.random() * 90);
   const proc = spawn(
     `${root}node_modules/.bin/node`,
     [
+      ...a.nodeFlags,
       `${root}dist/operator/main.js`,
       `--watch-namespace=${ns}`,
       '--leader-elect=false',
@@ -251,6 +270,7 @@ function counterSum(text: string, metric: string, labels?: RegExp): number {
 }
 
 interface SteadyCounts {
+  cpuSeconds: number;
   writes: number;
   gets: number;
   lists: number;
@@ -261,6 +281,7 @@ interface SteadyCounts {
 function steadyCounts(text: string): SteadyCounts {
   const notLease = /kind="(?!Lease")/;
   return {
+    cpuSeconds: Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? 0),
     writes: counterSum(text, 'chatfleet_operator_kube_writes_total', notLease),
     gets: counterSum(text, 'chatfleet_operator_kube_reads_total', /verb="get",kind="(?!Lease")/),
     lists: counterSum(text, 'chatfleet_operator_kube_reads_total', /verb="list"/),
@@ -279,6 +300,7 @@ async function steadyWindow(port: number, a: BenchArgs): Promise<SteadyCounts & 
   await new Promise((r) => setTimeout(r, a.steadySeconds * 1000));
   const after = steadyCounts(await scrape(port));
   return {
+    cpuSeconds: after.cpuSeconds - before.cpuSeconds,
     writes: after.writes - before.writes,
     gets: after.gets - before.gets,
     lists: after.lists - before.lists,
@@ -390,6 +412,8 @@ async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promis
     ),
     peakRssMiB: Math.max(peak, mem.peak),
     steadyRssMiB: mem.rss,
+    cpuToReadySeconds: steadyCounts(text).cpuSeconds,
+    steadyCpuSeconds: steady.cpuSeconds,
     steadySeconds: steady.seconds,
     steadyWrites: steady.writes,
     steadyGets: steady.gets,
@@ -409,7 +433,8 @@ function report(a: BenchArgs, base: { objects: number; seconds: number }, r: Rec
       `(${per(r.statusWrites)} per fleet), ${r.events} events`,
     `  reconciles: ${r.reconciles} (${per(r.reconciles)} per fleet), duration p50 ${f((r.p50 ?? 0) * 1000, 1)} ms, ` +
       `p99 ${f((r.p99 ?? 0) * 1000, 1)} ms (from histogram buckets)`,
-    `  operator peak RSS: ${f(r.peakRssMiB, 0)} MiB; RSS at steady state ${f(r.steadyRssMiB, 0)} MiB`,
+    `  operator peak RSS: ${f(r.peakRssMiB, 0)} MiB; RSS at steady state ${f(r.steadyRssMiB, 0)} MiB; ` +
+      `CPU ${f(r.cpuToReadySeconds, 1)} s until all Ready, ${f(r.steadyCpuSeconds, 1)} s in the steady window`,
     `steady state (${f(r.steadySeconds, 0)} s after every fleet was Ready, Lease renewals excluded): ` +
       `${r.steadyReconciles} reconciles, ${r.steadyWrites} writes, ${r.steadyGets} GETs, ${r.steadyLists} LISTs ` +
       `(${f((r.steadyWrites ?? 0) / a.fleets, 3)} writes and ${f((r.steadyGets ?? 0) / a.fleets, 3)} GETs per fleet)`,
@@ -430,7 +455,10 @@ async function main(): Promise<void> {
   const suffix = Date.now().toString(36);
   const direct = `cf-bench-direct-${suffix}`;
   const managed = `cf-bench-op-${suffix}`;
-  console.log(`operator bench: ${a.fleets} ChatbotDeployments, operator concurrency ${a.concurrency}`);
+  console.log(
+    `operator bench: ${a.fleets} ChatbotDeployments, operator concurrency ${a.concurrency}, ` +
+      `node ${a.nodeFlags.join(' ') || '(no flags)'} dist/operator/main.js`,
+  );
   await build();
   const guardBefore = egressGuardCount();
   try {
