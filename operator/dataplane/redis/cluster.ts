@@ -333,6 +333,7 @@ class ClusterPass {
     const plan = planHeal(views.map((v) => ({ shard: v.pod.shard, id: v.id, self: v.self, known: v.known })));
     await this.forgetEverywhere(plan.forget);
     for (const f of plan.awaitingFailover) {
+      if (f.force) await this.forceFailover(f.deadId, views);
       this.problems.push(
         `shard ${f.shard}: waiting for Redis to promote a replica of failed node ${f.deadId}`,
       );
@@ -351,6 +352,32 @@ class ClusterPass {
       return undefined;
     }
     return this.reportLoss(plan, views);
+  }
+
+  /**
+   * The replica of `deadId` with the most replicated data takes over with CLUSTER FAILOVER FORCE
+   * (no handshake with the dead primary; the other primaries still vote).
+   */
+  private async forceFailover(deadId: string, views: readonly NodeView[]): Promise<void> {
+    const replicas = views.filter((v) => v.self.primaryId === deadId);
+    const offsets = await Promise.all(
+      replicas.map(async (v) => {
+        const info = await this.node(v.id, views)?.replication();
+        return { v, offset: Number(info?.get('slave_repl_offset') ?? -1) };
+      }),
+    );
+    const best = offsets.sort((a, b) => b.offset - a.offset)[0]?.v;
+    const node = best && this.node(best.id, views);
+    if (!best || !node) return;
+    await node.cluster('FAILOVER', 'FORCE').catch(() => undefined);
+    this.actions.push(`failover force ${podLabel(best.pod)} (its primary ${deadId} is NOADDR)`);
+    this.events.push({
+      type: 'Warning',
+      reason: 'RedisFailover',
+      note:
+        `shard ${best.pod.shard}: forced ${podLabel(best.pod)} to take over from node ${deadId}, which another ` +
+        'node replaced at the same address (Redis does not fail such a node over by itself)',
+    });
   }
 
   private previousLossMessage(): string | undefined {

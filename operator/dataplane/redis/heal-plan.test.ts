@@ -58,7 +58,19 @@ describe('planHeal', () => {
         ],
         [node('dead', 'master,fail', A)],
       ),
-      { forget: [], awaitingFailover: [{ shard: 0, deadId: 'dead' }], lost: [] },
+      { forget: [], awaitingFailover: [{ shard: 0, deadId: 'dead', force: false }], lost: [] },
+    ],
+    [
+      'dead primary seen NOADDR everywhere (a new id at its address): Redis never fails it over: force',
+      views(
+        [
+          { shard: 0, self: node('new0', 'master') },
+          { shard: 0, self: node('r0', 'slave', [], 'dead') },
+          { shard: 1, self: node('p1', 'master', B) },
+        ],
+        [node('dead', 'master,noaddr', A)],
+      ),
+      { forget: [], awaitingFailover: [{ shard: 0, deadId: 'dead', force: true }], lost: [] },
     ],
     [
       'after the failover: the dead id owns nothing and nobody replicates it: forget it',

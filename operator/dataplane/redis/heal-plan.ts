@@ -4,7 +4,9 @@
  * Shard membership follows the pods (their StatefulSet's chatfleet.io/redis-shard label), never a
  * fixed ordinal: after a failover pod 1 is the primary and stays so.
  * - A dead primary (not a pod, flagged fail) with a live replica among the pods: Redis Cluster's own
- *   failover promotes the replica; the operator waits and touches nothing in that shard.
+ *   failover promotes the replica; the operator waits and touches nothing in that shard. Except when
+ *   the dead id is NOADDR everywhere (another node id answers at its address): Redis never fails
+ *   such a node over, so the operator forces it (CLUSTER FAILOVER FORCE on the replica).
  * - A dead primary with no replica left: its slots' data is gone. It is reported first (a pass
  *   returns RedisReady=False/ShardDataLost naming the shard); only a later pass that sees that
  *   report already in status forgets the dead id so the slots can be assigned to the shard's new,
@@ -30,8 +32,12 @@ export interface LostShard {
 export interface HealPlan {
   /** Dead ids to CLUSTER FORGET on every node now. */
   forget: string[];
-  /** Shards whose dead primary has a live replica: Redis fails over on its own; wait. */
-  awaitingFailover: { shard: number; deadId: string }[];
+  /**
+   * Shards whose dead primary has a live replica: Redis fails over on its own; wait. `force`: the
+   * dead id is NOADDR everywhere (a new node answers at its old address), which Redis's failure
+   * detection skips for good, so the operator must run CLUSTER FAILOVER FORCE on a replica.
+   */
+  awaitingFailover: { shard: number; deadId: string; force: boolean }[];
   /** Shards whose slots belong to a dead id that nothing can replace. */
   lost: LostShard[];
 }
@@ -46,6 +52,11 @@ function slotsOf(id: string, views: readonly HealView[]): Set<number> {
 function failedEverywhere(id: string, views: readonly HealView[]): boolean {
   const pictures = views.flatMap((v) => v.known.filter((k) => k.id === id));
   return pictures.length > 0 && pictures.every((k) => k.flags.includes('fail') || k.flags.includes('noaddr'));
+}
+
+function noaddrEverywhere(id: string, views: readonly HealView[]): boolean {
+  const pictures = views.flatMap((v) => v.known.filter((k) => k.id === id));
+  return pictures.length > 0 && pictures.every((k) => k.flags.includes('noaddr'));
 }
 
 /** PURE. */
@@ -64,7 +75,7 @@ export function planHeal(views: readonly HealView[]): HealPlan {
     }
     if (replicas.length > 0) {
       const shard = replicas[0]?.shard ?? -1;
-      plan.awaitingFailover.push({ shard, deadId: id });
+      plan.awaitingFailover.push({ shard, deadId: id, force: noaddrEverywhere(id, views) });
       continue;
     }
     // Not yet failed (pfail, or a pod that is restarting with its data): leave it alone.
