@@ -206,7 +206,7 @@ export function redisArgs(spec: ResolvedRedisSpec): string[] {
   args.push(...memoryArgs(spec.resources));
   if (spec.topology === 'cluster') {
     args.push('--cluster-enabled', 'yes', '--cluster-config-file', NODES_CONF);
-    args.push('--cluster-node-timeout', '5000');
+    args.push('--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT_MS));
   }
   return args;
 }
@@ -223,8 +223,32 @@ export function forgetsIdentityOnStart(spec: ResolvedRedisSpec): boolean {
   return spec.topology === 'cluster' && spec.storage === undefined && spec.replicasPerShard >= 1;
 }
 
-/** `: >` is a shell builtin (the image need not ship rm); Redis treats an empty nodes.conf as absent. */
-const FORGET_IDENTITY = `: > ${NODES_CONF} && exec redis-server "$@"`;
+/** cluster-node-timeout: a node silent this long is suspected failed (PFAIL), then FAIL by majority. */
+export const CLUSTER_NODE_TIMEOUT_MS = 5_000;
+
+/**
+ * How long a restarted node stays silent before it starts as a new node. If it answered at its old
+ * address at once, the other nodes would see a different node id there and mark the old id
+ * `noaddr`; Redis never fails a noaddr node over (failure detection skips nodes without an
+ * address), so its slots would stay with a dead id. Silent for 3 node timeouts, the old id goes
+ * PFAIL, then FAIL, and its replica wins the election (about 6 to 8 s), before the new node appears.
+ */
+export const FAILOVER_WAIT_SECONDS = (3 * CLUSTER_NODE_TIMEOUT_MS) / 1000;
+
+/**
+ * Only a container that had an identity in this pod (a non-empty nodes.conf on the emptyDir) waits;
+ * a new pod starts at once. `: >` empties the file (Redis treats an empty nodes.conf as absent);
+ * `sleep & wait` with a TERM trap lets a pod deleted meanwhile stop at once. Builtins and sleep
+ * only: the image need not ship rm.
+ */
+export const FORGET_IDENTITY = [
+  `if [ -s ${NODES_CONF} ]; then`,
+  "  trap 'exit 0' TERM INT",
+  `  : > ${NODES_CONF}`,
+  `  sleep ${FAILOVER_WAIT_SECONDS} & wait $!`,
+  'fi',
+  'exec redis-server "$@"',
+].join('\n');
 
 function redisCommand(spec: ResolvedRedisSpec): string[] {
   return forgetsIdentityOnStart(spec) ? ['sh', '-c', FORGET_IDENTITY, 'redis-server'] : ['redis-server'];

@@ -9,6 +9,8 @@ import { resolveRedis } from '../defaults.js';
 import type { DataplaneCbd, RedisSpec, ResourceRequirements } from '../types.js';
 import {
   CLUSTER_READINESS,
+  FAILOVER_WAIT_SECONDS,
+  FORGET_IDENTITY,
   desiredRedisObjects,
   forgetsIdentityOnStart,
   redisArgs,
@@ -24,6 +26,7 @@ import {
   shardMemoryStatus,
 } from './memory.js';
 import { redundancyWarning } from './validate.js';
+import { loadConfig } from '../../../bot-runtime/config.js';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -119,6 +122,18 @@ describe('memoryArgs', () => {
   });
 });
 
+describe('volatile-ttl evicts the answer cache first: its TTL is below the session TTL', () => {
+  it.each([
+    [{}, 3600, 1800],
+    [{ SESSION_TTL_SECONDS: '600' }, 600, 300],
+    [{ SESSION_TTL_SECONDS: '1' }, 1, 1],
+    [{ SESSION_TTL_SECONDS: '600', ANSWER_CACHE_TTL_SECONDS: '60' }, 600, 60],
+  ])('bot runtime env %p: session %p s, cache %p s', (env, session, cache) => {
+    const c = loadConfig(env);
+    expect([c.sessionTtlSeconds, c.answerCacheTtlSeconds]).toEqual([session, cache]);
+  });
+});
+
 describe('persistence and identity per mode', () => {
   const storage = { size: '1Gi' };
   it.each<[string, RedisSpec | undefined, { aof: string; fsync?: string; forget: boolean }]>([
@@ -145,11 +160,27 @@ describe('persistence and identity per mode', () => {
     const c = containerOf(redis);
     if (want.forget) {
       expect(c.command?.slice(0, 2)).toEqual(['sh', '-c']);
-      expect(c.command?.[2]).toBe(': > /data/nodes.conf && exec redis-server "$@"');
+      expect(c.command?.[2]).toBe(FORGET_IDENTITY);
+      expect(c.command?.[3]).toBe('redis-server'); // $0; the args follow as "$@"
     } else {
       expect(c.command).toEqual(['redis-server']);
     }
     if (spec.topology === 'cluster') expect(argAfter(args, '--cluster-config-file')).toBe('/data/nodes.conf');
+  });
+});
+
+describe('a restarted node without storage waits for the failover, then starts as a new node', () => {
+  it('only when it had an identity in this pod; empties it; sleeps 3 node timeouts; stops on TERM', () => {
+    expect(FORGET_IDENTITY.split('\n')).toEqual([
+      'if [ -s /data/nodes.conf ]; then',
+      "  trap 'exit 0' TERM INT",
+      '  : > /data/nodes.conf',
+      '  sleep 15 & wait $!',
+      'fi',
+      'exec redis-server "$@"',
+    ]);
+    const args = redisArgs(resolveRedis(cbd({ topology: 'cluster' })));
+    expect(FAILOVER_WAIT_SECONDS * 1000).toBe(3 * Number(argAfter(args, '--cluster-node-timeout')));
   });
 });
 
