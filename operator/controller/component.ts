@@ -69,6 +69,11 @@ export interface OwnedChild {
 export interface ComponentCaches extends FleetCaches {
   /** Managed Redis StatefulSets; empty when RBAC grants no list on StatefulSets (rbac.dataPlane=false). */
   statefulSets: ObjectCache;
+  /**
+   * Secrets the operator created (managed-by label: the generated Redis password Secrets), so one
+   * deleted is recreated at once. `watching` is false when RBAC grants no list/watch on Secrets.
+   */
+  secrets: ObjectCache & { readonly watching: boolean };
 }
 
 export interface ComponentEvent {
@@ -104,6 +109,8 @@ export interface Contribution {
   /** A finalizer this component needs on the CR while it exists. */
   finalizer?: string;
   events?: ComponentEvent[];
+  /** Annotations on the bot pod template of both tracks; a changed value rolls the pods. */
+  podAnnotations?: Record<string, string>;
 }
 
 export interface FinalizeResult {
@@ -141,6 +148,7 @@ export interface MergedContributions {
   requeueAfterMs: number | undefined;
   finalizers: string[];
   events: ComponentEvent[];
+  podAnnotations: Record<string, string>;
 }
 
 export function emptyContributions(): MergedContributions {
@@ -155,6 +163,7 @@ export function emptyContributions(): MergedContributions {
     requeueAfterMs: undefined,
     finalizers: [],
     events: [],
+    podAnnotations: {},
   };
 }
 
@@ -171,6 +180,7 @@ export function mergeContribution(into: MergedContributions, c: Contribution): M
     requeueAfterMs: minDefined(into.requeueAfterMs, c.requeueAfterMs),
     finalizers: c.finalizer ? [...into.finalizers, c.finalizer] : into.finalizers,
     events: [...into.events, ...(c.events ?? [])],
+    podAnnotations: { ...into.podAnnotations, ...c.podAnnotations },
   };
 }
 

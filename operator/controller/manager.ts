@@ -124,7 +124,10 @@ class Fleet {
     // Managed Redis (operator/dataplane). Installed with rbac.dataPlane=false the operator may not
     // list StatefulSets, and then it has none: the cache stays empty instead of never syncing.
     const statefulSets = make(Resources.StatefulSet, MANAGED, ownerKey, true);
-    const shared: ComponentCaches = { ...this.caches, statefulSets };
+    // Secrets the operator created (the Redis password Secrets): a deleted one is recreated at once.
+    // The managed-by selector keeps every other Secret out of the watch and the memory.
+    const secrets = make(Resources.Secret, MANAGED, ownerKey, true);
+    const shared: ComponentCaches = { ...this.caches, statefulSets, secrets };
     const components = sources.map((c) => (typeof c === 'function' ? c(client, shared) : c));
     this.components = components;
     const events = new KubeEventRecorder(client, 'chatfleet.io/operator', cfg.identity, log);

@@ -81,7 +81,11 @@ function deploymentPlans(cr: ChatbotDeployment, merged: MergedContributions, c: 
     canaryShare: tracks?.canary?.share ?? 0,
     maxReplicas: cr.spec.scaling.maxReplicas,
   });
-  const common = { env: merged.env, ...(tracks ? { routingConfigMap: tracks.routingConfigMap } : {}) };
+  const common = {
+    env: merged.env,
+    podAnnotations: merged.podAnnotations,
+    ...(tracks ? { routingConfigMap: tracks.routingConfigMap } : {}),
+  };
   const canary = tracks?.canary;
   return [
     {

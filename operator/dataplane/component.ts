@@ -1,5 +1,6 @@
+import { pino } from 'pino';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type {
   ComponentCaches,
   ComponentContext,
@@ -10,7 +11,9 @@ import type {
   OwnedChild,
 } from '../controller/component.js';
 import type { KubeClient } from '../kube/client.js';
-import { errorMessage, isConflict } from '../kube/errors.js';
+import { errorMessage } from '../kube/errors.js';
+import { KubeEventRecorder } from '../kube/events.js';
+import type { EventRecorder } from '../kube/events.js';
 import { Resources, resourceFor } from '../kube/resources.js';
 import type { ObjectCache } from '../controller/reconciler.js';
 import type { ConditionInput } from '../workload/status.js';
@@ -21,6 +24,10 @@ import { KafkaAdminPool } from './kafka/admin-pool.js';
 import { kafkaAdminFactory } from './kafka/manager.js';
 import { resolveRedis } from './defaults.js';
 import { redisSelector } from './labels.js';
+import type { KafkaConnection } from './kafka/credentials.js';
+import { TopicDeletionReporter } from './kafka/deletion-report.js';
+import { RedisPasswordSecrets } from './redis-password.js';
+import type { PasswordContribution } from './redis-password.js';
 import { shardMemoryStatus, withShardMemory } from './redis/memory.js';
 import { redundancyWarning } from './redis/validate.js';
 import {
@@ -37,7 +44,6 @@ import {
   reconcileRedisCluster,
   reconcileTopics,
   redisNames,
-  redisPasswordSecret,
   redisReadyCondition,
   TOPIC_FINALIZER,
   topicsWaitForFinalizer,
@@ -70,7 +76,8 @@ export type DataplaneKube = Pick<KubeClient, 'get' | 'create' | 'list' | 'delete
 export type DataplaneCaches = Pick<
   ComponentCaches,
   'statefulSets' | 'services' | 'podDisruptionBudgets' | 'pods'
->;
+> &
+  Partial<Pick<ComponentCaches, 'secrets'>>;
 
 export interface DataplaneOptions {
   caches: DataplaneCaches;
@@ -78,6 +85,11 @@ export interface DataplaneOptions {
   topicOwnershipNamespace: string;
   /** --topic-deletion-timeout-seconds in ms (default 5 minutes). */
   topicDeletionTimeoutMs?: number;
+  /**
+   * Records the Events the data plane writes outside a fleet's namespace (TopicsLeftBehind on topic
+   * claims, ./kafka/deletion-report.ts); by default one writing through the component's client.
+   */
+  events?: EventRecorder;
   /** Where chatfleet_operator_kafka_admin_* are registered (the operator's registry). */
   registry?: Registry;
   /** Test seam: the shared Kafka admin clients; by default one pool per component. */
@@ -105,12 +117,22 @@ interface Timed<T> {
 }
 
 interface FleetState {
-  /** The uid whose password Secret is known to exist (a re-created CR gets a new uid). */
-  secretFor?: string;
   topics?: Timed<TopicsResult>;
   cluster?: Timed<ClusterReconcileResult>;
   /** The wanted Redis object set last pruned against: prune again only when it changes. */
   prunedFor?: string;
+  /** The Kafka credentials last read from spec.messaging.kafka.secretRef (see kafkaConnection). */
+  kafkaCredentials?: { uid: string; ref: string; connection: KafkaConnection };
+  /**
+   * When the next topic-deletion attempt is due (ms). A namespace deletion enqueues the CR for every
+   * child it deletes; each would otherwise be one more connection attempt to the broker.
+   */
+  deletionRetryAt?: number;
+  /**
+   * The CR uid whose topics were dealt with. The cache may still show the finalizer just released;
+   * a second pass would find the claims gone and report the deleted topics as not owned.
+   */
+  finalizedUid?: string;
 }
 
 interface RedisContribution {
@@ -141,6 +163,8 @@ export class DataplaneComponent implements FleetComponent {
   private readonly fleets = new Map<string, FleetState>();
   private readonly ownership: KubeTopicOwnership;
   private readonly childCaches: Map<string, ObjectCache>;
+  private readonly deletionReporter: TopicDeletionReporter;
+  private readonly passwords: RedisPasswordSecrets;
   /** One connected admin client per broker set and credentials, shared by every CR (issue 14). */
   private readonly adminPool: KafkaAdminPool;
 
@@ -150,6 +174,13 @@ export class DataplaneComponent implements FleetComponent {
   ) {
     this.ownership = new KubeTopicOwnership(kube, options.topicOwnershipNamespace);
     this.childCaches = redisChildCaches(options.caches);
+    this.passwords = new RedisPasswordSecrets(kube, options.caches);
+    this.deletionReporter = new TopicDeletionReporter({
+      registry: options.registry ?? new Registry(),
+      events: options.events ?? new KubeEventRecorder(kube, EVENT_CONTROLLER, EVENT_CONTROLLER, silentLog),
+      ownership: this.ownership,
+      ownershipNamespace: options.topicOwnershipNamespace,
+    });
     this.adminPool =
       options.kafkaAdminPool ??
       new KafkaAdminPool({
@@ -164,6 +195,13 @@ export class DataplaneComponent implements FleetComponent {
   }
 
   async reconcile(ctx: ComponentContext): Promise<Contribution> {
+    // The password Secret first: the Redis pods and the bot pods read it.
+    const password = usesManagedRedis(asCbd(ctx.cr)) ? await this.passwords.reconcile(ctx) : undefined;
+    const contribution = await this.reconcileParts(ctx);
+    return password ? withPassword(contribution, password) : contribution;
+  }
+
+  private async reconcileParts(ctx: ComponentContext): Promise<Contribution> {
     const cr = ctx.cr;
     const cbd = asCbd(cr);
     const state = this.stateOf(cr);
@@ -212,8 +250,12 @@ export class DataplaneComponent implements FleetComponent {
     signal?: AbortSignal;
   }): Promise<FinalizeResult> {
     const cbd = asCbd(cr);
+    const state = this.stateOf(cr);
+    if (state.finalizedUid === cr.metadata.uid) return { done: true };
+    const wait = (state.deletionRetryAt ?? 0) - now.getTime();
+    if (wait > 0) return { done: false, requeueAfterMs: wait };
     const r = await finalizeTopics(cbd, {
-      ...(await this.kafkaConnection(cbd)),
+      ...(await this.kafkaConnection(cbd, state, { deleting: true })),
       ownership: this.ownership,
       adminPool: this.adminPool,
       signal,
@@ -222,10 +264,7 @@ export class DataplaneComponent implements FleetComponent {
         ? { deletionTimeoutMs: this.options.topicDeletionTimeoutMs }
         : {}),
     });
-    if (!r.done) log.warn({ reason: r.condition?.message }, 'could not delete Kafka topics yet');
-    else if (r.leftBehind.length > 0) {
-      log.warn({ leftBehind: r.leftBehind, reason: r.condition?.message }, 'gave up deleting Kafka topics');
-    } else log.info({ deleted: r.deleted, notOwned: r.notOwned }, 'deleted Kafka topics');
+    await this.afterDeletionAttempt(cbd, state, r, { log, now });
     return {
       done: r.done,
       ...(r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : {}),
@@ -235,6 +274,27 @@ export class DataplaneComponent implements FleetComponent {
 
   forget(key: string): void {
     this.fleets.delete(key);
+    this.passwords.forget(key);
+  }
+
+  /** Logs and reports one topic-deletion attempt, and when the next one is due. */
+  private async afterDeletionAttempt(
+    cbd: DataplaneCbd,
+    state: FleetState,
+    r: TopicsFinalizeResult,
+    { log, now }: { log: Logger; now: Date },
+  ): Promise<void> {
+    if (!r.done) {
+      log.warn({ reason: r.condition?.message }, 'could not delete Kafka topics yet');
+      state.deletionRetryAt = now.getTime() + (r.requeueAfterMs ?? 5000);
+      return;
+    }
+    if (r.leftBehind.length > 0) {
+      log.warn({ leftBehind: r.leftBehind, reason: r.condition?.message }, 'gave up deleting Kafka topics');
+    } else log.info({ deleted: r.deleted, notOwned: r.notOwned }, 'deleted Kafka topics');
+    await this.deletionReporter.finished(cbd, r, log);
+    delete state.deletionRetryAt;
+    if (cbd.metadata.uid !== undefined) state.finalizedUid = cbd.metadata.uid;
   }
 
   /** Per-fleet state held now (one entry per fleet reconciled since it was last forgotten). */
@@ -275,7 +335,6 @@ export class DataplaneComponent implements FleetComponent {
       const cond = redisReadyCondition(cbd, 0);
       return { children: [], conditions: cond ? [conditionInput(cond)] : [], status: {}, prunable: true };
     }
-    await this.ensurePasswordSecret(ctx.cr, state, ctx.log);
     if (spec.topology === 'cluster') return this.managedCluster(ctx, cbd, state);
     const ready = this.readyReplicas(ctx.cr);
     const cond = redisReadyCondition(cbd, ready);
@@ -345,22 +404,6 @@ export class DataplaneComponent implements FleetComponent {
     if (deleted.length > 0) ctx.log.info({ deleted }, 'pruned Redis objects the spec no longer wants');
     state.prunedFor = fingerprint;
     return deleted;
-  }
-
-  /** GET, and POST only when missing (409 = created meanwhile); once per CR uid, not per reconcile. */
-  private async ensurePasswordSecret(cr: ChatbotDeployment, state: FleetState, log: Logger): Promise<void> {
-    if (state.secretFor === cr.metadata.uid) return;
-    const ns = cr.metadata.namespace ?? '';
-    const name = redisNames.passwordSecret(cr.metadata.name ?? '');
-    if (!(await this.kube.get(Resources.Secret, ns, name))) {
-      try {
-        await this.kube.create(Resources.Secret, ns, redisPasswordSecret(asCbd(cr), ownerReference(cr)));
-        log.info({ secret: name }, 'created the Redis password Secret');
-      } catch (err) {
-        if (!isConflict(err)) throw err; // created meanwhile
-      }
-    }
-    state.secretFor = cr.metadata.uid;
   }
 
   /**
@@ -455,7 +498,7 @@ export class DataplaneComponent implements FleetComponent {
     const last = state.topics;
     if (last && last.inputs === inputs && now + DUE_SLACK_MS < last.dueAt) return last;
     const result = await reconcileTopics(cbd, {
-      ...(await this.kafkaConnection(cbd)),
+      ...(await this.kafkaConnection(cbd, state)),
       ownership: this.ownership,
       adminPool: this.adminPool,
       signal: ctx.signal,
@@ -475,10 +518,18 @@ export class DataplaneComponent implements FleetComponent {
 
   /**
    * The Kafka admin connection from spec.messaging.kafka.secretRef, read by name (no Secret watch). A
-   * missing Secret (e.g. deleted first in a namespace deletion) is said in every failure message.
+   * missing Secret is said in every failure message.
+   *
+   * A namespace deletion deletes the Secret in the same pass as it marks the CR deleted, so the Secret
+   * is usually gone when the finalizer runs. Deleting topics (`deleting`) then uses the credentials
+   * last read from it for this CR uid (kept in memory only; the topics were created with them).
+   * Without them (e.g. the operator restarted meanwhile) deletion retries until the bound and leaves
+   * the topics behind. Reconciling a live CR never does this: deleting the Secret revokes access.
    */
   private async kafkaConnection(
     cbd: DataplaneCbd,
+    state: FleetState,
+    opts: { deleting?: boolean } = {},
   ): Promise<Pick<KafkaDeps, 'connection' | 'connectionProblem'>> {
     const ref = cbd.spec.messaging?.kafka?.secretRef?.name;
     if (!ref) return {};
@@ -487,12 +538,42 @@ export class DataplaneComponent implements FleetComponent {
       cbd.metadata.namespace,
       ref,
     );
-    const connection = kafkaConnectionFromSecret(secret?.data);
-    return secret
-      ? { connection }
-      : { connection, connectionProblem: `the credentials Secret ${ref} does not exist` };
+    const uid = cbd.metadata.uid ?? '';
+    if (secret) {
+      const connection = kafkaConnectionFromSecret(secret.data);
+      state.kafkaCredentials = { uid, ref, connection };
+      return { connection };
+    }
+    const known = state.kafkaCredentials;
+    if (opts.deleting && known?.uid === uid && known.ref === ref) {
+      return {
+        connection: known.connection,
+        connectionProblem: `the credentials Secret ${ref} does not exist; used the credentials last read from it`,
+      };
+    }
+    return {
+      connection: kafkaConnectionFromSecret(undefined),
+      connectionProblem: `the credentials Secret ${ref} does not exist`,
+    };
   }
 }
+
+/** Managed Redis (standalone or cluster) with a valid spec: the operator owns its password Secret. */
+function usesManagedRedis(cbd: DataplaneCbd): boolean {
+  return !validateRedis(cbd) && resolveRedis(cbd).mode !== 'external';
+}
+
+function withPassword(c: Contribution, p: PasswordContribution): Contribution {
+  const events = [...p.events, ...(c.events ?? [])];
+  return {
+    ...c,
+    podAnnotations: { ...c.podAnnotations, ...p.podAnnotations },
+    ...(events.length > 0 ? { events } : {}),
+  };
+}
+
+const EVENT_CONTROLLER = 'chatfleet.io/operator';
+const silentLog = pino({ level: 'silent' });
 
 function controlledBy(obj: KubeObject, cr: ChatbotDeployment): boolean {
   return (obj.metadata.ownerReferences ?? []).some((r) => r.controller === true && r.uid === cr.metadata.uid);

@@ -28,7 +28,7 @@ export class KubeEventRecorder implements EventRecorder {
   private readonly recent = new Map<string, number>();
 
   constructor(
-    private readonly client: KubeClient,
+    private readonly client: Pick<KubeClient, 'create'>,
     private readonly controller: string,
     private readonly instance: string,
     private readonly log: Logger,

@@ -89,6 +89,11 @@ export class Informer {
     return this.everSynced;
   }
 
+  /** false when RBAC refused the list (skipIfForbidden): the cache is empty, not a view of the cluster. */
+  get watching(): boolean {
+    return !this.forbidden;
+  }
+
   get(namespace: string, name: string): KubeObject | undefined {
     if (this.forbidden) return undefined;
     return this.lw.get(name, namespace) as KubeObject | undefined;

@@ -34,6 +34,8 @@ export interface WorkloadInputs {
    * mounts the ServiceAccount token, whose only grant is reading that one ConfigMap.
    */
   routingConfigMap?: string;
+  /** Pod template annotations contributed by components (e.g. the Redis password stamp). */
+  podAnnotations?: Record<string, string>;
 }
 
 function meta(cr: ChatbotDeployment, name: string): KubeObject['metadata'] {
@@ -264,7 +266,10 @@ export function desiredDeployment(cr: ChatbotDeployment, inputs: WorkloadInputs)
       template: {
         metadata: {
           labels,
-          annotations: { [ANNOTATION_CONFIG_HASH]: configHash(runtimeConfigData(cr)) },
+          annotations: {
+            ...inputs.podAnnotations,
+            [ANNOTATION_CONFIG_HASH]: configHash(runtimeConfigData(cr)),
+          },
         },
         spec: podSpec(cr, inputs, shape),
       },
