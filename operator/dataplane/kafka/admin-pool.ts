@@ -19,14 +19,21 @@ export const DEFAULT_ADMIN_IDLE_MS = 5 * 60_000;
 export const DEFAULT_ADMIN_POOL_SIZE = 64;
 /** How often idle clients are looked for when no call comes (an unref'd timer). */
 const SWEEP_EVERY_MS = 30_000;
-/** close() waits at most this long for kafkajs to finish disconnecting. */
-const CLOSE_WAIT_MS = 5_000;
+/** close() waits at most this long for kafkajs to finish disconnecting (well inside the shutdown budgets). */
+const CLOSE_WAIT_MS = 2_000;
 
 export type EvictReason = 'idle' | 'lru' | 'error' | 'timeout' | 'aborted' | 'close';
 
+/** An unconnected admin client, and a way to drop its sockets at once (kafkajs cannot). */
+export interface PooledClient {
+  admin: Admin;
+  /** Destroys every socket the client opened; a connect waiting on a hung broker ends with it. */
+  destroySockets(): void;
+}
+
 export interface KafkaAdminPoolOptions {
   /** Builds an unconnected admin client for a target (see kafkaAdminFactory in ./manager.ts). */
-  createAdmin: (target: AdminTarget) => Admin;
+  createAdmin: (target: AdminTarget) => PooledClient;
   idleMs?: number;
   maxEntries?: number;
   /** Monotonic milliseconds; injected in tests. */
@@ -38,7 +45,7 @@ export interface KafkaAdminPoolOptions {
 
 interface Entry {
   key: string;
-  admin: Admin;
+  client: PooledClient;
   /** The one connect of this client, shared by its leases. */
   connected: Promise<void>;
   users: number;
@@ -117,11 +124,11 @@ export class KafkaAdminPool {
 
   private open(key: string, target: AdminTarget): Entry {
     for (const victim of lruVictims(this.views(), this.limits)) this.evict(victim, 'lru', false);
-    const admin = this.opts.createAdmin(target);
+    const client = this.opts.createAdmin(target);
     const entry: Entry = {
       key,
-      admin,
-      connected: admin.connect(),
+      client,
+      connected: client.admin.connect(),
       users: 0,
       lastUsedMs: this.now(),
       pooled: true,
@@ -151,7 +158,7 @@ export class KafkaAdminPool {
       return true;
     };
     return {
-      admin: entry.admin,
+      admin: entry.client.admin,
       brokers,
       connected: entry.connected,
       release: () => {
@@ -160,7 +167,8 @@ export class KafkaAdminPool {
       discard: (reason, now) => {
         if (!end()) return;
         if (entry.pooled) this.evict(entry.key, reason, false);
-        if (now || entry.users === 0) this.disconnect(entry);
+        // Nobody else on it: cut it now (it failed, hung or was abandoned mid-call).
+        if (now || entry.users === 0) this.disconnect(entry, true);
       },
     };
   }
@@ -172,16 +180,21 @@ export class KafkaAdminPool {
     this.entries.delete(key);
     entry.pooled = false;
     this.opts.metrics?.evictions.inc({ reason });
-    if (now || entry.users === 0) this.disconnect(entry);
+    if (now || entry.users === 0) this.disconnect(entry, now);
     if (this.entries.size === 0) this.stopSweeper();
   }
 
-  private disconnect(entry: Entry): void {
+  /**
+   * Disconnects the client; `hard` also destroys its sockets at once. kafkajs's own disconnect lets go
+   * of a broker that never answered only after its request timeout, so a hung client is cut hard.
+   */
+  private disconnect(entry: Entry, hard = false): void {
+    if (hard) entry.client.destroySockets();
     if (entry.disconnected) return;
     entry.disconnected = true;
     this.opts.metrics?.clients.dec();
-    // Never awaited by a reconcile: kafkajs may take its request timeout to let go of a hung broker.
-    const done = entry.admin.disconnect().catch(() => undefined);
+    // Never awaited by a reconcile.
+    const done = entry.client.admin.disconnect().catch(() => undefined);
     this.disconnecting.add(done);
     void done.finally(() => this.disconnecting.delete(done));
   }

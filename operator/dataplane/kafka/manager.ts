@@ -7,10 +7,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
-import type { Admin, ConfigEntries, ITopicMetadata, LogEntry } from 'kafkajs';
+import { connect as netConnect, isIP } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { Admin, ConfigEntries, ISocketFactory, ITopicMetadata, LogEntry } from 'kafkajs';
 import { KafkaAdminPool } from './admin-pool.js';
 import { brokerSet } from './admin-pool-policy.js';
-import type { AdminLease, AdminTarget } from './admin-pool.js';
+import type { AdminLease, AdminTarget, PooledClient } from './admin-pool.js';
 import { boundedCall, throwIfAborted } from './bounded-call.js';
 import type { CallBounds } from './bounded-call.js';
 import type { KafkaConnection } from './credentials.js';
@@ -83,11 +86,35 @@ export interface ApplyResult {
   alreadyExisted: string[];
 }
 
+/**
+ * kafkajs's own socket factory (net or tls, keep-alive 60 s), remembering each socket until it
+ * closes, so the pool can destroy the sockets of a client stuck on a hung broker.
+ */
+function trackedSockets(): { factory: ISocketFactory; destroyAll: () => void } {
+  const open = new Set<Socket>();
+  const factory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+    const socket = ssl
+      ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+      : netConnect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    return socket;
+  };
+  return {
+    factory,
+    destroyAll: () => {
+      for (const socket of open) socket.destroy();
+    },
+  };
+}
+
 /** Builds unconnected kafkajs admin clients for a target, for the pool. */
-export function kafkaAdminFactory(opts: KafkaClientOptions = {}): (target: AdminTarget) => Admin {
+export function kafkaAdminFactory(opts: KafkaClientOptions = {}): (target: AdminTarget) => PooledClient {
   const logger = opts.logger;
-  return (target) =>
-    new Kafka({
+  return (target) => {
+    const sockets = trackedSockets();
+    const admin = new Kafka({
       clientId: opts.clientId ?? 'chatfleet-operator',
       brokers: [...target.brokers],
       ssl: target.connection?.ssl,
@@ -98,7 +125,10 @@ export function kafkaAdminFactory(opts: KafkaClientOptions = {}): (target: Admin
       logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
       logCreator: () => (entry: LogEntry) =>
         logger?.debug({ kafkajs: entry.log, namespace: entry.namespace }, 'kafkajs'),
+      socketFactory: sockets.factory,
     }).admin();
+    return { admin, destroySockets: sockets.destroyAll };
+  };
 }
 
 /** Ends a failed session's lease: a hung client is disconnected now, a broken one leaves the pool. */
