@@ -251,6 +251,8 @@ export interface StatusInputs {
 
 /** Core condition types a component may set while the core's own observation is settled (False). */
 const OVERRIDABLE: readonly string[] = [ConditionType.Progressing, ConditionType.Degraded];
+/** Standing warnings about the configuration: any component's real problem of the same type goes first. */
+const WARNING_REASONS: readonly string[] = [ConditionReason.NoRedundancy];
 
 /**
  * A component may report Progressing (a rollout in progress) or Degraded (a canary that cannot start)
@@ -263,7 +265,8 @@ export function overlayCore(
   extra: ConditionInput[],
 ): [ConditionInput[], ConditionInput[]] {
   const replaced = core.map((c) => {
-    const mine = extra.find((e) => e.type === c.type);
+    const candidates = extra.filter((e) => e.type === c.type);
+    const mine = candidates.find((e) => !WARNING_REASONS.includes(e.reason)) ?? candidates[0];
     return mine && OVERRIDABLE.includes(c.type) && c.status === 'False' ? mine : c;
   });
   const coreTypes = new Set(core.map((c) => c.type));

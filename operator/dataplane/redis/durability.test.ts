@@ -27,6 +27,8 @@ import {
 } from './memory.js';
 import { redundancyWarning } from './validate.js';
 import { loadConfig } from '../../../bot-runtime/config.js';
+import { overlayCore } from '../../workload/status.js';
+import type { ConditionInput } from '../../workload/status.js';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -238,6 +240,37 @@ describe('defaults that protect data', () => {
     }
     expect(c).toMatchObject({ type: 'Degraded', status: 'True', reason: 'NoRedundancy' });
     expect(c?.message).toMatch(message);
+  });
+});
+
+describe('Degraded: NoRedundancy is a standing warning, never hiding a real problem', () => {
+  const settled: ConditionInput = {
+    type: 'Degraded',
+    status: 'False',
+    reason: 'AsExpected',
+    message: 'no problem observed',
+  };
+  const noRedundancy: ConditionInput = {
+    type: 'Degraded',
+    status: 'True',
+    reason: 'NoRedundancy',
+    message: 'w',
+  };
+  const canary: ConditionInput = {
+    type: 'Degraded',
+    status: 'True',
+    reason: 'CanaryBundleMissing',
+    message: 'p',
+  };
+  const podProblem: ConditionInput = { type: 'Degraded', status: 'True', reason: 'CrashLoop', message: 'c' };
+  it.each([
+    ['alone: shown while the core sees no problem', settled, [noRedundancy], 'NoRedundancy'],
+    ["a later component's real problem goes first", settled, [noRedundancy, canary], 'CanaryBundleMissing'],
+    ['an earlier one too', settled, [canary, noRedundancy], 'CanaryBundleMissing'],
+    ["the core's own pod problem goes first", podProblem, [noRedundancy], 'CrashLoop'],
+  ])('%s', (_what, core, extra, reason) => {
+    const [[degraded]] = overlayCore([core], extra);
+    expect(degraded?.reason).toBe(reason);
   });
 });
 
