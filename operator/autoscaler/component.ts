@@ -131,6 +131,7 @@ export class AutoscalerComponent implements FleetComponent {
       readyReplicas: ready.length,
       podEndpoints: [...new Set(this.resolveEndpoints(ready, ctx.cr))],
       now,
+      signal: ctx.signal,
     });
   }
 }

@@ -53,6 +53,8 @@ export interface EvaluateInput {
   /** Base URLs of the ready pods (`http://<podIP>:8080`), for the scrape source. */
   podEndpoints: string[];
   now: number;
+  /** Cancels the metric reads (the operator's term, ComponentContext.signal). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface EvaluateResult {
@@ -112,7 +114,7 @@ export class FleetAutoscaler {
     const source = this.sourceFor(input.cbd);
     const observation = await source
       .fetch(
-        { namespace, name, podEndpoints: input.podEndpoints },
+        { namespace, name, podEndpoints: input.podEndpoints, signal: input.signal },
         { now: input.now, seconds: policy.metricsWindowSeconds, percentile: slo.latency.percentile },
       )
       .catch((err: unknown): MetricObservation => ({

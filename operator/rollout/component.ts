@@ -71,7 +71,7 @@ export class RolloutComponent implements FleetComponent {
     const before = persistedState(cr);
     const active = rolloutActive(before);
     const scrape = active
-      ? await this.scraper.scrape(key(fleet), cr, ctx.pods, before?.analysisWindowStart, now)
+      ? await this.scraper.scrape(key(fleet), cr, ctx.pods, before?.analysisWindowStart, now, ctx.signal)
       : undefined;
     const bundle = active ? before?.canary?.model.bundleConfigMap : undefined;
     const bundleMissing = await this.missing(fleet.namespace, bundle);

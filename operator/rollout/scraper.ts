@@ -70,13 +70,14 @@ export class RolloutScraper {
     pods: KubeObject[],
     window: string | undefined,
     now: Date,
+    signal?: AbortSignal,
   ): Promise<ScrapeResult> {
     const fleet = this.fleets.get(key) ?? {};
     this.fleets.set(key, fleet);
     const fresh = fleet.last && now.getTime() - fleet.last.at < (this.o.minGapMs ?? 1000);
     if (fresh && fleet.lastWindowKey === window) return fleet.last!;
     const ready = pods.filter(isReadyPod);
-    const round = await this.readAll(cr, ready);
+    const round = await this.readAll(cr, ready, signal);
     let analysis: AnalysisSample | undefined;
     if (window !== undefined) {
       const next = advanceWindow(fleet.window, window, round, now.toISOString());
@@ -98,17 +99,21 @@ export class RolloutScraper {
     return result;
   }
 
-  private async readAll(cr: ChatbotDeployment, pods: KubeObject[]): Promise<PodScrape[]> {
+  private async readAll(
+    cr: ChatbotDeployment,
+    pods: KubeObject[],
+    signal?: AbortSignal,
+  ): Promise<PodScrape[]> {
     const out: PodScrape[] = [];
     const limit = Math.max(1, this.o.maxConcurrent ?? 8);
     for (let i = 0; i < pods.length; i += limit) {
       const batch = pods.slice(i, i + limit);
-      out.push(...(await Promise.all(batch.map((p) => this.readOne(cr, p)))));
+      out.push(...(await Promise.all(batch.map((p) => this.readOne(cr, p, signal)))));
     }
     return out;
   }
 
-  private async readOne(cr: ChatbotDeployment, pod: KubeObject): Promise<PodScrape> {
+  private async readOne(cr: ChatbotDeployment, pod: KubeObject, signal?: AbortSignal): Promise<PodScrape> {
     const name = pod.metadata.name ?? '';
     const base = { pod: `${name}/${pod.metadata.uid ?? ''}`, track: trackOf(pod) };
     const url = this.endpoint(pod, cr);
@@ -117,6 +122,7 @@ export class RolloutScraper {
       const text = await this.fetchText(`${url.replace(/\/+$/, '')}/metrics`, {
         timeoutMs: this.o.timeoutMs ?? 2000,
         maxBytes: this.o.maxBytes ?? 4 * MIB,
+        signal,
       });
       return { ...base, metrics: parsePodMetrics(text) };
     } catch {

@@ -92,7 +92,8 @@ export class PrometheusSource implements MetricSource {
     const time = window.now;
     const q = buildQueries(fleet, window, this.options.latencyQuery);
     try {
-      const run = async (query: string): Promise<number | null> => firstValue(await this.query(query, time));
+      const run = async (query: string): Promise<number | null> =>
+        firstValue(await this.query(query, time, fleet.signal));
       const [inflight, pods, latency, turns, concurrency] = await Promise.all([
         run(q.inflight),
         run(q.pods),
@@ -119,13 +120,13 @@ export class PrometheusSource implements MetricSource {
     }
   }
 
-  private async query(query: string, time: number): Promise<PromResponse> {
+  private async query(query: string, time: number, signal?: AbortSignal): Promise<PromResponse> {
     const url = new URL(
       'api/v1/query',
       this.options.url.endsWith('/') ? this.options.url : `${this.options.url}/`,
     );
     const body = new URLSearchParams({ query, time: String(time / 1000) });
-    const limits = { timeoutMs: this.timeoutMs, maxBytes: this.options.maxBytes ?? MIB };
+    const limits = { timeoutMs: this.timeoutMs, maxBytes: this.options.maxBytes ?? MIB, signal };
     let answer: { status: number; text: string };
     try {
       // 4xx/5xx bodies are read too: Prometheus explains a bad query there.

@@ -205,7 +205,7 @@ export class ScrapeSource implements MetricSource {
   }
 
   private async scrape(endpoint: string, time: number, fleet: FleetTarget): Promise<PodSnapshot> {
-    const text = await this.fetchText(metricsUrl(endpoint), this.limits);
+    const text = await this.fetchText(metricsUrl(endpoint), { ...this.limits, signal: fleet.signal });
     const { series, malformed } = parsePromText(text, SERIES);
     if (malformed > 0) this.options.metrics?.malformedLines.inc(fleetLabels(fleet), malformed);
     const inflight = gaugeSum(series, TURNS_INFLIGHT);

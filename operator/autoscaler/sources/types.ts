@@ -6,6 +6,8 @@ export interface FleetTarget {
   name: string;
   /** Base URLs of the ready pods, e.g. `http://10.0.0.7:8080`; `/metrics` is appended. */
   podEndpoints: string[];
+  /** The reconcile's cancellation (the operator's term): requests in flight end when it aborts. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface MetricWindow {
