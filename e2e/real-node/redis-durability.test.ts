@@ -4,6 +4,7 @@
  * - cluster 3 shards x 1 replica (the default) without storage: 10,000 sessions in the fleet's key
  *   format, then `kill 1` in one primary's container; after healing every session is readable,
  *   every node says cluster_state:ok and every shard has its replica again. The heal time is printed.
+ * - the same cluster: deleting another shard's primary pod; the same checks.
  * - the same cluster: writing twice the memory limit evicts answer-cache entries, never a session,
  *   and no Redis container restarts (no OOMKill); status.redis.shards reports used vs max memory.
  * - standalone without storage: Degraded=True/NoRedundancy, and Ready means serving.
@@ -258,6 +259,38 @@ describeOnRealNode(
     const ids = Array.from({ length: SESSIONS }, (_, i) => `h4s${i}-${suffix}`);
     let pass = '';
 
+    /**
+     * Waits until `faulted(pods)` shows the fault happened, every Redis pod is Ready, the cluster is whole
+     * (3 primaries, one replica each, cluster_state:ok everywhere) and every session is readable; the
+     * seconds since `started`. On timeout it fails with the number of sessions lost.
+     */
+    async function healed(
+      client: Cluster,
+      faulted: (pods: k8s.V1Pod[]) => boolean,
+      started: number,
+    ): Promise<number> {
+      let last: Health = { ok: false, why: 'not checked yet' };
+      const at = await eventually(
+        async () => {
+          const pods = await redisPods(cr);
+          if (!faulted(pods) || pods.length !== 6 || !pods.every(isReady)) return undefined;
+          last = await clusterHealth(cr, pass);
+          if (!last.ok) return undefined;
+          return (await readableSessions(client, keys, ids)) === SESSIONS ? Date.now() : undefined;
+        },
+        'the cluster to heal with every session readable',
+        300_000,
+      ).catch(async (err: unknown) => {
+        const lost = SESSIONS - (await readableSessions(client, keys, ids));
+        throw new Error(
+          `${String(err)}\nsessions lost: ${lost} of ${SESSIONS}; cluster: ${last.why}\n` +
+            `${await describePods(core, namespace)}`,
+          { cause: err },
+        );
+      });
+      return (at - started) / 1000;
+    }
+
     it('cluster 3 x 1 (the default) without storage: kill 1 in a primary loses no session', async () => {
       await custom.createNamespacedCustomObject({
         ...CBD_API,
@@ -300,30 +333,9 @@ describeOnRealNode(
           'kill 1',
         ]).catch(() => undefined); // the exec session may end with the process it killed
 
-        let last: Health = { ok: false, why: 'not checked yet' };
-        let readable = 0;
-        const healed = await eventually(
-          async () => {
-            const pods = await redisPods(cr);
-            const restarted = (pods.find((p) => p.metadata?.name === victim) ?? before)!;
-            if (restarts(restarted) <= restartsBefore) return undefined;
-            if (!pods.every(isReady)) return undefined;
-            last = await clusterHealth(cr, pass);
-            if (!last.ok) return undefined;
-            readable = await readableSessions(client, keys, ids);
-            return readable === SESSIONS ? Date.now() : undefined;
-          },
-          'the cluster to heal with every session readable',
-          300_000,
-        ).catch(async (err: unknown) => {
-          const lost = SESSIONS - (await readableSessions(client, keys, ids));
-          throw new Error(
-            `${String(err)}\nsessions lost: ${lost} of ${SESSIONS}; cluster: ${last.why}\n` +
-              `${await describePods(core, namespace)}`,
-            { cause: err },
-          );
-        });
-        const healSeconds = (healed - started) / 1000;
+        const restarted = (pods: k8s.V1Pod[]): boolean =>
+          restarts(pods.find((p) => p.metadata?.name === victim) ?? before ?? {}) > restartsBefore;
+        const healSeconds = await healed(client, restarted, started);
         process.stdout.write(
           `h4redis: kill 1 in ${victim}: healed in ${healSeconds.toFixed(1)} s, 0 of ${SESSIONS} sessions lost\n`,
         );
@@ -391,6 +403,28 @@ describeOnRealNode(
         client.disconnect();
       }
     }, 900_000);
+
+    it('cluster: deleting a primary pod loses no session', async () => {
+      if (pass === '') pass = await password(cr);
+      const shards = (await getCbd(cr)).status?.redis?.shards ?? [];
+      const victim = shards.find((s) => s.index === 2)?.primary ?? '';
+      expect(victim).toMatch(/^durable-redis-shard-2-\d$/);
+      const before = (await redisPods(cr)).find((p) => p.metadata?.name === victim);
+      const client = clusterClient(await redisPods(cr), pass);
+      try {
+        expect(await readableSessions(client, keys, ids)).toBe(SESSIONS);
+        const started = Date.now();
+        await core.deleteNamespacedPod({ name: victim, namespace });
+        const replaced = (pods: k8s.V1Pod[]): boolean =>
+          pods.some((p) => p.metadata?.name === victim && p.metadata.uid !== before?.metadata?.uid);
+        const healSeconds = await healed(client, replaced, started);
+        process.stdout.write(
+          `h4redis: deleted pod ${victim}: healed in ${healSeconds.toFixed(1)} s, 0 of ${SESSIONS} sessions lost\n`,
+        );
+      } finally {
+        client.disconnect();
+      }
+    }, 600_000);
 
     it('standalone without storage: Degraded=True/NoRedundancy naming the field; Ready once serving', async () => {
       await custom.createNamespacedCustomObject({ ...CBD_API, namespace, body: chatbot('solo', {}) });
