@@ -8,6 +8,8 @@ import type { RunningOperator } from './controller/manager.js';
 import { createAutoscalerComponent } from './autoscaler/component.js';
 import { DataplaneComponent } from './dataplane/component.js';
 import { createRolloutComponent } from './rollout/component.js';
+import { runReleaseFinalizers } from './uninstall/command.js';
+import { RELEASE_FINALIZERS } from './uninstall/release-finalizers.js';
 
 /** After leadership is lost, how long cleanup may take before the process exits anyway. */
 const LOST_LEADERSHIP_EXIT_MS = 5_000;
@@ -19,6 +21,8 @@ const LOST_LEADERSHIP_EXIT_MS = 5_000;
  */
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  // The chart's pre-delete hook (docs/install.md "Uninstalling"): a one-shot command, no controller.
+  if (argv[0] === RELEASE_FINALIZERS) return runReleaseFinalizers(argv.slice(1), process.env);
   if (argv.includes('--help')) {
     process.stdout.write(`${usage()}\n`);
     return 0;

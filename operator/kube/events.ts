@@ -26,6 +26,7 @@ export interface EventRecorder {
  */
 export class KubeEventRecorder implements EventRecorder {
   private readonly recent = new Map<string, number>();
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly client: Pick<KubeClient, 'create'>,
@@ -64,9 +65,17 @@ export class KubeEventRecorder implements EventRecorder {
         uid: regarding.metadata.uid,
       },
     };
-    this.client.create(Resources.Event, namespace, event).catch((err: unknown) => {
-      this.log.warn({ err: errorMessage(err), reason }, 'could not record event');
-    });
+    const sent: Promise<void> = this.client.create(Resources.Event, namespace, event).then(
+      () => undefined,
+      (err: unknown) => this.log.warn({ err: errorMessage(err), reason }, 'could not record event'),
+    );
+    this.pending.add(sent);
+    void sent.finally(() => this.pending.delete(sent));
+  }
+
+  /** Waits for every Event recorded so far to be written or refused (a short-lived command exits after). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending]);
   }
 
   private prune(now: number): void {

@@ -34,7 +34,9 @@ beforeAll(async () => {
   ];
   await cli(env, env.kubectl, ['create', 'namespace', namespace]);
   await cli(env, env.kubectl, ['label', 'namespace', namespace, ...labels]);
-  rendered = (await cli(env, helm, ['template', release, CHART, '--namespace', namespace])).stdout;
+  // Hooks (the uninstall Job and its RBAC) run only at uninstall: uninstall-hook.test.ts covers them.
+  rendered = (await cli(env, helm, ['template', release, CHART, '--namespace', namespace, '--no-hooks']))
+    .stdout;
   manifests = parseAllDocuments(rendered)
     .map((d) => d.toJSON() as Manifest | null)
     .filter((m): m is Manifest => m !== null);
