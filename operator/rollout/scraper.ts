@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { BOT_METRICS_PORT, isReadyPod } from '../autoscaler/component.js';
 import { MIB, fetchBounded } from '../autoscaler/sources/bounded-fetch.js';
 import type { FetchText } from '../autoscaler/sources/bounded-fetch.js';
@@ -39,6 +40,8 @@ export interface RolloutScraperOptions {
   maxBytes?: number;
   /** Pods read at once per fleet. */
   maxConcurrent?: number;
+  /** No batch starts after this long (ms, default 10 s): pods left are no data, as for the autoscaler. */
+  fleetTimeoutMs?: number;
   /** Reconciles closer together than this reuse the last result (a burst of events is one scrape). */
   minGapMs?: number;
 }
@@ -106,16 +109,18 @@ export class RolloutScraper {
   ): Promise<PodScrape[]> {
     const out: PodScrape[] = [];
     const limit = Math.max(1, this.o.maxConcurrent ?? 8);
+    // The tenant picks the pod count: without a fleet bound, n pods cost n/8 x timeoutMs of a worker.
+    const deadline = performance.now() + (this.o.fleetTimeoutMs ?? 10_000);
     for (let i = 0; i < pods.length; i += limit) {
       const batch = pods.slice(i, i + limit);
-      out.push(...(await Promise.all(batch.map((p) => this.readOne(cr, p, signal)))));
+      const late = performance.now() >= deadline;
+      out.push(...(await Promise.all(batch.map((p) => (late ? unread(p) : this.readOne(cr, p, signal))))));
     }
     return out;
   }
 
   private async readOne(cr: ChatbotDeployment, pod: KubeObject, signal?: AbortSignal): Promise<PodScrape> {
-    const name = pod.metadata.name ?? '';
-    const base = { pod: `${name}/${pod.metadata.uid ?? ''}`, track: trackOf(pod) };
+    const base = podKey(pod);
     const url = this.endpoint(pod, cr);
     if (!url) return { ...base, metrics: undefined };
     try {
@@ -129,4 +134,13 @@ export class RolloutScraper {
       return { ...base, metrics: undefined };
     }
   }
+}
+
+function podKey(pod: KubeObject): Pick<PodScrape, 'pod' | 'track'> {
+  return { pod: `${pod.metadata.name ?? ''}/${pod.metadata.uid ?? ''}`, track: trackOf(pod) };
+}
+
+/** A pod the fleet bound left unread: no data, like one that did not answer. */
+function unread(pod: KubeObject): Promise<PodScrape> {
+  return Promise.resolve({ ...podKey(pod), metrics: undefined });
 }

@@ -91,4 +91,28 @@ describe('metric reads are cancelled with the reconcile (real loopback servers)'
     expect(value).toMatchObject({ podsRead: 0, podsTotal: 2 });
     expect(afterAbortMs).toBeLessThan(100);
   });
+
+  it('the rollout stops starting pod reads after its fleet bound (many slow pods cost one bound, not n/8 timeouts)', async () => {
+    const scraper = new RolloutScraper({
+      endpoint: () => base,
+      timeoutMs: 300,
+      fleetTimeoutMs: 500,
+      maxConcurrent: 8,
+    });
+    const pods = Array.from({ length: 40 }, (_, i): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `slow-${i}`, uid: `slow-${i}` },
+      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+    }));
+    const cr = { metadata: { name: 'g', namespace: 'h3kafka' }, spec: {} } as unknown as ChatbotDeployment;
+    const before = received;
+    const started = performance.now();
+    const result = await scraper.scrape('h3kafka/g', cr, pods, undefined, new Date());
+    const took = performance.now() - started;
+    expect(result).toMatchObject({ podsRead: 0, podsTotal: 40 });
+    // Two batches of 8 started (at 0 and ~300 ms), the three others were never sent: 5 x 300 ms without the bound.
+    expect(received - before).toBe(16);
+    expect(took).toBeLessThan(900);
+  });
 });
