@@ -10,6 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { TOPIC_FINALIZER } from '../../operator/dataplane/index.js';
 import { testenvVar } from '../support/env.js';
 import {
   BOT_IMAGE,
@@ -140,6 +141,59 @@ describeOnRealNode(
     it('reconciles a ChatbotDeployment into bot pods that answer chat through their Service', async () => {
       await expectChatbotServing(kc, namespace, nodeName);
     });
+
+    // Needs the operator image with the `release-finalizers` subcommand (npm run images): the hook
+    // Job runs that image on the real node.
+    it('helm uninstall: the pre-delete hook releases the topic finalizer; the fleet stays, deleting it completes', async () => {
+      const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+      const body = realNodeChatbot('topics', `v-topics-${suffix}`, {
+        messaging: {
+          kafka: { bootstrapServers: testenvVar('KAFKA_POD_BROKERS').split(','), deletionPolicy: 'Delete' },
+        },
+      });
+      await custom.createNamespacedCustomObject({ ...cbdApi, namespace, body });
+      const finalizers = async (): Promise<string[] | undefined> => {
+        const cr = (await custom.getNamespacedCustomObject({ ...cbdApi, namespace, name: 'topics' })) as {
+          metadata: { finalizers?: string[] };
+        };
+        return cr.metadata.finalizers ?? [];
+      };
+      await eventually(
+        async () => ((await finalizers())?.includes(TOPIC_FINALIZER) ? true : undefined),
+        'the operator to put its topic finalizer on the fleet',
+        120_000,
+      );
+
+      const started = Date.now();
+      await helm(['uninstall', release, '--namespace', namespace, '--wait', '--timeout', '240s']);
+      process.stdout.write(`helm uninstall with the pre-delete hook took ${Date.now() - started} ms\n`);
+      // The fleet stays, without the finalizer, with a Warning saying what that means.
+      expect(await finalizers()).not.toContain(TOPIC_FINALIZER);
+      const events = await kc
+        .makeApiClient(k8s.EventsV1Api)
+        .listNamespacedEvent({ namespace, fieldSelector: 'regarding.name=topics' });
+      expect(events.items.map((e) => e.reason)).toContain('OperatorUninstalled');
+      // No operator pod, and no hook object left behind (hook-delete-policy hook-succeeded).
+      expect(await readyPods(core, namespace, `app.kubernetes.io/instance=${release}`)).toEqual([]);
+      const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+      const hookRoles = await rbac.listClusterRole({
+        labelSelector: `app.kubernetes.io/instance=${release},app.kubernetes.io/component=uninstall-hook`,
+      });
+      expect(hookRoles.items).toEqual([]);
+
+      // With the operator gone, deleting the fleet completes within a bound.
+      await custom.deleteNamespacedCustomObject({ ...cbdApi, namespace, name: 'topics' });
+      await eventually(
+        async () => {
+          const list = (await custom.listNamespacedCustomObject({ ...cbdApi, namespace })) as {
+            items: { metadata: { name: string } }[];
+          };
+          return list.items.some((i) => i.metadata.name === 'topics') ? undefined : true;
+        },
+        'the fleet to be deleted without an operator',
+        30_000,
+      );
+    }, 400_000);
   },
 );
 
