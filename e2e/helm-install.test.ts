@@ -359,7 +359,8 @@ describe('the operator with nothing but the chart ServiceAccount token', () => {
 
   it('is refused what the chart does not grant, with the real token', async () => {
     const env = { PATH: process.env.PATH, HOME: workDir, KUBECONFIG: operatorKubeconfig };
-    const attempt = run(kubectlPath(), ['get', 'secrets', '-n', 'kube-system'], { env });
+    // (Not Secrets any more: rbac.secretWatch grants list/watch on them cluster-wide, see rbac.yaml.)
+    const attempt = run(kubectlPath(), ['get', 'nodes'], { env });
     await expect(attempt).rejects.toMatchObject({ stderr: expect.stringMatching(/forbidden/i) });
   });
 });
