@@ -146,6 +146,8 @@ describe('Kafka topics through the SASL listener (operator in-process)', () => {
     const refused = await topicsCondition(ns, 'wrongpw', 'False', 'KafkaUnavailable');
     expect(refused.message).toMatch(/authentication failed/i);
     expect(refused.message).toContain('SCRAM-SHA-512');
+    expect(refused.message).toContain(`for user "${scramUser}"`);
+    expect(refused.message).not.toMatch(/unreachable/);
     expect(refused.message).not.toContain(wrongPassword);
     const cr = await getCr(ns, 'wrongpw');
     expect(JSON.stringify(cr.status)).not.toContain(wrongPassword);

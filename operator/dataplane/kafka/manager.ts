@@ -10,7 +10,8 @@ import kafkajs from 'kafkajs';
 import { connect as netConnect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { Admin, ConfigEntries, ISocketFactory, ITopicMetadata, LogEntry } from 'kafkajs';
+import type { Admin, ConfigEntries, ISocketFactory, ITopicMetadata, LogEntry, SASLOptions } from 'kafkajs';
+import { describeKafkaAuthFailure } from '../../../bot-runtime/events/kafka-connection.js';
 import { KafkaAdminPool } from './admin-pool.js';
 import { brokerSet } from './admin-pool-policy.js';
 import type { AdminLease, AdminTarget, PooledClient } from './admin-pool.js';
@@ -140,8 +141,11 @@ function endLease(lease: AdminLease, err: unknown): void {
   else lease.release(); // the broker answered, with a refusal: the client is fine
 }
 
-/** Claims fail on the API server, not Kafka; deadline, abort and unavailable errors already say which brokers. */
-function translate(err: unknown, brokers: string): Error {
+/**
+ * Claims fail on the API server, not Kafka; deadline, abort and unavailable errors already say which
+ * brokers. A refused login names the user and mechanism (never the password), not "unreachable".
+ */
+function translate(err: unknown, brokers: string, sasl: SASLOptions | undefined): Error {
   if (
     err instanceof TopicOwnershipError ||
     err instanceof KafkaUnavailableError ||
@@ -149,6 +153,8 @@ function translate(err: unknown, brokers: string): Error {
   ) {
     return err;
   }
+  const refused = describeKafkaAuthFailure(err, sasl);
+  if (refused) return new KafkaUnavailableError(`Kafka brokers ${brokers}: ${refused}`, { cause: err });
   if (isKafkaUnavailable(err)) {
     return new KafkaUnavailableError(`Kafka brokers ${brokers} unreachable: ${errorMessage(err)}`, {
       cause: err,
@@ -205,7 +211,7 @@ export class TopicManager {
       return result;
     } catch (err: unknown) {
       if (lease) endLease(lease, err);
-      throw translate(err, bounds.brokers || brokerSet(this.opts.brokers));
+      throw translate(err, bounds.brokers || brokerSet(this.opts.brokers), this.opts.connection?.sasl);
     } finally {
       if (!this.opts.pool) await pool.close();
     }
