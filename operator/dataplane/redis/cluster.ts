@@ -303,7 +303,42 @@ class ClusterPass {
     views = await this.views();
     const result = this.result(views, activeShardCount(this.topology, views), ok);
     if (result.condition.status !== 'True') return result;
+    const syncing = await this.waitForReplicaSync();
+    if (syncing.length > 0) {
+      // A re-attached replica is empty until its first sync ends: no redundancy yet, so not Ready.
+      const msg = `replicas still syncing: ${syncing.join(', ')} (their shards have no redundancy until then)`;
+      return {
+        ...pending(RedisReason.ClusterUnhealthy, msg, this.actions, result.shards, this.events),
+        requeueAfterMs: ROLL_REQUEUE_MS,
+      };
+    }
     return this.roll(views, result);
+  }
+
+  /** Replicas (of a pod primary) whose link is down or whose full sync has not finished, after waiting. */
+  private async waitForReplicaSync(): Promise<string[]> {
+    let syncing: string[] = [];
+    await this.waitFor(async () => {
+      syncing = await this.syncingReplicas();
+      return syncing.length === 0 ? true : undefined;
+    });
+    return syncing;
+  }
+
+  private async syncingReplicas(): Promise<string[]> {
+    const views = await this.views();
+    const podIds = new Set(views.map((v) => v.id));
+    const replicas = this.nodes.filter((_, i) => {
+      const primaryId = views[i]?.self.primaryId;
+      return primaryId !== undefined && podIds.has(primaryId);
+    });
+    const infos = await Promise.all(replicas.map((n) => n.replication()));
+    return replicas
+      .filter((_, i) => {
+        const info = infos[i];
+        return info?.get('master_link_status') !== 'up' || info.get('master_sync_in_progress') === '1';
+      })
+      .map((n) => podLabel(n.pod));
   }
 
   /** Steady and healthy: the next step of an OnDelete roll, if any pod is outdated. */
