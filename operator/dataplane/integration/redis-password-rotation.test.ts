@@ -116,6 +116,11 @@ describe('managed Redis password rotation (real API server, kwok)', () => {
     const before = await secret(ns);
     const stampBefore = await templateStamp(ns);
     const eventsBefore = (await generatedEvents(ns)).length;
+    // Timestamps have 1 s resolution: a Redis container started in the second the new Secret is
+    // created counts as running with it (botPasswordStamp). Keep this start clearly before.
+    const redisStarted = await waitFor('the Redis pod running', () => redisStartedAt(ns), 60_000);
+    const wait = Date.parse(redisStarted) + 2500 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     await kubectl(['-n', ns, 'delete', 'secret', SECRET]);
     const deletedAt = Date.now();
     const after = await waitFor(
