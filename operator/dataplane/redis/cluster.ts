@@ -307,8 +307,13 @@ class ClusterPass {
     if (syncing.length > 0) {
       // A re-attached replica is empty until its first sync ends: no redundancy yet, so not Ready.
       const msg = `replicas still syncing: ${syncing.join(', ')} (their shards have no redundancy until then)`;
+      // Mid-roll this is the pod just replaced: keep saying RollingUpdate, with the progress.
+      const outdated = views.filter((v) => v.pod.outdated).length;
+      const rolling = outdated > 0 || this.previous.reason === RedisReason.RollingUpdate;
+      const reason = rolling ? RedisReason.RollingUpdate : RedisReason.ClusterUnhealthy;
+      const message = rolling ? `${rollSummary(views.length - outdated, views.length)}; ${msg}` : msg;
       return {
-        ...pending(RedisReason.ClusterUnhealthy, msg, this.actions, result.shards, this.events),
+        ...pending(reason, message, this.actions, result.shards, this.events),
         requeueAfterMs: ROLL_REQUEUE_MS,
       };
     }
