@@ -11,8 +11,9 @@
 // 4. `helm uninstall` removes the cluster-scoped RBAC.
 //
 // The release sets watchNamespace to the test's own namespace: an all-namespaces operator would
-// reconcile the fleets of every other test running against the shared API server. The ClusterRole
-// is the same either way (the can-i checks cover the cluster-wide grants).
+// reconcile the fleets of every other test running against the shared API server. With a watched
+// namespace the chart grants a Role there instead of a ClusterRole, so this run proves the
+// namespaced RBAC suffices; operator/api/integration/helm-chart.test.ts checks the ClusterRole.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -197,6 +198,9 @@ describe('helm install of charts/chatfleet', () => {
       releaseNs,
       '--set',
       `watchNamespace=${appNs}`,
+      // The test env installs the shared CRD itself; a second owner would be refused by Helm.
+      '--set',
+      'crds.install=false',
       '--wait',
       '--timeout',
       '120s',
@@ -369,10 +373,19 @@ describe('least privilege (kubectl auth can-i as the chart ServiceAccount)', () 
   it.each<[string, string[], boolean]>([
     // What the operator needs (the run above proves these are sufficient).
     [
-      'watches ChatbotDeployments in all namespaces',
-      ['watch', 'chatbotdeployments.chatfleet.io', '-A'],
+      'watches ChatbotDeployments in the watched namespace',
+      ['watch', 'chatbotdeployments.chatfleet.io', '-n', appNs],
       true,
     ],
+    // watchNamespace: nothing is granted cluster-wide (a Role, not a ClusterRole).
+    [
+      'cannot watch ChatbotDeployments cluster-wide',
+      ['watch', 'chatbotdeployments.chatfleet.io', '-A'],
+      false,
+    ],
+    ['cannot read Secrets outside the watched namespace', ['get', 'secrets', '-n', 'default'], false],
+    ['cannot patch Secrets (no code does)', ['patch', 'secrets', '-n', appNs], false],
+    ['cannot delete Secrets (no code does)', ['delete', 'secrets', '-n', appNs], false],
     [
       'applies ChatbotDeployment status',
       ['patch', 'chatbotdeployments.chatfleet.io', '--subresource=status', '-n', appNs],
@@ -395,8 +408,9 @@ describe('least privilege (kubectl auth can-i as the chart ServiceAccount)', () 
     ['cannot patch nodes', ['patch', 'nodes'], false],
     // rbac.secretWatch (default true): the informer that recreates a deleted Redis password Secret
     // selects managed-by=chatfleet-operator, but RBAC cannot limit list/watch by label (rbac.yaml).
-    ['lists Secrets for the password Secret informer', ['list', 'secrets', '-A'], true],
-    ['watches Secrets for the password Secret informer', ['watch', 'secrets', '-A'], true],
+    // With watchNamespace, only in that namespace.
+    ['lists Secrets for the password Secret informer', ['list', 'secrets', '-n', appNs], true],
+    ['watches Secrets for the password Secret informer', ['watch', 'secrets', '-n', appNs], true],
     ['cannot create ClusterRoles', ['create', 'clusterroles.rbac.authorization.k8s.io'], false],
     // Rollouts: a Role + RoleBinding per fleet for its routing ConfigMap (rbac.yaml), nothing more.
     [
@@ -461,6 +475,6 @@ describe('helm uninstall', () => {
       'name',
     ]);
     expect(left.trim()).toBe('');
-    expect(await canI('watch', 'chatbotdeployments.chatfleet.io', '-A')).toBe(false);
+    expect(await canI('watch', 'chatbotdeployments.chatfleet.io', '-n', appNs)).toBe(false);
   });
 });

@@ -21,10 +21,17 @@ import { renderFieldReference, spliceReference } from '../operator/api/codegen/s
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CRD_PATH = join(ROOT, 'crds', 'chatfleet.io_chatbotdeployments.yaml');
 const OUT_DIR = join(ROOT, 'operator', 'api', 'generated');
-/** Helm installs CRDs from the chart's crds/ folder, which cannot reach outside the chart: ship a byte copy. */
+/** The chart's templates/crds.yaml reads the CRD with .Files.Get, which cannot reach outside the chart: ship a byte copy. */
 /** docs/api.md is hand-written around a generated field reference (between markers). */
 const API_DOC_PATH = join(ROOT, 'docs', 'api.md');
-const CHART_CRD_PATH = join(ROOT, 'charts', 'chatfleet', 'crds', 'chatfleet.io_chatbotdeployments.yaml');
+const CHART_CRD_PATH = join(
+  ROOT,
+  'charts',
+  'chatfleet',
+  'files',
+  'crds',
+  'chatfleet.io_chatbotdeployments.yaml',
+);
 
 interface CrdDocument {
   spec: {

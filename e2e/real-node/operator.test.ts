@@ -110,6 +110,9 @@ describeOnRealNode(
         `watchNamespace=${namespace}`,
         '--set',
         'podDisruptionBudget.enabled=false',
+        // The shared CRD is installed by the test env (support.ts), not owned by this release.
+        '--set',
+        'crds.install=false',
         '--set',
         `leaderElection.leaseName=${release}`,
         '--set-json',

@@ -5,9 +5,9 @@ import { OPTIONS } from '../config.js';
 const read = (path: string): Promise<string> => readFile(new URL(`../../${path}`, import.meta.url), 'utf8');
 
 describe('Helm chart', () => {
-  it('ships a byte-identical copy of crds/ (npm run generate writes it)', async () => {
+  it('ships a byte-identical copy of crds/ for templates/crds.yaml (npm run generate writes it)', async () => {
     const source = await read('crds/chatfleet.io_chatbotdeployments.yaml');
-    const chart = await read('charts/chatfleet/crds/chatfleet.io_chatbotdeployments.yaml');
+    const chart = await read('charts/chatfleet/files/crds/chatfleet.io_chatbotdeployments.yaml');
     expect(chart.length).toBeGreaterThan(1000);
     expect(chart === source).toBe(true);
   });

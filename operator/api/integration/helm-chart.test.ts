@@ -35,8 +35,19 @@ beforeAll(async () => {
   await cli(env, env.kubectl, ['create', 'namespace', namespace]);
   await cli(env, env.kubectl, ['label', 'namespace', namespace, ...labels]);
   // Hooks (the uninstall Job and its RBAC) run only at uninstall: uninstall-hook.test.ts covers them.
-  rendered = (await cli(env, helm, ['template', release, CHART, '--namespace', namespace, '--no-hooks']))
-    .stdout;
+  // crds.install=false: afterAll deletes what was rendered, and the CRD is shared by every test.
+  // --kube-version: Chart.yaml's kubeVersion; the test env's helm (built from source) defaults to 1.20.
+  const args = [
+    'template',
+    release,
+    CHART,
+    '--namespace',
+    namespace,
+    '--no-hooks',
+    '--kube-version',
+    '1.36.0',
+  ];
+  rendered = (await cli(env, helm, [...args, '--set', 'crds.install=false'])).stdout;
   manifests = parseAllDocuments(rendered)
     .map((d) => d.toJSON() as Manifest | null)
     .filter((m): m is Manifest => m !== null);
@@ -99,27 +110,7 @@ describe('helm', () => {
     expect(stdout.match(/\(server dry run\)/g)).toHaveLength(manifests.length);
     expect(stderr).not.toContain('PodSecurity');
   });
-
-  it('ships the CRD from crds/ and renders it with --include-crds', async () => {
-    const { stdout } = await cli(env, helm, [
-      'template',
-      release,
-      CHART,
-      '--namespace',
-      namespace,
-      '--include-crds',
-    ]);
-    expect(stdout).toContain('name: chatbotdeployments.chatfleet.io');
-    const { stdout: dry } = await cli(
-      env,
-      env.kubectl,
-      ['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', '-'],
-      stdout,
-    );
-    expect(dry).toContain(
-      'customresourcedefinition.apiextensions.k8s.io/chatbotdeployments.chatfleet.io serverside-applied (server dry run)',
-    );
-  });
+  // The CRD template (crds.install, crds.keep): helm-values.test.ts.
 });
 
 describe('the RBAC the chart grants (kubectl auth can-i as the operator ServiceAccount)', () => {
@@ -169,6 +160,10 @@ describe('the RBAC the chart grants (kubectl auth can-i as the operator ServiceA
     // The Redis Cluster roll deletes outdated Redis pods (rbac.yaml, rbac.dataPlane); it never creates any.
     ['deletes pods (Redis roll)', ['delete', 'pods', '-n', 'default'], true],
     ['cannot patch pods', ['patch', 'pods', '-n', 'default'], false],
+    // Removed: no code patches or deletes a Secret (the Redis password Secret is created and read).
+    ['creates Secrets (the Redis password)', ['create', 'secrets', '-n', 'default'], true],
+    ['cannot patch Secrets', ['patch', 'secrets', '-n', 'default'], false],
+    ['cannot delete Secrets', ['delete', 'secrets', '-n', 'default'], false],
     ['cannot touch nodes', ['patch', 'nodes'], false],
     ['cannot change RBAC', ['create', 'clusterrolebindings.rbac.authorization.k8s.io'], false],
     ['cannot change CRDs', ['update', 'customresourcedefinitions.apiextensions.k8s.io'], false],

@@ -37,7 +37,9 @@ function parse(yaml: string): Manifest[] {
 }
 
 async function render(...set: string[]): Promise<Manifest[]> {
-  const args = ['template', release, CHART, '--namespace', namespace, ...set.flatMap((s) => ['--set', s])];
+  // --kube-version: Chart.yaml's kubeVersion; the test env's helm (built from source) defaults to 1.20.
+  const args = ['template', release, CHART, '--namespace', namespace, '--kube-version', '1.36.0'];
+  args.push(...set.flatMap((s) => ['--set', s]));
   return parse((await cli(env, helm, args)).stdout);
 }
 

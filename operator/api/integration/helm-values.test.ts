@@ -1,0 +1,296 @@
+// The chart's values contract and its optional objects, with the real helm binary and the real
+// kube-apiserver of the test env: values.schema.json refuses wrong types and unknown keys naming the
+// value; the CRD is a template (upgraded by `helm upgrade`, kept on uninstall); the ServiceMonitor and
+// PodMonitor are valid against the Prometheus Operator's own CRDs (testenv/prometheus-operator-crds.sh);
+// watchNamespaces turns the ClusterRole into a Role in the watched namespace.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { cli, installCrd, kubeConfig, requireTestEnv, uniqueSuffix, type TestEnv } from './test-env.js';
+
+const CHART = fileURLToPath(new URL('../../../charts/chatfleet', import.meta.url));
+const PROMETHEUS_CRDS = fileURLToPath(
+  new URL('../../../testenv/prometheus-operator-crds.sh', import.meta.url),
+);
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  rules?: { resources: string[]; verbs: string[] }[];
+}
+
+let env: TestEnv;
+let helm: string;
+const suffix = uniqueSuffix();
+const namespace = `h7chart-${suffix}`;
+const watched = `h7chart-w-${suffix}`;
+const release = `h7-${suffix}`;
+
+const parse = (yaml: string): Manifest[] =>
+  parseAllDocuments(yaml)
+    .map((d) => d.toJSON() as Manifest | null)
+    .filter((m): m is Manifest => m !== null);
+
+/** `helm template` with --set values; the kubeVersion of Chart.yaml needs an explicit --kube-version here. */
+async function template(...set: string[]): Promise<string> {
+  const args = [
+    'template',
+    release,
+    CHART,
+    '--namespace',
+    namespace,
+    '--kube-version',
+    '1.36.0',
+    '--no-hooks',
+  ];
+  args.push(...set.flatMap((s) => ['--set', s]));
+  return (await cli(env, helm, args)).stdout;
+}
+
+/** The error helm prints for these values ('' when it renders). */
+async function refusal(...set: string[]): Promise<string> {
+  try {
+    await template(...set);
+    return '';
+  } catch (err) {
+    return String((err as { stderr?: string }).stderr ?? err);
+  }
+}
+
+beforeAll(async () => {
+  env = requireTestEnv();
+  if (!env.helm) throw new Error('HELM is not set: `source .testenv/env` first.');
+  helm = env.helm;
+  await installCrd(env, kubeConfig(env));
+  await cli(env, env.kubectl, ['create', 'namespace', namespace]);
+  await cli(env, env.kubectl, ['create', 'namespace', watched]);
+});
+
+afterAll(async () => {
+  for (const ns of [namespace, watched]) {
+    await cli(env, env.kubectl, ['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
+  }
+});
+
+describe('values.schema.json', () => {
+  it('keeps helm lint --strict clean, also with every optional object on', async () => {
+    const on =
+      'metrics.serviceMonitor.enabled=true,metrics.podMonitor.enabled=true,networkPolicy.enabled=true';
+    for (const extra of [[], ['--set', on], ['--set', `watchNamespaces={${watched}}`]]) {
+      const args = ['lint', CHART, '--strict', '--kube-version', '1.36.0', ...extra];
+      const { stdout } = await cli(env, helm, args);
+      expect(stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+      expect(stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
+    }
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['a string for an integer', 'replicaCount=two', /at '\/replicaCount': got string, want integer/],
+    ['an unknown key (typo)', 'rbac.creat=true', /at '\/rbac': additional properties 'creat' not allowed/],
+    [
+      'an unknown top-level key',
+      'watchNamespaceList=a',
+      /additional properties 'watchNamespaceList' not allowed/,
+    ],
+    ['a log level pino lacks', 'logLevel=verbose', /at '\/logLevel': value must be one of/],
+    ['a port out of range', 'port=70000', /at '\/port': maximum/],
+    [
+      'a malformed scrape interval',
+      'metrics.serviceMonitor.interval=soon',
+      /at '\/metrics\/serviceMonitor\/interval'/,
+    ],
+    [
+      'a non-string label (h6alerts block)',
+      'prometheusRule.labels.team=1',
+      /at '\/prometheusRule\/labels\/team': got number, want string/,
+    ],
+    [
+      'an unknown key in dashboards',
+      'dashboards.folder=x',
+      /at '\/dashboards': additional properties 'folder' not allowed/,
+    ],
+    ['a boolean as a string', 'crds.keep=maybe', /at '\/crds\/keep': got string, want boolean/],
+    ['an invalid namespace name', 'watchNamespaces={Team_A}', /at '\/watchNamespaces\/0'/],
+  ])('refuses %s, naming the value', async (_what, set, message) => {
+    const error = await refusal(set);
+    expect(error).toContain("values don't meet the specifications of the schema");
+    expect(error).toMatch(message);
+  });
+
+  it("accepts h6alerts' prometheusRule and dashboards blocks exactly", async () => {
+    const args = [
+      'prometheusRule.enabled=false',
+      'prometheusRule.namespace=monitoring',
+      'prometheusRule.labels.release=prom',
+      'dashboards.enabled=false',
+      'dashboards.namespace=grafana',
+      'dashboards.labels.grafana_dashboard=chatfleet',
+    ];
+    expect(await refusal(...args)).toBe('');
+  });
+
+  it('refuses watchNamespaces together with the deprecated watchNamespace', async () => {
+    expect(await refusal(`watchNamespaces={${watched}}`, 'watchNamespace=other')).toContain(
+      'set watchNamespaces or the deprecated watchNamespace, not both',
+    );
+  });
+});
+
+describe('the CRD as a template (crds.install, crds.keep)', () => {
+  it('renders the CRD from files/crds/ with helm.sh/resource-policy: keep, and the API server accepts it', async () => {
+    const crds = parse(await template()).filter((m) => m.kind === 'CustomResourceDefinition');
+    expect(crds.map((c) => c.metadata.name)).toEqual(['chatbotdeployments.chatfleet.io']);
+    expect(crds[0]!.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    const apply = ['apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', '-'];
+    const { stdout } = await cli(env, env.kubectl, apply, JSON.stringify(crds[0]));
+    expect(stdout).toContain('chatbotdeployments.chatfleet.io serverside-applied (server dry run)');
+  });
+
+  it('crds.keep=false drops the annotation; crds.install=false renders no CRD', async () => {
+    const unkept = parse(await template('crds.keep=false')).find(
+      (m) => m.kind === 'CustomResourceDefinition',
+    );
+    expect(unkept?.metadata.annotations).toBeUndefined();
+    const kinds = parse(await template('crds.install=false')).map((m) => m.kind);
+    expect(kinds).not.toContain('CustomResourceDefinition');
+    expect(kinds).toContain('Deployment');
+  });
+});
+
+describe('ServiceMonitor and PodMonitor against the Prometheus Operator CRDs', () => {
+  let monitors: Manifest[] = [];
+
+  beforeAll(async () => {
+    const dir = (await promisify(execFile)('bash', [PROMETHEUS_CRDS], { maxBuffer: 1 << 20 })).stdout.trim();
+    // Idempotent, never deleted: other tests (the PrometheusRule) share these CRDs.
+    for (const kind of ['servicemonitors', 'podmonitors']) {
+      const file = `${dir}/monitoring.coreos.com_${kind}.yaml`;
+      await cli(env, env.kubectl, ['apply', '--server-side', '--force-conflicts', '-f', file]);
+      await cli(env, env.kubectl, [
+        'wait',
+        '--for=condition=Established',
+        `crd/${kind}.monitoring.coreos.com`,
+        '--timeout=60s',
+      ]);
+    }
+    const on = ['metrics.serviceMonitor.enabled=true', 'metrics.podMonitor.enabled=true'];
+    monitors = parse(await template(...on, 'metrics.serviceMonitor.labels.release=prom')).filter((m) =>
+      ['ServiceMonitor', 'PodMonitor'].includes(m.kind),
+    );
+  });
+
+  it('are off by default', async () => {
+    const kinds = parse(await template()).map((m) => m.kind);
+    expect(kinds).not.toContain('ServiceMonitor');
+    expect(kinds).not.toContain('PodMonitor');
+  });
+
+  it('are created by the real API server (validated against the CRD schemas)', async () => {
+    expect(monitors.map((m) => m.kind).sort()).toEqual(['PodMonitor', 'ServiceMonitor']);
+    const yaml = monitors.map((m) => JSON.stringify(m)).join('\n---\n');
+    const { stdout } = await cli(env, env.kubectl, ['apply', '-f', '-'], yaml);
+    expect(stdout).toContain(`servicemonitor.monitoring.coreos.com/${release}-chatfleet created`);
+    expect(stdout).toContain(`podmonitor.monitoring.coreos.com/${release}-chatfleet-bots created`);
+  });
+
+  it('the API server does validate them: a malformed interval is refused', async () => {
+    const pm = structuredClone(monitors.find((m) => m.kind === 'PodMonitor')!);
+    pm.metadata.name = `${pm.metadata.name}-bad`;
+    (pm.spec as { podMetricsEndpoints: { interval: string }[] }).podMetricsEndpoints[0]!.interval = 'soon';
+    await expect(
+      cli(env, env.kubectl, ['apply', '--dry-run=server', '-f', '-'], JSON.stringify(pm)),
+    ).rejects.toMatchObject({
+      stderr: expect.stringContaining('spec.podMetricsEndpoints[0].interval'),
+    });
+  });
+
+  it('the ServiceMonitor selects the metrics Service; the PodMonitor every bot pod of the contract', async () => {
+    const service = parse(await template()).find((m) => m.kind === 'Service')!;
+    const sm = monitors.find((m) => m.kind === 'ServiceMonitor')!;
+    const smSpec = sm.spec as {
+      selector: { matchLabels: Record<string, string> };
+      endpoints: { port: string }[];
+    };
+    const svcSpec = service.spec as { selector: Record<string, string>; ports: { name: string }[] };
+    expect(smSpec.selector.matchLabels).toEqual(svcSpec.selector);
+    expect(svcSpec.ports.map((p) => p.name)).toContain(smSpec.endpoints[0]!.port);
+    const pm = monitors.find((m) => m.kind === 'PodMonitor')!.spec as Record<string, unknown>;
+    // CONTRACT.md: every bot pod carries these labels and serves /metrics on the port named http.
+    expect(pm).toMatchObject({
+      selector: {
+        matchLabels: {
+          'app.kubernetes.io/name': 'chatbot',
+          'app.kubernetes.io/managed-by': 'chatfleet-operator',
+        },
+      },
+      namespaceSelector: { any: true },
+      podMetricsEndpoints: [{ port: 'http', path: '/metrics', interval: '15s' }],
+    });
+    const scoped = parse(await template('metrics.podMonitor.enabled=true', `watchNamespaces={${watched}}`));
+    expect(scoped.find((m) => m.kind === 'PodMonitor')!.spec).toMatchObject({
+      namespaceSelector: { matchNames: [watched] },
+    });
+  });
+
+  it('a ServiceMonitor without the metrics Service is refused with a message', async () => {
+    const error = await refusal('metrics.serviceMonitor.enabled=true', 'metrics.service.enabled=false');
+    expect(error).toContain('metrics.serviceMonitor.enabled needs metrics.service.enabled');
+  });
+});
+
+describe('watchNamespaces: a Role per watched namespace, nothing cluster-wide', () => {
+  const can = async (...args: string[]): Promise<boolean> => {
+    const as = `--as=system:serviceaccount:${namespace}:${release}-chatfleet`;
+    try {
+      return (await cli(env, env.kubectl, ['auth', 'can-i', as, ...args])).stdout.trim() === 'yes';
+    } catch {
+      return false; // can-i exits 1 for "no"
+    }
+  };
+
+  beforeAll(async () => {
+    const rbac = parse(await template(`watchNamespaces={${watched}}`, 'crds.install=false')).filter((m) =>
+      ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(m.kind),
+    );
+    expect(rbac.filter((m) => m.kind.startsWith('Cluster'))).toEqual([]);
+    await cli(env, env.kubectl, ['apply', '-f', '-'], rbac.map((m) => JSON.stringify(m)).join('\n---\n'));
+  });
+
+  it('passes WATCH_NAMESPACE to the operator', async () => {
+    const deployment = parse(await template(`watchNamespaces={${watched}}`)).find(
+      (m) => m.kind === 'Deployment',
+    )!;
+    const containers = (
+      deployment.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }
+    ).template.spec.containers;
+    expect(containers[0]!.env.find((e) => e.name === 'WATCH_NAMESPACE')?.value).toBe(watched);
+  });
+
+  it.each<[string, string[], boolean]>([
+    [
+      'watches fleets in the watched namespace',
+      ['watch', 'chatbotdeployments.chatfleet.io', '-n', watched],
+      true,
+    ],
+    ['applies Deployments there', ['create', 'deployments.apps', '-n', watched], true],
+    ['creates the Redis password Secret there', ['create', 'secrets', '-n', watched], true],
+    ['reads Secrets there', ['get', 'secrets', '-n', watched], true],
+    ['writes topic claims in the release namespace', ['create', 'configmaps', '-n', namespace], true],
+    [
+      'keeps its Lease in the release namespace',
+      ['update', 'leases.coordination.k8s.io/chatfleet-operator', '-n', namespace],
+      true,
+    ],
+    ['cannot watch fleets cluster-wide', ['watch', 'chatbotdeployments.chatfleet.io', '-A'], false],
+    ['cannot read Secrets elsewhere', ['get', 'secrets', '-n', 'default'], false],
+    ['cannot apply Deployments elsewhere', ['patch', 'deployments.apps', '-n', 'default'], false],
+    ['cannot delete Secrets (no code does: removed)', ['delete', 'secrets', '-n', watched], false],
+    ['cannot patch Secrets (no code does: removed)', ['patch', 'secrets', '-n', watched], false],
+  ])('%s', async (_what, args, expected) => {
+    expect(await can(...args)).toBe(expected);
+  });
+});
