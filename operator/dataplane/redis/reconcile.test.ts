@@ -3,7 +3,12 @@ import type { DataplaneCbd, RedisSpec } from '../types.js';
 import { missingPods, needsRebalance, shardStatuses } from './cluster.js';
 import type { NodeView } from './cluster-node.js';
 import { parseClusterNodes } from './cluster-nodes.js';
-import { clusterPodsFromPods, controlledStatefulSets, redisReadyCondition } from './reconcile.js';
+import {
+  clusterMembers,
+  clusterPodsFromPods,
+  controlledStatefulSets,
+  redisReadyCondition,
+} from './reconcile.js';
 
 const cbd = (redis: RedisSpec): DataplaneCbd => ({
   metadata: { name: 'a', namespace: 'n' },
@@ -164,5 +169,36 @@ describe('facade', () => {
       'KAFKA_EVENTS_TOPIC',
       'KAFKA_TASKS_TOPIC',
     ]);
+  });
+});
+
+describe('clusterMembers: outdated = controller-revision-hash is not the StatefulSet updateRevision', () => {
+  const ref = (kind: string, uid: string) => ({ kind, uid, controller: true });
+  const sts = (uid: string, updateRevision?: string) => ({
+    metadata: { uid, ownerReferences: [ref('ChatbotDeployment', 'cr')] },
+    status: updateRevision === undefined ? {} : { updateRevision },
+  });
+  const pod = (revision: string | undefined, owner = 'sts-0') => ({
+    metadata: {
+      name: 'a-redis-shard-0-1',
+      labels: {
+        'chatfleet.io/redis-shard': '0',
+        ...(revision === undefined ? {} : { 'controller-revision-hash': revision }),
+      },
+      ownerReferences: [ref('StatefulSet', owner)],
+    },
+    status: { podIP: '10.0.0.5', phase: 'Running' },
+  });
+  it.each<[string, string | undefined, string | undefined, boolean]>([
+    ['same revision', 'rev-a', 'rev-a', false],
+    ['older revision', 'rev-a', 'rev-b', true],
+    ['StatefulSet without updateRevision yet', 'rev-a', undefined, false],
+    ['pod without the label', undefined, 'rev-b', false],
+  ])('%s -> outdated %s', (_what, podRevision, setRevision, outdated) => {
+    const members = clusterMembers('cr', [pod(podRevision)], [sts('sts-0', setRevision)]);
+    expect(members).toEqual([expect.objectContaining({ ordinal: 1, outdated })]);
+  });
+  it('only pods of the CR-controlled StatefulSets are members', () => {
+    expect(clusterMembers('cr', [pod('rev-a', 'forged')], [sts('sts-0', 'rev-a')])).toEqual([]);
   });
 });
