@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
  * (a flag wins over its environment variable). Nothing else reads process.env.
  */
 export interface OperatorConfig {
-  /** Namespace to watch; empty = all namespaces. */
+  /** Namespaces to watch, comma-separated as given; empty = all namespaces. See watchedNamespaces(). */
   watchNamespace: string;
   concurrency: number;
   queueQps: number;
@@ -52,7 +52,7 @@ export const OPTIONS: Option[] = [
     env: 'WATCH_NAMESPACE',
     kind: 'string',
     def: () => '',
-    help: 'Namespace to watch; empty watches all namespaces.',
+    help: 'Namespaces to watch, comma-separated (team-a,team-b); empty watches all namespaces.',
   },
   {
     key: 'concurrency',
@@ -281,7 +281,32 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   if (cfg.retryPeriodSeconds >= cfg.renewDeadlineSeconds) {
     throw new ConfigError('retry period must be shorter than the renew deadline');
   }
+  splitNamespaces(cfg.watchNamespace);
   return cfg;
+}
+
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * The namespaces of --watch-namespace (comma-separated; blanks around commas ignored, duplicates
+ * dropped); [] means all namespaces. Throws ConfigError naming a part that is no namespace name.
+ */
+export function splitNamespaces(value: string): string[] {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.length === 1 && parts[0] === '') return [];
+  for (const p of parts) {
+    if (p.length > 63 || !NAMESPACE_NAME.test(p)) {
+      throw new ConfigError(
+        `--watch-namespace / WATCH_NAMESPACE: ${JSON.stringify(p)} is not a namespace name`,
+      );
+    }
+  }
+  return [...new Set(parts)];
+}
+
+/** The namespaces the operator watches; [] = all. */
+export function watchedNamespaces(cfg: Pick<OperatorConfig, 'watchNamespace'>): string[] {
+  return splitNamespaces(cfg.watchNamespace);
 }
 
 export function usage(): string {

@@ -2,12 +2,15 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { OperatorConfig } from '../config.js';
+import { watchedNamespaces } from '../config.js';
 import { createOperatorMetrics } from '../metrics.js';
 import type { OperatorMetrics } from '../metrics.js';
 import { KubeClient } from '../kube/client.js';
 import { errorMessage } from '../kube/errors.js';
 import { KubeEventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
+import { NamespacedCaches } from '../kube/namespaced-caches.js';
+import type { WatchedCache } from '../kube/namespaced-caches.js';
 import { LeaderElector, endsWithTerm } from '../kube/leader-election.js';
 import { Resources } from '../kube/resources.js';
 import type { ResourceKind } from '../kube/resources.js';
@@ -64,6 +67,53 @@ export function ownerKey(obj: KubeObject): string | undefined {
   return instance ? `${ns}/${instance}` : undefined;
 }
 
+type MakeCache = (
+  resource: ResourceKind,
+  selector: string | undefined,
+  toKey: (o: KubeObject) => string | undefined,
+  skipIfForbidden?: boolean,
+) => WatchedCache;
+
+/**
+ * Builds the informer caches of one kind: one informer for all namespaces ([]), or one per watched
+ * namespace behind NamespacedCaches (RBAC then grants list/watch only in those namespaces).
+ */
+function cacheFactory(d: {
+  kc: KubeConfig;
+  client: KubeClient;
+  log: Logger;
+  namespaces: string[];
+  enqueue: (key: string | undefined) => void;
+  informers: Informer[];
+}): MakeCache {
+  const informer = (
+    resource: ResourceKind,
+    namespace: string | undefined,
+    selector: string | undefined,
+    toKey: (o: KubeObject) => string | undefined,
+    skipIfForbidden: boolean,
+  ): Informer => {
+    const inf = new Informer(d.kc, d.client, {
+      resource,
+      namespace,
+      labelSelector: selector,
+      logger: d.log,
+      onChange: (o) => d.enqueue(toKey(o)),
+      skipIfForbidden,
+    });
+    d.informers.push(inf);
+    return inf;
+  };
+  return (resource, selector, toKey, skipIfForbidden = false) => {
+    if (d.namespaces.length <= 1)
+      return informer(resource, d.namespaces[0], selector, toKey, skipIfForbidden);
+    const each = d.namespaces.map(
+      (ns) => [ns, informer(resource, ns, selector, toKey, skipIfForbidden)] as const,
+    );
+    return new NamespacedCaches(new Map(each));
+  };
+}
+
 class Fleet {
   readonly queue: WorkQueue;
   readonly informers: Informer[] = [];
@@ -87,27 +137,12 @@ class Fleet {
       qps: cfg.queueQps,
       burst: cfg.queueBurst,
     });
-    const ns = cfg.watchNamespace || undefined;
+    // [] = all namespaces: one cluster-wide informer per kind; otherwise one per watched namespace.
+    const namespaces = watchedNamespaces(cfg);
     const enqueue = (key: string | undefined): void => {
       if (key) this.queue.add(key);
     };
-    const make = (
-      resource: ResourceKind,
-      selector: string | undefined,
-      toKey: (o: KubeObject) => string | undefined,
-      skipIfForbidden = false,
-    ): Informer => {
-      const inf = new Informer(kc, client, {
-        resource,
-        namespace: ns,
-        labelSelector: selector,
-        logger: log,
-        onChange: (o) => enqueue(toKey(o)),
-        skipIfForbidden,
-      });
-      this.informers.push(inf);
-      return inf;
-    };
+    const make = cacheFactory({ kc, client, log, namespaces, enqueue, informers: this.informers });
     this.caches = {
       fleets: make(
         Resources.ChatbotDeployment,

@@ -13,6 +13,7 @@
  * Fleets, their children and their Kafka topics stay as they are.
  */
 import type { Logger } from 'pino';
+import { splitNamespaces } from '../config.js';
 import { TOPIC_FINALIZER } from '../dataplane/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { isConflict, isInvalid, isNotFound } from '../kube/errors.js';
@@ -142,8 +143,13 @@ async function releaseAll(
 }
 
 async function heldFleets(kube: ReleaseKube, namespace: string | undefined): Promise<KubeObject[]> {
-  const list = await kube.list(Resources.ChatbotDeployment, namespace || undefined);
-  return list.items.filter((cr) => withoutOperatorFinalizers(cr.metadata.finalizers) !== undefined);
+  // --watch-namespace=a,b (the chart's watchNamespaces): the fleets of each watched namespace.
+  const namespaces = splitNamespaces(namespace ?? '');
+  const scopes = namespaces.length > 0 ? namespaces : [undefined];
+  const lists = await Promise.all(scopes.map((ns) => kube.list(Resources.ChatbotDeployment, ns)));
+  return lists
+    .flatMap((l) => l.items)
+    .filter((cr) => withoutOperatorFinalizers(cr.metadata.finalizers) !== undefined);
 }
 
 /**

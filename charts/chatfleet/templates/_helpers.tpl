@@ -58,7 +58,7 @@ app.kubernetes.io/component: operator
 
 {{/*
 The watched namespaces as a JSON list: watchNamespaces, or the deprecated watchNamespace; [] = all.
-The operator watches one namespace (WATCH_NAMESPACE, operator/config.ts), so the schema allows one.
+The operator takes them comma-separated in WATCH_NAMESPACE (operator/config.ts), one informer each.
 */}}
 {{- define "chatfleet.watchNamespaces" -}}
 {{- if and .Values.watchNamespaces .Values.watchNamespace }}
@@ -71,7 +71,7 @@ The operator watches one namespace (WATCH_NAMESPACE, operator/config.ts), so the
 {{- end }}
 {{- end }}
 
-{{/* The value of WATCH_NAMESPACE: the watched namespace, or empty for all. */}}
+{{/* The value of WATCH_NAMESPACE: the watched namespaces, comma-separated, or empty for all. */}}
 {{- define "chatfleet.watchNamespaceEnv" -}}
 {{- include "chatfleet.watchNamespaces" . | fromJsonArray | join "," }}
 {{- end }}

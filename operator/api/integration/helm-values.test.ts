@@ -28,6 +28,7 @@ let helm: string;
 const suffix = uniqueSuffix();
 const namespace = `h7chart-${suffix}`;
 const watched = `h7chart-w-${suffix}`;
+const watched2 = `h7chart-v-${suffix}`;
 const release = `h7-${suffix}`;
 
 const parse = (yaml: string): Manifest[] =>
@@ -68,10 +69,11 @@ beforeAll(async () => {
   await installCrd(env, kubeConfig(env));
   await cli(env, env.kubectl, ['create', 'namespace', namespace]);
   await cli(env, env.kubectl, ['create', 'namespace', watched]);
+  await cli(env, env.kubectl, ['create', 'namespace', watched2]);
 });
 
 afterAll(async () => {
-  for (const ns of [namespace, watched]) {
+  for (const ns of [namespace, watched, watched2]) {
     await cli(env, env.kubectl, ['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
   }
 });
@@ -243,6 +245,7 @@ describe('ServiceMonitor and PodMonitor against the Prometheus Operator CRDs', (
 });
 
 describe('watchNamespaces: a Role per watched namespace, nothing cluster-wide', () => {
+  const both = `watchNamespaces={${watched},${watched2}}`;
   const can = async (...args: string[]): Promise<boolean> => {
     const as = `--as=system:serviceaccount:${namespace}:${release}-chatfleet`;
     try {
@@ -253,21 +256,27 @@ describe('watchNamespaces: a Role per watched namespace, nothing cluster-wide', 
   };
 
   beforeAll(async () => {
-    const rbac = parse(await template(`watchNamespaces={${watched}}`, 'crds.install=false')).filter((m) =>
+    const rbac = parse(await template(both, 'crds.install=false')).filter((m) =>
       ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(m.kind),
     );
     expect(rbac.filter((m) => m.kind.startsWith('Cluster'))).toEqual([]);
+    const roles = rbac.filter((m) => m.kind === 'Role' && m.metadata.name === `${release}-chatfleet`);
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual([watched, watched2].sort());
     await cli(env, env.kubectl, ['apply', '-f', '-'], rbac.map((m) => JSON.stringify(m)).join('\n---\n'));
   });
 
-  it('passes WATCH_NAMESPACE to the operator', async () => {
-    const deployment = parse(await template(`watchNamespaces={${watched}}`)).find(
-      (m) => m.kind === 'Deployment',
-    )!;
-    const containers = (
+  it('passes the namespaces comma-separated in WATCH_NAMESPACE, and to the uninstall hook', async () => {
+    const args = ['template', release, CHART, '-n', namespace, '--kube-version', '1.36.0', '--set', both];
+    const all = parse((await cli(env, helm, args)).stdout);
+    const deployment = all.find((m) => m.kind === 'Deployment')!;
+    const env0 = (
       deployment.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }
-    ).template.spec.containers;
-    expect(containers[0]!.env.find((e) => e.name === 'WATCH_NAMESPACE')?.value).toBe(watched);
+    ).template.spec.containers[0]!.env;
+    expect(env0.find((e) => e.name === 'WATCH_NAMESPACE')?.value).toBe(`${watched},${watched2}`);
+    const job = all.find((m) => m.kind === 'Job')!;
+    const jobArgs = (job.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec
+      .containers[0]!.args;
+    expect(jobArgs).toContain(`--watch-namespace=${watched},${watched2}`);
   });
 
   it.each<[string, string[], boolean]>([
