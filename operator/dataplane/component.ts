@@ -444,8 +444,11 @@ export class DataplaneComponent implements FleetComponent {
       labelled(pods.list(cbd.metadata.namespace), selector),
       sets,
     );
-    // A member that comes, goes, moves or becomes outdated makes a pass due at once (failover, roll).
-    const fingerprint = members.map((m) => `${m.name ?? ''}@${m.host}${m.outdated ? '*' : ''}`).sort();
+    // A member that comes, goes, moves, restarts in place or becomes outdated makes a pass due at
+    // once (failover, roll).
+    const fingerprint = members
+      .map((m) => `${m.name ?? ''}@${m.host}#${m.restarts ?? 0}${m.outdated ? '*' : ''}`)
+      .sort();
     const inputs = `${cbd.metadata.uid ?? ''}/${cbd.metadata.generation ?? 0}/${fingerprint.join(',')}`;
     if (state.cluster && state.cluster.inputs === inputs && now + DUE_SLACK_MS < state.cluster.dueAt) {
       return state.cluster;

@@ -13,6 +13,8 @@ export interface ClusterPod {
   name?: string;
   /** Its controller-revision-hash differs from its StatefulSet's updateRevision (OnDelete roll pending). */
   outdated?: boolean;
+  /** The redis container's restart count: a restart in place (same name and IP) is a membership change too. */
+  restarts?: number;
 }
 
 export interface NodeView {

@@ -196,7 +196,7 @@ describe('clusterMembers: outdated = controller-revision-hash is not the Statefu
     ['pod without the label', undefined, 'rev-b', false],
   ])('%s -> outdated %s', (_what, podRevision, setRevision, outdated) => {
     const members = clusterMembers('cr', [pod(podRevision)], [sts('sts-0', setRevision)]);
-    expect(members).toEqual([expect.objectContaining({ ordinal: 1, outdated })]);
+    expect(members).toEqual([expect.objectContaining({ ordinal: 1, outdated, restarts: 0 })]);
   });
   it('only pods of the CR-controlled StatefulSets are members', () => {
     expect(clusterMembers('cr', [pod('rev-a', 'forged')], [sts('sts-0', 'rev-a')])).toEqual([]);

@@ -25,7 +25,11 @@ export interface PodLike {
     deletionTimestamp?: unknown;
     ownerReferences?: OwnerRefLike[];
   };
-  status?: { podIP?: string; phase?: string };
+  status?: {
+    podIP?: string;
+    phase?: string;
+    containerStatuses?: { name?: string; restartCount?: number }[];
+  };
 }
 
 /** A StatefulSet as read here: its uid, controller and (OnDelete roll) update revision. */
@@ -89,13 +93,25 @@ export function clusterMembers(
     .filter((p) => controlledBy(p, controlled))
     .flatMap((p) => {
       const member = toClusterPod(p);
-      if (!member) return [];
-      const owner = p.metadata?.ownerReferences?.find((r) => r.controller === true)?.uid ?? '';
-      const wanted = updateRevision.get(owner);
-      const revision = p.metadata?.labels?.[REVISION_LABEL];
-      // No updateRevision yet (a StatefulSet just created): nothing to roll.
-      return [{ ...member, outdated: wanted !== undefined && revision !== undefined && revision !== wanted }];
+      return member ? [{ ...member, ...rollState(p, updateRevision) }] : [];
     });
+}
+
+/** Whether the pod runs an older revision than its StatefulSet's, and its redis container's restarts. */
+function rollState(
+  p: PodLike,
+  updateRevision: ReadonlyMap<string, string | undefined>,
+): { outdated: boolean; restarts: number } {
+  const owner = p.metadata?.ownerReferences?.find((r) => r.controller === true)?.uid ?? '';
+  const wanted = updateRevision.get(owner);
+  const revision = p.metadata?.labels?.[REVISION_LABEL];
+  // No updateRevision yet (a StatefulSet just created): nothing to roll.
+  const outdated = wanted !== undefined && revision !== undefined && revision !== wanted;
+  return { outdated, restarts: redisRestarts(p) };
+}
+
+function redisRestarts(p: PodLike): number {
+  return p.status?.containerStatuses?.find((c) => c.name === 'redis')?.restartCount ?? 0;
 }
 
 function isServing(pod: PodLike): pod is PodLike & { status: { podIP: string } } {
