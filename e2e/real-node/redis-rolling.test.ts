@@ -4,13 +4,17 @@
  * (a) a primary's pod deleted: Redis promotes its replica, the operator re-attaches the new pod;
  * (b) a resources change: the operator rolls every pod (OnDelete), replicas first, each primary
  *     after a CLUSTER FAILOVER;
- * (c) another change, with the operator SIGKILLed mid-roll: the new operator resumes the roll.
+ * (c) another change, with the operator SIGKILLed mid-roll: the new operator resumes the roll;
+ * (d) `kill 1` in a primary's container (a clean restart in the same pod, no storage): the node
+ *     comes back as a new empty node, its replica is promoted, and it is re-attached.
  * After each: every key readable and cluster_state:ok on every node. Heal and roll times are
  * printed for the report. The test process talks to the pods on the node's pod network.
  */
 import { expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import {
   CBD_API,
@@ -25,6 +29,7 @@ import {
   realNodeStatus,
   withLocalOperator,
 } from './support.js';
+import { kubectlPath, testenvVar } from '../support/env.js';
 
 const status = await realNodeStatus();
 const suffix = randomUUID().slice(0, 8);
@@ -304,5 +309,33 @@ describeOnRealNode(
       process.stdout.write(`(c) roll with operator killed mid-way: done in ${Date.now() - started} ms\n`);
       expect(await readable()).toBe(KEYS);
     }, 900_000);
+
+    it("(d) kill 1 in a primary's container: its replica takes over, the restarted node is re-attached, every key readable", async () => {
+      const before = await getCbd();
+      const primary = before.status?.redis?.shards?.find((s) => s.index === 1)?.primary ?? '';
+      expect(primary).toMatch(/^roll-redis-shard-1-[01]$/);
+      const started = Date.now();
+      await promisify(execFile)(kubectlPath(), [
+        '--kubeconfig',
+        testenvVar('KUBECONFIG'),
+        '-n',
+        namespace,
+        'exec',
+        primary,
+        '-c',
+        'redis',
+        '--',
+        'sh',
+        '-c',
+        'kill 1',
+      ]);
+      const cr = await healthy('kill 1', (c) => {
+        const shard1 = c.status?.redis?.shards?.find((s) => s.index === 1);
+        return shard1?.primary !== undefined && shard1.primary !== primary && shard1.replicas === 1;
+      });
+      process.stdout.write(`(d) kill 1 in primary ${primary}: healed in ${Date.now() - started} ms\n`);
+      expect(cr.status?.redis?.shards?.map((s) => s.replicas)).toEqual([1, 1, 1]);
+      expect(await readable()).toBe(KEYS);
+    }, 700_000);
   },
 );
