@@ -28,6 +28,7 @@ import {
   deleteNamespace,
   getCr,
   installCrd,
+  kubectl,
   operatorConfig,
   repoRoot,
   waitFor,
@@ -65,13 +66,25 @@ const spec = (version: string): Record<string, unknown> => ({
   model: { name: 'support-bot', version },
 });
 
-async function query(expr: string): Promise<{ status: string; error?: string; series: number }> {
+interface QueryResult {
+  status: string;
+  error?: string;
+  series: number;
+  labels: Record<string, string>[];
+}
+async function query(expr: string): Promise<QueryResult> {
   const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.json()) as { status: string; error?: string; data?: { result?: unknown[] } };
+  const body = (await res.json()) as {
+    status: string;
+    error?: string;
+    data?: { result?: { metric: Record<string, string> }[] };
+  };
+  const result = body.data?.result ?? [];
   return {
     status: body.status,
     ...(body.error ? { error: body.error } : {}),
-    series: body.data?.result?.length ?? 0,
+    series: result.length,
+    labels: result.map((r) => r.metric),
   };
 }
 
@@ -156,34 +169,33 @@ function panelQueries(): { dashboard: string; title: string; expr: string }[] {
     });
 }
 
-/**
- * The chart's recording rules are not loaded in the test Prometheus: a panel reading one gets the rule's
- * own expression (from files/alerts.yaml), filtered on the panel's namespace and fleet.
- */
+interface RuleFile {
+  groups: { rules: { record?: string; alert?: string; expr: string }[] }[];
+}
+const chartRules = (parse(readFileSync(join(CHART, 'files/alerts.yaml'), 'utf8')) as RuleFile).groups.flatMap(
+  (g) => g.rules,
+);
+
+/** The chart's recording rules are not loaded in the test Prometheus: their names are replaced by their expressions. */
+function inlineRecordingRules(text: string): string {
+  let out = text;
+  for (let again = true; again;) {
+    again = false;
+    for (const r of chartRules.filter((c) => c.record !== undefined)) {
+      const name = new RegExp(`${r.record!.replaceAll(':', '\\:')}(?![a-z0-9_:])`, 'g');
+      const next = out.replace(name, `(${r.expr.trim()})`);
+      if (next !== out) [out, again] = [next, true];
+    }
+  }
+  return out;
+}
+
+/** A panel reading a recording rule gets the rule's expression, filtered on the panel's namespace and fleet. */
 function expandRecordingRules(expr: string): string {
-  const rules = (
-    parse(readFileSync(join(CHART, 'files/alerts.yaml'), 'utf8')) as {
-      groups: { rules: { record?: string; expr: string }[] }[];
-    }
-  ).groups.flatMap((g) => g.rules.filter((r) => r.record !== undefined));
-  const inline = (text: string): string => {
-    let out = text;
-    for (let again = true; again;) {
-      again = false;
-      for (const r of rules) {
-        const next = out.replace(
-          new RegExp(`${r.record!.replaceAll(':', '\\:')}(?![a-z0-9_:])`, 'g'),
-          `(${r.expr.trim()})`,
-        );
-        if (next !== out) [out, again] = [next, true];
-      }
-    }
-    return out;
-  };
   return expr.replace(
     /(chatfleet:[a-z0-9_:]+)\{namespace="([^"]*)",fleet="([^"]*)"\}/g,
     (_, name: string, n: string, f: string) =>
-      `(${inline(name)} and on (namespace, fleet) label_replace(label_replace(vector(1), "namespace", "${n}", "", ""), "fleet", "${f}", "", ""))`,
+      `(${inlineRecordingRules(name)} and on (namespace, fleet) label_replace(label_replace(vector(1), "namespace", "${n}", "", ""), "fleet", "${f}", "", ""))`,
   );
 }
 
@@ -236,4 +248,66 @@ describe('dashboard queries on the real Prometheus scraping a real fleet under l
       `h6alerts: ${results.length} dashboard queries validated (parsed, >= 1 series) on the real Prometheus`,
     );
   }, 360_000);
+
+  it('evaluates every alert of the chart on the same data: a manual abort fires RolloutAborted, the rest stay quiet', async () => {
+    const f = fleet!;
+    f.startTraffic();
+    await applyCr(ns, NAME, spec('v3'));
+    await waitFor(
+      'rollout Progressing',
+      async () => (await getCr(ns, NAME)).status?.rollout?.phase === 'Progressing',
+    );
+    await kubectl([
+      '-n',
+      ns,
+      'annotate',
+      '--overwrite',
+      `cbd/${NAME}`,
+      `chatfleet.io/rollout-action=abort@${Date.now()}`,
+    ]);
+    await waitFor(
+      'rollout Aborted',
+      async () => (await getCr(ns, NAME)).status?.rollout?.phase === 'Aborted',
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 5_000)); // two scrapes of the Aborted phase
+    await f.stopTraffic();
+    const alerts = chartRules.filter((r) => r.alert !== undefined);
+    const firing = new Map<string, Record<string, string>[]>();
+    for (const a of alerts) {
+      const r = await query(inlineRecordingRules(a.expr));
+      expect([a.alert, r.status, r.error]).toEqual([a.alert, 'success', undefined]);
+      firing.set(
+        a.alert!,
+        r.labels.filter((l) => l.namespace === ns || l.test === ns),
+      );
+    }
+    console.log(
+      `h6alerts: alert conditions true for ${ns}: ${[...firing]
+        .filter(([, l]) => l.length > 0)
+        .map(([a]) => a)
+        .join(', ')}`,
+    );
+    expect(firing.get('ChatfleetRolloutAborted')).toEqual([
+      expect.objectContaining({ namespace: ns, name: NAME, phase: 'Aborted' }),
+    ]);
+    for (const quiet of [
+      'ChatfleetSLOBurnRateFast',
+      'ChatfleetSLOBurnRateSlow',
+      'ChatfleetFleetAtMaxReplicasSLOMissed',
+      'ChatfleetAutoscalerFallback',
+      'ChatfleetEventsDropped',
+      'ChatfleetRedisNotReady',
+    ])
+      expect([quiet, firing.get(quiet)]).toEqual([quiet, []]);
+    // this operator is scraped and leads: neither operator alert can be true
+    expect(
+      (await query(inlineRecordingRules(alerts.find((a) => a.alert === 'ChatfleetOperatorDown')!.expr)))
+        .series,
+    ).toBe(0);
+    expect(
+      (await query(inlineRecordingRules(alerts.find((a) => a.alert === 'ChatfleetOperatorNoLeader')!.expr)))
+        .series,
+    ).toBe(0);
+  }, 180_000);
 });
