@@ -220,6 +220,8 @@ describe('ServiceMonitor and PodMonitor against the Prometheus Operator CRDs', (
     const svcSpec = service.spec as { selector: Record<string, string>; ports: { name: string }[] };
     expect(smSpec.selector.matchLabels).toEqual(svcSpec.selector);
     expect(svcSpec.ports.map((p) => p.name)).toContain(smSpec.endpoints[0]!.port);
+    // Per-fleet series keep their own namespace/name labels (the alerts group by them).
+    expect(smSpec.endpoints[0]).toMatchObject({ path: '/metrics', honorLabels: true, interval: '30s' });
     const pm = monitors.find((m) => m.kind === 'PodMonitor')!.spec as Record<string, unknown>;
     // CONTRACT.md: every bot pod carries these labels and serves /metrics on the port named http.
     expect(pm).toMatchObject({
