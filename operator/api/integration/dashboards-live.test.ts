@@ -17,7 +17,9 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import { testenvVar } from '../../../e2e/support/env.js';
-import { postChat } from '../../../bot-runtime/integration/support/runtime.js';
+import { freePort } from '../../../bot-runtime/integration/support/child.js';
+import { startFakeLlm, type FakeLlm } from '../../../bot-runtime/integration/support/llm-server.js';
+import { postChat, startRuntime, type Runtime } from '../../../bot-runtime/integration/support/runtime.js';
 import { AutoscalerComponent } from '../../autoscaler/component.js';
 import { FleetAutoscaler } from '../../autoscaler/fleet-autoscaler.js';
 import { registerAutoscalerMetrics } from '../../autoscaler/metrics.js';
@@ -89,6 +91,10 @@ async function query(expr: string): Promise<QueryResult> {
 }
 
 /** The file_sd targets: the operator, and each runtime under the pod name of its track. */
+/** Runtimes of the last test, each the one pod of its own fleet. */
+const extraRuntimes: { fleet: string; runtime: Runtime }[] = [];
+let llm: FakeLlm | undefined;
+
 function registerTargets(f: RuntimeFleet, healthPort: number): void {
   const host = (url: string): string => new URL(url).host;
   const bots = (['stable', 'canary'] as const).flatMap((track) =>
@@ -98,7 +104,11 @@ function registerTargets(f: RuntimeFleet, healthPort: number): void {
     })),
   );
   const operator = { targets: [`127.0.0.1:${healthPort}`], labels: { component: 'operator', test: ns } };
-  writeFileSync(targetFile, JSON.stringify([operator, ...bots]));
+  const extra = extraRuntimes.map(({ fleet: name, runtime }) => ({
+    targets: [host(runtime.url)],
+    labels: { namespace: ns, pod: `${name}-6c5b4a3d2-q1x` },
+  }));
+  writeFileSync(targetFile, JSON.stringify([operator, ...bots, ...extra]));
 }
 
 /** Questions no intent matches, repeated: they go through the answer cache (its panel needs lookups). */
@@ -151,6 +161,8 @@ afterAll(async () => {
   if (targetFile) rmSync(targetFile, { force: true });
   await op?.stop();
   await fleet?.close();
+  for (const { runtime } of extraRuntimes) await runtime.close();
+  await llm?.close();
   if (ns) await deleteNamespace(ns);
 });
 
@@ -310,4 +322,36 @@ describe('dashboard queries on the real Prometheus scraping a real fleet under l
         .series,
     ).toBe(0);
   }, 180_000);
+
+  it('fires the SLO burn on a fleet whose turns are slow and RedisNotReady on one whose Redis is gone', async () => {
+    llm = await startFakeLlm(450); // every LLM turn takes longer than the 300 ms SLO
+    const base = { REDIS_CLUSTER_NODES: '', KAFKA_BROKERS: '', LLM_ENDPOINT: llm.url };
+    const slow = await startRuntime({ ...base, REDIS_URL: process.env.REDIS_URL! });
+    const gone = await startRuntime(
+      { ...base, REDIS_URL: `redis://127.0.0.1:${await freePort()}` },
+      { requireRedis: false },
+    );
+    extraRuntimes.push({ fleet: 'slowbot', runtime: slow }, { fleet: 'nostore', runtime: gone });
+    registerTargets(fleet!, op!.healthPort);
+    // nostore's LLM answers at once ("delay0"): only its missing Redis is wrong
+    const turns = async (rt: Runtime, n: number, extra = ''): Promise<void> => {
+      for (let i = 0; i < n; i++)
+        await postChat(rt.url, { message: `qzv unusual ${Math.random().toString(36).slice(2)}${extra}` });
+    };
+    // turns over several scrapes (every 2 s): rate() needs two samples that moved
+    for (const deadline = Date.now() + 12_000; Date.now() < deadline;)
+      await Promise.all([turns(slow, 4), turns(gone, 4, ' delay0')]);
+    const fired = async (alert: string): Promise<Record<string, string>[]> => {
+      const r = await query(inlineRecordingRules(chartRules.find((a) => a.alert === alert)!.expr));
+      expect([alert, r.status]).toEqual([alert, 'success']);
+      return r.labels.filter((l) => l.namespace === ns);
+    };
+    const fast = await fired('ChatfleetSLOBurnRateFast');
+    const redis = await fired('ChatfleetRedisNotReady');
+    console.log(
+      `h6alerts: ChatfleetSLOBurnRateFast true for ${JSON.stringify(fast)}; ChatfleetRedisNotReady true for ${JSON.stringify(redis)}`,
+    );
+    expect(fast).toEqual([{ namespace: ns, fleet: 'slowbot' }]);
+    expect(redis).toEqual([{ namespace: ns, fleet: 'nostore' }]);
+  }, 120_000);
 });
