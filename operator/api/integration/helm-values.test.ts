@@ -5,6 +5,7 @@
 // watchNamespaces turns the ClusterRole into a Role in the watched namespace.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
@@ -361,5 +362,122 @@ describe('operator pods: probes, topology spread, NetworkPolicy, helm test Pod',
     const { stdout, stderr } = await cli(env, env.kubectl, ['apply', '--dry-run=server', '-f', '-'], yaml);
     expect(stdout.match(/\(server dry run\)/g)).toHaveLength(2);
     expect(stderr).not.toContain('PodSecurity');
+  });
+});
+
+// Every verb the operator's rules grant, tied to the code that sends it: [file, pattern] pairs that
+// must all match. A grant with no entry here fails (remove it, or name its code); an entry whose code
+// is gone fails too. `get` next to `list` is granted with it (it exposes nothing more; rbac.yaml),
+// so its evidence is the informer. Sufficiency is proven separately: e2e/helm-install.test.ts runs
+// the operator with only the chart's token until a fleet is Ready, with no request refused.
+const CHILDREN = 'operator/controller/children.ts';
+const APPLY: [string, RegExp] = [CHILDREN, /client\.apply\(desired, FIELD_MANAGER/];
+const PRUNE: [string, RegExp] = [CHILDREN, /client\.delete\(p\.resource, ns, p\.name\)/];
+const INFORMER = (kind: string): [string, RegExp] => [
+  'operator/controller/manager.ts',
+  new RegExp(`make\\(\\s*Resources\\.${kind},`),
+];
+const PLANNED = (kind: string): [string, RegExp] => [
+  'operator/controller/plan.ts',
+  new RegExp(`Resources\\.${kind}\\b`),
+];
+const REDIS_CHILD: [string, RegExp] = [
+  'operator/dataplane/component.ts',
+  /\[Resources\.StatefulSet, Resources\.Service/,
+];
+const EVIDENCE: Record<string, [string, RegExp][]> = {
+  'chatbotdeployments:get': [
+    ['operator/dataplane/kafka/claims.ts', /kube\.get<DataplaneCbd>\(Resources\.ChatbotDeployment/],
+  ],
+  'chatbotdeployments:list': [INFORMER('ChatbotDeployment')],
+  'chatbotdeployments:watch': [INFORMER('ChatbotDeployment')],
+  'chatbotdeployments:patch': [
+    [
+      'operator/controller/reconciler.ts',
+      /client\.apply\(obj, FIELD_MANAGER, \{ resource: Resources\.ChatbotDeployment \}\)/,
+    ],
+  ],
+  'chatbotdeployments/status:patch': [
+    ['operator/controller/reconciler.ts', /subresource: 'status', resource: Resources\.ChatbotDeployment/],
+  ],
+  // Sent by no code: the OwnerReferencesPermissionEnforcement admission plugin checks it for children
+  // whose ownerReference has blockOwnerDeletion: true.
+  'chatbotdeployments/finalizers:update': [['operator/workload/labels.ts', /blockOwnerDeletion: true/]],
+  'replicasets:get': [
+    ['operator/autoscaler/sources/pod-ownership.ts', /kube\.get\(REPLICA_SET, namespace, name\)/],
+  ],
+  'pods:get': [INFORMER('Pod')],
+  'pods:list': [INFORMER('Pod')],
+  'pods:watch': [INFORMER('Pod')],
+  'pods:delete': [['operator/dataplane/component.ts', /kube\.delete\(Resources\.Pod, ns, pod\)/]],
+  'events:create': [['operator/kube/events.ts', /client\.create\(Resources\.Event, namespace, event\)/]],
+  'secrets:get': [['operator/dataplane/redis-password.ts', /kube\.get<SecretObject>\(Resources\.Secret/]],
+  'secrets:list': [INFORMER('Secret')],
+  'secrets:watch': [INFORMER('Secret')],
+  'secrets:create': [
+    ['operator/dataplane/redis-password.ts', /kube\.create<SecretObject>\(Resources\.Secret/],
+  ],
+  'roles:get': [
+    [CHILDREN, /client\.get\(p\.resource, ns, p\.name\)/],
+    ['operator/rollout/children.ts', /RbacResources\.Role\b/],
+  ],
+  'roles:create': [APPLY, ['operator/rollout/children.ts', /RbacResources\.Role\b/]],
+  'roles:patch': [APPLY, ['operator/rollout/children.ts', /RbacResources\.Role\b/]],
+  'roles:delete': [PRUNE, ['operator/rollout/children.ts', /RbacResources\.Role\b/]],
+  'rolebindings:get': [
+    [CHILDREN, /client\.get\(p\.resource, ns, p\.name\)/],
+    ['operator/rollout/children.ts', /RbacResources\.RoleBinding/],
+  ],
+  'rolebindings:create': [APPLY, ['operator/rollout/children.ts', /RbacResources\.RoleBinding/]],
+  'rolebindings:patch': [APPLY, ['operator/rollout/children.ts', /RbacResources\.RoleBinding/]],
+  'rolebindings:delete': [PRUNE, ['operator/rollout/children.ts', /RbacResources\.RoleBinding/]],
+  'statefulsets:get': [INFORMER('StatefulSet')],
+  'statefulsets:list': [INFORMER('StatefulSet')],
+  'statefulsets:watch': [INFORMER('StatefulSet')],
+  'statefulsets:create': [APPLY, REDIS_CHILD],
+  'statefulsets:patch': [APPLY, REDIS_CHILD],
+  'statefulsets:delete': [
+    ['operator/dataplane/component.ts', /kube\.delete\(resource, ns, name\)/],
+    REDIS_CHILD,
+  ],
+  // Kafka topic claims (ConfigMaps in the release namespace) besides the children below.
+  'configmaps:delete': [PRUNE, ['operator/dataplane/kafka/claims.ts', /kube\.delete\(Resources\.ConfigMap/]],
+};
+for (const kind of ['Deployment', 'Service', 'ConfigMap', 'ServiceAccount', 'PodDisruptionBudget']) {
+  const resource = {
+    Deployment: 'deployments',
+    Service: 'services',
+    ConfigMap: 'configmaps',
+    ServiceAccount: 'serviceaccounts',
+    PodDisruptionBudget: 'poddisruptionbudgets',
+  }[kind]!;
+  for (const verb of ['get', 'list', 'watch']) EVIDENCE[`${resource}:${verb}`] = [INFORMER(kind)];
+  for (const verb of ['create', 'patch']) EVIDENCE[`${resource}:${verb}`] = [APPLY, PLANNED(kind)];
+  EVIDENCE[`${resource}:delete`] ??= [PRUNE, PLANNED(kind)];
+}
+
+describe('every permission the operator holds is one its code uses', () => {
+  let granted: string[] = [];
+
+  beforeAll(async () => {
+    const role = parse(await template('crds.install=false')).find(
+      (m) => m.kind === 'ClusterRole' && m.metadata.name === `${release}-chatfleet`,
+    )!;
+    granted = (role.rules ?? []).flatMap((r) =>
+      r.resources.flatMap((res) => r.verbs.map((v) => `${res}:${v}`)),
+    );
+  });
+
+  it('has code evidence for each granted verb, and grants nothing without it', () => {
+    expect(granted.length).toBeGreaterThan(40);
+    expect([...new Set(granted)].filter((g) => !EVIDENCE[g])).toEqual([]);
+    expect(Object.keys(EVIDENCE).filter((e) => !granted.includes(e))).toEqual([]);
+  });
+
+  it.each(Object.entries(EVIDENCE))('%s: the code that sends it exists', async (_grant, evidence) => {
+    for (const [file, pattern] of evidence) {
+      const source = await readFile(fileURLToPath(new URL(`../../../${file}`, import.meta.url)), 'utf8');
+      expect({ file, found: pattern.test(source) }).toEqual({ file, found: true });
+    }
   });
 });
