@@ -275,15 +275,16 @@ describe('the operator with nothing but the chart ServiceAccount token', () => {
   it('reconciles a ChatbotDeployment in another namespace to Ready=True', async () => {
     operator = startOperator(await chartEnvironment(), operatorKubeconfig);
     await kubectl(['apply', '-n', appNs, '-f', join(repoRoot, 'examples/chatbotdeployment-minimal.yaml')]);
-    type Cbd = { status?: { conditions?: { type: string; status: string }[] } };
+    type Cbd = { status?: { conditions?: { type: string; status: string; reason?: string }[] } };
     const cbd = await eventually(
       `${appNs}/${fleet} Ready=True`,
       () => kubectlJson<Cbd>(['get', 'chatbotdeployment', fleet, '-n', appNs]),
       (c) => (c.status?.conditions ?? []).some((x) => x.type === 'Ready' && x.status === 'True'),
     );
-    expect(cbd.status?.conditions).toContainEqual(
-      expect.objectContaining({ type: 'Degraded', status: 'False' }),
-    );
+    // The minimal example runs standalone Redis without storage: Degraded may carry only the
+    // standing NoRedundancy warning (docs/dataplane.md), never a real problem (e.g. a refused write).
+    const degraded = cbd.status?.conditions?.find((c) => c.type === 'Degraded');
+    expect(degraded?.status === 'False' || degraded?.reason === 'NoRedundancy').toBe(true);
     // Every child was applied with the token's permissions, the managed Redis of the data
     // plane (StatefulSet, Services, PDB, generated password Secret) and the rollout's routing
     // ConfigMap, per-track Services and Role/RoleBinding included.
