@@ -4,6 +4,12 @@
 # becomes an archive. HELM overrides the helm binary (the test env exports it in .testenv/env).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The image builds (operator/Dockerfile, bot-runtime/Dockerfile) run `npm run build` with only
+# operator/, bot-runtime/ and scripts/ in the context: no chart there, so nothing to package.
+if [[ ! -f charts/chatfleet/Chart.yaml ]]; then
+  echo "package-chart: no charts/chatfleet in this tree (an image build): no chart archive"
+  exit 0
+fi
 helm=${HELM:-helm}
 command -v "$helm" >/dev/null || { echo "package-chart: helm not found (install Helm 3 or set HELM)" >&2; exit 1; }
 # --kube-version: Chart.yaml's kubeVersion (>= 1.30); a helm built from source defaults to 1.20.
