@@ -258,7 +258,7 @@ export class DataplaneComponent implements FleetComponent {
       ...(await this.kafkaConnection(cbd, state, { deleting: true })),
       ownership: this.ownership,
       adminPool: this.adminPool,
-      signal,
+      ...(signal ? { signal } : {}),
       now: () => now,
       ...(this.options.topicDeletionTimeoutMs !== undefined
         ? { deletionTimeoutMs: this.options.topicDeletionTimeoutMs }
