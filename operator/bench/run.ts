@@ -289,16 +289,36 @@ function steadyCounts(text: string): SteadyCounts {
   };
 }
 
+/** Every API request series but Lease renewals, as `writes{verb="apply",kind="Deployment"}` -> count. */
+function requestSeries(text: string): Map<string, number> {
+  const series = new Map<string, number>();
+  const re = /^chatfleet_operator_kube_(writes|reads)_total\{([^}]*)\} (\S+)$/gm;
+  for (const m of text.matchAll(re)) {
+    if (!/kind="Lease"/.test(m[2] ?? '')) series.set(`${m[1]}{${m[2]}}`, Number(m[3]));
+  }
+  return series;
+}
+
+/** The series that grew between two scrapes, for naming what a steady state should not have sent. */
+function grownSeries(before: Map<string, number>, after: Map<string, number>): string {
+  const grown = [...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, d]) => d > 0);
+  return grown.map(([k, d]) => `${k} +${d}`).join(', ');
+}
+
 /**
  * After every fleet is Ready: lets the last status writes land, then counts what the operator sends
  * in a quiet window. Periodic resyncs still reconcile every fleet; they must find nothing to do.
  */
 async function steadyWindow(port: number, a: BenchArgs): Promise<SteadyCounts & { seconds: number }> {
   await new Promise((r) => setTimeout(r, 15_000));
-  const before = steadyCounts(await scrape(port));
+  const beforeText = await scrape(port);
+  const before = steadyCounts(beforeText);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, a.steadySeconds * 1000));
-  const after = steadyCounts(await scrape(port));
+  const afterText = await scrape(port);
+  const after = steadyCounts(afterText);
+  const grown = grownSeries(requestSeries(beforeText), requestSeries(afterText));
+  if (grown) console.log(`  requests in the steady window: ${grown}`);
   return {
     cpuSeconds: after.cpuSeconds - before.cpuSeconds,
     writes: after.writes - before.writes,
