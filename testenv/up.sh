@@ -238,8 +238,9 @@ start_kafka() {
       -c "$STATE_DIR/kafka/server.properties" >"$STATE_DIR/logs/kafka-format.log" 2>&1 ||
       { tail -n 30 "$STATE_DIR/logs/kafka-format.log" >&2; die "kafka storage format failed"; }
   fi
+  # kafka.sh start (re)asserts this user on every start, here and when a test restarts the broker.
+  (umask 077 && printf '%s %s\n' "$KAFKA_SASL_SCRAM_USER" "$KAFKA_SASL_SCRAM_PASSWORD" >"$STATE_DIR/kafka/scram-user")
   "$TESTENV_SRC/kafka.sh" start
-  "$TESTENV_SRC/kafka.sh" add-user "$KAFKA_SASL_SCRAM_USER" "$KAFKA_SASL_SCRAM_PASSWORD"
 }
 
 # ---------------------------------------------------------------- prometheus -----
