@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,12 +43,23 @@ interface BotPod {
   restarts: number;
 }
 
-/** The commit before the last one that changed Chart.yaml: the previous chart version. */
+const chartVersion = (chartYaml: string): string => /^version:\s*(\S+)/m.exec(chartYaml)?.[1] ?? '';
+
+/**
+ * The chart just before the working tree's version was introduced: the parent of the newest commit
+ * to Chart.yaml whose parent has another `version:`. (Not simply "the commit before the last change
+ * to Chart.yaml": an edit that keeps the version, a formatting fix say, would make that this chart.)
+ */
 async function previousChartCommit(): Promise<string> {
   const git = (args: string[]): Promise<string> =>
     run('git', ['-C', ROOT, ...args]).then((r) => r.stdout.trim());
-  const bump = await git(['log', '-n', '1', '--format=%H', '--', 'charts/chatfleet/Chart.yaml']);
-  return git(['rev-parse', `${bump}^`]);
+  const current = chartVersion(await readFile(join(ROOT, 'charts/chatfleet/Chart.yaml'), 'utf8'));
+  const changes = (await git(['log', '--format=%H', '--', 'charts/chatfleet/Chart.yaml'])).split('\n');
+  for (const commit of changes) {
+    const before = await git(['show', `${commit}^:charts/chatfleet/Chart.yaml`]).catch(() => '');
+    if (before && chartVersion(before) !== current) return git(['rev-parse', `${commit}^`]);
+  }
+  throw new Error(`no commit has a chart version other than ${current}`);
 }
 
 async function botPods(core: k8s.CoreV1Api, namespace: string): Promise<Map<string, BotPod>> {
@@ -117,7 +128,18 @@ describeOnRealNode(
     it('upgrades: the fleet stays Ready, its bot pods are not restarted, helm test passes', async () => {
       const oldChart = join(workDir, 'charts/chatfleet');
       // The previous chart ships the CRD in crds/: Helm skips it, the test env's CRD exists already.
-      await helm(['install', release, oldChart, '--namespace', namespace, ...placement, '--wait']);
+      // crds.install=false for a previous chart that already templates the CRD (0.2.0 on); older ones ignore it.
+      await helm([
+        'install',
+        release,
+        oldChart,
+        '--namespace',
+        namespace,
+        ...placement,
+        '--set',
+        'crds.install=false',
+        '--wait',
+      ]);
       const before = (await helm(['list', '-n', namespace, '-o', 'json'])).stdout;
       process.stdout.write(`installed the chart of ${previous.slice(0, 12)}: ${before}\n`);
 
