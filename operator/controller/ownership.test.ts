@@ -6,10 +6,12 @@ import {
   conflictBackoffMs,
   conflictMessage,
   conflictOf,
+  controlledBy,
+  ownerReferenceFor,
   withNameConflict,
 } from './ownership.js';
 
-const cr = {
+const cbd = {
   apiVersion: 'chatfleet.io/v1alpha1',
   kind: 'ChatbotDeployment',
   metadata: { name: 'x-redis', namespace: 'ns', uid: 'uid-mine', generation: 2 },
@@ -60,7 +62,7 @@ describe('conflictOf', () => {
       'uid-other',
     ],
   ])('%s', (_case, live, owner) => {
-    const c = conflictOf(cr, Resources.Service, live);
+    const c = conflictOf(cbd, Resources.Service, live);
     if (owner === undefined) expect(c).toBeUndefined();
     else
       expect(c).toMatchObject({
@@ -127,11 +129,11 @@ describe('withNameConflict', () => {
   };
 
   it('leaves status alone without conflicts', () => {
-    expect(withNameConflict(base, cr, [], now)).toBe(base);
+    expect(withNameConflict(base, cbd, [], now)).toBe(base);
   });
 
   it('sets Degraded=True and Ready=False with reason NameConflict, other conditions untouched', () => {
-    const s = withNameConflict(base, { ...cr, status: base }, [conflict], now);
+    const s = withNameConflict(base, { ...cbd, status: base }, [conflict], now);
     const byType = new Map((s.conditions ?? []).map((c) => [c.type, c]));
     expect(byType.get('Degraded')).toMatchObject({
       status: 'True',
@@ -147,10 +149,10 @@ describe('withNameConflict', () => {
   });
 
   it('keeps lastTransitionTime while the conflict lasts (no status write in a steady conflict)', () => {
-    const first = withNameConflict(base, { ...cr, status: base }, [conflict], now);
+    const first = withNameConflict(base, { ...cbd, status: base }, [conflict], now);
     const later = withNameConflict(
       base,
-      { ...cr, status: first },
+      { ...cbd, status: first },
       [conflict],
       new Date('2026-12-01T11:00:00Z'),
     );
@@ -169,5 +171,28 @@ describe('conflictBackoffMs', () => {
     [3_600_000, 30_000],
   ])('a conflict that lasted %i ms is looked at again after %i ms', (lasted, ms) => {
     expect(conflictBackoffMs(lasted)).toBe(ms);
+  });
+});
+
+describe('ownerReferenceFor', () => {
+  it('is a controller reference to the CR, apiVersion and kind from the generated CRD', () => {
+    expect(ownerReferenceFor(cbd)).toEqual({
+      apiVersion: 'chatfleet.io/v1alpha1',
+      kind: 'ChatbotDeployment',
+      name: 'x-redis',
+      uid: 'uid-mine',
+      controller: true,
+      blockOwnerDeletion: true,
+    });
+  });
+
+  it('is recognised by controlledBy', () => {
+    const child: KubeObject = { metadata: { name: 'c', ownerReferences: [ownerReferenceFor(cbd)] } };
+    expect(controlledBy(child, cbd)).toBe(true);
+    expect(controlledBy(child, { metadata: { ...cbd.metadata, uid: 'uid-other' } })).toBe(false);
+  });
+
+  it('refuses a CR without a uid (the API server would reject the reference)', () => {
+    expect(() => ownerReferenceFor({ metadata: { name: 'x', namespace: 'ns' } })).toThrow(/ns\/x has no uid/);
   });
 });

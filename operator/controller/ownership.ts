@@ -1,7 +1,42 @@
+import { chatbotDeploymentCrd } from '../api/generated/crd.js';
 import type { ResourceKind } from '../kube/resources.js';
 import { mergeConditions } from '../workload/status.js';
 import type { ConditionInput } from '../workload/status.js';
-import type { ChatbotDeployment, ChatbotDeploymentStatus, KubeObject } from '../workload/types.js';
+import type {
+  ChatbotDeployment,
+  ChatbotDeploymentStatus,
+  KubeObject,
+  OwnerReference,
+} from '../workload/types.js';
+
+/** apiVersion and kind of a ChatbotDeployment, read from the generated CRD (its storage version). */
+const OWNER_API_VERSION = `${chatbotDeploymentCrd.spec.group}/${storageVersion()}`;
+const OWNER_KIND = chatbotDeploymentCrd.spec.names.kind;
+
+function storageVersion(): string {
+  const stored = chatbotDeploymentCrd.spec.versions.find((v) => v.storage);
+  if (!stored) throw new Error('the generated ChatbotDeployment CRD has no storage version');
+  return stored.name;
+}
+
+/**
+ * The controller ownerReference every child of a ChatbotDeployment carries: the garbage collector deletes
+ * the children with the CR, child events enqueue the CR, and `controlledBy` recognises them. The one place
+ * owner references are built (operator, data plane, rollout). Throws for a CR without a uid (never a live
+ * one): the API server rejects an ownerReference with an empty uid, so failing here names the cause.
+ */
+export function ownerReferenceFor(cbd: Pick<ChatbotDeployment, 'metadata'>): OwnerReference {
+  const { name, namespace, uid } = cbd.metadata;
+  if (!uid) throw new Error(`ChatbotDeployment ${namespace ?? ''}/${name ?? ''} has no uid yet`);
+  return {
+    apiVersion: OWNER_API_VERSION,
+    kind: OWNER_KIND,
+    name: name ?? '',
+    uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
 
 /**
  * Name conflicts (issue 14): a child's name is derived from the CR's name, so another object of the same
@@ -25,8 +60,11 @@ const SHOWN = 3;
 const BACKOFF_BASE_MS = 2_000;
 const BACKOFF_MAX_MS = 30_000;
 
-export function controlledBy(obj: KubeObject, cr: ChatbotDeployment): boolean {
-  return (obj.metadata.ownerReferences ?? []).some((r) => r.controller === true && r.uid === cr.metadata.uid);
+/** True when `obj`'s controller ownerReference is this CR (by uid, so a re-created CR of the same name is not). */
+export function controlledBy(obj: KubeObject, cbd: Pick<ChatbotDeployment, 'metadata'>): boolean {
+  return (obj.metadata.ownerReferences ?? []).some(
+    (r) => r.controller === true && r.uid === cbd.metadata.uid,
+  );
 }
 
 /** The object's controller, described for a person. */
@@ -38,14 +76,14 @@ export function describeOwner(obj: KubeObject): string {
 
 /** A conflict when `live` exists and is not controlled by this CR; undefined when applying is safe. */
 export function conflictOf(
-  cr: ChatbotDeployment,
+  cbd: ChatbotDeployment,
   resource: ResourceKind,
   live: KubeObject | undefined,
 ): NameConflict | undefined {
-  if (!live || controlledBy(live, cr)) return undefined;
+  if (!live || controlledBy(live, cbd)) return undefined;
   return {
     kind: resource.kind,
-    namespace: live.metadata.namespace ?? cr.metadata.namespace ?? '',
+    namespace: live.metadata.namespace ?? cbd.metadata.namespace ?? '',
     name: live.metadata.name ?? '',
     owner: describeOwner(live),
   };
@@ -73,7 +111,7 @@ export function conflictMessage(conflicts: readonly NameConflict[]): string {
  */
 export function withNameConflict(
   status: ChatbotDeploymentStatus,
-  cr: ChatbotDeployment,
+  cbd: ChatbotDeployment,
   conflicts: readonly NameConflict[],
   now: Date,
 ): ChatbotDeploymentStatus {
@@ -83,7 +121,7 @@ export function withNameConflict(
     { type: 'Degraded', status: 'True', reason: REASON_NAME_CONFLICT, message },
     { type: 'Ready', status: 'False', reason: REASON_NAME_CONFLICT, message },
   ];
-  const replaced = mergeConditions(cr.status?.conditions, inputs, cr.metadata.generation ?? 0, now);
+  const replaced = mergeConditions(cbd.status?.conditions, inputs, cbd.metadata.generation ?? 0, now);
   const conditions = (status.conditions ?? []).map((c) => replaced.find((r) => r.type === c.type) ?? c);
   return { ...status, conditions };
 }

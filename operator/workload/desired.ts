@@ -6,7 +6,6 @@ import {
   childNames,
   crName,
   crNamespace,
-  ownerReference,
   podLabels,
   selectorLabels,
 } from './labels.js';
@@ -14,6 +13,7 @@ import { MODEL_BUNDLE_DIR, RUNTIME_PORT, RUNTIME_UID, SERVICE_PORT, shutdownBudg
 import { LABEL_TRACK, shapeOf, trackEnv, trackNames, trackSelector } from './tracks.js';
 import type { Track, TrackRevision, TrackShape } from './tracks.js';
 import type { ChatbotDeployment, EnvVar, KubeObject } from './types.js';
+import { ownerReferenceFor } from '../controller/ownership.js';
 
 /**
  * Pure desired state of a fleet's children. Every function here builds a fresh object holding
@@ -43,7 +43,7 @@ function meta(cr: ChatbotDeployment, name: string): KubeObject['metadata'] {
     name,
     namespace: crNamespace(cr),
     labels: childLabels(cr),
-    ownerReferences: [ownerReference(cr)],
+    ownerReferences: [ownerReferenceFor(cr)],
   };
 }
 

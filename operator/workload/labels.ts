@@ -1,5 +1,4 @@
-import type { ChatbotDeployment, OwnerReference } from './types.js';
-import { API_GROUP_VERSION, KIND } from './types.js';
+import type { ChatbotDeployment } from './types.js';
 
 import { Label, MANAGED_BY } from '../api/index.js';
 
@@ -33,16 +32,11 @@ export function selectorString(cr: ChatbotDeployment): string {
     .join(',');
 }
 
-export function ownerReference(cr: ChatbotDeployment): OwnerReference {
-  return {
-    apiVersion: API_GROUP_VERSION,
-    kind: KIND,
-    name: crName(cr),
-    uid: cr.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
+/**
+ * Moved to operator/controller/ownership.ts (`ownerReferenceFor`, the one builder of owner references);
+ * kept as an alias only until operator/rollout and operator/dataplane import it from there.
+ */
+export { ownerReferenceFor as ownerReference } from '../controller/ownership.js';
 
 export function crName(cr: ChatbotDeployment): string {
   return cr.metadata.name ?? '';
