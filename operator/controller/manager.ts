@@ -21,6 +21,7 @@ import { FIELD_MANAGER, LABEL_INSTANCE, LABEL_MANAGED_BY } from '../workload/lab
 import type { KubeObject } from '../workload/types.js';
 import { KIND } from '../workload/types.js';
 import { systemClock } from './clock.js';
+import { fleetKey } from './fleet-key.js';
 import type { ComponentCaches, FleetComponent } from './component.js';
 import { Controller } from './controller.js';
 import { FleetReconciler } from './reconciler.js';
@@ -144,11 +145,7 @@ class Fleet {
     };
     const make = cacheFactory({ kc, client, log, namespaces, enqueue, informers: this.informers });
     this.caches = {
-      fleets: make(
-        Resources.ChatbotDeployment,
-        undefined,
-        (o) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`,
-      ),
+      fleets: make(Resources.ChatbotDeployment, undefined, fleetKey),
       deployments: make(Resources.Deployment, MANAGED, ownerKey),
       services: make(Resources.Service, MANAGED, ownerKey),
       podDisruptionBudgets: make(Resources.PodDisruptionBudget, MANAGED, ownerKey),

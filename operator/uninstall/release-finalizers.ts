@@ -18,6 +18,7 @@ import { TOPIC_FINALIZER } from '../dataplane/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { isConflict, isInvalid, isNotFound } from '../kube/errors.js';
 import type { EventRecorder } from '../kube/events.js';
+import { fleetKey } from '../controller/fleet-key.js';
 import { Resources, resourcePath } from '../kube/resources.js';
 import type { KubeObject } from '../workload/types.js';
 
@@ -74,7 +75,7 @@ export async function releaseFinalizers(kube: ReleaseKube, o: ReleaseOptions): P
   const released = new Set<string>();
   const report = (remaining: KubeObject[]): ReleaseReport => ({
     released: [...released],
-    remaining: remaining.map(keyOf),
+    remaining: remaining.map(fleetKey),
     operatorStopped,
   });
   // Done after two clean lists PASS_INTERVAL_MS apart: one right after a release could miss an
@@ -137,9 +138,9 @@ async function releaseAll(
 ): Promise<void> {
   if (held.length > 0 && released.size > 0) {
     // Put back by an operator still running, or changed meanwhile (the JSON patch test failed).
-    o.log.warn({ held: held.map(keyOf) }, 'operator finalizers present again; releasing again');
+    o.log.warn({ held: held.map(fleetKey) }, 'operator finalizers present again; releasing again');
   }
-  for (const cr of held) if (await releaseOne(kube, cr, o)) released.add(keyOf(cr));
+  for (const cr of held) if (await releaseOne(kube, cr, o)) released.add(fleetKey(cr));
 }
 
 async function heldFleets(kube: ReleaseKube, namespace: string | undefined): Promise<KubeObject[]> {
@@ -185,8 +186,4 @@ async function releaseOne(kube: ReleaseKube, cr: KubeObject, o: ReleaseOptions):
       'the fleet and its children stay, delete them and their Kafka topics yourself when no longer needed',
   );
   return true;
-}
-
-function keyOf(cr: KubeObject): string {
-  return `${cr.metadata.namespace ?? ''}/${cr.metadata.name ?? ''}`;
 }
