@@ -10,15 +10,16 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Model } from './classifier/bundle.js';
+import { modelsPlugin } from './classifier/plugin.js';
 import type { LlmBackend } from './answer/llm-client.js';
 import { TurnService } from './answer/turn-service.js';
 import type { Config } from './config.js';
 import { ErrorCode, classifyRequestError, errorBody, errorSchema } from './errors.js';
-import type { EventSink } from './events/conversation-event.js';
+import { eventsPlugin, type AppEventSink } from './events/plugin.js';
 import type { Metrics } from './metrics.js';
 import { InflightLimiter } from './overload/inflight.js';
 import { RateLimiter } from './overload/rate-limit.js';
+import { redisPlugin } from './redis/plugin.js';
 import type { RedisClient } from './redis/redis-client.js';
 import { chatRoutes } from './routes/chat.js';
 import type { RouteContext } from './routes/context.js';
@@ -30,19 +31,19 @@ import { ForwardingToken } from './rollout/forwarding-token.js';
 import { routingPlugin } from './rollout/plugin.js';
 import { TurnRouter } from './rollout/router.js';
 import { RoutingState } from './rollout/routing-state.js';
-import type { SessionStore } from './sessions/session-store.js';
+import { SessionStore } from './sessions/session-store.js';
 
 export interface AppDeps {
   config: Config;
   log: Logger;
   registry: Registry;
   metrics: Metrics;
-  models: { readonly current: Model; stop?: () => void };
-  store: SessionStore | undefined;
-  redis: RedisClient | undefined;
-  events: EventSink & { pending?: number };
   llm: LlmBackend | undefined;
   now?: () => number;
+  /** How long startup waits for Redis before it starts degraded (default 5 s). */
+  redisConnectTimeoutMs?: number;
+  /** Tests: this sink instead of the Kafka publisher KAFKA_BROKERS names (closed at onClose all the same). */
+  events?: AppEventSink;
 }
 
 /** Set by server.ts on SIGTERM: readiness fails and new turns are refused while in-flight ones finish. */
@@ -55,16 +56,35 @@ export interface Lifecycle {
 declare module 'fastify' {
   interface FastifyInstance {
     lifecycle: Lifecycle;
+    /** Sessions in Redis; undefined without Redis. */
+    sessions: SessionStore | undefined;
   }
 }
 
 /** WebSocket close code 1012 "service restart": clients should reconnect (to another pod). */
 export const WS_CLOSE_RESTART = 1012;
 
+/**
+ * The app owns every resource it opens: Redis, the Kafka event publisher and the model bundle's
+ * watcher are plugins that open when registered and are released by their onClose hooks (last
+ * opened, first closed), so a build that fails half-way closes what it had opened.
+ */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config } = deps;
-  const now = deps.now ?? Date.now;
-  const fastifyLog: FastifyBaseLogger = deps.log; // widened, so the instance has fastify's default type
+  const app = createFastify(deps);
+  try {
+    await app.register(redisPlugin({ ...deps, connectTimeoutMs: deps.redisConnectTimeoutMs ?? 5000 }));
+    await app.register(eventsPlugin({ ...deps, sink: deps.events }));
+    await app.register(modelsPlugin(deps));
+    await registerRoutes(app, deps);
+    return app;
+  } catch (err) {
+    await app.close().catch((closeErr: unknown) => deps.log.error({ err: closeErr }, 'closing a failed app'));
+    throw err;
+  }
+}
+
+function createFastify({ config, log }: AppDeps): FastifyInstance {
+  const fastifyLog: FastifyBaseLogger = log; // widened, so the instance has fastify's default type
   const app = Fastify({
     loggerInstance: fastifyLog,
     // Per-request logs cost throughput; errors are still logged by our error handler.
@@ -91,7 +111,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send(errorBody(ErrorCode.notFound, `no route ${req.method} ${req.url.split('?')[0]}`)),
   );
+  return app;
+}
 
+async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { config } = deps;
+  const { lifecycle, models, events } = app;
+  const now = deps.now ?? Date.now;
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'Chatfleet bot runtime', version: '1.0.0' },
@@ -107,12 +133,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       done();
     },
   });
-
+  app.decorate('sessions', sessionStore(app.redis, config));
   const turns = new TurnService({
-    models: deps.models,
-    store: deps.store,
+    models,
+    store: app.sessions,
     llm: deps.llm,
-    events: deps.events,
+    events,
     limiter: lifecycle.limiter,
     metrics: deps.metrics,
     log: deps.log,
@@ -130,15 +156,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     opsRoutes({
       registry: deps.registry,
-      redis: deps.redis,
-      events: deps.events,
-      modelVersion: () => deps.models.current.version,
+      redis: app.redis,
+      events,
+      modelVersion: () => models.current.version,
       isDraining: () => lifecycle.draining,
     }),
   );
   lifecycle.sockets.startKeepalive(config.wsPingIntervalMs);
-  registerCleanup(app, deps);
-  return app;
+}
+
+function sessionStore(redis: RedisClient | undefined, config: Config): SessionStore | undefined {
+  return (
+    redis &&
+    new SessionStore(redis, {
+      ttlSeconds: config.sessionTtlSeconds,
+      maxTurns: config.sessionMaxTurns,
+      opTimeoutMs: config.redisCommandTimeoutMs,
+      fleetId: config.rollout.fleetId,
+    })
+  );
 }
 
 /** What the routes share: the turn path behind rollout routing, the rate limit, forwarding's token. */
@@ -148,7 +184,8 @@ async function routeContext(
   turns: TurnService,
   now: () => number,
 ): Promise<RouteContext> {
-  const { config, store, metrics } = deps;
+  const { config, metrics } = deps;
+  const store = app.sessions;
   const forwarding = store && new ForwardingToken(store, config.redisCommandTimeoutMs);
   const router = await rolloutRouter(app, deps, turns, forwarding);
   const limiter = new RateLimiter(store, config.rateLimitPerMinute, metrics, deps.log, now);
@@ -170,13 +207,13 @@ async function rolloutRouter(
   return new TurnRouter({
     turns,
     routing,
-    store: deps.store,
+    store: app.sessions,
     forwarder: new Forwarder(rollout.urls, rollout.forwardTimeoutMs),
     forwardingToken: async () => forwarding?.current(),
     limiter: app.lifecycle.limiter,
     isDraining: () => app.lifecycle.draining,
     track: rollout.track,
-    modelVersion: () => deps.models.current.version,
+    modelVersion: () => app.models.current.version,
     fleetId: rollout.fleetId,
     metrics: deps.metrics,
     log: deps.log,
@@ -211,13 +248,4 @@ function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyRepl
   const { status, code } = classifyRequestError(err);
   if (status >= 500) req.log.error({ err }, 'unhandled error');
   return reply.code(status).send(errorBody(code, status >= 500 ? 'internal error' : err.message));
-}
-
-/** Resources are released in onClose, in reverse order of need: events flushed, then Redis, then the model watcher. */
-function registerCleanup(app: FastifyInstance, deps: AppDeps): void {
-  app.addHook('onClose', async () => {
-    await deps.events.close(deps.config.eventsFlushTimeoutMs);
-    if (deps.redis) await deps.redis.quit().catch(() => deps.redis?.disconnect());
-    deps.models.stop?.();
-  });
 }

@@ -3,62 +3,17 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { buildApp } from './app.js';
 import { OpenAiCompatibleLlm } from './answer/llm-client.js';
-import { ModelStore } from './classifier/model-store.js';
+import type { ModelStore } from './classifier/model-store.js';
 import type { Config } from './config.js';
-import { disabledEventSink } from './events/conversation-event.js';
 import { KafkaEventPublisher } from './events/kafka-publisher.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import { connectRedis, createRedisClient, type RedisClient } from './redis/redis-client.js';
-import { SessionStore } from './sessions/session-store.js';
+import { createMetrics } from './metrics.js';
+import { isRedisReady } from './redis/redis-client.js';
+import type { SessionStore } from './sessions/session-store.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
   shutdown: (signal: string) => Promise<void>;
-}
-
-/** Logs Redis availability changes once each, not once per reconnect attempt. */
-function watchRedis(client: RedisClient, log: Logger): void {
-  let up = false;
-  client.on('ready', () => {
-    up = true;
-    log.info('redis ready');
-  });
-  client.on('error', (err: unknown) => {
-    if (up) log.warn({ err }, 'redis unavailable; turns continue without history and cache');
-    up = false;
-  });
-  client.on('end', () => (up = false));
-}
-
-async function openRedis(
-  config: Config,
-  log: Logger,
-  connectTimeoutMs: number,
-): Promise<{ client?: RedisClient; ready: boolean }> {
-  if (!config.redis) {
-    log.warn('neither REDIS_URL nor REDIS_CLUSTER_NODES set: sessions, answer cache and rate limits are off');
-    return { ready: false };
-  }
-  const client = createRedisClient(config.redis, { commandTimeoutMs: config.redisCommandTimeoutMs });
-  watchRedis(client, log);
-  const ready = await connectRedis(client, connectTimeoutMs);
-  if (!ready) log.warn({ mode: config.redis.mode }, 'redis not reachable yet; starting degraded');
-  return { client, ready };
-}
-
-function openEvents(config: Config, log: Logger, metrics: Metrics): KafkaEventPublisher | undefined {
-  if (!config.kafka) {
-    log.warn('KAFKA_BROKERS not set: conversation events are off');
-    return undefined;
-  }
-  const publisher = new KafkaEventPublisher(config.kafka, log, metrics, {
-    bufferMax: config.eventsBufferMax,
-    bufferMaxBytes: config.eventsBufferMaxBytes,
-  });
-  publisher.start();
-  log.info({ topic: config.kafka.eventsTopic, brokers: config.kafka.brokers }, 'conversation events on');
-  return publisher;
 }
 
 /** The app with every resource its config names opened; not listening yet. */
@@ -73,9 +28,9 @@ export interface WiredRuntime {
 }
 
 /**
- * The one place that turns a Config into a running app: the model bundle (watched for edits),
- * Redis and the session store, the Kafka event publisher and the LLM client. Every resource is
- * released by the app's onClose hooks. Integration tests use exactly this wiring.
+ * The one place that turns a Config into a running app: a metrics registry and the LLM client;
+ * buildApp opens (and its onClose releases) the model bundle, Redis and the Kafka publisher.
+ * Integration tests use exactly this wiring.
  */
 export async function wireRuntime(
   config: Config,
@@ -84,41 +39,17 @@ export async function wireRuntime(
 ): Promise<WiredRuntime> {
   const registry = new Registry();
   const metrics = createMetrics(registry);
-  const models = await ModelStore.open(
-    {
-      location: config.modelBundle,
-      versionOverride: config.modelVersionOverride,
-      pollIntervalMs: config.bundleWatchIntervalMs,
-      memoMaxBytes: config.classifierMemoMaxBytes,
-    },
-    log,
-    metrics,
-  );
-  models.start();
-  const redis = await openRedis(config, log, opts.redisConnectTimeoutMs ?? 5000);
-  const store =
-    redis.client &&
-    new SessionStore(redis.client, {
-      ttlSeconds: config.sessionTtlSeconds,
-      maxTurns: config.sessionMaxTurns,
-      opTimeoutMs: config.redisCommandTimeoutMs,
-      fleetId: config.rollout.fleetId,
-    });
-  const events = openEvents(config, log, metrics);
   const llm = config.llm && new OpenAiCompatibleLlm(config.llm, metrics);
   if (!llm) log.info('LLM_ENDPOINT not set: turns below the intent threshold get the fallback reply');
-  const app = await buildApp({
-    config,
-    log,
+  const app = await buildApp({ config, log, registry, metrics, llm, ...opts });
+  return {
+    app,
     registry,
-    metrics,
-    models,
-    store,
-    redis: redis.client,
-    events: events ?? disabledEventSink,
-    llm,
-  });
-  return { app, registry, models, store, events, redisReady: redis.ready };
+    models: app.models,
+    store: app.sessions,
+    events: app.events instanceof KafkaEventPublisher ? app.events : undefined,
+    redisReady: app.redis !== undefined && isRedisReady(app.redis),
+  };
 }
 
 /** Wires the runtime, listens on config.host:config.port, and returns the SIGTERM drain. */

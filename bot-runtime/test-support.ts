@@ -2,12 +2,10 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { AppDeps } from './app.js';
-import { Model, parseBundle } from './classifier/bundle.js';
 import { loadConfig, type Config } from './config.js';
-import { disabledEventSink } from './events/conversation-event.js';
 import { createMetrics } from './metrics.js';
 
-/** Shared by unit and integration tests: app deps with the example bundle and no I/O resources. */
+/** Shared by unit and integration tests: the example bundle as a JSON value. */
 export function exampleBundle(): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL('./model/bundle.example.json', import.meta.url), 'utf8')) as Record<
     string,
@@ -15,6 +13,7 @@ export function exampleBundle(): Record<string, unknown> {
   >;
 }
 
+/** App deps without Redis or Kafka (unless env names them): buildApp loads the example bundle. */
 export function testDeps(env: Record<string, string> = {}, overrides: Partial<AppDeps> = {}): AppDeps {
   const config: Config = loadConfig({ WS_PING_INTERVAL_MS: '60000', ...env });
   const registry = new Registry();
@@ -23,10 +22,6 @@ export function testDeps(env: Record<string, string> = {}, overrides: Partial<Ap
     log: pino({ level: 'silent' }),
     registry,
     metrics: createMetrics(registry, false),
-    models: { current: new Model(parseBundle(exampleBundle()), config.modelVersionOverride) },
-    store: undefined,
-    redis: undefined,
-    events: disabledEventSink,
     llm: undefined,
     ...overrides,
   };
