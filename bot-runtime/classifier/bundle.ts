@@ -1,4 +1,6 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { IntentClassifier, type TrainingExample } from './classifier.js';
 import { normalise } from './normalise.js';
 
@@ -16,42 +18,16 @@ export class BundleError extends Error {
   override readonly name = 'BundleError';
 }
 
-type Obj = Record<string, unknown>;
+/** The schema is read once, when the first bundle is parsed; it ships next to the example bundle. */
+let validator: ValidateFunction<Bundle> | undefined;
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function nonEmptyString(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.trim() === '') throw new BundleError(`${where} must be a non-empty string`);
-  return v;
-}
-
-function stringList(v: unknown, where: string, min: number): string[] {
-  if (!Array.isArray(v) || v.length < min)
-    throw new BundleError(`${where} must be an array of >= ${min} strings`);
-  return v.map((s, i) => nonEmptyString(s, `${where}[${i}]`));
-}
-
-function parseIntent(v: unknown, i: number): Bundle['intents'][number] {
-  const where = `intents[${i}]`;
-  if (!isObj(v)) throw new BundleError(`${where} must be an object`);
-  return {
-    name: nonEmptyString(v.name, `${where}.name`),
-    examples: stringList(v.examples, `${where}.examples`, 1),
-    responses: stringList(v.responses, `${where}.responses`, 1),
-  };
-}
-
-function parseFaq(v: unknown, i: number): NonNullable<Bundle['faq']>[number] {
-  const where = `faq[${i}]`;
-  if (!isObj(v)) throw new BundleError(`${where} must be an object`);
-  return {
-    id: nonEmptyString(v.id, `${where}.id`),
-    question: nonEmptyString(v.question, `${where}.question`),
-    alternatives: v.alternatives === undefined ? [] : stringList(v.alternatives, `${where}.alternatives`, 0),
-    answer: nonEmptyString(v.answer, `${where}.answer`),
-  };
+function bundleValidator(): ValidateFunction<Bundle> {
+  if (!validator) {
+    const schemaUrl = new URL('../model/bundle.schema.json', import.meta.url);
+    const schema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Record<string, unknown>;
+    validator = new Ajv2020({ allErrors: false, strict: true }).compile<Bundle>(schema);
+  }
+  return validator;
 }
 
 function uniqueNames(names: string[]): void {
@@ -62,25 +38,29 @@ function uniqueNames(names: string[]): void {
   }
 }
 
-function parseThreshold(v: unknown): number {
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1))
-    throw new BundleError('threshold must be a number between 0 and 1');
-  return v;
-}
-
-/** Validates an untrusted JSON value against the bundle schema; errors name the offending path. */
+/**
+ * Validates an untrusted JSON value against model/bundle.schema.json; the error names the
+ * offending path (`/intents/0/examples must NOT have fewer than 1 items`). Keeps only the fields
+ * the schema knows.
+ */
 export function parseBundle(doc: unknown): Bundle {
-  if (!isObj(doc)) throw new BundleError('bundle must be a JSON object');
-  const threshold = parseThreshold(doc.threshold);
-  if (!Array.isArray(doc.intents)) throw new BundleError('intents must be an array');
-  if (doc.faq !== undefined && !Array.isArray(doc.faq)) throw new BundleError('faq must be an array');
+  const validate = bundleValidator();
+  if (!validate(doc)) {
+    const e = validate.errors?.[0];
+    throw new BundleError(`bundle ${e?.instancePath || '/'} ${e?.message ?? 'is invalid'}`);
+  }
   const bundle: Bundle = {
-    name: nonEmptyString(doc.name, 'name'),
-    version: nonEmptyString(doc.version, 'version'),
-    threshold,
-    fallbackReply: nonEmptyString(doc.fallbackReply, 'fallbackReply'),
-    intents: doc.intents.map(parseIntent),
-    faq: ((doc.faq as unknown[] | undefined) ?? []).map(parseFaq),
+    name: doc.name,
+    version: doc.version,
+    threshold: doc.threshold,
+    fallbackReply: doc.fallbackReply,
+    intents: doc.intents.map(({ name, examples, responses }) => ({ name, examples, responses })),
+    faq: (doc.faq ?? []).map(({ id, question, alternatives, answer }) => ({
+      id,
+      question,
+      alternatives: alternatives ?? [],
+      answer,
+    })),
   };
   uniqueNames([...bundle.intents.map((i) => i.name), ...(bundle.faq ?? []).map((f) => `faq.${f.id}`)]);
   if (bundle.intents.length + (bundle.faq?.length ?? 0) === 0) throw new BundleError('bundle has no intents');

@@ -61,6 +61,14 @@ describe('parseBundle', () => {
     ['intent without examples', (b) => ((b.intents as Bundle['intents'])[0]!.examples = []), /examples/],
     ['duplicate intent', (b) => (b.intents as unknown[]).push((b.intents as unknown[])[0]), /duplicate/],
     ['faq without answer', (b) => delete (b.faq as Record<string, unknown>[])[0]!.answer, /answer/],
+    ['a blank fallback reply', (b) => (b.fallbackReply = '  '), /fallbackReply/],
+    [
+      'an unknown intent field',
+      (b) => ((b.intents as Record<string, unknown>[])[0]!.extra = 1),
+      /additional/,
+    ],
+    ['a number as version', (b) => (b.version = 3), /version/],
+    ['no intents nor faq', (b) => ((b.intents = []), delete b.faq), /no intents/],
   ])('rejects %s', (_name, breakIt, message) => {
     const b = valid();
     breakIt(b);

@@ -11,19 +11,14 @@ import {
   sendRefusal as send,
   type RouteContext,
 } from './context.js';
+import { validateChatBody, type ChatBody } from './chat-body.js';
 import { chatRouteSchema } from './schemas.js';
-
-interface ChatBody {
-  message: string;
-  sessionId?: string;
-  userId?: string;
-}
 
 export function chatRoutes(ctx: RouteContext) {
   return (app: FastifyInstance, _opts: unknown, done: (err?: Error) => void): void => {
     app.post<{ Body: ChatBody }>(
       '/v1/chat',
-      { schema: chatRouteSchema, ...protectedRoute(ctx) },
+      { schema: chatRouteSchema, validatorCompiler: () => validateChatBody, ...protectedRoute(ctx) },
       async (req, reply) => {
         const started = performance.now();
         const { message, sessionId } = req.body;

@@ -1,4 +1,5 @@
 import { SESSION_ID_PATTERN } from '../sessions/keys.js';
+import { chatRequestSchema } from './chat-body.js';
 
 const errorRef = { $ref: 'Error#' } as const;
 
@@ -20,20 +21,6 @@ export const chatReplySchema = {
       type: 'boolean',
       description: 'False when the turn could not be recorded in the session store (it has no turn number).',
     },
-  },
-} as const;
-
-export const chatRequestSchema = {
-  type: 'object',
-  required: ['message'],
-  properties: {
-    message: {
-      type: 'string',
-      minLength: 1,
-      description: 'User text; at most MAX_MESSAGE_BYTES UTF-8 bytes.',
-    },
-    sessionId: { type: 'string', pattern: SESSION_ID_PATTERN, description: 'Omit to start a new session.' },
-    userId: { type: 'string', minLength: 1, maxLength: 256, description: 'Rate-limit subject.' },
   },
 } as const;
 

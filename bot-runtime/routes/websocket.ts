@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { ErrorCode, errorBody, type ErrorCodeValue } from '../errors.js';
-import { isValidSessionId } from '../sessions/keys.js';
+import { schemaErrorText, validateChatBody, type ChatBody } from './chat-body.js';
 import {
   messageTooLarge,
   protectedRoute,
@@ -21,13 +21,11 @@ export const WS_CLOSE_TRY_AGAIN = 1013;
 export const WS_CLOSE_IDLE = 1000;
 export const WS_CLOSE_POLICY = 1008;
 
-interface Frame {
-  message: string;
-  sessionId: string | undefined;
-}
+type Frame = Pick<ChatBody, 'message' | 'sessionId'>;
 
 type Parsed = { ok: true; frame: Frame } | { ok: false; code: ErrorCodeValue; message: string };
 
+/** A frame is the POST /v1/chat body as JSON text, checked by the same schema validator. */
 export function parseFrame(data: RawData, maxMessageBytes: number): Parsed {
   let doc: unknown;
   try {
@@ -37,27 +35,21 @@ export function parseFrame(data: RawData, maxMessageBytes: number): Parsed {
   } catch {
     return { ok: false, code: ErrorCode.invalidJson, message: 'frame is not valid JSON' };
   }
-  const obj = doc as { message?: unknown; sessionId?: unknown } | null;
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    return { ok: false, code: ErrorCode.invalidRequest, message: 'frame must be a JSON object' };
+  if (!validateChatBody(doc)) {
+    return {
+      ok: false,
+      code: ErrorCode.invalidRequest,
+      message: schemaErrorText('frame', validateChatBody.errors),
+    };
   }
-  if (typeof obj.message !== 'string' || obj.message === '') {
-    return { ok: false, code: ErrorCode.invalidRequest, message: 'message must be a non-empty string' };
-  }
-  if (
-    obj.sessionId !== undefined &&
-    (typeof obj.sessionId !== 'string' || !isValidSessionId(obj.sessionId))
-  ) {
-    return { ok: false, code: ErrorCode.invalidRequest, message: 'sessionId is invalid' };
-  }
-  if (messageTooLarge(obj.message, maxMessageBytes)) {
+  if (messageTooLarge(doc.message, maxMessageBytes)) {
     return {
       ok: false,
       code: ErrorCode.messageTooLarge,
       message: `message exceeds ${maxMessageBytes} bytes`,
     };
   }
-  return { ok: true, frame: { message: obj.message, sessionId: obj.sessionId } };
+  return { ok: true, frame: { message: doc.message, sessionId: doc.sessionId } };
 }
 
 function toBuffers(data: RawData): Buffer[] {
