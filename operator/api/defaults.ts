@@ -56,6 +56,17 @@ export function specWithDefaults(spec: ChatbotDeploymentSpecInput): ChatbotDeplo
 }
 
 /** The object as the API server would store it: every default of spec filled in. */
-export function withDefaults(cr: ChatbotDeploymentInput): ChatbotDeployment {
-  return { ...cr, spec: specWithDefaults(cr.spec) };
+export function withDefaults(cbd: ChatbotDeploymentInput): ChatbotDeployment {
+  return { ...cbd, spec: specWithDefaults(cbd.spec) };
+}
+
+/**
+ * `spec.<field>` as the API server stores it when the user leaves the field out, read from the CRD (for
+ * fields with a schema `default`, such as scaling, slo and rollout). For code that needs one default
+ * value rather than a defaulted object, so it never restates the number.
+ */
+export function specFieldDefault<K extends keyof ChatbotDeploymentSpec>(field: K): ChatbotDeploymentSpec[K] {
+  const schema = (specSchema as JsonSchema).properties?.[field];
+  if (schema?.default === undefined) throw new Error(`spec.${String(field)} has no default in the CRD`);
+  return applySchemaDefaults(schema, structuredClone(schema.default)) as ChatbotDeploymentSpec[K];
 }

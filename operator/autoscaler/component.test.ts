@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import type { ComponentContext } from '../controller/component.js';
 import { emptyContributions } from '../controller/component.js';
-import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
+import { defaultedCbd } from '../api/fixtures.js';
+import type { ChatbotDeployment, ChatbotDeploymentStatus, KubeObject } from '../workload/types.js';
 import { AutoscalerComponent, autoscalingStatus, podIpEndpoints, publish } from './component.js';
 import type { MetricObservation } from './core/types.js';
 import { FleetAutoscaler } from './fleet-autoscaler.js';
@@ -25,17 +26,12 @@ const sample =
   (now: number) =>
     ({ kind: 'sample', time: now, latencyMs, turns: 10, inflight, podsReporting: 1 }) as MetricObservation;
 
-function cr(extra: { generation?: number; status?: unknown; scaling?: unknown } = {}): ChatbotDeployment {
-  return {
-    apiVersion: 'chatfleet.io/v1alpha1',
-    kind: 'ChatbotDeployment',
-    metadata: { namespace: 'ns', name: 'bot', generation: extra.generation ?? 1 },
-    spec: {
-      scaling: extra.scaling ?? { minReplicas: 2, maxReplicas: 10, intervalSeconds: 15 },
-      slo: { latency: { percentile: 95, targetMs: 300 } },
-    },
-    ...(extra.status ? { status: extra.status } : {}),
-  } as unknown as ChatbotDeployment;
+function cbd(extra: { generation?: number; status?: ChatbotDeploymentStatus } = {}): ChatbotDeployment {
+  const fleet = defaultedCbd(
+    { scaling: { minReplicas: 2, maxReplicas: 10, intervalSeconds: 15 } },
+    { namespace: 'ns', name: 'bot', generation: extra.generation ?? 1 },
+  );
+  return extra.status ? { ...fleet, status: extra.status } : fleet;
 }
 
 function pod(name: string, ip: string, ready = true, deleting = false): KubeObject {
@@ -66,7 +62,7 @@ const T0 = Date.parse('2026-11-28T12:00:00Z');
 
 describe('podIpEndpoints', () => {
   it('maps pod IPs to the runtime port, bracketing IPv6', () => {
-    expect(podIpEndpoints([pod('a', '10.0.0.7'), pod('b', 'fd00::5')], cr())).toEqual([
+    expect(podIpEndpoints([pod('a', '10.0.0.7'), pod('b', 'fd00::5')], cbd())).toEqual([
       'http://10.0.0.7:8080',
       'http://[fd00::5]:8080',
     ]);
@@ -78,7 +74,7 @@ describe('AutoscalerComponent', () => {
     const source = new ScriptedSource(sample(null, 0));
     const c = new AutoscalerComponent({ autoscaler: new FleetAutoscaler({ scrape: source }) });
     const pods = [pod('a', '10.0.0.1'), pod('b', '10.0.0.2', false), pod('c', '10.0.0.3', true, true)];
-    const out = await c.reconcile(ctx(cr(), T0, undefined, pods));
+    const out = await c.reconcile(ctx(cbd(), T0, undefined, pods));
     expect(out.replicas).toBe(2);
     expect(source.calls[0]?.podEndpoints).toEqual(['http://10.0.0.1:8080']);
   });
@@ -87,7 +83,7 @@ describe('AutoscalerComponent', () => {
     const c = new AutoscalerComponent({
       autoscaler: new FleetAutoscaler({ scrape: new ScriptedSource(sample(null, 0)) }),
     });
-    const out = await c.reconcile(ctx(cr(), T0, deploymentWith(6)));
+    const out = await c.reconcile(ctx(cbd(), T0, deploymentWith(6)));
     expect(out.replicas).toBe(6);
   });
 
@@ -95,27 +91,27 @@ describe('AutoscalerComponent', () => {
     const source = new ScriptedSource(sample(900, 1));
     const c = new AutoscalerComponent({ autoscaler: new FleetAutoscaler({ scrape: source }) });
     const first = await c.reconcile(
-      ctx(cr(), T0, deploymentWith(2), [pod('a', '10.0.0.1'), pod('b', '10.0.0.2')]),
+      ctx(cbd(), T0, deploymentWith(2), [pod('a', '10.0.0.1'), pod('b', '10.0.0.2')]),
     );
     expect(first.replicas).toBeGreaterThan(2);
     expect(first.events?.[0]).toMatchObject({ reason: 'ScaledUp', action: 'Scale' });
     expect(first.events?.[0]?.note).toContain('signal latency');
-    const again = await c.reconcile(ctx(cr(), T0 + 4000, deploymentWith(first.replicas ?? 0)));
+    const again = await c.reconcile(ctx(cbd(), T0 + 4000, deploymentWith(first.replicas ?? 0)));
     expect(source.calls).toHaveLength(1);
     expect(again.replicas).toBe(first.replicas);
     expect(again.events).toBeUndefined();
     expect(again.requeueAfterMs).toBe((first.requeueAfterMs ?? 0) - 4000);
     // A spec change (new generation) is evaluated at once.
-    await c.reconcile(ctx(cr({ generation: 2 }), T0 + 5000, deploymentWith(first.replicas ?? 0)));
+    await c.reconcile(ctx(cbd({ generation: 2 }), T0 + 5000, deploymentWith(first.replicas ?? 0)));
     expect(source.calls).toHaveLength(2);
   });
 
   it('forget drops the fleet so the next reconcile evaluates afresh', async () => {
     const source = new ScriptedSource(sample(null, 0));
     const c = new AutoscalerComponent({ autoscaler: new FleetAutoscaler({ scrape: source }) });
-    await c.reconcile(ctx(cr(), T0, deploymentWith(2)));
+    await c.reconcile(ctx(cbd(), T0, deploymentWith(2)));
     c.forget('ns/bot');
-    await c.reconcile(ctx(cr(), T0 + 1000, deploymentWith(2)));
+    await c.reconcile(ctx(cbd(), T0 + 1000, deploymentWith(2)));
     expect(source.calls).toHaveLength(2);
   });
 });
@@ -135,7 +131,7 @@ function result(latency: number | null, reason: string, message: string): Evalua
 }
 
 describe('publish (status deadband)', () => {
-  const live = {
+  const live: ChatbotDeploymentStatus = {
     autoscaling: {
       desiredReplicas: 3,
       observedLatencyMs: 415,
@@ -160,7 +156,7 @@ describe('publish (status deadband)', () => {
   ])('%s', (_what, latency, reason, expected) => {
     const out = publish(
       result(latency, reason, `p95 latency ${latency}ms, target 300ms`),
-      cr({ status: live }),
+      cbd({ status: live }),
     );
     expect(out.autoscaling.observedLatencyMs).toBe(expected);
     expect(out.conditions[0]?.message).toBe(`p95 latency ${expected}ms, target 300ms`);

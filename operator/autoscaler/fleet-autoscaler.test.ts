@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
+import { defaultedCbd } from '../api/fixtures.js';
+import type { ChatbotDeployment, ScalingSpecInput } from '../api/index.js';
 import type { MetricObservation } from './core/types.js';
 import { FleetAutoscaler } from './fleet-autoscaler.js';
 import { registerAutoscalerMetrics } from './metrics.js';
-import type { AutoscaledFleet } from './policy.js';
-import { resolveScalingPolicy } from './policy.js';
 import type { MetricSource } from './sources/types.js';
 
 const T0 = Date.parse('2026-11-30T12:00:00Z');
@@ -39,42 +39,19 @@ const down = (time: number): MetricObservation => ({
   error: 'connect ECONNREFUSED 10.0.0.7:8080',
 });
 
-function cbd(scaling: AutoscaledFleet['spec']['scaling'] = {}): AutoscaledFleet {
-  return {
-    metadata: { namespace: 'shop', name: 'helpdesk' },
-    spec: { runtime: { maxInflight: 20 }, scaling: { minReplicas: 2, maxReplicas: 10, ...scaling } },
-  };
+function cbd(scaling: ScalingSpecInput = {}): ChatbotDeployment {
+  return defaultedCbd({
+    runtime: { image: 'bot', maxInflight: 20 },
+    scaling: { minReplicas: 2, maxReplicas: 10, ...scaling },
+  });
 }
 
-const input = (fleet: AutoscaledFleet, current: number, sec: number) => ({
+const input = (fleet: ChatbotDeployment, current: number, sec: number) => ({
   cbd: fleet,
   currentReplicas: current,
   readyReplicas: current,
   podEndpoints: ['http://10.0.0.7:8080', 'http://10.0.0.8:8080'],
   now: T0 + sec * 1000,
-});
-
-describe('resolveScalingPolicy', () => {
-  it('applies the contract defaults, targetInflightPerPod = 0.7 x maxInflight', () => {
-    const p = resolveScalingPolicy({ metadata: {}, spec: {} });
-    expect(p).toMatchObject({
-      minReplicas: 2,
-      maxReplicas: 10,
-      intervalSeconds: 15,
-      tolerance: 0.1,
-      metricsWindowSeconds: 60,
-    });
-    expect(p.targetInflightPerPod).toBeCloseTo(44.8);
-    expect(p.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
-    expect(p.fallback).toEqual({ failureThreshold: 3, behavior: 'currentReplicasIfHigher' });
-    expect(resolveScalingPolicy(cbd()).targetInflightPerPod).toBe(14);
-  });
-
-  it('honours the pause annotation', () => {
-    const fleet = cbd();
-    fleet.metadata.annotations = { 'chatfleet.io/autoscaling-paused': 'true' };
-    expect(resolveScalingPolicy(fleet).paused).toBe(true);
-  });
 });
 
 describe('FleetAutoscaler', () => {

@@ -1,3 +1,5 @@
+import type { ChatbotDeployment } from '../api/generated/chatbotdeployment.js';
+import { errorMessage } from '../kube/errors.js';
 import { decide, initialState } from './core/decide.js';
 import type {
   AutoscalerState,
@@ -13,10 +15,10 @@ import {
   type AutoscalerMetrics,
   type FleetMetricValues,
 } from './metrics.js';
-import { resolveScalingPolicy, resolveSloPolicy, type AutoscaledFleet } from './policy.js';
+import { resolveScalingPolicy, resolveSloPolicy } from './policy.js';
 import { PrometheusSource } from './sources/prometheus-source.js';
 import { ScrapeSource } from './sources/scrape-source.js';
-import { errorMessage, type MetricSource } from './sources/types.js';
+import type { MetricSource } from './sources/types.js';
 
 /** status.autoscaling of a ChatbotDeployment (the CRD's schema; docs/api.md). */
 export interface StatusAutoscaling {
@@ -45,8 +47,8 @@ export interface ScalingEvent {
 }
 
 export interface EvaluateInput {
-  /** The ChatbotDeployment as plain JSON. */
-  cbd: AutoscaledFleet;
+  /** The ChatbotDeployment with the CRD's defaults applied (as the reconciler hands it to components). */
+  cbd: ChatbotDeployment;
   /** spec.replicas of the fleet's Deployment now. */
   currentReplicas: number;
   readyReplicas: number;
@@ -102,7 +104,7 @@ export class FleetAutoscaler {
   }
 
   async evaluate(input: EvaluateInput): Promise<EvaluateResult> {
-    const namespace = input.cbd.metadata.namespace ?? 'default';
+    const namespace = input.cbd.metadata.namespace ?? '';
     const name = input.cbd.metadata.name ?? '';
     const key = `${namespace}/${name}`;
     const policy = resolveScalingPolicy(input.cbd);
@@ -145,9 +147,9 @@ export class FleetAutoscaler {
     return this.memory.get(key);
   }
 
-  private sourceFor(cbd: AutoscaledFleet): MetricSource {
-    const metrics = cbd.spec.scaling?.metrics;
-    if (metrics?.source !== 'prometheus') return this.scrape;
+  private sourceFor(cbd: ChatbotDeployment): MetricSource {
+    const metrics = cbd.spec.scaling.metrics;
+    if (metrics.source !== 'prometheus') return this.scrape;
     const url = metrics.prometheus?.url ?? this.options.prometheusUrl;
     if (url === undefined) return MISSING_PROMETHEUS_URL;
     const query = metrics.prometheus?.query;

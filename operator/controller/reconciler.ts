@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { withDefaults } from '../api/defaults.js';
 import type { KubeClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
 import { errorMessage, isInvalid, isNotFound } from '../kube/errors.js';
@@ -74,13 +75,16 @@ export class FleetReconciler {
 
   readonly reconcile = async (req: ReconcileRequest): Promise<ReconcileResult> => {
     const crKey = `fleet/${req.namespace}/${req.name}`;
-    const cr = this.overlay.fresher(crKey, this.d.caches.fleets.get(req.namespace, req.name)) as
+    const stored = this.overlay.fresher(crKey, this.d.caches.fleets.get(req.namespace, req.name)) as
       ChatbotDeployment | undefined;
     // Gone: ownerReferences let the garbage collector delete the children.
-    if (!this.d.caches.fleets.get(req.namespace, req.name) || !cr) {
-      this.forgetFleet(`${req.namespace}/${req.name}`, cr?.metadata.uid);
+    if (!this.d.caches.fleets.get(req.namespace, req.name) || !stored) {
+      this.forgetFleet(`${req.namespace}/${req.name}`, stored?.metadata.uid);
       return {};
     }
+    // The one place defaults are applied (the CRD schema's, as the API server applies them): components
+    // receive this defaulted object and never restate a default of their own.
+    const cr = withDefaults(stored);
     this.trackUid(`${req.namespace}/${req.name}`, cr.metadata.uid);
     if (cr.metadata.deletionTimestamp) return this.finalize(cr, req.log);
     const ctx = this.observe(cr);

@@ -4,32 +4,28 @@
  * Times are milliseconds since the epoch; durations in the policy are seconds, like the CRD.
  */
 
-export type RatePolicyType = 'Percent' | 'Pods';
-export type SelectPolicy = 'Max' | 'Min' | 'Disabled';
-export type FallbackBehavior = 'currentReplicasIfHigher' | 'currentReplicas' | 'static';
+import type {
+  FallbackSpec,
+  ScaleUpRules,
+  ScalingSchedule,
+  ScalingSpec,
+  SloSpec,
+} from '../../api/generated/chatbotdeployment.js';
+
+// The policy types are the generated CRD types (defaults applied), narrowed to what the core reads: one
+// definition of each field, in crds/. Only type imports: the core stays free of the API package's code.
 
 /** One HPA v2 rate policy: at most `value` pods or percent of change per `periodSeconds`. */
-export interface RatePolicy {
-  type: RatePolicyType;
-  value: number;
-  periodSeconds: number;
-}
+export type RatePolicy = ScaleUpRules['policies'][number];
+export type RatePolicyType = RatePolicy['type'];
+export type SelectPolicy = ScaleUpRules['selectPolicy'];
+export type FallbackBehavior = FallbackSpec['behavior'];
 
-/** HPA v2 `behavior.scaleUp` / `behavior.scaleDown`. */
-export interface ScalingRules {
-  stabilizationWindowSeconds: number;
-  policies: RatePolicy[];
-  selectPolicy: SelectPolicy;
-}
+/** HPA v2 `behavior.scaleUp` / `behavior.scaleDown` (both have this shape; only their defaults differ). */
+export type ScalingRules = Pick<ScaleUpRules, 'stabilizationWindowSeconds' | 'policies' | 'selectPolicy'>;
 
-export interface ScheduleSpec {
-  name: string;
-  /** 5-field cron expression. */
-  cron: string;
-  timeZone: string;
-  durationSeconds: number;
-  minReplicas: number;
-}
+/** One entry of spec.scaling.schedules. */
+export type ScheduleSpec = ScalingSchedule;
 
 /** Optional worker signal (KEDA-style Kafka consumer lag per replica). Not part of the CRD yet. */
 export interface WorkerLagPolicy {
@@ -38,32 +34,28 @@ export interface WorkerLagPolicy {
   partitions?: number;
 }
 
-/** `spec.scaling` of a ChatbotDeployment with every default applied. */
-export interface ScalingPolicy {
-  minReplicas: number;
-  maxReplicas: number;
-  paused: boolean;
-  intervalSeconds: number;
+/** `spec.scaling` of a ChatbotDeployment with every default applied, plus what the core derives. */
+export interface ScalingPolicy extends Pick<
+  ScalingSpec,
+  'minReplicas' | 'maxReplicas' | 'paused' | 'intervalSeconds' | 'tolerance' | 'metricsWindowSeconds'
+> {
+  /** spec.scaling.targetInflightPerPod, or its documented default (a share of spec.runtime.maxInflight). */
   targetInflightPerPod: number;
   /**
    * spec.runtime.maxInflight: the runtime sheds beyond it, so in-flight at this level is a lower bound of
    * demand (panic then steps up). Absent: never treated as saturated.
    */
   maxInflightPerPod?: number | undefined;
-  tolerance: number;
-  metricsWindowSeconds: number;
-  panic: { threshold: number; windowSeconds: number };
+  panic: Pick<ScalingSpec['panic'], 'threshold' | 'windowSeconds'>;
   behavior: { scaleUp: ScalingRules; scaleDown: ScalingRules };
-  fallback: { failureThreshold: number; behavior: FallbackBehavior; replicas?: number | undefined };
+  fallback: Pick<FallbackSpec, 'failureThreshold' | 'behavior' | 'replicas'>;
   schedules: ScheduleSpec[];
-  predictive: { leadSeconds: number };
+  predictive: Pick<ScalingSpec['predictive'], 'leadSeconds'>;
   workerLag?: WorkerLagPolicy | undefined;
 }
 
 /** `spec.slo` with defaults applied. */
-export interface SloPolicy {
-  latency: { percentile: number; targetMs: number };
-}
+export type SloPolicy = SloSpec;
 
 /** A successful metrics fetch. */
 export interface MetricSample {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startFakeLlm, type FakeLlm } from '../../../bot-runtime/integration/support/llm-server.js';
+import { defaultedCbd } from '../../api/fixtures.js';
 import type { MetricSample } from '../core/types.js';
 import { FleetAutoscaler } from '../fleet-autoscaler.js';
 import { ScrapeSource } from '../sources/scrape-source.js';
@@ -79,13 +80,13 @@ describe('scrape source against a real bot runtime', () => {
 
   it('FleetAutoscaler scales up on the real runtime when latency exceeds the SLO, naming the signal', async () => {
     const autoscaler = new FleetAutoscaler();
-    const cbd = {
-      metadata: { namespace: 'it', name: `slo-${Date.now().toString(36)}` },
-      spec: {
+    const cbd = defaultedCbd(
+      {
         scaling: { minReplicas: 1, maxReplicas: 6 },
         slo: { latency: { percentile: 95, targetMs: 300 } },
       },
-    };
+      { namespace: 'it', name: `slo-${Date.now().toString(36)}` },
+    );
     const input = { cbd, currentReplicas: 1, readyReplicas: 1, podEndpoints: [bot.url] };
     await autoscaler.evaluate({ ...input, now: Date.now() });
     await pool(

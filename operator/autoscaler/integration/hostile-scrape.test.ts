@@ -4,7 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import { FleetAutoscaler, type EvaluateResult } from '../fleet-autoscaler.js';
 import { registerAutoscalerMetrics } from '../metrics.js';
-import type { AutoscaledFleet } from '../policy.js';
+import { defaultedCbd } from '../../api/fixtures.js';
+import type { ChatbotDeployment } from '../../api/index.js';
 import { MIB } from '../sources/bounded-fetch.js';
 import { PrometheusSource } from '../sources/prometheus-source.js';
 import { ScrapeSource } from '../sources/scrape-source.js';
@@ -185,10 +186,11 @@ describe("PrometheusSource against a hostile URL (spec.scaling.metrics.prometheu
 });
 
 describe('FleetAutoscaler: a pod with garbage metrics costs only its own fleet', () => {
-  const fleet = (name: string): AutoscaledFleet => ({
-    metadata: { namespace: 'hostile', name },
-    spec: { runtime: { maxInflight: 20 }, scaling: { minReplicas: 2, maxReplicas: 10 } },
-  });
+  const fleet = (name: string): ChatbotDeployment =>
+    defaultedCbd(
+      { runtime: { image: 'bot', maxInflight: 20 }, scaling: { minReplicas: 2, maxReplicas: 10 } },
+      { namespace: 'hostile', name },
+    );
 
   it('poisoned fleet goes FailedGetMetrics then FallbackActive; the healthy fleet keeps its data', async () => {
     const registry = new Registry();

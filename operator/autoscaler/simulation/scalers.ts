@@ -1,8 +1,8 @@
 import { limitRate, stabilize } from '../core/behavior.js';
-import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '../core/defaults.js';
+import { specFieldDefault } from '../../api/defaults.js';
+import type { ChatbotDeployment } from '../../api/generated/chatbotdeployment.js';
 import type { MetricObservation, Recommendation, ScaleEvent } from '../core/types.js';
 import { FleetAutoscaler } from '../fleet-autoscaler.js';
-import type { AutoscaledFleet } from '../policy.js';
 import { histogramQuantile, totalCount } from '../sources/histogram.js';
 import type { FleetTarget, MetricSource, MetricWindow } from '../sources/types.js';
 import type { FleetModel } from './fleet-model.js';
@@ -62,12 +62,12 @@ class SimScrapeSource implements MetricSource {
 }
 
 /** Our decision core, unmodified, through the same FleetAutoscaler entry point the controller calls. */
-export function oursScaler(cbd: AutoscaledFleet, name = 'ours'): SimScaler {
+export function oursScaler(cbd: ChatbotDeployment, name = 'ours'): SimScaler {
   const source = new SimScrapeSource();
   const autoscaler = new FleetAutoscaler({ scrape: source });
   return {
     name,
-    tickSeconds: cbd.spec.scaling?.intervalSeconds ?? 15,
+    tickSeconds: cbd.spec.scaling.intervalSeconds,
     async decide(view) {
       source.view = view;
       const r = await autoscaler.evaluate({
@@ -112,6 +112,9 @@ export function hpaReplicas(i: HpaCpuInput): number {
   return Math.ceil(newRatio * count);
 }
 
+/** HPA v2's default behavior, which the CRD's spec.scaling.behavior defaults copy (read from the schema). */
+const HPA_BEHAVIOR = specFieldDefault('scaling').behavior;
+
 /** HPA on CPU utilisation: 15 s loop, 0.1 tolerance, default behavior (300 s down window, up max(100 %, 4)). */
 export function hpaScaler(bounds: Bounds, targetUtilisation = 0.7): SimScaler {
   let previousCpu = new Map<number, number>();
@@ -138,7 +141,14 @@ export function hpaScaler(bounds: Bounds, targetUtilisation = 0.7): SimScaler {
       });
       previousCpu = new Map(cpu.map((p) => [p.id, p.busySeconds]));
       previousTime = view.now;
-      const stabilized = stabilize(recommendations, raw, current, now, DEFAULT_SCALE_UP, DEFAULT_SCALE_DOWN);
+      const stabilized = stabilize(
+        recommendations,
+        raw,
+        current,
+        now,
+        HPA_BEHAVIOR.scaleUp,
+        HPA_BEHAVIOR.scaleDown,
+      );
       recommendations = [
         ...recommendations.filter((r) => r.time > now - 300_000),
         { time: now, replicas: raw },
@@ -150,8 +160,8 @@ export function hpaScaler(bounds: Bounds, targetUtilisation = 0.7): SimScaler {
         max: bounds.maxReplicas,
         events,
         now,
-        up: DEFAULT_SCALE_UP,
-        down: DEFAULT_SCALE_DOWN,
+        up: HPA_BEHAVIOR.scaleUp,
+        down: HPA_BEHAVIOR.scaleDown,
       });
       events = events.filter((e) => e.time > now - 60_000);
       if (limited.replicas !== current) events.push({ time: now, delta: limited.replicas - current });

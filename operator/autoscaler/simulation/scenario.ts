@@ -1,4 +1,5 @@
-import type { AutoscaledFleet } from '../policy.js';
+import { defaultedCbd } from '../../api/fixtures.js';
+import type { ChatbotDeployment, ScalingSpecInput } from '../../api/generated/chatbotdeployment.js';
 import { DEFAULT_MODEL, type FleetModelParams } from './fleet-model.js';
 import { hpaScaler, kpaScaler, oursScaler, type Bounds, type SimScaler } from './scalers.js';
 import { DEFAULT_SIM, type SimConfig } from './simulate.js';
@@ -13,15 +14,17 @@ export const BOUNDS: Bounds = { minReplicas: 2, maxReplicas: 40 };
 export const BASE_RATE = 200;
 export const TARGET_INFLIGHT = 8;
 
-export function simFleet(scaling: NonNullable<AutoscaledFleet['spec']['scaling']> = {}): AutoscaledFleet {
-  return {
-    metadata: { namespace: 'sim', name: 'bot' },
-    spec: {
-      runtime: { maxInflight: DEFAULT_MODEL.maxInflight },
-      scaling: { ...BOUNDS, targetInflightPerPod: TARGET_INFLIGHT, ...scaling },
+export function simFleet(
+  scaling: ScalingSpecInput = { targetInflightPerPod: TARGET_INFLIGHT },
+): ChatbotDeployment {
+  return defaultedCbd(
+    {
+      runtime: { image: 'sim', maxInflight: DEFAULT_MODEL.maxInflight },
+      scaling: { ...BOUNDS, ...scaling },
       slo: { latency: { percentile: 95, targetMs: 300 } },
     },
-  };
+    { namespace: 'sim', name: 'bot' },
+  );
 }
 
 export interface ScalerSpec {
@@ -42,7 +45,10 @@ export function scalers(): ScalerSpec[] {
       // Only the scale-down window changed, to KPA's 60 s: what the fixed 300 s default costs.
       make: () =>
         oursScaler(
-          simFleet({ behavior: { scaleDown: { stabilizationWindowSeconds: 60 } } }),
+          simFleet({
+            targetInflightPerPod: TARGET_INFLIGHT,
+            behavior: { scaleDown: { stabilizationWindowSeconds: 60 } },
+          }),
           'ours-down-60s',
         ),
     },
@@ -50,11 +56,7 @@ export function scalers(): ScalerSpec[] {
       name: 'ours-default-target',
       headline: false,
       // targetInflightPerPod unset: 0.7 x maxInflight = 44.8, far past this model's knee. Latency must learn it.
-      make: () =>
-        oursScaler(
-          { ...simFleet(), spec: { ...simFleet().spec, scaling: { ...BOUNDS } } },
-          'ours-default-target',
-        ),
+      make: () => oursScaler(simFleet({}), 'ours-default-target'),
     },
   ];
 }

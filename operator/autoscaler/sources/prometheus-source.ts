@@ -1,7 +1,8 @@
 import type { MetricObservation } from '../core/types.js';
 import { MIB, requestBounded, ScrapeError } from './bounded-fetch.js';
 import { TURN_DURATION, TURNS_INFLIGHT } from './histogram.js';
-import { errorMessage, type FleetTarget, type MetricSource, type MetricWindow } from './types.js';
+import { errorMessage } from '../../kube/errors.js';
+import type { FleetTarget, MetricSource, MetricWindow } from './types.js';
 
 export interface PrometheusSourceOptions {
   /** Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090 */

@@ -15,7 +15,8 @@ import {
 import { fetchBounded, MIB, ScrapeError, type FetchText } from './bounded-fetch.js';
 import { parsePromText } from './prom-text.js';
 import { forgetScrapeMetrics, type ScrapeFailureLabel, type ScrapeMetrics } from './scrape-metrics.js';
-import { errorMessage, fleetKey, type FleetTarget, type MetricSource, type MetricWindow } from './types.js';
+import { errorMessage } from '../../kube/errors.js';
+import { fleetKey, type FleetTarget, type MetricSource, type MetricWindow } from './types.js';
 
 interface PodSnapshot {
   time: number;

@@ -32,11 +32,3 @@ export interface MetricSource {
 export function fleetKey(fleet: Pick<FleetTarget, 'namespace' | 'name'>): string {
   return `${fleet.namespace}/${fleet.name}`;
 }
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    return `${err.message}${cause}`;
-  }
-  return String(err);
-}
