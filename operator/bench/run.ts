@@ -23,6 +23,7 @@ import {
 import { withDefaults } from '../api/index.js';
 import type { ChatbotDeployment, ChatbotDeploymentInput } from '../api/index.js';
 import type { KubeObject } from '../workload/types.js';
+import { plainObject } from '../workload/types.js';
 import { assertNoEgressSince, egressGuardCount } from '../../scripts/egress-guard.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -113,16 +114,20 @@ async function createNamespace(client: KubeClient, name: string): Promise<void> 
 function directChildren(namespace: string, n: number): KubeObject[] {
   const objs: KubeObject[] = [];
   for (let i = 0; i < n; i++) {
-    const cr: ChatbotDeployment = withDefaults(crInput(namespace, i));
+    const input = crInput(namespace, i);
+    // A placeholder uid: the desired builders always add an ownerReference, which is dropped below.
+    const cbd: ChatbotDeployment = withDefaults({ ...input, metadata: { ...input.metadata, uid: 'none' } });
     const children = [
-      desiredServiceAccount(cr),
-      desiredConfigMap(cr),
-      desiredService(cr),
-      desiredPodDisruptionBudget(cr)!,
-      desiredDeployment(cr, { replicas: 0, env: [] }),
-    ];
-    for (const c of children)
-      objs.push(withAppliedHash({ ...c, metadata: { ...c.metadata, ownerReferences: undefined } }));
+      desiredServiceAccount(cbd),
+      desiredConfigMap(cbd),
+      desiredService(cbd),
+      desiredPodDisruptionBudget(cbd)!,
+      desiredDeployment(cbd, { replicas: 0, env: [] }),
+    ].map(plainObject);
+    for (const c of children) {
+      const { ownerReferences: _owners, ...metadata } = c.metadata;
+      objs.push(withAppliedHash({ ...c, metadata }));
+    }
   }
   return objs;
 }

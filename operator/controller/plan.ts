@@ -10,6 +10,7 @@ import {
 import { FIELD_MANAGER, LABEL_MANAGED_BY, childNames } from '../workload/labels.js';
 import { composeReplicas, trackNames } from '../workload/tracks.js';
 import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
+import { plainObject } from '../workload/types.js';
 import type { MergedContributions, OwnedChild } from './component.js';
 import type { FleetCaches, ObjectCache } from './reconciler.js';
 
@@ -23,39 +24,39 @@ export interface ChildPlan {
 
 /** Pure: every child of a fleet, in apply order, from the CR and the components' contributions. */
 export function planChildren(
-  cr: ChatbotDeployment,
+  cbd: ChatbotDeployment,
   merged: MergedContributions,
   c: FleetCaches,
 ): ChildPlan[] {
   const core: ChildPlan[] = [
     {
       resource: Resources.ServiceAccount,
-      name: childNames.serviceAccount(cr),
-      desired: desiredServiceAccount(cr),
+      name: childNames.serviceAccount(cbd),
+      desired: plainObject(desiredServiceAccount(cbd)),
       cache: c.serviceAccounts,
     },
     {
       resource: Resources.ConfigMap,
-      name: childNames.configMap(cr),
-      desired: desiredConfigMap(cr),
+      name: childNames.configMap(cbd),
+      desired: plainObject(desiredConfigMap(cbd)),
       cache: c.configMaps,
     },
     {
       resource: Resources.Service,
-      name: childNames.service(cr),
-      desired: desiredService(cr),
+      name: childNames.service(cbd),
+      desired: plainObject(desiredService(cbd)),
       cache: c.services,
     },
     ...(['stable', 'canary'] as const).map((track) => ({
       resource: Resources.Service,
-      name: trackNames.service(cr, track),
-      desired: desiredService(cr, track),
+      name: trackNames.service(cbd, track),
+      desired: plainObject(desiredService(cbd, track)),
       cache: c.services,
     })),
     {
       resource: Resources.PodDisruptionBudget,
-      name: childNames.podDisruptionBudget(cr),
-      desired: desiredPodDisruptionBudget(cr),
+      name: childNames.podDisruptionBudget(cbd),
+      desired: optionalPlain(desiredPodDisruptionBudget(cbd)),
       cache: c.podDisruptionBudgets,
     },
   ];
@@ -66,7 +67,11 @@ export function planChildren(
     cache: cacheFor(ch, c),
   }));
   // Component children first: the Deployment's pods may need them (Redis Service, Secrets).
-  return [...core, ...extra, ...deploymentPlans(cr, merged, c)];
+  return [...core, ...extra, ...deploymentPlans(cbd, merged, c)];
+}
+
+function optionalPlain(model: { toJSON(): unknown } | undefined): KubeObject | undefined {
+  return model && plainObject(model);
 }
 
 /**
@@ -74,12 +79,12 @@ export function planChildren(
  * from `replicas` (the autoscaler), the canary from the rollout's share. Without a rollout component
  * the fleet is one stable track running the spec, and a leftover canary is deleted.
  */
-function deploymentPlans(cr: ChatbotDeployment, merged: MergedContributions, c: FleetCaches): ChildPlan[] {
+function deploymentPlans(cbd: ChatbotDeployment, merged: MergedContributions, c: FleetCaches): ChildPlan[] {
   const tracks = merged.tracks;
   const replicas = composeReplicas({
-    stable: merged.replicas ?? cr.spec.scaling.minReplicas,
+    stable: merged.replicas ?? cbd.spec.scaling.minReplicas,
     canaryShare: tracks?.canary?.share ?? 0,
-    maxReplicas: cr.spec.scaling.maxReplicas,
+    maxReplicas: cbd.spec.scaling.maxReplicas,
   });
   const common = {
     env: merged.env,
@@ -90,25 +95,29 @@ function deploymentPlans(cr: ChatbotDeployment, merged: MergedContributions, c: 
   return [
     {
       resource: Resources.Deployment,
-      name: childNames.deployment(cr),
-      desired: desiredDeployment(cr, {
-        ...common,
-        replicas: replicas.stable,
-        track: 'stable',
-        ...(tracks ? { revision: tracks.stable } : {}),
-      }),
+      name: childNames.deployment(cbd),
+      desired: plainObject(
+        desiredDeployment(cbd, {
+          ...common,
+          replicas: replicas.stable,
+          track: 'stable',
+          ...(tracks ? { revision: tracks.stable } : {}),
+        }),
+      ),
       cache: c.deployments,
     },
     {
       resource: Resources.Deployment,
-      name: trackNames.deployment(cr, 'canary'),
+      name: trackNames.deployment(cbd, 'canary'),
       desired: canary
-        ? desiredDeployment(cr, {
-            ...common,
-            replicas: replicas.canary,
-            track: 'canary',
-            revision: canary.revision,
-          })
+        ? plainObject(
+            desiredDeployment(cbd, {
+              ...common,
+              replicas: replicas.canary,
+              track: 'canary',
+              revision: canary.revision,
+            }),
+          )
         : undefined,
       cache: c.deployments,
     },

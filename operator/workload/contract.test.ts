@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { containerEnv, runtimeConfigData } from './desired.js';
+import { containerEnv } from './pod-template.js';
+import { runtimeConfigData } from './runtime-config.js';
 import { minimalCr } from './fixtures.js';
 
 // CONTRACT.md against both sides: the env the operator sets on bot pods (parsed from the files that build
@@ -10,7 +11,8 @@ const root = new URL('../../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
 
 const OPERATOR_ENV_FILES = [
-  'operator/workload/desired.ts', // runtimeConfigData (the ConfigMap), containerEnv (secrets)
+  'operator/workload/runtime-config.ts', // runtimeConfigData (the ConfigMap)
+  'operator/workload/pod-template.ts', // containerEnv (secrets)
   'operator/workload/tracks.ts', // trackEnv
   'operator/dataplane/redis/env.ts',
   'operator/dataplane/kafka/env.ts',
@@ -81,7 +83,7 @@ describe('CONTRACT.md: env between the operator and the bot pods', () => {
   });
 
   it('every env var the workload builds is one the parser saw (a fully configured fleet, routing on)', () => {
-    const cr = minimalCr({
+    const cbd = minimalCr({
       runtime: {
         image: 'registry.local/bot:1.0',
         trustedProxies: ['10.0.0.0/8'],
@@ -99,8 +101,8 @@ describe('CONTRACT.md: env between the operator and the bot pods', () => {
       model: { name: 'support-bot', version: 'v7', bundleConfigMap: 'bundle' },
     });
     const built = [
-      ...Object.keys(runtimeConfigData(cr)),
-      ...containerEnv(cr, [], { routingConfigMap: 'support-routing' }).map((e) => e.name),
+      ...Object.keys(runtimeConfigData(cbd)),
+      ...containerEnv(cbd, [], { routingConfigMap: 'support-routing' }).map((e) => e.name),
     ];
     expect(built.length).toBeGreaterThan(25);
     expect(built.filter((name) => !operatorSets.has(name))).toEqual([]);

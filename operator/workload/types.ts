@@ -46,3 +46,18 @@ export interface KubeObject {
   metadata: ObjectMeta;
   [field: string]: unknown;
 }
+
+/**
+ * The JSON of a kubernetes-models typed object (`new Deployment({...})`) as the core handles children:
+ * `toJSON()` drops undefined fields, so server-side apply sends exactly the fields set.
+ */
+export function plainObject(model: { toJSON(): unknown }): KubeObject {
+  const json = model.toJSON();
+  if (!isKubeObject(json)) throw new Error('a child object must be an object with metadata');
+  return json;
+}
+
+function isKubeObject(v: unknown): v is KubeObject {
+  if (typeof v !== 'object' || v === null || !('metadata' in v)) return false;
+  return typeof v.metadata === 'object' && v.metadata !== null;
+}

@@ -1,0 +1,158 @@
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import type { IProbe } from 'kubernetes-models/v1/Probe';
+import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
+import type { ITopologySpreadConstraint } from 'kubernetes-models/v1/TopologySpreadConstraint';
+import type { IVolume } from 'kubernetes-models/v1/Volume';
+import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
+import { MODEL_BUNDLE_DIR, RUNTIME_PORT, RUNTIME_UID } from './defaults.js';
+import { childNames } from './labels.js';
+import { shapeOf, trackEnv, trackSelector } from './tracks.js';
+import type { Track, TrackRevision, TrackShape } from './tracks.js';
+import type { ChatbotDeployment, EnvVar } from './types.js';
+
+/**
+ * The bot pod's spec (CONTRACT.md "Pod shape"): one container, a non-root read-only root filesystem,
+ * the probes on the runtime's routes, the model bundle mount and zone spread. Pure, typed with the
+ * kubernetes-models interfaces; operator/workload/desired.ts wraps it in a Deployment.
+ */
+export interface PodInputs {
+  /** Env vars contributed by components (Redis/Kafka wiring), appended after the core env. */
+  env: EnvVar[];
+  track?: Track;
+  revision?: TrackRevision;
+  routingConfigMap?: string;
+}
+
+function secretEnv(name: string, ref: { name: string; key: string } | undefined): EnvVar[] {
+  if (!ref) return [];
+  return [{ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } }];
+}
+
+/** Env set directly on the container: track identity, secrets, contributions, then user extras (which win). */
+export function containerEnv(
+  cbd: ChatbotDeployment,
+  contributed: EnvVar[],
+  inputs: Partial<Omit<PodInputs, 'env'>> = {},
+): EnvVar[] {
+  const { runtime } = cbd.spec;
+  const ordered: EnvVar[] = [
+    ...trackEnv(cbd, shapeOf(cbd, inputs)),
+    ...secretEnv('LLM_API_KEY', runtime.llm?.apiKeySecretRef),
+    ...secretEnv('AUTH_API_KEYS', runtime.auth?.apiKeysSecretRef),
+    ...secretEnv('AUTH_JWT_SECRET', runtime.auth?.jwt?.secretRef),
+    ...contributed,
+    ...(runtime.env ?? []),
+  ];
+  // SSA treats env as a map keyed by name: a duplicate name would be rejected, so the last wins.
+  const byName = new Map<string, EnvVar>();
+  for (const e of ordered) byName.set(e.name, e);
+  return [...byName.values()];
+}
+
+function securityContext(): ISecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: RUNTIME_UID,
+    runAsGroup: RUNTIME_UID,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+function probes(): { readinessProbe: IProbe; livenessProbe: IProbe } {
+  return {
+    readinessProbe: {
+      httpGet: { path: '/readyz', port: 'http' },
+      periodSeconds: 5,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    },
+    livenessProbe: {
+      httpGet: { path: '/healthz', port: 'http' },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    },
+  };
+}
+
+function volumes(shape: TrackShape): { volumes: IVolume[]; mounts: IVolumeMount[] } {
+  // readOnlyRootFilesystem needs a writable /tmp for Node's own temp files.
+  const vols: IVolume[] = [{ name: 'tmp', emptyDir: {} }];
+  const mounts: IVolumeMount[] = [{ name: 'tmp', mountPath: '/tmp' }];
+  const bundle = shape.revision.model.bundleConfigMap;
+  if (bundle) {
+    vols.push({ name: 'model-bundle', configMap: { name: bundle } });
+    mounts.push({ name: 'model-bundle', mountPath: MODEL_BUNDLE_DIR, readOnly: true });
+  }
+  return { volumes: vols, mounts };
+}
+
+function botContainer(
+  cbd: ChatbotDeployment,
+  shape: TrackShape,
+  env: EnvVar[],
+  mounts: IVolumeMount[],
+): IContainer {
+  const { runtime } = cbd.spec;
+  return {
+    name: 'bot',
+    image: shape.revision.image,
+    imagePullPolicy: runtime.imagePullPolicy,
+    ports: [{ name: 'http', containerPort: RUNTIME_PORT, protocol: 'TCP' }],
+    envFrom: [{ configMapRef: { name: childNames.configMap(cbd) } }],
+    env,
+    // Spread into plain maps: the generated types name cpu and memory, Kubernetes takes any resource name.
+    resources: { requests: { ...runtime.resources.requests }, limits: { ...runtime.resources.limits } },
+    ...probes(),
+    // The preStop sleep keeps serving while endpoints drop the pod, before SIGTERM arrives.
+    lifecycle: { preStop: { sleep: { seconds: runtime.drainSeconds } } },
+    securityContext: securityContext(),
+    volumeMounts: mounts,
+  };
+}
+
+function topologySpread(cbd: ChatbotDeployment, track: Track): ITopologySpreadConstraint[] {
+  const zone = cbd.spec.placement.zoneSpread;
+  if (!zone.enabled) return [];
+  return [
+    {
+      topologyKey: 'topology.kubernetes.io/zone',
+      maxSkew: zone.maxSkew,
+      whenUnsatisfiable: zone.whenUnsatisfiable,
+      labelSelector: { matchLabels: trackSelector(cbd, track) },
+      // Count only pods of the same revision, so a rollout is not skewed by old pods.
+      matchLabelKeys: ['pod-template-hash'],
+    },
+  ];
+}
+
+export function podSpec(cbd: ChatbotDeployment, inputs: PodInputs, shape: TrackShape): IPodSpec {
+  const { volumes: vols, mounts } = volumes(shape);
+  const placement = cbd.spec.placement;
+  const spec: IPodSpec = {
+    serviceAccountName: childNames.serviceAccount(cbd),
+    // The token's only grant is reading the routing ConfigMap (Role <name>-routing-reader).
+    automountServiceAccountToken: shape.routingConfigMap !== undefined,
+    terminationGracePeriodSeconds: cbd.spec.runtime.terminationGracePeriodSeconds,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: RUNTIME_UID,
+      fsGroup: RUNTIME_UID,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [botContainer(cbd, shape, containerEnv(cbd, inputs.env, inputs), mounts)],
+    volumes: vols,
+  };
+  const spread = topologySpread(cbd, shape.track);
+  if (spread.length > 0) spec.topologySpreadConstraints = spread;
+  if (placement.nodeSelector && Object.keys(placement.nodeSelector).length > 0) {
+    spec.nodeSelector = placement.nodeSelector;
+  }
+  if (placement.tolerations && placement.tolerations.length > 0) spec.tolerations = placement.tolerations;
+  return spec;
+}
