@@ -1,9 +1,8 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { FORWARD_BUCKETS, TURN_BUCKETS } from './metrics/buckets.js';
 
-/** Contract buckets (CONTRACT.md "Metrics the operator reads"): the autoscaler and rollout analysis compute percentiles from them. */
-export const TURN_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
-];
+/** The bounds live in metrics/buckets.ts (constants the operator imports too). */
+export { FORWARD_BUCKETS, TURN_BUCKETS };
 
 export type Source = 'cache' | 'intent' | 'llm' | 'fallback';
 /** `not_found`: a session that does not exist or is not the caller's (answered 404). */
@@ -32,9 +31,6 @@ export interface Metrics {
   forwards: Counter<'result'>;
   forwardDuration: Histogram;
 }
-
-/** Added latency of forwarded turns: well below the turn buckets. */
-export const FORWARD_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** Registers every runtime metric on an injected Registry (never the global one). */
 export function createMetrics(registry: Registry, defaultMetrics = true): Metrics {
@@ -75,7 +71,7 @@ function rolloutMetrics(registers: Registry[]): Pick<Metrics, RolloutMetricNames
     forwardDuration: new Histogram({
       name: 'chatfleet_forward_duration_seconds',
       help: "Latency a forwarded turn added: the exchange minus the serving pod's own turn time.",
-      buckets: FORWARD_BUCKETS,
+      buckets: [...FORWARD_BUCKETS],
       registers,
     }),
   };
@@ -98,7 +94,7 @@ function turnMetrics(registers: Registry[]): Pick<Metrics, TurnMetricNames> {
       name: 'chatfleet_turn_duration_seconds',
       help: 'Chat turn latency from request to reply.',
       labelNames: ['model_version', 'source', 'outcome'],
-      buckets: TURN_BUCKETS,
+      buckets: [...TURN_BUCKETS],
       registers,
     }),
     turnsInflight: new Gauge({
@@ -143,7 +139,7 @@ function turnMetrics(registers: Registry[]): Pick<Metrics, TurnMetricNames> {
     llmDuration: new Histogram({
       name: 'chatfleet_llm_request_duration_seconds',
       help: 'LLM backend call latency.',
-      buckets: TURN_BUCKETS,
+      buckets: [...TURN_BUCKETS],
       registers,
     }),
   };
