@@ -12,7 +12,14 @@
  * - `rolloutCondition(state: RolloutState): RolloutCondition` (RolloutHealthy).
  * - `bucket(fleetId: string, sessionId: string): number` in ./bucket.js (0..9999, the contract's hash).
  */
-import type { ChatbotDeploymentSpec, ModelSpec } from '../../api/generated/chatbotdeployment.js';
+import type {
+  ChatbotDeploymentSpec,
+  ModelSpec,
+  RolloutAnalysisStatus,
+  RolloutStatus,
+  RolloutStoredCounts,
+  RolloutWeightSampleStatus,
+} from '../../api/generated/chatbotdeployment.js';
 import type { Histogram } from '../../autoscaler/sources/histogram.js';
 
 export type { Histogram };
@@ -50,20 +57,18 @@ export interface Target {
   image: string;
 }
 
-export type RolloutPhase = 'Idle' | 'Progressing' | 'Paused' | 'Promoting' | 'Promoted' | 'Aborted';
-export type Verdict = 'Pass' | 'Fail' | 'Inconclusive';
-export type AnalysisMetric = 'errorRate' | 'fallbackRate' | 'latency';
+export type RolloutPhase = NonNullable<RolloutStatus['phase']>;
+export type Verdict = NonNullable<RolloutAnalysisStatus['verdict']>;
+export type AnalysisMetric = NonNullable<RolloutAnalysisStatus['metric']>;
+
+/** `T` with the keys `K` present and not undefined (status types are generated all-optional). */
+type Present<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 
 /** One metric of one analysis check (status.rollout.lastAnalysis[]). Rates are 0..1, latency in ms. */
-export interface AnalysisResult {
-  metric: AnalysisMetric;
-  canary?: number;
-  stable?: number;
-  canaryTurns: number;
-  stableTurns: number;
-  verdict: Verdict;
-  reason: string;
-}
+export type AnalysisResult = Present<
+  RolloutAnalysisStatus,
+  'metric' | 'canaryTurns' | 'stableTurns' | 'verdict' | 'reason'
+>;
 
 /** CamelCase reason of the current state (condition reasons, Progressing reasons). */
 export type RolloutReason =
@@ -84,72 +89,41 @@ export type RolloutReason =
   | 'ManualAbort'
   | 'SpecReverted';
 
-/** status.rollout. Absent optional fields are simply absent (never null). */
-export interface RolloutState {
-  phase: RolloutPhase;
+/**
+ * status.rollout as this code writes it: the generated `RolloutStatus` (field docs there) with the fields
+ * every state has made required and the nested objects narrowed. Absent optional fields are simply absent
+ * (never null).
+ */
+export type RolloutState = Present<
+  Omit<RolloutStatus, 'reason' | 'stable' | 'canary' | 'lastAnalysis' | 'weightSample'>,
+  | 'phase'
+  | 'message'
+  | 'stableVersion'
+  | 'currentStepIndex'
+  | 'canaryWeight'
+  | 'failedChecks'
+  | 'routingGeneration'
+> & {
   reason: RolloutReason;
-  message: string;
-  /** Version serving the stable share, and the full revision the stable Deployment runs. */
-  stableVersion: string;
   stable: Revision;
-  /** Version under rollout (also kept after an abort, so pinned conversations are moved off it). */
-  canaryVersion?: string;
   canary?: Revision;
-  currentStepIndex: number;
-  /** Percent of new conversations routed to the canary (what the routing object says). */
-  canaryWeight: number;
-  /** Canary share of new conversations in the last analysis window, percent (from the sample). */
-  observedCanaryShare?: number;
-  failedChecks: number;
-  startedAt?: string;
-  /** When the current step took effect: every pod reported the step's routing generation. */
-  stepStartedAt?: string;
-  /** First inconclusive check of the current run of inconclusive checks. */
-  inconclusiveSince?: string;
-  /**
-   * Since when the rollout has waited on the cluster (canary not Ready, or a routing generation not yet
-   * reported by every pod); progressDeadlineSeconds counts from here.
-   */
-  stalledSince?: string;
-  /** Start of the analysis window now being collected; the component rebaselines when it changes. */
-  analysisWindowStart?: string;
-  lastAnalysisAt?: string;
   lastAnalysis: AnalysisResult[];
-  /** Raw value (`verb@nonce`) of the last rollout-action annotation handled. */
-  lastHandledAction?: string;
-  /** Generation of the routing object this state asks for; +1 on every change of it. */
-  routingGeneration: number;
   /**
    * Counts summed over every analysis window judged at the current weight (reset when the weight changes).
    * Each check judges this total as well as its own window; the weight is raised only after a check whose
    * window and total both pass. Optional: a state without it starts the total at the next window.
    */
   weightSample?: WeightSample;
-}
+};
 
 /** Counts of one version in `WeightSample`, JSON-safe (no Infinity). */
-export interface StoredCounts {
-  /** Turns, outcome="shed" excluded. */
-  turns: number;
-  errors: number;
-  fallbacks: number;
-  /** Finite upper bounds (seconds) of the latency buckets, ascending, at most 64. */
-  latencyBounds: number[];
-  /** Cumulative counts per bound; one entry more than latencyBounds when the last bucket is +Inf. */
-  latencyCounts: number[];
-}
+export type StoredCounts = Required<RolloutStoredCounts>;
 
 /** status.rollout.weightSample: the analysis data of the current weight so far. */
-export interface WeightSample {
-  /** The canaryWeight the windows were collected at (0..100). */
-  weight: number;
-  /** Start of the first window summed. */
-  since: string;
-  /** Windows summed. */
-  windows: number;
+export type WeightSample = Required<Omit<RolloutWeightSampleStatus, 'canary' | 'stable'>> & {
   canary: StoredCounts;
   stable: StoredCounts;
-}
+};
 
 /** Counts of one version over one analysis window (increase between two scrapes, summed over pods). */
 export interface VersionSample {
