@@ -20,15 +20,16 @@
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chown, mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FleetKeys } from '../../bot-runtime/sessions/keys.js';
 import { kubectlPath, testenvVar } from '../support/env.js';
+import { clusterClient, nodeClient, tagRedisImage, untagRedisImage } from './redis-support.js';
 import {
   BOT_IMAGE,
   CBD_API,
@@ -84,29 +85,6 @@ async function inBatches<T, R>(
   return out;
 }
 
-/** The node's containerd socket, as images/import.sh and requireImageOnNode use it. */
-function containerdSocket(): string {
-  return (
-    process.env.CONTAINERD_ADDRESS ??
-    join(dirname(testenvVar('KUBECONFIG')), 'real-node', 'run', 'containerd.sock')
-  );
-}
-
-async function ctr(...args: string[]): Promise<string> {
-  const { stdout } = await run('ctr', ['--address', containerdSocket(), '-n', 'k8s.io', ...args], {
-    timeout: 30_000,
-  });
-  return stdout;
-}
-
-/** Tags the imported Redis image under NEW_IMAGE inside the node's containerd (no pull). */
-async function tagRedisImage(): Promise<void> {
-  const names = (await ctr('images', 'ls', '-q')).split('\n').map((l) => l.trim());
-  const source = [REDIS_IMAGE, `docker.io/${REDIS_IMAGE}`].find((n) => names.includes(n));
-  if (source === undefined) throw new Error(`${REDIS_IMAGE} is not in the node's containerd`);
-  await ctr('images', 'tag', '--force', source, NEW_IMAGE);
-}
-
 /** Sessions as the bot runtime stores them: turns list, counter and owner, one hash tag, one TTL. */
 async function writeSessions(
   client: Redis | Cluster,
@@ -146,38 +124,6 @@ async function readableSessions(
     }
   });
   return ok.filter(Boolean).length;
-}
-
-function nodeClient(ip: string, password: string): Redis {
-  const r = new Redis({
-    host: ip,
-    port: 6379,
-    password,
-    lazyConnect: true,
-    connectTimeout: 2000,
-    commandTimeout: 3000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  r.on('error', () => undefined);
-  return r;
-}
-
-function clusterClient(ips: readonly string[], password: string): Cluster {
-  const client = new Cluster(
-    ips.map((host) => ({ host, port: 6379 })),
-    {
-      redisOptions: { password, connectTimeout: 2000, commandTimeout: 3000 },
-      clusterRetryStrategy: (times) => Math.min(200 * times, 2000),
-      retryDelayOnClusterDown: 300,
-      retryDelayOnFailover: 300,
-      retryDelayOnTryAgain: 300,
-      maxRedirections: 32,
-      slotsRefreshTimeout: 3000,
-    },
-  );
-  client.on('error', () => undefined); // failover is expected; commands report their own errors
-  return client;
 }
 
 const isReady = (p: k8s.V1Pod): boolean =>
@@ -227,7 +173,7 @@ describeOnRealNode(
       for (let i = 0; i < VOLUMES; i++)
         await core.deletePersistentVolume({ name: `h8store-${suffix}-${i}` }).catch(() => undefined);
       await rm(volumeRoot, { recursive: true, force: true });
-      await ctr('images', 'rm', NEW_IMAGE).catch(() => undefined);
+      await untagRedisImage(NEW_IMAGE);
     });
 
     function localVolume(name: string, path: string): k8s.V1PersistentVolume {
@@ -548,7 +494,7 @@ describeOnRealNode(
     }
 
     it('cluster with storage: an image change rolls every pod, replicas first, failover before primaries', async () => {
-      await tagRedisImage();
+      await tagRedisImage(NEW_IMAGE);
       const restartsBefore = new Set(await rollNotes('RedisPodRestarted'));
       const failoversBefore = new Set(await rollNotes('RedisFailover'));
       const started = Date.now();
