@@ -57,6 +57,12 @@ export const ConditionReason = {
   ImagePullFailed: 'ImagePullFailed',
   Unschedulable: 'Unschedulable',
   CrashLooping: 'CrashLooping',
+  /** A container cannot start: a Secret, ConfigMap or key it references is missing (operator/workload/status.ts). */
+  ContainerConfigError: 'ContainerConfigError',
+  /** The ReplicaSet cannot create pods: quota, or Pod Security admission (operator/workload/status.ts). */
+  ReplicaFailure: 'ReplicaFailure',
+  /** A child's name is taken by an object this fleet does not control (operator/controller/ownership.ts). */
+  NameConflict: 'NameConflict',
   // Scaling / SLO / fallback
   MetricsAvailable: 'MetricsAvailable',
   MetricsUnavailable: 'MetricsUnavailable',

@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import { Resources } from '../kube/resources.js';
 import type { ChatbotDeployment, ChatbotDeploymentStatus, KubeObject } from '../workload/types.js';
 import {
-  REASON_NAME_CONFLICT,
   conflictBackoffMs,
   conflictMessage,
   conflictOf,
@@ -137,14 +136,14 @@ describe('withNameConflict', () => {
     const byType = new Map((s.conditions ?? []).map((c) => [c.type, c]));
     expect(byType.get('Degraded')).toMatchObject({
       status: 'True',
-      reason: REASON_NAME_CONFLICT,
+      reason: 'NameConflict',
       lastTransitionTime: '2026-12-01T10:00:00Z',
       observedGeneration: 2,
     });
     expect(byType.get('Degraded')?.message).toContain(
       'Service ns/x-redis (controlled by ChatbotDeployment x (uid u))',
     );
-    expect(byType.get('Ready')).toMatchObject({ status: 'False', reason: REASON_NAME_CONFLICT });
+    expect(byType.get('Ready')).toMatchObject({ status: 'False', reason: 'NameConflict' });
     expect(byType.get('Progressing')).toEqual(base.conditions?.[2]);
   });
 

@@ -1,3 +1,4 @@
+import { ConditionReason } from '../api/index.js';
 import { chatbotDeploymentCrd } from '../api/generated/crd.js';
 import type { ResourceKind } from '../kube/resources.js';
 import { mergeConditions } from '../workload/status.js';
@@ -45,8 +46,6 @@ export function ownerReferenceFor(cbd: Pick<ChatbotDeployment, 'metadata'>): Own
  * force-applies over an object whose controller ownerReference is not this CR (by uid), and an object
  * with no controller at all is not taken over either. Pure: the reconciler feeds it the live objects.
  */
-export const REASON_NAME_CONFLICT = 'NameConflict';
-
 export interface NameConflict {
   kind: string;
   namespace: string;
@@ -118,8 +117,8 @@ export function withNameConflict(
   if (conflicts.length === 0) return status;
   const message = conflictMessage(conflicts);
   const inputs: ConditionInput[] = [
-    { type: 'Degraded', status: 'True', reason: REASON_NAME_CONFLICT, message },
-    { type: 'Ready', status: 'False', reason: REASON_NAME_CONFLICT, message },
+    { type: 'Degraded', status: 'True', reason: ConditionReason.NameConflict, message },
+    { type: 'Ready', status: 'False', reason: ConditionReason.NameConflict, message },
   ];
   const replaced = mergeConditions(cbd.status?.conditions, inputs, cbd.metadata.generation ?? 0, now);
   const conditions = (status.conditions ?? []).map((c) => replaced.find((r) => r.type === c.type) ?? c);

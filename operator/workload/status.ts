@@ -8,22 +8,6 @@ import { ConditionReason, ConditionType } from '../api/index.js';
  */
 export { ConditionType };
 
-/** Reasons the core sets: the shared ones from operator/api plus two pod/Deployment failures. */
-export const Reason = {
-  Available: ConditionReason.Available,
-  DeploymentMissing: ConditionReason.Reconciling,
-  RolloutInProgress: ConditionReason.ReplicasUpdating,
-  Complete: ConditionReason.Complete,
-  AsExpected: ConditionReason.AsExpected,
-  PodUnschedulable: ConditionReason.Unschedulable,
-  ImagePullFailed: ConditionReason.ImagePullFailed,
-  CrashLoop: ConditionReason.CrashLooping,
-  ContainerConfigError: 'ContainerConfigError',
-  ReplicaFailure: 'ReplicaFailure',
-  ProgressDeadlineExceeded: ConditionReason.ProgressDeadlineExceeded,
-  ApplyFailed: ConditionReason.ReconcileFailed,
-} as const;
-
 /** A condition before the merge that assigns lastTransitionTime and observedGeneration. */
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 
@@ -84,7 +68,7 @@ function unschedulable(p: PodLike): ConditionInput | undefined {
   return {
     type: ConditionType.Degraded,
     status: 'True',
-    reason: Reason.PodUnschedulable,
+    reason: ConditionReason.Unschedulable,
     message:
       `pod ${podName(p)} cannot be scheduled: ${c.message ?? 'no node fits'}. ` +
       'Check node capacity, spec.placement (nodeSelector, tolerations, zoneSpread) and spec.runtime.resources.',
@@ -102,7 +86,7 @@ function waitingProblem(p: PodLike, cs: ContainerStatusLike): ConditionInput | u
   const detail = `${w.reason}: ${w.message ?? 'no detail'}`;
   if (IMAGE_PULL.has(w.reason)) {
     return degraded(
-      Reason.ImagePullFailed,
+      ConditionReason.ImagePullFailed,
       `${where} cannot pull its image (${detail}). ` +
         'Check spec.runtime.image and that the registry is reachable with the pull credentials.',
     );
@@ -110,7 +94,7 @@ function waitingProblem(p: PodLike, cs: ContainerStatusLike): ConditionInput | u
   if (w.reason === 'CrashLoopBackOff') return crashLoop(p, cs, where, container);
   if (CONFIG_ERRORS.has(w.reason)) {
     return degraded(
-      Reason.ContainerConfigError,
+      ConditionReason.ContainerConfigError,
       `${where} cannot start (${detail}). ` +
         'Check that the Secrets and ConfigMaps referenced in spec.runtime and spec.model exist.',
     );
@@ -122,7 +106,7 @@ function crashLoop(p: PodLike, cs: ContainerStatusLike, where: string, container
   const exit = cs.lastState?.terminated?.exitCode;
   const exitText = exit === undefined ? '' : `, last exit code ${exit}`;
   return degraded(
-    Reason.CrashLoop,
+    ConditionReason.CrashLooping,
     `${where} is crash-looping (${cs.restartCount ?? 0} restarts${exitText}). ` +
       `Read its logs: kubectl logs ${podName(p)} -c ${container} --previous.`,
   );
@@ -151,7 +135,7 @@ function deploymentProblem(d: DeploymentLike | undefined): ConditionInput | unde
   const failure = conds.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
   if (failure) {
     return degraded(
-      Reason.ReplicaFailure,
+      ConditionReason.ReplicaFailure,
       `the Deployment cannot create pods: ${failure.message ?? failure.reason ?? 'unknown'}. ` +
         'Check namespace quotas and Pod Security admission for this namespace.',
     );
@@ -159,7 +143,7 @@ function deploymentProblem(d: DeploymentLike | undefined): ConditionInput | unde
   const progress = conds.find((c) => c.type === 'Progressing' && c.status === 'False');
   if (progress?.reason === 'ProgressDeadlineExceeded') {
     return degraded(
-      Reason.ProgressDeadlineExceeded,
+      ConditionReason.ProgressDeadlineExceeded,
       `the rollout made no progress before its deadline: ${progress.message ?? ''}`.trim(),
     );
   }
@@ -168,7 +152,7 @@ function deploymentProblem(d: DeploymentLike | undefined): ConditionInput | unde
 
 export function computeDegraded(observed: ObservedWorkload): ConditionInput {
   if (observed.applyError) {
-    return degraded(Reason.ApplyFailed, `applying children failed: ${observed.applyError}`);
+    return degraded(ConditionReason.ReconcileFailed, `applying children failed: ${observed.applyError}`);
   }
   const deployment = observed.deployment as DeploymentLike | undefined;
   return (
@@ -176,7 +160,7 @@ export function computeDegraded(observed: ObservedWorkload): ConditionInput {
     podProblem(observed.pods as PodLike[]) ?? {
       type: ConditionType.Degraded,
       status: 'False',
-      reason: Reason.AsExpected,
+      reason: ConditionReason.AsExpected,
       message: 'no problem observed',
     }
   );
@@ -193,26 +177,42 @@ function replicaSummary(d: DeploymentLike): string {
 function readyAndProgressing(observed: ObservedWorkload): [ConditionInput, ConditionInput] {
   const d = observed.deployment as DeploymentLike | undefined;
   if (!d) {
+    // Reconciling: the first apply is pending or failing (docs/operator.md, Status).
     const msg = 'the Deployment does not exist yet';
     return [
-      { type: ConditionType.Ready, status: 'False', reason: Reason.DeploymentMissing, message: msg },
-      { type: ConditionType.Progressing, status: 'True', reason: Reason.RolloutInProgress, message: msg },
+      { type: ConditionType.Ready, status: 'False', reason: ConditionReason.Reconciling, message: msg },
+      {
+        type: ConditionType.Progressing,
+        status: 'True',
+        reason: ConditionReason.ReplicasUpdating,
+        message: msg,
+      },
     ];
   }
   const summary = replicaSummary(d);
   if (!deploymentComplete(d)) {
     return [
-      { type: ConditionType.Ready, status: 'False', reason: Reason.RolloutInProgress, message: summary },
-      { type: ConditionType.Progressing, status: 'True', reason: Reason.RolloutInProgress, message: summary },
+      {
+        type: ConditionType.Ready,
+        status: 'False',
+        reason: ConditionReason.ReplicasUpdating,
+        message: summary,
+      },
+      {
+        type: ConditionType.Progressing,
+        status: 'True',
+        reason: ConditionReason.ReplicasUpdating,
+        message: summary,
+      },
     ];
   }
   const blocker = observed.notReady?.[0];
   const ready: ConditionInput = blocker
     ? { type: ConditionType.Ready, status: 'False', reason: blocker.reason, message: blocker.message }
-    : { type: ConditionType.Ready, status: 'True', reason: Reason.Available, message: summary };
+    : { type: ConditionType.Ready, status: 'True', reason: ConditionReason.Available, message: summary };
   return [
     ready,
-    { type: ConditionType.Progressing, status: 'False', reason: Reason.Complete, message: summary },
+    { type: ConditionType.Progressing, status: 'False', reason: ConditionReason.Complete, message: summary },
   ];
 }
 
@@ -274,8 +274,8 @@ export function overlayCore(
 }
 
 export function computeStatus(input: StatusInputs): ChatbotDeploymentStatus {
-  const { cr, observed } = input;
-  const generation = cr.metadata.generation ?? 0;
+  const { cr: cbd, observed } = input;
+  const generation = cbd.metadata.generation ?? 0;
   const [ready, progressing] = readyAndProgressing(observed);
   const [core, extra] = overlayCore([ready, progressing, computeDegraded(observed)], input.extraConditions);
   const d = observed.deployment as DeploymentLike | undefined;
@@ -285,7 +285,7 @@ export function computeStatus(input: StatusInputs): ChatbotDeploymentStatus {
     replicas: d?.status?.replicas ?? 0,
     readyReplicas: d?.status?.readyReplicas ?? 0,
     updatedReplicas: d?.status?.updatedReplicas ?? 0,
-    selector: selectorString(cr),
-    conditions: mergeConditions(cr.status?.conditions, [...core, ...extra], generation, input.now),
+    selector: selectorString(cbd),
+    conditions: mergeConditions(cbd.status?.conditions, [...core, ...extra], generation, input.now),
   };
 }
