@@ -8,6 +8,7 @@ import {
   type KafkaCredentials,
   type SaslCredentials,
 } from './events/kafka-connection.js';
+import { errorMessage } from './errors.js';
 
 /** Everything the runtime reads from the environment, parsed and validated once at start. */
 export interface Config {
@@ -244,7 +245,7 @@ function parseCa(env: Env): string | undefined {
   try {
     count = pemCertificateCount(ca);
   } catch (err) {
-    throw new ConfigError(`KAFKA_TLS_CA: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(`KAFKA_TLS_CA: ${errorMessage(err)}`, { cause: err });
   }
   if (count === 0)
     throw new ConfigError('KAFKA_TLS_CA holds no PEM certificate (-----BEGIN CERTIFICATE-----)');

@@ -56,3 +56,8 @@ export function classifyRequestError(err: { code?: string; statusCode?: number; 
   if (status >= 400 && status < 500) return { status, code: ErrorCode.invalidRequest };
   return { status: 500, code: ErrorCode.internal };
 }
+
+/** The message of anything thrown, for logs: an Error's message, anything else as a string. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

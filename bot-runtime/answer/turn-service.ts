@@ -1,45 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Model } from '../classifier/bundle.js';
 import { normalise } from '../classifier/normalise.js';
-import type { ConversationEvent, EventSink } from '../events/conversation-event.js';
+import type { EventSink } from '../events/conversation-event.js';
 import type { Metrics, Outcome, Source } from '../metrics.js';
 import type { InflightLimiter } from '../overload/inflight.js';
 import { newSessionId, ownerOf } from '../sessions/keys.js';
 import type { SessionRef, SessionStore, TurnRecord } from '../sessions/session-store.js';
-import { isTurnOnlyFailure, type ChatMessage, type LlmBackend } from './llm-client.js';
-
-export interface TurnInput {
-  message: string;
-  /** A session the client continues; undefined starts a new one (the server makes its id). */
-  sessionId: string | undefined;
-  /** The authenticated principal (`key:<name>`, `jwt:<sub>`); undefined while auth is off. */
-  principal: string | undefined;
-  /** The body's userId: an unverified hint, only carried into events. */
-  userId: string | undefined;
-  /** False when this turn already spent its Redis budget (the rollout pin read failed). */
-  redisOk?: boolean;
-}
-
-export interface TurnReply {
-  sessionId: string;
-  reply: string;
-  intent: string;
-  confidence: number;
-  source: Source;
-  modelVersion: string;
-  turn: number;
-  /**
-   * False when the turn could not be recorded (Redis failed or is not configured): said, not
-   * hidden. Always set here; optional because a pod of an older version does not send it.
-   */
-  stored?: boolean;
-}
-
-export type ShedReason = 'inflight' | 'rate_limit' | 'draining';
-/** `not_found`: the session does not exist or is not the caller's (one answer for both: 404). */
-export type TurnOutcome =
-  { kind: 'ok'; reply: TurnReply } | { kind: 'shed'; reason: ShedReason } | { kind: 'not_found' };
+import { isTurnOnlyFailure, type LlmBackend } from './llm-client.js';
+import { StoreSteps, type RedisBudget } from './store-steps.js';
+import { llmMessages, turnEvent } from './turn-parts.js';
+import type { Answer, LlmAnswer, ShedReason, TurnInput, TurnOutcome } from './turn-types.js';
 
 export interface TurnDeps {
   models: { readonly current: Model };
@@ -55,28 +25,6 @@ export interface TurnDeps {
 }
 
 /**
- * The Redis budget of one turn: after its first failed or timed-out Redis step the turn skips the
- * remaining ones (no history, no cache, not stored), so a sick Redis costs a turn at most one
- * store timeout (REDIS_COMMAND_TIMEOUT_MS) instead of one per step.
- */
-interface RedisBudget {
-  ok: boolean;
-}
-
-interface LlmAnswer {
-  reply: string;
-  /** The LLM saw earlier turns of the conversation: the answer is private to it. */
-  usedHistory: boolean;
-}
-
-interface Answer {
-  reply: string;
-  intent: string;
-  confidence: number;
-  source: Source;
-}
-
-/**
  * The answer path of one chat turn, shared by HTTP and WebSocket. The intent model runs first
  * because it is in-process and deterministic per model version, and only answers it cannot give
  * are ever cached; so a confident intent answer is exactly what a cache-first lookup would have
@@ -84,10 +32,11 @@ interface Answer {
  * Redis failures never fail a turn: they degrade it (no history, no cache) and are counted.
  */
 export class TurnService {
-  /** True from the first failed Redis step until one succeeds again: the outage is logged once. */
-  private inOutage = false;
+  private readonly steps: StoreSteps;
 
-  constructor(private readonly d: TurnDeps) {}
+  constructor(private readonly d: TurnDeps) {
+    this.steps = new StoreSteps(d.store, d.metrics, d.log);
+  }
 
   async handle(input: TurnInput): Promise<TurnOutcome> {
     const started = performance.now();
@@ -167,13 +116,13 @@ export class TurnService {
   private shareIfContextFree(key: string, llm: LlmAnswer, budget: RedisBudget): void {
     if (llm.usedHistory) return this.d.metrics.cacheSkips.inc({ reason: 'history' });
     if (!budget.ok) return this.d.metrics.cacheSkips.inc({ reason: 'redis_unavailable' });
-    this.d.store
-      ?.putCachedAnswer(key, llm.reply, this.d.settings.answerCacheTtlSeconds)
-      .catch((err: unknown) => this.degraded('cache_put', err));
+    this.steps.fireAndForget('cache_put', (store) =>
+      store.putCachedAnswer(key, llm.reply, this.d.settings.answerCacheTtlSeconds),
+    );
   }
 
   private async cached(key: string, budget: RedisBudget): Promise<string | null> {
-    return this.redisStep(budget, 'cache_get', null, async (store) => {
+    return this.steps.run(budget, 'cache_get', null, async (store) => {
       const hit = await store.getCachedAnswer(key);
       this.d.metrics.cacheRequests.inc({ result: hit === null ? 'miss' : 'hit' });
       return hit;
@@ -194,20 +143,13 @@ export class TurnService {
     // fallback context: without Redis the LLM answers without the conversation so far
     const view = session.isNew
       ? { turns: [] }
-      : await this.redisStep<{ turns: TurnRecord[] } | null>(budget, 'history', { turns: [] }, (store) =>
+      : await this.steps.run<{ turns: TurnRecord[] } | null>(budget, 'history', { turns: [] }, (store) =>
           store.view(session),
         );
     if (view === null) return null;
     const history = view.turns;
     const sessionId = session.id;
-    const messages: ChatMessage[] = [
-      { role: 'system', content: `You are the assistant "${model.name}". Answer briefly and politely.` },
-      ...history.flatMap((t): ChatMessage[] => [
-        { role: 'user', content: t.message },
-        { role: 'assistant', content: t.reply },
-      ]),
-      { role: 'user', content: message },
-    ];
+    const messages = llmMessages(model.name, history, message);
     try {
       return { reply: await this.d.llm.complete(messages), usedHistory: history.length > 0 };
     } catch (err) {
@@ -230,7 +172,7 @@ export class TurnService {
     answer: Answer,
     budget: RedisBudget,
   ): Promise<number | null> {
-    return this.redisStep<number | null>(budget, 'append', 0, (store) =>
+    return this.steps.run<number | null>(budget, 'append', 0, (store) =>
       store.appendTurn(session, {
         at: new Date(this.d.now()).toISOString(),
         message,
@@ -243,32 +185,6 @@ export class TurnService {
     );
   }
 
-  /** Runs one Redis step of a turn within its budget; on failure the turn continues with `fallback`. */
-  private async redisStep<T>(
-    budget: RedisBudget,
-    operation: string,
-    fallback: T,
-    step: (store: SessionStore) => Promise<T>,
-  ): Promise<T> {
-    const { store } = this.d;
-    if (!store || !budget.ok) return fallback;
-    try {
-      const value = await step(store);
-      this.recovered();
-      return value;
-    } catch (err) {
-      budget.ok = false;
-      this.degraded(operation, err);
-      return fallback;
-    }
-  }
-
-  private recovered(): void {
-    if (!this.inOutage) return;
-    this.inOutage = false;
-    this.d.log.info('session store recovered; turns use history and cache again');
-  }
-
   private emit(
     sessionId: string,
     turn: number,
@@ -278,32 +194,16 @@ export class TurnService {
     started: number,
   ): void {
     if (!this.d.events.enabled) return;
-    const event: ConversationEvent = {
-      id: randomUUID(),
-      type: 'chat.turn',
-      at: new Date(this.d.now()).toISOString(),
+    const event = turnEvent({
       sessionId,
       turn,
-      userId: input.userId,
+      input,
       modelVersion: model.version,
-      intent: answer.intent,
-      confidence: answer.confidence,
-      source: answer.source,
-      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
-    };
-    if (this.d.settings.eventsIncludeText)
-      Object.assign(event, { message: input.message, reply: answer.reply });
+      answer,
+      at: this.d.now(),
+      latencyMs: performance.now() - started,
+      includeText: this.d.settings.eventsIncludeText,
+    });
     this.d.events.publish(event);
-  }
-
-  /** Counted every time; logged once per outage (a down Redis would otherwise log every turn). */
-  private degraded(operation: string, err: unknown): void {
-    this.d.metrics.sessionErrors.inc({ operation });
-    if (this.inOutage) return;
-    this.inOutage = true;
-    this.d.log.warn(
-      { operation, err: err instanceof Error ? err.message : String(err) },
-      'session store degraded; turns continue without history and cache',
-    );
   }
 }

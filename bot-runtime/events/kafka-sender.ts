@@ -10,6 +10,7 @@ import {
   type KafkaThreadData,
   type OutgoingEvent,
 } from './kafka-worker-protocol.js';
+import { errorMessage } from '../errors.js';
 
 const BATCH_SIZE = 1000;
 /**
@@ -124,7 +125,7 @@ export class KafkaBatchSender {
 
   /** Why a connect or send failed; a refused login names the user and mechanism (never the password). */
   private reason(err: unknown): string {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     return describeKafkaAuthFailure(err, this.cfg.connection.sasl) ?? message;
   }
 

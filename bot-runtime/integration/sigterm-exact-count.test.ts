@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runtimeConfigData } from '../../operator/workload/desired.js';
+import { runtimeConfigData } from '../../operator/workload/runtime-config.js';
 import { minimalCr } from '../../operator/workload/fixtures.js';
 import { spawnBot, type Child } from './support/child.js';
 import { requireEnv, runId } from './support/env.js';

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { SessionStore } from '../sessions/session-store.js';
 import { WindowCounts } from './window-counts.js';
+import { errorMessage } from '../errors.js';
 
 /** `unavailable`: Redis could not count (fail open: an outage must not block chat). */
 export type RateVerdict = 'allowed' | 'limited' | 'unavailable';
@@ -62,7 +63,7 @@ export class RateLimiter {
       this.metrics.sessionErrors.inc({ operation: 'rate_limit' });
       if (this.monotonicNow() - this.lastWarnAt > 10_000) {
         this.lastWarnAt = this.monotonicNow();
-        this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'rate limit unavailable');
+        this.log.warn({ err: errorMessage(err) }, 'rate limit unavailable');
       }
       return 'unavailable';
     }

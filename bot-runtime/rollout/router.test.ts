@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import type { TurnInput, TurnOutcome } from '../answer/turn-service.js';
+import type { TurnInput, TurnOutcome } from '../answer/turn-types.js';
 import type { Track } from '../config.js';
 import { createMetrics } from '../metrics.js';
 import type { SessionStore, StoredPin } from '../sessions/session-store.js';

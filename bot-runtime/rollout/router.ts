@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { TurnInput, TurnOutcome, TurnService } from '../answer/turn-service.js';
+import type { TurnService } from '../answer/turn-service.js';
+import type { TurnInput, TurnOutcome } from '../answer/turn-types.js';
 import type { Track } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { InflightLimiter } from '../overload/inflight.js';
@@ -8,6 +9,7 @@ import type { SessionRef, SessionStore, StoredPin } from '../sessions/session-st
 import { SessionIdAllocator, assignNew, needsPin, resolvePin, type Pin } from './assignment.js';
 import type { Forwarder } from './forwarder.js';
 import type { Routing } from './routing.js';
+import { errorMessage } from '../errors.js';
 
 export interface RoutedTurnInput extends TurnInput {
   /** The turn came from the other track (x-chatfleet-forwarded): serve it here, whatever the pin. */
@@ -106,10 +108,7 @@ export class TurnRouter {
       await store.repin(sessionId, pin, { track: 'canary', modelVersion: mine });
     } catch (err) {
       this.d.metrics.sessionErrors.inc({ operation: 'pin' });
-      this.d.log.debug(
-        { err: err instanceof Error ? err.message : String(err) },
-        'rollout re-pin unavailable',
-      );
+      this.d.log.debug({ err: errorMessage(err) }, 'rollout re-pin unavailable');
     }
     return 'stable';
   }
@@ -144,7 +143,7 @@ export class TurnRouter {
       return { ...now, status: stored.status };
     } catch (err) {
       this.d.metrics.sessionErrors.inc({ operation: 'pin' });
-      this.d.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'rollout pin unavailable');
+      this.d.log.debug({ err: errorMessage(err) }, 'rollout pin unavailable');
       return undefined;
     }
   }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import { fnv1a32 } from './assignment.js';
 import { parseRouting, type Routing } from './routing.js';
+import { errorMessage } from '../errors.js';
 
 /** What a routing source reports: the current routing.json text, or that there is none. */
 export type RoutingInput =
@@ -30,7 +31,7 @@ export class RoutingState {
     if (input.kind === 'text') return this.offerText(input.text);
     if (input.kind === 'missing')
       return this.fail('missing', 'routing object missing; keeping the last good routing');
-    const err = input.err instanceof Error ? input.err.message : String(input.err);
+    const err = errorMessage(input.err);
     this.fail(`error:${err}`, 'routing source failed; keeping the last good routing', { err });
   }
 

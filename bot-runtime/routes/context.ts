@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { TurnOutcome, TurnReply, TurnService } from '../answer/turn-service.js';
+import type { TurnService } from '../answer/turn-service.js';
+import type { TurnOutcome, TurnReply } from '../answer/turn-types.js';
 import { JwtAuthenticator, authEnabled, bearerToken, type Authenticator } from '../auth/auth.js';
 import { normalisedTooLarge } from '../classifier/normalise.js';
 import type { Config } from '../config.js';
