@@ -4,7 +4,7 @@
  * SETSLOT NODE on target, source and every other primary. Keys stay readable throughout:
  * clients get ASK redirects for keys already moved.
  */
-import type { ClusterNode } from './cluster-node.js';
+import type { ClusterNodeClient } from './cluster-node.js';
 import { openSlotAction } from './heal-plan.js';
 
 export interface MigrateOptions {
@@ -15,9 +15,9 @@ export interface MigrateOptions {
 
 export async function migrateSlot(
   slot: number,
-  source: { node: ClusterNode; id: string },
-  target: { node: ClusterNode; id: string },
-  others: readonly ClusterNode[],
+  source: { node: ClusterNodeClient; id: string },
+  target: { node: ClusterNodeClient; id: string },
+  others: readonly ClusterNodeClient[],
   opts: MigrateOptions,
   /** Resuming a migration whose target already took ownership: only move leftovers and close. */
   targetOwnsSlot = false,
@@ -30,7 +30,7 @@ export async function migrateSlot(
   for (;;) {
     const keys = (await source.node.cluster('GETKEYSINSLOT', slot, opts.batchSize)) as string[];
     if (keys.length === 0) break;
-    await migrateKeys(source.node, target.node, keys, opts);
+    await source.node.migrateKeys(target.node.pod, keys, opts.timeoutMs, opts.password);
     moved += keys.length;
   }
   await target.node.cluster('SETSLOT', slot, 'NODE', target.id);
@@ -39,29 +39,6 @@ export async function migrateSlot(
   // converge anyway, so their failures are not fatal.
   await Promise.all(others.map((n) => n.cluster('SETSLOT', slot, 'NODE', target.id).catch(() => undefined)));
   return moved;
-}
-
-async function migrateKeys(
-  source: ClusterNode,
-  target: ClusterNode,
-  keys: string[],
-  opts: MigrateOptions,
-): Promise<void> {
-  const auth = opts.password ? ['AUTH', opts.password] : [];
-  // REPLACE: the source is authoritative while the slot is MIGRATING, so a copy left on the
-  // target by an interrupted earlier attempt may be overwritten.
-  await source.client.call(
-    'MIGRATE',
-    target.pod.host,
-    target.pod.port,
-    '',
-    0,
-    opts.timeoutMs,
-    'REPLACE',
-    ...auth,
-    'KEYS',
-    ...keys,
-  );
 }
 
 /**
@@ -76,7 +53,7 @@ function ignoreIfNoLongerPrimary(err: unknown): void {
 }
 
 export interface SlotEnd {
-  node: ClusterNode;
+  node: ClusterNodeClient;
   id: string;
 }
 

@@ -1,4 +1,8 @@
-/** A connection to one Redis Cluster node (ioredis, no Kubernetes). */
+/**
+ * A connection to one Redis Cluster node (ioredis, no Kubernetes). The executor sees nodes only
+ * through `ClusterNodeClient` and gets them from a `ClusterNodeFactory` (default: `ClusterNode`),
+ * so every command the cluster pass sends goes through this one seam.
+ */
 import { Redis } from 'ioredis';
 import { parseClusterInfo, parseClusterNodes } from './cluster-nodes.js';
 import type { ClusterNodeInfo } from './cluster-nodes.js';
@@ -66,7 +70,38 @@ export async function withDeadline<T>(
   }
 }
 
-export class ClusterNode {
+/** What the cluster executor needs from one node; `ClusterNode` is the ioredis implementation. */
+export interface ClusterNodeClient {
+  readonly pod: ClusterPod;
+  connect(): Promise<void>;
+  cluster(...args: (string | number)[]): Promise<unknown>;
+  view(): Promise<NodeView>;
+  info(): Promise<Map<string, string>>;
+  replication(): Promise<Map<string, string>>;
+  countKeysInSlot(slot: number): Promise<number>;
+  /** MIGRATE `keys` to `target` (REPLACE, AUTH when a password is set). */
+  migrateKeys(
+    target: ClusterPod,
+    keys: readonly string[],
+    timeoutMs: number,
+    password?: string,
+  ): Promise<void>;
+  close(): void;
+}
+
+export interface NodeConnection {
+  password: string | undefined;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}
+
+/** Opens (lazily) the client of one pod; injected so tests can wrap or record real nodes. */
+export type ClusterNodeFactory = (pod: ClusterPod, connection: NodeConnection) => ClusterNodeClient;
+
+export const redisNodeFactory: ClusterNodeFactory = (pod, c) =>
+  new ClusterNode(pod, c.password, c.connectTimeoutMs, c.commandTimeoutMs);
+
+export class ClusterNode implements ClusterNodeClient {
   readonly client: Redis;
 
   constructor(
@@ -139,6 +174,29 @@ export class ClusterNode {
 
   async countKeysInSlot(slot: number): Promise<number> {
     return Number(await this.cluster('COUNTKEYSINSLOT', slot));
+  }
+
+  async migrateKeys(
+    target: ClusterPod,
+    keys: readonly string[],
+    timeoutMs: number,
+    password?: string,
+  ): Promise<void> {
+    const auth = password ? ['AUTH', password] : [];
+    // REPLACE: the source is authoritative while the slot is MIGRATING, so a copy left on the
+    // target by an interrupted earlier attempt may be overwritten.
+    await this.client.call(
+      'MIGRATE',
+      target.host,
+      target.port,
+      '',
+      0,
+      timeoutMs,
+      'REPLACE',
+      ...auth,
+      'KEYS',
+      ...keys,
+    );
   }
 
   close(): void {

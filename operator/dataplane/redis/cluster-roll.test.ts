@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { NodeView } from './cluster-node.js';
 import { parseClusterNodes } from './cluster-nodes.js';
-import { rollMembers } from './cluster-roll.js';
+import { decideRoll, failoverOutcome, rollMembers } from './cluster-roll.js';
+import type { RollDecision } from './cluster-roll.js';
 
 /** Views of a 1-shard cluster: p (primary, slots 0-9) and r (replica of p). */
 function views(outdated: { p: boolean; r: boolean }, replicaOf = 'p'): NodeView[] {
@@ -57,5 +58,119 @@ describe('rollMembers', () => {
   it('a node replicating something that is not a serving primary is detached', () => {
     const members = rollMembers(views({ p: false, r: true }, 'gone'), new Map());
     expect(members[1]).toMatchObject({ name: 's0-1', role: 'detached', outdated: true });
+  });
+});
+
+const synced = new Map([
+  ['p', info({ master_repl_offset: '500' })],
+  ['r', info({ master_link_status: 'up', master_sync_in_progress: '0', slave_repl_offset: '500' })],
+]);
+const HELD =
+  "not rolling shard 0: no replica and no storage, so deleting its primary would lose the shard's data; add " +
+  'replicasPerShard or storage, or delete the pod yourself to accept the loss';
+
+/** Shard 0 with only its primary p (outdated). */
+function solo(): ReturnType<typeof views> {
+  const [p] = views({ p: true, r: false });
+  const self = { ...p!.self };
+  return [{ ...p!, known: [self] }];
+}
+
+describe('decideRoll: one step of the OnDelete roll', () => {
+  it.each<[string, () => RollDecision | undefined, unknown]>([
+    ['nothing outdated: no step', () => decideRoll(views({ p: false, r: false }), synced, false), undefined],
+    [
+      'an outdated replica first: delete it',
+      () => decideRoll(views({ p: true, r: true }), synced, false),
+      {
+        kind: 'outcome',
+        outcome: {
+          message: 'rolling: 0/2 pods updated; restarting pod s0-1 (replica of shard 0) to update it',
+          actions: ['delete pod s0-1'],
+          events: [
+            {
+              type: 'Normal',
+              reason: 'RedisPodRestarted',
+              note: 'restarting pod s0-1 (replica of shard 0) to update it',
+            },
+          ],
+          deletePods: ['s0-1'],
+          held: false,
+        },
+      },
+    ],
+    [
+      'an outdated primary with an updated in-sync replica: coordinated failover',
+      () => decideRoll(views({ p: true, r: false }), synced, false),
+      {
+        kind: 'failover',
+        step: { kind: 'failover', replica: 's0-1', primary: 's0-0', shard: 0 },
+        progress: 'rolling: 1/2 pods updated',
+      },
+    ],
+    [
+      'replica not in sync: wait',
+      () => decideRoll(views({ p: true, r: false }), new Map(), false),
+      {
+        kind: 'outcome',
+        outcome: {
+          message: 'rolling: 1/2 pods updated; waiting for replicas to sync: s0-1',
+          actions: [],
+          events: [],
+          deletePods: [],
+          held: false,
+        },
+      },
+    ],
+    [
+      'no replica, no storage: held, one Warning when the hold starts',
+      () => decideRoll(solo(), synced, false),
+      {
+        kind: 'outcome',
+        outcome: {
+          message: `rolling: 0/1 pods updated; ${HELD}`,
+          actions: [],
+          events: [{ type: 'Warning', reason: 'RedisRollHeld', note: HELD }],
+          deletePods: [],
+          held: true,
+        },
+      },
+    ],
+    [
+      'still held on the next pass: no second Warning',
+      () => decideRoll(solo(), synced, false, `rolling: 0/1 pods updated; ${HELD}`),
+      {
+        kind: 'outcome',
+        outcome: {
+          message: `rolling: 0/1 pods updated; ${HELD}`,
+          actions: [],
+          events: [],
+          deletePods: [],
+          held: true,
+        },
+      },
+    ],
+    [
+      'no replica but storage: the primary is deleted (its data survives)',
+      () => decideRoll(solo(), synced, true),
+      expect.objectContaining({ outcome: expect.objectContaining({ deletePods: ['s0-0'] }) }),
+    ],
+  ])('%s', (_what, decide, expected) => {
+    expect(decide()).toEqual(expected);
+  });
+});
+
+describe('failoverOutcome', () => {
+  const step = { kind: 'failover' as const, replica: 's0-1', primary: 's0-0', shard: 0 };
+  const note = 'CLUSTER FAILOVER: s0-1 takes over shard 0 from s0-0, which is updated next';
+  it.each<[string, boolean | undefined, string, number]>([
+    ['promoted', true, note, 1],
+    ['promotion still running at the end of the wait', false, `${note} (promotion still in progress)`, 1],
+    ['the replica pod is not connected', undefined, 'pod s0-1 is not connected', 0],
+  ])('%s', (_what, promoted, message, events) => {
+    const outcome = failoverOutcome(step, 'rolling: 1/2 pods updated', promoted);
+    expect(outcome.message).toBe(`rolling: 1/2 pods updated; ${message}`);
+    expect(outcome.events).toHaveLength(events);
+    expect(outcome.actions).toEqual(events ? ['failover s0-0 -> s0-1'] : []);
   });
 });

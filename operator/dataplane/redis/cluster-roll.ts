@@ -1,8 +1,10 @@
 /**
- * Carries out one step of the OnDelete roll (roll-plan.ts decides) against live nodes. Pod deletion
- * itself is the caller's (it holds the Kubernetes client): the step is returned in deletePods.
+ * One step of the OnDelete roll as the cluster pass sees it. PURE: roll-plan.ts decides from roll
+ * members; this builds them from node views and turns the step into an outcome (message, Events,
+ * pods to delete) or a coordinated failover the executor runs. Pod deletion itself is the caller's
+ * (it holds the Kubernetes client): the step is returned in deletePods.
  */
-import type { ClusterNode, NodeView } from './cluster-node.js';
+import type { NodeView } from './cluster-node.js';
 import { podLabel } from './cluster-node.js';
 import { planRoll, replicaInSync, rollProgress } from './roll-plan.js';
 import type { RollMember, RollStep } from './roll-plan.js';
@@ -53,86 +55,86 @@ export function rollMembers(
   });
 }
 
-export interface RollDeps {
-  /** Polls `probe` until it returns a value or the pass's converge timeout. */
-  waitFor: <T>(probe: () => Promise<T | undefined>) => Promise<T | undefined>;
+export type FailoverStep = Extract<RollStep, { kind: 'failover' }>;
+
+/** The roll's next step: a finished outcome, or a coordinated failover for the executor to run. */
+export type RollDecision =
+  { kind: 'outcome'; outcome: RollOutcome } | { kind: 'failover'; step: FailoverStep; progress: string };
+
+/** Any pod outdated? Only then does the pass read INFO replication for the roll. PURE. */
+export function rollPending(views: readonly NodeView[]): boolean {
+  return views.some((v) => v.pod.outdated);
 }
 
-/** One roll step, or undefined when every pod runs its StatefulSet's update revision. */
-export async function runRollStep(
-  nodes: readonly ClusterNode[],
+/**
+ * One roll step from node views and each node's INFO replication (by node id), or undefined when
+ * every pod runs its StatefulSet's update revision. PURE.
+ */
+export function decideRoll(
   views: readonly NodeView[],
+  replication: ReadonlyMap<string, ReadonlyMap<string, string>>,
   persistent: boolean,
-  deps: RollDeps,
   previousMessage?: string,
-): Promise<RollOutcome | undefined> {
-  if (!views.some((v) => v.pod.outdated)) return undefined;
-  const replication = new Map(
-    await Promise.all(nodes.map(async (n, i) => [views[i]?.id ?? '', await n.replication()] as const)),
-  );
+): RollDecision | undefined {
+  if (!rollPending(views)) return undefined;
   const plan = planRoll({ members: rollMembers(views, replication), clusterOk: true, persistent });
   const progress = rollProgress(plan);
-  const outcome = (message: string, more: Partial<RollOutcome> = {}): RollOutcome => ({
-    message: `${progress}; ${message}`,
-    actions: [],
-    events: [],
-    deletePods: [],
-    held: false,
-    ...more,
+  const step = plan.step;
+  const done = (message: string, more: Partial<RollOutcome> = {}): RollDecision => ({
+    kind: 'outcome',
+    outcome: outcome(progress, message, more),
   });
-  return stepOutcome(plan.step, nodes, deps, outcome, previousMessage);
-}
-
-async function stepOutcome(
-  step: RollStep,
-  nodes: readonly ClusterNode[],
-  deps: RollDeps,
-  outcome: (message: string, more?: Partial<RollOutcome>) => RollOutcome,
-  previousMessage: string | undefined,
-): Promise<RollOutcome | undefined> {
   switch (step.kind) {
     case 'idle':
       return undefined;
     case 'wait':
-      return outcome(step.reason);
+      return done(step.reason);
     case 'blocked': {
-      const held = outcome(step.reason, { held: true });
       // One Warning when the hold starts, not one per resync.
-      if (previousMessage !== held.message)
-        held.events.push({ type: 'Warning', reason: 'RedisRollHeld', note: step.reason });
-      return held;
+      const starts = previousMessage !== outcome(progress, step.reason).message;
+      const events: RollEvent[] = starts
+        ? [{ type: 'Warning', reason: 'RedisRollHeld', note: step.reason }]
+        : [];
+      return done(step.reason, { held: true, events });
     }
     case 'delete': {
       const note = `restarting pod ${step.pod} (${step.role} of shard ${step.shard}) to update it`;
-      return outcome(note, {
+      return done(note, {
         deletePods: [step.pod],
         actions: [`delete pod ${step.pod}`],
         events: [{ type: 'Normal', reason: 'RedisPodRestarted', note }],
       });
     }
     case 'failover':
-      return failover(step, nodes, deps, outcome);
+      return { kind: 'failover', step, progress };
   }
 }
 
-/** CLUSTER FAILOVER (coordinated, no data loss: the primary pauses writes until the replica caught up). */
-async function failover(
-  step: Extract<RollStep, { kind: 'failover' }>,
-  nodes: readonly ClusterNode[],
-  deps: RollDeps,
-  outcome: (message: string, more?: Partial<RollOutcome>) => RollOutcome,
-): Promise<RollOutcome> {
-  const node = nodes.find((n) => podLabel(n.pod) === step.replica);
-  if (!node) return outcome(`pod ${step.replica} is not connected`);
-  await node.cluster('FAILOVER');
-  const promoted = await deps.waitFor(async () => {
-    const view = await node.view();
-    return view.self.flags.includes('master') && view.self.slots.length > 0 ? true : undefined;
-  });
+function outcome(progress: string, message: string, more: Partial<RollOutcome> = {}): RollOutcome {
+  return {
+    message: `${progress}; ${message}`,
+    actions: [],
+    events: [],
+    deletePods: [],
+    held: false,
+    ...more,
+  };
+}
+
+/**
+ * After CLUSTER FAILOVER (coordinated, no data loss: the primary pauses writes until the replica
+ * caught up) on the step's replica: `promoted` undefined when that pod was not connected. PURE.
+ */
+export function failoverOutcome(
+  step: FailoverStep,
+  progress: string,
+  promoted: boolean | undefined,
+): RollOutcome {
+  if (promoted === undefined) return outcome(progress, `pod ${step.replica} is not connected`);
   const note =
     `CLUSTER FAILOVER: ${step.replica} takes over shard ${step.shard} from ${step.primary}, ` +
     `which is updated next`;
-  return outcome(promoted ? note : `${note} (promotion still in progress)`, {
+  return outcome(progress, promoted ? note : `${note} (promotion still in progress)`, {
     actions: [`failover ${step.primary} -> ${step.replica}`],
     events: [{ type: 'Normal', reason: 'RedisFailover', note }],
   });
