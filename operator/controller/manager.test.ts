@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ownerKey } from './manager.js';
+import { ownerKey } from './fleet-wiring.js';
 
 describe('ownerKey', () => {
   it.each([
