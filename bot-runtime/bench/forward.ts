@@ -15,17 +15,11 @@ import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { need, ROOT } from './support.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const TURNS = Number(process.env.BENCH_FORWARD_TURNS ?? 3000);
 const CONCURRENCY = Number(process.env.BENCH_FORWARD_CONCURRENCY ?? 16);
 const versions = { stable: 'bench-stable', canary: 'bench-canary' };
-
-function need(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: source .testenv/env (npm run testenv:up) first`);
-  return v;
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
