@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { containerEnv } from './pod-template.js';
 import { runtimeConfigData } from './runtime-config.js';
 import { minimalCr } from './fixtures.js';
 
 // CONTRACT.md against both sides: the env the operator sets on bot pods (parsed from the files that build
-// it), what bot-runtime/config.ts reads, and the table in CONTRACT.md. Source text, not imports, so a new
+// it), what bot-runtime/config.ts (and config/) reads, and the table in CONTRACT.md. Source text, not imports, so a new
 // env var anywhere in these files is seen without anyone adding it to a list.
 const root = new URL('../../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, root), 'utf8');
@@ -40,7 +40,14 @@ function matches(text: string, patterns: RegExp[]): Set<string> {
 const sorted = (s: Iterable<string>): string[] => [...s].sort();
 
 const operatorSets = matches(OPERATOR_ENV_FILES.map(read).join('\n'), OPERATOR_PATTERNS);
-const runtimeReads = matches(read('bot-runtime/config.ts'), [RUNTIME_PATTERN]);
+/** bot-runtime/config.ts and the modules of bot-runtime/config/ it is split into. */
+const RUNTIME_CONFIG_FILES = [
+  'bot-runtime/config.ts',
+  ...readdirSync(new URL('bot-runtime/config/', root))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => `bot-runtime/config/${f}`),
+];
+const runtimeReads = matches(RUNTIME_CONFIG_FILES.map(read).join('\n'), [RUNTIME_PATTERN]);
 const contract = read('CONTRACT.md');
 const envSection = contract.slice(
   contract.indexOf('## Env the operator sets on bot pods'),
