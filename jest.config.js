@@ -37,8 +37,9 @@ export default {
       setupFilesAfterEnv: ['<rootDir>/e2e/support/slow-timeouts.ts'],
     },
     {
-      // Needs `npm run testenv:up -- --real-node` and `npm run images`; each suite prints one
-      // line and skips when the real node is not there.
+      // Needs `npm run testenv:up -- --real-node` and `npm run images`. Without the real node each
+      // suite FAILS with one test naming why (e2e/real-node/support.ts describeOnRealNode): a skipped
+      // suite would report green while checking nothing.
       ...common,
       displayName: 'real-node',
       testMatch: ['<rootDir>/e2e/real-node/**/*.test.ts'],
