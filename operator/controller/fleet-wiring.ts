@@ -8,7 +8,7 @@ import { KubeEventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import { NamespacedCaches } from '../kube/namespaced-caches.js';
 import type { WatchedCache } from '../kube/namespaced-caches.js';
-import { endsWithTerm } from '../kube/leader-election.js';
+import { endsWithTerm } from '../kube/lease-term.js';
 import { Resources } from '../kube/resources.js';
 import type { ResourceKind } from '../kube/resources.js';
 import { FIELD_MANAGER, LABEL_INSTANCE, LABEL_MANAGED_BY } from '../workload/labels.js';

@@ -38,7 +38,7 @@ import {
   waitReady,
 } from './support.js';
 import type { ChildOperator } from './support.js';
-import type { LeaseSpec } from '../kube/leader-election.js';
+import type { LeaseSpec } from '../kube/lease-record.js';
 import { KubeClient, WriteRefusedError } from '../kube/client.js';
 import type { WriteFence } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KubeClient } from './client.js';
 import { Resources } from './resources.js';
-import { microTime } from './leader-election.js';
+import { microTime } from './lease-record.js';
 import { errorMessage } from './errors.js';
 
 export type EventType = 'Normal' | 'Warning';

@@ -3,6 +3,10 @@ import type { KubeClient, WriteFence } from './client.js';
 import { Resources, apiVersionOf } from './resources.js';
 import { errorMessage, isConflict, isNotFound } from './errors.js';
 import type { KubeObject } from '../workload/types.js';
+import { decideLease, microTime, observationKey, systemLeaseClock, validateTimings } from './lease-record.js';
+import type { LeaseClock, LeaseSpec, LeaseTimings, Observation } from './lease-record.js';
+import { nextTerm, termDeadline, verdict } from './lease-term.js';
+import type { Term, TermEvent } from './lease-term.js';
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, following client-go's leaderelection, with
@@ -24,188 +28,9 @@ import type { KubeObject } from '../workload/types.js';
  *   its next retry instead of waiting the lease out.
  * Writes are PUTs with resourceVersion (compare-and-swap), not server-side apply: two candidates
  * racing must conflict, which apply with force would hide.
+ *
+ * The pure parts: ./lease-record.ts (the record, decideLease) and ./lease-term.ts (the term, the fence).
  */
-export interface LeaseSpec {
-  holderIdentity?: string | null;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
-
-export interface LeaseTimings {
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
-}
-
-/** Both clocks the election reads: monotonic (ms, any origin) for every decision, wall only for the record. */
-export interface LeaseClock {
-  mono(): number;
-  wall(): number;
-}
-
-export const systemLeaseClock: LeaseClock = { mono: () => performance.now(), wall: () => Date.now() };
-
-/** One reading of both clocks. */
-export interface Instant {
-  mono: number;
-  wall: number;
-}
-
-export interface Observation {
-  /** Identity + renewTime of the record last seen, and the monotonic time it was first seen. */
-  key: string;
-  at: number;
-}
-
-export type LeaseDecision = { action: 'wait'; holder: string } | { action: 'take'; spec: LeaseSpec };
-
-/** Throws unless the timings can keep the invariant (the same checks as config.ts, for other callers). */
-export function validateTimings(t: LeaseTimings): void {
-  if (!(t.renewDeadlineMs < t.leaseDurationMs))
-    throw new Error('renew deadline must be shorter than the lease duration, or two leaders could overlap');
-  if (!(t.retryPeriodMs < t.renewDeadlineMs))
-    throw new Error('retry period must be shorter than the renew deadline');
-}
-
-/** Pure: whether `me` may take or renew the lease given the record and when we saw it change. */
-export function decideLease(
-  spec: LeaseSpec | undefined,
-  observed: Observation | undefined,
-  me: string,
-  now: Instant,
-  timings: LeaseTimings,
-): LeaseDecision {
-  const holder = spec?.holderIdentity ?? '';
-  if (holder && holder !== me && !expired(spec, observed, now.mono, timings))
-    return { action: 'wait', holder };
-  return { action: 'take', spec: nextSpec(spec, holder, me, now.wall, timings) };
-}
-
-function nextSpec(
-  spec: LeaseSpec | undefined,
-  holder: string,
-  me: string,
-  wall: number,
-  t: LeaseTimings,
-): LeaseSpec {
-  const renewing = holder === me;
-  const transitions = spec?.leaseTransitions ?? 0;
-  return {
-    holderIdentity: me,
-    leaseDurationSeconds: Math.round(t.leaseDurationMs / 1000),
-    acquireTime: renewing && spec?.acquireTime ? spec.acquireTime : microTime(wall),
-    renewTime: microTime(wall),
-    // Taking over from another holder is a transition; renewing or taking a free lease is not.
-    leaseTransitions: renewing || !holder ? transitions : transitions + 1,
-  };
-}
-
-/** The holder's own lease duration counts, measured from when we saw its record last change. */
-function expired(
-  spec: LeaseSpec | undefined,
-  observed: Observation | undefined,
-  mono: number,
-  t: LeaseTimings,
-): boolean {
-  if (observed === undefined) return true;
-  const durationMs = (spec?.leaseDurationSeconds ?? t.leaseDurationMs / 1000) * 1000;
-  return mono >= observed.at + durationMs;
-}
-
-export function observationKey(spec: LeaseSpec | undefined): string {
-  return `${spec?.holderIdentity ?? ''}|${spec?.renewTime ?? ''}`;
-}
-
-/** metav1.MicroTime: RFC 3339 with microseconds. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '000Z');
-}
-
-// ------------------------------------------------------------------ the term (pure) -----
-
-/** Where this process stands; `lost` and `stopped` are final. Times are monotonic ms. */
-export type Term =
-  | { phase: 'standby' }
-  | { phase: 'leading'; renewedAt: number }
-  | { phase: 'lost'; reason: string }
-  | { phase: 'stopped' };
-
-export type TermEvent =
-  /** An acquire or renew attempt that started at `startedAt` wrote the lease; its answer came at `at`. */
-  | { type: 'written'; startedAt: number; at: number }
-  /** A renew attempt failed (error, conflict, timeout). */
-  | { type: 'failed'; at: number; reason: string }
-  /** A renew attempt found another holder in a record it had not written. */
-  | { type: 'superseded'; holder: string }
-  /** Time passed (the renew loop woke up). */
-  | { type: 'tick'; at: number }
-  | { type: 'stopped' };
-
-/** The end of the term's write window: renewedAt + renewDeadline (< renewedAt + leaseDuration). */
-export function termDeadline(renewedAt: number, t: LeaseTimings): number {
-  return renewedAt + t.renewDeadlineMs;
-}
-
-/** Pure transition of the term. */
-export function nextTerm(term: Term, e: TermEvent, t: LeaseTimings): Term {
-  if (term.phase === 'lost' || term.phase === 'stopped') return term;
-  if (e.type === 'stopped') return { phase: 'stopped' };
-  if (term.phase === 'standby') {
-    // An acquisition whose answer came too late to write anything is not a term (the next attempt renews).
-    return e.type === 'written' && e.at < termDeadline(e.startedAt, t)
-      ? { phase: 'leading', renewedAt: e.startedAt }
-      : term;
-  }
-  if (e.type === 'superseded') return { phase: 'lost', reason: `the lease is held by ${e.holder}` };
-  const deadline = termDeadline(term.renewedAt, t);
-  if (e.at >= deadline) {
-    const why = e.type === 'failed' ? `: last error: ${e.reason}` : '';
-    return { phase: 'lost', reason: `not renewed within the renew deadline (${t.renewDeadlineMs} ms)${why}` };
-  }
-  if (e.type === 'written') return { phase: 'leading', renewedAt: Math.max(term.renewedAt, e.startedAt) };
-  return term;
-}
-
-/** Pure write fence: undefined when a write may be sent at monotonic time `now`, else why not. */
-export function verdict(term: Term, now: number, t: LeaseTimings): string | undefined {
-  switch (term.phase) {
-    case 'standby':
-      return 'not the leader';
-    case 'stopped':
-      return 'leader election stopped';
-    case 'lost':
-      return `leadership lost: ${term.reason}`;
-    case 'leading': {
-      const deadline = termDeadline(term.renewedAt, t);
-      return now < deadline
-        ? undefined
-        : `the lease was last renewed ${Math.round(now - term.renewedAt)} ms ago`;
-    }
-  }
-}
-
-/**
- * `fn` made to end (reject with the signal's reason) as soon as `signal` aborts: the manager wraps
- * each reconcile in it, so a worker is free the moment the term ends. What the abandoned call
- * still tries to write is refused by the client's write fence.
- */
-export function endsWithTerm<A, R>(fn: (arg: A) => Promise<R>, signal: AbortSignal): (arg: A) => Promise<R> {
-  return (arg) => {
-    if (signal.aborted) return Promise.reject(signal.reason as Error);
-    return new Promise<R>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason as Error);
-      signal.addEventListener('abort', onAbort, { once: true });
-      fn(arg)
-        .then(resolve, reject)
-        .finally(() => signal.removeEventListener('abort', onAbort));
-    });
-  };
-}
-
-// ------------------------------------------------------------------ the elector (I/O) -----
-
 export interface LeaderElectorOptions extends LeaseTimings {
   client: KubeClient;
   namespace: string;
