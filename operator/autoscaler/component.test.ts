@@ -7,7 +7,7 @@ import type { ChatbotDeployment, ChatbotDeploymentStatus, KubeObject } from '../
 import { AutoscalerComponent, autoscalingStatus, podIpEndpoints, publish } from './component.js';
 import type { MetricObservation } from './core/types.js';
 import { FleetAutoscaler } from './fleet-autoscaler.js';
-import type { EvaluateResult } from './fleet-autoscaler.js';
+import type { EvaluateResult } from './scaling-result.js';
 import type { FleetTarget, MetricSource } from './sources/types.js';
 
 /** A metric source answering from a script, recording what it was asked. */

@@ -10,7 +10,7 @@ import type { ConditionInput } from '../workload/status.js';
 import { trackOf } from '../workload/tracks.js';
 import type { ChatbotDeployment, Condition, KubeObject } from '../workload/types.js';
 import { FleetAutoscaler } from './fleet-autoscaler.js';
-import type { EvaluateResult, ScalingCondition, StatusAutoscaling } from './fleet-autoscaler.js';
+import type { EvaluateResult, ScalingCondition, StatusAutoscaling } from './scaling-result.js';
 import { registerAutoscalerMetrics } from './metrics.js';
 import { PAUSED_ANNOTATION, resolveScalingPolicy } from './policy.js';
 import { PodOwnership, type ReplicaSetReader } from './sources/pod-ownership.js';
