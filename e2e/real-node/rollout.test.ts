@@ -7,6 +7,8 @@
  * - ctl: low traffic holds Inconclusive; the operator is SIGKILLed and resumes; every manual control;
  * - ws: a WebSocket conversation pinned to the canary survives promotion; the share over 1,000 new
  *   conversations and the cost of a forwarded turn are measured at a held weight.
+ * After good's promotion, every dashboard panel query of the chart must return a series for it on the
+ * test Prometheus (rollout-dashboards.ts).
  * The figures are printed at the end (console.log) for the closing note.
  */
 import { afterAll, beforeAll, it } from '@jest/globals';
@@ -14,6 +16,7 @@ import * as k8s from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { lowTraffic, manualControls, operatorKilled, trickle } from './rollout-controls.js';
+import { dashboardsShowFleet, scrapeOperator } from './rollout-dashboards.js';
 import { badVersion, goodVersion } from './rollout-delivery.js';
 import { Fleet } from './rollout-fleet.js';
 import type { Traffic } from './rollout-traffic.js';
@@ -102,7 +105,14 @@ describeOnRealNode(
     const kc = adminConfig();
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    const { restart } = withLocalOperator(core, nodeName, namespace, [BOT_IMAGE, REDIS_IMAGE], FAST_LEASE);
+    const { operator, restart } = withLocalOperator(
+      core,
+      nodeName,
+      namespace,
+      [BOT_IMAGE, REDIS_IMAGE],
+      FAST_LEASE,
+    );
+    let unscrape = (): void => undefined;
     const [good, bad, ctl, ws] = ['good', 'bad', 'ctl', 'ws'].map((n) => new Fleet(kc, namespace, n)) as [
       Fleet,
       Fleet,
@@ -140,10 +150,12 @@ describeOnRealNode(
         await custom.createNamespacedCustomObject({ ...CBD_API, namespace, body: fleetBody(f.name) });
       }
       await Promise.all([good, bad, ctl, ws].map(ready));
+      unscrape = scrapeOperator(namespace, operator()?.healthPort ?? 0);
       figures.setupSeconds = Math.round((Date.now() - suiteStart) / 1000);
     }, 300_000);
 
     afterAll(async () => {
+      unscrape();
       await slow?.stop();
       figures.suiteSeconds = Math.round((Date.now() - suiteStart) / 1000);
       console.log(`rollout figures (real node):\n${JSON.stringify(figures, null, 2)}`);
@@ -152,6 +164,10 @@ describeOnRealNode(
     it('good version: promoted through every step, every conversation keeps its history, then all pods serve v2', async () => {
       await goodVersion(good, V2, figures);
     });
+
+    it("dashboards: every panel query returns a series for the promoted fleet (real pods, Prometheus' Kubernetes SD)", async () => {
+      await dashboardsShowFleet(good, namespace, 20, figures);
+    }, 120_000);
 
     it('bad version: rolled back within 2 intervals after minTurns, exposure bounded, pinned conversations continue on stable', async () => {
       await badVersion(bad, BAD, { intervalS: INTERVAL_S, minTurns: MIN_TURNS }, figures);
