@@ -1,5 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type HttpTimeouts } from './config.js';
+
+/** config.http in the order of its HTTP_* variables: headers, request, keep-alive, connection. */
+function timeouts(headers: number, request: number, keepAlive: number, connection: number): HttpTimeouts {
+  return {
+    headersTimeoutMs: headers,
+    requestTimeoutMs: request,
+    keepAliveTimeoutMs: keepAlive,
+    connectionTimeoutMs: connection,
+  };
+}
 
 /** The bounds of docs/bot-runtime.md, Abuse resistance: defaults, overrides and refused values. */
 describe('loadConfig: abuse-resistance bounds', () => {
@@ -14,29 +24,16 @@ describe('loadConfig: abuse-resistance bounds', () => {
     expect(
       loadConfig({ KAFKA_BROKERS: 'k:9092', KAFKA_MAX_MESSAGE_BYTES: '2000000' }).kafka?.maxMessageBytes,
     ).toBe(2_000_000);
-    expect(c.http).toEqual({
-      headersTimeoutMs: 5000,
-      requestTimeoutMs: 10_000,
-      keepAliveTimeoutMs: 72_000,
-      connectionTimeoutMs: 77_000,
-    });
+    expect(c.http).toEqual(timeouts(5000, 10_000, 72_000, 77_000));
   });
 
   it('reads overrides', () => {
-    const c = loadConfig({
-      CLASSIFIER_MEMO_MAX_BYTES: '1024',
-      HTTP_HEADERS_TIMEOUT_MS: '2000',
-      HTTP_REQUEST_TIMEOUT_MS: '3000',
-      HTTP_KEEPALIVE_TIMEOUT_MS: '4000',
-      HTTP_CONNECTION_TIMEOUT_MS: '60000',
-    });
+    const http = ['HEADERS', 'REQUEST', 'KEEPALIVE', 'CONNECTION'].map((k) => `HTTP_${k}_TIMEOUT_MS`);
+    const values = ['2000', '3000', '4000', '60000'];
+    const env = Object.fromEntries(http.map((k, i) => [k, values[i]!]));
+    const c = loadConfig({ CLASSIFIER_MEMO_MAX_BYTES: '1024', ...env });
     expect(c.classifierMemoMaxBytes).toBe(1024);
-    expect(c.http).toEqual({
-      headersTimeoutMs: 2000,
-      requestTimeoutMs: 3000,
-      keepAliveTimeoutMs: 4000,
-      connectionTimeoutMs: 60_000,
-    });
+    expect(c.http).toEqual(timeouts(2000, 3000, 4000, 60_000));
   });
 
   it('keeps the idle-socket timeout above the slowest turn', () => {

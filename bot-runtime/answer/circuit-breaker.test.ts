@@ -6,6 +6,14 @@ function breaker(): { b: CircuitBreaker; clock: { t: number } } {
   return { b: new CircuitBreaker({ failureThreshold: 3, cooldownMs: 1000, now: () => clock.t }), clock };
 }
 
+/** A breaker opened at t=0 by its threshold of 3 failures, with the clock at `t`. */
+function openedAt(t: number): { b: CircuitBreaker; clock: { t: number } } {
+  const { b, clock } = breaker();
+  for (let i = 0; i < 3; i++) b.failure();
+  clock.t = t;
+  return { b, clock };
+}
+
 describe('CircuitBreaker', () => {
   it('stays closed below the failure threshold, and a success resets the count', () => {
     const { b } = breaker();
@@ -19,8 +27,7 @@ describe('CircuitBreaker', () => {
   });
 
   it('opens after N consecutive failures and rejects until the cooldown passes', () => {
-    const { b, clock } = breaker();
-    for (let i = 0; i < 3; i++) b.failure();
+    const { b, clock } = openedAt(0);
     expect(b.state).toBe('open');
     expect(b.tryAcquire()).toBe(false);
     clock.t = 999;
@@ -30,9 +37,7 @@ describe('CircuitBreaker', () => {
   });
 
   it('lets exactly one probe through when half-open; success closes it', () => {
-    const { b, clock } = breaker();
-    for (let i = 0; i < 3; i++) b.failure();
-    clock.t = 1500;
+    const { b } = openedAt(1500);
     expect(b.tryAcquire()).toBe(true);
     expect(b.tryAcquire()).toBe(false);
     b.success();
@@ -41,9 +46,7 @@ describe('CircuitBreaker', () => {
   });
 
   it('reopens for a full cooldown when the probe fails', () => {
-    const { b, clock } = breaker();
-    for (let i = 0; i < 3; i++) b.failure();
-    clock.t = 1000;
+    const { b, clock } = openedAt(1000);
     expect(b.tryAcquire()).toBe(true);
     b.failure();
     expect(b.state).toBe('open');
@@ -69,9 +72,7 @@ describe('CircuitBreaker', () => {
   });
 
   it('a neutral probe hands the slot back: still half-open, the next call probes', () => {
-    const { b, clock } = breaker();
-    for (let i = 0; i < 3; i++) b.failure();
-    clock.t = 1000;
+    const { b } = openedAt(1000);
     expect(b.tryAcquire()).toBe(true);
     b.neutral();
     expect(b.state).toBe('half-open');

@@ -89,12 +89,7 @@ export class ModelStore {
       this.digest = digest; // remember bad digests too, so one bad edit is counted once
       return this.install(text);
     } catch (err) {
-      this.log.error(
-        { err, bundle: this.source.location },
-        'cannot read model bundle; keeping the last good one',
-      );
-      this.metrics.bundleReloads.inc({ result: 'error' });
-      return false;
+      return this.keepLastGood(err, 'cannot read model bundle; keeping the last good one');
     } finally {
       this.polling = false;
     }
@@ -110,13 +105,15 @@ export class ModelStore {
       this.log.info({ previous, version: next.version }, 'model bundle reloaded');
       return true;
     } catch (err) {
-      this.log.error(
-        { err, bundle: this.source.location },
-        'invalid model bundle; keeping the last good one',
-      );
-      this.metrics.bundleReloads.inc({ result: 'error' });
-      return false;
+      return this.keepLastGood(err, 'invalid model bundle; keeping the last good one');
     }
+  }
+
+  /** A reload that failed: logged and counted; the model being served stays. */
+  private keepLastGood(err: unknown, message: string): false {
+    this.log.error({ err, bundle: this.source.location }, message);
+    this.metrics.bundleReloads.inc({ result: 'error' });
+    return false;
   }
 
   private publish(): void {

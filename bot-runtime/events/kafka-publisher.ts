@@ -4,13 +4,12 @@ import type { KafkaConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { ConversationEvent, EventSink } from './conversation-event.js';
 import { kafkaConnectionOptions } from './kafka-connection.js';
-import {
-  eventSize,
-  tooLargeForBroker,
-  type FromKafkaThread,
-  type KafkaThreadData,
-  type OutgoingEvent,
-  type ToKafkaThread,
+import { eventSize, tooLargeForBroker } from './kafka-worker-protocol.js';
+import type {
+  FromKafkaThread,
+  KafkaThreadData,
+  OutgoingEvent,
+  ToKafkaThread,
 } from './kafka-worker-protocol.js';
 
 /** A Kafka thread that died unexpectedly is restarted after 1 s, doubling up to 30 s while it keeps dying. */

@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { errorMessage } from '../errors.js';
 import { EventBuffer } from './event-buffer.js';
 import { describeKafkaAuthFailure } from './kafka-connection.js';
 import { kafkaLogCreator } from './kafka-logging.js';
@@ -10,7 +11,6 @@ import {
   type KafkaThreadData,
   type OutgoingEvent,
 } from './kafka-worker-protocol.js';
-import { errorMessage } from '../errors.js';
 
 const BATCH_SIZE = 1000;
 /**
