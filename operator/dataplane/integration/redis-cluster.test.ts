@@ -4,18 +4,16 @@
  * redis-servers this test spawns for scale-out. The shared nodes are reset at start and end.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RedisClusterManager } from '../redis/cluster.js';
-import type { ClusterPod } from '../redis/cluster.js';
-import { parseClusterInfo } from '../redis/cluster-nodes.js';
+import type { ClusterPod, ClusterReconcileResult } from '../redis/cluster.js';
+import { ClusterNode } from '../redis/cluster-node.js';
+import type { ClusterNodeFactory } from '../redis/cluster-node.js';
+import { clusterInfo, RedisServers, withClient } from './redis-cluster-support.js';
+import type { HostPort } from './redis-cluster-support.js';
 
-function requireNodes(): { host: string; port: number }[] {
+function requireNodes(): HostPort[] {
   const raw = process.env.REDIS_CLUSTER_NODES;
   if (!raw) {
     throw new Error(
@@ -31,18 +29,8 @@ function requireNodes(): { host: string; port: number }[] {
   return nodes.slice(0, 6);
 }
 
-async function withClient<T>(hp: { host: string; port: number }, fn: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis({ host: hp.host, port: hp.port, lazyConnect: true, maxRetriesPerRequest: 1 });
-  await r.connect();
-  try {
-    return await fn(r);
-  } finally {
-    r.disconnect();
-  }
-}
-
 /** Back to a blank, empty, cluster-enabled node (replicas must be reset before FLUSHALL works). */
-async function resetNode(hp: { host: string; port: number }): Promise<void> {
+async function resetNode(hp: HostPort): Promise<void> {
   await withClient(hp, async (r) => {
     await r.call('FLUSHALL').catch(() => undefined);
     await r.call('CLUSTER', 'RESET', 'HARD');
@@ -51,67 +39,19 @@ async function resetNode(hp: { host: string; port: number }): Promise<void> {
   });
 }
 
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
+const servers = new RedisServers({ nodeTimeoutMs: 5000, tag: 'chatfleet-redis' });
 
-/** A free port whose cluster-bus port (+10000) is free too. */
-async function freeClusterPort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 30000);
-    if ((await portFree(port)) && (await portFree(port + 10000))) return port;
-  }
-  throw new Error('no free port pair for redis-server');
-}
-
-async function waitForPing(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await withClient({ host: '127.0.0.1', port }, (r) => r.ping()).catch(() => undefined);
-    if (ok === 'PONG') return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`spawned redis-server on ${port} did not answer PING`);
-}
-
-const spawned: { proc: ChildProcess; dir: string; port: number }[] = [];
-
-async function spawnRedis(): Promise<number> {
-  const port = await freeClusterPort();
-  const dir = mkdtempSync(join(tmpdir(), 'chatfleet-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes'];
-  args.push(
-    '--cluster-config-file',
-    join(dir, 'nodes.conf'),
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  );
-  args.push('--cluster-node-timeout', '5000');
-  const proc = spawn('redis-server', args, { stdio: 'ignore' });
-  spawned.push({ proc, dir, port });
-  await waitForPing(port);
-  return port;
-}
-
-async function stopSpawned(s: { proc: ChildProcess; dir: string }): Promise<void> {
-  if (s.proc.exitCode === null && s.proc.signalCode === null) {
-    const exited = new Promise((resolve) => s.proc.once('exit', resolve));
-    s.proc.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(s.dir, { recursive: true, force: true });
-}
-
-async function clusterInfo(hp: { host: string; port: number }): Promise<Map<string, string>> {
-  return withClient(hp, async (r) => parseClusterInfo(String(await r.call('CLUSTER', 'INFO'))));
-}
+/** CLUSTER subcommands the manager sends, through the injected factory (real ClusterNodes). */
+const sent: string[] = [];
+const recordingNode: ClusterNodeFactory = (pod, c) => {
+  const node = new ClusterNode(pod, c.password, c.connectTimeoutMs, c.commandTimeoutMs);
+  const send = node.cluster.bind(node);
+  node.cluster = (...args) => {
+    sent.push(String(args[0]).toUpperCase());
+    return send(...args);
+  };
+  return node;
+};
 
 const KEYS = 10_000;
 const prefix = `dp-it-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
@@ -145,6 +85,16 @@ async function countReadable(cluster: Cluster): Promise<number> {
   return ok;
 }
 
+/** This run's keys readable through a cluster client seeded at `seed`. */
+async function readableThrough(seed: HostPort): Promise<number> {
+  const reader = new Cluster([seed]);
+  try {
+    return await countReadable(reader);
+  } finally {
+    reader.disconnect();
+  }
+}
+
 describe('Redis Cluster management (real redis-servers)', () => {
   const nodes = requireNodes();
   const basePods: ClusterPod[] = nodes.map((n, i) => ({
@@ -157,13 +107,30 @@ describe('Redis Cluster management (real redis-servers)', () => {
   const manager = new RedisClusterManager({ convergeTimeoutMs: 60_000, maxSlotsPerPass: 2048 });
   let extraPods: ClusterPod[] = [];
 
+  /** Level-based: each pass migrates at most maxSlotsPerPass slots and asks to be requeued. */
+  async function whileRebalancing(
+    shards: number,
+    pods: ClusterPod[],
+    each: (r: ClusterReconcileResult) => void,
+  ): Promise<ClusterReconcileResult[]> {
+    const passes: ClusterReconcileResult[] = [];
+    for (let pass = 0; pass < 10; pass++) {
+      const r = await manager.reconcile({ shards, replicasPerShard: 1 }, pods);
+      passes.push(r);
+      process.stdout.write(`pass ${pass}: ${r.condition.reason}: ${r.condition.message}\n`);
+      if (r.condition.reason !== 'Rebalancing') break;
+      each(r);
+    }
+    return passes;
+  }
+
   beforeAll(async () => {
     await Promise.all(nodes.map(resetNode));
   });
 
   afterAll(async () => {
     await Promise.all(nodes.map((n) => resetNode(n).catch(() => undefined)));
-    await Promise.all(spawned.map(stopSpawned));
+    await servers.stopAll();
   });
 
   it('waits (and touches nothing) while a pod is missing', async () => {
@@ -191,10 +158,14 @@ describe('Redis Cluster management (real redis-servers)', () => {
     expect(result.shards.map((s) => s.slotRanges)).toEqual([['0-5461'], ['5462-10922'], ['10923-16383']]);
   });
 
-  it('a second pass is a no-op (level-based, idempotent)', async () => {
-    const result = await manager.reconcile({ shards: 3, replicasPerShard: 1 }, basePods);
+  it('a second pass is a no-op (level-based, idempotent): it only reads', async () => {
+    const recording = new RedisClusterManager({ convergeTimeoutMs: 60_000, nodeFactory: recordingNode });
+    sent.length = 0;
+    const result = await recording.reconcile({ shards: 3, replicasPerShard: 1 }, basePods);
     expect(result.condition.reason).toBe('Ready');
     expect(result.actions).toEqual([]);
+    expect(sent.length).toBeGreaterThan(0);
+    expect([...new Set(sent)].sort()).toEqual(['INFO', 'NODES']);
   });
 
   it('scales out to 4 shards and rebalances without losing any of 10,000 keys', async () => {
@@ -204,21 +175,15 @@ describe('Redis Cluster management (real redis-servers)', () => {
     } finally {
       writer.disconnect();
     }
-    const [p0, p1] = [await spawnRedis(), await spawnRedis()];
+    const [p0, p1] = [await servers.spawn(), await servers.spawn()];
     extraPods = [
       { shard: 3, ordinal: 0, host: '127.0.0.1', port: p0, name: 'shard-3-0' },
       { shard: 3, ordinal: 1, host: '127.0.0.1', port: p1, name: 'shard-3-1' },
     ];
     const started = process.hrtime.bigint();
-    // Level-based: each pass migrates at most maxSlotsPerPass slots and asks to be requeued.
-    const passes = [];
-    for (let pass = 0; pass < 10; pass++) {
-      const r = await manager.reconcile({ shards: 4, replicasPerShard: 1 }, [...basePods, ...extraPods]);
-      passes.push(r);
-      process.stdout.write(`pass ${pass}: ${r.condition.reason}: ${r.condition.message}\n`);
-      if (r.condition.reason !== 'Rebalancing') break;
-      expect(r.requeueAfterMs).toBe(1_000);
-    }
+    const passes = await whileRebalancing(4, [...basePods, ...extraPods], (r) =>
+      expect(r.requeueAfterMs).toBe(1_000),
+    );
     // A figure for the report, not an assertion.
     process.stdout.write(
       `scale-out 3->4 shards incl. rebalance of 4096 slots / ${KEYS} keys: ` +
@@ -230,25 +195,15 @@ describe('Redis Cluster management (real redis-servers)', () => {
     expect(result.shards.map((s) => s.slots)).toEqual([4096, 4096, 4096, 4096]);
     expect(result.shards[3]).toMatchObject({ primary: 'shard-3-0', replicas: ['shard-3-1'] });
 
-    const reader = new Cluster([{ host: '127.0.0.1', port: p0 }]);
-    try {
-      expect(await countReadable(reader)).toBe(KEYS);
-    } finally {
-      reader.disconnect();
-    }
+    expect(await readableThrough({ host: '127.0.0.1', port: p0 })).toBe(KEYS);
     const newPrimaryKeys = await withClient({ host: '127.0.0.1', port: p0 }, (r) => countOwnKeys(r));
     expect(newPrimaryKeys).toBeGreaterThan(0);
   });
 
   it('scales in 4 -> 3 by draining shard 3 without losing keys, then forgets its nodes', async () => {
-    const passes = [];
-    for (let pass = 0; pass < 10; pass++) {
-      const r = await manager.reconcile({ shards: 3, replicasPerShard: 1 }, [...basePods, ...extraPods]);
-      passes.push(r);
-      process.stdout.write(`pass ${pass}: ${r.condition.reason}: ${r.condition.message}\n`);
-      if (r.condition.reason !== 'Rebalancing') break;
-      expect(r.condition.message).toContain('draining shards 3..3');
-    }
+    const passes = await whileRebalancing(3, [...basePods, ...extraPods], (r) =>
+      expect(r.condition.message).toContain('draining shards 3..3'),
+    );
     const drained = passes[passes.length - 1]!;
     expect(drained.condition).toMatchObject({
       reason: 'Ready',
@@ -262,15 +217,10 @@ describe('Redis Cluster management (real redis-servers)', () => {
     const primaries = [nodes[0]!, nodes[2]!, nodes[4]!];
     const counts = await Promise.all(primaries.map((p) => withClient(p, (r) => countOwnKeys(r))));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(KEYS);
-    const reader = new Cluster([{ host: nodes[0]!.host, port: nodes[0]!.port }]);
-    try {
-      expect(await countReadable(reader)).toBe(KEYS);
-    } finally {
-      reader.disconnect();
-    }
+    expect(await readableThrough(nodes[0]!)).toBe(KEYS);
 
     // The StatefulSet of shard 3 is gone (here: its redis-servers stop); the next pass forgets them.
-    await Promise.all(spawned.map(stopSpawned));
+    await servers.stopAll();
     const after = await manager.reconcile({ shards: 3, replicasPerShard: 1 }, basePods);
     expect(after.condition.reason).toBe('Ready');
     expect(after.actions.filter((a) => a.startsWith('forget '))).toHaveLength(2);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { RedisClusterManager } from '../redis/cluster.js';
+import type { ClusterReconcileResult, RedisClusterOptions } from '../redis/cluster.js';
 import { ClusterNode } from '../redis/cluster-node.js';
 
 /**
@@ -72,17 +73,30 @@ afterAll(async () => {
 
 const pod = (port: number, name: string) => ({ shard: 0, ordinal: 0, host: '127.0.0.1', port, name });
 
+/** Short bounds, so a hung node fails the pass within about a second. */
+const HUNG: RedisClusterOptions = {
+  password: 'pw',
+  connectTimeoutMs: 300,
+  commandTimeoutMs: 500,
+  migrateTimeoutMs: 100,
+};
+
+/** One pass of a 1-pod cluster on `port`, and how long it took. */
+async function timedPass(
+  opts: RedisClusterOptions,
+  port: number,
+  name: string,
+): Promise<{ result: ClusterReconcileResult; elapsed: number }> {
+  const started = performance.now();
+  const result = await new RedisClusterManager(opts).reconcile({ shards: 1, replicasPerShard: 0 }, [
+    pod(port, name),
+  ]);
+  return { result, elapsed: performance.now() - started };
+}
+
 describe('Redis Cluster pass against nodes that never answer', () => {
   it('a node that accepts TCP and never replies: connect is bounded, RedisUnavailable names the node', async () => {
-    const manager = new RedisClusterManager({
-      password: 'pw',
-      connectTimeoutMs: 300,
-      commandTimeoutMs: 500,
-      migrateTimeoutMs: 100,
-    });
-    const started = performance.now();
-    const result = await manager.reconcile({ shards: 1, replicasPerShard: 0 }, [pod(silentPort, 'hung-0')]);
-    const elapsed = performance.now() - started;
+    const { result, elapsed } = await timedPass(HUNG, silentPort, 'hung-0');
     console.log(`silent node: ${elapsed.toFixed(0)} ms, ${result.condition.message}`);
     expect(result.condition).toMatchObject({
       type: 'RedisReady',
@@ -96,15 +110,7 @@ describe('Redis Cluster pass against nodes that never answer', () => {
   });
 
   it('a node that answers the handshake but hangs on CLUSTER NODES: the command times out', async () => {
-    const manager = new RedisClusterManager({
-      password: 'pw',
-      connectTimeoutMs: 300,
-      commandTimeoutMs: 500,
-      migrateTimeoutMs: 100,
-    });
-    const started = performance.now();
-    const result = await manager.reconcile({ shards: 1, replicasPerShard: 0 }, [pod(halfPort, 'half-0')]);
-    const elapsed = performance.now() - started;
+    const { result, elapsed } = await timedPass(HUNG, halfPort, 'half-0');
     console.log(`half-open node: ${elapsed.toFixed(0)} ms, ${result.condition.message}`);
     expect(seen).toContain('AUTH');
     expect(seen).toContain('CLUSTER');
@@ -126,14 +132,8 @@ describe('Redis Cluster pass against nodes that never answer', () => {
   });
 
   it('the command timeout is never below the MIGRATE timeout (MIGRATE waits on the server)', async () => {
-    const manager = new RedisClusterManager({
-      connectTimeoutMs: 300,
-      commandTimeoutMs: 100,
-      migrateTimeoutMs: 600,
-    });
-    const started = performance.now();
-    const result = await manager.reconcile({ shards: 1, replicasPerShard: 0 }, [pod(halfPort, 'half-4')]);
-    const elapsed = performance.now() - started;
+    const opts = { connectTimeoutMs: 300, commandTimeoutMs: 100, migrateTimeoutMs: 600 };
+    const { result, elapsed } = await timedPass(opts, halfPort, 'half-4');
     expect(result.condition.message).toMatch(/CLUSTER NODES on half-4: Command timed out/);
     expect(elapsed).toBeGreaterThanOrEqual(1_550); // 600 + 1000, not 100
     expect(elapsed).toBeLessThan(3_000);
@@ -169,11 +169,7 @@ describe('Redis Cluster pass against nodes that never answer', () => {
   });
 
   it('four hung CRs in parallel all finish within the bound (no worker is held)', async () => {
-    const manager = new RedisClusterManager({
-      connectTimeoutMs: 300,
-      commandTimeoutMs: 500,
-      migrateTimeoutMs: 100,
-    });
+    const manager = new RedisClusterManager({ ...HUNG, password: undefined });
     const started = performance.now();
     const results = await Promise.all(
       [0, 1, 2, 3].map((i) =>
