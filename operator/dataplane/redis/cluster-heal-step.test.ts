@@ -32,6 +32,12 @@ function step(
   return planHealStep(views, planHeal(healViews(views)), new Map(Object.entries(offsets)), previous);
 }
 
+/** Shard 1's primary dea1 died with no replica; the previous pass reported `previousReason` (none: first pass). */
+const afterLoss = (previousReason: string | undefined): HealStep => {
+  const previous = previousReason ? { reason: previousReason, message: LOSS_MESSAGE } : {};
+  return step(lostShard1, [{ id: 'dea1', flags: 'master,fail', slots: '5462-10922' }], {}, previous);
+};
+
 describe('planHealStep', () => {
   it.each<[string, () => HealStep, HealStep]>([
     ['a healthy cluster: nothing', () => step(shards(EVEN3), []), { actions: [], problems: [], events: [] }],
@@ -77,35 +83,17 @@ describe('planHealStep', () => {
     ],
     [
       'a primary with no replica left: reported as lost data first, nothing forgotten or assigned',
-      () => step(lostShard1, [{ id: 'dea1', flags: 'master,fail', slots: '5462-10922' }]),
+      () => afterLoss(undefined),
       { actions: [], problems: [], events: [], lossMessage: LOSS_MESSAGE },
     ],
     [
       'the same loss under another previous reason is not an acknowledgement',
-      () =>
-        step(
-          lostShard1,
-          [{ id: 'dea1', flags: 'master,fail', slots: '5462-10922' }],
-          {},
-          {
-            reason: 'ClusterUnhealthy',
-            message: LOSS_MESSAGE,
-          },
-        ),
+      () => afterLoss('ClusterUnhealthy'),
       { actions: [], problems: [], events: [], lossMessage: LOSS_MESSAGE },
     ],
     [
       'the loss already reported (previous ShardDataLost names the node): FORGET it, RedisShardRecovered',
-      () =>
-        step(
-          lostShard1,
-          [{ id: 'dea1', flags: 'master,fail', slots: '5462-10922' }],
-          {},
-          {
-            reason: 'ShardDataLost',
-            message: LOSS_MESSAGE,
-          },
-        ),
+      () => afterLoss('ShardDataLost'),
       {
         actions: [{ kind: 'forget', id: 'dea1' }],
         problems: [],

@@ -29,14 +29,7 @@ import type {
 } from './cluster-types.js';
 
 export type { ClusterPod } from './cluster-node.js';
-export type {
-  ClusterEvent,
-  ClusterReconcileResult,
-  ClusterTopology,
-  PassClock,
-  PreviousReport,
-  RedisClusterOptions,
-} from './cluster-types.js';
+export type * from './cluster-types.js';
 export {
   CLUSTER_RESYNC_MS,
   CLUSTER_RETRY_MS,
