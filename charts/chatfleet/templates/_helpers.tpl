@@ -157,3 +157,17 @@ Every verb is one the code sends; see the header of templates/rbac.yaml.
   verbs: ["get", {{ if .Values.rbac.secretWatch }}"list", "watch", {{ end }}"create"]
 {{- end }}
 {{- end }}
+
+{{/*
+The uninstall hook's rules on fleets: find every ChatbotDeployment carrying an operator finalizer and
+remove only those (JSON patch), with a Warning Event OperatorUninstalled on each. Cluster-wide, or
+in each watched namespace (templates/uninstall-hook.yaml).
+*/}}
+{{- define "chatfleet.uninstallFleetRules" -}}
+- apiGroups: ["chatfleet.io"]
+  resources: ["chatbotdeployments"]
+  verbs: ["list", "patch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end }}

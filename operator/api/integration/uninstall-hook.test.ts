@@ -210,3 +210,60 @@ describe('the hook ServiceAccount may do only what release-finalizers does (kube
     expect(await can(...args)).toBe(expected);
   });
 });
+
+describe('with watchNamespaces the hook holds Roles in the watched namespaces only (kubectl auth can-i)', () => {
+  const watched = `h2del-hook-w-${suffix}`;
+  const other = `h2del-hook-o-${suffix}`;
+  let rbacYaml = '';
+  const can = async (...args: string[]): Promise<boolean> => {
+    const as = `--as=system:serviceaccount:${namespace}:${hookName}`;
+    try {
+      return (await cli(env, env.kubectl, ['auth', 'can-i', as, ...args])).stdout.trim() === 'yes';
+    } catch {
+      return false; // can-i exits 1 for "no"
+    }
+  };
+
+  beforeAll(async () => {
+    for (const ns of [watched, other]) await cli(env, env.kubectl, ['create', 'namespace', ns]);
+    const rendered = (await render(`watchNamespaces={${watched},${namespace}}`)).filter(isHook);
+    const rbac = rendered.filter((m) => m.kind !== 'Job' && m.kind !== 'ServiceAccount');
+    expect(rbac.filter((m) => m.kind.startsWith('Cluster'))).toEqual([]);
+    expect(rbac.map((m) => `${m.kind}/${m.metadata.namespace}`).sort()).toEqual(
+      [`Role/${watched}`, `Role/${namespace}`, `RoleBinding/${watched}`, `RoleBinding/${namespace}`].sort(),
+    );
+    // The default install's hook RBAC (applied above) would allow everything cluster-wide: replace it.
+    await cli(env, env.kubectl, ['delete', 'clusterrolebinding', hookName, '--ignore-not-found']);
+    rbacYaml = rbac.map((m) => JSON.stringify(m)).join('\n---\n');
+    await cli(env, env.kubectl, ['apply', '-f', '-'], rbacYaml);
+  });
+
+  afterAll(async () => {
+    for (const ns of [watched, other])
+      await cli(env, env.kubectl, ['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
+  });
+
+  it.each<[string, string[], boolean]>([
+    [
+      'patches fleets in a watched namespace',
+      ['patch', 'chatbotdeployments.chatfleet.io', '-n', watched],
+      true,
+    ],
+    [
+      'lists fleets in the watched release namespace',
+      ['list', 'chatbotdeployments.chatfleet.io', '-n', namespace],
+      true,
+    ],
+    ['creates Events in a watched namespace', ['create', 'events.events.k8s.io', '-n', watched], true],
+    [
+      'still scales the operator Deployment',
+      ['patch', `deployments.apps/${release}-chatfleet`, '--subresource=scale', '-n', namespace],
+      true,
+    ],
+    ['cannot list fleets cluster-wide', ['list', 'chatbotdeployments.chatfleet.io', '-A'], false],
+    ['cannot patch fleets elsewhere', ['patch', 'chatbotdeployments.chatfleet.io', '-n', other], false],
+    ['cannot create Events elsewhere', ['create', 'events.events.k8s.io', '-n', other], false],
+  ])('%s', async (_what, args, expected) => {
+    expect(await can(...args)).toBe(expected);
+  });
+});
