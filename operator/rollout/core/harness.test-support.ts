@@ -105,3 +105,18 @@ export class Driver {
     return this.events.map((e) => e.reason);
   }
 }
+
+export const V1 = target('1.0');
+export const V2 = target('2.0');
+export const V3 = target('3.0');
+export const lowTraffic: Sampler = () => ({ canary: versionSample(20), stable: versionSample(180) });
+export const erroring: Sampler = () => ({ canary: versionSample(200, 12), stable: versionSample(1800, 9) });
+
+/** A fleet on V1 asked for V2 at T0 + 5 s; after two more ticks every pod routes 10 % to the canary. */
+export function started(sampler: Sampler = healthy, patch = {}): Driver {
+  const d = new Driver(spec(patch), V1, sampler);
+  d.tick(5, { target: V2 });
+  d.tick(5);
+  d.tick(5);
+  return d;
+}

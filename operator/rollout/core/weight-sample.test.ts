@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { AnalysisResult, VersionSample, WeightSample } from './types.js';
+import type { AnalysisResult, StoredCounts, VersionSample, WeightSample } from './types.js';
 import { addWindow, combine, load, MAX_LATENCY_BOUNDS, sumHistograms } from './weight-sample.js';
 
 const sample = (turns: number, errors: number, bounds: number[], counts: number[]): VersionSample => ({
@@ -7,6 +7,14 @@ const sample = (turns: number, errors: number, bounds: number[], counts: number[
   errors,
   fallbacks: 0,
   latency: { bounds, counts },
+});
+/** What a window of `sample` is stored as, with the bounds [0.1, 0.5] of these tests. */
+const stored = (turns: number, errors: number, latencyCounts: number[]): StoredCounts => ({
+  turns,
+  errors,
+  fallbacks: 0,
+  latencyBounds: [0.1, 0.5],
+  latencyCounts,
 });
 const W0 = '2026-01-01T00:00:15.000Z';
 const W1 = '2026-01-01T00:00:45.000Z';
@@ -25,13 +33,7 @@ describe('addWindow', () => {
         weight: 10,
         since: W0,
         windows: 1,
-        canary: {
-          turns: 100,
-          errors: 2,
-          fallbacks: 0,
-          latencyBounds: [0.1, 0.5],
-          latencyCounts: [60, 95, 100],
-        },
+        canary: stored(100, 2, [60, 95, 100]),
       },
     ],
     [
@@ -41,20 +43,8 @@ describe('addWindow', () => {
       {
         since: W0,
         windows: 2,
-        canary: {
-          turns: 200,
-          errors: 4,
-          fallbacks: 0,
-          latencyBounds: [0.1, 0.5],
-          latencyCounts: [120, 190, 200],
-        },
-        stable: {
-          turns: 100,
-          errors: 2,
-          fallbacks: 0,
-          latencyBounds: [0.1, 0.5],
-          latencyCounts: [40, 90, 100],
-        },
+        canary: stored(200, 4, [120, 190, 200]),
+        stable: stored(100, 2, [40, 90, 100]),
       },
     ],
     ['starts again at another weight', first, 25, { weight: 25, since: W1, windows: 1 }],
@@ -63,8 +53,8 @@ describe('addWindow', () => {
   });
 
   it('survives a JSON round trip (status) and loads back with +Inf as the last bound', () => {
-    const stored = JSON.parse(JSON.stringify(first)) as WeightSample;
-    expect(load(stored.canary)).toEqual(a);
+    const status = JSON.parse(JSON.stringify(first)) as WeightSample;
+    expect(load(status.canary)).toEqual(a);
   });
 
   it(`merges buckets beyond ${MAX_LATENCY_BOUNDS} finite bounds, keeping the histogram cumulative`, () => {
