@@ -38,25 +38,15 @@ export const LATENCY_Z = Z_ONE_SIDED_99;
 export function judge(canary: VersionSample, stable: VersionSample, policy: JudgePolicy): AnalysisResult[] {
   const c = modelTurns(canary);
   const s = modelTurns(stable);
+  const rate = (
+    metric: 'errorRate' | 'fallbackRate',
+    field: 'errors' | 'fallbacks',
+    limit: number,
+  ): AnalysisResult =>
+    rateCheck(metric, Math.min(canary[field], c), c, Math.min(stable[field], s), s, limit, policy);
   return [
-    rateCheck(
-      'errorRate',
-      Math.min(canary.errors, c),
-      c,
-      Math.min(stable.errors, s),
-      s,
-      policy.maxErrorRate,
-      policy,
-    ),
-    rateCheck(
-      'fallbackRate',
-      Math.min(canary.fallbacks, c),
-      c,
-      Math.min(stable.fallbacks, s),
-      s,
-      policy.maxFallbackRate,
-      policy,
-    ),
+    rate('errorRate', 'errors', policy.maxErrorRate),
+    rate('fallbackRate', 'fallbacks', policy.maxFallbackRate),
     latencyCheck(canary, stable, policy),
   ];
 }
