@@ -6,7 +6,7 @@ import { ClusterUnreachableError, errorMessage } from './kube/errors.js';
 import { startOperator } from './controller/manager.js';
 import type { RunningOperator } from './controller/manager.js';
 import { createAutoscalerComponent } from './autoscaler/component.js';
-import { DataplaneComponent } from './dataplane/component.js';
+import { KafkaTopicsComponent, RedisComponent } from './dataplane/index.js';
 import { createRolloutComponent } from './rollout/component.js';
 import { runReleaseFinalizers } from './uninstall/command.js';
 import { RELEASE_FINALIZERS } from './uninstall/release-finalizers.js';
@@ -41,10 +41,10 @@ async function main(): Promise<number> {
     log,
     registry,
     components: [
-      // The data plane first: its env and children feed the Deployment the core applies.
-      (client, caches) =>
-        new DataplaneComponent(client, {
-          caches,
+      // The data plane first (Redis, then Kafka topics): its env and children feed the Deployment the core applies.
+      (client, caches) => new RedisComponent(client, { caches }),
+      (client) =>
+        new KafkaTopicsComponent(client, {
           topicOwnershipNamespace: config.topicOwnershipNamespace,
           topicDeletionTimeoutMs: config.topicDeletionTimeoutSeconds * 1000,
           registry,

@@ -382,12 +382,12 @@ const PLANNED = (kind: string): [string, RegExp] => [
   new RegExp(`Resources\\.${kind}\\b`),
 ];
 const REDIS_CHILD: [string, RegExp] = [
-  'operator/dataplane/component.ts',
+  'operator/dataplane/redis/prune.ts',
   /\[Resources\.StatefulSet, Resources\.Service/,
 ];
 const EVIDENCE: Record<string, [string, RegExp][]> = {
   'chatbotdeployments:get': [
-    ['operator/dataplane/kafka/claims.ts', /kube\.get<DataplaneCbd>\(Resources\.ChatbotDeployment/],
+    ['operator/dataplane/kafka/claims.ts', /kube\.get<ChatbotDeployment>\(Resources\.ChatbotDeployment/],
   ],
   'chatbotdeployments:list': [INFORMER('ChatbotDeployment')],
   'chatbotdeployments:watch': [INFORMER('ChatbotDeployment')],
@@ -409,13 +409,17 @@ const EVIDENCE: Record<string, [string, RegExp][]> = {
   'pods:get': [INFORMER('Pod')],
   'pods:list': [INFORMER('Pod')],
   'pods:watch': [INFORMER('Pod')],
-  'pods:delete': [['operator/dataplane/component.ts', /kube\.delete\(Resources\.Pod, ns, pod\)/]],
+  'pods:delete': [
+    ['operator/dataplane/redis/scheduled-cluster.ts', /kube\.delete\(Resources\.Pod, ns, pod\)/],
+  ],
   'events:create': [['operator/kube/events.ts', /client\.create\(Resources\.Event, namespace, event\)/]],
-  'secrets:get': [['operator/dataplane/redis-password.ts', /kube\.get<SecretObject>\(Resources\.Secret/]],
+  'secrets:get': [
+    ['operator/dataplane/redis/password-secret.ts', /kube\.get<SecretObject>\(Resources\.Secret/],
+  ],
   'secrets:list': [INFORMER('Secret')],
   'secrets:watch': [INFORMER('Secret')],
   'secrets:create': [
-    ['operator/dataplane/redis-password.ts', /kube\.create<SecretObject>\(Resources\.Secret/],
+    ['operator/dataplane/redis/password-secret.ts', /kube\.create<SecretObject>\(Resources\.Secret/],
   ],
   'roles:get': [
     [CHILDREN, /client\.get\(p\.resource, ns, p\.name\)/],
@@ -437,7 +441,7 @@ const EVIDENCE: Record<string, [string, RegExp][]> = {
   'statefulsets:create': [APPLY, REDIS_CHILD],
   'statefulsets:patch': [APPLY, REDIS_CHILD],
   'statefulsets:delete': [
-    ['operator/dataplane/component.ts', /kube\.delete\(resource, ns, name\)/],
+    ['operator/dataplane/redis/prune.ts', /kube\.delete\(resource, ns, name\)/],
     REDIS_CHILD,
   ],
   // Kafka topic claims (ConfigMaps in the release namespace) besides the children below.

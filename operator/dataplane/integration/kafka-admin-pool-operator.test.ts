@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import kafkajs from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createKafkaAdminPoolMetrics } from '../../metrics.js';
-import { DataplaneComponent } from '../component.js';
+import { dataplaneComponents } from './components.js';
 import { KafkaAdminPool } from '../kafka/admin-pool.js';
-import { kafkaAdminFactory } from '../kafka/manager.js';
+import { kafkaAdminFactory } from '../kafka/admin-client.js';
 import {
   applyCr,
   condition,
@@ -42,8 +42,7 @@ describe('Kafka admin pool in the running operator', () => {
     await installCrd();
     ns = await createNamespace('h3kafka-op');
     operator = await startInProcess(ns, {}, [
-      (client, caches) =>
-        new DataplaneComponent(client, { caches, topicOwnershipNamespace: ns, kafkaAdminPool: pool }),
+      ...dataplaneComponents({ topicOwnershipNamespace: ns, kafkaAdminPool: pool }),
     ]);
   }, 180_000);
 
@@ -111,8 +110,7 @@ describe('Kafka admin pool when leadership is lost', () => {
       'retry-period-seconds': '1',
     };
     operator = await startInProcess(ns, { ...lease, identity: 'h3kafka-op' }, [
-      (client, caches) =>
-        new DataplaneComponent(client, { caches, topicOwnershipNamespace: ns, kafkaAdminPool: pool }),
+      ...dataplaneComponents({ topicOwnershipNamespace: ns, kafkaAdminPool: pool }),
     ]);
   }, 180_000);
 

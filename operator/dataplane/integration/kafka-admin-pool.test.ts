@@ -11,9 +11,7 @@
  *   and is disconnected at its release.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
 import { Registry } from 'prom-client';
 import { KubeClient } from '../../kube/client.js';
@@ -24,10 +22,11 @@ import { KafkaAdminPool } from '../kafka/admin-pool.js';
 import type { AdminTarget, PooledClient } from '../kafka/admin-pool.js';
 import type { KafkaConnection } from '../kafka/credentials.js';
 import { KafkaCallAbortedError } from '../kafka/errors.js';
-import { kafkaAdminFactory } from '../kafka/manager.js';
+import { kafkaAdminFactory } from '../kafka/admin-client.js';
 import { reconcileTopics } from '../kafka/reconcile.js';
 import type { TopicsDeps } from '../kafka/reconcile.js';
-import type { DataplaneCbd } from '../types.js';
+import { testCbd } from '../fixtures.js';
+import type { ChatbotDeployment } from '../types.js';
 import {
   createNamespace,
   deleteNamespace,
@@ -35,7 +34,7 @@ import {
   requireKafkaBrokers,
   requireKubeconfig,
 } from '../../integration/support.js';
-import { deleteTopicsAndDisconnect } from './kafka-support.js';
+import { deleteTopicsAndDisconnect, kafkaUsers } from './kafka-support.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -61,10 +60,6 @@ const plain: KafkaConnection = {
     password: requireEnv('KAFKA_SASL_PLAIN_PASSWORD'),
   },
 };
-
-async function kafkaUsers(...args: string[]): Promise<void> {
-  await promisify(execFile)('bash', ['testenv/kafka.sh', ...args], { timeout: 120_000 });
-}
 
 /** A real pool whose clients report their kafkajs CONNECT/DISCONNECT instrumentation events. */
 function countingPool(opts: { now?: () => number; idleMs?: number; maxEntries?: number } = {}) {
@@ -119,20 +114,16 @@ describe('Kafka admin pool and deadlines (real broker)', () => {
   let ownership: KubeTopicOwnership;
   const hung: { server: Server; sockets: Set<Socket> }[] = [];
 
-  function cbd(name: string, bootstrapServers: string[], secretRef?: string): DataplaneCbd {
-    return {
+  function cbd(name: string, bootstrapServers: string[], secretRef?: string): ChatbotDeployment {
+    return testCbd({
       metadata: { name, namespace: run, uid: `uid-${name}`, generation: 1 },
-      spec: {
-        messaging: {
-          kafka: {
-            bootstrapServers,
-            topics: [{ name: `${run}.${name}.tasks`, partitions: 1, replicationFactor: 1, purpose: 'tasks' }],
-            ...(secretRef ? { secretRef: { name: secretRef } } : {}),
-          },
-        },
-        scaling: { maxReplicas: 1 },
+      kafka: {
+        bootstrapServers,
+        topics: [{ name: `${run}.${name}.tasks`, partitions: 1, replicationFactor: 1, purpose: 'tasks' }],
+        ...(secretRef ? { secretRef: { name: secretRef } } : {}),
       },
-    };
+      maxReplicas: 1,
+    });
   }
 
   beforeAll(async () => {

@@ -8,9 +8,7 @@
  * the password, and fixing the Secret recovers. The operator runs in-process against one namespace.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import {
@@ -26,11 +24,15 @@ import {
   waitFor,
 } from '../../integration/support.js';
 import type { InProcessOperator } from '../../integration/support.js';
-import { DataplaneComponent } from '../component.js';
-import { deleteTopicsAndDisconnect, partitionsOf, releaseAndDeleteNamespace } from './kafka-support.js';
+import { dataplaneComponents } from './components.js';
+import {
+  deleteTopicsAndDisconnect,
+  kafkaUsers,
+  partitionsOf,
+  releaseAndDeleteNamespace,
+} from './kafka-support.js';
 
 const { Kafka, logLevel } = kafkajs;
-const execFileAsync = promisify(execFile);
 
 function requireEnv(name: string): string {
   const v = process.env[name];
@@ -46,10 +48,6 @@ const scramUser = `h1cred-${Date.now().toString(36)}`;
 const scramPassword = randomBytes(12).toString('hex');
 const wrongPassword = `wrong-${randomBytes(6).toString('hex')}`;
 const topics = new Set<string>();
-
-async function kafkaUsers(...args: string[]): Promise<void> {
-  await execFileAsync('bash', ['testenv/kafka.sh', ...args], { cwd: process.cwd(), timeout: 120_000 });
-}
 
 async function applySecret(ns: string, name: string, data: Record<string, string>): Promise<void> {
   const manifest = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, stringData: data };
@@ -89,9 +87,7 @@ describe('Kafka topics through the SASL listener (operator in-process)', () => {
     await kafkaUsers('add-user', scramUser, scramPassword);
     await installCrd();
     ns = await createNamespace('h1cred');
-    operator = await startInProcess(ns, {}, [
-      (client, caches) => new DataplaneComponent(client, { caches, topicOwnershipNamespace: ns }),
-    ]);
+    operator = await startInProcess(ns, {}, [...dataplaneComponents({ topicOwnershipNamespace: ns })]);
     // Verification goes through the plaintext listener of the same broker, independent of SASL.
     admin = new Kafka({ clientId: 'h1cred-verify', brokers: plaintext, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();

@@ -1,5 +1,8 @@
-// Helpers shared by the data plane's Kafka integration tests: read a topic on the real broker, and
-// clean up after a test namespace (finalizers released first, so it goes away without the operator).
+// Helpers shared by the data plane's Kafka integration tests: read a topic on the real broker, manage
+// SCRAM users, and clean up after a test namespace (finalizers released first, so it goes away without
+// the operator).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { deleteNamespace, kubectl } from '../../integration/support.js';
@@ -54,4 +57,9 @@ export async function deleteTopicsAndDisconnect(admin: Admin, topics: Iterable<s
   const mine = [...new Set(topics)].filter((t) => existing.includes(t));
   if (mine.length > 0) await admin.deleteTopics({ topics: mine });
   await admin.disconnect();
+}
+
+/** testenv/kafka.sh add-user NAME PASSWORD / remove-user NAME (SCRAM users of the test broker). */
+export async function kafkaUsers(...args: string[]): Promise<void> {
+  await promisify(execFile)('bash', ['testenv/kafka.sh', ...args], { cwd: process.cwd(), timeout: 120_000 });
 }

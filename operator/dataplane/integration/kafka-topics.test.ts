@@ -11,7 +11,10 @@ import { loadKubeConfig } from '../../kube/kubeconfig.js';
 import { KubeTopicOwnership } from '../kafka/claims.js';
 import { finalizeTopics, needsTopicFinalizer, reconcileTopics } from '../kafka/reconcile.js';
 import type { FinalizeDeps, TopicsDeps } from '../kafka/reconcile.js';
-import type { DataplaneCbd, KafkaSpec, KafkaTopicSpec } from '../types.js';
+import type { KafkaSpecInput, KafkaTopicSpecInput } from '../../api/index.js';
+import { testCbd } from '../fixtures.js';
+import { holderOf } from '../kafka/ownership.js';
+import type { ChatbotDeployment } from '../types.js';
 import {
   applyCr,
   createNamespace,
@@ -29,14 +32,15 @@ const brokers = requireKafkaBrokers();
 const run = `dp-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 const created = new Set<string>();
 
-function cbd(name: string, kafka: Partial<KafkaSpec>, maxReplicas = 3): DataplaneCbd {
-  return {
+function cbd(name: string, kafka: Partial<KafkaSpecInput>, maxReplicas = 3): ChatbotDeployment {
+  return testCbd({
     metadata: { name, namespace: run, uid: `uid-${name}` },
-    spec: { messaging: { kafka: { bootstrapServers: brokers, ...kafka } }, scaling: { maxReplicas } },
-  };
+    kafka: { bootstrapServers: brokers, ...kafka },
+    maxReplicas,
+  });
 }
 
-function tasksTopic(name: string, over: Partial<KafkaTopicSpec> = {}): KafkaTopicSpec {
+function tasksTopic(name: string, over: Partial<KafkaTopicSpecInput> = {}): KafkaTopicSpecInput {
   created.add(name);
   return { name, partitions: 3, replicationFactor: 1, purpose: 'tasks', config: {}, ...over };
 }
@@ -164,7 +168,7 @@ describe('Kafka topics (real broker)', () => {
     [`${run}.keep.events`, `${run}.keep.tasks`].forEach((n) => created.add(n));
     expect(needsTopicFinalizer(del)).toBe(true);
     expect(needsTopicFinalizer(keep)).toBe(false);
-    expect((await deps.ownership.listHeldBy(del.metadata)).map((c) => c.topic).sort()).toEqual(delTopics);
+    expect((await deps.ownership.listHeldBy(holderOf(del))).map((c) => c.topic).sort()).toEqual(delTopics);
 
     const deleted = await finalizeTopics(del, deps);
     expect(deleted).toMatchObject({ done: true, notOwned: [], leftBehind: [] });
@@ -172,7 +176,7 @@ describe('Kafka topics (real broker)', () => {
     expect(await eventuallyListed(admin, `${run}.del.events`, false)).toBe(true);
     expect(await eventuallyListed(admin, `${run}.del.tasks`, false)).toBe(true);
     // The claims go with their topics.
-    expect(await deps.ownership.listHeldBy(del.metadata)).toEqual([]);
+    expect(await deps.ownership.listHeldBy(holderOf(del))).toEqual([]);
 
     // Nothing claimed any more: done without the broker, and nothing is deleted a second time.
     const again = await finalizeTopics(del, deps);
@@ -191,10 +195,10 @@ describe('Kafka topics (real broker)', () => {
 
   it('an unreachable broker -> KafkaUnavailable, env still wired; deleting the CR is done at once', async () => {
     const port = await closedPort();
-    const cr: DataplaneCbd = {
-      metadata: { name: 'down', namespace: run, deletionTimestamp: new Date().toISOString() },
-      spec: { messaging: { kafka: { bootstrapServers: [`127.0.0.1:${port}`], deletionPolicy: 'Delete' } } },
-    };
+    const cr = testCbd({
+      metadata: { name: 'down', namespace: run, uid: undefined, deletionTimestamp: new Date() },
+      kafka: { bootstrapServers: [`127.0.0.1:${port}`], deletionPolicy: 'Delete' },
+    });
     const result = await reconcileTopics(cr, deps);
     expect(result?.condition).toMatchObject({ status: 'False', reason: 'KafkaUnavailable' });
     expect(result?.env[0]).toEqual({ name: 'KAFKA_BROKERS', value: `127.0.0.1:${port}` });
@@ -220,15 +224,12 @@ describe('Kafka topics (real broker)', () => {
     expect((await reconcileTopics(live, deps))?.condition.reason).toBe('Ready');
 
     const port = await closedPort();
-    const deletedAt = (msAgo: number): DataplaneCbd => ({
-      ...live,
-      metadata: { ...live.metadata, deletionTimestamp: new Date(Date.now() - msAgo).toISOString() },
-      spec: {
-        messaging: {
-          kafka: { bootstrapServers: [`127.0.0.1:${port}`], deletionPolicy: 'Delete', topics: [] },
-        },
-      },
-    });
+    const deletedAt = (msAgo: number): ChatbotDeployment =>
+      testCbd({
+        metadata: { ...live.metadata, deletionTimestamp: new Date(Date.now() - msAgo) },
+        kafka: { bootstrapServers: [`127.0.0.1:${port}`], deletionPolicy: 'Delete', topics: [] },
+        maxReplicas: 3,
+      });
     const bounded: FinalizeDeps = {
       ...deps,
       deletionTimeoutMs: 60_000,
@@ -248,11 +249,11 @@ describe('Kafka topics (real broker)', () => {
     expect(late.deleted).toEqual([]);
     // Left behind, not forgotten: the topics and their claims are still there.
     expect(await admin.listTopics()).toEqual(expect.arrayContaining(names));
-    expect(await deps.ownership.listHeldBy(live.metadata)).toHaveLength(2);
+    expect(await deps.ownership.listHeldBy(holderOf(live))).toHaveLength(2);
 
     // Back on the real broker, the same CR deletes them after all.
     const back = await finalizeTopics(
-      { ...live, metadata: { ...live.metadata, deletionTimestamp: new Date().toISOString() } },
+      { ...live, metadata: { ...live.metadata, deletionTimestamp: new Date() } },
       deps,
     );
     expect(back.deleted.sort()).toEqual(names);
@@ -311,10 +312,8 @@ describe('Kafka topics (real broker)', () => {
     const kafka = { bootstrapServers: brokers, topics: [tasksTopic(topic)] };
     await applyCr(claimsNs, 'a', { messaging: { kafka } });
     await applyCr(claimsNs, 'b', { messaging: { kafka } });
-    const crOf = (name: string): DataplaneCbd => ({
-      metadata: { name, namespace: claimsNs },
-      spec: { messaging: { kafka }, scaling: { maxReplicas: 3 } },
-    });
+    const crOf = (name: string): ChatbotDeployment =>
+      testCbd({ metadata: { name, namespace: claimsNs, uid: undefined }, kafka, maxReplicas: 3 });
     const results = await Promise.all([reconcileTopics(crOf('a'), deps), reconcileTopics(crOf('b'), deps)]);
     const reasons = results.map((r) => r?.condition.reason);
     expect([...reasons].sort()).toEqual(['Ready', 'TopicConflict']);
@@ -331,14 +330,12 @@ describe('Kafka topics (real broker)', () => {
   it('a topic dropped from the spec and adopted by another CR meanwhile is not ours when declared again', async () => {
     const topic = `${run}.handover`;
     created.add(topic);
-    const kafka = (name: string, extra: Partial<KafkaTopicSpec> = {}) => ({
+    const kafka = (name: string, extra: Partial<KafkaTopicSpecInput> = {}) => ({
       bootstrapServers: brokers,
       topics: [{ ...tasksTopic(name), ...extra }],
     });
-    const crOf = (name: string, k: ReturnType<typeof kafka>): DataplaneCbd => ({
-      metadata: { name, namespace: claimsNs },
-      spec: { messaging: { kafka: k }, scaling: { maxReplicas: 3 } },
-    });
+    const crOf = (name: string, k: ReturnType<typeof kafka>): ChatbotDeployment =>
+      testCbd({ metadata: { name, namespace: claimsNs, uid: undefined }, kafka: k, maxReplicas: 3 });
     await applyCr(claimsNs, 'c', { messaging: { kafka: kafka(topic) } });
     expect((await reconcileTopics(crOf('c', kafka(topic)), deps))?.condition.reason).toBe('Ready');
     // c drops the topic; d adopts it (c's claim is stale now, since c no longer declares it).
@@ -374,7 +371,7 @@ describe('Kafka topics (real broker)', () => {
   });
 
   it('no kafka block -> nothing to do', async () => {
-    const cr: DataplaneCbd = { metadata: { name: 'none', namespace: run }, spec: {} };
+    const cr = testCbd({ metadata: { name: 'none', namespace: run, uid: undefined } });
     expect(await reconcileTopics(cr, deps)).toBeUndefined();
     expect(await finalizeTopics(cr, deps)).toEqual({ done: true, deleted: [], notOwned: [], leftBehind: [] });
   });

@@ -8,9 +8,7 @@
  * and what was left behind must be said somewhere a terminating namespace cannot refuse.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { Registry } from 'prom-client';
@@ -29,17 +27,17 @@ import {
   waitFor,
 } from '../../integration/support.js';
 import type { InProcessOperator } from '../../integration/support.js';
-import { DataplaneComponent } from '../component.js';
+import { dataplaneComponents } from './components.js';
 import { TOPIC_FINALIZER } from '../index.js';
 import { CLAIM_LABEL } from '../kafka/claims.js';
-import { deleteTopicsAndDisconnect, eventuallyListed, releaseAndDeleteNamespace } from './kafka-support.js';
+import {
+  deleteTopicsAndDisconnect,
+  eventuallyListed,
+  kafkaUsers,
+  releaseAndDeleteNamespace,
+} from './kafka-support.js';
 
 const { Kafka, logLevel } = kafkajs;
-const execFileAsync = promisify(execFile);
-
-async function kafkaUsers(...args: string[]): Promise<void> {
-  await execFileAsync('bash', ['testenv/kafka.sh', ...args], { cwd: process.cwd(), timeout: 120_000 });
-}
 
 const plainBrokers = requireKafkaBrokers();
 const saslBrokers = (process.env.KAFKA_SASL_BROKERS ?? '').split(',').filter(Boolean);
@@ -103,13 +101,11 @@ describe('namespace deletion of a SASL Kafka fleet (real API server, namespace c
   /** Watches `ns`; its Lease and the topic claims live in the operator's namespace, which stays. */
   const startOperator = async (ns: string, registry: Registry): Promise<InProcessOperator> => {
     const op = await startInProcess(ns, { 'lease-namespace': opNs }, [
-      (client, caches) =>
-        new DataplaneComponent(client, {
-          caches,
-          topicOwnershipNamespace: opNs,
-          topicDeletionTimeoutMs: BOUND_S * 1000,
-          registry,
-        }),
+      ...dataplaneComponents({
+        topicOwnershipNamespace: opNs,
+        topicDeletionTimeoutMs: BOUND_S * 1000,
+        registry,
+      }),
     ]);
     operator = op;
     return op;

@@ -3,7 +3,7 @@
 /**
  * The data plane wired into the operator, end to end: the real API server + kwok of the test
  * environment, the real Kafka broker (KAFKA_BROKERS), the operator running in-process against one
- * namespace with the DataplaneComponent registered before the autoscaler-less core.
+ * namespace with the data plane's components (Redis, Kafka topics) registered before the autoscaler-less core.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
@@ -26,7 +26,7 @@ import {
   waitReady,
 } from '../../integration/support.js';
 import type { InProcessOperator } from '../../integration/support.js';
-import { DataplaneComponent } from '../component.js';
+import { dataplaneComponents } from './components.js';
 import { TOPIC_FINALIZER } from '../index.js';
 import { closedPort } from '../../../e2e/support/net.js';
 import { deleteTopicsAndDisconnect, partitionsOf, releaseAndDeleteNamespace } from './kafka-support.js';
@@ -75,9 +75,7 @@ describe('data plane wired into the operator', () => {
     await installCrd();
     ns = await createNamespace('cf-dp');
     // As in main.ts: the component writes through the operator's client, so its writes are counted.
-    operator = await startInProcess(ns, {}, [
-      (client, caches) => new DataplaneComponent(client, { caches, topicOwnershipNamespace: ns }),
-    ]);
+    operator = await startInProcess(ns, {}, [...dataplaneComponents({ topicOwnershipNamespace: ns })]);
     admin = new Kafka({ clientId: 'dp-operator-test', brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
   });

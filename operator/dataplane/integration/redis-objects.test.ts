@@ -6,9 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
-import type { V1Pod, V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
-import { desiredRedisObjects, redisPasswordSecret } from '../index.js';
-import type { DataplaneCbd } from '../types.js';
+import type {
+  V1Pod,
+  V1PodDisruptionBudget,
+  V1Secret,
+  V1Service,
+  V1StatefulSet,
+} from '@kubernetes/client-node';
+import { testCbd } from '../fixtures.js';
+import { desiredRedisObjects } from '../redis/desired.js';
+import { generateRedisPassword, redisPasswordSecret } from '../redis/secret.js';
+import type { ChatbotDeployment } from '../types.js';
 
 function kubeConfig(): KubeConfig {
   if (!process.env.KUBECONFIG) {
@@ -27,20 +35,21 @@ const apps = kc.makeApiClient(AppsV1Api);
 const policy = kc.makeApiClient(PolicyV1Api);
 const namespace = `dp-redis-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
-function cbd(topology: 'standalone' | 'cluster', storage = false): DataplaneCbd {
-  return {
+function cbd(topology: 'standalone' | 'cluster', storage = false): ChatbotDeployment {
+  return testCbd({
     metadata: { name: `bot-${topology}`, namespace, uid: '00000000-0000-0000-0000-000000000001' },
-    spec: {
-      sessions: {
-        redis: { topology, shards: 3, replicasPerShard: 1, storage: storage ? { size: '1Gi' } : undefined },
-      },
-    },
-  };
+    redis: { topology, shards: 3, replicasPerShard: 1, ...(storage ? { storage: { size: '1Gi' } } : {}) },
+  });
 }
 
-async function dryRunAll(cr: DataplaneCbd): Promise<string[]> {
+/** Each desired object as server-side apply sends it: the typed object's JSON. */
+function plainObjects(cbd: ChatbotDeployment): (V1StatefulSet | V1Service | V1PodDisruptionBudget)[] {
+  return desiredRedisObjects(cbd).map((o) => o.toJSON() as V1StatefulSet | V1Service | V1PodDisruptionBudget);
+}
+
+async function dryRunAll(cbd: ChatbotDeployment): Promise<string[]> {
   const applied: string[] = [];
-  for (const obj of desiredRedisObjects(cr)) {
+  for (const obj of plainObjects(cbd)) {
     const dryRun = 'All';
     if (obj.kind === 'StatefulSet')
       await apps.createNamespacedStatefulSet({ namespace, body: obj as V1StatefulSet, dryRun });
@@ -97,15 +106,13 @@ describe('managed Redis objects (real API server)', () => {
   });
 
   it('the password Secret passes validation and holds only a generated password', async () => {
-    const secret = redisPasswordSecret(cbd('standalone'))!;
+    const secret = redisPasswordSecret(cbd('standalone'), generateRedisPassword()).toJSON() as V1Secret;
     const created = await core.createNamespacedSecret({ namespace, body: secret, dryRun: 'All' });
     expect(Object.keys(created.data ?? created.stringData ?? {})).toEqual(['password']);
   });
 
   it('the Redis pod is admitted under Pod Security "restricted" (and an unhardened one is not)', async () => {
-    const sts = desiredRedisObjects(cbd('cluster')).find(
-      (o): o is V1StatefulSet => o.kind === 'StatefulSet',
-    )!;
+    const sts = plainObjects(cbd('cluster')).find((o): o is V1StatefulSet => o.kind === 'StatefulSet')!;
     const admitted = await core.createNamespacedPod({
       namespace,
       body: podFromTemplate(sts, 'redis-probe'),

@@ -24,7 +24,7 @@ import {
   waitReady,
 } from '../../integration/support.js';
 import type { InProcessOperator } from '../../integration/support.js';
-import { DataplaneComponent } from '../component.js';
+import { dataplaneComponents } from './components.js';
 import { ANNOTATION_REDIS_PASSWORD } from '../redis/password-rotation.js';
 
 const NAME = 'rot';
@@ -80,9 +80,7 @@ describe('managed Redis password rotation (real API server, kwok)', () => {
   beforeAll(async () => {
     await installCrd();
     ns = await createNamespace('h2del-pw');
-    operator = await startInProcess(ns, {}, [
-      (client, caches) => new DataplaneComponent(client, { caches, topicOwnershipNamespace: ns }),
-    ]);
+    operator = await startInProcess(ns, {}, [...dataplaneComponents({ topicOwnershipNamespace: ns })]);
     await applyCr(ns, NAME, { scaling: { minReplicas: 1, maxReplicas: 2 } });
     await waitReady(ns, NAME);
     await waitFor(

@@ -2,7 +2,7 @@
    These tests inspect raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
 /**
  * Topic ownership and deletions that finish, end to end: the operator in-process with the
- * DataplaneComponent, the REAL API server of the test environment and its REAL Kafka broker.
+ * KafkaTopicsComponent, the REAL API server of the test environment and its REAL Kafka broker.
  * - a pre-existing topic with data and its own retention, named by a CR with deletionPolicy Delete:
  *   TopicNotOwned, never changed, and deleting the CR leaves topic, config and messages intact;
  * - two CRs naming one topic: TopicConflict naming the owner; adopt after the owner is gone;
@@ -33,7 +33,8 @@ import { emptyContributions } from '../../controller/component.js';
 import { KubeClient } from '../../kube/client.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
 import type { ChatbotDeployment } from '../../workload/types.js';
-import { DataplaneComponent } from '../component.js';
+import { dataplaneComponents } from './components.js';
+import { KafkaTopicsComponent } from '../index.js';
 import { TOPIC_FINALIZER } from '../index.js';
 import { CLAIM_LABEL } from '../kafka/claims.js';
 import { closedPort } from '../../../e2e/support/net.js';
@@ -116,12 +117,10 @@ describe('Kafka topic ownership and deletions that finish (operator, real broker
     const cfg = operatorConfig(ns, { 'topic-deletion-timeout-seconds': String(BOUND_SECONDS) });
     expect(cfg.topicOwnershipNamespace).toBe(ns);
     operator = await startInProcess(ns, { 'topic-deletion-timeout-seconds': String(BOUND_SECONDS) }, [
-      (client, caches) =>
-        new DataplaneComponent(client, {
-          caches,
-          topicOwnershipNamespace: cfg.topicOwnershipNamespace,
-          topicDeletionTimeoutMs: cfg.topicDeletionTimeoutSeconds * 1000,
-        }),
+      ...dataplaneComponents({
+        topicOwnershipNamespace: cfg.topicOwnershipNamespace,
+        topicDeletionTimeoutMs: cfg.topicDeletionTimeoutSeconds * 1000,
+      }),
     ]);
     admin = new Kafka({ clientId: 'topic-ownership-it', brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
@@ -341,10 +340,7 @@ describe('Kafka topic ownership and deletions that finish (operator, real broker
       });
       const cr = (await getCr(other, 'early')) as ChatbotDeployment;
       expect(cr.metadata.finalizers ?? []).not.toContain(TOPIC_FINALIZER);
-      // External Redis: the caches of Redis objects are never read.
-      const none = { get: () => undefined, list: () => [] };
-      const caches = { statefulSets: none, services: none, podDisruptionBudgets: none, pods: none };
-      const component = new DataplaneComponent(client, { caches, topicOwnershipNamespace: other });
+      const component = new KafkaTopicsComponent(client, { topicOwnershipNamespace: other });
       const ctx = (c: ChatbotDeployment) => ({
         cr: c,
         log: pino({ level: 'silent' }),

@@ -32,7 +32,7 @@ export interface PooledClient {
 }
 
 export interface KafkaAdminPoolOptions {
-  /** Builds an unconnected admin client for a target (see kafkaAdminFactory in ./manager.ts). */
+  /** Builds an unconnected admin client for a target (see kafkaAdminFactory in ./admin-client.ts). */
   createAdmin: (target: AdminTarget) => PooledClient;
   idleMs?: number;
   maxEntries?: number;

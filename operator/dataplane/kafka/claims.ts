@@ -14,7 +14,7 @@ import { isConflict } from '../../kube/errors.js';
 import { Resources } from '../../kube/resources.js';
 import { FIELD_MANAGER } from '../../workload/labels.js';
 import type { KubeObject } from '../../workload/types.js';
-import type { DataplaneCbd } from '../types.js';
+import type { ChatbotDeployment } from '../types.js';
 import { claimName, holderLabelValue } from './ownership.js';
 import type { ClaimHolder, TopicClaim } from './ownership.js';
 
@@ -40,7 +40,7 @@ export interface TopicOwnership {
   /** Every claim held by this namespace/name, on any Kafka cluster. */
   listHeldBy(holder: ClaimHolder): Promise<TopicClaim[]>;
   /** The holder CR as it is now, or undefined when it does not exist. */
-  readHolder(holder: ClaimHolder): Promise<DataplaneCbd | undefined>;
+  readHolder(holder: ClaimHolder): Promise<ChatbotDeployment | undefined>;
 }
 
 interface ClaimObject extends KubeObject {
@@ -150,9 +150,9 @@ export class KubeTopicOwnership implements TopicOwnership {
       .filter((c) => c.holder.namespace === holder.namespace && c.holder.name === holder.name);
   }
 
-  async readHolder(holder: ClaimHolder): Promise<DataplaneCbd | undefined> {
+  async readHolder(holder: ClaimHolder): Promise<ChatbotDeployment | undefined> {
     if (!holder.namespace || !holder.name) return undefined;
-    return this.kube.get<DataplaneCbd>(Resources.ChatbotDeployment, holder.namespace, holder.name);
+    return this.kube.get<ChatbotDeployment>(Resources.ChatbotDeployment, holder.namespace, holder.name);
   }
 
   private remember(name: string, claim: TopicClaim): TopicClaim {

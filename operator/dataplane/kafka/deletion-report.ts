@@ -12,7 +12,7 @@ import type { EventRecorder } from '../../kube/events.js';
 import { errorMessage } from '../../kube/errors.js';
 import { registerDataplaneMetrics } from '../metrics.js';
 import type { DataplaneMetrics } from '../metrics.js';
-import type { DataplaneCbd } from '../types.js';
+import type { ChatbotDeployment } from '../types.js';
 import type { TopicOwnership } from './claims.js';
 import { claimName, holderOf } from './ownership.js';
 import type { FinalizeResult } from './reconcile.js';
@@ -33,7 +33,7 @@ export class TopicDeletionReporter {
   }
 
   /** Call once per finished finalize (r.done); a retrying attempt reports nothing. */
-  async finished(cbd: DataplaneCbd, r: FinalizeResult, log: Logger): Promise<void> {
+  async finished(cbd: ChatbotDeployment, r: FinalizeResult, log: Logger): Promise<void> {
     const { topicDeletions } = this.metrics;
     if (r.deleted.length > 0) topicDeletions.inc({ result: 'deleted' }, r.deleted.length);
     if (r.notOwned.length > 0) topicDeletions.inc({ result: 'retained' }, r.notOwned.length);
@@ -42,7 +42,7 @@ export class TopicDeletionReporter {
     await this.warnOnClaims(cbd, r, log);
   }
 
-  private async warnOnClaims(cbd: DataplaneCbd, r: FinalizeResult, log: Logger): Promise<void> {
+  private async warnOnClaims(cbd: ChatbotDeployment, r: FinalizeResult, log: Logger): Promise<void> {
     let claims;
     try {
       claims = await this.d.ownership.listHeldBy(holderOf(cbd));

@@ -1,7 +1,6 @@
 /** Bot pod env wiring for Kafka (CONTRACT.md runtime env). Credentials only via secretKeyRef. */
 import type { V1EnvVar } from '@kubernetes/client-node';
-import { kafkaSpec } from '../defaults.js';
-import type { DataplaneCbd } from '../types.js';
+import type { ChatbotDeployment } from '../types.js';
 import { desiredTopics, topicFor } from './topics.js';
 
 /** Secret keys read from spec.messaging.kafka.secretRef, and the env var each one becomes. */
@@ -14,8 +13,8 @@ export const KAFKA_SECRET_KEYS = {
 } as const;
 
 /** [] when the CR has no Kafka: the bot then runs without background work (chat never needs Kafka). */
-export function kafkaEnv(cbd: DataplaneCbd): V1EnvVar[] {
-  const kafka = kafkaSpec(cbd);
+export function kafkaEnv(cbd: ChatbotDeployment): V1EnvVar[] {
+  const kafka = cbd.spec.messaging?.kafka;
   if (!kafka) return [];
   const topics = desiredTopics(cbd);
   const env: V1EnvVar[] = [{ name: 'KAFKA_BROKERS', value: kafka.bootstrapServers.join(',') }];

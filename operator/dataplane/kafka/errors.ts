@@ -1,5 +1,6 @@
 /** Classify kafkajs failures: "the broker cannot be reached" vs "the broker said no". */
 import { isKafkaAuthFailure } from '../../../bot-runtime/events/kafka-connection.js';
+import { errorChain } from '../../kube/errors.js';
 
 const UNAVAILABLE_NAMES = new Set([
   'KafkaUnavailableError',
@@ -21,16 +22,6 @@ const UNAVAILABLE_CODES = new Set([
   'EHOSTUNREACH',
 ]);
 
-function errorChain(err: unknown): unknown[] {
-  const chain: unknown[] = [];
-  let current: unknown = err;
-  while (current !== undefined && current !== null && chain.length < 10 && !chain.includes(current)) {
-    chain.push(current);
-    current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;
-  }
-  return chain;
-}
-
 function looksUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const name = 'name' in err && typeof err.name === 'string' ? err.name : '';
@@ -48,16 +39,6 @@ function looksUnavailable(err: unknown): boolean {
  */
 export function isKafkaUnavailable(err: unknown): boolean {
   return errorChain(err).some(looksUnavailable) || isKafkaAuthFailure(err);
-}
-
-export function errorMessage(err: unknown): string {
-  const parts: string[] = [];
-  for (const e of errorChain(err)) {
-    const text = e instanceof Error ? e.message : String(e);
-    // kafkajs wraps the same failure several times (retries, connection): say it once.
-    if (!parts.some((p) => p.includes(text))) parts.push(text);
-  }
-  return parts.join(': ');
 }
 
 /** True when a KafkaJSProtocolError of the given type (e.g. UNKNOWN_TOPIC_OR_PARTITION) is in the chain. */

@@ -7,19 +7,18 @@
  */
 import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
-import { connect as netConnect, isIP } from 'node:net';
-import type { Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
-import type { Admin, ConfigEntries, ISocketFactory, ITopicMetadata, LogEntry, SASLOptions } from 'kafkajs';
+import type { Admin, ConfigEntries, ITopicMetadata, SASLOptions } from 'kafkajs';
 import { describeKafkaAuthFailure } from '../../../bot-runtime/events/kafka-connection.js';
 import { KafkaAdminPool } from './admin-pool.js';
 import { brokerSet } from './admin-pool-policy.js';
-import type { AdminLease, AdminTarget, PooledClient } from './admin-pool.js';
+import type { AdminLease, AdminTarget } from './admin-pool.js';
 import { boundedCall, throwIfAborted } from './bounded-call.js';
 import type { CallBounds } from './bounded-call.js';
 import type { KafkaConnection } from './credentials.js';
+import { kafkaAdminFactory } from './admin-client.js';
+import type { KafkaClientOptions } from './admin-client.js';
+import { errorMessage } from '../../kube/errors.js';
 import {
-  errorMessage,
   hasProtocolErrorType,
   isKafkaUnavailable,
   KafkaCallAbortedError,
@@ -31,26 +30,14 @@ import type { ObservedTopic, TopicAction, TopicPlan } from './plan.js';
 
 // kafkajs is CommonJS and builds its exports with a spread, which Node's ESM named-export
 // detection cannot see (ConfigResourceTypes, ConfigSource): take them from the default export.
-const { ConfigResourceTypes, ConfigSource, Kafka, logLevel } = kafkajs;
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 
 /** Default bound of one admin call, connect included. */
 export const DEFAULT_ADMIN_CALL_TIMEOUT_MS = 10_000;
 /** Default bound of one admin session (every call of one reconcile or deletion pass together). */
 export const DEFAULT_ADMIN_SESSION_TIMEOUT_MS = 30_000;
 
-export interface KafkaLogger {
-  debug(obj: object, msg: string): void;
-}
-
-/** How admin clients are built; the pool's key never includes these (they are the operator's, not a CR's). */
-export interface KafkaClientOptions {
-  clientId?: string;
-  /** Short on purpose: an unreachable broker must surface as KafkaUnavailable quickly. */
-  connectionTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  retries?: number;
-  logger?: KafkaLogger;
-}
+export type { KafkaClientOptions, KafkaLogger } from './admin-client.js';
 
 export interface TopicManagerOptions extends KafkaClientOptions {
   brokers: string[];
@@ -85,51 +72,6 @@ export interface ApplyResult {
    * was observed absent. It is not ours (see ./ownership.ts).
    */
   alreadyExisted: string[];
-}
-
-/**
- * kafkajs's own socket factory (net or tls, keep-alive 60 s), remembering each socket until it
- * closes, so the pool can destroy the sockets of a client stuck on a hung broker.
- */
-function trackedSockets(): { factory: ISocketFactory; destroyAll: () => void } {
-  const open = new Set<Socket>();
-  const factory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
-    const socket = ssl
-      ? tlsConnect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
-      : netConnect({ host, port }, onConnect);
-    socket.setKeepAlive(true, 60_000);
-    open.add(socket);
-    socket.once('close', () => open.delete(socket));
-    return socket;
-  };
-  return {
-    factory,
-    destroyAll: () => {
-      for (const socket of open) socket.destroy();
-    },
-  };
-}
-
-/** Builds unconnected kafkajs admin clients for a target, for the pool. */
-export function kafkaAdminFactory(opts: KafkaClientOptions = {}): (target: AdminTarget) => PooledClient {
-  const logger = opts.logger;
-  return (target) => {
-    const sockets = trackedSockets();
-    const admin = new Kafka({
-      clientId: opts.clientId ?? 'chatfleet-operator',
-      brokers: [...target.brokers],
-      ssl: target.connection?.ssl,
-      sasl: target.connection?.sasl,
-      connectionTimeout: opts.connectionTimeoutMs ?? 3_000,
-      requestTimeout: opts.requestTimeoutMs ?? 15_000,
-      retry: { retries: opts.retries ?? 1, initialRetryTime: 200, maxRetryTime: 1_000 },
-      logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
-      logCreator: () => (entry: LogEntry) =>
-        logger?.debug({ kafkajs: entry.log, namespace: entry.namespace }, 'kafkajs'),
-      socketFactory: sockets.factory,
-    }).admin();
-    return { admin, destroySockets: sockets.destroyAll };
-  };
 }
 
 /** Ends a failed session's lease: a hung client is disconnected now, a broken one leaves the pool. */

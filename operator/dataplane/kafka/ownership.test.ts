@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { DataplaneCbd, KafkaTopicSpec } from '../types.js';
+import type { KafkaTopicSpecInput } from '../../api/index.js';
+import { testCbd } from '../fixtures.js';
+import type { ChatbotDeployment } from '../types.js';
 import { claimObject, CLAIM_LABEL, HOLDER_LABEL, parseClaim } from './claims.js';
 import { claimName, claimStanding, decideOwnership, holderLabelValue, planDeletion } from './ownership.js';
 import type { ClaimStanding, OwnershipDecision, TopicClaim } from './ownership.js';
@@ -8,11 +10,15 @@ import type { DesiredTopic } from './topics.js';
 const self = { namespace: 'team-a', name: 'bot', uid: 'u-1' };
 const other = { namespace: 'team-b', name: 'rival', uid: 'u-2' };
 
-function cr(namespace: string, name: string, topics: KafkaTopicSpec[] | undefined): DataplaneCbd {
-  return {
+function cbdOf(
+  namespace: string,
+  name: string,
+  topics: KafkaTopicSpecInput[] | undefined,
+): ChatbotDeployment {
+  return testCbd({
     metadata: { namespace, name, uid: `uid-${name}` },
-    spec: topics ? { messaging: { kafka: { bootstrapServers: ['b:9092'], topics } } } : {},
-  };
+    ...(topics ? { kafka: { bootstrapServers: ['b:9092'], topics } } : {}),
+  });
 }
 
 function claim(over: Partial<TopicClaim> = {}): TopicClaim {
@@ -29,7 +35,7 @@ const topic = (adopt = false): DesiredTopic => ({
 });
 
 describe('claimStanding', () => {
-  const table: [string, TopicClaim, DataplaneCbd | undefined, ClaimStanding][] = [
+  const table: [string, TopicClaim, ChatbotDeployment | undefined, ClaimStanding][] = [
     ['held by this CR', claim(), undefined, 'self'],
     [
       'this CR re-created under the same name (uid differs)',
@@ -38,30 +44,35 @@ describe('claimStanding', () => {
       'self',
     ],
     ['holder gone', claim({ holder: other }), undefined, 'stale'],
-    ['holder declares the topic', claim({ holder: other }), cr('team-b', 'rival', [{ name: 't' }]), 'held'],
+    [
+      'holder declares the topic',
+      claim({ holder: other }),
+      cbdOf('team-b', 'rival', [{ name: 't' }]),
+      'held',
+    ],
     [
       'holder no longer declares it',
       claim({ holder: other }),
-      cr('team-b', 'rival', [{ name: 'x' }]),
+      cbdOf('team-b', 'rival', [{ name: 'x' }]),
       'stale',
     ],
-    ['holder dropped Kafka', claim({ holder: other }), cr('team-b', 'rival', undefined), 'stale'],
+    ['holder dropped Kafka', claim({ holder: other }), cbdOf('team-b', 'rival', undefined), 'stale'],
     [
       'adopted, and the holder still adopts it',
       claim({ holder: other, adopted: true }),
-      cr('team-b', 'rival', [{ name: 't', adopt: true }]),
+      cbdOf('team-b', 'rival', [{ name: 't', adopt: true }]),
       'held',
     ],
     [
       'adopted, but the holder unset adopt',
       claim({ holder: other, adopted: true }),
-      cr('team-b', 'rival', [{ name: 't' }]),
+      cbdOf('team-b', 'rival', [{ name: 't' }]),
       'stale',
     ],
     [
       'a CR read under another name is not the holder',
       claim({ holder: other }),
-      cr('team-b', 'impostor', [{ name: 't' }]),
+      cbdOf('team-b', 'impostor', [{ name: 't' }]),
       'stale',
     ],
   ];
@@ -180,7 +191,7 @@ describe('decideOwnership', () => {
 });
 
 describe('planDeletion', () => {
-  const me = cr('team-a', 'bot', [
+  const me = cbdOf('team-a', 'bot', [
     { name: 't' },
     { name: 'adopted', adopt: true },
     { name: 'was-adopted' },

@@ -29,7 +29,8 @@
 import { createHash } from 'node:crypto';
 import { desiredTopics } from './topics.js';
 import type { DesiredTopic } from './topics.js';
-import type { DataplaneCbd } from '../types.js';
+import type { ChatbotDeployment } from '../types.js';
+import { nameOf, namespaceOf } from '../identity.js';
 
 export interface ClaimHolder {
   namespace: string;
@@ -89,8 +90,10 @@ export function holderLabelValue(holder: Pick<ClaimHolder, 'namespace' | 'name'>
   return digest(`${holder.namespace}/${holder.name}`, 40);
 }
 
-export function holderOf(cbd: DataplaneCbd): ClaimHolder {
-  const { namespace, name, uid } = cbd.metadata;
+export function holderOf(cbd: ChatbotDeployment): ClaimHolder {
+  const { uid } = cbd.metadata;
+  const namespace = namespaceOf(cbd);
+  const name = nameOf(cbd);
   return uid ? { namespace, name, uid } : { namespace, name };
 }
 
@@ -109,10 +112,10 @@ export function isHeldBy(claim: TopicClaim, holder: Pick<ClaimHolder, 'namespace
 export function claimStanding(
   claim: TopicClaim,
   self: Pick<ClaimHolder, 'namespace' | 'name'>,
-  holderCr: DataplaneCbd | undefined,
+  holderCr: ChatbotDeployment | undefined,
 ): ClaimStanding {
   if (isHeldBy(claim, self)) return 'self';
-  if (!holderCr || !isHeldBy(claim, holderCr.metadata)) return 'stale';
+  if (!holderCr || !isHeldBy(claim, holderOf(holderCr))) return 'stale';
   const declared = desiredTopics(holderCr).find((t) => t.name === claim.topic);
   if (!declared) return 'stale';
   return claim.adopted && !declared.adopt ? 'stale' : 'held';
@@ -174,7 +177,7 @@ export interface DeletionPlan {
  * What deleting the CR deletes: the topics it declares AND owns (created, or adopted with adopt still
  * set). A declared topic without such a claim is never deleted, whatever deletionPolicy says.
  */
-export function planDeletion(cbd: DataplaneCbd, claims: readonly TopicClaim[]): DeletionPlan {
+export function planDeletion(cbd: ChatbotDeployment, claims: readonly TopicClaim[]): DeletionPlan {
   const self = holderOf(cbd);
   const plan: DeletionPlan = { delete: [], notOwned: [] };
   for (const topic of desiredTopics(cbd)) {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Condition, DataplaneCbd, KafkaSpec } from '../types.js';
+import type { KafkaSpecInput } from '../../api/index.js';
+import { testCbd } from '../fixtures.js';
+import type { Condition, ChatbotDeployment } from '../types.js';
 import { kafkaConnectionFromSecret } from './credentials.js';
 import { kafkaEnv } from './env.js';
 import { isKafkaUnavailable } from './errors.js';
@@ -11,11 +13,12 @@ import { desiredTopics } from './topics.js';
 import type { DesiredTopic } from './topics.js';
 import { needsTopicFinalizer, topicsWaitForFinalizer, TOPIC_FINALIZER } from './reconcile.js';
 
-function cbd(kafka?: KafkaSpec, maxReplicas?: number): DataplaneCbd {
-  return {
-    metadata: { name: 'support', namespace: 'bots', uid: 'u' },
-    spec: { messaging: kafka ? { kafka } : undefined, scaling: maxReplicas ? { maxReplicas } : undefined },
-  };
+function cbd(kafka?: KafkaSpecInput, maxReplicas?: number): ChatbotDeployment {
+  return testCbd({
+    metadata: { uid: 'u' },
+    ...(kafka ? { kafka } : {}),
+    ...(maxReplicas ? { maxReplicas } : {}),
+  });
 }
 
 const topic = (over: Partial<DesiredTopic> = {}): DesiredTopic => ({
@@ -70,12 +73,12 @@ describe('desiredTopics', () => {
       },
       {
         name: 'y',
-        partitions: 10,
-        replicationFactor: undefined,
+        partitions: 3,
+        replicationFactor: 1,
         config: {},
         purpose: undefined,
         adopt: true,
-      }, // partitions: maxReplicas (default 10)
+      }, // partitions and replicationFactor: the CRD's defaults, as the API server stores them
     ]);
   });
 });

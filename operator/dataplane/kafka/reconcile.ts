@@ -4,8 +4,7 @@
  */
 import type { V1EnvVar } from '@kubernetes/client-node';
 import { condition, TOPICS_READY, TopicsReason } from '../conditions.js';
-import { deletionPolicy, kafkaSpec, maxReplicas } from '../defaults.js';
-import type { Condition, DataplaneCbd, TopicStatus } from '../types.js';
+import type { Condition, ChatbotDeployment, TopicStatus } from '../types.js';
 import type { KafkaConnection } from './credentials.js';
 import { kafkaEnv } from './env.js';
 import type { TopicOwnership } from './claims.js';
@@ -57,8 +56,8 @@ export interface TopicsResult {
   requeueAfterMs: number;
 }
 
-function managerFor(cbd: DataplaneCbd, deps: KafkaDeps): TopicManager {
-  const kafka = kafkaSpec(cbd);
+function managerFor(cbd: ChatbotDeployment, deps: KafkaDeps): TopicManager {
+  const kafka = cbd.spec.messaging?.kafka;
   return new TopicManager({
     brokers: kafka?.bootstrapServers ?? [],
     connection: deps.connection,
@@ -68,16 +67,16 @@ function managerFor(cbd: DataplaneCbd, deps: KafkaDeps): TopicManager {
   });
 }
 
-function previousTopicsCondition(cbd: DataplaneCbd): Condition | undefined {
+function previousTopicsCondition(cbd: ChatbotDeployment): Condition | undefined {
   return cbd.status?.conditions?.find((c) => c.type === TOPICS_READY);
 }
 
 /** undefined when the CR declares no Kafka (then there is no TopicsReady condition at all). */
 export async function reconcileTopics(
-  cbd: DataplaneCbd,
+  cbd: ChatbotDeployment,
   deps: TopicsDeps,
 ): Promise<TopicsResult | undefined> {
-  if (!kafkaSpec(cbd)) return undefined;
+  if (!cbd.spec.messaging?.kafka) return undefined;
   const now = deps.now?.() ?? new Date();
   const desired = desiredTopics(cbd);
   const names = desired.map((t) => t.name);
@@ -112,7 +111,7 @@ export async function reconcileTopics(
         conflicts: owned.conflicts,
       };
     }, deps.signal);
-    const cond = topicsCondition(outcome, maxReplicas(cbd));
+    const cond = topicsCondition(outcome, cbd.spec.scaling.maxReplicas);
     const topicsStatus = topicStatuses(outcome);
     return {
       condition: cond,
@@ -149,7 +148,7 @@ async function releaseRaced(
 }
 
 function failedResult(
-  cbd: DataplaneCbd,
+  cbd: ChatbotDeployment,
   err: unknown,
   env: V1EnvVar[],
   now: Date,
@@ -181,16 +180,16 @@ function withProblem(message: string, problem: string | undefined): string {
 }
 
 /** The finalizer is wanted only when deleting the CR must delete its topics. */
-export function needsTopicFinalizer(cbd: DataplaneCbd): boolean {
-  const kafka = kafkaSpec(cbd);
-  return kafka !== undefined && deletionPolicy(kafka) === 'Delete';
+export function needsTopicFinalizer(cbd: ChatbotDeployment): boolean {
+  const kafka = cbd.spec.messaging?.kafka;
+  return kafka !== undefined && kafka.deletionPolicy === 'Delete';
 }
 
 /**
  * True while the CR wants the finalizer but the API server does not have it yet. No topic may be
  * created then: a CR deleted in that window would leave its topics behind with nothing to clean up.
  */
-export function topicsWaitForFinalizer(cbd: DataplaneCbd): boolean {
+export function topicsWaitForFinalizer(cbd: ChatbotDeployment): boolean {
   return needsTopicFinalizer(cbd) && !(cbd.metadata.finalizers ?? []).includes(TOPIC_FINALIZER);
 }
 
@@ -218,7 +217,7 @@ export interface FinalizeResult {
  * reached its broker) is done without contacting Kafka. Failures retry until the bound after
  * metadata.deletionTimestamp, then the finalizer is released and the topics are reported as left behind.
  */
-export async function finalizeTopics(cbd: DataplaneCbd, deps: FinalizeDeps): Promise<FinalizeResult> {
+export async function finalizeTopics(cbd: ChatbotDeployment, deps: FinalizeDeps): Promise<FinalizeResult> {
   const done = { done: true, deleted: [], notOwned: [], leftBehind: [] };
   if (!needsTopicFinalizer(cbd)) return done;
   const self = holderOf(cbd);
@@ -266,7 +265,7 @@ async function deleteClaimed(
 }
 
 function failedDeletion(
-  cbd: DataplaneCbd,
+  cbd: ChatbotDeployment,
   deps: FinalizeDeps,
   err: unknown,
   plan: DeletionPlan,

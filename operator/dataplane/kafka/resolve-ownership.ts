@@ -3,12 +3,13 @@
  * around the pure decideOwnership (./ownership.ts). Runs before any change on the broker, so a topic is
  * created only once its claim is stored.
  */
-import { errorMessage, TopicOwnershipError } from './errors.js';
+import { errorMessage } from '../../kube/errors.js';
+import { TopicOwnershipError } from './errors.js';
 import { claimStanding, decideOwnership, holderOf, holderText, isHeldBy } from './ownership.js';
 import type { ClaimHolder, OwnershipDecision, TopicClaim } from './ownership.js';
 import type { TopicOwnership } from './claims.js';
 import type { DesiredTopic } from './topics.js';
-import type { DataplaneCbd } from '../types.js';
+import type { ChatbotDeployment } from '../types.js';
 
 export interface TopicOwnershipResult {
   /** Declared topics this CR may change (and create). */
@@ -54,7 +55,7 @@ async function decide(ctx: Context, topic: DesiredTopic, exists: boolean): Promi
       store.get(clusterId, topic.name, { fresh: true }),
     );
   }
-  let holderCr: DataplaneCbd | undefined;
+  let holderCr: ChatbotDeployment | undefined;
   if (claim && !isHeldBy(claim, self)) {
     const holder = claim.holder;
     holderCr = await ownershipCall(`reading ${holderText(holder)}`, () => store.readHolder(holder));
@@ -105,7 +106,7 @@ async function settle(
 }
 
 export async function resolveTopicOwnership(
-  cbd: DataplaneCbd,
+  cbd: ChatbotDeployment,
   desired: readonly DesiredTopic[],
   existing: ReadonlySet<string>,
   clusterId: string,

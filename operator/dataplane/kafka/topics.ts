@@ -1,11 +1,14 @@
 /** Desired topics of a ChatbotDeployment. PURE. */
-import { kafkaSpec, maxReplicas } from '../defaults.js';
-import type { DataplaneCbd, TopicPurpose } from '../types.js';
+import { nameOf, namespaceOf } from '../identity.js';
+import type { ChatbotDeployment, TopicPurpose } from '../types.js';
 
 export interface DesiredTopic {
   name: string;
   partitions: number;
-  /** undefined = chosen once at creation (min(3, brokers)) and never compared afterwards. */
+  /**
+   * undefined (the two default topics) = chosen once at creation (min(3, brokers)) and never compared
+   * afterwards. An explicit topic always has one: the CRD defaults it.
+   */
   replicationFactor: number | undefined;
   /** The complete set of topic-level overrides; anything else on the broker is drift. */
   config: Record<string, string>;
@@ -14,18 +17,19 @@ export interface DesiredTopic {
   adopt: boolean;
 }
 
-export function defaultTopicName(cbd: DataplaneCbd, purpose: TopicPurpose): string {
-  return `${cbd.metadata.namespace}.${cbd.metadata.name}.${purpose}`;
+export function defaultTopicName(cbd: ChatbotDeployment, purpose: TopicPurpose): string {
+  return `${namespaceOf(cbd)}.${nameOf(cbd)}.${purpose}`;
 }
 
 /**
- * The explicit topics list, or when it is empty the two defaults. Default partition count is
- * spec.scaling.maxReplicas so no scaled-out consumer sits idle (KEDA #1683).
+ * The explicit topics list (partitions and replicationFactor defaulted by the CRD), or when it is
+ * empty the two defaults, whose partition count is spec.scaling.maxReplicas so no scaled-out
+ * consumer sits idle (KEDA #1683).
  */
-export function desiredTopics(cbd: DataplaneCbd): DesiredTopic[] {
-  const kafka = kafkaSpec(cbd);
+export function desiredTopics(cbd: ChatbotDeployment): DesiredTopic[] {
+  const kafka = cbd.spec.messaging?.kafka;
   if (!kafka) return [];
-  const partitions = maxReplicas(cbd);
+  const partitions = cbd.spec.scaling.maxReplicas;
   const topics = kafka.topics ?? [];
   if (topics.length === 0) {
     return (['events', 'tasks'] as const).map((purpose) => ({
@@ -41,7 +45,7 @@ export function desiredTopics(cbd: DataplaneCbd): DesiredTopic[] {
   }
   return topics.map((t) => ({
     name: t.name,
-    partitions: t.partitions ?? partitions,
+    partitions: t.partitions,
     replicationFactor: t.replicationFactor,
     config: { ...(t.config ?? {}) },
     purpose: t.purpose,

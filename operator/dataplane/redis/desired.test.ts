@@ -1,26 +1,24 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1PodDisruptionBudget, V1Service, V1StatefulSet } from '@kubernetes/client-node';
-import type { DataplaneCbd, RedisSpec, RedisShardStatus } from '../types.js';
-import { desiredRedisObjects, redisArgs } from './desired.js';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { Service } from 'kubernetes-models/v1/Service';
+import type { RedisSpecInput } from '../../api/index.js';
+import { testCbd } from '../fixtures.js';
+import type { ChatbotDeployment, RedisShardStatus } from '../types.js';
+import { redisArgs } from './container.js';
+import { desiredRedisObjects } from './desired.js';
 import { toShardStatus } from './cluster.js';
-import { redisEnv } from './env.js';
-import { generateRedisPassword, redisPasswordSecret } from './secret.js';
 import { effectiveShardCount, validateExternalRedisSecret, validateRedis } from './validate.js';
-import { resolveRedis } from '../defaults.js';
 
-function cbd(redis?: RedisSpec, shards?: RedisShardStatus[]): DataplaneCbd {
-  return {
-    metadata: { name: 'support', namespace: 'bots', uid: 'uid-1' },
-    spec: { sessions: redis ? { redis } : undefined },
-    status: shards ? { redis: { shards } } : undefined,
-  };
+function cbd(redis?: RedisSpecInput, shards?: RedisShardStatus[]): ChatbotDeployment {
+  return testCbd({ ...(redis ? { redis } : {}), ...(shards ? { status: { redis: { shards } } } : {}) });
 }
 
 const kinds = (objs: { kind?: string; metadata?: { name?: string } }[]) =>
   objs.map((o) => `${o.kind}/${o.metadata?.name}`);
 
 const statefulSets = (objs: ReturnType<typeof desiredRedisObjects>) =>
-  objs.filter((o): o is V1StatefulSet => o.kind === 'StatefulSet');
+  objs.filter((o) => o instanceof StatefulSet);
 
 /** A status.redis.shards entry exactly as the CRD stores it (slots = served ranges, "" = none). */
 const shardStatus = (index: number, slots: string): RedisShardStatus => ({
@@ -42,9 +40,9 @@ describe('desiredRedisObjects', () => {
       'PodDisruptionBudget/support-redis',
     ]);
     expect(statefulSets(objs)[0]!.spec!.replicas).toBe(1);
-    const headless = objs[1] as V1Service;
+    const headless = objs[1] as Service;
     expect(headless.spec!.clusterIP).toBe('None');
-    expect((objs[3] as V1PodDisruptionBudget).spec!.maxUnavailable).toBe(1);
+    expect((objs[3] as PodDisruptionBudget).spec!.maxUnavailable).toBe(1);
   });
 
   it('labels and controller ownerReference on every object', () => {
@@ -105,7 +103,7 @@ describe('desiredRedisObjects', () => {
     const ephemeral = statefulSets(desiredRedisObjects(cbd()))[0]!.spec!;
     expect(ephemeral.volumeClaimTemplates).toBeUndefined();
     expect(ephemeral.template.spec!.volumes).toEqual([{ name: 'data', emptyDir: {} }]);
-    expect(redisArgs(resolveRedis(cbd()))).toEqual(
+    expect(redisArgs(cbd().spec.sessions.redis)).toEqual(
       expect.arrayContaining(['--appendonly', 'no', '--save', '']),
     );
 
@@ -116,7 +114,7 @@ describe('desiredRedisObjects', () => {
       storageClassName: 'fast',
       resources: { requests: { storage: '5Gi' } },
     });
-    expect(redisArgs(resolveRedis(cbd({ storage })))).toEqual(
+    expect(redisArgs(cbd({ storage }).spec.sessions.redis)).toEqual(
       expect.arrayContaining(['--appendonly', 'yes']),
     );
   });
@@ -138,14 +136,14 @@ describe('desiredRedisObjects', () => {
       nodeSelector: { pool: 'chat' },
       tolerations: [{ key: 'chat', operator: 'Exists' as const }],
     };
-    const podSpec = (c: DataplaneCbd) => statefulSets(desiredRedisObjects(c))[0]!.spec!.template.spec!;
+    const podSpec = (c: ChatbotDeployment) => statefulSets(desiredRedisObjects(c))[0]!.spec!.template.spec!;
 
     const unplaced = podSpec(cbd());
     expect(unplaced.nodeSelector).toBeUndefined();
     expect(unplaced.tolerations).toBeUndefined();
 
     // Editing the bots' placement must not roll the Redis pods.
-    const botsOnly = podSpec({ ...cbd(), spec: { placement: pool } } as DataplaneCbd);
+    const botsOnly = podSpec(testCbd({ spec: { placement: pool } }));
     expect(botsOnly.nodeSelector).toBeUndefined();
     expect(botsOnly.tolerations).toBeUndefined();
 
@@ -231,48 +229,28 @@ describe('scale-in keeps draining shards', () => {
   });
 });
 
-describe('redisEnv', () => {
-  it('standalone: REDIS_URL to the client Service and password by secretKeyRef', () => {
-    expect(redisEnv(cbd())).toEqual([
-      { name: 'REDIS_URL', value: 'redis://support-redis.bots.svc:6379' },
-      {
-        name: 'REDIS_PASSWORD',
-        valueFrom: { secretKeyRef: { name: 'support-redis-auth', key: 'password', optional: false } },
-      },
-    ]);
+describe('every desired Redis object is valid against the Kubernetes schema', () => {
+  const placement = {
+    nodeSelector: { pool: 'chat' },
+    tolerations: [{ key: 'chat', operator: 'Exists' as const }],
+  };
+  it.each<[string, RedisSpecInput]>([
+    ['standalone', {}],
+    ['standalone with storage', { storage: { size: '5Gi', storageClassName: 'fast' } }],
+    ['cluster with placement', { topology: 'cluster', shards: 3, replicasPerShard: 1, placement }],
+    [
+      'cluster with storage and a CPU limit',
+      { topology: 'cluster', shards: 3, storage: { size: '1Gi' }, resources: { limits: { cpu: '1' } } },
+    ],
+  ])('%s', (_what, redis) => {
+    const objects = desiredRedisObjects(cbd(redis));
+    expect(objects.length).toBeGreaterThan(0);
+    for (const o of objects) expect(() => o.validate()).not.toThrow();
   });
 
-  it('cluster: REDIS_CLUSTER_NODES lists every shard pod 0', () => {
-    const env = redisEnv(cbd({ topology: 'cluster', shards: 3 }));
-    expect(env[0]).toEqual({
-      name: 'REDIS_CLUSTER_NODES',
-      value: [0, 1, 2]
-        .map((i) => `support-redis-shard-${i}-0.support-redis-headless.bots.svc:6379`)
-        .join(','),
-    });
-    expect(env.map((e) => e.name)).toEqual(['REDIS_CLUSTER_NODES', 'REDIS_PASSWORD']);
-  });
-
-  it('external: everything via optional secretKeyRefs to the user Secret', () => {
-    const env = redisEnv(cbd({ mode: 'external', secretRef: { name: 'ext' } }));
-    expect(env.map((e) => [e.name, e.valueFrom?.secretKeyRef?.key, e.value])).toEqual([
-      ['REDIS_URL', 'url', undefined],
-      ['REDIS_CLUSTER_NODES', 'clusterNodes', undefined],
-      ['REDIS_PASSWORD', 'password', undefined],
-      ['REDIS_TLS', 'tls', undefined],
-    ]);
-    expect(env.every((e) => e.valueFrom?.secretKeyRef?.name === 'ext')).toBe(true);
-  });
-});
-
-describe('password Secret', () => {
-  it('is generated from 32 random bytes and carries the owner', () => {
-    const pw = generateRedisPassword((n) => Buffer.alloc(n, 7));
-    expect(pw).toBe(Buffer.alloc(32, 7).toString('base64url'));
-    expect(generateRedisPassword()).not.toBe(generateRedisPassword());
-    const secret = redisPasswordSecret(cbd(), pw);
-    expect(secret.metadata!.name).toBe('support-redis-auth');
-    expect(secret.stringData).toEqual({ password: pw });
-    expect(secret.metadata!.ownerReferences![0]!.uid).toBe('uid-1');
+  it('a schema violation is caught by validate()', () => {
+    const [sts] = statefulSets(desiredRedisObjects(cbd()));
+    (sts!.spec as unknown as { replicas: string }).replicas = 'one';
+    expect(() => sts!.validate()).toThrow();
   });
 });

@@ -4,18 +4,21 @@
  * replicasPerShard default and the Degraded/NoRedundancy warning.
  */
 import { describe, expect, it } from '@jest/globals';
-import type { V1Container, V1StatefulSet } from '@kubernetes/client-node';
-import { resolveRedis } from '../defaults.js';
-import type { DataplaneCbd, RedisSpec, ResourceRequirements } from '../types.js';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { RedisSpecInput } from '../../api/index.js';
+import { testCbd } from '../fixtures.js';
+import type { ChatbotDeployment } from '../types.js';
 import {
   CLUSTER_READINESS,
   FAILOVER_WAIT_SECONDS,
   FORGET_IDENTITY,
-  desiredRedisObjects,
   forgetsIdentityOnStart,
   redisArgs,
   STANDALONE_READINESS,
-} from './desired.js';
+} from './container.js';
+import { desiredRedisObjects } from './desired.js';
+import type { MemoryResources } from './memory.js';
 import {
   headroomBytes,
   maxmemoryBytes,
@@ -33,15 +36,12 @@ import type { ConditionInput } from '../../workload/status.js';
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
-function cbd(redis?: RedisSpec): DataplaneCbd {
-  return {
-    metadata: { name: 'support', namespace: 'bots', uid: 'uid-1' },
-    spec: { sessions: redis ? { redis } : undefined },
-  };
+function cbd(redis?: RedisSpecInput): ChatbotDeployment {
+  return testCbd(redis ? { redis } : {});
 }
 
-function containerOf(redis?: RedisSpec): V1Container {
-  const sts = desiredRedisObjects(cbd(redis)).find((o): o is V1StatefulSet => o.kind === 'StatefulSet');
+function containerOf(redis?: RedisSpecInput): IContainer {
+  const sts = desiredRedisObjects(cbd(redis)).find((o) => o instanceof StatefulSet);
   const c = sts?.spec?.template.spec?.containers[0];
   if (!c) throw new Error('no redis container');
   return c;
@@ -73,11 +73,11 @@ describe('quantityBytes', () => {
 });
 
 describe('maxmemoryBytes: the limit minus headroom for fork, buffers and the process', () => {
-  const limits = (memory: string, request?: string): ResourceRequirements => ({
+  const limits = (memory: string, request?: string): MemoryResources => ({
     limits: { memory },
     ...(request ? { requests: { memory: request } } : {}),
   });
-  it.each<[string, ResourceRequirements | undefined, number | undefined]>([
+  it.each<[string, MemoryResources | undefined, number | undefined]>([
     ['256Mi (the default): 25 % headroom', limits('256Mi'), 192 * MiB],
     ['1Gi: 25 % headroom', limits('1Gi'), 768 * MiB],
     ['4Gi: 25 % headroom', limits('4Gi'), 3 * GiB],
@@ -120,7 +120,7 @@ describe('memoryArgs', () => {
   });
 
   it('the default Redis resources get maxmemory 192 MiB', () => {
-    expect(argAfter(redisArgs(resolveRedis(cbd())), '--maxmemory')).toBe(String(192 * MiB));
+    expect(argAfter(redisArgs(cbd().spec.sessions.redis), '--maxmemory')).toBe(String(192 * MiB));
   });
 });
 
@@ -138,7 +138,7 @@ describe('volatile-ttl evicts the answer cache first: its TTL is below the sessi
 
 describe('persistence and identity per mode', () => {
   const storage = { size: '1Gi' };
-  it.each<[string, RedisSpec | undefined, { aof: string; fsync?: string; forget: boolean }]>([
+  it.each<[string, RedisSpecInput | undefined, { aof: string; fsync?: string; forget: boolean }]>([
     ['standalone without storage', undefined, { aof: 'no', forget: false }],
     ['standalone with storage', { storage }, { aof: 'yes', fsync: 'everysec', forget: false }],
     ['cluster without storage, 1 replica', { topology: 'cluster' }, { aof: 'no', forget: true }],
@@ -153,7 +153,7 @@ describe('persistence and identity per mode', () => {
       { aof: 'yes', fsync: 'everysec', forget: false },
     ],
   ])('%s', (_what, redis, want) => {
-    const spec = resolveRedis(cbd(redis));
+    const spec = cbd(redis).spec.sessions.redis;
     const args = redisArgs(spec);
     expect(argAfter(args, '--appendonly')).toBe(want.aof);
     expect(argAfter(args, '--appendfsync')).toBe(want.fsync);
@@ -181,13 +181,13 @@ describe('a restarted node without storage waits for the failover, then starts a
       'fi',
       'exec redis-server "$@"',
     ]);
-    const args = redisArgs(resolveRedis(cbd({ topology: 'cluster' })));
+    const args = redisArgs(cbd({ topology: 'cluster' }).spec.sessions.redis);
     expect(FAILOVER_WAIT_SECONDS * 1000).toBe(3 * Number(argAfter(args, '--cluster-node-timeout')));
   });
 });
 
 describe('readiness probe', () => {
-  it.each<[string, RedisSpec | undefined, string]>([
+  it.each<[string, RedisSpecInput | undefined, string]>([
     ['standalone', undefined, STANDALONE_READINESS],
     ['cluster', { topology: 'cluster' }, CLUSTER_READINESS],
   ])('%s: its script, authenticated through REDISCLI_AUTH', (_what, redis, script) => {
@@ -211,12 +211,12 @@ describe('readiness probe', () => {
 
 describe('defaults that protect data', () => {
   it('cluster mode defaults replicasPerShard to 1', () => {
-    expect(resolveRedis(cbd({ topology: 'cluster' })).replicasPerShard).toBe(1);
+    expect(cbd({ topology: 'cluster' }).spec.sessions.redis.replicasPerShard).toBe(1);
     const sts = desiredRedisObjects(cbd({ topology: 'cluster' })).filter((o) => o.kind === 'StatefulSet');
-    expect(sts.map((s) => (s as V1StatefulSet).spec?.replicas)).toEqual([2, 2, 2]);
+    expect(sts.map((s) => s.spec?.replicas)).toEqual([2, 2, 2]);
   });
 
-  it.each<[string, RedisSpec | undefined, RegExp | undefined]>([
+  it.each<[string, RedisSpecInput | undefined, RegExp | undefined]>([
     ['standalone without storage', undefined, /standalone Redis without spec\.sessions\.redis\.storage/],
     ['standalone with storage', { storage: { size: '1Gi' } }, undefined],
     [

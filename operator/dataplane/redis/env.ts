@@ -3,19 +3,19 @@
  * never values in the Deployment spec.
  */
 import type { V1EnvVar } from '@kubernetes/client-node';
-import { resolveRedis } from '../defaults.js';
-import type { DataplaneCbd } from '../types.js';
+import type { ChatbotDeployment } from '../types.js';
 import { PASSWORD_KEY, REDIS_PORT, redisNames, podDnsName } from './names.js';
 import { effectiveShardCount } from './validate.js';
+import { nameOf, namespaceOf } from '../identity.js';
 
 function fromSecret(name: string, secret: string, key: string, optional: boolean): V1EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: secret, key, optional } } };
 }
 
-export function redisEnv(cbd: DataplaneCbd): V1EnvVar[] {
-  const spec = resolveRedis(cbd);
-  const cr = cbd.metadata.name;
-  const ns = cbd.metadata.namespace;
+export function redisEnv(cbd: ChatbotDeployment): V1EnvVar[] {
+  const spec = cbd.spec.sessions.redis;
+  const cr = nameOf(cbd);
+  const ns = namespaceOf(cbd);
   if (spec.mode === 'external') {
     const secret = spec.secretRef?.name ?? '';
     // The operator does not need to read the user's Secret to wire it: optional refs leave
@@ -38,12 +38,12 @@ export function redisEnv(cbd: DataplaneCbd): V1EnvVar[] {
 }
 
 /** Every shard's pod 0 as a seed: any one reachable seed lets the client discover the topology. */
-function clusterSeedNodes(cbd: DataplaneCbd, shards: number): string {
-  const cr = cbd.metadata.name;
+function clusterSeedNodes(cbd: ChatbotDeployment, shards: number): string {
+  const cr = nameOf(cbd);
   const seeds: string[] = [];
   for (let shard = 0; shard < shards; shard++) {
     const pod = `${redisNames.shardStatefulSet(cr, shard)}-0`;
-    seeds.push(`${podDnsName(cr, cbd.metadata.namespace, pod)}:${REDIS_PORT}`);
+    seeds.push(`${podDnsName(cr, namespaceOf(cbd), pod)}:${REDIS_PORT}`);
   }
   return seeds.join(',');
 }

@@ -14,7 +14,13 @@ import { Redis } from 'ioredis';
 import { parseQuantity } from '../../controller/drift.js';
 import type { ClusterReconcileResult } from './cluster.js';
 import type { ClusterPod } from './cluster-node.js';
-import type { ClusterShardState, RedisShardStatus, ResourceRequirements } from '../types.js';
+import type { ClusterShardState, RedisShardStatus } from '../types.js';
+
+/** The memory fields of spec.sessions.redis.resources (a partial one in tests). */
+export interface MemoryResources {
+  requests?: { memory?: string | number; cpu?: string | number };
+  limits?: { memory?: string | number; cpu?: string | number };
+}
 
 const MiB = 2 ** 20;
 /** Share of the limit kept out of maxmemory: room for one fork's copy-on-write under moderate writes. */
@@ -33,7 +39,7 @@ export function quantityBytes(q: string | number | undefined): number | undefine
 }
 
 /** The memory the container may use: its limit, else its request (then the limit is the node's), else unknown. */
-export function memoryBudgetBytes(resources: ResourceRequirements | undefined): number | undefined {
+export function memoryBudgetBytes(resources: MemoryResources | undefined): number | undefined {
   return quantityBytes(resources?.limits?.memory) ?? quantityBytes(resources?.requests?.memory);
 }
 
@@ -49,7 +55,7 @@ export function headroomBytes(budget: number): number {
  * maxmemory for a container budget: budget - max(25 %, 32 MiB), but never under half the budget
  * (a tiny limit still gets a usable Redis). undefined without a budget: nothing to bound against.
  */
-export function maxmemoryBytes(resources: ResourceRequirements | undefined): number | undefined {
+export function maxmemoryBytes(resources: MemoryResources | undefined): number | undefined {
   const budget = memoryBudgetBytes(resources);
   return budget === undefined ? undefined : budget - headroomBytes(budget);
 }
@@ -60,7 +66,7 @@ export function maxmemoryBytes(resources: ResourceRequirements | undefined): num
  * limit (Redis' default hard limit, 256 MB, is the whole default container). A replica that exceeds
  * it is disconnected and resyncs instead.
  */
-export function memoryArgs(resources: ResourceRequirements | undefined): string[] {
+export function memoryArgs(resources: MemoryResources | undefined): string[] {
   const args = ['--maxmemory-policy', EVICTION_POLICY, '--maxmemory-samples', String(EVICTION_SAMPLES)];
   const budget = memoryBudgetBytes(resources);
   if (budget === undefined) return args;

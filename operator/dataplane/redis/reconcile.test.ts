@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { DataplaneCbd, RedisSpec } from '../types.js';
+import type { RedisSpecInput } from '../../api/index.js';
+import { testCbd } from '../fixtures.js';
+import type { ChatbotDeployment } from '../types.js';
 import { missingPods, needsRebalance, shardStatuses } from './cluster.js';
 import type { NodeView } from './cluster-node.js';
 import { parseClusterNodes } from './cluster-nodes.js';
@@ -10,10 +12,8 @@ import {
   redisReadyCondition,
 } from './reconcile.js';
 
-const cbd = (redis: RedisSpec): DataplaneCbd => ({
-  metadata: { name: 'a', namespace: 'n' },
-  spec: { sessions: { redis } },
-});
+const cbd = (redis: RedisSpecInput): ChatbotDeployment =>
+  testCbd({ metadata: { name: 'a', namespace: 'n' }, redis });
 
 describe('clusterPodsFromPods', () => {
   const pod = (name: string, shard: string, ip: string | undefined, extra: object = {}) => ({
@@ -144,31 +144,11 @@ describe('redisReadyCondition', () => {
     [{}, 0, 'False', 'WaitingForPods'],
     [{ mode: 'external', secretRef: { name: 's' } }, 0, 'True', 'External'],
     [{ mode: 'external' }, 0, 'False', 'ExternalSecretInvalid'],
-  ] as [RedisSpec, number, string, string][])('%j ready=%i -> %s %s', (redis, ready, status, reason) => {
+  ] as [RedisSpecInput, number, string, string][])('%j ready=%i -> %s %s', (redis, ready, status, reason) => {
     expect(redisReadyCondition(cbd(redis), ready)).toMatchObject({ type: 'RedisReady', status, reason });
   });
   it('cluster mode is decided by the cluster reconcile', () => {
     expect(redisReadyCondition(cbd({ topology: 'cluster' }), 0)).toBeUndefined();
-  });
-});
-
-describe('facade', () => {
-  it('password Secret only for managed mode, env concatenates Redis and Kafka', async () => {
-    const { redisPasswordSecret, dataplaneEnv } = await import('../index.js');
-    expect(redisPasswordSecret(cbd({ mode: 'external', secretRef: { name: 's' } }))).toBeUndefined();
-    const owner = { apiVersion: 'chatfleet.io/v1alpha1', kind: 'ChatbotDeployment', name: 'a', uid: 'u' };
-    expect(redisPasswordSecret(cbd({}), owner)?.stringData?.password).toHaveLength(43);
-    const both: DataplaneCbd = {
-      metadata: { name: 'a', namespace: 'n' },
-      spec: { messaging: { kafka: { bootstrapServers: ['b:1'] } } },
-    };
-    expect(dataplaneEnv(both).map((e) => e.name)).toEqual([
-      'REDIS_URL',
-      'REDIS_PASSWORD',
-      'KAFKA_BROKERS',
-      'KAFKA_EVENTS_TOPIC',
-      'KAFKA_TASKS_TOPIC',
-    ]);
   });
 });
 

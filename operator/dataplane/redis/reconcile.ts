@@ -1,8 +1,7 @@
 /** CR-level Redis entry points: map pods to cluster members and pick the RedisReady condition. */
 import { condition, REDIS_READY, RedisReason } from '../conditions.js';
-import { resolveRedis } from '../defaults.js';
 import { REDIS_SHARD_LABEL } from '../labels.js';
-import type { Condition, DataplaneCbd } from '../types.js';
+import type { Condition, ChatbotDeployment } from '../types.js';
 import { RedisClusterManager } from './cluster.js';
 import type { ClusterPod, ClusterReconcileResult, RedisClusterOptions } from './cluster.js';
 import { REDIS_PORT } from './names.js';
@@ -55,7 +54,8 @@ export function controlledStatefulSets(
   return uids;
 }
 
-function controlledBy(pod: PodLike, statefulSets: ReadonlySet<string>): boolean {
+/** True when the pod's controller is one of `statefulSets` (by uid). */
+function controlledByOneOf(pod: PodLike, statefulSets: ReadonlySet<string>): boolean {
   const ref = pod.metadata?.ownerReferences?.find((r) => r.controller === true);
   return ref?.kind === 'StatefulSet' && ref.uid !== undefined && statefulSets.has(ref.uid);
 }
@@ -70,7 +70,7 @@ export function clusterPodsFromPods(
   statefulSets?: ReadonlySet<string>,
 ): ClusterPod[] {
   return pods
-    .filter((p) => statefulSets === undefined || controlledBy(p, statefulSets))
+    .filter((p) => statefulSets === undefined || controlledByOneOf(p, statefulSets))
     .map(toClusterPod)
     .filter((p): p is ClusterPod => p !== undefined);
 }
@@ -90,7 +90,7 @@ export function clusterMembers(
     sets.flatMap((s) => (s.metadata?.uid ? [[s.metadata.uid, s.status?.updateRevision] as const] : [])),
   );
   return pods
-    .filter((p) => controlledBy(p, controlled))
+    .filter((p) => controlledByOneOf(p, controlled))
     .flatMap((p) => {
       const member = toClusterPod(p);
       return member ? [{ ...member, ...rollState(p, updateRevision) }] : [];
@@ -140,11 +140,11 @@ export interface RedisClusterDeps extends RedisClusterOptions {
 
 /** undefined unless the CR runs a managed Redis Cluster. */
 export async function reconcileRedisCluster(
-  cbd: DataplaneCbd,
+  cbd: ChatbotDeployment,
   pods: readonly ClusterPod[],
   deps: RedisClusterDeps,
 ): Promise<ClusterReconcileResult | undefined> {
-  const spec = resolveRedis(cbd);
+  const spec = cbd.spec.sessions.redis;
   if (spec.mode !== 'managed' || spec.topology !== 'cluster') return undefined;
   const manager = new RedisClusterManager(deps);
   const previous = cbd.status?.conditions?.find((c) => c.type === REDIS_READY);
@@ -162,12 +162,12 @@ export async function reconcileRedisCluster(
  * PURE: the caller passes the StatefulSet's readyReplicas.
  */
 export function redisReadyCondition(
-  cbd: DataplaneCbd,
+  cbd: ChatbotDeployment,
   standaloneReadyReplicas: number,
 ): Condition | undefined {
   const blocking = validateRedis(cbd);
   if (blocking) return blocking;
-  const spec = resolveRedis(cbd);
+  const spec = cbd.spec.sessions.redis;
   if (spec.mode === 'external') {
     return condition(
       REDIS_READY,

@@ -4,10 +4,11 @@
  * and never apply it on every reconcile, or the password would rotate under running clients.
  */
 import { randomBytes } from 'node:crypto';
-import type { V1Secret } from '@kubernetes/client-node';
-import { ownerReferenceFor } from '../defaults.js';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { ownerReferenceFor } from '../../controller/ownership.js';
+import { nameOf, namespaceOf } from '../identity.js';
 import { redisLabels } from '../labels.js';
-import type { DataplaneCbd, OwnerReference } from '../types.js';
+import type { ChatbotDeployment, OwnerReference } from '../types.js';
 import { PASSWORD_KEY, redisNames } from './names.js';
 
 /** 32 random bytes, URL-safe so it fits redis:// URLs and command lines unescaped. */
@@ -16,17 +17,19 @@ export function generateRedisPassword(random: (size: number) => Buffer = randomB
 }
 
 /** PURE given the password: the Secret object to create once. */
-export function redisPasswordSecret(cbd: DataplaneCbd, password: string, owner?: OwnerReference): V1Secret {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
+export function redisPasswordSecret(
+  cbd: ChatbotDeployment,
+  password: string,
+  owner?: OwnerReference,
+): Secret {
+  return new Secret({
     type: 'Opaque',
     metadata: {
-      name: redisNames.passwordSecret(cbd.metadata.name),
-      namespace: cbd.metadata.namespace,
-      labels: redisLabels(cbd.metadata.name),
+      name: redisNames.passwordSecret(nameOf(cbd)),
+      namespace: namespaceOf(cbd),
+      labels: redisLabels(nameOf(cbd)),
       ownerReferences: [{ ...(owner ?? ownerReferenceFor(cbd)) }],
     },
     stringData: { [PASSWORD_KEY]: password },
-  };
+  });
 }

@@ -1,10 +1,11 @@
-import type { V1PodSecurityContext, V1SecurityContext } from '@kubernetes/client-node';
+import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContext';
+import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 
 /** The official redis image runs as user "redis", uid/gid 999. */
 export const REDIS_UID = 999;
 
 /** Pod Security Standards "restricted" profile. */
-export function redisPodSecurityContext(): V1PodSecurityContext {
+export function redisPodSecurityContext(): IPodSecurityContext {
   return {
     runAsNonRoot: true,
     runAsUser: REDIS_UID,
@@ -14,7 +15,7 @@ export function redisPodSecurityContext(): V1PodSecurityContext {
   };
 }
 
-export function redisContainerSecurityContext(): V1SecurityContext {
+export function redisContainerSecurityContext(): ISecurityContext {
   return {
     runAsNonRoot: true,
     runAsUser: REDIS_UID,

@@ -1,20 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import type { V1StatefulSet } from '@kubernetes/client-node';
-import type { DataplaneCbd, RedisSpec } from '../types.js';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { RedisSpecInput } from '../../api/index.js';
+import { testCbd } from '../fixtures.js';
 import { desiredRedisObjects } from './desired.js';
 
-const cbd = (redis: RedisSpec): DataplaneCbd => ({
-  metadata: { name: 'support', namespace: 'bots', uid: 'uid-1' },
-  spec: { sessions: { redis } },
-});
-
-const strategies = (redis: RedisSpec): (string | undefined)[] =>
-  desiredRedisObjects(cbd(redis))
-    .filter((o): o is V1StatefulSet => o.kind === 'StatefulSet')
+const strategies = (redis: RedisSpecInput): (string | undefined)[] =>
+  desiredRedisObjects(testCbd({ redis }))
+    .filter((o) => o instanceof StatefulSet)
     .map((s) => s.spec?.updateStrategy?.type);
 
 describe('Redis StatefulSet update strategy', () => {
-  it.each<[string, RedisSpec, string[]]>([
+  it.each<[string, RedisSpecInput, string[]]>([
     // The operator rolls cluster pods itself (roll-plan.ts): Kubernetes must never replace one.
     [
       'cluster shards are OnDelete',

@@ -3,8 +3,7 @@
  * PURE: reads spec and status only.
  */
 import { condition, DEGRADED, REDIS_READY, RedisReason } from '../conditions.js';
-import { resolveRedis } from '../defaults.js';
-import type { Condition, DataplaneCbd } from '../types.js';
+import type { Condition, ChatbotDeployment } from '../types.js';
 
 /**
  * Shards that still own hash slots according to the last written status.redis.shards (CRD shape:
@@ -12,11 +11,12 @@ import type { Condition, DataplaneCbd } from '../types.js';
  * all that is known, so an entry without a readable `slots` counts as holding slots: keeping a
  * StatefulSet one pass longer is safe, pruning a shard that still serves slots is not.
  */
-export function shardsHoldingSlots(cbd: DataplaneCbd): number[] {
+export function shardsHoldingSlots(cbd: ChatbotDeployment): number[] {
   const shards = cbd.status?.redis?.shards ?? [];
   return shards
-    .filter((s) => Number.isInteger(s.index) && (typeof s.slots !== 'string' || s.slots.trim() !== ''))
-    .map((s) => s.index);
+    .filter((s) => typeof s.slots !== 'string' || s.slots.trim() !== '')
+    .map((s) => s.index)
+    .filter((i): i is number => Number.isInteger(i));
 }
 
 /**
@@ -24,15 +24,15 @@ export function shardsHoldingSlots(cbd: DataplaneCbd): number[] {
  * pods keep serving) until the cluster logic has migrated all its slots away and status shows
  * it empty; only then does it drop out here, and the caller prunes it.
  */
-export function effectiveShardCount(cbd: DataplaneCbd): number {
-  const spec = resolveRedis(cbd);
+export function effectiveShardCount(cbd: ChatbotDeployment): number {
+  const spec = cbd.spec.sessions.redis;
   const highest = Math.max(-1, ...shardsHoldingSlots(cbd));
   return Math.max(spec.shards, highest + 1);
 }
 
 /** A blocking RedisReady=False condition, or undefined when the spec is acceptable. */
-export function validateRedis(cbd: DataplaneCbd): Condition | undefined {
-  const spec = resolveRedis(cbd);
+export function validateRedis(cbd: ChatbotDeployment): Condition | undefined {
+  const spec = cbd.spec.sessions.redis;
   if (spec.mode === 'external' && !spec.secretRef?.name) {
     return condition(
       REDIS_READY,
@@ -61,8 +61,8 @@ export function validateExternalRedisSecret(keys: readonly string[]): Condition 
  * (without storage) or its shard's availability (with storage) with it. Standalone without
  * storage: any restart of the one pod empties it. undefined when one pod can be lost. PURE.
  */
-export function redundancyWarning(cbd: DataplaneCbd): Condition | undefined {
-  const spec = resolveRedis(cbd);
+export function redundancyWarning(cbd: ChatbotDeployment): Condition | undefined {
+  const spec = cbd.spec.sessions.redis;
   if (spec.mode !== 'managed') return undefined;
   if (spec.topology === 'cluster' && spec.replicasPerShard === 0) {
     const loss = spec.storage

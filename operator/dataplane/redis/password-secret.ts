@@ -5,25 +5,24 @@
  * new password as soon as the informer reports the deletion, with a Normal Event
  * RedisPasswordGenerated. The bot pod template carries a stamp of the Secret
  * (ANNOTATION_REDIS_PASSWORD) that moves to the new one once every Redis pod runs with it, so the
- * bot pods roll by themselves (decisions: ./redis/password-rotation.ts).
+ * bot pods roll by themselves (decisions: ./password-rotation.ts).
  */
-import type { ComponentContext, ComponentEvent } from '../controller/component.js';
-import type { ObjectCache } from '../controller/reconciler.js';
-import type { KubeClient } from '../kube/client.js';
-import { isConflict } from '../kube/errors.js';
-import { Resources } from '../kube/resources.js';
-import { ownerReference } from '../workload/labels.js';
-import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
-import { redisPasswordSecret } from './index.js';
-import { MANAGED_BY, redisSelector } from './labels.js';
-import { redisNames } from './redis/names.js';
-import {
-  ANNOTATION_REDIS_PASSWORD,
-  botPasswordStamp,
-  passwordSecretStep,
-} from './redis/password-rotation.js';
-import type { KnownSecret, SecretLike, SecretStep } from './redis/password-rotation.js';
-import type { DataplaneCbd } from './types.js';
+import type { ComponentContext, ComponentEvent } from '../../controller/component.js';
+import { ownerReferenceFor } from '../../controller/ownership.js';
+import type { ObjectCache } from '../../controller/reconciler.js';
+import type { KubeClient } from '../../kube/client.js';
+import { isConflict } from '../../kube/errors.js';
+import { Resources } from '../../kube/resources.js';
+import type { KubeObject } from '../../workload/types.js';
+import { labelled } from '../contribution.js';
+import { fleetKey } from '../../controller/fleet-key.js';
+import { nameOf, namespaceOf } from '../identity.js';
+import { MANAGED_BY, redisSelector } from '../labels.js';
+import type { ChatbotDeployment } from '../types.js';
+import { redisNames } from './names.js';
+import { ANNOTATION_REDIS_PASSWORD, botPasswordStamp, passwordSecretStep } from './password-rotation.js';
+import type { KnownSecret, SecretLike, SecretStep } from './password-rotation.js';
+import { generateRedisPassword, redisPasswordSecret } from './secret.js';
 
 export type PasswordKube = Pick<KubeClient, 'get' | 'create'>;
 
@@ -52,14 +51,13 @@ export class RedisPasswordSecrets {
   ) {}
 
   async reconcile(ctx: ComponentContext): Promise<PasswordContribution> {
-    const cr = ctx.cr;
-    const key = keyOf(cr);
+    const key = fleetKey(ctx.cr);
     const events: ComponentEvent[] = [];
     const secret = await this.ensure(ctx, key, events);
     const stamp = botPasswordStamp({
       current: templateAnnotation(ctx.deployment),
       secret,
-      redisStartedAt: this.redisStartedAt(cr),
+      redisStartedAt: this.redisStartedAt(ctx.cr),
     });
     return { podAnnotations: stamp ? { [ANNOTATION_REDIS_PASSWORD]: stamp } : {}, events };
   }
@@ -113,11 +111,10 @@ export class RedisPasswordSecrets {
     events: ComponentEvent[],
     hadOne: boolean,
   ): Promise<SecretLike | undefined> {
-    const cr = ctx.cr;
-    const { ns, name, crUid } = secretRef(cr);
+    const cbd = ctx.cr;
+    const { ns, name, crUid } = secretRef(cbd);
     const now = ctx.now.getTime();
-    const desired = redisPasswordSecret(asCbd(cr), ownerReference(cr));
-    if (!desired) return undefined;
+    const desired = redisPasswordSecret(cbd, generateRedisPassword(), ownerReferenceFor(cbd)).toJSON();
     try {
       const created = await this.kube.create<SecretObject>(Resources.Secret, ns, desired);
       this.known.set(key, { crUid, secret: created, seenInCache: false, at: now });
@@ -139,12 +136,12 @@ export class RedisPasswordSecrets {
    * When the Redis container of every Redis pod of the fleet started: pods of the fleet's own
    * StatefulSets only (by uid), so a pod carrying the labels cannot hold a rotation back or let it on.
    */
-  private redisStartedAt(cr: ChatbotDeployment): (string | undefined)[] {
-    const ns = cr.metadata.namespace ?? '';
-    const selector = redisSelector(cr.metadata.name ?? '');
+  private redisStartedAt(cbd: ChatbotDeployment): (string | undefined)[] {
+    const ns = namespaceOf(cbd);
+    const selector = redisSelector(nameOf(cbd));
     const sets = new Set(
       labelled(this.caches.statefulSets.list(ns), selector)
-        .filter((s) => controllerUid(s) === cr.metadata.uid)
+        .filter((s) => controllerUid(s) === cbd.metadata.uid)
         .map((s) => s.metadata.uid),
     );
     return labelled(this.caches.pods.list(ns), selector)
@@ -165,20 +162,12 @@ function generatedEvent(secret: string, rotated: boolean): ComponentEvent {
   };
 }
 
-function secretRef(cr: ChatbotDeployment): { ns: string; name: string; crUid: string } {
+function secretRef(cbd: ChatbotDeployment): { ns: string; name: string; crUid: string } {
   return {
-    ns: cr.metadata.namespace ?? '',
-    name: redisNames.passwordSecret(cr.metadata.name ?? ''),
-    crUid: cr.metadata.uid ?? '',
+    ns: namespaceOf(cbd),
+    name: redisNames.passwordSecret(nameOf(cbd)),
+    crUid: cbd.metadata.uid ?? '',
   };
-}
-
-function keyOf(cr: ChatbotDeployment): string {
-  return `${cr.metadata.namespace ?? ''}/${cr.metadata.name ?? ''}`;
-}
-
-function asCbd(cr: ChatbotDeployment): DataplaneCbd {
-  return cr as unknown as DataplaneCbd;
 }
 
 function templateAnnotation(deployment: KubeObject | undefined): string | undefined {
@@ -195,8 +184,4 @@ function runningSince(pod: KubeObject): string | undefined {
   const status = pod.status as
     { containerStatuses?: { name: string; state?: { running?: { startedAt?: string } } }[] } | undefined;
   return status?.containerStatuses?.find((c) => c.name === REDIS_CONTAINER)?.state?.running?.startedAt;
-}
-
-function labelled(objects: readonly KubeObject[], selector: Record<string, string>): KubeObject[] {
-  return objects.filter((o) => Object.entries(selector).every(([k, v]) => o.metadata.labels?.[k] === v));
 }
