@@ -4,12 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { buildApp } from '../app.js';
-import { loadConfig } from '../config.js';
-import { createMetrics } from '../metrics.js';
-import { exampleBundle } from '../test-support.js';
+import { buildApp, type AppDeps } from '../app.js';
+import { exampleBundle, testDeps } from '../test-support.js';
 import { requireEnv, runId } from './support/env.js';
 import { connectionsTo, portOf } from './support/sockets.js';
 
@@ -27,23 +23,10 @@ async function eventually(cond: () => boolean, timeoutMs: number): Promise<boole
   return cond();
 }
 
-function deps(env: Record<string, string>) {
-  const config = loadConfig({
-    REDIS_URL: redisUrl,
-    KAFKA_BROKERS: brokers,
-    KAFKA_EVENTS_TOPIC: runId('rt-resources'),
-    EVENTS_FLUSH_TIMEOUT_MS: '1000',
-    ...env,
-  });
-  const registry = new Registry();
-  return {
-    config,
-    log: pino({ level: 'silent' }),
-    registry,
-    metrics: createMetrics(registry, false),
-    llm: undefined,
-    redisConnectTimeoutMs: 10_000,
-  };
+function deps(env: Record<string, string>): AppDeps {
+  const kafka = { KAFKA_BROKERS: brokers, KAFKA_EVENTS_TOPIC: runId('rt-resources') };
+  const all = { REDIS_URL: redisUrl, ...kafka, EVENTS_FLUSH_TIMEOUT_MS: '1000', ...env };
+  return testDeps(all, { redisConnectTimeoutMs: 10_000 });
 }
 
 /**

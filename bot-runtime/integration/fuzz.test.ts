@@ -152,15 +152,46 @@ function buildRequest(g: Gen, ops: ReturnType<typeof operations>): FuzzRequest {
   return { method: realMethod, path: url, headers, body: g.rawBody(g.fromSchema(schema)) };
 }
 
+/**
+ * Sends the requests over 8 concurrent workers; every 5xx is a failure, described by `describe`
+ * (its status first). Returns the failures and how many answers each status got.
+ */
+async function sendAll(
+  url: string,
+  requests: FuzzRequest[],
+  describe: (r: FuzzRequest) => string,
+): Promise<{ failures: string[]; statuses: Map<number, number> }> {
+  const failures: string[] = [];
+  const statuses = new Map<number, number>();
+  let i = 0;
+  const worker = async (): Promise<void> => {
+    while (i < requests.length) {
+      const r = requests[i++]!;
+      const res = await fetch(`${url}${r.path}`, { method: r.method, headers: r.headers, body: r.body });
+      await res.arrayBuffer();
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      if (res.status >= 500) failures.push(`${res.status} ${describe(r)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return { failures, statuses };
+}
+
+/** A real bot process on the test Redis, without the rate limit (all the fuzz comes from one address). */
+function fuzzBot(env: Record<string, string> = {}): Promise<Child> {
+  return spawnBot({
+    REDIS_URL: requireEnv('REDIS_URL'),
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+}
+
 describe('HTTP API fuzzing from the OpenAPI document', () => {
   let bot: Child;
 
   beforeAll(async () => {
-    bot = await spawnBot({
-      REDIS_URL: requireEnv('REDIS_URL'),
-      RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
-    });
+    bot = await fuzzBot();
   });
   afterAll(async () => {
     bot?.proc.kill('SIGTERM');
@@ -175,26 +206,9 @@ describe('HTTP API fuzzing from the OpenAPI document', () => {
     );
     const g = new Gen(seededRng(SEED));
     const requests = Array.from({ length: COUNT }, () => buildRequest(g, ops));
-    const failures: string[] = [];
-    const statuses = new Map<number, number>();
-    let i = 0;
-    const worker = async (): Promise<void> => {
-      while (i < requests.length) {
-        const r = requests[i++]!;
-        const res = await fetch(`${bot.url}${r.path}`, {
-          method: r.method,
-          headers: r.headers,
-          body: r.body,
-        });
-        await res.arrayBuffer();
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status >= 500)
-          failures.push(
-            `${res.status} ${r.method} ${r.path} ${JSON.stringify(r.headers)} ${r.body?.slice(0, 200)}`,
-          );
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
+    const { failures, statuses } = await sendAll(bot.url, requests, (r) =>
+      [r.method, r.path, JSON.stringify(r.headers), r.body?.slice(0, 200)].join(' '),
+    );
     expect(failures).toEqual([]);
     expect(bot.proc.exitCode).toBeNull();
     expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
@@ -239,13 +253,7 @@ describe('HTTP API fuzzing of the authenticated routes', () => {
   let bot: Child;
 
   beforeAll(async () => {
-    bot = await spawnBot({
-      REDIS_URL: requireEnv('REDIS_URL'),
-      RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
-      AUTH_API_KEYS: 'fuzz-key',
-      AUTH_JWT_SECRET: secret,
-    });
+    bot = await fuzzBot({ AUTH_API_KEYS: 'fuzz-key', AUTH_JWT_SECRET: secret });
   });
   afterAll(async () => {
     bot?.proc.kill('SIGTERM');
@@ -269,24 +277,9 @@ describe('HTTP API fuzzing of the authenticated routes', () => {
         return { ...r, path: `${r.path}${r.path.includes('?') ? '&' : '?'}access_token=${token}` };
       return { ...r, headers: { ...r.headers, authorization: `Bearer ${token}` } };
     });
-    const failures: string[] = [];
-    const statuses = new Map<number, number>();
-    let i = 0;
-    const worker = async (): Promise<void> => {
-      while (i < requests.length) {
-        const r = requests[i++]!;
-        const res = await fetch(`${bot.url}${r.path}`, {
-          method: r.method,
-          headers: r.headers,
-          body: r.body,
-        });
-        await res.arrayBuffer();
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status >= 500)
-          failures.push(`${res.status} ${r.method} ${r.path.slice(0, 200)} ${r.body?.slice(0, 200)}`);
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
+    const { failures, statuses } = await sendAll(bot.url, requests, (r) =>
+      [r.method, r.path.slice(0, 200), r.body?.slice(0, 200)].join(' '),
+    );
     expect(failures).toEqual([]);
     expect(bot.proc.exitCode).toBeNull();
     expect(statuses.get(200) ?? 0).toBeGreaterThan(0);

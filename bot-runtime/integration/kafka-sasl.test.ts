@@ -63,6 +63,14 @@ async function start(env: Record<string, string>): Promise<Started> {
   return s;
 }
 
+/** A fresh topic of this run, deleted after all tests. */
+async function newTopic(prefix: string, partitions: number): Promise<string> {
+  const topic = runId(prefix);
+  topics.push(topic);
+  await createTopic(topic, partitions);
+  return topic;
+}
+
 async function eventually(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
@@ -93,9 +101,7 @@ afterAll(async () => {
 
 describe('conversation events through the SASL listener (SCRAM-SHA-512)', () => {
   it('are delivered, and the connect line names mechanism and user but not the password', async () => {
-    const topic = runId('h1cred-events');
-    topics.push(topic);
-    await createTopic(topic, 3);
+    const topic = await newTopic('h1cred-events', 3);
     const rt = await start({ ...SASL, REDIS_URL: requireEnv('REDIS_URL'), KAFKA_EVENTS_TOPIC: topic });
     const events = rt.wired.events!;
 
@@ -121,9 +127,7 @@ describe('conversation events through the SASL listener (SCRAM-SHA-512)', () => 
   }, 90_000);
 
   it('with a wrong password: chat goes on, nothing is delivered, readiness and the log say why', async () => {
-    const topic = runId('h1cred-wrongpw');
-    topics.push(topic);
-    await createTopic(topic, 1);
+    const topic = await newTopic('h1cred-wrongpw', 1);
     const rt = await start({
       ...SASL,
       KAFKA_SASL_PASSWORD: WRONG_PASSWORD,
@@ -160,9 +164,7 @@ describe('conversation events through the SASL listener (SCRAM-SHA-512)', () => 
 
 describe('the background worker through the SASL listener', () => {
   it('consumes tasks with SCRAM, and refuses to start with a wrong password, saying why', async () => {
-    const topic = runId('h1cred-tasks');
-    topics.push(topic);
-    await createTopic(topic, 1);
+    const topic = await newTopic('h1cred-tasks', 1);
     const fleetId = `test/${runId('h1cred')}`;
     const env = {
       ...SASL,

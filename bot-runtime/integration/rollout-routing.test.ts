@@ -9,6 +9,7 @@ import { freePort } from './support/child.js';
 import { requireEnv } from './support/env.js';
 import { RoutingFile, routingOf, startPair, waitForGeneration, type Pair } from './support/rollout.js';
 import { metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
+import { frames } from './support/websocket.js';
 
 const versions = { stable: '2026.11.0-s', canary: '2026.12.0-c' };
 
@@ -25,21 +26,6 @@ async function history(rt: Runtime, id: string) {
   return (await res.json()) as {
     turns: { seq: number; modelVersion: string }[];
     pin?: { track: string; modelVersion: string };
-  };
-}
-
-function wsFrames(ws: WebSocket): () => Promise<Record<string, unknown>> {
-  const queue: Record<string, unknown>[] = [];
-  const waiters: ((f: Record<string, unknown>) => void)[] = [];
-  ws.on('message', (d: Buffer) => {
-    const f = JSON.parse(d.toString()) as Record<string, unknown>;
-    const w = waiters.shift();
-    if (w) w(f);
-    else queue.push(f);
-  });
-  return () => {
-    const f = queue.shift();
-    return f ? Promise.resolve(f) : new Promise((resolve) => waiters.push(resolve));
   };
 }
 
@@ -109,7 +95,7 @@ describe('rollout routing between two real runtimes (stable + canary) on one Red
     for (const rt of [pair.stable, pair.canary]) {
       const ws = new WebSocket(`${rt.url.replace('http', 'ws')}/v1/chat/ws`);
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-      const next = wsFrames(ws);
+      const next = frames(ws);
       ws.send(JSON.stringify({ message: 'hello', sessionId: canaryId }));
       expect(await next()).toMatchObject({ sessionId: canaryId, modelVersion: versions.canary });
       ws.send(JSON.stringify({ message: 'where is my order' })); // the connection's session

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WebSocket } from 'ws';
 import { metricValue, startRuntime, type Runtime } from './support/runtime.js';
+import { openChatSocket as open } from './support/websocket.js';
 
 /**
  * Attack: a WebSocket flood. Each connection costs a socket and memory for as long as the client
@@ -8,12 +9,6 @@ import { metricValue, startRuntime, type Runtime } from './support/runtime.js';
  * caps them per pod (close 1013, try again later) and WS_IDLE_TIMEOUT_MS closes silent ones (1000).
  */
 const CAP = 40;
-
-async function open(url: string): Promise<WebSocket> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/chat/ws`);
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  return ws;
-}
 
 function closed(ws: WebSocket): Promise<{ code: number; afterMs: number }> {
   const started = Date.now();

@@ -2,27 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WebSocket } from 'ws';
 import { requireEnv, runId } from './support/env.js';
 import { metricValue, startRuntime, type Runtime } from './support/runtime.js';
-
-function frames(ws: WebSocket): () => Promise<Record<string, unknown>> {
-  const queue: Record<string, unknown>[] = [];
-  const waiters: ((f: Record<string, unknown>) => void)[] = [];
-  ws.on('message', (d: Buffer) => {
-    const f = JSON.parse(d.toString()) as Record<string, unknown>;
-    const w = waiters.shift();
-    if (w) w(f);
-    else queue.push(f);
-  });
-  return () => {
-    const f = queue.shift();
-    return f ? Promise.resolve(f) : new Promise((resolve) => waiters.push(resolve));
-  };
-}
-
-async function open(url: string, opts: ConstructorParameters<typeof WebSocket>[2] = {}): Promise<WebSocket> {
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/chat/ws`, opts);
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  return ws;
-}
+import { frames, openChatSocket as open } from './support/websocket.js';
 
 describe('WebSocket chat', () => {
   let rt: Runtime;
