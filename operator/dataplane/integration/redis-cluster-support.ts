@@ -91,9 +91,9 @@ export class RedisServers {
 
   constructor(private readonly opts: SpawnOptions) {}
 
-  /** A blank cluster-enabled redis-server on a free loopback port, once it answers PING. */
-  async spawn(): Promise<number> {
-    const port = await freeClusterPort();
+  /** A blank cluster-enabled redis-server on `port` (default: a free one), once it answers PING. */
+  async spawn(atPort?: number): Promise<number> {
+    const port = atPort ?? (await freeClusterPort());
     const dir = mkdtempSync(join(tmpdir(), `${this.opts.tag}-`));
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes'];
     args.push(

@@ -3,8 +3,10 @@
  * kafka/plan.ts for topics. cluster-pass.ts calls one planner per step of a pass, on what it has
  * just observed, and cluster-execute.ts runs the actions; nothing here talks to a node.
  *
- * Node ids name the nodes (each action runs on the pod whose node has that id now); labels are the
- * pod names the action log and the Events use.
+ * One planner per step rather than one plan per pass: each step needs what the previous one changed
+ * (gossip after MEET, slot owners after ADDSLOTSRANGE, cluster_state:ok before any migration), so it
+ * plans on a fresh observation. Node ids name the nodes (each action runs on the pod whose node has
+ * that id now); labels are the pod names the action log and the Events use.
  */
 import { podLabel } from './cluster-node.js';
 import type { ClusterPod, NodeView } from './cluster-node.js';
