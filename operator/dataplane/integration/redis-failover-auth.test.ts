@@ -32,6 +32,7 @@ import {
   roles,
   servers,
   slotOf,
+  spawnShardPods,
   takeover,
 } from './redis-failover-support.js';
 
@@ -45,14 +46,7 @@ describe('Redis Cluster with AUTH: migration and failover (spawned password-prot
   let pods: ClusterPod[] = [];
 
   beforeAll(async () => {
-    const ports = await Promise.all(Array.from({ length: 8 }, () => servers.spawn()));
-    pods = ports.map((port, i) => ({
-      shard: Math.floor(i / 2),
-      ordinal: i % 2,
-      host: '127.0.0.1',
-      port,
-      name: `shard-${Math.floor(i / 2)}-${i % 2}`,
-    }));
+    pods = await spawnShardPods(servers, 4, 'shard');
   }, 60_000);
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RedisClusterManager } from '../redis/cluster.js';
 import type { ClusterPod } from '../redis/cluster.js';
 import { clusterInfo, ownNode, RedisServers, sleep, withClient } from './redis-cluster-support.js';
-import { converge, PASSWORD, roles } from './redis-failover-support.js';
+import { converge, PASSWORD, roles, spawnShardPods } from './redis-failover-support.js';
 
 // A node timeout well above the time a replacement takes to start: the new node answers at the old
 // address long before the old id could be marked failed.
@@ -23,14 +23,7 @@ describe('Redis Cluster: a primary replaced at its own address (NOADDR) is faile
   let pods: ClusterPod[] = [];
 
   beforeAll(async () => {
-    const ports = await Promise.all(Array.from({ length: 6 }, () => servers.spawn()));
-    pods = ports.map((port, i) => ({
-      shard: Math.floor(i / 2),
-      ordinal: i % 2,
-      host: '127.0.0.1',
-      port,
-      name: `noaddr-${Math.floor(i / 2)}-${i % 2}`,
-    }));
+    pods = await spawnShardPods(servers, 3, 'noaddr');
     const passes = await converge(manager, { shards: 3, replicasPerShard: 1 }, pods);
     expect(passes.at(-1)?.condition.reason).toBe('Ready');
   }, 120_000);

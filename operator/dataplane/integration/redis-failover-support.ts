@@ -29,6 +29,19 @@ export const allKeys = [
 
 export const servers = new RedisServers({ password: PASSWORD, nodeTimeoutMs: 2000, tag: 'h5redis' });
 
+/** `shards` x (1 primary + 1 replica) pods on freshly spawned servers, named `<name>-<shard>-<ordinal>`. */
+export async function spawnShardPods(
+  from: RedisServers,
+  shards: number,
+  name: string,
+): Promise<ClusterPod[]> {
+  const ports = await Promise.all(Array.from({ length: shards * 2 }, () => from.spawn()));
+  return ports.map((port, i) => {
+    const [shard, ordinal] = [Math.floor(i / 2), i % 2];
+    return { shard, ordinal, host: '127.0.0.1', port, name: `${name}-${shard}-${ordinal}` };
+  });
+}
+
 export const authed = <T>(port: number, fn: Parameters<typeof withClient<T>>[1]): Promise<T> =>
   withClient(port, fn, PASSWORD);
 
