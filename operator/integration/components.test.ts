@@ -1,21 +1,17 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
    These tests inspect raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Contribution, FleetComponent } from '../controller/component.js';
 import {
   applyCr,
   condition,
-  createNamespace,
-  deleteNamespace,
   getCr,
-  installCrd,
   kubectl,
   kubectlJson,
-  startInProcess,
   waitFor,
   waitReady,
+  withOperatorNamespace,
 } from './support.js';
-import type { InProcessOperator } from './support.js';
 
 // The extension point the autoscaler and the data plane plug into, exercised end to end with a
 // small component: its env, replicas, condition and status reach the cluster, its finalizer
@@ -53,24 +49,12 @@ class TestComponent implements FleetComponent {
 }
 
 describe('FleetComponent contributions', () => {
-  let ns: string;
-  let operator: InProcessOperator;
   const component = new TestComponent();
-
-  beforeAll(async () => {
-    await installCrd();
-    ns = await createNamespace('cf-comp');
-    operator = await startInProcess(ns, {}, [component]);
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    if (ns) await deleteNamespace(ns);
-  });
+  const env = withOperatorNamespace('cf-comp', { components: () => [component] });
 
   it('applies contributed env, replicas, conditions, status and finalizer', async () => {
-    await applyCr(ns, 'ext', { scaling: { minReplicas: 1, maxReplicas: 5 } });
-    const cr = await waitReady(ns, 'ext');
+    await applyCr(env.ns, 'ext', { scaling: { minReplicas: 1, maxReplicas: 5 } });
+    const cr = await waitReady(env.ns, 'ext');
     expect(cr.metadata.finalizers).toEqual([FINALIZER]);
     expect(condition(cr, 'ScalingActive')).toMatchObject({
       status: 'True',
@@ -78,7 +62,7 @@ describe('FleetComponent contributions', () => {
       observedGeneration: cr.metadata.generation,
     });
     expect(cr.status.autoscaling).toMatchObject({ desiredReplicas: 3, mode: 'stable' });
-    const deploy = await kubectlJson(['-n', ns, 'get', 'deployment', 'ext']);
+    const deploy = await kubectlJson(['-n', env.ns, 'get', 'deployment', 'ext']);
     expect(deploy.spec.replicas).toBe(3);
     expect(deploy.spec.template.spec.containers[0].env).toContainEqual({
       name: 'KAFKA_BROKERS',
@@ -88,12 +72,12 @@ describe('FleetComponent contributions', () => {
   });
 
   it('runs finalize until done, then lets the CR go', async () => {
-    await kubectl(['-n', ns, 'delete', 'cbd', 'ext', '--wait=false']);
+    await kubectl(['-n', env.ns, 'delete', 'cbd', 'ext', '--wait=false']);
     await waitFor('CR gone', async () => {
-      const left = await kubectl(['-n', ns, 'get', 'cbd', '-o', 'name']);
+      const left = await kubectl(['-n', env.ns, 'get', 'cbd', '-o', 'name']);
       return left.trim() === '' ? true : undefined;
     });
     expect(component.finalized.filter((n) => n === 'ext').length).toBeGreaterThanOrEqual(2);
-    await expect(getCr(ns, 'ext')).rejects.toThrow(/NotFound/);
+    await expect(getCr(env.ns, 'ext')).rejects.toThrow(/NotFound/);
   });
 });

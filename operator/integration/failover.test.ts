@@ -8,6 +8,9 @@ import {
   installCrd,
   kubectl,
   leaseHolder,
+  SHORT_LEASE,
+  SHORT_LEASE_MS,
+  SHORT_RETRY_MS,
   startChild,
   stopChild,
   sumMetric,
@@ -17,10 +20,7 @@ import {
 import type { ChildOperator } from './support.js';
 
 // Operators run as separate processes (what `npm start` runs), so they can be SIGKILLed.
-// Short lease timings keep the test quick: lease 4 s, renew deadline 3 s, retry 1 s.
-const lease = { 'lease-duration-seconds': '4', 'renew-deadline-seconds': '3', 'retry-period-seconds': '1' };
-const LEASE_MS = 4000;
-const RETRY_MS = 1000;
+// Short lease timings keep the test quick (SHORT_LEASE): lease 4 s, renew deadline 3 s, retry 1 s.
 
 const reconciles = (m: Map<string, number>): number => sumMetric(m, 'chatfleet_operator_reconcile_total');
 const writes = (m: Map<string, number>): number =>
@@ -47,7 +47,7 @@ describe('operator failover', () => {
     identity: string,
     flags: Record<string, string> = {},
   ): Promise<ChildOperator> {
-    const c = await startChild(ns, identity, { ...lease, ...flags });
+    const c = await startChild(ns, identity, { ...SHORT_LEASE, ...flags });
     started.push(c);
     return c;
   }
@@ -113,8 +113,8 @@ describe('operator failover', () => {
     // much longer: at most lease + one retry period after the last renewal it could have seen
     // (+2 s for process scheduling and API latency on a shared 2-core machine).
     const handover = Date.parse(taken.acquireTime) - Date.parse(lastByA.renewTime);
-    expect(handover).toBeGreaterThanOrEqual(LEASE_MS - RETRY_MS);
-    expect(handover).toBeLessThanOrEqual(LEASE_MS + 2 * RETRY_MS + 2000);
+    expect(handover).toBeGreaterThanOrEqual(SHORT_LEASE_MS - SHORT_RETRY_MS);
+    expect(handover).toBeLessThanOrEqual(SHORT_LEASE_MS + 2 * SHORT_RETRY_MS + 2000);
     expect(taken.leaseTransitions).toBeGreaterThanOrEqual(1);
 
     await applyCr(ns, 'three', { scaling: { minReplicas: 1 } });

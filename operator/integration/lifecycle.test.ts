@@ -1,44 +1,28 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return --
    These tests inspect raw Kubernetes JSON (kubectl -o json, built manifests); typing every field would add nothing. */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   applyCr,
   condition,
-  createNamespace,
-  deleteNamespace,
   getCr,
-  installCrd,
   kubectl,
   kubectlJson,
   metricValue,
   reconcileWrites,
-  startInProcess,
   waitFor,
   waitReady,
+  withOperatorNamespace,
 } from './support.js';
-import type { InProcessOperator } from './support.js';
 
 // One operator (in-process, scoped to this namespace) drives a fleet through its lifecycle
 // against the real API server, scheduler, controller-manager (GC) and kwok nodes.
 describe('ChatbotDeployment lifecycle', () => {
-  let ns: string;
-  let operator: InProcessOperator;
+  const env = withOperatorNamespace('cf-life');
   const name = 'support';
 
-  beforeAll(async () => {
-    await installCrd();
-    ns = await createNamespace('cf-life');
-    operator = await startInProcess(ns);
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    if (ns) await deleteNamespace(ns);
-  });
-
   it('creates owned children and reaches Ready on pods spread over zones', async () => {
-    await applyCr(ns, name, { scaling: { minReplicas: 3, maxReplicas: 5 } });
-    const cr = await waitReady(ns, name);
+    await applyCr(env.ns, name, { scaling: { minReplicas: 3, maxReplicas: 5 } });
+    const cr = await waitReady(env.ns, name);
     expect(cr.status).toMatchObject({
       observedGeneration: cr.metadata.generation,
       replicas: 3,
@@ -72,14 +56,14 @@ describe('ChatbotDeployment lifecycle', () => {
       ['serviceaccount', name],
       ['configmap', `${name}-runtime`],
     ]) {
-      const obj = await kubectlJson(['-n', ns, 'get', kind!, child!, '--show-managed-fields']);
+      const obj = await kubectlJson(['-n', env.ns, 'get', kind!, child!, '--show-managed-fields']);
       expect(obj.metadata.ownerReferences).toEqual([expect.objectContaining(owner)]);
       expect(obj.metadata.labels).toMatchObject(labels);
       const managers = obj.metadata.managedFields.map((f: any) => `${f.manager}/${f.operation}`);
       expect(managers).toContain('chatfleet-operator/Apply');
     }
 
-    const deploy = await kubectlJson(['-n', ns, 'get', 'deployment', name]);
+    const deploy = await kubectlJson(['-n', env.ns, 'get', 'deployment', name]);
     const pod = deploy.spec.template.spec;
     const c = pod.containers[0];
     expect(deploy.spec.replicas).toBe(3);
@@ -97,11 +81,12 @@ describe('ChatbotDeployment lifecycle', () => {
     expect(c.env).toContainEqual({ name: 'MODEL_VERSION', value: 'v1' });
     expect(c.envFrom).toEqual([{ configMapRef: { name: `${name}-runtime` } }]);
 
-    const svc = await kubectlJson(['-n', ns, 'get', 'service', name]);
+    const svc = await kubectlJson(['-n', env.ns, 'get', 'service', name]);
     expect(svc.spec.ports).toEqual([expect.objectContaining({ name: 'http', port: 80, targetPort: 'http' })]);
 
-    const pods = (await kubectlJson(['-n', ns, 'get', 'pods', '-l', `app.kubernetes.io/instance=${name}`]))
-      .items;
+    const pods = (
+      await kubectlJson(['-n', env.ns, 'get', 'pods', '-l', `app.kubernetes.io/instance=${name}`])
+    ).items;
     expect(pods).toHaveLength(3);
     const nodes = (await kubectlJson(['get', 'nodes'])).items;
     const zoneOf = new Map(
@@ -119,22 +104,36 @@ describe('ChatbotDeployment lifecycle', () => {
     expect(new Set(pods.map((p: any) => zoneOf.get(p.spec.nodeName))).size).toBe(3);
 
     // What users type:
-    const out = await kubectl(['-n', ns, 'wait', '--for=condition=Ready', `cbd/${name}`, '--timeout=60s']);
+    const out = await kubectl([
+      '-n',
+      env.ns,
+      'wait',
+      '--for=condition=Ready',
+      `cbd/${name}`,
+      '--timeout=60s',
+    ]);
     expect(out).toMatch(/condition met/);
   });
 
   it('issues zero writes in steady state while reconciles keep running', async () => {
-    const before = await reconcileWrites(operator.registry);
-    const reconcilesBefore = await metricValue(operator.registry, 'chatfleet_operator_reconcile_total');
-    const readyBefore = condition(await getCr(ns, name), 'Ready');
+    const before = await reconcileWrites(env.operator.registry);
+    const reconcilesBefore = await metricValue(env.operator.registry, 'chatfleet_operator_reconcile_total');
+    const readyBefore = condition(await getCr(env.ns, name), 'Ready');
     // Metadata-only changes wake the reconciler (CR and child events) without changing any desired
     // state. Not on the Deployment: annotating it bumps its generation, a real (if brief) rollout.
     for (let i = 0; i < 3; i++) {
-      await kubectl(['-n', ns, 'annotate', '--overwrite', `cbd/${name}`, `test.chatfleet.io/poke=${i}`]);
-      await kubectl(['-n', ns, 'annotate', '--overwrite', `service/${name}`, `test.chatfleet.io/poke=${i}`]);
+      await kubectl(['-n', env.ns, 'annotate', '--overwrite', `cbd/${name}`, `test.chatfleet.io/poke=${i}`]);
       await kubectl([
         '-n',
-        ns,
+        env.ns,
+        'annotate',
+        '--overwrite',
+        `service/${name}`,
+        `test.chatfleet.io/poke=${i}`,
+      ]);
+      await kubectl([
+        '-n',
+        env.ns,
         'label',
         '--overwrite',
         `configmap/${name}-runtime`,
@@ -144,22 +143,25 @@ describe('ChatbotDeployment lifecycle', () => {
     await waitFor(
       'reconciles of the pokes',
       async () =>
-        (await metricValue(operator.registry, 'chatfleet_operator_reconcile_total')) >= reconcilesBefore + 3,
+        (await metricValue(env.operator.registry, 'chatfleet_operator_reconcile_total')) >=
+        reconcilesBefore + 3,
     );
     await waitFor(
       'work queue drained',
       async () =>
-        (await metricValue(operator.registry, 'chatfleet_operator_workqueue_inflight')) === 0 &&
-        (await metricValue(operator.registry, 'chatfleet_operator_workqueue_depth')) === 0,
+        (await metricValue(env.operator.registry, 'chatfleet_operator_workqueue_inflight')) === 0 &&
+        (await metricValue(env.operator.registry, 'chatfleet_operator_workqueue_depth')) === 0,
     );
-    expect(await reconcileWrites(operator.registry)).toBe(before);
-    expect(condition(await getCr(ns, name), 'Ready').lastTransitionTime).toBe(readyBefore.lastTransitionTime);
+    expect(await reconcileWrites(env.operator.registry)).toBe(before);
+    expect(condition(await getCr(env.ns, name), 'Ready').lastTransitionTime).toBe(
+      readyBefore.lastTransitionTime,
+    );
   });
 
   it('reverts manual edits of owned fields', async () => {
     await kubectl([
       '-n',
-      ns,
+      env.ns,
       'patch',
       'configmap',
       `${name}-runtime`,
@@ -167,22 +169,22 @@ describe('ChatbotDeployment lifecycle', () => {
       '-p',
       '{"data":{"LOG_LEVEL":"trace"}}',
     ]);
-    await kubectl(['-n', ns, 'scale', 'deployment', name, '--replicas=1']);
+    await kubectl(['-n', env.ns, 'scale', 'deployment', name, '--replicas=1']);
     await waitFor(
       'ConfigMap reverted',
       async () =>
-        (await kubectlJson(['-n', ns, 'get', 'configmap', `${name}-runtime`])).data.LOG_LEVEL === 'info',
+        (await kubectlJson(['-n', env.ns, 'get', 'configmap', `${name}-runtime`])).data.LOG_LEVEL === 'info',
     );
     await waitFor(
       'replicas reverted',
-      async () => (await kubectlJson(['-n', ns, 'get', 'deployment', name])).spec.replicas === 3,
+      async () => (await kubectlJson(['-n', env.ns, 'get', 'deployment', name])).spec.replicas === 3,
     );
-    await waitReady(ns, name);
+    await waitReady(env.ns, name);
   });
 
   it('propagates spec changes', async () => {
-    const gen = (await getCr(ns, name)).metadata.generation;
-    await applyCr(ns, name, {
+    const gen = (await getCr(env.ns, name)).metadata.generation;
+    await applyCr(env.ns, name, {
       scaling: { minReplicas: 2, maxReplicas: 5 },
       model: { name: 'support-bot', version: 'v2' },
       runtime: {
@@ -192,19 +194,20 @@ describe('ChatbotDeployment lifecycle', () => {
       },
     });
     const cr = await waitFor('new generation Ready', async () => {
-      const c = await waitReady(ns, name);
+      const c = await waitReady(env.ns, name);
       return c.metadata.generation > gen ? c : undefined;
     });
     expect(cr.status.replicas).toBe(2);
-    const deploy = await kubectlJson(['-n', ns, 'get', 'deployment', name]);
+    const deploy = await kubectlJson(['-n', env.ns, 'get', 'deployment', name]);
     expect(deploy.spec.replicas).toBe(2);
     expect(deploy.spec.template.spec.containers[0].image).toBe('registry.local/chatfleet-bot:1.1');
     expect(deploy.spec.template.metadata.labels['chatfleet.io/model-version']).toBe('v2');
-    expect((await kubectlJson(['-n', ns, 'get', 'configmap', `${name}-runtime`])).data.LOG_LEVEL).toBe(
+    expect((await kubectlJson(['-n', env.ns, 'get', 'configmap', `${name}-runtime`])).data.LOG_LEVEL).toBe(
       'debug',
     );
-    const pods = (await kubectlJson(['-n', ns, 'get', 'pods', '-l', `app.kubernetes.io/instance=${name}`]))
-      .items;
+    const pods = (
+      await kubectlJson(['-n', env.ns, 'get', 'pods', '-l', `app.kubernetes.io/instance=${name}`])
+    ).items;
     expect(
       pods
         .filter((p: any) => !p.metadata.deletionTimestamp)
@@ -213,12 +216,12 @@ describe('ChatbotDeployment lifecycle', () => {
   });
 
   it('reports an unschedulable fleet as Degraded with an actionable message', async () => {
-    await applyCr(ns, 'nowhere', {
+    await applyCr(env.ns, 'nowhere', {
       scaling: { minReplicas: 1 },
       placement: { nodeSelector: { 'chatfleet.io/no-such-node': 'true' } },
     });
     const cr = await waitFor('Degraded=True', async () => {
-      const c = await getCr(ns, 'nowhere');
+      const c = await getCr(env.ns, 'nowhere');
       return condition(c, 'Degraded')?.status === 'True' ? c : undefined;
     });
     expect(condition(cr, 'Degraded')).toMatchObject({
@@ -228,7 +231,7 @@ describe('ChatbotDeployment lifecycle', () => {
     expect(condition(cr, 'Ready').status).toBe('False');
     const events = await kubectlJson([
       '-n',
-      ns,
+      env.ns,
       'get',
       'events.events.k8s.io',
       '--field-selector',
@@ -242,7 +245,7 @@ describe('ChatbotDeployment lifecycle', () => {
   it('removes the children when the CR is deleted', async () => {
     const children = [
       '-n',
-      ns,
+      env.ns,
       'get',
       'deployment,service,pdb,configmap,serviceaccount',
       '-l',
@@ -252,7 +255,7 @@ describe('ChatbotDeployment lifecycle', () => {
     ];
     // Deployment, Services <name>, <name>-stable, <name>-canary, PDB, ConfigMap, ServiceAccount.
     expect((await kubectl(children)).trim().split('\n')).toHaveLength(7);
-    await kubectl(['-n', ns, 'delete', 'cbd', name, '--wait=true']);
+    await kubectl(['-n', env.ns, 'delete', 'cbd', name, '--wait=true']);
     await waitFor('children garbage-collected', async () => {
       const left = await kubectl(children);
       return left.trim() === '' ? true : undefined;

@@ -1,22 +1,18 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return --
    These tests inspect raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   applyCr,
   condition,
-  createNamespace,
-  deleteNamespace,
   getCr,
-  installCrd,
   kubectl,
   kubectlJson,
   metricValue,
   reconcileWrites,
-  startInProcess,
   waitFor,
   waitReady,
+  withOperatorNamespace,
 } from './support.js';
-import type { InProcessOperator } from './support.js';
 
 // Issue 14, "No name collisions", against the real API server and garbage collector. Two fleets whose
 // children share a name (CR `x` and CR `x-redis`: Service x-redis) can no longer both exist: admission
@@ -24,98 +20,86 @@ import type { InProcessOperator } from './support.js';
 // another owner controls (here a Service `b-stable` controlled by fleet `a`, the shape CR `x`'s Redis Service
 // has for a CR `x-redis` created before the rule) or that nobody controls (a user's own Service `z-stable`).
 describe('child name collisions', () => {
-  let ns: string;
-  let operator: InProcessOperator;
-
-  beforeAll(async () => {
-    await installCrd();
-    ns = await createNamespace('cf-names');
-    operator = await startInProcess(ns);
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    if (ns) await deleteNamespace(ns);
-  });
+  const env = withOperatorNamespace('cf-names');
 
   it.each(['x-redis', 'y-canary', 'z-stable', 'w-redis-headless', 'v-redis-shard-3'])(
     'rejects a ChatbotDeployment named %s at admission, naming metadata.name',
     async (name) => {
-      const err = await applyCr(ns, name).then(
+      const err = await applyCr(env.ns, name).then(
         () => undefined,
         (e: unknown) => e as { stderr?: string },
       );
       expect(err?.stderr).toMatch(
         /metadata\.name: Invalid value: ".*": metadata\.name must not end in -canary/,
       );
-      await expect(kubectl(['-n', ns, 'get', 'cbd', name])).rejects.toThrow(/NotFound/);
+      await expect(kubectl(['-n', env.ns, 'get', 'cbd', name])).rejects.toThrow(/NotFound/);
     },
   );
 
   it('accepts names that only contain a reserved word (redis, stable-bot, c-redis-auth)', async () => {
     for (const name of ['redis', 'stable-bot', 'c-redis-auth']) {
-      await kubectl(['apply', '--dry-run=server', '-f', '-'], JSON.stringify(cr(ns, name)));
+      await kubectl(['apply', '--dry-run=server', '-f', '-'], JSON.stringify(cr(env.ns, name)));
     }
   });
 
   it('leaves a Service another fleet controls alone, reports NameConflict, holds the Deployment, and writes nothing while it lasts', async () => {
-    await applyCr(ns, 'a');
-    const a = await waitReady(ns, 'a');
-    await kubectl(['apply', '-f', '-'], JSON.stringify(contested(ns, 'b-stable', a)));
-    await applyCr(ns, 'b');
+    await applyCr(env.ns, 'a');
+    const a = await waitReady(env.ns, 'a');
+    await kubectl(['apply', '-f', '-'], JSON.stringify(contested(env.ns, 'b-stable', a)));
+    await applyCr(env.ns, 'b');
     const b = await waitConflict(
       'b',
-      `Service ${ns}/b-stable (controlled by ChatbotDeployment a (uid ${a.metadata.uid}))`,
+      `Service ${env.ns}/b-stable (controlled by ChatbotDeployment a (uid ${a.metadata.uid}))`,
     );
     expect(condition(b, 'Ready')).toMatchObject({ status: 'False', reason: 'NameConflict' });
 
     // The other children of b are applied; its Deployment is held (pods must not start without their Service).
     for (const svc of ['b', 'b-canary']) {
-      const obj = await kubectlJson(['-n', ns, 'get', 'service', svc]);
+      const obj = await kubectlJson(['-n', env.ns, 'get', 'service', svc]);
       expect(obj.metadata.ownerReferences[0].uid).toBe(b.metadata.uid);
     }
-    await expect(kubectl(['-n', ns, 'get', 'deployment', 'b'])).rejects.toThrow(/NotFound/);
+    await expect(kubectl(['-n', env.ns, 'get', 'deployment', 'b'])).rejects.toThrow(/NotFound/);
 
     // ~20 s of samples while b is reconciled again and again (2 s, 4 s, 8 s, ... backoff): owner and selector never move,
     // and the conflict costs no write at all.
-    const writes = await reconcileWrites(operator.registry);
-    const reconciles = await metricValue(operator.registry, 'chatfleet_operator_reconcile_total');
+    const writes = await reconcileWrites(env.operator.registry);
+    const reconciles = await metricValue(env.operator.registry, 'chatfleet_operator_reconcile_total');
     await sampleUnchanged('b-stable', 20_000, async (s) => {
       expect(s.metadata.ownerReferences).toEqual([
         expect.objectContaining({ uid: a.metadata.uid, controller: true }),
       ]);
       expect(s.spec.selector).toEqual({ app: 'contested-by-a' });
       expect(s.metadata.annotations?.['chatfleet.io/applied-hash']).toBeUndefined();
-      const now = await getCr(ns, 'b');
+      const now = await getCr(env.ns, 'b');
       expect(condition(now, 'Degraded')).toMatchObject({ status: 'True', reason: 'NameConflict' });
       expect(condition(now, 'Ready')).toMatchObject({ status: 'False', reason: 'NameConflict' });
     });
-    expect(await metricValue(operator.registry, 'chatfleet_operator_reconcile_total')).toBeGreaterThanOrEqual(
-      reconciles + 2,
-    );
-    expect((await reconcileWrites(operator.registry)) - writes).toBe(0);
+    expect(
+      await metricValue(env.operator.registry, 'chatfleet_operator_reconcile_total'),
+    ).toBeGreaterThanOrEqual(reconciles + 2);
+    expect((await reconcileWrites(env.operator.registry)) - writes).toBe(0);
     expect(await warningEvents('b')).toHaveLength(1);
 
     // Deleting the fleet that lost deletes its own children only.
-    await kubectl(['-n', ns, 'delete', 'cbd', 'b', '--wait=true']);
+    await kubectl(['-n', env.ns, 'delete', 'cbd', 'b', '--wait=true']);
     await waitFor('b children collected', async () =>
-      (await kubectl(['-n', ns, 'get', 'service', 'b', '--ignore-not-found'])).trim() === ''
+      (await kubectl(['-n', env.ns, 'get', 'service', 'b', '--ignore-not-found'])).trim() === ''
         ? true
         : undefined,
     );
-    const kept = await kubectlJson(['-n', ns, 'get', 'service', 'b-stable']);
+    const kept = await kubectlJson(['-n', env.ns, 'get', 'service', 'b-stable']);
     expect(kept.metadata.ownerReferences[0].uid).toBe(a.metadata.uid);
-    for (const svc of ['a', 'a-stable', 'a-canary']) await kubectl(['-n', ns, 'get', 'service', svc]);
+    for (const svc of ['a', 'a-stable', 'a-canary']) await kubectl(['-n', env.ns, 'get', 'service', svc]);
   }, 180_000);
 
   it('converges on its own once the contested object is gone (its owner deleted)', async () => {
-    const a = await getCr(ns, 'a');
-    await applyCr(ns, 'b');
-    await waitConflict('b', `Service ${ns}/b-stable`);
-    await kubectl(['-n', ns, 'delete', 'cbd', 'a', '--wait=true']);
-    const b = await waitReady(ns, 'b', 120_000);
+    const a = await getCr(env.ns, 'a');
+    await applyCr(env.ns, 'b');
+    await waitConflict('b', `Service ${env.ns}/b-stable`);
+    await kubectl(['-n', env.ns, 'delete', 'cbd', 'a', '--wait=true']);
+    const b = await waitReady(env.ns, 'b', 120_000);
     expect(condition(b, 'Degraded')).toMatchObject({ status: 'False' });
-    const svc = await kubectlJson(['-n', ns, 'get', 'service', 'b-stable']);
+    const svc = await kubectlJson(['-n', env.ns, 'get', 'service', 'b-stable']);
     expect(svc.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: b.metadata.uid })]);
     expect(svc.metadata.ownerReferences[0].uid).not.toBe(a.metadata.uid);
     expect(svc.spec.selector['app.kubernetes.io/instance']).toBe('b');
@@ -125,14 +109,14 @@ describe('child name collisions', () => {
     const user = {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'z-stable', namespace: ns },
+      metadata: { name: 'z-stable', namespace: env.ns },
       spec: { selector: { app: 'users-own' }, ports: [{ port: 8080 }] },
     };
     await kubectl(['apply', '-f', '-'], JSON.stringify(user));
-    await applyCr(ns, 'z');
-    const z = await waitConflict('z', `Service ${ns}/z-stable (controlled by nobody`);
-    await expect(kubectl(['-n', ns, 'get', 'deployment', 'z'])).rejects.toThrow(/NotFound/);
-    expect((await kubectlJson(['-n', ns, 'get', 'service', 'z'])).metadata.ownerReferences[0].uid).toBe(
+    await applyCr(env.ns, 'z');
+    const z = await waitConflict('z', `Service ${env.ns}/z-stable (controlled by nobody`);
+    await expect(kubectl(['-n', env.ns, 'get', 'deployment', 'z'])).rejects.toThrow(/NotFound/);
+    expect((await kubectlJson(['-n', env.ns, 'get', 'service', 'z'])).metadata.ownerReferences[0].uid).toBe(
       z.metadata.uid,
     );
     await sampleUnchanged('z-stable', 8_000, (s) => {
@@ -141,13 +125,13 @@ describe('child name collisions', () => {
       expect(s.spec.ports).toEqual([expect.objectContaining({ port: 8080 })]);
       expect(s.metadata.managedFields.map((f: any) => f.manager)).not.toContain('chatfleet-operator');
     });
-    await kubectl(['-n', ns, 'delete', 'cbd', 'z', '--wait=true']);
+    await kubectl(['-n', env.ns, 'delete', 'cbd', 'z', '--wait=true']);
     await waitFor('z children collected', async () =>
-      (await kubectl(['-n', ns, 'get', 'service', 'z', '--ignore-not-found'])).trim() === ''
+      (await kubectl(['-n', env.ns, 'get', 'service', 'z', '--ignore-not-found'])).trim() === ''
         ? true
         : undefined,
     );
-    const kept = await kubectlJson(['-n', ns, 'get', 'service', 'z-stable']);
+    const kept = await kubectlJson(['-n', env.ns, 'get', 'service', 'z-stable']);
     expect(kept.spec.selector).toEqual({ app: 'users-own' });
   }, 120_000);
 
@@ -164,9 +148,9 @@ describe('child name collisions', () => {
     return waitFor(
       `${name} Degraded=NameConflict naming ${naming}`,
       async () => {
-        const c = condition(await getCr(ns, name), 'Degraded');
+        const c = condition(await getCr(env.ns, name), 'Degraded');
         return c?.status === 'True' && c.reason === 'NameConflict' && String(c.message).includes(naming)
-          ? getCr(ns, name)
+          ? getCr(env.ns, name)
           : undefined;
       },
       30_000,
@@ -178,13 +162,13 @@ describe('child name collisions', () => {
     ms: number,
     check: (s: any) => void | Promise<void>,
   ): Promise<void> {
-    const first = await kubectlJson(['-n', ns, 'get', 'service', service, '--show-managed-fields']);
+    const first = await kubectlJson(['-n', env.ns, 'get', 'service', service, '--show-managed-fields']);
     await check(first);
     const until = Date.now() + ms;
     let samples = 0;
     while (Date.now() < until) {
       await new Promise((r) => setTimeout(r, 1000));
-      const s = await kubectlJson(['-n', ns, 'get', 'service', service, '--show-managed-fields']);
+      const s = await kubectlJson(['-n', env.ns, 'get', 'service', service, '--show-managed-fields']);
       await check(s);
       expect(s.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
       samples++;
@@ -193,7 +177,7 @@ describe('child name collisions', () => {
   }
 
   async function warningEvents(regarding: string): Promise<any[]> {
-    const list = await kubectlJson(['-n', ns, 'get', 'events.events.k8s.io']);
+    const list = await kubectlJson(['-n', env.ns, 'get', 'events.events.k8s.io']);
     return list.items.filter(
       (e: any) => e.reason === 'NameConflict' && e.type === 'Warning' && e.regarding?.name === regarding,
     );

@@ -13,23 +13,21 @@
  * - a leader whose informer sync hangs (a TLS proxy in front of the API server holds its first
  *   ConfigMap LIST until the standby has been up for 2 lease durations) keeps renewing meanwhile,
  *   so the standby never takes over.
- * Short lease timings, as in failover.test.ts: lease 4 s, renew deadline 3 s, retry 1 s.
+ * Short lease timings, as in failover.test.ts (SHORT_LEASE): lease 4 s, renew deadline 3 s, retry 1 s.
+ * The client's write fence alone is tested in write-fence.test.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import * as https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
 import { auditEvents, createTestUser, describeEvent, microsOf, requireAuditLog } from './audit.js';
-import type { AuditEvent, TestUser } from './audit.js';
+import { interposingProxy } from './interposing-proxy.js';
+import { acquisitionBy, isLeaseWrite, leaseHolder, ok, sleep, within } from './split-brain-support.js';
 import {
   applyCr,
   createNamespace,
   deleteNamespace,
   installCrd,
-  leaseHolder as leaseJson,
   operatorConfig,
+  SHORT_LEASE,
+  SHORT_LEASE_MS,
   startChild,
   stopChild,
   sumMetric,
@@ -38,52 +36,13 @@ import {
   waitReady,
 } from './support.js';
 import type { ChildOperator } from './support.js';
-import type { LeaseSpec } from '../kube/lease-record.js';
-import { KubeClient, WriteRefusedError } from '../kube/client.js';
-import type { WriteFence } from '../kube/client.js';
+import { WriteRefusedError } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { Resources } from '../kube/resources.js';
-import type { KubeObject } from '../workload/types.js';
 import { startOperator } from '../controller/manager.js';
 import type { Contribution, FleetComponent } from '../controller/component.js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-
-const lease = { 'lease-duration-seconds': '4', 'renew-deadline-seconds': '3', 'retry-period-seconds': '1' };
-const LEASE_MS = 4000;
-const LEASE = 'chatfleet-operator';
-const leaseHolder = async (ns: string): Promise<LeaseSpec | undefined> =>
-  (await leaseJson(ns)) as LeaseSpec | undefined;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-const isLeaseWrite = (e: AuditEvent): boolean =>
-  e.objectRef?.resource === 'leases' && e.objectRef.name === LEASE && ['create', 'update'].includes(e.verb);
-const ok = (e: AuditEvent): boolean => (e.responseStatus?.code ?? 0) < 300;
-
-/** The namespace's audit events once they include `user`'s acquiring (first accepted) Lease write, and its time (µs). */
-async function acquisitionBy(
-  ns: string,
-  user: string,
-): Promise<{ events: AuditEvent[]; acquiredUs: number }> {
-  const acquiring = (e: AuditEvent): boolean => e.user.username === user && isLeaseWrite(e) && ok(e);
-  const events = await waitFor(
-    `${user}'s acquiring Lease write in the audit log`,
-    async () => {
-      const all = await auditEvents(ns);
-      return all.some(acquiring) ? all : undefined;
-    },
-    15_000,
-  );
-  return { events, acquiredUs: microsOf(events.find(acquiring)!.requestReceivedTimestamp) };
-}
 
 describe('split brain', () => {
   const started: ChildOperator[] = [];
@@ -106,7 +65,7 @@ describe('split brain', () => {
   });
 
   async function start(ns: string, identity: string, kubeconfig: string, flags: Record<string, string> = {}) {
-    const c = await startChild(ns, identity, { ...lease, ...flags }, { KUBECONFIG: kubeconfig });
+    const c = await startChild(ns, identity, { ...SHORT_LEASE, ...flags }, { KUBECONFIG: kubeconfig });
     started.push(c);
     return c;
   }
@@ -182,7 +141,7 @@ describe('split brain', () => {
     const lastRenewalByA = Math.max(
       ...byA.filter((e) => isLeaseWrite(e) && ok(e)).map((e) => microsOf(e.requestReceivedTimestamp)),
     );
-    expect(acquiredUs - lastRenewalByA).toBeGreaterThanOrEqual((LEASE_MS - 1000) * 1000);
+    expect(acquiredUs - lastRenewalByA).toBeGreaterThanOrEqual((SHORT_LEASE_MS - 1000) * 1000);
     // The invariant: nothing by op-a, accepted or not, after op-b's acquiring write.
     const late = byA.filter((e) => microsOf(e.requestReceivedTimestamp) > acquiredUs).map(describeEvent);
     expect(late).toEqual([]);
@@ -227,7 +186,7 @@ describe('split brain', () => {
       },
     });
     const op = await startOperator({
-      config: operatorConfig(ns, lease),
+      config: operatorConfig(ns, SHORT_LEASE),
       kc: loadKubeConfig({ KUBECONFIG: a_.kubeconfig }).kc,
       log: pino({ level: process.env.TEST_OPERATOR_LOG ?? 'silent' }),
       registry: new Registry(),
@@ -282,7 +241,7 @@ describe('split brain', () => {
     });
     // The LIST hangs until the standby has been up for 2 lease durations (however slow its start).
     const b = await start(ns, 'op-b', b_.kubeconfig);
-    const holdUntil = Date.now() + 2 * LEASE_MS;
+    const holdUntil = Date.now() + 2 * SHORT_LEASE_MS;
     const holders = new Set<string>();
     let notReady = 0;
     while (Date.now() < holdUntil) {
@@ -321,159 +280,7 @@ describe('split brain', () => {
     const edges = [stalledAtUs, ...renewals.sort((x, y) => x - y), releasedAtUs];
     const maxGapMs = Math.max(...edges.slice(1).map((us, i) => (us - edges[i]!) / 1000));
     expect(renewals.length).toBeGreaterThanOrEqual(Math.floor((releasedAtUs - stalledAtUs) / 1e6 / 2));
-    expect(maxGapMs).toBeLessThan(LEASE_MS - 1000);
+    expect(maxGapMs).toBeLessThan(SHORT_LEASE_MS - 1000);
     expect(events.filter((e) => e.user.username === userB && isLeaseWrite(e)).map(describeEvent)).toEqual([]);
   });
 });
-
-describe('the write fence of the Kubernetes client', () => {
-  let ns = '';
-  let client: KubeClient | undefined;
-
-  beforeAll(async () => {
-    ns = await createNamespace('fence');
-    client = await KubeClient.create(loadKubeConfig(process.env).kc);
-  });
-
-  afterAll(async () => {
-    client?.close();
-    if (ns) await deleteNamespace(ns);
-  });
-
-  const configMap = (name: string): KubeObject => ({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name, namespace: ns },
-    data: { k: 'v' },
-  });
-  const exists = async (name: string): Promise<boolean> =>
-    (await client!.get(Resources.ConfigMap, ns, name)) !== undefined;
-
-  it.each<[string, () => WriteFence]>([
-    ['closed from the start', () => () => 'closed'],
-    // Open when the request is made, closed by the time it goes on the wire: still nothing is sent.
-    [
-      'closing between the request and the wire',
-      () => {
-        let calls = 0;
-        return () => (++calls === 1 ? undefined : 'closed at the wire');
-      },
-    ],
-  ])('refuses a write %s, and the API server never sees it', async (_name, fence) => {
-    const cm = uniqueName('refused');
-    client!.writeFence = fence();
-    await expect(client!.apply(configMap(cm), 'fence-test')).rejects.toBeInstanceOf(WriteRefusedError);
-    await expect(client!.delete(Resources.ConfigMap, ns, 'anything')).rejects.toThrow(/write refused/);
-    client!.writeFence = undefined;
-    expect(await exists(cm)).toBe(false);
-    const audit = await auditEvents(ns);
-    expect(audit.filter((e) => e.objectRef?.name === cm).map(describeEvent)).toEqual([]);
-  });
-
-  it('lets writes and reads through while open, and reads while closed', async () => {
-    const cm = uniqueName('allowed');
-    client!.writeFence = () => undefined;
-    await client!.apply(configMap(cm), 'fence-test');
-    client!.writeFence = () => 'closed';
-    expect(await exists(cm)).toBe(true); // a GET is never fenced
-    client!.writeFence = undefined;
-  });
-});
-
-interface InterposingProxy {
-  url: string;
-  /** Resolves when the first request `stall` accepts arrived (and is being held). */
-  stalled: Promise<void>;
-  /** Forwards the stalled request. */
-  releaseStall(): void;
-  /** Resolves when the response to the first request `holdResponse` accepts is being held. */
-  held: Promise<void>;
-  /** Sends the held response on. */
-  release(): void;
-  close(): Promise<void>;
-}
-
-interface ProxyRules {
-  /** The first request this accepts is forwarded only on releaseStall(). */
-  stall?: (req: IncomingMessage) => boolean;
-  /** The first request this accepts is forwarded at once, and its response held until release(). */
-  holdResponse?: (req: IncomingMessage) => boolean;
-}
-
-/**
- * A TLS-terminating proxy to the API server on loopback, authenticating upstream as `user`, that
- * delays one request or one response as `rules` say; everything else (the Lease, watches) goes
- * straight through. It serves the API server's own certificate, which names 127.0.0.1 and is
- * signed by the CA the kubeconfig trusts.
- */
-async function interposingProxy(user: TestUser, rules: ProxyRules): Promise<InterposingProxy> {
-  const pki = dirname(user.ca);
-  const upstream = new URL(user.server);
-  const agent = new https.Agent({
-    keepAlive: true,
-    ca: readFileSync(user.ca),
-    cert: readFileSync(user.cert),
-    key: readFileSync(user.key),
-  });
-  let stalling = false;
-  let releaseStall: () => void = () => undefined;
-  let onStalled: () => void = () => undefined;
-  const stalled = new Promise<void>((r) => (onStalled = r));
-  let holding = false;
-  let onHeld: () => void = () => undefined;
-  const held = new Promise<void>((r) => (onHeld = r));
-  let release: () => void = () => undefined;
-  const forward = (req: IncomingMessage, res: ServerResponse, hold: boolean): void => {
-    const up = https.request(
-      {
-        hostname: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: upstream.host },
-        agent,
-      },
-      (ur) => {
-        const respond = (): void => {
-          res.writeHead(ur.statusCode ?? 502, ur.headers);
-          res.flushHeaders(); // a watch answers with headers and then nothing for a while
-          ur.pipe(res);
-        };
-        if (!hold) return respond();
-        release = respond;
-        onHeld();
-      },
-    );
-    up.on('error', () => res.destroy());
-    res.on('close', () => up.destroy());
-    req.pipe(up);
-  };
-  const server = https.createServer(
-    { cert: readFileSync(join(pki, 'apiserver.crt')), key: readFileSync(join(pki, 'apiserver.key')) },
-    (req, res) => {
-      if (!stalling && rules.stall?.(req)) {
-        stalling = true;
-        releaseStall = () => forward(req, res, false);
-        onStalled();
-        return;
-      }
-      const hold = !holding && (rules.holdResponse?.(req) ?? false);
-      if (hold) holding = true;
-      forward(req, res, hold);
-    },
-  );
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `https://127.0.0.1:${port}`,
-    stalled,
-    releaseStall: () => releaseStall(),
-    held,
-    release: () => release(),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      agent.destroy();
-    },
-  };
-}

@@ -9,24 +9,20 @@
  * and of the Redis StatefulSet, which change no desired state: each must issue no GET, no LIST and no
  * write. The Lease (leader election, per operator not per fleet) is left out of the count.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { Registry } from 'prom-client';
 import {
   condition,
-  createNamespace,
-  deleteNamespace,
   getCr,
   applyCr,
-  installCrd,
   kubectl,
   metricValue,
   reconcileWrites,
-  startInProcess,
   waitFor,
   waitReady,
+  withOperatorNamespace,
 } from './support.js';
-import type { InProcessOperator } from './support.js';
-import { DataplaneComponent } from '../dataplane/component.js';
+import { KafkaTopicsComponent, RedisComponent } from '../dataplane/index.js';
 import { createRolloutComponent } from '../rollout/component.js';
 import { Registry as PromRegistry } from 'prom-client';
 
@@ -80,35 +76,26 @@ async function quiet(registry: Registry, quietMs = 3000): Promise<void> {
 }
 
 describe('a fleet at steady state issues no GET, LIST or write per reconcile', () => {
-  let ns: string;
-  let operator: InProcessOperator;
-  let dataplane: DataplaneComponent | undefined;
+  let redis: RedisComponent | undefined;
+  let topics: KafkaTopicsComponent | undefined;
   const name = 'steady';
-
-  beforeAll(async () => {
-    await installCrd();
-    ns = await createNamespace('cf-steady');
-    operator = await startInProcess(ns, {}, [
-      (client, caches) =>
-        (dataplane = new DataplaneComponent(client, { caches, topicOwnershipNamespace: ns })),
+  const env = withOperatorNamespace('cf-steady', {
+    components: (ns) => [
+      (client, caches) => (redis = new RedisComponent(client, { caches })),
+      (client) => (topics = new KafkaTopicsComponent(client, { topicOwnershipNamespace: ns })),
       createRolloutComponent({ registry: new PromRegistry() }),
-    ]);
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    if (ns) await deleteNamespace(ns);
+    ],
   });
 
   it('gets Ready with managed Redis and the rollout children', async () => {
-    await applyCr(ns, name, { scaling: { minReplicas: 1, maxReplicas: 2 } });
-    await waitReady(ns, name);
+    await applyCr(env.ns, name, { scaling: { minReplicas: 1, maxReplicas: 2 } });
+    await waitReady(env.ns, name);
     await waitFor(
       'RedisReady=True',
-      async () => condition(await getCr(ns, name), 'RedisReady')?.status === 'True',
+      async () => condition(await getCr(env.ns, name), 'RedisReady')?.status === 'True',
       90_000,
     );
-    const names = (await kubectl(['-n', ns, 'get', 'statefulset,secret,role,rolebinding', '-o', 'name']))
+    const names = (await kubectl(['-n', env.ns, 'get', 'statefulset,secret,role,rolebinding', '-o', 'name']))
       .split('\n')
       .filter(Boolean);
     expect(names).toEqual(
@@ -122,20 +109,20 @@ describe('a fleet at steady state issues no GET, LIST or write per reconcile', (
   }, 120_000);
 
   it(`${POKES} reconciles woken by the CR and by the StatefulSet: 0 GETs, 0 LISTs, 0 writes`, async () => {
-    const { registry } = operator;
+    const { registry } = env.operator;
     await quiet(registry);
     const readsBefore = await reads(registry);
     const writesBefore = await reconcileWrites(registry);
     const reconcilesBefore = await reconciles(registry);
     for (let i = 0; i < POKES; i++) {
-      await kubectl(['-n', ns, 'annotate', '--overwrite', `cbd/${name}`, `test.chatfleet.io/poke=${i}`]);
+      await kubectl(['-n', env.ns, 'annotate', '--overwrite', `cbd/${name}`, `test.chatfleet.io/poke=${i}`]);
       await waitFor('the poke reconciled', async () => (await reconciles(registry)) > reconcilesBefore + i);
     }
     // The StatefulSet informer wakes the fleet too (before, readiness was polled every 5 s with a GET).
     const stsReconciles = await reconciles(registry);
     await kubectl([
       '-n',
-      ns,
+      env.ns,
       'annotate',
       '--overwrite',
       `statefulset/${name}-redis`,
@@ -157,8 +144,12 @@ describe('a fleet at steady state issues no GET, LIST or write per reconcile', (
   }, 120_000);
 
   it('forgets the fleet once it is deleted', async () => {
-    expect(dataplane?.fleetsTracked).toBe(1);
-    await kubectl(['-n', ns, 'delete', 'cbd', name, '--wait=true', '--timeout=60s']);
-    await waitFor('the data plane forgot the fleet', async () => dataplane?.fleetsTracked === 0, 30_000);
+    expect(redis?.fleetsTracked).toBe(1);
+    await kubectl(['-n', env.ns, 'delete', 'cbd', name, '--wait=true', '--timeout=60s']);
+    await waitFor(
+      'the data plane forgot the fleet',
+      async () => redis?.fleetsTracked === 0 && topics?.fleetsTracked === 0,
+      30_000,
+    );
   }, 90_000);
 });
