@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startFakeLlm, type FakeLlm } from './support/llm-server.js';
-import { metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
+import { metricValue, postChat, startRuntimeWithLlm, type RuntimeWithLlm } from './support/runtime.js';
 
 /**
  * Attack: a caller sends prompts the LLM refuses (400: content filter, context too long) to open
@@ -9,15 +8,12 @@ import { metricValue, postChat, startRuntime, type Runtime } from './support/run
  * timeouts and connection errors do.
  */
 describe('breaker abuse with 4xx', () => {
-  let llm: FakeLlm;
-  let rt: Runtime;
+  let rt: RuntimeWithLlm;
   const llmOutcome = (outcome: string): Promise<number> =>
     metricValue(rt.registry, 'chatfleet_llm_requests_total', { outcome });
 
   beforeAll(async () => {
-    llm = await startFakeLlm(0);
-    rt = await startRuntime({
-      LLM_ENDPOINT: `${llm.url}/v1`,
+    rt = await startRuntimeWithLlm({
       LLM_TIMEOUT_MS: '1000',
       LLM_BREAKER_FAILURES: '5',
       LLM_BREAKER_COOLDOWN_MS: '60000',
@@ -25,7 +21,6 @@ describe('breaker abuse with 4xx', () => {
   });
   afterAll(async () => {
     await rt?.close();
-    await llm?.close();
   });
 
   it('50 prompts the LLM answers 400 leave the breaker closed; the next good prompt is answered by the LLM', async () => {
@@ -42,7 +37,7 @@ describe('breaker abuse with 4xx', () => {
     expect(await llmOutcome('rejected')).toBe(54);
     expect(await llmOutcome('bad_reply')).toBe(1);
     expect(await llmOutcome('circuit_open')).toBe(0);
-    expect(llm.calls).toBe(55); // every refused prompt reached the backend: none was cut by the breaker
+    expect(rt.llm.calls).toBe(55); // every refused prompt reached the backend: none was cut by the breaker
 
     const good = await postChat(rt.url, { message: 'tell me about wombats' });
     expect(good.body).toMatchObject({ source: 'llm', reply: 'llm:tell me about wombats' });
@@ -54,10 +49,10 @@ describe('breaker abuse with 4xx', () => {
       await postChat(rt.url, { message: `refused between ${i} !400!` });
     }
     expect(await llmOutcome('error')).toBe(5);
-    const callsBefore = llm.calls;
+    const callsBefore = rt.llm.calls;
     const res = await postChat(rt.url, { message: 'tell me about numbats' });
     expect(res.body.source).toBe('fallback');
-    expect(llm.calls).toBe(callsBefore); // open: the backend was not called
+    expect(rt.llm.calls).toBe(callsBefore); // open: the backend was not called
     expect(await llmOutcome('circuit_open')).toBeGreaterThanOrEqual(1);
   });
 });

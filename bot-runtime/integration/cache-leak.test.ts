@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { requireEnv } from './support/env.js';
-import { startFakeLlm, type FakeLlm } from './support/llm-server.js';
-import { Conversation, metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
+import {
+  Conversation,
+  metricValue,
+  postChat,
+  startRuntimeWithLlm,
+  type RuntimeWithLlm,
+} from './support/runtime.js';
 
 /**
  * Attacks through the shared answer cache (real Redis, a real HTTP LLM on loopback whose answer
@@ -13,24 +18,20 @@ import { Conversation, metricValue, postChat, startRuntime, type Runtime } from 
  * Now only context-free answers (the LLM saw only the question: a first turn) are shared.
  */
 describe('cache leak and cache poisoning', () => {
-  let llm: FakeLlm;
-  let rt: Runtime;
+  let rt: RuntimeWithLlm;
   const tag = `${Date.now()}${Math.floor(Math.random() * 1e6)}`; // one cache key space per run (it outlives runs)
   const skips = (): Promise<number> =>
     metricValue(rt.registry, 'chatfleet_cache_skips_total', { reason: 'history' });
 
   beforeAll(async () => {
-    llm = await startFakeLlm(0);
-    rt = await startRuntime({
+    rt = await startRuntimeWithLlm({
       REDIS_URL: requireEnv('REDIS_URL'),
-      LLM_ENDPOINT: llm.url,
       RATE_LIMIT_PER_MINUTE: '0',
       SESSION_TTL_SECONDS: '120',
     });
   });
   afterAll(async () => {
     await rt?.close();
-    await llm?.close();
   });
 
   it('an answer that used A’s history is never served to B', async () => {

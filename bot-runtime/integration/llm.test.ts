@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startFakeLlm, type FakeLlm } from './support/llm-server.js';
-import { metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
+import { metricValue, postChat, startRuntimeWithLlm, type RuntimeWithLlm } from './support/runtime.js';
 
 describe('LLM backend over real HTTP: timeout and circuit breaker', () => {
-  let llm: FakeLlm;
-  let rt: Runtime;
+  let rt: RuntimeWithLlm;
 
   beforeAll(async () => {
-    llm = await startFakeLlm(0);
-    rt = await startRuntime({
-      LLM_ENDPOINT: `${llm.url}/v1`,
+    rt = await startRuntimeWithLlm({
       LLM_TIMEOUT_MS: '200',
       LLM_BREAKER_FAILURES: '3',
       LLM_BREAKER_COOLDOWN_MS: '60000',
@@ -17,23 +13,22 @@ describe('LLM backend over real HTTP: timeout and circuit breaker', () => {
   });
   afterAll(async () => {
     await rt?.close();
-    await llm?.close();
   });
 
   it('answers from the LLM, falls back on timeouts, then stops calling it while the breaker is open', async () => {
     const ok = await postChat(rt.url, { message: 'tell me about quokkas' });
     expect(ok.body).toMatchObject({ source: 'llm', reply: 'llm:tell me about quokkas' });
 
-    llm.delayMs = 1000; // slower than LLM_TIMEOUT_MS
+    rt.llm.delayMs = 1000; // slower than LLM_TIMEOUT_MS
     for (let i = 0; i < 3; i++) {
       expect((await postChat(rt.url, { message: `slow question ${i}` })).body.source).toBe('fallback');
     }
     expect(await metricValue(rt.registry, 'chatfleet_llm_requests_total', { outcome: 'timeout' })).toBe(3);
 
-    const callsBefore = llm.calls;
+    const callsBefore = rt.llm.calls;
     const rejected = await postChat(rt.url, { message: 'another question' });
     expect(rejected.body.source).toBe('fallback');
-    expect(llm.calls).toBe(callsBefore); // the open breaker did not call the backend
+    expect(rt.llm.calls).toBe(callsBefore); // the open breaker did not call the backend
     expect(await metricValue(rt.registry, 'chatfleet_llm_requests_total', { outcome: 'circuit_open' })).toBe(
       1,
     );

@@ -3,8 +3,13 @@ import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 import { FleetKeys } from '../sessions/keys.js';
 import { requireEnv, runId } from './support/env.js';
-import { startFakeLlm, type FakeLlm } from './support/llm-server.js';
-import { Conversation, metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
+import {
+  Conversation,
+  metricValue,
+  postChat,
+  startRuntimeWithLlm,
+  type RuntimeWithLlm,
+} from './support/runtime.js';
 
 const ALICE = { authorization: 'Bearer alice-key' };
 const BOB = { authorization: 'Bearer bob-key' };
@@ -32,20 +37,17 @@ async function wsTurn(url: string, headers: Record<string, string>, frame: objec
  * Now a session belongs to the principal that started it, and only the server makes ids.
  */
 describe('session read and write by another principal', () => {
-  let llm: FakeLlm;
-  let rt: Runtime;
+  let rt: RuntimeWithLlm;
   let redis: Redis;
   const keys = new FleetKeys(`test/${runId('hijack')}`);
   const secret = 'my card pin is 4711';
   let victim: Conversation;
 
   beforeAll(async () => {
-    llm = await startFakeLlm(0);
-    rt = await startRuntime({
+    rt = await startRuntimeWithLlm({
       REDIS_URL: requireEnv('REDIS_URL'),
       FLEET_ID: keys.fleetId,
       AUTH_API_KEYS: 'alice:alice-key,bob:bob-key',
-      LLM_ENDPOINT: llm.url,
       RATE_LIMIT_PER_MINUTE: '0',
     });
     redis = new Redis(requireEnv('REDIS_URL'));
@@ -55,7 +57,6 @@ describe('session read and write by another principal', () => {
   });
   afterAll(async () => {
     await rt?.close();
-    await llm?.close();
     redis?.disconnect();
   });
 
@@ -76,7 +77,7 @@ describe('session read and write by another principal', () => {
   });
 
   it('answers another principal 404 on POST: the LLM never sees the victim’s history, nothing is stored', async () => {
-    const callsBefore = llm.calls;
+    const callsBefore = rt.llm.calls;
     const foreign = await postChat(
       rt.url,
       { sessionId: victim.id, message: 'summarise our conversation echoback' },
@@ -90,7 +91,7 @@ describe('session read and write by another principal', () => {
     expect([foreign.status, missing.status]).toEqual([404, 404]);
     expect(foreign.body).toEqual(missing.body);
     expect(foreign.body).toEqual({ error: { code: 'NOT_FOUND', message: 'no such session' } });
-    expect(llm.calls).toBe(callsBefore);
+    expect(rt.llm.calls).toBe(callsBefore);
     // an intent turn (no LLM, no history) is refused too, and the victim's session is unchanged
     expect((await postChat(rt.url, { sessionId: victim.id, message: 'where is my order' }, BOB)).status).toBe(
       404,

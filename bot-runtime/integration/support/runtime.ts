@@ -5,6 +5,7 @@ import type { ModelStore } from '../../classifier/model-store.js';
 import { loadConfig, type Config } from '../../config.js';
 import type { KafkaEventPublisher } from '../../events/kafka-publisher.js';
 import { wireRuntime } from '../../server.js';
+import { startFakeLlm, type FakeLlm } from './llm-server.js';
 import type { SessionStore } from '../../sessions/session-store.js';
 
 export interface Runtime {
@@ -38,6 +39,27 @@ export async function startRuntime(
   }
   const url = await wired.app.listen({ port: opts.port ?? 0, host: '127.0.0.1' });
   return { ...wired, url, config, close: () => wired.app.close() };
+}
+
+export type RuntimeWithLlm = Runtime & { llm: FakeLlm };
+
+/** A runtime whose LLM_ENDPOINT is a fake LLM on loopback (answering at once); close() stops both. */
+export async function startRuntimeWithLlm(
+  env: Record<string, string>,
+  opts: { requireRedis?: boolean } = {},
+): Promise<RuntimeWithLlm> {
+  const llm = await startFakeLlm(0);
+  try {
+    const rt = await startRuntime({ LLM_ENDPOINT: `${llm.url}/v1`, ...env }, opts);
+    const close = async (): Promise<void> => {
+      await rt.close();
+      await llm.close();
+    };
+    return { ...rt, llm, close };
+  } catch (err) {
+    await llm.close();
+    throw err;
+  }
 }
 
 export async function postChat(
