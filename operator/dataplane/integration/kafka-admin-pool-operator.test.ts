@@ -29,125 +29,101 @@ import { deleteTopicsAndDisconnect, releaseAndDeleteNamespace } from './kafka-su
 const { Kafka, logLevel } = kafkajs;
 const brokers = requireKafkaBrokers();
 
-describe('Kafka admin pool in the running operator', () => {
-  let ns = '';
-  let operator: InProcessOperator | undefined;
+/** An in-process operator running the data plane with its own admin pool, in its own namespace. */
+interface PoolOperator {
+  ns: string;
+  operator: InProcessOperator | undefined;
+  registry: Registry;
+  pool: KafkaAdminPool;
+}
+
+function operatorWithPool(prefix: string, overrides: Record<string, string> = {}): PoolOperator {
   const registry = new Registry();
   const pool = new KafkaAdminPool({
-    createAdmin: kafkaAdminFactory({ clientId: 'h3kafka-operator' }),
+    createAdmin: kafkaAdminFactory({ clientId: prefix }),
     metrics: createKafkaAdminPoolMetrics(registry),
   });
-
+  const t: PoolOperator = { ns: '', operator: undefined, registry, pool };
   beforeAll(async () => {
     await installCrd();
-    ns = await createNamespace('h3kafka-op');
-    operator = await startInProcess(ns, {}, [
-      ...dataplaneComponents({ topicOwnershipNamespace: ns, kafkaAdminPool: pool }),
+    t.ns = await createNamespace(prefix);
+    t.operator = await startInProcess(t.ns, overrides, [
+      ...dataplaneComponents({ topicOwnershipNamespace: t.ns, kafkaAdminPool: pool }),
     ]);
   }, 180_000);
-
   afterAll(async () => {
-    await operator?.stop();
-    if (ns) await releaseAndDeleteNamespace(ns);
+    await t.operator?.stop();
+    if (t.ns) await releaseAndDeleteNamespace(t.ns);
     const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     await deleteTopicsAndDisconnect(
       admin,
-      (await admin.listTopics()).filter((t) => t.startsWith(`${ns}.`)),
+      (await admin.listTopics()).filter((topic) => topic.startsWith(`${t.ns}.`)),
     );
   }, 180_000);
+  return t;
+}
+
+async function waitTopicsReady(ns: string, name: string): Promise<void> {
+  await waitFor(
+    `${name} TopicsReady=True`,
+    async () => {
+      const topicsReady = condition(await getCr(ns, name), 'TopicsReady') as { status?: string } | undefined;
+      return topicsReady?.status === 'True';
+    },
+    90_000,
+  );
+}
+
+describe('Kafka admin pool in the running operator', () => {
+  const t = operatorWithPool('h3kafka-op');
 
   it('three CRs on one broker set: one admin client; stopping the operator disconnects it', async () => {
     const names = ['pool-a', 'pool-b', 'pool-c'];
     for (const name of names) {
-      await applyCr(ns, name, {
+      await applyCr(t.ns, name, {
         scaling: { minReplicas: 1, maxReplicas: 1 },
         messaging: { kafka: { bootstrapServers: brokers, deletionPolicy: 'Retain' } },
       });
     }
     for (const name of names) {
-      await waitFor(
-        `${name} TopicsReady=True`,
-        async () => {
-          const topicsReady = condition(await getCr(ns, name), 'TopicsReady') as
-            { status?: string } | undefined;
-          return topicsReady?.status === 'True';
-        },
-        90_000,
-      );
+      await waitTopicsReady(t.ns, name);
     }
-    expect(pool.size).toBe(1);
+    expect(t.pool.size).toBe(1);
     expect(
-      await metricValue(registry, 'chatfleet_operator_kafka_admin_connects_total', { result: 'success' }),
+      await metricValue(t.registry, 'chatfleet_operator_kafka_admin_connects_total', { result: 'success' }),
     ).toBe(1);
-    expect(await metricValue(registry, 'chatfleet_operator_kafka_admin_clients')).toBe(1);
+    expect(await metricValue(t.registry, 'chatfleet_operator_kafka_admin_clients')).toBe(1);
 
-    await operator?.stop();
-    operator = undefined;
-    expect(pool.size).toBe(0);
-    expect(await metricValue(registry, 'chatfleet_operator_kafka_admin_clients')).toBe(0);
+    await t.operator?.stop();
+    t.operator = undefined;
+    expect(t.pool.size).toBe(0);
+    expect(await metricValue(t.registry, 'chatfleet_operator_kafka_admin_clients')).toBe(0);
     expect(
-      await metricValue(registry, 'chatfleet_operator_kafka_admin_evictions_total', { reason: 'close' }),
+      await metricValue(t.registry, 'chatfleet_operator_kafka_admin_evictions_total', { reason: 'close' }),
     ).toBe(1);
   });
 });
 
 describe('Kafka admin pool when leadership is lost', () => {
-  let ns = '';
-  let operator: InProcessOperator | undefined;
-  const registry = new Registry();
-  const pool = new KafkaAdminPool({
-    createAdmin: kafkaAdminFactory({ clientId: 'h3kafka-lost' }),
-    metrics: createKafkaAdminPoolMetrics(registry),
-  });
-
-  beforeAll(async () => {
-    await installCrd();
-    ns = await createNamespace('h3kafka-lost');
-    const lease = {
-      'lease-duration-seconds': '4',
-      'renew-deadline-seconds': '3',
-      'retry-period-seconds': '1',
-    };
-    operator = await startInProcess(ns, { ...lease, identity: 'h3kafka-op' }, [
-      ...dataplaneComponents({ topicOwnershipNamespace: ns, kafkaAdminPool: pool }),
-    ]);
-  }, 180_000);
-
-  afterAll(async () => {
-    await operator?.stop();
-    if (ns) await releaseAndDeleteNamespace(ns);
-    const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await deleteTopicsAndDisconnect(
-      admin,
-      (await admin.listTopics()).filter((t) => t.startsWith(`${ns}.`)),
-    );
-  }, 180_000);
+  const lease = { 'lease-duration-seconds': '4', 'renew-deadline-seconds': '3', 'retry-period-seconds': '1' };
+  const t = operatorWithPool('h3kafka-lost', { ...lease, identity: 'h3kafka-op' });
 
   it('another holder takes the Lease: the operator ends its term and disconnects every admin client', async () => {
-    await applyCr(ns, 'lost-a', {
+    await applyCr(t.ns, 'lost-a', {
       scaling: { minReplicas: 1, maxReplicas: 1 },
       messaging: { kafka: { bootstrapServers: brokers, deletionPolicy: 'Retain' } },
     });
-    await waitFor(
-      'lost-a TopicsReady=True',
-      async () => {
-        const topicsReady = condition(await getCr(ns, 'lost-a'), 'TopicsReady') as
-          { status?: string } | undefined;
-        return topicsReady?.status === 'True';
-      },
-      90_000,
-    );
-    expect(pool.size).toBe(1);
-    expect(((await leaseHolder(ns)) as { holderIdentity?: string }).holderIdentity).toBe('h3kafka-op');
+    await waitTopicsReady(t.ns, 'lost-a');
+    expect(t.pool.size).toBe(1);
+    expect(((await leaseHolder(t.ns)) as { holderIdentity?: string }).holderIdentity).toBe('h3kafka-op');
     const now = new Date().toISOString().replace('Z', '000Z');
     const steal = {
       spec: { holderIdentity: 'h3kafka-thief', leaseDurationSeconds: 60, renewTime: now, acquireTime: now },
     };
     await kubectl([
       '-n',
-      ns,
+      t.ns,
       'patch',
       'lease',
       'chatfleet-operator',
@@ -155,11 +131,11 @@ describe('Kafka admin pool when leadership is lost', () => {
       '-p',
       JSON.stringify(steal),
     ]);
-    expect(await operator?.op.done).toBe('lost-leadership');
-    expect(pool.size).toBe(0);
-    expect(await metricValue(registry, 'chatfleet_operator_kafka_admin_clients')).toBe(0);
+    expect(await t.operator?.op.done).toBe('lost-leadership');
+    expect(t.pool.size).toBe(0);
+    expect(await metricValue(t.registry, 'chatfleet_operator_kafka_admin_clients')).toBe(0);
     expect(
-      await metricValue(registry, 'chatfleet_operator_kafka_admin_evictions_total', { reason: 'close' }),
+      await metricValue(t.registry, 'chatfleet_operator_kafka_admin_evictions_total', { reason: 'close' }),
     ).toBe(1);
   });
 });
