@@ -439,6 +439,57 @@ export async function everyBotPod(
  * `restart(signal)` ends the running operator with `signal` and starts a new one (which waits for
  * the old one's Lease to expire before it leads); `operatorEnv` is added to every start.
  */
+/**
+ * The chart's ServiceAccount and RBAC for one watched namespace (helm template with
+ * watchNamespaces=[namespace]: Roles there, nothing cluster-wide), applied in that namespace, and a
+ * kubeconfig holding nothing but a token of that ServiceAccount. Every real-node suite runs its
+ * operator with it, so each request the operator sends must be allowed by the chart's RBAC alone.
+ */
+export async function chartRbacKubeconfig(namespace: string): Promise<string> {
+  const kubeconfig = testenvVar('KUBECONFIG');
+  const release = 'rn';
+  const { stdout: manifests } = await run(
+    testenvVar('HELM'),
+    [
+      ...['template', release, 'charts/chatfleet', '--namespace', namespace, '--kube-version', '1.36.0'],
+      ...['--set', `watchNamespaces={${namespace}}`],
+      ...['--show-only', 'templates/serviceaccount.yaml', '--show-only', 'templates/rbac.yaml'],
+    ],
+    { timeout: 30_000, maxBuffer: 4 << 20 },
+  );
+  const { spawn } = await import('node:child_process');
+  const apply = spawn(kubectlPath(), ['--kubeconfig', kubeconfig, '-n', namespace, 'apply', '-f', '-'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  apply.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  apply.stdin.end(manifests);
+  const code = await new Promise<number | null>((resolve) => apply.once('exit', resolve));
+  if (code !== 0) throw new Error(`applying the chart's RBAC in ${namespace} failed: ${stderr}`);
+  const account = `${release}-chatfleet`;
+  const { stdout: token } = await run(
+    kubectlPath(),
+    ['--kubeconfig', kubeconfig, '-n', namespace, 'create', 'token', account, '--duration=2h'],
+    { timeout: 30_000 },
+  );
+  const admin = new k8s.KubeConfig();
+  admin.loadFromFile(kubeconfig);
+  const cluster = admin.getCurrentCluster();
+  if (!cluster) throw new Error(`${kubeconfig} has no current cluster`);
+  const limited = new k8s.KubeConfig();
+  limited.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: account, token: token.trim() }],
+    contexts: [{ name: account, cluster: cluster.name, user: account }],
+    currentContext: account,
+  });
+  const { writeFile, mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const path = join(await mkdtemp(join(tmpdir(), `${namespace}-`)), 'operator-sa.kubeconfig');
+  await writeFile(path, limited.exportConfig(), { mode: 0o600 });
+  return path;
+}
+
 export function withLocalOperator(
   core: k8s.CoreV1Api,
   nodeName: string,
@@ -450,11 +501,14 @@ export function withLocalOperator(
   restart: (signal: NodeJS.Signals) => Promise<LocalOperator>;
 } {
   let operator: LocalOperator | undefined;
+  let env = operatorEnv;
   beforeAll(async () => {
     for (const image of images) await requireImageOnNode(image);
     await applyCrd();
     await createNamespace(core, namespace, enforceRestricted);
-    operator = await startLocalOperator(namespace, operatorEnv);
+    if (process.env.CHATFLEET_E2E_ADMIN_OPERATOR !== '1')
+      env = { KUBECONFIG: await chartRbacKubeconfig(namespace), ...operatorEnv };
+    operator = await startLocalOperator(namespace, env);
   });
   afterAll(async () => {
     operator?.stop();
@@ -463,7 +517,7 @@ export function withLocalOperator(
   const restart = async (signal: NodeJS.Signals): Promise<LocalOperator> => {
     await operator?.kill(signal);
     operator = undefined;
-    operator = await startLocalOperator(namespace, operatorEnv);
+    operator = await startLocalOperator(namespace, env);
     return operator;
   };
   return { operator: () => operator, restart };
