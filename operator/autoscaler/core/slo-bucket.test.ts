@@ -1,0 +1,26 @@
+import { describe, expect, it } from '@jest/globals';
+import { TURN_BUCKETS } from '../../../bot-runtime/metrics/buckets.js';
+import { leLabel, sloBucketBound } from './slo-bucket.js';
+
+describe('sloBucketBound: the runtime bucket that counts a turn as within the target', () => {
+  it.each<[string, number, number]>([
+    ['a target on a bound is that bound (the default 300 ms)', 0.3, 0.3],
+    ['a target between bounds rounds down (250 ms -> 200 ms)', 0.25, 0.2],
+    ['just under a bound rounds down', 0.999, 0.75],
+    ['a whole second', 1, 1],
+    ['above the largest bound: the largest (10 s)', 60, 10],
+    ['under the smallest bound: the smallest (5 ms)', 0.001, 0.005],
+  ])('%s', (_what, target, bound) => {
+    expect(sloBucketBound(target, TURN_BUCKETS)).toBe(bound);
+  });
+
+  it('ignores order and non-finite bounds, and refuses an empty histogram', () => {
+    expect(sloBucketBound(0.5, [Infinity, 1, 0.4, Number.NaN, 0.1])).toBe(0.4);
+    expect(() => sloBucketBound(0.5, [Infinity])).toThrow('no finite bounds');
+  });
+
+  it('labels the bound as the runtime exports it', () => {
+    expect(TURN_BUCKETS.map(leLabel)).toContain('0.3');
+    expect([leLabel(1), leLabel(0.005), leLabel(2.5)]).toEqual(['1', '0.005', '2.5']);
+  });
+});
