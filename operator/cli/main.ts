@@ -48,9 +48,9 @@ function defaultNamespace(kc: KubeConfig): string {
 }
 
 async function getFleet(client: KubeClient, ns: string, name: string): Promise<ChatbotDeployment> {
-  const cr = await client.get<ChatbotDeployment>(Resources.ChatbotDeployment, ns, name);
-  if (!cr) throw new UsageError(`chatbotdeployment ${ns}/${name} not found`);
-  return cr;
+  const cbd = await client.get<ChatbotDeployment>(Resources.ChatbotDeployment, ns, name);
+  if (!cbd) throw new UsageError(`chatbotdeployment ${ns}/${name} not found`);
+  return cbd;
 }
 
 async function sendAction(client: KubeClient, ns: string, name: string, verb: ActionVerb): Promise<string> {
@@ -67,27 +67,27 @@ async function sendAction(client: KubeClient, ns: string, name: string, verb: Ac
 async function fleetView(
   client: KubeClient,
   ns: string,
-  cr: ChatbotDeployment,
+  cbd: ChatbotDeployment,
 ): Promise<Parameters<typeof treeText>[0]> {
-  const name = cr.metadata.name ?? '';
+  const name = cbd.metadata.name ?? '';
   const selector = `${LABEL_NAME}=${APP_NAME},${LABEL_INSTANCE}=${name}`;
   const [stable, canary, pods] = await Promise.all([
-    client.get(Resources.Deployment, ns, trackNames.deployment(cr, 'stable')),
-    client.get(Resources.Deployment, ns, trackNames.deployment(cr, 'canary')),
+    client.get(Resources.Deployment, ns, trackNames.deployment(cbd, 'stable')),
+    client.get(Resources.Deployment, ns, trackNames.deployment(cbd, 'canary')),
     client.list(Resources.Pod, ns, { labelSelector: selector, limit: 500 }),
   ]);
-  return { cr, stable, canary, pods: pods.items };
+  return { cbd, stable, canary, pods: pods.items };
 }
 
 async function watchStatus(client: KubeClient, ns: string, name: string, io: CliIo): Promise<number> {
   const deadline = Date.now() + io.watchTimeoutMs;
   let last = '';
   for (;;) {
-    const cr = await getFleet(client, ns, name);
-    const text = statusText(cr);
+    const cbd = await getFleet(client, ns, name);
+    const text = statusText(cbd);
     if (text !== last) io.out(last === '' ? text : `---\n${text}`);
     last = text;
-    if (settled(cr)) return cr.status?.rollout?.phase === 'Aborted' ? 1 : 0;
+    if (settled(cbd)) return cbd.status?.rollout?.phase === 'Aborted' ? 1 : 0;
     if (Date.now() > deadline) return 2;
     await io.sleep(io.watchIntervalMs);
   }

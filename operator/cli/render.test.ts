@@ -4,9 +4,9 @@ import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
 import { settled, statusText, treeText } from './render.js';
 
 function withRollout(rollout: Record<string, unknown>): ChatbotDeployment {
-  const cr = minimalCr();
+  const cbd = minimalCr();
   return {
-    ...cr,
+    ...cbd,
     status: {
       conditions: [
         {
@@ -106,7 +106,7 @@ describe('rollout status', () => {
 describe('get <fleet>', () => {
   it('draws the fleet, both tracks with their pods, and the last analysis', () => {
     const text = treeText({
-      cr: progressing,
+      cbd: progressing,
       stable: deployment('support', 'v7', 2, 2),
       canary: deployment('support-canary', 'v8', 0, 1),
       pods: [

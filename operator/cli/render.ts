@@ -4,26 +4,26 @@ import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
 /** Pure text output of the plugin; every value shown comes from the objects passed in. */
 
 export interface FleetView {
-  cr: ChatbotDeployment;
+  cbd: ChatbotDeployment;
   stable: KubeObject | undefined;
   canary: KubeObject | undefined;
   pods: KubeObject[];
 }
 
-function rollout(cr: ChatbotDeployment): RolloutStatus {
-  return cr.status?.rollout ?? {};
+function rollout(cbd: ChatbotDeployment): RolloutStatus {
+  return cbd.status?.rollout ?? {};
 }
 
-function readyCondition(cr: ChatbotDeployment): string {
-  const ready = cr.status?.conditions?.find((c) => c.type === 'Ready');
+function readyCondition(cbd: ChatbotDeployment): string {
+  const ready = cbd.status?.conditions?.find((c) => c.type === 'Ready');
   return ready ? `Ready=${ready.status}` : 'Ready=Unknown';
 }
 
-function stepText(cr: ChatbotDeployment): string {
-  const r = rollout(cr);
-  const steps = cr.spec.rollout.steps.length;
+function stepText(cbd: ChatbotDeployment): string {
+  const r = rollout(cbd);
+  const steps = cbd.spec.rollout.steps.length;
   if (r.currentStepIndex === undefined || steps === 0) return '';
-  const step = cr.spec.rollout.steps[r.currentStepIndex];
+  const step = cbd.spec.rollout.steps[r.currentStepIndex];
   const what =
     step?.setWeight !== undefined ? `setWeight ${step.setWeight}` : step?.pause ? 'pause' : 'analysis';
   return `step ${Math.min(r.currentStepIndex + 1, steps)}/${steps} (${what})`;
@@ -34,39 +34,39 @@ function num(v: number | undefined): string {
   return Math.abs(v) >= 10 ? v.toFixed(0) : v.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
 }
 
-export function analysisLines(cr: ChatbotDeployment): string[] {
-  return (rollout(cr).lastAnalysis ?? []).map(
+export function analysisLines(cbd: ChatbotDeployment): string[] {
+  return (rollout(cbd).lastAnalysis ?? []).map(
     (a) =>
       `${a.metric ?? '?'}: ${a.verdict ?? '?'}  canary ${num(a.canary)} (${a.canaryTurns ?? 0} turns)  ` +
       `stable ${num(a.stable)} (${a.stableTurns ?? 0} turns)  ${a.reason ?? ''}`.trimEnd(),
   );
 }
 
-function versionsLine(cr: ChatbotDeployment): string {
-  const r = rollout(cr);
+function versionsLine(cbd: ChatbotDeployment): string {
+  const r = rollout(cbd);
   const canary = r.canaryVersion ? `  canary ${r.canaryVersion}  weight ${r.canaryWeight ?? 0}%` : '';
-  return `stable ${r.stableVersion ?? cr.spec.model.version}${canary}`;
+  return `stable ${r.stableVersion ?? cbd.spec.model.version}${canary}`;
 }
 
-function progressLine(cr: ChatbotDeployment): string | undefined {
-  const r = rollout(cr);
-  const step = stepText(cr);
+function progressLine(cbd: ChatbotDeployment): string | undefined {
+  const r = rollout(cbd);
+  const step = stepText(cbd);
   if (!r.canaryVersion || !step) return undefined;
   const share = r.observedCanaryShare === undefined ? '' : `  observed share ${num(r.observedCanaryShare)}%`;
-  const failed = `failed checks ${r.failedChecks ?? 0}/${cr.spec.rollout.analysis.failureThreshold}`;
+  const failed = `failed checks ${r.failedChecks ?? 0}/${cbd.spec.rollout.analysis.failureThreshold}`;
   return `${step}  ${failed}${share}`;
 }
 
 /** `rollout status`: a few lines a person reads at a glance. */
-export function statusText(cr: ChatbotDeployment): string {
-  const r = rollout(cr);
-  const name = `${cr.metadata.namespace ?? ''}/${cr.metadata.name ?? ''}`;
+export function statusText(cbd: ChatbotDeployment): string {
+  const r = rollout(cbd);
+  const name = `${cbd.metadata.namespace ?? ''}/${cbd.metadata.name ?? ''}`;
   const reason = r.reason ? ` (${r.reason})` : '';
-  const lines = [`fleet ${name}: ${r.phase ?? 'Idle'}${reason}  ${readyCondition(cr)}`, versionsLine(cr)];
-  const progress = progressLine(cr);
+  const lines = [`fleet ${name}: ${r.phase ?? 'Idle'}${reason}  ${readyCondition(cbd)}`, versionsLine(cbd)];
+  const progress = progressLine(cbd);
   if (progress) lines.push(progress);
   if (r.message) lines.push(r.message);
-  const analysis = analysisLines(cr);
+  const analysis = analysisLines(cbd);
   if (analysis.length > 0) {
     lines.push(`last analysis${r.lastAnalysisAt ? ` at ${r.lastAnalysisAt}` : ''}:`);
     lines.push(...analysis.map((l) => `  ${l}`));
@@ -76,8 +76,8 @@ export function statusText(cr: ChatbotDeployment): string {
 }
 
 /** The phases after which `rollout status --watch` stops. */
-export function settled(cr: ChatbotDeployment): boolean {
-  const phase = rollout(cr).phase;
+export function settled(cbd: ChatbotDeployment): boolean {
+  const phase = rollout(cbd).phase;
   return phase === undefined || phase === 'Idle' || phase === 'Promoted' || phase === 'Aborted';
 }
 
@@ -105,10 +105,10 @@ function branch(lines: string[], last: boolean, children: string[]): string[] {
 
 /** `get <fleet>`: the fleet, each track with its pods, and the last analysis. */
 export function treeText(v: FleetView): string {
-  const r = rollout(v.cr);
+  const r = rollout(v.cbd);
   const head =
-    `ChatbotDeployment ${v.cr.metadata.namespace ?? ''}/${v.cr.metadata.name ?? ''}  ${readyCondition(v.cr)}  ` +
-    `rollout ${r.phase ?? 'Idle'}${r.canaryVersion ? `  weight ${r.canaryWeight ?? 0}%  ${stepText(v.cr)}` : ''}`;
+    `ChatbotDeployment ${v.cbd.metadata.namespace ?? ''}/${v.cbd.metadata.name ?? ''}  ${readyCondition(v.cbd)}  ` +
+    `rollout ${r.phase ?? 'Idle'}${r.canaryVersion ? `  weight ${r.canaryWeight ?? 0}%  ${stepText(v.cbd)}` : ''}`;
   const sections: { line: string; children: string[] }[] = [];
   const tracks: [string, KubeObject | undefined][] = [
     ['stable', v.stable],
@@ -121,7 +121,7 @@ export function treeText(v: FleetView): string {
       .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
     sections.push({ line: deploymentLine(track, d), children: pods.map(podLine) });
   }
-  const analysis = analysisLines(v.cr);
+  const analysis = analysisLines(v.cbd);
   if (analysis.length > 0) sections.push({ line: 'last analysis', children: analysis });
   const out = [head];
   sections.forEach((s, i) => out.push(...branch([s.line], i === sections.length - 1, s.children)));

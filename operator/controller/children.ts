@@ -68,8 +68,8 @@ export class ChildApplier {
    * Deployments are held too: pods must not start against another owner's Service, ConfigMap or
    * ServiceAccount (docs/operator.md, Name conflicts).
    */
-  async applyAll(cr: ChatbotDeployment, merged: MergedContributions, log: Logger): Promise<Applied> {
-    const plans = planChildren(cr, merged, this.d.caches);
+  async applyAll(cbd: ChatbotDeployment, merged: MergedContributions, log: Logger): Promise<Applied> {
+    const plans = planChildren(cbd, merged, this.d.caches);
     const deploymentPlan = plans.filter((p) => p.resource === Resources.Deployment);
     const others = plans.filter((p) => p.resource !== Resources.Deployment);
     const changes: string[] = [];
@@ -79,22 +79,22 @@ export class ChildApplier {
       if (r.conflict) conflicts.push(r.conflict);
     };
     try {
-      const first = await Promise.allSettled(others.map((p) => this.applyChild(cr, p, log)));
+      const first = await Promise.allSettled(others.map((p) => this.applyChild(cbd, p, log)));
       for (const r of first) if (r.status === 'fulfilled') collect(r.value);
       const failed = first.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
       let deployment: KubeObject | undefined;
       for (const p of conflicts.length > 0 ? [] : deploymentPlan) {
-        const r = await this.applyChild(cr, p, log);
+        const r = await this.applyChild(cbd, p, log);
         collect(r);
         // The stable Deployment is the fleet's (status counts it); the canary reports through the rollout.
-        if (p.name === childNames.deployment(cr)) deployment = r.written;
+        if (p.name === childNames.deployment(cbd)) deployment = r.written;
       }
       return { deployment, conflicts };
     } finally {
       // One event per reconcile that changed children, not one per child: events are writes too.
       if (changes.length > 0)
-        this.d.events.record(cr, 'Normal', 'ChildrenApplied', 'Apply', changes.join(', '));
+        this.d.events.record(cbd, 'Normal', 'ChildrenApplied', 'Apply', changes.join(', '));
     }
   }
 
@@ -103,47 +103,47 @@ export class ChildApplier {
     return this.d.overlay.fresher(`${p.resource.kind}/${ns}/${p.name}`, p.cache.get(ns, p.name));
   }
 
-  private async applyChild(cr: ChatbotDeployment, p: ChildPlan, log: Logger): Promise<ChildResult> {
+  private async applyChild(cbd: ChatbotDeployment, p: ChildPlan, log: Logger): Promise<ChildResult> {
     const desired = p.desired && withAppliedHash(p.desired);
-    return p.cache ? this.converge(cr, p, desired, log) : this.convergeUncached(cr, p, desired, log);
+    return p.cache ? this.converge(cbd, p, desired, log) : this.convergeUncached(cbd, p, desired, log);
   }
 
   /** A child no informer sees: no GET while it was seen as wanted less than a period ago (VerifiedChildren). */
   private async convergeUncached(
-    cr: ChatbotDeployment,
+    cbd: ChatbotDeployment,
     p: ChildPlan,
     desired: KubeObject | undefined,
     log: Logger,
   ): Promise<ChildResult> {
-    const key = `${p.resource.kind}/${cr.metadata.namespace ?? ''}/${p.name}`;
+    const key = `${p.resource.kind}/${cbd.metadata.namespace ?? ''}/${p.name}`;
     const hash = desired?.metadata.annotations?.[ANNOTATION_APPLIED_HASH];
     if (hash !== undefined && this.verified.fresh(key, hash)) return {};
-    const result = await this.converge(cr, p, desired, log);
-    if (hash !== undefined && !result.conflict) this.verified.remember(key, hash, cr.metadata.uid ?? '');
+    const result = await this.converge(cbd, p, desired, log);
+    if (hash !== undefined && !result.conflict) this.verified.remember(key, hash, cbd.metadata.uid ?? '');
     else this.verified.forget(key);
     return result;
   }
 
   private async converge(
-    cr: ChatbotDeployment,
+    cbd: ChatbotDeployment,
     p: ChildPlan,
     desired: KubeObject | undefined,
     log: Logger,
   ): Promise<ChildResult> {
-    const ns = cr.metadata.namespace ?? '';
+    const ns = cbd.metadata.namespace ?? '';
     const live = await this.liveChild(ns, p);
     if (!desired) {
-      if (live && controlledBy(live, cr) && (await this.d.client.delete(p.resource, ns, p.name))) {
+      if (live && controlledBy(live, cbd) && (await this.d.client.delete(p.resource, ns, p.name))) {
         log.info({ kind: p.resource.kind, child: p.name }, 'deleted child');
         return { change: `deleted ${p.resource.kind} ${p.name}` };
       }
       return {};
     }
-    const conflict = conflictOf(cr, p.resource, live);
+    const conflict = conflictOf(cbd, p.resource, live);
     if (conflict) return { conflict };
     if (!needsApply(desired, live)) return {};
     if (live) return this.write(desired, p, ns, 'updated', log);
-    return this.create(cr, desired, p, ns, log);
+    return this.create(cbd, desired, p, ns, log);
   }
 
   /**
@@ -153,7 +153,7 @@ export class ChildApplier {
    * operator (the only writer with our field manager) contesting one name.
    */
   private async create(
-    cr: ChatbotDeployment,
+    cbd: ChatbotDeployment,
     desired: KubeObject,
     p: ChildPlan,
     ns: string,
@@ -161,7 +161,7 @@ export class ChildApplier {
   ): Promise<ChildResult> {
     const key = `${p.resource.kind}/${ns}/${p.name}`;
     const claimant = this.creating.get(key);
-    const uid = cr.metadata.uid ?? '';
+    const uid = cbd.metadata.uid ?? '';
     if (claimant !== undefined && claimant !== uid) {
       return {
         conflict: {
@@ -175,7 +175,7 @@ export class ChildApplier {
     this.creating.set(key, uid);
     try {
       const live = p.cache ? await this.d.client.get(p.resource, ns, p.name) : undefined;
-      const conflict = conflictOf(cr, p.resource, live);
+      const conflict = conflictOf(cbd, p.resource, live);
       if (conflict) return { conflict };
       return await this.write(desired, p, ns, live ? 'updated' : 'created', log);
     } finally {

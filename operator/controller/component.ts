@@ -29,6 +29,7 @@ import type { FleetCaches, ObjectCache } from './reconciler.js';
  * a steady state must produce identical contributions so that no write is issued.
  */
 export interface ComponentContext {
+  /** The CR, defaulted (withDefaults). Named `cr` here only: components read `ctx.cr` (see README.md). */
   cr: ChatbotDeployment;
   log: Logger;
   now: Date;

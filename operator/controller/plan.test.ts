@@ -17,13 +17,13 @@ const caches: FleetCaches = {
   configMaps: empty,
   pods: empty,
 };
-const cr = minimalCr({ scaling: { minReplicas: 2, maxReplicas: 6 } });
+const cbd = minimalCr({ scaling: { minReplicas: 2, maxReplicas: 6 } });
 const v8 = { version: 'v8', model: { name: 'support-bot', version: 'v8' }, image: 'registry.local/bot:1.1' };
 const v7 = { version: 'v7', model: { name: 'support-bot', version: 'v7' }, image: 'registry.local/bot:1.0' };
 
 function deployments(contributions: Parameters<typeof mergeContribution>[1][]): Record<string, any> {
   const merged = contributions.reduce(mergeContribution, emptyContributions());
-  const plans = planChildren(cr, merged, caches).filter((p) => p.resource.kind === 'Deployment');
+  const plans = planChildren(cbd, merged, caches).filter((p) => p.resource.kind === 'Deployment');
   return Object.fromEntries(plans.map((p) => [p.name, p.desired]));
 }
 
@@ -83,7 +83,7 @@ describe('planChildren: one owner of spec.replicas per Deployment, composed expl
         },
       ],
     });
-    const plans = planChildren(cr, merged, caches);
+    const plans = planChildren(cbd, merged, caches);
     const cached = Object.fromEntries(
       plans.filter((p) => ['a', 'b', 'c'].includes(p.name)).map((p) => [p.name, p.cache !== undefined]),
     );

@@ -84,24 +84,24 @@ export class FleetReconciler {
     }
     // The one place defaults are applied (the CRD schema's, as the API server applies them): components
     // receive this defaulted object and never restate a default of their own.
-    const cr = withDefaults(stored);
-    this.trackUid(`${req.namespace}/${req.name}`, cr.metadata.uid);
-    if (cr.metadata.deletionTimestamp) return this.finalize(cr, req.log);
-    const ctx = this.observe(cr);
-    const merged = await this.runComponents(cr, req.log, ctx);
-    await this.ensureFinalizers(cr, merged.finalizers);
+    const cbd = withDefaults(stored);
+    this.trackUid(`${req.namespace}/${req.name}`, cbd.metadata.uid);
+    if (cbd.metadata.deletionTimestamp) return this.finalize(cbd, req.log);
+    const ctx = this.observe(cbd);
+    const merged = await this.runComponents(cbd, req.log, ctx);
+    await this.ensureFinalizers(cbd, merged.finalizers);
     let applyError: string | undefined;
     let applied: Applied = { deployment: undefined, conflicts: [] };
     try {
-      applied = await this.children.applyAll(cr, merged, req.log);
+      applied = await this.children.applyAll(cbd, merged, req.log);
     } catch (err) {
       if (!isInvalid(err)) throw err;
       applyError = errorMessage(err);
     }
     const deployment = applied.deployment ?? ctx.deployment;
     const { conflicts } = applied;
-    await this.writeStatus(cr, merged, { deployment, pods: ctx.pods, applyError, conflicts }, req.log);
-    for (const e of merged.events) this.d.events.record(cr, e.type, e.reason, e.action, e.note);
+    await this.writeStatus(cbd, merged, { deployment, pods: ctx.pods, applyError, conflicts }, req.log);
+    for (const e of merged.events) this.d.events.record(cbd, e.type, e.reason, e.action, e.note);
     // The API server rejected our object: only a spec change can fix it, and that enqueues us.
     if (applyError) throw new TerminalError(applyError);
     const requeue = minDefined(merged.requeueAfterMs, this.d.resyncMs);
@@ -148,10 +148,10 @@ export class FleetReconciler {
     return conflictBackoffMs(now - since);
   }
 
-  private observe(cr: ChatbotDeployment): Observed {
-    const ns = cr.metadata.namespace ?? '';
-    const name = cr.metadata.name ?? '';
-    const canary = trackNames.deployment(cr, 'canary');
+  private observe(cbd: ChatbotDeployment): Observed {
+    const ns = cbd.metadata.namespace ?? '';
+    const name = cbd.metadata.name ?? '';
+    const canary = trackNames.deployment(cbd, 'canary');
     return {
       canaryDeployment: this.overlay.fresher(
         `${Resources.Deployment.kind}/${ns}/${canary}`,
@@ -160,8 +160,8 @@ export class FleetReconciler {
       // The overlay matters here: a stale cached Deployment from before our last apply may look
       // complete and would report Ready for a spec it does not run yet.
       deployment: this.overlay.fresher(
-        `${Resources.Deployment.kind}/${ns}/${childNames.deployment(cr)}`,
-        this.d.caches.deployments.get(ns, childNames.deployment(cr)),
+        `${Resources.Deployment.kind}/${ns}/${childNames.deployment(cbd)}`,
+        this.d.caches.deployments.get(ns, childNames.deployment(cbd)),
       ),
       // Bot pods only: managed Redis pods carry the same instance and managed-by labels.
       pods: this.d.caches.pods
@@ -173,14 +173,14 @@ export class FleetReconciler {
   }
 
   private async runComponents(
-    cr: ChatbotDeployment,
+    cbd: ChatbotDeployment,
     log: Logger,
     observed: Observed,
   ): Promise<MergedContributions> {
     let merged = emptyContributions();
     for (const component of this.d.components) {
       const contribution = await component.reconcile({
-        cr,
+        cr: cbd,
         log: log.child({ component: component.name }),
         now: this.d.now(),
         ...observed,
@@ -193,7 +193,7 @@ export class FleetReconciler {
   }
 
   private async writeStatus(
-    cr: ChatbotDeployment,
+    cbd: ChatbotDeployment,
     merged: MergedContributions,
     observed: {
       deployment: KubeObject | undefined;
@@ -206,28 +206,28 @@ export class FleetReconciler {
     const { conflicts, ...workload } = observed;
     const now = this.d.now();
     const computed = computeStatus({
-      cr,
+      cbd,
       observed: { ...workload, notReady: merged.notReady },
       extraConditions: merged.conditions,
       extraFields: merged.status,
       now,
     });
-    const status = withNameConflict(computed, cr, conflicts, now);
-    if (statusUpToDate(status, cr.status)) return;
+    const status = withNameConflict(computed, cbd, conflicts, now);
+    if (statusUpToDate(status, cbd.status)) return;
     const written = await this.d.client.apply(
       {
         apiVersion: API_GROUP_VERSION,
         kind: KIND,
-        metadata: { name: cr.metadata.name, namespace: cr.metadata.namespace },
+        metadata: { name: cbd.metadata.name, namespace: cbd.metadata.namespace },
         status,
       },
       FIELD_MANAGER,
       { subresource: 'status', resource: Resources.ChatbotDeployment },
     );
-    this.overlay.remember(`fleet/${cr.metadata.namespace ?? ''}/${cr.metadata.name ?? ''}`, written);
+    this.overlay.remember(`fleet/${cbd.metadata.namespace ?? ''}/${cbd.metadata.name ?? ''}`, written);
     log.debug({ conditions: status.conditions?.map((c) => `${c.type}=${c.status}`) }, 'status written');
-    for (const e of statusEvents(cr.status?.conditions, status.conditions ?? [])) {
-      this.d.events.record(cr, e.type, e.reason, 'Status', e.note);
+    for (const e of statusEvents(cbd.status?.conditions, status.conditions ?? [])) {
+      this.d.events.record(cbd, e.type, e.reason, 'Status', e.note);
     }
   }
 
@@ -235,19 +235,19 @@ export class FleetReconciler {
    * Sets the finalizers components need and drops ones no longer needed (SSA on
    * metadata.finalizers only: leaving one out of our apply removes it, others' stay).
    */
-  private async ensureFinalizers(cr: ChatbotDeployment, finalizers: string[]): Promise<void> {
-    const present = cr.metadata.finalizers ?? [];
+  private async ensureFinalizers(cbd: ChatbotDeployment, finalizers: string[]): Promise<void> {
+    const present = cbd.metadata.finalizers ?? [];
     const ours = new Set(this.d.components.map((c) => c.finalizer).filter((f) => f !== undefined));
     const missing = finalizers.some((f) => !present.includes(f));
     const stale = present.some((f) => ours.has(f) && !finalizers.includes(f));
-    if (missing || stale) await this.applyFinalizers(cr, finalizers);
+    if (missing || stale) await this.applyFinalizers(cbd, finalizers);
   }
 
-  private async applyFinalizers(cr: ChatbotDeployment, finalizers: string[]): Promise<void> {
+  private async applyFinalizers(cbd: ChatbotDeployment, finalizers: string[]): Promise<void> {
     const obj = {
       apiVersion: API_GROUP_VERSION,
       kind: KIND,
-      metadata: { name: cr.metadata.name, namespace: cr.metadata.namespace, finalizers },
+      metadata: { name: cbd.metadata.name, namespace: cbd.metadata.namespace, finalizers },
     };
     try {
       await this.d.client.apply(obj, FIELD_MANAGER, { resource: Resources.ChatbotDeployment });
@@ -256,27 +256,27 @@ export class FleetReconciler {
     }
   }
 
-  private async finalize(cr: ChatbotDeployment, log: Logger): Promise<ReconcileResult> {
+  private async finalize(cbd: ChatbotDeployment, log: Logger): Promise<ReconcileResult> {
     const ours = this.d.components.filter(
-      (c) => c.finalizer && c.finalize && cr.metadata.finalizers?.includes(c.finalizer),
+      (c) => c.finalizer && c.finalize && cbd.metadata.finalizers?.includes(c.finalizer),
     );
     if (ours.length === 0) return {};
     let requeue: number | undefined;
     const remaining: string[] = [];
     for (const c of ours) {
       const r = await c.finalize!({
-        cr,
+        cr: cbd,
         log: log.child({ component: c.name }),
         now: this.d.now(),
         ...(this.d.signal ? { signal: this.d.signal } : {}),
       });
-      for (const e of r.events ?? []) this.d.events.record(cr, e.type, e.reason, e.action, e.note);
+      for (const e of r.events ?? []) this.d.events.record(cbd, e.type, e.reason, e.action, e.note);
       if (!r.done) {
         remaining.push(c.finalizer!);
         requeue = minDefined(requeue, r.requeueAfterMs ?? 5000);
       }
     }
-    if (remaining.length < ours.length) await this.applyFinalizers(cr, remaining);
+    if (remaining.length < ours.length) await this.applyFinalizers(cbd, remaining);
     return requeue === undefined ? {} : { requeueAfterMs: requeue };
   }
 }

@@ -36,11 +36,11 @@ class TestComponent implements FleetComponent {
     });
   }
 
-  finalize({ cr }: Parameters<NonNullable<FleetComponent['finalize']>>[0]): Promise<{
+  finalize({ cr: cbd }: Parameters<NonNullable<FleetComponent['finalize']>>[0]): Promise<{
     done: boolean;
     requeueAfterMs?: number;
   }> {
-    this.finalized.push(cr.metadata.name ?? '');
+    this.finalized.push(cbd.metadata.name ?? '');
     // Not done the first time: the reconciler must come back (requeueAfter) before removing it.
     const done = this.cleanupDone;
     this.cleanupDone = true;
@@ -54,21 +54,21 @@ describe('FleetComponent contributions', () => {
 
   it('applies contributed env, replicas, conditions, status and finalizer', async () => {
     await applyCr(env.ns, 'ext', { scaling: { minReplicas: 1, maxReplicas: 5 } });
-    const cr = await waitReady(env.ns, 'ext');
-    expect(cr.metadata.finalizers).toEqual([FINALIZER]);
-    expect(condition(cr, 'ScalingActive')).toMatchObject({
+    const cbd = await waitReady(env.ns, 'ext');
+    expect(cbd.metadata.finalizers).toEqual([FINALIZER]);
+    expect(condition(cbd, 'ScalingActive')).toMatchObject({
       status: 'True',
       reason: 'MetricsAvailable',
-      observedGeneration: cr.metadata.generation,
+      observedGeneration: cbd.metadata.generation,
     });
-    expect(cr.status.autoscaling).toMatchObject({ desiredReplicas: 3, mode: 'stable' });
+    expect(cbd.status.autoscaling).toMatchObject({ desiredReplicas: 3, mode: 'stable' });
     const deploy = await kubectlJson(['-n', env.ns, 'get', 'deployment', 'ext']);
     expect(deploy.spec.replicas).toBe(3);
     expect(deploy.spec.template.spec.containers[0].env).toContainEqual({
       name: 'KAFKA_BROKERS',
       value: 'broker:9092',
     });
-    expect(cr.status.readyReplicas).toBe(3);
+    expect(cbd.status.readyReplicas).toBe(3);
   });
 
   it('runs finalize until done, then lets the CR go', async () => {

@@ -22,26 +22,26 @@ describe('ChatbotDeployment lifecycle', () => {
 
   it('creates owned children and reaches Ready on pods spread over zones', async () => {
     await applyCr(env.ns, name, { scaling: { minReplicas: 3, maxReplicas: 5 } });
-    const cr = await waitReady(env.ns, name);
-    expect(cr.status).toMatchObject({
-      observedGeneration: cr.metadata.generation,
+    const cbd = await waitReady(env.ns, name);
+    expect(cbd.status).toMatchObject({
+      observedGeneration: cbd.metadata.generation,
       replicas: 3,
       readyReplicas: 3,
     });
     for (const type of ['Ready', 'Progressing', 'Degraded']) {
-      expect(condition(cr, type)).toMatchObject({
-        observedGeneration: cr.metadata.generation,
+      expect(condition(cbd, type)).toMatchObject({
+        observedGeneration: cbd.metadata.generation,
         reason: expect.any(String),
       });
-      expect(condition(cr, type).lastTransitionTime).toMatch(/Z$/);
+      expect(condition(cbd, type).lastTransitionTime).toMatch(/Z$/);
     }
-    expect(condition(cr, 'Degraded').status).toBe('False');
+    expect(condition(cbd, 'Degraded').status).toBe('False');
 
     const owner = {
       apiVersion: 'chatfleet.io/v1alpha1',
       kind: 'ChatbotDeployment',
       name,
-      uid: cr.metadata.uid,
+      uid: cbd.metadata.uid,
       controller: true,
     };
     const labels = {
@@ -193,11 +193,11 @@ describe('ChatbotDeployment lifecycle', () => {
         resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } },
       },
     });
-    const cr = await waitFor('new generation Ready', async () => {
+    const cbd = await waitFor('new generation Ready', async () => {
       const c = await waitReady(env.ns, name);
       return c.metadata.generation > gen ? c : undefined;
     });
-    expect(cr.status.replicas).toBe(2);
+    expect(cbd.status.replicas).toBe(2);
     const deploy = await kubectlJson(['-n', env.ns, 'get', 'deployment', name]);
     expect(deploy.spec.replicas).toBe(2);
     expect(deploy.spec.template.spec.containers[0].image).toBe('registry.local/chatfleet-bot:1.1');
@@ -220,15 +220,15 @@ describe('ChatbotDeployment lifecycle', () => {
       scaling: { minReplicas: 1 },
       placement: { nodeSelector: { 'chatfleet.io/no-such-node': 'true' } },
     });
-    const cr = await waitFor('Degraded=True', async () => {
+    const cbd = await waitFor('Degraded=True', async () => {
       const c = await getCr(env.ns, 'nowhere');
       return condition(c, 'Degraded')?.status === 'True' ? c : undefined;
     });
-    expect(condition(cr, 'Degraded')).toMatchObject({
+    expect(condition(cbd, 'Degraded')).toMatchObject({
       reason: 'Unschedulable',
       message: expect.stringMatching(/cannot be scheduled.*spec.placement/),
     });
-    expect(condition(cr, 'Ready').status).toBe('False');
+    expect(condition(cbd, 'Ready').status).toBe('False');
     const events = await kubectlJson([
       '-n',
       env.ns,

@@ -38,7 +38,7 @@ describe('child name collisions', () => {
 
   it('accepts names that only contain a reserved word (redis, stable-bot, c-redis-auth)', async () => {
     for (const name of ['redis', 'stable-bot', 'c-redis-auth']) {
-      await kubectl(['apply', '--dry-run=server', '-f', '-'], JSON.stringify(cr(env.ns, name)));
+      await kubectl(['apply', '--dry-run=server', '-f', '-'], JSON.stringify(cbd(env.ns, name)));
     }
   });
 
@@ -135,7 +135,7 @@ describe('child name collisions', () => {
     expect(kept.spec.selector).toEqual({ app: 'users-own' });
   }, 120_000);
 
-  function cr(namespace: string, name: string): Record<string, unknown> {
+  function cbd(namespace: string, name: string): Record<string, unknown> {
     return {
       apiVersion: 'chatfleet.io/v1alpha1',
       kind: 'ChatbotDeployment',

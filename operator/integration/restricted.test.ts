@@ -27,8 +27,8 @@ describe('a namespace that enforces the restricted Pod Security Standard', () =>
 
   it('gets running, Ready pods', async () => {
     await applyCr(env.ns, 'secure', { scaling: { minReplicas: 2 } });
-    const cr = await waitReady(env.ns, 'secure');
-    expect(condition(cr, 'Degraded').status).toBe('False');
+    const cbd = await waitReady(env.ns, 'secure');
+    expect(condition(cbd, 'Degraded').status).toBe('False');
     const pods = (await kubectlJson(['-n', env.ns, 'get', 'pods', '-l', 'app.kubernetes.io/instance=secure']))
       .items;
     expect(pods).toHaveLength(2);

@@ -129,8 +129,8 @@ export async function getCr(namespace: string, name: string): Promise<any> {
   return kubectlJson(['-n', namespace, 'get', 'chatbotdeployment', name]);
 }
 
-export function condition(cr: any, type: string): any {
-  return (cr?.status?.conditions ?? []).find((c: any) => c.type === type);
+export function condition(cbd: any, type: string): any {
+  return (cbd?.status?.conditions ?? []).find((c: any) => c.type === type);
 }
 
 /** Ready=True at the current generation (what `kubectl wait --for=condition=Ready` checks, and more). */
@@ -138,12 +138,12 @@ export async function waitReady(namespace: string, name: string, timeoutMs = 90_
   return waitFor(
     `${namespace}/${name} Ready`,
     async () => {
-      const cr = await getCr(namespace, name);
-      const ready = condition(cr, 'Ready');
+      const cbd = await getCr(namespace, name);
+      const ready = condition(cbd, 'Ready');
       const fresh =
-        cr.status?.observedGeneration === cr.metadata.generation &&
-        ready?.observedGeneration === cr.metadata.generation;
-      return ready?.status === 'True' && fresh ? cr : undefined;
+        cbd.status?.observedGeneration === cbd.metadata.generation &&
+        ready?.observedGeneration === cbd.metadata.generation;
+      return ready?.status === 'True' && fresh ? cbd : undefined;
     },
     timeoutMs,
   );

@@ -140,7 +140,7 @@ async function releaseAll(
     // Put back by an operator still running, or changed meanwhile (the JSON patch test failed).
     o.log.warn({ held: held.map(fleetKey) }, 'operator finalizers present again; releasing again');
   }
-  for (const cr of held) if (await releaseOne(kube, cr, o)) released.add(fleetKey(cr));
+  for (const cbd of held) if (await releaseOne(kube, cbd, o)) released.add(fleetKey(cbd));
 }
 
 async function heldFleets(kube: ReleaseKube, namespace: string | undefined): Promise<KubeObject[]> {
@@ -150,23 +150,23 @@ async function heldFleets(kube: ReleaseKube, namespace: string | undefined): Pro
   const lists = await Promise.all(scopes.map((ns) => kube.list(Resources.ChatbotDeployment, ns)));
   return lists
     .flatMap((l) => l.items)
-    .filter((cr) => withoutOperatorFinalizers(cr.metadata.finalizers) !== undefined);
+    .filter((cbd) => withoutOperatorFinalizers(cbd.metadata.finalizers) !== undefined);
 }
 
 /**
  * One JSON patch: test that finalizers are still what was listed, then replace them without the
  * operator's. Anyone else's finalizer stays. A changed list (409/422) is retried by the next pass.
  */
-async function releaseOne(kube: ReleaseKube, cr: KubeObject, o: ReleaseOptions): Promise<boolean> {
-  const keep = withoutOperatorFinalizers(cr.metadata.finalizers);
+async function releaseOne(kube: ReleaseKube, cbd: KubeObject, o: ReleaseOptions): Promise<boolean> {
+  const keep = withoutOperatorFinalizers(cbd.metadata.finalizers);
   if (!keep) return false;
-  const ns = cr.metadata.namespace ?? '';
-  const name = cr.metadata.name ?? '';
-  const released = (cr.metadata.finalizers ?? []).filter((f) => !keep.includes(f));
+  const ns = cbd.metadata.namespace ?? '';
+  const name = cbd.metadata.name ?? '';
+  const released = (cbd.metadata.finalizers ?? []).filter((f) => !keep.includes(f));
   try {
     await kube.request('PATCH', resourcePath(Resources.ChatbotDeployment, ns, name), {
       body: [
-        { op: 'test', path: '/metadata/finalizers', value: cr.metadata.finalizers },
+        { op: 'test', path: '/metadata/finalizers', value: cbd.metadata.finalizers },
         { op: 'replace', path: '/metadata/finalizers', value: keep },
       ],
       contentType: JSON_PATCH,
@@ -178,7 +178,7 @@ async function releaseOne(kube: ReleaseKube, cr: KubeObject, o: ReleaseOptions):
   }
   o.log.info({ namespace: ns, name, released }, 'released the operator finalizers');
   o.events.record(
-    cr,
+    cbd,
     'Warning',
     'OperatorUninstalled',
     'ReleaseFinalizer',

@@ -13,21 +13,21 @@ export const APP_NAME = 'chatbot';
 export const ANNOTATION_CONFIG_HASH = 'chatfleet.io/config-hash';
 
 /** Labels that select a fleet's pods. Immutable in a Deployment, so never the model version. */
-export function selectorLabels(cr: ChatbotDeployment): Record<string, string> {
-  return { [LABEL_NAME]: APP_NAME, [LABEL_INSTANCE]: crName(cr) };
+export function selectorLabels(cbd: ChatbotDeployment): Record<string, string> {
+  return { [LABEL_NAME]: APP_NAME, [LABEL_INSTANCE]: crName(cbd) };
 }
 
-export function childLabels(cr: ChatbotDeployment): Record<string, string> {
-  return { ...selectorLabels(cr), [LABEL_MANAGED_BY]: FIELD_MANAGER };
+export function childLabels(cbd: ChatbotDeployment): Record<string, string> {
+  return { ...selectorLabels(cbd), [LABEL_MANAGED_BY]: FIELD_MANAGER };
 }
 
-export function podLabels(cr: ChatbotDeployment): Record<string, string> {
-  return { ...childLabels(cr), [LABEL_MODEL_VERSION]: cr.spec.model.version };
+export function podLabels(cbd: ChatbotDeployment): Record<string, string> {
+  return { ...childLabels(cbd), [LABEL_MODEL_VERSION]: cbd.spec.model.version };
 }
 
 /** The label selector string (status.selector, also what the scale subresource reports). */
-export function selectorString(cr: ChatbotDeployment): string {
-  return Object.entries(selectorLabels(cr))
+export function selectorString(cbd: ChatbotDeployment): string {
+  return Object.entries(selectorLabels(cbd))
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 }
@@ -38,19 +38,19 @@ export function selectorString(cr: ChatbotDeployment): string {
  */
 export { ownerReferenceFor as ownerReference } from '../controller/ownership.js';
 
-export function crName(cr: ChatbotDeployment): string {
-  return cr.metadata.name ?? '';
+export function crName(cbd: ChatbotDeployment): string {
+  return cbd.metadata.name ?? '';
 }
 
-export function crNamespace(cr: ChatbotDeployment): string {
-  return cr.metadata.namespace ?? '';
+export function crNamespace(cbd: ChatbotDeployment): string {
+  return cbd.metadata.namespace ?? '';
 }
 
 /** Names of the children; the ConfigMap gets a suffix so a user's bundle ConfigMap can use the plain name. */
 export const childNames = {
-  deployment: (cr: ChatbotDeployment): string => crName(cr),
-  service: (cr: ChatbotDeployment): string => crName(cr),
-  podDisruptionBudget: (cr: ChatbotDeployment): string => crName(cr),
-  serviceAccount: (cr: ChatbotDeployment): string => crName(cr),
-  configMap: (cr: ChatbotDeployment): string => `${crName(cr)}-runtime`,
+  deployment: (cbd: ChatbotDeployment): string => crName(cbd),
+  service: (cbd: ChatbotDeployment): string => crName(cbd),
+  podDisruptionBudget: (cbd: ChatbotDeployment): string => crName(cbd),
+  serviceAccount: (cbd: ChatbotDeployment): string => crName(cbd),
+  configMap: (cbd: ChatbotDeployment): string => `${crName(cbd)}-runtime`,
 };

@@ -32,16 +32,16 @@ describe('deploymentComplete', () => {
 });
 
 describe('computeStatus', () => {
-  const cr = minimalCr();
+  const cbd = minimalCr();
 
   function conditions(observed: Parameters<typeof computeStatus>[0]['observed']) {
-    const status = computeStatus({ cr, observed, extraConditions: [], extraFields: {}, now });
+    const status = computeStatus({ cbd, observed, extraConditions: [], extraFields: {}, now });
     return Object.fromEntries((status.conditions ?? []).map((c) => [c.type, c]));
   }
 
   it('is Ready when the Deployment is fully available, with observedGeneration everywhere', () => {
     const status = computeStatus({
-      cr,
+      cbd,
       observed: { deployment: deployment(2, full), pods: [] },
       extraConditions: [],
       extraFields: {},
@@ -81,7 +81,7 @@ describe('computeStatus', () => {
 
   it('appends component conditions and status fields', () => {
     const status = computeStatus({
-      cr,
+      cbd,
       observed: { deployment: deployment(2, full), pods: [] },
       extraConditions: [{ type: 'RedisReady', status: 'True', reason: 'Ready', message: 'ok' }],
       extraFields: { redis: { shards: [] } },

@@ -241,7 +241,7 @@ export function rfc3339(d: Date): string {
 }
 
 export interface StatusInputs {
-  cr: ChatbotDeployment;
+  cbd: ChatbotDeployment;
   observed: ObservedWorkload;
   /** Conditions and status fields contributed by other components. */
   extraConditions: ConditionInput[];
@@ -274,7 +274,7 @@ export function overlayCore(
 }
 
 export function computeStatus(input: StatusInputs): ChatbotDeploymentStatus {
-  const { cr: cbd, observed } = input;
+  const { cbd, observed } = input;
   const generation = cbd.metadata.generation ?? 0;
   const [ready, progressing] = readyAndProgressing(observed);
   const [core, extra] = overlayCore([ready, progressing, computeDegraded(observed)], input.extraConditions);

@@ -6,14 +6,14 @@ import { minimalCr } from './fixtures.js';
 import { composeReplicas, trackOf, trackSelector } from './tracks.js';
 import type { TrackRevision } from './tracks.js';
 
-const cr = minimalCr({ model: { name: 'support-bot', version: 'v7', bundleConfigMap: 'bundle-v7' } });
+const cbd = minimalCr({ model: { name: 'support-bot', version: 'v7', bundleConfigMap: 'bundle-v7' } });
 const canaryRevision: TrackRevision = {
   version: 'v8',
   model: { name: 'support-bot', version: 'v8', bundleConfigMap: 'bundle-v8' },
   image: 'registry.local/bot:1.1',
 };
-const stable = desiredDeployment(cr, { replicas: 4, env: [], routingConfigMap: 'support-routing' }) as any;
-const canary = desiredDeployment(cr, {
+const stable = desiredDeployment(cbd, { replicas: 4, env: [], routingConfigMap: 'support-routing' }) as any;
+const canary = desiredDeployment(cbd, {
   replicas: 1,
   env: [{ name: 'REDIS_URL', value: 'redis://r' }],
   track: 'canary',
@@ -81,14 +81,14 @@ describe('the two tracks, built by one desired function', () => {
       CHATFLEET_CANARY_URL: 'http://support-canary.team-a.svc:80',
     });
     expect(canary.spec.template.spec.automountServiceAccountToken).toBe(true);
-    const plain = desiredDeployment(cr, { replicas: 2, env: [] }) as any;
+    const plain = desiredDeployment(cbd, { replicas: 2, env: [] }) as any;
     expect(plain.spec.template.spec.automountServiceAccountToken).toBe(false);
     expect(env(plain)).not.toHaveProperty('CHATFLEET_ROUTING_CONFIGMAP');
   });
 
   it('spreads each track over zones by its own pods', () => {
     expect(canary.spec.template.spec.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual(
-      trackSelector(cr, 'canary'),
+      trackSelector(cbd, 'canary'),
     );
   });
 
@@ -97,7 +97,7 @@ describe('the two tracks, built by one desired function', () => {
     ['stable' as const, 'support-stable', { 'chatfleet.io/track': 'stable' }],
     ['canary' as const, 'support-canary', { 'chatfleet.io/track': 'canary' }],
   ])('Service for track %s is %s and selects %j', (track, name, selector) => {
-    const svc = desiredService(cr, track) as any;
+    const svc = desiredService(cbd, track) as any;
     expect(svc.metadata.name).toBe(name);
     expect(svc.spec.selector).toMatchObject(selector);
     if (!track) expect(svc.spec.selector).not.toHaveProperty('chatfleet.io/track');

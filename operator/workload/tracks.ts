@@ -21,21 +21,21 @@ export interface TrackRevision {
 }
 
 /** The revision the spec asks for now (what a fleet without rollouts runs). */
-export function specRevision(cr: ChatbotDeployment): TrackRevision {
-  return { version: cr.spec.model.version, model: cr.spec.model, image: cr.spec.runtime.image };
+export function specRevision(cbd: ChatbotDeployment): TrackRevision {
+  return { version: cbd.spec.model.version, model: cbd.spec.model, image: cbd.spec.runtime.image };
 }
 
 export const trackNames = {
-  deployment: (cr: ChatbotDeployment, track: Track): string =>
-    track === 'stable' ? childNames.deployment(cr) : `${crName(cr)}-canary`,
-  service: (cr: ChatbotDeployment, track: Track): string => `${crName(cr)}-${track}`,
-  routingConfigMap: (cr: ChatbotDeployment): string => `${crName(cr)}-routing`,
-  routingRole: (cr: ChatbotDeployment): string => `${crName(cr)}-routing-reader`,
+  deployment: (cbd: ChatbotDeployment, track: Track): string =>
+    track === 'stable' ? childNames.deployment(cbd) : `${crName(cbd)}-canary`,
+  service: (cbd: ChatbotDeployment, track: Track): string => `${crName(cbd)}-${track}`,
+  routingConfigMap: (cbd: ChatbotDeployment): string => `${crName(cbd)}-routing`,
+  routingRole: (cbd: ChatbotDeployment): string => `${crName(cbd)}-routing-reader`,
 };
 
 /** Base URL of a track's Service, which the runtime forwards pinned turns to (CHATFLEET_*_URL). */
-export function trackUrl(cr: ChatbotDeployment, track: Track): string {
-  return `http://${trackNames.service(cr, track)}.${crNamespace(cr)}.svc:80`;
+export function trackUrl(cbd: ChatbotDeployment, track: Track): string {
+  return `http://${trackNames.service(cbd, track)}.${crNamespace(cbd)}.svc:80`;
 }
 
 /**
@@ -46,8 +46,8 @@ export function trackUrl(cr: ChatbotDeployment, track: Track): string {
  * against the real API server in operator/rollout/integration). The canary's selector adds the track
  * label, so it never matches a stable pod.
  */
-export function trackSelector(cr: ChatbotDeployment, track: Track): Record<string, string> {
-  return track === 'stable' ? selectorLabels(cr) : { ...selectorLabels(cr), [LABEL_TRACK]: 'canary' };
+export function trackSelector(cbd: ChatbotDeployment, track: Track): Record<string, string> {
+  return track === 'stable' ? selectorLabels(cbd) : { ...selectorLabels(cbd), [LABEL_TRACK]: 'canary' };
 }
 
 /** A pod's track; pods from before rollouts existed carry no track label and are stable. */
@@ -63,18 +63,18 @@ export interface TrackShape {
 }
 
 export function shapeOf(
-  cr: ChatbotDeployment,
+  cbd: ChatbotDeployment,
   inputs: { track?: Track; revision?: TrackRevision; routingConfigMap?: string | undefined },
 ): TrackShape {
   return {
     track: inputs.track ?? 'stable',
-    revision: inputs.revision ?? specRevision(cr),
+    revision: inputs.revision ?? specRevision(cbd),
     routingConfigMap: inputs.routingConfigMap,
   };
 }
 
 /** The track's identity and routing env (docs/rollouts.md, the rollout contract). */
-export function trackEnv(cr: ChatbotDeployment, shape: TrackShape): EnvVar[] {
+export function trackEnv(cbd: ChatbotDeployment, shape: TrackShape): EnvVar[] {
   const { model, version } = shape.revision;
   const env: EnvVar[] = [
     { name: 'MODEL_VERSION', value: version },
@@ -87,8 +87,8 @@ export function trackEnv(cr: ChatbotDeployment, shape: TrackShape): EnvVar[] {
     ...env,
     { name: 'CHATFLEET_ROUTING_CONFIGMAP', value: shape.routingConfigMap },
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-    { name: 'CHATFLEET_STABLE_URL', value: trackUrl(cr, 'stable') },
-    { name: 'CHATFLEET_CANARY_URL', value: trackUrl(cr, 'canary') },
+    { name: 'CHATFLEET_STABLE_URL', value: trackUrl(cbd, 'stable') },
+    { name: 'CHATFLEET_CANARY_URL', value: trackUrl(cbd, 'canary') },
   ];
 }
 

@@ -153,8 +153,8 @@ describe('release-finalizers (pre-delete hook of the chart)', () => {
     let fighting = true;
     const fight = (async () => {
       while (fighting) {
-        const cr = await getCr(appNs, 'fought').catch(() => undefined);
-        if (cr && !(cr.metadata.finalizers ?? []).includes(TOPIC_FINALIZER)) {
+        const cbd = await getCr(appNs, 'fought').catch(() => undefined);
+        if (cbd && !(cbd.metadata.finalizers ?? []).includes(TOPIC_FINALIZER)) {
           await setFinalizers(appNs, 'fought', [TOPIC_FINALIZER]).catch(() => undefined);
         }
         await new Promise((r) => setTimeout(r, 200));
