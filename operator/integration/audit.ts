@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { requireKubeconfig } from './support.js';
+import { requireEnv, requireKubeconfig } from './support.js';
 
 const run = promisify(execFile);
 
@@ -28,14 +28,11 @@ export interface AuditEvent {
 }
 
 export function requireAuditLog(): string {
-  const path = process.env.KUBE_AUDIT_LOG;
-  if (!path) {
-    throw new Error(
-      'KUBE_AUDIT_LOG is not set: the test environment must run the API server with its audit log ' +
-        '(testenv/up.sh does; restart it if it predates that) and be loaded (set -a; source .testenv/env; set +a)',
-    );
-  }
-  return path;
+  return requireEnv(
+    'KUBE_AUDIT_LOG',
+    'the test environment must run the API server with its audit log (testenv/up.sh does; restart it if ' +
+      'it predates that) and be loaded (set -a; source .testenv/env; set +a)',
+  );
 }
 
 /** Microseconds since the epoch of an audit timestamp (metav1.MicroTime, RFC 3339 with up to 9 digits). */

@@ -12,27 +12,24 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-/** KAFKA_BROKERS of the test environment, or a clear error saying how to get it. */
+/** `process.env[name]`, or an error saying that it is not set and how to get it (`hint`). */
+export function requireEnv(name: string, hint: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: ${hint}`);
+  return value;
+}
+
+const LOAD_TESTENV =
+  'start the test environment (npm run testenv:up) and load it (set -a; source .testenv/env; set +a) ' +
+  'before running the operator integration tests';
+
+/** KAFKA_BROKERS of the test environment, as a list. */
 export function requireKafkaBrokers(): string[] {
-  const raw = process.env.KAFKA_BROKERS;
-  if (!raw) {
-    throw new Error(
-      'KAFKA_BROKERS is not set: start the test environment (`npm run testenv:up`) and `source .testenv/env` ' +
-        'before running this integration test',
-    );
-  }
-  return raw.split(',');
+  return requireEnv('KAFKA_BROKERS', LOAD_TESTENV).split(',');
 }
 
 export function requireKubeconfig(): string {
-  const kubeconfig = process.env.KUBECONFIG;
-  if (!kubeconfig) {
-    throw new Error(
-      'KUBECONFIG is not set: start the test environment (npm run testenv:up) and load it ' +
-        '(set -a; source .testenv/env; set +a) before running the operator integration tests.',
-    );
-  }
-  return kubeconfig;
+  return requireEnv('KUBECONFIG', LOAD_TESTENV);
 }
 
 export const kubectlBin = (): string => process.env.KUBECTL ?? 'kubectl';
