@@ -1,0 +1,117 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
+   These helpers read raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
+// Shared setup of topic-ownership.test.ts and topic-deletion.test.ts: the operator in process with
+// the data plane (deletion bound BOUND_SECONDS), a Kafka admin client, and readers of conditions,
+// claims and Events.
+import { afterAll, beforeAll, expect } from '@jest/globals';
+import kafkajs from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import {
+  applyCr,
+  condition,
+  createNamespace,
+  getCr,
+  installCrd,
+  kubectl,
+  kubectlJson,
+  operatorConfig,
+  requireKafkaBrokers,
+  startInProcess,
+  waitFor,
+} from '../../integration/support.js';
+import type { InProcessOperator } from '../../integration/support.js';
+import { CLAIM_LABEL } from '../kafka/claims.js';
+import { dataplaneComponents } from './components.js';
+import { deleteTopicsAndDisconnect, releaseAndDeleteNamespace } from './kafka-support.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+export const brokers = requireKafkaBrokers();
+export const BOUND_SECONDS = 20;
+
+/** Messages held by the topic: the sum over partitions of high watermark minus low. */
+export async function messagesIn(admin: Admin, topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+}
+
+/** TopicsReady when it has `reason` at the CR's current generation, else undefined (for waitFor). */
+export async function topicsCondition(ns: string, name: string, reason: string): Promise<any> {
+  const cr = await getCr(ns, name);
+  const c = condition(cr, 'TopicsReady');
+  return c?.reason === reason && c.observedGeneration === cr.metadata.generation ? c : undefined;
+}
+
+/** Applies the CR, then waits (bounded) for TopicsReady with `reason` at its new generation. */
+export async function applyUntil(
+  ns: string,
+  name: string,
+  spec: Record<string, unknown>,
+  reason: string,
+): Promise<any> {
+  await applyCr(ns, name, spec);
+  return waitFor(`${name} TopicsReady ${reason}`, async () => topicsCondition(ns, name, reason), 60_000);
+}
+
+export async function crGone(ns: string, name: string): Promise<boolean> {
+  const out = await kubectl(['-n', ns, 'get', 'cbd', name, '--ignore-not-found', '-o', 'name']);
+  return out.trim() === '';
+}
+
+/** A field of the events with this reason about `regarding`, e.g. jsonpath {.items[*].note}. */
+export async function eventField(
+  ns: string,
+  regarding: string,
+  reason: string,
+  jsonpath = '{.items[*].note}',
+): Promise<string> {
+  return kubectl([
+    '-n',
+    ns,
+    'get',
+    'events.events.k8s.io',
+    '--field-selector',
+    `regarding.name=${regarding},reason=${reason}`,
+    '-o',
+    `jsonpath=${jsonpath}`,
+  ]);
+}
+
+export async function claimedTopics(ns: string): Promise<string[]> {
+  const list = await kubectlJson(['-n', ns, 'get', 'configmaps', '-l', `${CLAIM_LABEL}=true`]);
+  return list.items.map((cm: any) => String(cm.data.topic)).sort();
+}
+
+export interface OwnershipOperator {
+  ns: string;
+  operator: InProcessOperator;
+  admin: Admin;
+  /** Topics to delete after the suite. */
+  leftover: Set<string>;
+}
+
+/** Registers the suite's beforeAll/afterAll: a namespace, the operator in it, an admin client. */
+export function ownershipOperator(prefix: string): OwnershipOperator {
+  const t = { ns: '', leftover: new Set<string>() } as OwnershipOperator;
+  beforeAll(async () => {
+    await installCrd();
+    t.ns = await createNamespace(prefix);
+    // As main.ts wires it, from the parsed flags (the claims namespace defaults to the Lease's).
+    const cfg = operatorConfig(t.ns, { 'topic-deletion-timeout-seconds': String(BOUND_SECONDS) });
+    expect(cfg.topicOwnershipNamespace).toBe(t.ns);
+    t.operator = await startInProcess(t.ns, { 'topic-deletion-timeout-seconds': String(BOUND_SECONDS) }, [
+      ...dataplaneComponents({
+        topicOwnershipNamespace: cfg.topicOwnershipNamespace,
+        topicDeletionTimeoutMs: cfg.topicDeletionTimeoutSeconds * 1000,
+      }),
+    ]);
+    t.admin = new Kafka({ clientId: `${prefix}-it`, brokers, logLevel: logLevel.NOTHING }).admin();
+    await t.admin.connect();
+  });
+  afterAll(async () => {
+    await t.operator?.stop();
+    if (t.ns) await releaseAndDeleteNamespace(t.ns);
+    if (t.admin) await deleteTopicsAndDisconnect(t.admin, t.leftover);
+  });
+  return t;
+}
