@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { containerEnv } from './pod-template.js';
 import { runtimeConfigData } from './runtime-config.js';
@@ -127,5 +128,28 @@ describe('CONTRACT.md: env between the operator and the bot pods', () => {
   it('CONTRACT.md lists the same gaps', () => {
     const listed = new Set([...gapSection.matchAll(new RegExp(`\`(${NAME})\``, 'g'))].map((m) => m[1]!));
     expect(sorted(listed)).toEqual(NOT_READ_YET);
+  });
+});
+
+describe('CONTRACT.md references in the code', () => {
+  /** Every quoted section name after CONTRACT.md in tracked source files (test files aside), with where it is. */
+  const tracked = execFileSync('git', ['ls-files', 'operator', 'bot-runtime', 'charts', 'scripts'], {
+    cwd: new URL('.', root),
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter((f) => /\.(ts|js|yaml)$/.test(f) && !f.endsWith('.test.ts'));
+  const references = tracked.flatMap((file) =>
+    [...read(file).matchAll(/CONTRACT\.md[^"\n]{0,3}"([^"]+)"/g)].map((m) => ({ file, section: m[1]! })),
+  );
+  const headings = [...contract.matchAll(/^#{2,3} (.+)$/gm)].map((m) => m[1]!);
+
+  it('finds the references (guards the pattern)', () => {
+    expect(references.map((r) => r.section)).toContain('Ports');
+  });
+
+  it('every quoted section exists (a heading that starts with it)', () => {
+    const missing = references.filter((r) => !headings.some((h) => h.startsWith(r.section)));
+    expect(missing).toEqual([]);
   });
 });

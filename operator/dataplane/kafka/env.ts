@@ -1,4 +1,4 @@
-/** Bot pod env wiring for Kafka (CONTRACT.md runtime env). Credentials only via secretKeyRef. */
+/** Bot pod env wiring for Kafka (CONTRACT.md "Env the operator sets on bot pods"). Credentials only via secretKeyRef. */
 import type { V1EnvVar } from '@kubernetes/client-node';
 import type { ChatbotDeployment } from '../types.js';
 import { desiredTopics, topicFor } from './topics.js';

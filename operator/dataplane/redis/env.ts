@@ -1,5 +1,5 @@
 /**
- * Bot pod env wiring for Redis (CONTRACT.md runtime env). Credentials are always secretKeyRefs,
+ * Bot pod env wiring for Redis (CONTRACT.md "Env the operator sets on bot pods"). Credentials are always secretKeyRefs,
  * never values in the Deployment spec.
  */
 import type { V1EnvVar } from '@kubernetes/client-node';
