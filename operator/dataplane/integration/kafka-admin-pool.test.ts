@@ -7,22 +7,16 @@
  * - a hung broker ends its reconcile within the deadline as KafkaUnavailable naming the broker set,
  *   its socket is closed, and CRs on the real broker keep reconciling meanwhile;
  * - aborting the signal ends a waiting call within ~100 ms;
- * - idle eviction and the LRU cap with an injected clock; an evicted client in use keeps working
- *   and is disconnected at its release.
+ * Idle eviction and the LRU cap: kafka-admin-pool-lifecycle.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import kafkajs from 'kafkajs';
-import { Registry } from 'prom-client';
 import { KubeClient } from '../../kube/client.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
-import { createKafkaAdminPoolMetrics } from '../../metrics.js';
 import { KubeTopicOwnership } from '../kafka/claims.js';
-import { KafkaAdminPool } from '../kafka/admin-pool.js';
-import type { AdminTarget, PooledClient } from '../kafka/admin-pool.js';
 import type { KafkaConnection } from '../kafka/credentials.js';
 import { KafkaCallAbortedError } from '../kafka/errors.js';
-import { kafkaAdminFactory } from '../kafka/admin-client.js';
 import { reconcileTopics } from '../kafka/reconcile.js';
 import type { TopicsDeps } from '../kafka/reconcile.js';
 import { testCbd } from '../fixtures.js';
@@ -31,82 +25,23 @@ import {
   createNamespace,
   deleteNamespace,
   installCrd,
-  requireKafkaBrokers,
   requireKubeconfig,
 } from '../../integration/support.js';
 import { deleteTopicsAndDisconnect, kafkaUsers } from './kafka-support.js';
+import {
+  brokers,
+  countingPool,
+  eventually,
+  hungBroker,
+  plain,
+  run,
+  saslBrokers,
+  scram,
+  scramPassword,
+  scramUser,
+} from './kafka-admin-pool-support.js';
 
 const { Kafka, logLevel } = kafkajs;
-
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: source .testenv/env`);
-  return value;
-}
-
-const brokers = requireKafkaBrokers();
-const saslBrokers = requireEnv('KAFKA_SASL_BROKERS').split(',');
-const run = `h3kafka-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-// A SCRAM user of this run (kafka.sh add-user): other tests may re-password the shared one meanwhile.
-const scramUser = run;
-const scramPassword = `pw-${Math.random().toString(36).slice(2)}`;
-const scram: KafkaConnection = {
-  sasl: { mechanism: 'scram-sha-512', username: scramUser, password: scramPassword },
-};
-const plain: KafkaConnection = {
-  sasl: {
-    mechanism: 'plain',
-    username: requireEnv('KAFKA_SASL_PLAIN_USER'),
-    password: requireEnv('KAFKA_SASL_PLAIN_PASSWORD'),
-  },
-};
-
-/** A real pool whose clients report their kafkajs CONNECT/DISCONNECT instrumentation events. */
-function countingPool(opts: { now?: () => number; idleMs?: number; maxEntries?: number } = {}) {
-  const registry = new Registry();
-  const events = { connects: 0, disconnects: 0 };
-  const build = kafkaAdminFactory({ clientId: run });
-  const pool = new KafkaAdminPool({
-    ...opts,
-    sweepEveryMs: 0,
-    metrics: createKafkaAdminPoolMetrics(registry),
-    createAdmin: (target: AdminTarget): PooledClient => {
-      const client = build(target);
-      const { admin } = client;
-      admin.on(admin.events.CONNECT, () => (events.connects += 1));
-      admin.on(admin.events.DISCONNECT, () => (events.disconnects += 1));
-      return client;
-    },
-  });
-  const metric = async (name: string, labels = ''): Promise<number> => {
-    const text = await registry.metrics();
-    const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
-    return line ? Number(line.split(' ')[1]) : 0;
-  };
-  return { pool, events, metric };
-}
-
-/** A loopback listener that accepts TCP, reads everything and never answers. */
-async function hungBroker(): Promise<{ port: number; sockets: Set<Socket>; server: Server }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
-    s.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, sockets, server };
-}
-
-async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 describe('Kafka admin pool and deadlines (real broker)', () => {
   let client: KubeClient;
@@ -277,69 +212,5 @@ describe('Kafka admin pool and deadlines (real broker)', () => {
     }).catch((e: unknown) => e);
     expect(again).toBeInstanceOf(KafkaCallAbortedError);
     expect(pool.size).toBe(0);
-  });
-
-  it('idle clients are closed after the idle period (injected clock), and the next use reconnects', async () => {
-    let now = 0;
-    const { pool, events } = countingPool({ now: () => now, idleMs: 300_000 });
-    const lease = pool.acquire({ brokers });
-    await lease.connected;
-    await lease.admin.listTopics();
-    lease.release();
-    now += 299_000;
-    pool.sweep();
-    expect(pool.size).toBe(1);
-    now += 1_000;
-    pool.sweep();
-    expect(pool.size).toBe(0);
-    expect(await eventually(() => events.disconnects === 1, 5_000)).toBe(true);
-    const next = pool.acquire({ brokers });
-    await next.connected;
-    expect(events.connects).toBe(2);
-    next.release();
-    await pool.close();
-  });
-
-  it('the LRU cap: an idle client goes first; one evicted while in use keeps working until its release', async () => {
-    let now = 0;
-    const { pool, events, metric } = countingPool({ now: () => now, maxEntries: 2 });
-    const [plainBroker, viaScram, viaPlain]: AdminTarget[] = [
-      { brokers },
-      { brokers: saslBrokers, connection: scram },
-      { brokers: saslBrokers, connection: plain },
-    ];
-    const held = pool.acquire(plainBroker!); // the oldest, in use throughout
-    await held.connected;
-    now += 1;
-    const second = pool.acquire(viaScram!);
-    await second.connected;
-    now += 1;
-    // A third key over a cap of 2 with both in use: the least recently used (held) leaves the pool...
-    const third = pool.acquire(viaPlain!);
-    await third.connected;
-    expect(pool.size).toBe(2);
-    expect(await metric('chatfleet_operator_kafka_admin_evictions_total', '{reason="lru"}')).toBe(1);
-    // ...but is not disconnected under its user.
-    expect(await held.admin.listTopics()).toEqual(expect.any(Array));
-    expect(events.disconnects).toBe(0);
-    expect(await metric('chatfleet_operator_kafka_admin_clients')).toBe(3);
-    held.release();
-    expect(await eventually(() => events.disconnects === 1, 5_000)).toBe(true);
-    expect(await metric('chatfleet_operator_kafka_admin_clients')).toBe(2);
-
-    // Now second is idle and third in use (and older): a new key evicts the idle one, not the older one.
-    now += 1;
-    second.release();
-    now += 1;
-    const again = pool.acquire(plainBroker!);
-    await again.connected;
-    expect(await eventually(() => events.disconnects === 2, 5_000)).toBe(true);
-    expect(await third.admin.listTopics()).toEqual(expect.any(Array));
-    expect(pool.size).toBe(2);
-    expect(events.connects).toBe(4);
-    third.release();
-    again.release();
-    await pool.close();
-    expect(await metric('chatfleet_operator_kafka_admin_clients')).toBe(0);
   });
 });
