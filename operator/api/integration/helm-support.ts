@@ -1,0 +1,91 @@
+// Shared setup of the helm-*.test.ts files: the chart rendered with the real helm binary for a release of
+// its own, in namespaces of its own on the test environment's kube-apiserver.
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { cli, installCrd, kubeConfig, requireTestEnv, uniqueSuffix, type TestEnv } from './test-env.js';
+
+export const CHART = fileURLToPath(new URL('../../../charts/chatfleet', import.meta.url));
+export const PROMETHEUS_CRDS = fileURLToPath(
+  new URL('../../../testenv/prometheus-operator-crds.sh', import.meta.url),
+);
+
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  rules?: { resources: string[]; verbs: string[] }[];
+}
+
+export const parse = (yaml: string): Manifest[] =>
+  parseAllDocuments(yaml)
+    .map((d) => d.toJSON() as Manifest | null)
+    .filter((m): m is Manifest => m !== null);
+
+/** Call setup() in beforeAll and teardown() in afterAll. */
+export class HelmChart {
+  env!: TestEnv;
+  helm!: string;
+  readonly namespace: string;
+  /** Two more namespaces, for watchNamespaces (created only when asked). */
+  readonly watched: string;
+  readonly watched2: string;
+  readonly release: string;
+
+  constructor(
+    tag: string,
+    private readonly withWatched = false,
+  ) {
+    const suffix = uniqueSuffix();
+    this.namespace = `h7${tag}-${suffix}`;
+    this.watched = `h7${tag}-w-${suffix}`;
+    this.watched2 = `h7${tag}-v-${suffix}`;
+    this.release = `h7${tag}-${suffix}`;
+  }
+
+  private get namespaces(): string[] {
+    return this.withWatched ? [this.namespace, this.watched, this.watched2] : [this.namespace];
+  }
+
+  async setup(): Promise<void> {
+    this.env = requireTestEnv();
+    if (!this.env.helm) throw new Error('HELM is not set: `source .testenv/env` first.');
+    this.helm = this.env.helm;
+    await installCrd(this.env, kubeConfig(this.env));
+    for (const ns of this.namespaces) await cli(this.env, this.env.kubectl, ['create', 'namespace', ns]);
+  }
+
+  async teardown(): Promise<void> {
+    for (const ns of this.namespaces) {
+      await cli(this.env, this.env.kubectl, ['delete', 'namespace', ns, '--wait=false']).catch(
+        () => undefined,
+      );
+    }
+  }
+
+  /** `helm template` with --set values; the kubeVersion of Chart.yaml needs an explicit --kube-version here. */
+  async template(...set: string[]): Promise<string> {
+    const args = [
+      'template',
+      this.release,
+      CHART,
+      '--namespace',
+      this.namespace,
+      '--kube-version',
+      '1.36.0',
+      '--no-hooks',
+    ];
+    args.push(...set.flatMap((s) => ['--set', s]));
+    return (await cli(this.env, this.helm, args)).stdout;
+  }
+
+  /** The error helm prints for these values ('' when it renders). */
+  async refusal(...set: string[]): Promise<string> {
+    try {
+      await this.template(...set);
+      return '';
+    } catch (err) {
+      return String((err as { stderr?: string }).stderr ?? err);
+    }
+  }
+}
