@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import type { ComponentContext } from '../controller/component.js';
-import { emptyContributions } from '../controller/component.js';
 import { defaultedCbd } from '../api/fixtures.js';
 import type { ChatbotDeployment, ChatbotDeploymentStatus, KubeObject } from '../workload/types.js';
 import { AutoscalerComponent, autoscalingStatus, podIpEndpoints, publish } from './component.js';
@@ -53,7 +52,6 @@ function ctx(
     now: new Date(now),
     deployment,
     pods,
-    contributed: emptyContributions(),
   };
 }
 

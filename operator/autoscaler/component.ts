@@ -5,6 +5,7 @@ import type {
   Contribution,
   FleetComponent,
 } from '../controller/component.js';
+import { fleetKey } from '../controller/fleet-key.js';
 import { RUNTIME_PORT } from '../workload/defaults.js';
 import type { ConditionInput } from '../workload/status.js';
 import { trackOf } from '../workload/tracks.js';
@@ -156,10 +157,6 @@ export function createAutoscalerComponent(opts: {
       ownership: new PodOwnership(client),
       ...(opts.resolveEndpoints ? { resolveEndpoints: opts.resolveEndpoints } : {}),
     });
-}
-
-function fleetKey(cr: ChatbotDeployment): string {
-  return `${cr.metadata.namespace ?? ''}/${cr.metadata.name ?? ''}`;
 }
 
 function evaluationInputs(cr: ChatbotDeployment): string {

@@ -1,4 +1,5 @@
 import type { ChatbotDeployment } from '../api/generated/chatbotdeployment.js';
+import { fleetKey } from '../controller/fleet-key.js';
 import { errorMessage } from '../kube/errors.js';
 import { decide, initialState } from './core/decide.js';
 import type { AutoscalerState, MetricObservation, ScalingPolicy } from './core/types.js';
@@ -53,7 +54,7 @@ export class FleetAutoscaler {
   async evaluate(input: EvaluateInput): Promise<EvaluateResult> {
     const namespace = input.cbd.metadata.namespace ?? '';
     const name = input.cbd.metadata.name ?? '';
-    const key = `${namespace}/${name}`;
+    const key = fleetKey(input.cbd);
     const policy = resolveScalingPolicy(input.cbd);
     const slo = resolveSloPolicy(input.cbd);
     const memory = this.memory.get(key) ?? {

@@ -1,7 +1,8 @@
 import type { OwnedChild } from '../controller/component.js';
 import { Resources } from '../kube/resources.js';
 import type { ResourceKind } from '../kube/resources.js';
-import { childLabels, childNames, crNamespace, ownerReference } from '../workload/labels.js';
+import { ownerReferenceFor } from '../controller/ownership.js';
+import { childLabels, childNames, crNamespace } from '../workload/labels.js';
 import { trackNames } from '../workload/tracks.js';
 import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
 import type { Routing } from './core/types.js';
@@ -35,7 +36,7 @@ function meta(cr: ChatbotDeployment, name: string): KubeObject['metadata'] {
     name,
     namespace: crNamespace(cr),
     labels: childLabels(cr),
-    ownerReferences: [ownerReference(cr)],
+    ownerReferences: [ownerReferenceFor(cr)],
   };
 }
 

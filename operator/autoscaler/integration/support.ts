@@ -2,11 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gauge, Histogram, Registry } from 'prom-client';
+import { TURN_BUCKETS } from '../../../bot-runtime/metrics/buckets.js';
 
 export const REPO_ROOT = new URL('../../../', import.meta.url).pathname;
-export const CONTRACT_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
-];
+export const CONTRACT_BUCKETS = TURN_BUCKETS;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -34,7 +33,7 @@ export class FakePod {
     name: 'chatfleet_turn_duration_seconds',
     help: 'turn duration',
     labelNames: ['model_version', 'source', 'outcome'],
-    buckets: CONTRACT_BUCKETS,
+    buckets: [...CONTRACT_BUCKETS],
     registers: [this.registry],
   });
   private readonly inflight = new Gauge({

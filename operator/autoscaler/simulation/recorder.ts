@@ -1,10 +1,9 @@
+import { TURN_BUCKETS } from '../../../bot-runtime/metrics/buckets.js';
 import type { Histogram } from '../sources/histogram.js';
 import type { StepOutcome } from './fleet-model.js';
 
 /** The bot runtime's chatfleet_turn_duration_seconds buckets (CONTRACT.md "Metrics the operator reads"). */
-export const CONTRACT_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10,
-];
+export const CONTRACT_BUCKETS = TURN_BUCKETS;
 
 /** Fine log bins (2 % wide) for the ground-truth percentile used to score violations. */
 const LOG_BASE = 1.02;

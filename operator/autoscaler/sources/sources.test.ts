@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { Gauge, Histogram as PromHistogram, Registry } from 'prom-client';
+import { TURN_BUCKETS } from '../../../bot-runtime/metrics/buckets.js';
 import { histogramFrom, histogramQuantile, increase, TURN_DURATION, type Histogram } from './histogram.js';
 import { parsePromText } from './prom-text.js';
 import { ScrapeSource } from './scrape-source.js';
 
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
+const BUCKETS = [...TURN_BUCKETS];
 
 /** A real prom-client registry shaped like the bot runtime's (contract metric names and buckets). */
 function botRegistry(): { registry: Registry; turns: PromHistogram<string>; inflight: Gauge<string> } {

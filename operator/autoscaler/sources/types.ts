@@ -1,3 +1,4 @@
+import { fleetKey as cbdFleetKey } from '../../controller/fleet-key.js';
 import type { MetricObservation } from '../core/types.js';
 
 /** The fleet whose metrics are read. Pod endpoints come from the controller (ready pods' IP:port). */
@@ -29,6 +30,7 @@ export interface MetricSource {
   forget(fleetKey: string): void;
 }
 
+/** The fleet's key for per-fleet state: the same `namespace/name` as everywhere (controller/fleet-key.ts). */
 export function fleetKey(fleet: Pick<FleetTarget, 'namespace' | 'name'>): string {
-  return `${fleet.namespace}/${fleet.name}`;
+  return cbdFleetKey({ metadata: fleet });
 }

@@ -4,7 +4,7 @@
  * outcome, source and latency are sampled from the version's model. Counters are cumulative per version,
  * like the runtime's Prometheus counters.
  */
-import { TURN_BUCKETS } from '../../../bot-runtime/metrics.js';
+import { TURN_BUCKETS } from '../../../bot-runtime/metrics/buckets.js';
 import { exponential, gaussian, poisson, type Rng } from '../../autoscaler/simulation/random.js';
 import { bucket, startsOnCanary } from '../core/bucket.js';
 import type { Routing, VersionSample } from '../core/types.js';
