@@ -20,7 +20,7 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{operator,bot-runtime,scripts}/**/*.test.ts'],
+      testMatch: ['<rootDir>/{operator,bot-runtime,scripts,console}/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/integration/'],
     },
     {

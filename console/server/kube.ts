@@ -1,0 +1,108 @@
+import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, Watch } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * Read-only access to the API server with the user's kubeconfig: GET with a bounded wait, and a
+ * list-then-watch loop that restarts (with backoff) when the server ends the watch. There is no
+ * write verb in this module on purpose: the console is read-only.
+ */
+
+export class KubeReadError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const http = new IsomorphicFetchHttpLibrary();
+
+export async function kubeGet(kc: KubeConfig, path: string, timeoutMs = 10_000): Promise<unknown> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new KubeReadError(500, 'the kubeconfig has no current cluster');
+  const ctx = new RequestContext(`${cluster.server}${path}`, HttpMethod.GET);
+  await kc.applySecurityAuthentication(ctx);
+  ctx.setSignal(AbortSignal.timeout(timeoutMs));
+  const res = await http.send(ctx).toPromise();
+  const text = await res.body.text();
+  if (res.httpStatusCode !== 200) {
+    let message = text.slice(0, 300);
+    try {
+      const m = (JSON.parse(text) as { message?: unknown }).message;
+      if (typeof m === 'string') message = m;
+    } catch {
+      // not JSON: keep the text
+    }
+    throw new KubeReadError(
+      res.httpStatusCode,
+      `GET ${path.split('?')[0]}: ${res.httpStatusCode} ${message}`,
+    );
+  }
+  return JSON.parse(text) as unknown;
+}
+
+export interface WatchHandlers {
+  /** The full list, at start and after every re-list (replace what you hold). */
+  onList(items: unknown[]): void;
+  onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: unknown): void;
+  onError(err: unknown): void;
+}
+
+interface ListJson {
+  items?: unknown[];
+  metadata?: { resourceVersion?: string };
+}
+
+/** List then watch `path` until stopped; re-lists after any watch end. Returns the stop function. */
+export function listWatch(
+  kc: KubeConfig,
+  path: string,
+  h: WatchHandlers,
+  query: Record<string, string> = {},
+): () => void {
+  let stopped = false;
+  let abort: AbortController | undefined;
+  let backoffMs = 500;
+  const watch = new Watch(kc);
+  const cycle = async (): Promise<void> => {
+    const qs = new URLSearchParams({ ...query, limit: '500' }).toString();
+    const list = (await kubeGet(kc, `${path}?${qs}`)) as ListJson;
+    h.onList(list.items ?? []);
+    backoffMs = 500;
+    await new Promise<void>((resolve, reject) => {
+      watch
+        .watch(
+          path,
+          {
+            ...query,
+            resourceVersion: list.metadata?.resourceVersion,
+            allowWatchBookmarks: true,
+            timeoutSeconds: 300,
+          },
+          (type, obj) => {
+            if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') h.onEvent(type, obj);
+          },
+          (err) => (err ? reject(err as Error) : resolve()),
+        )
+        .then((a) => (abort = a), reject);
+    });
+  };
+  const loop = async (): Promise<void> => {
+    while (!stopped) {
+      try {
+        await cycle();
+      } catch (err) {
+        if (stopped) return;
+        h.onError(err);
+        await new Promise((r) => setTimeout(r, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      }
+    }
+  };
+  void loop();
+  return () => {
+    stopped = true;
+    abort?.abort();
+  };
+}

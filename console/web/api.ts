@@ -1,0 +1,46 @@
+import type { FleetDetail, FleetEvent, FleetSeries, FleetSummary, StreamMessage } from '../shared/model.js';
+
+/** The console server's JSON API and its SSE stream (same origin, 127.0.0.1). */
+export interface FleetList {
+  synced: boolean;
+  error: string | null;
+  prometheus: boolean;
+  fleets: FleetSummary[];
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  const res = await fetch(path, { signal: AbortSignal.timeout(15_000) });
+  const body = (await res.json()) as T & { error?: string };
+  if (!res.ok) throw new Error(body.error ?? `${res.status} ${path}`);
+  return body;
+}
+
+const fleetPath = (ns: string, name: string): string =>
+  `/api/fleets/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`;
+
+export const api = {
+  fleets: () => getJson<FleetList>('/api/fleets'),
+  detail: (ns: string, name: string) => getJson<FleetDetail>(fleetPath(ns, name)),
+  events: (ns: string, name: string) => getJson<{ events: FleetEvent[] }>(`${fleetPath(ns, name)}/events`),
+  series: (ns: string, name: string) =>
+    getJson<FleetSeries & { error?: string }>(`${fleetPath(ns, name)}/series`),
+};
+
+type Listener = (m: StreamMessage) => void;
+const listeners = new Set<Listener>();
+let source: EventSource | undefined;
+
+/** One EventSource for the page; components subscribe and unsubscribe. The browser reconnects by itself. */
+export function subscribe(fn: Listener): () => void {
+  listeners.add(fn);
+  if (!source) {
+    source = new EventSource('/api/stream');
+    for (const kind of ['fleet', 'deleted', 'event']) {
+      source.addEventListener(kind, (e) => {
+        const msg = JSON.parse((e as MessageEvent<string>).data) as StreamMessage;
+        for (const l of listeners) l(msg);
+      });
+    }
+  }
+  return () => listeners.delete(fn);
+}
