@@ -85,8 +85,14 @@ describe('chart alerts (promtool)', () => {
       cpSync(join(CHART, 'tests'), join(dir, 'tests'), { recursive: true });
       cpSync(join(CHART, 'files'), join(dir, 'files'), { recursive: true });
       const source = readFileSync(join(dir, 'files/alerts.yaml'), 'utf8');
-      expect(source).toContain('(14.4 * 0.05)');
-      writeFileSync(join(dir, 'files/alerts.yaml'), source.replaceAll('(14.4 * 0.05)', '(18 * 0.05)'));
+      expect(source).toContain('(14.4 * chatfleet:slo_error_budget:ratio)');
+      writeFileSync(
+        join(dir, 'files/alerts.yaml'),
+        source.replaceAll(
+          '(14.4 * chatfleet:slo_error_budget:ratio)',
+          '(18 * chatfleet:slo_error_budget:ratio)',
+        ),
+      );
       const { code, output } = await promtool(['test', 'rules', 'tests/alerts.test.yaml'], dir);
       expect(output).toContain('alertname: ChatfleetSLOBurnRateFast');
       expect(code).not.toBe(0);

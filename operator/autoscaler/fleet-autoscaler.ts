@@ -5,6 +5,7 @@ import { decide, initialState } from './core/decide.js';
 import type { AutoscalerState, MetricObservation, ScalingPolicy } from './core/types.js';
 import { buildResult, type EvaluateResult } from './scaling-result.js';
 import { recordFleetMetrics, removeFleetMetrics, type AutoscalerMetrics } from './metrics.js';
+import { recordFleetSlo } from './slo-metrics.js';
 import { resolveScalingPolicy, resolveSloPolicy } from './policy.js';
 import { PrometheusSource } from './sources/prometheus-source.js';
 import { ScrapeSource } from './sources/scrape-source.js';
@@ -81,8 +82,15 @@ export class FleetAutoscaler {
       slo,
       observation,
     });
-    if (this.options.metrics !== undefined)
+    if (this.options.metrics !== undefined) {
       recordFleetMetrics(this.options.metrics, { namespace, name }, result.metrics);
+      const { targetMs, percentile } = slo.latency;
+      recordFleetSlo(
+        this.options.metrics.slo,
+        { namespace, name },
+        { targetMs, percentile, maxReplicas: policy.maxReplicas },
+      );
+    }
     return result;
   }
 

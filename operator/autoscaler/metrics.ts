@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Mode } from './core/types.js';
+import { registerFleetSloMetrics, removeFleetSlo, type FleetSloMetrics } from './slo-metrics.js';
 import { registerScrapeMetrics, type ScrapeMetrics } from './sources/scrape-metrics.js';
 
 const MODES: Mode[] = ['stable', 'panic', 'fallback'];
@@ -15,6 +16,8 @@ export interface AutoscalerMetrics {
   fetchFailures: Counter<FleetLabels | 'kind'>;
   /** Malformed lines and failed pod scrapes of the scrape source. */
   scrape: ScrapeMetrics;
+  /** The fleet's SLO and ceiling, which the chart's alerts judge it by. */
+  slo: FleetSloMetrics;
 }
 
 export interface FleetMetricValues {
@@ -61,6 +64,7 @@ export function registerAutoscalerMetrics(registry: Registry): AutoscalerMetrics
       registers: [registry],
     }),
     scrape: registerScrapeMetrics(registry),
+    slo: registerFleetSloMetrics(registry),
   };
 }
 
@@ -89,4 +93,5 @@ export function removeFleetMetrics(
   metrics.inflightPerPod.remove(labels);
   for (const mode of MODES) metrics.mode.remove({ ...labels, mode });
   for (const kind of ['failure', 'noData']) metrics.fetchFailures.remove({ ...labels, kind });
+  removeFleetSlo(metrics.slo, fleet);
 }
