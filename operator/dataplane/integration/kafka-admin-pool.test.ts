@@ -94,9 +94,9 @@ describe('Kafka admin pool and deadlines (real broker)', () => {
       adminPool: pool,
       ...(connection ? { connection } : {}),
     });
-    const crs = ['share-a', 'share-b', 'share-c'].map((n) => cbd(n, brokers));
+    const fleets = ['share-a', 'share-b', 'share-c'].map((n) => cbd(n, brokers));
     for (let round = 0; round < 20; round++) {
-      const results = await Promise.all(crs.map((cr) => reconcileTopics(cr, deps())));
+      const results = await Promise.all(fleets.map((fleet) => reconcileTopics(fleet, deps())));
       for (const r of results) expect(r?.condition).toMatchObject({ status: 'True', reason: 'Ready' });
     }
     expect(events.connects).toBe(1);
@@ -155,7 +155,9 @@ describe('Kafka admin pool and deadlines (real broker)', () => {
     // Meanwhile (same pool, same event loop) the CRs on the real broker keep reconciling.
     let healthyPasses = 0;
     while (!done) {
-      const rs = await Promise.all(healthy.map((cr) => reconcileTopics(cr, { ownership, adminPool: pool })));
+      const rs = await Promise.all(
+        healthy.map((fleet) => reconcileTopics(fleet, { ownership, adminPool: pool })),
+      );
       for (const r of rs) expect(r?.condition.reason).toBe('Ready');
       healthyPasses += rs.length;
     }

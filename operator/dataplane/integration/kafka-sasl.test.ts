@@ -145,9 +145,9 @@ describe('Kafka topics through the SASL listener (operator in-process)', () => {
     expect(refused.message).toContain(`for user "${scramUser}"`);
     expect(refused.message).not.toMatch(/unreachable/);
     expect(refused.message).not.toContain(wrongPassword);
-    const cr = await getCr(ns, 'wrongpw');
-    expect(JSON.stringify(cr.status)).not.toContain(wrongPassword);
-    expect(cr.status.topics).toEqual(
+    const cbd = await getCr(ns, 'wrongpw');
+    expect(JSON.stringify(cbd.status)).not.toContain(wrongPassword);
+    expect(cbd.status.topics).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: events, ready: false })]),
     );
     expect(await partitionsOf(admin, events)).toBeUndefined();

@@ -45,8 +45,9 @@ export async function setFinalizers(ns: string, ref: string, finalizers: string[
 
 /** Releases every ChatbotDeployment's finalizers in the namespace, then deletes it. */
 export async function releaseAndDeleteNamespace(ns: string): Promise<void> {
-  const crs = await kubectl(['-n', ns, 'get', 'chatbotdeployments', '-o', 'name']).catch(() => '');
-  for (const cr of crs.split('\n').filter(Boolean)) await setFinalizers(ns, cr, null).catch(() => undefined);
+  const refs = await kubectl(['-n', ns, 'get', 'chatbotdeployments', '-o', 'name']).catch(() => '');
+  for (const ref of refs.split('\n').filter(Boolean))
+    await setFinalizers(ns, ref, null).catch(() => undefined);
   await deleteNamespace(ns);
 }
 

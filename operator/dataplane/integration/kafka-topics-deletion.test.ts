@@ -15,11 +15,11 @@ import { topicsSuite } from './kafka-topics-support.js';
 
 describe('Kafka topics (real broker): deletionPolicy and deletion bounds', () => {
   const t = topicsSuite();
-  const { run, created, cbd } = t;
+  const { run, created, cbd: cbdOf } = t;
 
   it('deletionPolicy Delete: finalizer wanted and topics deleted; Retain: topics kept', async () => {
-    const del = cbd('del', { deletionPolicy: 'Delete', topics: [] });
-    const keep = cbd('keep', { deletionPolicy: 'Retain', topics: [] });
+    const del = cbdOf('del', { deletionPolicy: 'Delete', topics: [] });
+    const keep = cbdOf('keep', { deletionPolicy: 'Retain', topics: [] });
     const delTopics = [`${run}.del.events`, `${run}.del.tasks`];
     await reconcileTopics(del, t.deps);
     await reconcileTopics(keep, t.deps);
@@ -53,11 +53,11 @@ describe('Kafka topics (real broker): deletionPolicy and deletion bounds', () =>
 
   it('an unreachable broker -> KafkaUnavailable, env still wired; deleting the CR is done at once', async () => {
     const port = await closedPort();
-    const cr = testCbd({
+    const cbd = testCbd({
       metadata: { name: 'down', namespace: run, uid: undefined, deletionTimestamp: new Date() },
       kafka: { bootstrapServers: [`127.0.0.1:${port}`], deletionPolicy: 'Delete' },
     });
-    const result = await reconcileTopics(cr, t.deps);
+    const result = await reconcileTopics(cbd, t.deps);
     expect(result?.condition).toMatchObject({ status: 'False', reason: 'KafkaUnavailable' });
     expect(result?.env[0]).toEqual({ name: 'KAFKA_BROKERS', value: `127.0.0.1:${port}` });
     expect(result?.requeueAfterMs).toBe(5_000);
@@ -65,7 +65,7 @@ describe('Kafka topics (real broker): deletionPolicy and deletion bounds', () =>
 
     // It never reached a broker, so it claimed (and created) nothing: nothing to wait for.
     const started = Date.now();
-    const fin = await finalizeTopics(cr, t.deps);
+    const fin = await finalizeTopics(cbd, t.deps);
     expect(fin).toEqual({
       done: true,
       deleted: [],
@@ -78,7 +78,7 @@ describe('Kafka topics (real broker): deletionPolicy and deletion bounds', () =>
   it('the broker gone after the topics were created: deletion retries within the bound, then leaves them behind', async () => {
     const names = [`${run}.gone.events`, `${run}.gone.tasks`];
     names.forEach((n) => created.add(n));
-    const live = cbd('gone', { deletionPolicy: 'Delete', topics: [] });
+    const live = cbdOf('gone', { deletionPolicy: 'Delete', topics: [] });
     expect((await reconcileTopics(live, t.deps))?.condition.reason).toBe('Ready');
 
     const port = await closedPort();

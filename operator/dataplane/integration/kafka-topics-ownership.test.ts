@@ -15,7 +15,7 @@ import { brokers, topicsSuite } from './kafka-topics-support.js';
 
 describe('Kafka topics (real broker): ownership and claims', () => {
   const t = topicsSuite();
-  const { run, created, cbd, tasksTopic } = t;
+  const { run, created, cbd: cbdOf, tasksTopic } = t;
 
   it('an existing topic the CR did not create is never touched, not even deleted; adopt takes it over', async () => {
     const topic = `${run}.foreign`;
@@ -32,7 +32,7 @@ describe('Kafka topics (real broker): ownership and claims', () => {
       ],
     });
     const spec = (adopt: boolean) =>
-      cbd('foreign', {
+      cbdOf('foreign', {
         deletionPolicy: 'Delete',
         topics: [
           tasksTopic(topic, {
@@ -70,11 +70,11 @@ describe('Kafka topics (real broker): ownership and claims', () => {
     const kafka = { bootstrapServers: brokers, topics: [tasksTopic(topic)] };
     await applyCr(t.claimsNs, 'a', { messaging: { kafka } });
     await applyCr(t.claimsNs, 'b', { messaging: { kafka } });
-    const crOf = (name: string): ChatbotDeployment =>
+    const holderCbd = (name: string): ChatbotDeployment =>
       testCbd({ metadata: { name, namespace: t.claimsNs, uid: undefined }, kafka, maxReplicas: 3 });
     const results = await Promise.all([
-      reconcileTopics(crOf('a'), t.deps),
-      reconcileTopics(crOf('b'), t.deps),
+      reconcileTopics(holderCbd('a'), t.deps),
+      reconcileTopics(holderCbd('b'), t.deps),
     ]);
     const reasons = results.map((r) => r?.condition.reason);
     expect([...reasons].sort()).toEqual(['Ready', 'TopicConflict']);
@@ -84,8 +84,8 @@ describe('Kafka topics (real broker): ownership and claims', () => {
       `owned by ChatbotDeployment ${t.claimsNs}/${winner}`,
     );
     // The holder still declares it: the loser's next pass says the same, and changes nothing.
-    expect((await reconcileTopics(crOf(loser), t.deps))?.condition.reason).toBe('TopicConflict');
-    expect((await reconcileTopics(crOf(winner), t.deps))?.condition.reason).toBe('Ready');
+    expect((await reconcileTopics(holderCbd(loser), t.deps))?.condition.reason).toBe('TopicConflict');
+    expect((await reconcileTopics(holderCbd(winner), t.deps))?.condition.reason).toBe('Ready');
   });
 
   it('a topic dropped from the spec and adopted by another CR meanwhile is not ours when declared again', async () => {
@@ -95,10 +95,10 @@ describe('Kafka topics (real broker): ownership and claims', () => {
       bootstrapServers: brokers,
       topics: [{ ...tasksTopic(name), ...extra }],
     });
-    const crOf = (name: string, k: ReturnType<typeof kafka>): ChatbotDeployment =>
+    const holderCbd = (name: string, k: ReturnType<typeof kafka>): ChatbotDeployment =>
       testCbd({ metadata: { name, namespace: t.claimsNs, uid: undefined }, kafka: k, maxReplicas: 3 });
     await applyCr(t.claimsNs, 'c', { messaging: { kafka: kafka(topic) } });
-    expect((await reconcileTopics(crOf('c', kafka(topic)), t.deps))?.condition.reason).toBe('Ready');
+    expect((await reconcileTopics(holderCbd('c', kafka(topic)), t.deps))?.condition.reason).toBe('Ready');
     // c drops the topic; d adopts it (c's claim is stale now, since c no longer declares it).
     await applyCr(t.claimsNs, 'c', { messaging: { kafka: kafka(`${run}.other`) } });
     created.add(`${run}.other`);
@@ -106,11 +106,11 @@ describe('Kafka topics (real broker): ownership and claims', () => {
     await applyCr(t.claimsNs, 'd', { messaging: { kafka: kafka(topic, { adopt: true }) } });
     const elsewhere = { ownership: new KubeTopicOwnership(t.client, t.claimsNs) };
     expect(
-      (await reconcileTopics(crOf('d', kafka(topic, { adopt: true })), elsewhere))?.condition.reason,
+      (await reconcileTopics(holderCbd('d', kafka(topic, { adopt: true })), elsewhere))?.condition.reason,
     ).toBe('Ready');
     // c declares it again: a new generation reads claims fresh (its cached claim is outdated).
     await applyCr(t.claimsNs, 'c', { messaging: { kafka: kafka(topic) } });
-    const back = await reconcileTopics(crOf('c', kafka(topic)), { ...t.deps, freshClaims: true });
+    const back = await reconcileTopics(holderCbd('c', kafka(topic)), { ...t.deps, freshClaims: true });
     expect(back?.condition.reason).toBe('TopicConflict');
     expect(back?.condition.message).toContain(`owned by ChatbotDeployment ${t.claimsNs}/d`);
   });
@@ -132,9 +132,9 @@ describe('Kafka topics (real broker): ownership and claims', () => {
   });
 
   it('no kafka block -> nothing to do', async () => {
-    const cr = testCbd({ metadata: { name: 'none', namespace: run, uid: undefined } });
-    expect(await reconcileTopics(cr, t.deps)).toBeUndefined();
-    expect(await finalizeTopics(cr, t.deps)).toEqual({
+    const cbd = testCbd({ metadata: { name: 'none', namespace: run, uid: undefined } });
+    expect(await reconcileTopics(cbd, t.deps)).toBeUndefined();
+    expect(await finalizeTopics(cbd, t.deps)).toEqual({
       done: true,
       deleted: [],
       notOwned: [],

@@ -10,11 +10,11 @@ import { brokers, topicsSuite } from './kafka-topics-support.js';
 
 describe('Kafka topics (real broker): create, change, drift', () => {
   const t = topicsSuite();
-  const { run, created, cbd, tasksTopic } = t;
+  const { run, created, cbd: cbdOf, tasksTopic } = t;
 
   it('creates the default <namespace>.<name>.events/.tasks topics and wires the env', async () => {
-    const cr = cbd('defaults', { topics: [] });
-    const result = await reconcileTopics(cr, t.deps);
+    const cbd = cbdOf('defaults', { topics: [] });
+    const result = await reconcileTopics(cbd, t.deps);
     const names = [`${run}.defaults.events`, `${run}.defaults.tasks`];
     names.forEach((n) => created.add(n));
     expect(result?.condition).toMatchObject({ type: 'TopicsReady', status: 'True', reason: 'Ready' });
@@ -34,11 +34,11 @@ describe('Kafka topics (real broker): create, change, drift', () => {
 
   it('raises partitions on the broker; a decrease is NotSupported and leaves the broker untouched', async () => {
     const topic = `${run}.grow.tasks`;
-    await reconcileTopics(cbd('grow', { topics: [tasksTopic(topic, { partitions: 2 })] }, 2), t.deps);
+    await reconcileTopics(cbdOf('grow', { topics: [tasksTopic(topic, { partitions: 2 })] }, 2), t.deps);
     expect(await partitionsOf(t.admin, topic)).toBe(2);
 
     const grown = await reconcileTopics(
-      cbd('grow', { topics: [tasksTopic(topic, { partitions: 5 })] }, 2),
+      cbdOf('grow', { topics: [tasksTopic(topic, { partitions: 5 })] }, 2),
       t.deps,
     );
     expect(grown?.condition.reason).toBe('Ready');
@@ -46,7 +46,7 @@ describe('Kafka topics (real broker): create, change, drift', () => {
     expect(grown?.topicsStatus[0]).toMatchObject({ partitions: 5, ready: true });
 
     const shrunk = await reconcileTopics(
-      cbd('grow', { topics: [tasksTopic(topic, { partitions: 1 })] }, 2),
+      cbdOf('grow', { topics: [tasksTopic(topic, { partitions: 1 })] }, 2),
       t.deps,
     );
     expect(shrunk?.condition).toMatchObject({ status: 'False', reason: 'NotSupported' });
@@ -57,9 +57,9 @@ describe('Kafka topics (real broker): create, change, drift', () => {
 
   it('a replication-factor change is reported as drift it cannot fix', async () => {
     const topic = `${run}.rf.tasks`;
-    await reconcileTopics(cbd('rf', { topics: [tasksTopic(topic)] }), t.deps);
+    await reconcileTopics(cbdOf('rf', { topics: [tasksTopic(topic)] }), t.deps);
     const result = await reconcileTopics(
-      cbd('rf', { topics: [tasksTopic(topic, { replicationFactor: 3 })] }),
+      cbdOf('rf', { topics: [tasksTopic(topic, { replicationFactor: 3 })] }),
       t.deps,
     );
     expect(result?.condition.reason).toBe('NotSupported');
@@ -69,7 +69,7 @@ describe('Kafka topics (real broker): create, change, drift', () => {
   it('applies config changes and reverts overrides that are not in the spec', async () => {
     const topic = `${run}.cfg.tasks`;
     const withRetention = (ms: string) =>
-      cbd('cfg', { topics: [tasksTopic(topic, { config: { 'retention.ms': ms } })] });
+      cbdOf('cfg', { topics: [tasksTopic(topic, { config: { 'retention.ms': ms } })] });
     await reconcileTopics(withRetention('3600000'), t.deps);
     expect(await overridesOf(t.admin, topic)).toEqual({ 'retention.ms': '3600000' });
 
@@ -77,14 +77,14 @@ describe('Kafka topics (real broker): create, change, drift', () => {
     expect(changed?.condition.reason).toBe('Ready');
     expect(await overridesOf(t.admin, topic)).toEqual({ 'retention.ms': '7200000' });
 
-    await reconcileTopics(cbd('cfg', { topics: [tasksTopic(topic, { config: {} })] }), t.deps);
+    await reconcileTopics(cbdOf('cfg', { topics: [tasksTopic(topic, { config: {} })] }), t.deps);
     expect(await overridesOf(t.admin, topic)).toEqual({});
   });
 
   it('a config the broker refuses -> KafkaError with the broker message on that topic', async () => {
     const topic = `${run}.badcfg.tasks`;
     const result = await reconcileTopics(
-      cbd('badcfg', { topics: [tasksTopic(topic, { config: { 'cleanup.policy': 'not-a-policy' } })] }),
+      cbdOf('badcfg', { topics: [tasksTopic(topic, { config: { 'cleanup.policy': 'not-a-policy' } })] }),
       t.deps,
     );
     expect(result?.condition).toMatchObject({ status: 'False', reason: 'KafkaError' });
@@ -95,7 +95,7 @@ describe('Kafka topics (real broker): create, change, drift', () => {
   it('warns when the consumer topic has fewer partitions than maxReplicas (idle workers)', async () => {
     const topic = `${run}.idle.tasks`;
     const result = await reconcileTopics(
-      cbd('idle', { topics: [tasksTopic(topic, { partitions: 2 })] }, 6),
+      cbdOf('idle', { topics: [tasksTopic(topic, { partitions: 2 })] }, 6),
       t.deps,
     );
     expect(result?.condition).toMatchObject({ status: 'True', reason: 'PartitionsBelowMaxReplicas' });

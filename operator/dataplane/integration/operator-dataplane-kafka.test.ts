@@ -40,7 +40,7 @@ describe('data plane wired into the operator: Kafka topics', () => {
       messaging: { kafka: { bootstrapServers: brokers, deletionPolicy: 'Delete' } },
     });
     await applyCr(t.ns, 'topics', spec(2));
-    const cr = await waitFor(
+    const cbd = await waitFor(
       'TopicsReady=True',
       async () => {
         const c = await getCr(t.ns, 'topics');
@@ -48,10 +48,10 @@ describe('data plane wired into the operator: Kafka topics', () => {
       },
       60_000,
     );
-    expect(cr.metadata.finalizers).toContain(TOPIC_FINALIZER);
+    expect(cbd.metadata.finalizers).toContain(TOPIC_FINALIZER);
     expect(await partitionsOf(t.admin, events)).toBe(2);
     expect(await partitionsOf(t.admin, tasks)).toBe(2);
-    expect(cr.status.topics).toEqual(
+    expect(cbd.status.topics).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ name: events, partitions: 2, ready: true }),
         expect.objectContaining({ name: tasks, partitions: 2, ready: true }),
@@ -101,7 +101,7 @@ describe('data plane wired into the operator: Kafka topics', () => {
       scaling: { minReplicas: 1, maxReplicas: 1 },
       messaging: { kafka: { bootstrapServers: brokers } },
     });
-    const cr = await waitFor(
+    const cbd = await waitFor(
       'TopicsReady=True',
       async () => {
         const c = await getCr(t.ns, 'kept');
@@ -109,7 +109,7 @@ describe('data plane wired into the operator: Kafka topics', () => {
       },
       60_000,
     );
-    expect(cr.metadata.finalizers ?? []).not.toContain(TOPIC_FINALIZER);
+    expect(cbd.metadata.finalizers ?? []).not.toContain(TOPIC_FINALIZER);
     await kubectl(['-n', t.ns, 'delete', 'chatbotdeployment', 'kept', '--wait=true', '--timeout=60s']);
     expect(await partitionsOf(t.admin, events)).toBe(1);
   });
@@ -120,7 +120,7 @@ describe('data plane wired into the operator: Kafka topics', () => {
       scaling: { minReplicas: 1, maxReplicas: 1 },
       messaging: { kafka: { bootstrapServers: [`127.0.0.1:${port}`] } },
     });
-    const cr = await waitReady(t.ns, 'nokafka');
+    const cbd = await waitReady(t.ns, 'nokafka');
     const topics = await waitFor(
       'TopicsReady=False',
       async () => {
@@ -130,7 +130,7 @@ describe('data plane wired into the operator: Kafka topics', () => {
       60_000,
     );
     expect(topics.reason).toBe('KafkaUnavailable');
-    expect(condition(cr, 'Ready')?.status).toBe('True');
+    expect(condition(cbd, 'Ready')?.status).toBe('True');
     expect(envOf(await deployment(t.ns, 'nokafka')).KAFKA_BROKERS.value).toBe(`127.0.0.1:${port}`);
     // Its retries would write status later; the steady-state test below must not see them.
     await kubectl(['-n', t.ns, 'delete', 'chatbotdeployment', 'nokafka', '--wait=true', '--timeout=60s']);
@@ -172,9 +172,9 @@ describe('data plane wired into the operator: Kafka topics', () => {
         60_000,
       );
       // waitReady: Ready=True at the patched generation, i.e. the outage did not block the reconcile.
-      const cr = await waitReady(t.ns, 'outage', 60_000);
-      expect(condition(cr, 'Ready')?.status).toBe('True');
-      expect(condition(cr, 'TopicsReady')?.status).toBe('False');
+      const cbd = await waitReady(t.ns, 'outage', 60_000);
+      expect(condition(cbd, 'Ready')?.status).toBe('True');
+      expect(condition(cbd, 'TopicsReady')?.status).toBe('False');
     } finally {
       // Always bring the shared broker back, whatever failed above.
       await kafkaBroker('start');

@@ -32,8 +32,8 @@ describe('data plane wired into the operator: Redis and the steady state', () =>
 
   it('managed standalone Redis: owned objects, restricted pods, env by secretKeyRef, RedisReady', async () => {
     await applyCr(t.ns, 'managed', { scaling: { minReplicas: 1, maxReplicas: 2 } });
-    const cr = await waitReady(t.ns, 'managed');
-    const uid = cr.metadata.uid;
+    const cbd = await waitReady(t.ns, 'managed');
+    const uid = cbd.metadata.uid;
 
     const sts = await kubectlJson(['-n', t.ns, 'get', 'statefulset', 'managed-redis']);
     const headless = await kubectlJson(['-n', t.ns, 'get', 'service', 'managed-redis-headless']);
@@ -98,8 +98,8 @@ describe('data plane wired into the operator: Redis and the steady state', () =>
       scaling: { minReplicas: 1, maxReplicas: 2 },
       sessions: { redis: { mode: 'external', secretRef: { name: 'user-redis' } } },
     });
-    const cr = await waitReady(t.ns, 'external');
-    expect(condition(cr, 'RedisReady')).toMatchObject({ status: 'True', reason: 'External' });
+    const cbd = await waitReady(t.ns, 'external');
+    expect(condition(cbd, 'RedisReady')).toMatchObject({ status: 'True', reason: 'External' });
     const env = envOf(await deployment(t.ns, 'external'));
     expect(env.REDIS_URL.valueFrom.secretKeyRef).toMatchObject({ name: 'user-redis', key: 'url' });
     expect(env.REDIS_PASSWORD.valueFrom.secretKeyRef).toMatchObject({ name: 'user-redis', key: 'password' });

@@ -110,8 +110,8 @@ describe('Kafka topic deletions that finish (operator, real broker)', () => {
         sessions: { redis: { mode: 'external', secretRef: { name: 'none' } } },
         messaging: { kafka: { bootstrapServers: brokers, deletionPolicy: 'Delete' } },
       });
-      const cr = (await getCr(other, 'early')) as ChatbotDeployment;
-      expect(cr.metadata.finalizers ?? []).not.toContain(TOPIC_FINALIZER);
+      const early = (await getCr(other, 'early')) as ChatbotDeployment;
+      expect(early.metadata.finalizers ?? []).not.toContain(TOPIC_FINALIZER);
       const component = new KafkaTopicsComponent(client, { topicOwnershipNamespace: other });
       const ctx = (c: ChatbotDeployment) => ({
         cr: c,
@@ -121,7 +121,7 @@ describe('Kafka topic deletions that finish (operator, real broker)', () => {
         pods: [],
         contributed: emptyContributions(),
       });
-      const first = await component.reconcile(ctx(cr));
+      const first = await component.reconcile(ctx(early));
       expect(first.finalizer).toBe(TOPIC_FINALIZER);
       expect(first.conditions?.find((c) => c.type === 'TopicsReady')).toBeUndefined();
       expect(first.requeueAfterMs).toBeLessThanOrEqual(1000);

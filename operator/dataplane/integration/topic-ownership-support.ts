@@ -37,9 +37,9 @@ export async function messagesIn(admin: Admin, topic: string): Promise<number> {
 
 /** TopicsReady when it has `reason` at the CR's current generation, else undefined (for waitFor). */
 export async function topicsCondition(ns: string, name: string, reason: string): Promise<any> {
-  const cr = await getCr(ns, name);
-  const c = condition(cr, 'TopicsReady');
-  return c?.reason === reason && c.observedGeneration === cr.metadata.generation ? c : undefined;
+  const cbd = await getCr(ns, name);
+  const c = condition(cbd, 'TopicsReady');
+  return c?.reason === reason && c.observedGeneration === cbd.metadata.generation ? c : undefined;
 }
 
 /** Applies the CR, then waits (bounded) for TopicsReady with `reason` at its new generation. */

@@ -83,9 +83,11 @@ describe('Kafka topic ownership (operator, real broker)', () => {
     expect(notOwned.message).toContain(
       `topic ${topic} already exists and was not created by this ChatbotDeployment`,
     );
-    const cr = await getCr(t.ns, 'taker');
-    expect(cr.metadata.finalizers).toContain(TOPIC_FINALIZER);
-    expect(cr.status.topics).toEqual([expect.objectContaining({ name: topic, partitions: 2, ready: false })]);
+    const cbd = await getCr(t.ns, 'taker');
+    expect(cbd.metadata.finalizers).toContain(TOPIC_FINALIZER);
+    expect(cbd.status.topics).toEqual([
+      expect.objectContaining({ name: topic, partitions: 2, ready: false }),
+    ]);
     expect(await partitionsOf(t.admin, topic)).toBe(2);
     expect(await overridesOf(t.admin, topic)).toEqual(before);
     expect(await claimedTopics(t.ns)).not.toContain(topic);

@@ -101,14 +101,14 @@ export function readinessScript(spec: RedisSpec): string {
   return spec.topology === 'cluster' ? CLUSTER_READINESS : STANDALONE_READINESS;
 }
 
-function passwordEnv(envName: string, cr: string): IEnvVar {
+function passwordEnv(envName: string, name: string): IEnvVar {
   return {
     name: envName,
-    valueFrom: { secretKeyRef: { name: redisNames.passwordSecret(cr), key: PASSWORD_KEY } },
+    valueFrom: { secretKeyRef: { name: redisNames.passwordSecret(name), key: PASSWORD_KEY } },
   };
 }
 
-export function redisContainer(cr: string, spec: RedisSpec): IContainer {
+export function redisContainer(name: string, spec: RedisSpec): IContainer {
   const ports = [{ name: 'redis', containerPort: REDIS_PORT }];
   if (spec.topology === 'cluster') ports.push({ name: 'bus', containerPort: REDIS_BUS_PORT });
   return {
@@ -117,7 +117,7 @@ export function redisContainer(cr: string, spec: RedisSpec): IContainer {
     command: redisCommand(spec),
     args: redisArgs(spec),
     // REDISCLI_AUTH lets the exec probe authenticate without the password on a command line.
-    env: [passwordEnv('REDIS_PASSWORD', cr), passwordEnv('REDISCLI_AUTH', cr)],
+    env: [passwordEnv('REDIS_PASSWORD', name), passwordEnv('REDISCLI_AUTH', name)],
     ports,
     resources: containerResources(spec.resources),
     securityContext: redisContainerSecurityContext(),

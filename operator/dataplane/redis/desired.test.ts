@@ -10,7 +10,7 @@ import { desiredRedisObjects } from './desired.js';
 import { toShardStatus } from './cluster.js';
 import { effectiveShardCount, validateExternalRedisSecret, validateRedis } from './validate.js';
 
-function cbd(redis?: RedisSpecInput, shards?: RedisShardStatus[]): ChatbotDeployment {
+function cbdOf(redis?: RedisSpecInput, shards?: RedisShardStatus[]): ChatbotDeployment {
   return testCbd({ ...(redis ? { redis } : {}), ...(shards ? { status: { redis: { shards } } } : {}) });
 }
 
@@ -32,7 +32,7 @@ const shardStatus = (index: number, slots: string): RedisShardStatus => ({
 
 describe('desiredRedisObjects', () => {
   it('standalone: one-pod StatefulSet, headless + client Service, PDB', () => {
-    const objs = desiredRedisObjects(cbd());
+    const objs = desiredRedisObjects(cbdOf());
     expect(kinds(objs)).toEqual([
       'StatefulSet/support-redis',
       'Service/support-redis-headless',
@@ -46,7 +46,7 @@ describe('desiredRedisObjects', () => {
   });
 
   it('labels and controller ownerReference on every object', () => {
-    for (const obj of desiredRedisObjects(cbd({ topology: 'cluster', shards: 3 }))) {
+    for (const obj of desiredRedisObjects(cbdOf({ topology: 'cluster', shards: 3 }))) {
       expect(obj.metadata!.labels).toMatchObject({
         'app.kubernetes.io/name': 'redis',
         'app.kubernetes.io/instance': 'support',
@@ -69,11 +69,11 @@ describe('desiredRedisObjects', () => {
 
   it('uses an owner passed by the caller', () => {
     const owner = { apiVersion: 'x/v1', kind: 'X', name: 'o', uid: 'u2', controller: true };
-    expect(desiredRedisObjects(cbd(), owner)[0]!.metadata!.ownerReferences).toEqual([owner]);
+    expect(desiredRedisObjects(cbdOf(), owner)[0]!.metadata!.ownerReferences).toEqual([owner]);
   });
 
   it('restricted security context on pod and container', () => {
-    const pod = statefulSets(desiredRedisObjects(cbd()))[0]!.spec!.template.spec!;
+    const pod = statefulSets(desiredRedisObjects(cbdOf()))[0]!.spec!.template.spec!;
     expect(pod.securityContext).toMatchObject({
       runAsNonRoot: true,
       runAsUser: 999,
@@ -92,7 +92,7 @@ describe('desiredRedisObjects', () => {
   });
 
   it('password comes from the generated Secret, never a literal', () => {
-    const c = statefulSets(desiredRedisObjects(cbd()))[0]!.spec!.template.spec!.containers[0]!;
+    const c = statefulSets(desiredRedisObjects(cbdOf()))[0]!.spec!.template.spec!.containers[0]!;
     const pw = c.env!.find((e) => e.name === 'REDIS_PASSWORD')!;
     expect(pw.value).toBeUndefined();
     expect(pw.valueFrom!.secretKeyRef).toMatchObject({ name: 'support-redis-auth', key: 'password' });
@@ -100,27 +100,27 @@ describe('desiredRedisObjects', () => {
   });
 
   it('no storage -> emptyDir and no persistence; storage -> volumeClaimTemplates + AOF', () => {
-    const ephemeral = statefulSets(desiredRedisObjects(cbd()))[0]!.spec!;
+    const ephemeral = statefulSets(desiredRedisObjects(cbdOf()))[0]!.spec!;
     expect(ephemeral.volumeClaimTemplates).toBeUndefined();
     expect(ephemeral.template.spec!.volumes).toEqual([{ name: 'data', emptyDir: {} }]);
-    expect(redisArgs(cbd().spec.sessions.redis)).toEqual(
+    expect(redisArgs(cbdOf().spec.sessions.redis)).toEqual(
       expect.arrayContaining(['--appendonly', 'no', '--save', '']),
     );
 
     const storage = { size: '5Gi', storageClassName: 'fast' };
-    const persistent = statefulSets(desiredRedisObjects(cbd({ storage })))[0]!.spec!;
+    const persistent = statefulSets(desiredRedisObjects(cbdOf({ storage })))[0]!.spec!;
     expect(persistent.template.spec!.volumes).toEqual([]);
     expect(persistent.volumeClaimTemplates![0]!.spec).toMatchObject({
       storageClassName: 'fast',
       resources: { requests: { storage: '5Gi' } },
     });
-    expect(redisArgs(cbd({ storage }).spec.sessions.redis)).toEqual(
+    expect(redisArgs(cbdOf({ storage }).spec.sessions.redis)).toEqual(
       expect.arrayContaining(['--appendonly', 'yes']),
     );
   });
 
   it('cluster: one StatefulSet of 1+replicasPerShard pods and one PDB per shard, cluster-enabled', () => {
-    const objs = desiredRedisObjects(cbd({ topology: 'cluster', shards: 4, replicasPerShard: 2 }));
+    const objs = desiredRedisObjects(cbdOf({ topology: 'cluster', shards: 4, replicasPerShard: 2 }));
     const sts = statefulSets(objs);
     expect(sts.map((s) => s.metadata!.name)).toEqual([0, 1, 2, 3].map((i) => `support-redis-shard-${i}`));
     expect(sts.map((s) => s.spec!.replicas)).toEqual([3, 3, 3, 3]);
@@ -138,7 +138,7 @@ describe('desiredRedisObjects', () => {
     };
     const podSpec = (c: ChatbotDeployment) => statefulSets(desiredRedisObjects(c))[0]!.spec!.template.spec!;
 
-    const unplaced = podSpec(cbd());
+    const unplaced = podSpec(cbdOf());
     expect(unplaced.nodeSelector).toBeUndefined();
     expect(unplaced.tolerations).toBeUndefined();
 
@@ -147,12 +147,12 @@ describe('desiredRedisObjects', () => {
     expect(botsOnly.nodeSelector).toBeUndefined();
     expect(botsOnly.tolerations).toBeUndefined();
 
-    const own = podSpec(cbd({ placement: pool }));
+    const own = podSpec(cbdOf({ placement: pool }));
     expect(own).toMatchObject(pool);
   });
 
   it('external mode creates nothing', () => {
-    expect(desiredRedisObjects(cbd({ mode: 'external', secretRef: { name: 's' } }))).toEqual([]);
+    expect(desiredRedisObjects(cbdOf({ mode: 'external', secretRef: { name: 's' } }))).toEqual([]);
   });
 });
 
@@ -190,10 +190,10 @@ describe('scale-in keeps draining shards', () => {
     ],
   ];
   it.each(table)('%s', (_name, shards, status, kept, reason) => {
-    const cr = cbd({ topology: 'cluster', shards }, status);
-    expect(effectiveShardCount(cr)).toBe(kept);
-    expect(statefulSets(desiredRedisObjects(cr))).toHaveLength(kept);
-    expect(validateRedis(cr)?.reason).toBe(reason);
+    const cbd = cbdOf({ topology: 'cluster', shards }, status);
+    expect(effectiveShardCount(cbd)).toBe(kept);
+    expect(statefulSets(desiredRedisObjects(cbd))).toHaveLength(kept);
+    expect(validateRedis(cbd)?.reason).toBe(reason);
   });
 
   it('reads the status the component writes: CRD shape, as returned by the API server', () => {
@@ -215,15 +215,15 @@ describe('scale-in keeps draining shards', () => {
       ready: true,
       message: '462 slots, link connected',
     });
-    const cr = cbd({ topology: 'cluster', shards: 3 }, stored);
-    expect(effectiveShardCount(cr)).toBe(4);
-    expect(statefulSets(desiredRedisObjects(cr))).toHaveLength(4);
+    const cbd = cbdOf({ topology: 'cluster', shards: 3 }, stored);
+    expect(effectiveShardCount(cbd)).toBe(4);
+    expect(statefulSets(desiredRedisObjects(cbd))).toHaveLength(4);
     const drained = stored.map((s) => (s.index === 3 ? { ...s, slots: '', ready: false } : s));
-    expect(effectiveShardCount(cbd({ topology: 'cluster', shards: 3 }, drained))).toBe(3);
+    expect(effectiveShardCount(cbdOf({ topology: 'cluster', shards: 3 }, drained))).toBe(3);
   });
 
   it('external without secretRef is invalid', () => {
-    expect(validateRedis(cbd({ mode: 'external' }))?.reason).toBe('ExternalSecretInvalid');
+    expect(validateRedis(cbdOf({ mode: 'external' }))?.reason).toBe('ExternalSecretInvalid');
     expect(validateExternalRedisSecret(['password'])?.reason).toBe('ExternalSecretInvalid');
     expect(validateExternalRedisSecret(['clusterNodes', 'password'])).toBeUndefined();
   });
@@ -243,13 +243,13 @@ describe('every desired Redis object is valid against the Kubernetes schema', ()
       { topology: 'cluster', shards: 3, storage: { size: '1Gi' }, resources: { limits: { cpu: '1' } } },
     ],
   ])('%s', (_what, redis) => {
-    const objects = desiredRedisObjects(cbd(redis));
+    const objects = desiredRedisObjects(cbdOf(redis));
     expect(objects.length).toBeGreaterThan(0);
     for (const o of objects) expect(() => o.validate()).not.toThrow();
   });
 
   it('a schema violation is caught by validate()', () => {
-    const [sts] = statefulSets(desiredRedisObjects(cbd()));
+    const [sts] = statefulSets(desiredRedisObjects(cbdOf()));
     (sts!.spec as unknown as { replicas: string }).replicas = 'one';
     expect(() => sts!.validate()).toThrow();
   });

@@ -28,7 +28,8 @@ import { effectiveShardCount } from './validate.js';
 export type RedisObject = StatefulSet | Service | PodDisruptionBudget;
 
 interface Ctx {
-  cr: string;
+  /** The CR's name: every object's name and labels derive from it. */
+  name: string;
   namespace: string;
   owner: OwnerReference;
   spec: RedisSpec;
@@ -39,19 +40,23 @@ export function desiredRedisObjects(cbd: ChatbotDeployment, owner?: OwnerReferen
   const spec = cbd.spec.sessions.redis;
   if (spec.mode === 'external') return [];
   const ctx: Ctx = {
-    cr: nameOf(cbd),
+    name: nameOf(cbd),
     namespace: namespaceOf(cbd),
     owner: owner ?? ownerReferenceFor(cbd),
     spec,
   };
   const services = [headlessService(ctx), clientService(ctx)];
   if (spec.topology === 'standalone') {
-    return [statefulSet(ctx, redisNames.statefulSet(ctx.cr), 1, undefined), ...services, standalonePdb(ctx)];
+    return [
+      statefulSet(ctx, redisNames.statefulSet(ctx.name), 1, undefined),
+      ...services,
+      standalonePdb(ctx),
+    ];
   }
   const objects: RedisObject[] = [...services];
   for (let shard = 0; shard < effectiveShardCount(cbd); shard++) {
     const replicas = 1 + spec.replicasPerShard;
-    objects.push(statefulSet(ctx, redisNames.shardStatefulSet(ctx.cr, shard), replicas, shard));
+    objects.push(statefulSet(ctx, redisNames.shardStatefulSet(ctx.name, shard), replicas, shard));
     objects.push(shardPdb(ctx, shard));
   }
   return objects;
@@ -61,7 +66,7 @@ function meta(ctx: Ctx, name: string, extra: Record<string, string> = {}): IObje
   return {
     name,
     namespace: ctx.namespace,
-    labels: { ...redisLabels(ctx.cr), ...extra },
+    labels: { ...redisLabels(ctx.name), ...extra },
     ownerReferences: [{ ...ctx.owner }],
   };
 }
@@ -75,13 +80,13 @@ function headlessService(ctx: Ctx): Service {
   if (ctx.spec.topology === 'cluster')
     ports.push({ name: 'bus', port: REDIS_BUS_PORT, targetPort: REDIS_BUS_PORT });
   return new Service({
-    metadata: meta(ctx, redisNames.headlessService(ctx.cr)),
+    metadata: meta(ctx, redisNames.headlessService(ctx.name)),
     spec: {
       clusterIP: 'None',
       // Cluster bootstrap needs every pod's address before it is ready (it only becomes ready
       // once it serves slots), so DNS must publish not-ready pods.
       publishNotReadyAddresses: true,
-      selector: redisSelector(ctx.cr),
+      selector: redisSelector(ctx.name),
       ports,
     },
   });
@@ -89,10 +94,10 @@ function headlessService(ctx: Ctx): Service {
 
 function clientService(ctx: Ctx): Service {
   return new Service({
-    metadata: meta(ctx, redisNames.clientService(ctx.cr)),
+    metadata: meta(ctx, redisNames.clientService(ctx.name)),
     spec: {
       type: 'ClusterIP',
-      selector: redisSelector(ctx.cr),
+      selector: redisSelector(ctx.name),
       ports: [{ name: 'redis', port: REDIS_PORT, targetPort: REDIS_PORT }],
     },
   });
@@ -104,12 +109,12 @@ function clientService(ctx: Ctx): Service {
  * once replicas exist. Sessions are a TTL cache, so a short outage on drain is the lesser evil.
  */
 function standalonePdb(ctx: Ctx): PodDisruptionBudget {
-  return pdb(ctx, redisNames.pdb(ctx.cr), undefined);
+  return pdb(ctx, redisNames.pdb(ctx.name), undefined);
 }
 
 /** Per shard: never evict the primary and its replica together (that would uncover slots). */
 function shardPdb(ctx: Ctx, shard: number): PodDisruptionBudget {
-  return pdb(ctx, redisNames.shardPdb(ctx.cr, shard), shard);
+  return pdb(ctx, redisNames.shardPdb(ctx.name, shard), shard);
 }
 
 function pdb(ctx: Ctx, name: string, shard: number | undefined): PodDisruptionBudget {
@@ -117,18 +122,18 @@ function pdb(ctx: Ctx, name: string, shard: number | undefined): PodDisruptionBu
     metadata: meta(ctx, name, shardLabels(shard)),
     spec: {
       maxUnavailable: 1,
-      selector: { matchLabels: { ...redisSelector(ctx.cr), ...shardLabels(shard) } },
+      selector: { matchLabels: { ...redisSelector(ctx.name), ...shardLabels(shard) } },
     },
   });
 }
 
 function statefulSet(ctx: Ctx, name: string, replicas: number, shard: number | undefined): StatefulSet {
-  const selector = { ...redisSelector(ctx.cr), ...shardLabels(shard) };
+  const selector = { ...redisSelector(ctx.name), ...shardLabels(shard) };
   const persistent = ctx.spec.storage !== undefined;
   return new StatefulSet({
     metadata: meta(ctx, name, shardLabels(shard)),
     spec: {
-      serviceName: redisNames.headlessService(ctx.cr),
+      serviceName: redisNames.headlessService(ctx.name),
       replicas,
       // Redis nodes do not depend on each other's start order; the operator wires them up.
       podManagementPolicy: 'Parallel',
@@ -137,12 +142,12 @@ function statefulSet(ctx: Ctx, name: string, replicas: number, shard: number | u
       updateStrategy: { type: shard === undefined ? 'RollingUpdate' : 'OnDelete' },
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels: { ...redisLabels(ctx.cr), ...shardLabels(shard) } },
+        metadata: { labels: { ...redisLabels(ctx.name), ...shardLabels(shard) } },
         spec: {
           automountServiceAccountToken: false,
           securityContext: redisPodSecurityContext(),
           terminationGracePeriodSeconds: 30,
-          containers: [redisContainer(ctx.cr, ctx.spec)],
+          containers: [redisContainer(ctx.name, ctx.spec)],
           volumes: persistent ? [] : [{ name: 'data', emptyDir: {} }],
           ...nodeConstraints(ctx.spec.placement),
           topologySpreadConstraints: [
@@ -177,7 +182,7 @@ function dataClaim(ctx: Ctx): IPersistentVolumeClaim {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: { name: 'data', labels: redisLabels(ctx.cr) },
+    metadata: { name: 'data', labels: redisLabels(ctx.name) },
     spec: {
       accessModes: ['ReadWriteOnce'],
       ...(storage?.storageClassName !== undefined ? { storageClassName: storage.storageClassName } : {}),

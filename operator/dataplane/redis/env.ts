@@ -14,7 +14,7 @@ function fromSecret(name: string, secret: string, key: string, optional: boolean
 
 export function redisEnv(cbd: ChatbotDeployment): V1EnvVar[] {
   const spec = cbd.spec.sessions.redis;
-  const cr = nameOf(cbd);
+  const name = nameOf(cbd);
   const ns = namespaceOf(cbd);
   if (spec.mode === 'external') {
     const secret = spec.secretRef?.name ?? '';
@@ -27,10 +27,10 @@ export function redisEnv(cbd: ChatbotDeployment): V1EnvVar[] {
       fromSecret('REDIS_TLS', secret, 'tls', true),
     ];
   }
-  const password = fromSecret('REDIS_PASSWORD', redisNames.passwordSecret(cr), PASSWORD_KEY, false);
+  const password = fromSecret('REDIS_PASSWORD', redisNames.passwordSecret(name), PASSWORD_KEY, false);
   if (spec.topology === 'standalone') {
     return [
-      { name: 'REDIS_URL', value: `redis://${redisNames.clientService(cr)}.${ns}.svc:${REDIS_PORT}` },
+      { name: 'REDIS_URL', value: `redis://${redisNames.clientService(name)}.${ns}.svc:${REDIS_PORT}` },
       password,
     ];
   }
@@ -39,11 +39,11 @@ export function redisEnv(cbd: ChatbotDeployment): V1EnvVar[] {
 
 /** Every shard's pod 0 as a seed: any one reachable seed lets the client discover the topology. */
 function clusterSeedNodes(cbd: ChatbotDeployment, shards: number): string {
-  const cr = nameOf(cbd);
+  const name = nameOf(cbd);
   const seeds: string[] = [];
   for (let shard = 0; shard < shards; shard++) {
-    const pod = `${redisNames.shardStatefulSet(cr, shard)}-0`;
-    seeds.push(`${podDnsName(cr, namespaceOf(cbd), pod)}:${REDIS_PORT}`);
+    const pod = `${redisNames.shardStatefulSet(name, shard)}-0`;
+    seeds.push(`${podDnsName(name, namespaceOf(cbd), pod)}:${REDIS_PORT}`);
   }
   return seeds.join(',');
 }

@@ -6,16 +6,16 @@ export const PASSWORD_KEY = 'password';
 export const NODES_CONF = '/data/nodes.conf';
 
 export const redisNames = {
-  statefulSet: (cr: string): string => `${cr}-redis`,
-  shardStatefulSet: (cr: string, shard: number): string => `${cr}-redis-shard-${shard}`,
-  headlessService: (cr: string): string => `${cr}-redis-headless`,
-  clientService: (cr: string): string => `${cr}-redis`,
-  pdb: (cr: string): string => `${cr}-redis`,
-  shardPdb: (cr: string, shard: number): string => `${cr}-redis-shard-${shard}`,
-  passwordSecret: (cr: string): string => `${cr}-redis-auth`,
+  statefulSet: (name: string): string => `${name}-redis`,
+  shardStatefulSet: (name: string, shard: number): string => `${name}-redis-shard-${shard}`,
+  headlessService: (name: string): string => `${name}-redis-headless`,
+  clientService: (name: string): string => `${name}-redis`,
+  pdb: (name: string): string => `${name}-redis`,
+  shardPdb: (name: string, shard: number): string => `${name}-redis-shard-${shard}`,
+  passwordSecret: (name: string): string => `${name}-redis-auth`,
 };
 
 /** Stable per-pod DNS name through the headless Service. */
-export function podDnsName(cr: string, namespace: string, podName: string): string {
-  return `${podName}.${redisNames.headlessService(cr)}.${namespace}.svc`;
+export function podDnsName(name: string, namespace: string, podName: string): string {
+  return `${podName}.${redisNames.headlessService(name)}.${namespace}.svc`;
 }
