@@ -91,14 +91,14 @@ describe('applySchemaDefaults', () => {
 
 describe('helpers', () => {
   it('withDefaults keeps type meta and metadata', () => {
-    const cr = withDefaults({
+    const cbd = withDefaults({
       apiVersion: API_GROUP_VERSION,
       kind: KIND,
       metadata: { name: 'a' },
       spec: minimal,
     });
-    expect(cr.metadata.name).toBe('a');
-    expect(cr.spec.scaling.maxReplicas).toBe(10);
+    expect(cbd.metadata.name).toBe('a');
+    expect(cbd.spec.scaling.maxReplicas).toBe(10);
   });
 
   it.each([

@@ -24,7 +24,7 @@ export const BOT_METRICS_PORT = RUNTIME_PORT;
  * status.podIP; tests that run kwok pods (fake IPs nobody listens on) inject a resolver that maps
  * the pods onto real bot-runtime processes on 127.0.0.1. Keep it pure: it runs on every evaluation.
  */
-export type EndpointResolver = (readyPods: KubeObject[], cr: ChatbotDeployment) => string[];
+export type EndpointResolver = (readyPods: KubeObject[], cbd: ChatbotDeployment) => string[];
 
 export const podIpEndpoints: EndpointResolver = (pods) =>
   pods
@@ -159,8 +159,8 @@ export function createAutoscalerComponent(opts: {
     });
 }
 
-function evaluationInputs(cr: ChatbotDeployment): string {
-  return `${cr.metadata.generation ?? 0}|${cr.metadata.annotations?.[PAUSED_ANNOTATION] ?? ''}`;
+function evaluationInputs(cbd: ChatbotDeployment): string {
+  return `${cbd.metadata.generation ?? 0}|${cbd.metadata.annotations?.[PAUSED_ANNOTATION] ?? ''}`;
 }
 
 /**
@@ -256,8 +256,8 @@ function conditionUnchanged(next: ScalingCondition, live: Condition | undefined)
  * changed (replicas, mode, a condition's status or reason, the wording of the reason, latency or
  * in-flight outside the deadband), else exactly what is written already.
  */
-export function publish(result: EvaluateResult, cr: ChatbotDeployment): Published {
-  const liveStatus = cr.status as
+export function publish(result: EvaluateResult, cbd: ChatbotDeployment): Published {
+  const liveStatus = cbd.status as
     { autoscaling?: Record<string, unknown>; conditions?: Condition[] } | undefined;
   const live = liveStatus?.autoscaling;
   const next = autoscalingStatus(result.statusAutoscaling, live?.lastScaleTime);

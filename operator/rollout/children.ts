@@ -31,56 +31,56 @@ export const RbacResources = {
   },
 } satisfies Record<string, ResourceKind>;
 
-function meta(cr: ChatbotDeployment, name: string): KubeObject['metadata'] {
+function meta(cbd: ChatbotDeployment, name: string): KubeObject['metadata'] {
   return {
     name,
-    namespace: crNamespace(cr),
-    labels: childLabels(cr),
-    ownerReferences: [ownerReferenceFor(cr)],
+    namespace: crNamespace(cbd),
+    labels: childLabels(cbd),
+    ownerReferences: [ownerReferenceFor(cbd)],
   };
 }
 
-export function routingConfigMap(cr: ChatbotDeployment, routing: Routing): KubeObject {
+export function routingConfigMap(cbd: ChatbotDeployment, routing: Routing): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: meta(cr, trackNames.routingConfigMap(cr)),
+    metadata: meta(cbd, trackNames.routingConfigMap(cbd)),
     data: { [ROUTING_KEY]: JSON.stringify(routing) },
   };
 }
 
-export function routingRole(cr: ChatbotDeployment): KubeObject {
+export function routingRole(cbd: ChatbotDeployment): KubeObject {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
-    metadata: meta(cr, trackNames.routingRole(cr)),
+    metadata: meta(cbd, trackNames.routingRole(cbd)),
     rules: [
       {
         apiGroups: [''],
         resources: ['configmaps'],
-        resourceNames: [trackNames.routingConfigMap(cr)],
+        resourceNames: [trackNames.routingConfigMap(cbd)],
         verbs: ['get', 'list', 'watch'],
       },
     ],
   };
 }
 
-export function routingRoleBinding(cr: ChatbotDeployment): KubeObject {
+export function routingRoleBinding(cbd: ChatbotDeployment): KubeObject {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: meta(cr, trackNames.routingRole(cr)),
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: trackNames.routingRole(cr) },
-    subjects: [{ kind: 'ServiceAccount', name: childNames.serviceAccount(cr), namespace: crNamespace(cr) }],
+    metadata: meta(cbd, trackNames.routingRole(cbd)),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: trackNames.routingRole(cbd) },
+    subjects: [{ kind: 'ServiceAccount', name: childNames.serviceAccount(cbd), namespace: crNamespace(cbd) }],
   };
 }
 
 /** The Role goes before its binding; the ConfigMap is read from the informer cache. */
-export function rolloutChildren(cr: ChatbotDeployment, routing: Routing): OwnedChild[] {
+export function rolloutChildren(cbd: ChatbotDeployment, routing: Routing): OwnedChild[] {
   return [
-    { resource: Resources.ConfigMap, object: routingConfigMap(cr, routing), cached: true },
-    { resource: RbacResources.Role, object: routingRole(cr) },
-    { resource: RbacResources.RoleBinding, object: routingRoleBinding(cr) },
+    { resource: Resources.ConfigMap, object: routingConfigMap(cbd, routing), cached: true },
+    { resource: RbacResources.Role, object: routingRole(cbd) },
+    { resource: RbacResources.RoleBinding, object: routingRoleBinding(cbd) },
   ];
 }
 

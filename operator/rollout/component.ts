@@ -66,31 +66,31 @@ export class RolloutComponent implements FleetComponent {
   }
 
   async reconcile(ctx: ComponentContext): Promise<Contribution> {
-    const { cr, now } = ctx;
-    const fleet = fleetOf(cr);
-    const before = persistedState(cr);
+    const { cr: cbd, now } = ctx;
+    const fleet = fleetOf(cbd);
+    const before = persistedState(cbd);
     const active = rolloutActive(before);
     const scrape = active
-      ? await this.scraper.scrape(key(fleet), cr, ctx.pods, before?.analysisWindowStart, now, ctx.signal)
+      ? await this.scraper.scrape(key(fleet), cbd, ctx.pods, before?.analysisWindowStart, now, ctx.signal)
       : undefined;
     const bundle = active ? before?.canary?.model.bundleConfigMap : undefined;
     const bundleMissing = await this.missing(fleet.namespace, bundle);
-    const decision = decide(cr.spec, before, observe(ctx, before, scrape, bundleMissing), now);
+    const decision = decide(cbd.spec, before, observe(ctx, before, scrape, bundleMissing), now);
     observeRollout(this.metrics, fleet, before, decision.state);
     if (decision.state.phase !== before?.phase || decision.state.reason !== before.reason) {
       ctx.log.info({ phase: decision.state.phase, reason: decision.state.reason }, 'rollout state');
     }
     const conditions = rolloutConditions(decision.state);
     if (bundleMissing && bundle !== undefined && rolloutActive(decision.state)) {
-      conditions.push(missingBundleCondition(cr, bundle));
+      conditions.push(missingBundleCondition(cbd, bundle));
     }
     return {
-      tracks: tracksOf(cr, decision),
-      children: rolloutChildren(cr, decision.routing),
+      tracks: tracksOf(cbd, decision),
+      children: rolloutChildren(cbd, decision.routing),
       status: { rollout: plain(decision.state) },
       conditions,
       events: decision.events.map(toEvent),
-      ...requeue(cr, decision),
+      ...requeue(cbd, decision),
     };
   }
 
@@ -130,13 +130,13 @@ function observe(
   };
 }
 
-function tracksOf(cr: ChatbotDeployment, d: RolloutDecision): TracksContribution {
+function tracksOf(cbd: ChatbotDeployment, d: RolloutDecision): TracksContribution {
   return {
     stable: toTrack(d.stableRevision),
     ...(d.canaryRevision
       ? { canary: { revision: toTrack(d.canaryRevision), share: d.canaryReplicasShare } }
       : {}),
-    routingConfigMap: trackNames.routingConfigMap(cr),
+    routingConfigMap: trackNames.routingConfigMap(cbd),
   };
 }
 
@@ -148,12 +148,12 @@ function rolloutConditions(state: RolloutState): ConditionInput[] {
   return out;
 }
 
-function requeue(cr: ChatbotDeployment, d: RolloutDecision): { requeueAfterMs?: number } {
+function requeue(cbd: ChatbotDeployment, d: RolloutDecision): { requeueAfterMs?: number } {
   let ms = d.requeueAfterMs;
   if (rolloutActive(d.state)) {
     const poll = WAITING.has(d.state.reason)
       ? CONFIRM_POLL_MS
-      : cr.spec.rollout.analysis.intervalSeconds * 1000;
+      : cbd.spec.rollout.analysis.intervalSeconds * 1000;
     ms = ms === undefined ? poll : Math.min(ms, poll);
   }
   return ms === undefined ? {} : { requeueAfterMs: Math.max(100, ms) };
@@ -163,8 +163,8 @@ function toEvent(e: RolloutDecision['events'][number]): ComponentEvent {
   return { type: e.type, reason: e.reason, action: 'Rollout', note: e.note.slice(0, MAX_NOTE) };
 }
 
-function fleetOf(cr: ChatbotDeployment): { namespace: string; name: string } {
-  return { namespace: cr.metadata.namespace ?? '', name: cr.metadata.name ?? '' };
+function fleetOf(cbd: ChatbotDeployment): { namespace: string; name: string } {
+  return { namespace: cbd.metadata.namespace ?? '', name: cbd.metadata.name ?? '' };
 }
 
 function key(f: { namespace: string; name: string }): string {

@@ -59,15 +59,15 @@ describe('trackRunning', () => {
 });
 
 describe('persistedState', () => {
-  const cr = (rollout: unknown): ChatbotDeployment =>
+  const cbd = (rollout: unknown): ChatbotDeployment =>
     ({ ...minimalCr(), status: { rollout } }) as ChatbotDeployment;
   it('reads what the operator wrote', () => {
-    expect(persistedState(cr(state('Paused')))?.phase).toBe('Paused');
+    expect(persistedState(cbd(state('Paused')))?.phase).toBe('Paused');
   });
   it.each([[undefined], [{}], [{ phase: 'Idle' }], [{ phase: 'Idle', stable: {} }]])(
     'treats %j as no state (the core adopts the spec)',
     (rollout) => {
-      expect(persistedState(cr(rollout))).toBeUndefined();
+      expect(persistedState(cbd(rollout))).toBeUndefined();
     },
   );
 });

@@ -57,16 +57,16 @@ export function promotionTarget(state: RolloutState | undefined, target: Target)
   return revisionFor(target, base);
 }
 
-export function fleetReady(cr: ChatbotDeployment): boolean {
-  return (cr.status?.conditions ?? []).some((c) => c.type === ConditionType.Ready && c.status === 'True');
+export function fleetReady(cbd: ChatbotDeployment): boolean {
+  return (cbd.status?.conditions ?? []).some((c) => c.type === ConditionType.Ready && c.status === 'True');
 }
 
 /**
  * status.rollout as the core's state, or undefined when there is none or it is not one we wrote (no
  * phase or stable revision): the core then adopts the spec as stable.
  */
-export function persistedState(cr: ChatbotDeployment): RolloutState | undefined {
-  const s = cr.status?.rollout as Partial<RolloutState> | undefined;
+export function persistedState(cbd: ChatbotDeployment): RolloutState | undefined {
+  const s = cbd.status?.rollout as Partial<RolloutState> | undefined;
   if (!s || typeof s.phase !== 'string' || typeof s.stable?.id !== 'string') return undefined;
   return {
     ...s,
@@ -108,13 +108,13 @@ export function progressingCondition(state: RolloutState): ConditionInput | unde
 }
 
 /** Degraded while the canary's bundle ConfigMap is missing: its pods cannot start; stable is untouched. */
-export function missingBundleCondition(cr: ChatbotDeployment, bundle: string): ConditionInput {
+export function missingBundleCondition(cbd: ChatbotDeployment, bundle: string): ConditionInput {
   return {
     type: ConditionType.Degraded,
     status: 'True',
     reason: 'CanaryBundleMissing',
     message:
-      `the canary's model bundle ConfigMap ${bundle} does not exist in namespace ${cr.metadata.namespace ?? ''}; ` +
+      `the canary's model bundle ConfigMap ${bundle} does not exist in namespace ${cbd.metadata.namespace ?? ''}; ` +
       'the stable track keeps serving. Create it, or set spec.model back to the stable version to abort.',
   };
 }

@@ -17,7 +17,7 @@ import type { PodScrape, WindowState } from './metrics-window.js';
  */
 
 /** Base URL of a pod's runtime (`/metrics` is appended); undefined = not scrapeable. Tests map kwok pods onto loopback. */
-export type PodEndpoint = (pod: KubeObject, cr: ChatbotDeployment) => string | undefined;
+export type PodEndpoint = (pod: KubeObject, cbd: ChatbotDeployment) => string | undefined;
 
 export const podIpEndpoint: PodEndpoint = (pod) => {
   const ip = (pod.status as { podIP?: string } | undefined)?.podIP;
@@ -69,7 +69,7 @@ export class RolloutScraper {
   /** One round over the fleet's ready pods, folded into the analysis window `window` (if any). */
   async scrape(
     key: string,
-    cr: ChatbotDeployment,
+    cbd: ChatbotDeployment,
     pods: KubeObject[],
     window: string | undefined,
     now: Date,
@@ -80,7 +80,7 @@ export class RolloutScraper {
     const fresh = fleet.last && now.getTime() - fleet.last.at < (this.o.minGapMs ?? 1000);
     if (fresh && fleet.lastWindowKey === window) return fleet.last!;
     const ready = pods.filter(isReadyPod);
-    const round = await this.readAll(cr, ready, signal);
+    const round = await this.readAll(cbd, ready, signal);
     let analysis: AnalysisSample | undefined;
     if (window !== undefined) {
       const next = advanceWindow(fleet.window, window, round, now.toISOString());
@@ -103,7 +103,7 @@ export class RolloutScraper {
   }
 
   private async readAll(
-    cr: ChatbotDeployment,
+    cbd: ChatbotDeployment,
     pods: KubeObject[],
     signal?: AbortSignal,
   ): Promise<PodScrape[]> {
@@ -114,14 +114,14 @@ export class RolloutScraper {
     for (let i = 0; i < pods.length; i += limit) {
       const batch = pods.slice(i, i + limit);
       const late = performance.now() >= deadline;
-      out.push(...(await Promise.all(batch.map((p) => (late ? unread(p) : this.readOne(cr, p, signal))))));
+      out.push(...(await Promise.all(batch.map((p) => (late ? unread(p) : this.readOne(cbd, p, signal))))));
     }
     return out;
   }
 
-  private async readOne(cr: ChatbotDeployment, pod: KubeObject, signal?: AbortSignal): Promise<PodScrape> {
+  private async readOne(cbd: ChatbotDeployment, pod: KubeObject, signal?: AbortSignal): Promise<PodScrape> {
     const base = podKey(pod);
-    const url = this.endpoint(pod, cr);
+    const url = this.endpoint(pod, cbd);
     if (!url) return { ...base, metrics: undefined };
     try {
       const text = await this.fetchText(`${url.replace(/\/+$/, '')}/metrics`, {

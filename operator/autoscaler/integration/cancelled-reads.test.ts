@@ -83,9 +83,9 @@ describe('metric reads are cancelled with the reconcile (real loopback servers)'
       metadata: { name, uid: name },
       status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
     });
-    const cr = { metadata: { name: 'f', namespace: 'h3kafka' }, spec: {} } as unknown as ChatbotDeployment;
+    const cbd = { metadata: { name: 'f', namespace: 'h3kafka' }, spec: {} } as unknown as ChatbotDeployment;
     const { value, afterAbortMs } = await abortMidRead(
-      (signal) => scraper.scrape('h3kafka/f', cr, [pod('p1'), pod('p2')], undefined, new Date(), signal),
+      (signal) => scraper.scrape('h3kafka/f', cbd, [pod('p1'), pod('p2')], undefined, new Date(), signal),
       2,
     );
     expect(value).toMatchObject({ podsRead: 0, podsTotal: 2 });
@@ -105,10 +105,10 @@ describe('metric reads are cancelled with the reconcile (real loopback servers)'
       metadata: { name: `slow-${i}`, uid: `slow-${i}` },
       status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
     }));
-    const cr = { metadata: { name: 'g', namespace: 'h3kafka' }, spec: {} } as unknown as ChatbotDeployment;
+    const cbd = { metadata: { name: 'g', namespace: 'h3kafka' }, spec: {} } as unknown as ChatbotDeployment;
     const before = received;
     const started = performance.now();
-    const result = await scraper.scrape('h3kafka/g', cr, pods, undefined, new Date());
+    const result = await scraper.scrape('h3kafka/g', cbd, pods, undefined, new Date());
     const took = performance.now() - started;
     expect(result).toMatchObject({ podsRead: 0, podsTotal: 40 });
     // Two batches of 8 started (at 0 and ~300 ms), the three others were never sent: 5 x 300 ms without the bound.

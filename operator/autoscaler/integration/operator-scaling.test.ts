@@ -199,7 +199,7 @@ describe('operator with the SLO autoscaler component, real bot runtimes behind k
     );
 
     // With the latency still over target the count reaches maxReplicas and the status explains the cap.
-    const cr = await waitFor(
+    const cbd = await waitFor(
       'ScalingLimited at maxReplicas',
       async () => {
         const c = await getCr(ns, NAME);
@@ -208,15 +208,15 @@ describe('operator with the SLO autoscaler component, real bot runtimes behind k
       90_000,
     );
     expect((await deployment()).spec.replicas).toBe(3);
-    expect(cr.status.autoscaling).toMatchObject({ desiredReplicas: 3, mode: 'stable' });
-    expect(cr.status.autoscaling.observedLatencyMs).toBeGreaterThan(SLO_MS);
-    expect(cr.status.autoscaling.reason).toMatch(/\(signal: latency\)$/);
-    expect(typeof cr.status.autoscaling.lastScaleTime).toBe('string');
-    expect(condition(cr, 'SLOMet')).toMatchObject({ status: 'False', reason: 'LatencyAboveTarget' });
-    expect(condition(cr, 'ScalingActive')).toMatchObject({ status: 'True', reason: 'ValidMetricSignal' });
-    expect(condition(cr, 'ScalingLimited')).toMatchObject({ status: 'True' });
-    expect(condition(cr, 'FallbackActive')).toMatchObject({ status: 'False' });
-    expect(condition(cr, 'SLOMet').observedGeneration).toBe(cr.metadata.generation);
+    expect(cbd.status.autoscaling).toMatchObject({ desiredReplicas: 3, mode: 'stable' });
+    expect(cbd.status.autoscaling.observedLatencyMs).toBeGreaterThan(SLO_MS);
+    expect(cbd.status.autoscaling.reason).toMatch(/\(signal: latency\)$/);
+    expect(typeof cbd.status.autoscaling.lastScaleTime).toBe('string');
+    expect(condition(cbd, 'SLOMet')).toMatchObject({ status: 'False', reason: 'LatencyAboveTarget' });
+    expect(condition(cbd, 'ScalingActive')).toMatchObject({ status: 'True', reason: 'ValidMetricSignal' });
+    expect(condition(cbd, 'ScalingLimited')).toMatchObject({ status: 'True' });
+    expect(condition(cbd, 'FallbackActive')).toMatchObject({ status: 'False' });
+    expect(condition(cbd, 'SLOMet').observedGeneration).toBe(cbd.metadata.generation);
 
     const metrics = await operatorMetrics();
     const labels = `{namespace="${ns}",name="${NAME}"}`;
@@ -273,13 +273,13 @@ describe('operator with the SLO autoscaler component, real bot runtimes behind k
       async () => ((await deployment()).spec.replicas === 1 ? true : undefined),
       90_000,
     );
-    const cr = await getCr(ns, NAME);
-    expect(cr.status.autoscaling.desiredReplicas).toBe(1);
+    const cbd = await getCr(ns, NAME);
+    expect(cbd.status.autoscaling.desiredReplicas).toBe(1);
     // The slow turns stay in the 10 s metrics window, then the 10 s scale-down window holds the count.
-    expect(Date.parse(cr.status.autoscaling.lastScaleTime)).toBeGreaterThanOrEqual(
+    expect(Date.parse(cbd.status.autoscaling.lastScaleTime)).toBeGreaterThanOrEqual(
       stoppedAt + STABILIZATION_S * 1000,
     );
-    expect(condition(cr, 'SLOMet')?.status).not.toBe('False');
+    expect(condition(cbd, 'SLOMet')?.status).not.toBe('False');
     const down = await waitFor('ScaledDown Event', async () => {
       const list = await events('ScaledDown');
       return list.length > 0 ? list : undefined;
@@ -289,8 +289,8 @@ describe('operator with the SLO autoscaler component, real bot runtimes behind k
 
   it('writes nothing in steady state while it keeps evaluating', async () => {
     await waitFor('fleet settled at 1 ready pod', async () => {
-      const cr = await getCr(ns, NAME);
-      return cr.status.readyReplicas === 1 && cr.status.replicas === 1 ? true : undefined;
+      const cbd = await getCr(ns, NAME);
+      return cbd.status.readyReplicas === 1 && cbd.status.replicas === 1 ? true : undefined;
     });
     // Let the status catch up with the settled fleet (one write at most), then measure.
     const settledAt = Date.now();
@@ -332,9 +332,9 @@ describe('operator with the SLO autoscaler component, real bot runtimes behind k
       ),
     );
     expect((await deployment()).spec.replicas).toBe(1);
-    const cr = await getCr(ns, NAME);
-    expect(cr.status.autoscaling.desiredReplicas).toBe(1);
-    expect(condition(cr, 'ScalingActive')?.reason).toBe('ScalingPaused');
+    const cbd = await getCr(ns, NAME);
+    expect(cbd.status.autoscaling.desiredReplicas).toBe(1);
+    expect(condition(cbd, 'ScalingActive')?.reason).toBe('ScalingPaused');
     expect((await events('ScaledUp')).filter((e) => Date.parse(e.eventTime) > pausedAt)).toEqual([]);
 
     await kubectl(['-n', ns, 'annotate', 'cbd', NAME, `${PAUSED_ANNOTATION}-`]);

@@ -30,7 +30,7 @@ const NAME = 'owned';
 const LABELS = { 'app.kubernetes.io/name': 'chatbot', 'app.kubernetes.io/instance': NAME };
 let ns = '';
 let client: KubeClient;
-let cr: OwnerCr;
+let cbd: OwnerCr;
 
 const podSpec = {
   nodeSelector: { type: 'kwok' },
@@ -49,7 +49,7 @@ function deployment(name: string, replicas: number): object {
           apiVersion: 'chatfleet.io/v1alpha1',
           kind: 'ChatbotDeployment',
           name: NAME,
-          uid: cr.metadata.uid,
+          uid: cbd.metadata.uid,
           controller: true,
         },
       ],
@@ -77,7 +77,7 @@ beforeAll(async () => {
   client = await KubeClient.create(loadKubeConfig(process.env).kc);
   ns = await createNamespace('own-pods');
   await applyCr(ns, NAME);
-  cr = (await getCr(ns, NAME)) as OwnerCr;
+  cbd = (await getCr(ns, NAME)) as OwnerCr;
   await apply(deployment(NAME, 2));
   await apply(deployment(`${NAME}-canary`, 1));
   await waitFor('3 fleet pods', async () => ((await fleetPods()).length === 3 ? true : undefined), 90_000);
@@ -162,19 +162,19 @@ describe('PodOwnership against the real API server', () => {
       client.get(Resources.Deployment, ns, NAME),
       client.get(Resources.Deployment, ns, `${NAME}-canary`),
     ]);
-    const kept = await ownership.controlled(cr, deployments, all);
+    const kept = await ownership.controlled(cbd, deployments, all);
     expect(kept.map((p) => p.metadata.name).sort()).toEqual(genuine);
     const firstGets = gets;
     console.log(`${all.length} pods, ${kept.length} kept, ${firstGets} ReplicaSet GETs on the first pass`);
     expect(firstGets).toBe(4); // stable RS, canary RS, evil RS, forged uid: once each
 
     // Steady state: every verdict is remembered, no request at all.
-    const again = await ownership.controlled(cr, deployments, all);
+    const again = await ownership.controlled(cbd, deployments, all);
     expect(again.map((p) => p.metadata.name).sort()).toEqual(genuine);
     expect(gets).toBe(firstGets);
 
     // Without the canary Deployment (no rollout), its pods no longer count.
-    const stableOnly = await ownership.controlled(cr, [deployments[0]], all);
+    const stableOnly = await ownership.controlled(cbd, [deployments[0]], all);
     expect(stableOnly).toHaveLength(2);
     // A Deployment not controlled by this CR counts for nothing.
     const otherCr = { metadata: { namespace: ns, uid: randomUUID() } };

@@ -53,14 +53,14 @@ export function controllerOf(obj: KubeObject | undefined): OwnerRef | undefined 
 
 /** uid of each given Deployment that the CR controls. PURE. */
 export function controlledDeploymentUids(
-  cr: OwnerCr,
+  cbd: OwnerCr,
   deployments: readonly (KubeObject | undefined)[],
 ): Set<string> {
   const uids = new Set<string>();
   for (const d of deployments) {
     const ref = controllerOf(d);
     const uid = d?.metadata.uid;
-    if (uid && ref?.kind === KIND && ref.uid !== undefined && ref.uid === cr.metadata.uid) uids.add(uid);
+    if (uid && ref?.kind === KIND && ref.uid !== undefined && ref.uid === cbd.metadata.uid) uids.add(uid);
   }
   return uids;
 }
@@ -86,13 +86,13 @@ export class PodOwnership {
 
   /** The pods among `pods` that the CR controls through one of `deployments` (its stable and canary). */
   async controlled(
-    cr: OwnerCr,
+    cbd: OwnerCr,
     deployments: readonly (KubeObject | undefined)[],
     pods: readonly KubeObject[],
   ): Promise<KubeObject[]> {
-    const allowed = controlledDeploymentUids(cr, deployments);
+    const allowed = controlledDeploymentUids(cbd, deployments);
     if (allowed.size === 0) return [];
-    const namespace = cr.metadata.namespace ?? '';
+    const namespace = cbd.metadata.namespace ?? '';
     const verdicts = await Promise.all(
       pods.map(async (pod) => {
         const ref = controllerOf(pod);

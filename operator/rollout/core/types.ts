@@ -30,7 +30,7 @@ export type RolloutStrategy = 'Canary' | 'Immediate';
 export type RolloutSpec = ChatbotDeploymentSpec['rollout'];
 export type RolloutStep = RolloutSpec['steps'][number];
 
-/** What `decide` reads from the CR: `spec.rollout` and `spec.slo` (pass `cr.spec` as it is). */
+/** What `decide` reads from the CR: `spec.rollout` and `spec.slo` (pass `cbd.spec` as it is). */
 export interface RolloutInputSpec {
   rollout: RolloutSpec;
   slo: ChatbotDeploymentSpec['slo'];

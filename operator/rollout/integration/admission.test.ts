@@ -77,8 +77,8 @@ describe('spec.rollout admission', () => {
 
   it('defaults strategy Canary and paused false, and -o wide shows the Rollout phase and Weight', async () => {
     await kubectl(['apply', '-f', '-'], crManifest(ns, 'wide'));
-    const cr = await kubectlJson(['-n', ns, 'get', 'cbd', 'wide']);
-    expect(cr.spec.rollout).toMatchObject({ strategy: 'Canary', paused: false });
+    const cbd = await kubectlJson(['-n', ns, 'get', 'cbd', 'wide']);
+    expect(cbd.spec.rollout).toMatchObject({ strategy: 'Canary', paused: false });
     const out = await kubectl(['-n', ns, 'get', 'cbd', 'wide', '-o', 'wide']);
     expect(out.split('\n')[0]).toMatch(/\bROLLOUT\s+WEIGHT\b/);
     const narrow = await kubectl(['-n', ns, 'get', 'cbd', 'wide']);

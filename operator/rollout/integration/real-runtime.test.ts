@@ -47,8 +47,8 @@ beforeAll(async () => {
   if (!process.env.REDIS_URL) throw new Error('REDIS_URL is not set: source .testenv/env');
   await installCrd();
   ns = await createNamespace('ro-real');
-  const endpoint = (pod: KubeObject, cr: { metadata: { name?: string } }): string | undefined =>
-    fleets.get(cr.metadata.name ?? '')?.endpoint(pod);
+  const endpoint = (pod: KubeObject, cbd: { metadata: { name?: string } }): string | undefined =>
+    fleets.get(cbd.metadata.name ?? '')?.endpoint(pod);
   operator = await startInProcess(ns, {}, [
     (client: KubeClient) =>
       new RolloutComponent({

@@ -54,9 +54,9 @@ export class FakePods {
 
   endpoint = (
     pod: { metadata: { name?: string; namespace?: string } },
-    cr: { metadata: { name?: string } },
+    cbd: { metadata: { name?: string } },
   ): string =>
-    `http://127.0.0.1:${this.port}/pods/${pod.metadata.namespace ?? ''}/${cr.metadata.name ?? ''}/${pod.metadata.name ?? ''}`;
+    `http://127.0.0.1:${this.port}/pods/${pod.metadata.namespace ?? ''}/${cbd.metadata.name ?? ''}/${pod.metadata.name ?? ''}`;
 
   private async answer(url: string): Promise<string | undefined> {
     const [, , ns = '', fleet = ''] = url.split('/');
