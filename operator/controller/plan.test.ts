@@ -5,7 +5,6 @@ import { minimalCr } from '../workload/fixtures.js';
 import { emptyContributions, mergeContribution } from './component.js';
 import { planChildren } from './plan.js';
 import type { FleetCaches, ObjectCache } from './reconciler.js';
-import { statusUpToDate } from './reconciler.js';
 
 const empty: ObjectCache = { get: () => undefined, list: () => [] };
 const caches: FleetCaches = {
@@ -88,31 +87,5 @@ describe('planChildren: one owner of spec.replicas per Deployment, composed expl
       plans.filter((p) => ['a', 'b', 'c'].includes(p.name)).map((p) => [p.name, p.cache !== undefined]),
     );
     expect(cached).toEqual({ a: true, b: false, c: false });
-  });
-});
-
-describe('statusUpToDate', () => {
-  const base = {
-    observedGeneration: 1,
-    rollout: { phase: 'Progressing', canaryWeight: 10, stepStartedAt: 'x' },
-  };
-  it.each<[string, Record<string, unknown>, Record<string, unknown> | undefined, boolean]>([
-    ['equal', base, base, true],
-    ['live missing', base, undefined, false],
-    ['a field changed', { ...base, rollout: { ...base.rollout, canaryWeight: 25 } }, base, false],
-    [
-      'a rollout field dropped (must be removed from live)',
-      { ...base, rollout: { phase: 'Progressing', canaryWeight: 10 } },
-      base,
-      false,
-    ],
-    [
-      'extra live fields outside rollout are tolerated',
-      { observedGeneration: 1 },
-      { observedGeneration: 1, replicas: 2 },
-      true,
-    ],
-  ])('%s -> %s', (_what, desired, live, want) => {
-    expect(statusUpToDate(desired as never, live as never)).toBe(want);
   });
 });

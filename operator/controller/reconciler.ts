@@ -4,19 +4,20 @@ import type { KubeClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
 import { errorMessage, isInvalid, isNotFound } from '../kube/errors.js';
 import { Resources } from '../kube/resources.js';
-import { APP_NAME, FIELD_MANAGER, LABEL_INSTANCE, LABEL_NAME, childNames } from '../workload/labels.js';
+import { FIELD_MANAGER, childNames } from '../workload/labels.js';
 import { computeStatus } from '../workload/status.js';
 import { trackNames } from '../workload/tracks.js';
-import type { ChatbotDeployment, ChatbotDeploymentStatus, KubeObject } from '../workload/types.js';
+import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
 import { API_GROUP_VERSION, KIND } from '../workload/types.js';
 import type { FleetComponent, MergedContributions } from './component.js';
 import { emptyContributions, mergeContribution, minDefined } from './component.js';
 import type { ReconcileRequest, ReconcileResult } from './controller.js';
 import { TerminalError } from './controller.js';
-import { isSubset } from './drift.js';
 import { statusEvents } from './status-events.js';
 import { WriteOverlay } from './overlay.js';
-import { conflictBackoffMs, withNameConflict } from './ownership.js';
+import { withNameConflict } from './ownership.js';
+import { ConflictBackoff, finalizersChange, isBotPodOf, statusUpToDate } from './reconcile-decisions.js';
+import { fleetKey } from './fleet-key.js';
 import type { NameConflict } from './ownership.js';
 import { ChildApplier } from './children.js';
 import type { Applied } from './children.js';
@@ -64,8 +65,7 @@ export class FleetReconciler {
   private readonly overlay = new WriteOverlay();
   /** The uid last seen for each fleet (`namespace/name`): the overlay forgets a fleet's writes by owner uid. */
   private readonly fleetUids = new Map<string, string>();
-  /** Since when (ms) a fleet has had a name conflict (the requeue backoff); forgotten when it clears or the CR goes. */
-  private readonly conflictSince = new Map<string, number>();
+  private readonly conflictBackoff = new ConflictBackoff();
 
   private readonly children: ChildApplier;
 
@@ -74,18 +74,18 @@ export class FleetReconciler {
   }
 
   readonly reconcile = async (req: ReconcileRequest): Promise<ReconcileResult> => {
-    const crKey = `fleet/${req.namespace}/${req.name}`;
-    const stored = this.overlay.fresher(crKey, this.d.caches.fleets.get(req.namespace, req.name)) as
+    const key = fleetKey({ metadata: req });
+    const stored = this.overlay.fresher(`fleet/${key}`, this.d.caches.fleets.get(req.namespace, req.name)) as
       ChatbotDeployment | undefined;
     // Gone: ownerReferences let the garbage collector delete the children.
     if (!this.d.caches.fleets.get(req.namespace, req.name) || !stored) {
-      this.forgetFleet(`${req.namespace}/${req.name}`, stored?.metadata.uid);
+      this.forgetFleet(key, stored?.metadata.uid);
       return {};
     }
     // The one place defaults are applied (the CRD schema's, as the API server applies them): components
     // receive this defaulted object and never restate a default of their own.
     const cbd = withDefaults(stored);
-    this.trackUid(`${req.namespace}/${req.name}`, cbd.metadata.uid);
+    this.trackUid(key, cbd.metadata.uid);
     if (cbd.metadata.deletionTimestamp) return this.finalize(cbd, req.log);
     const ctx = this.observe(cbd);
     const merged = await this.runComponents(cbd, req.log, ctx);
@@ -106,7 +106,10 @@ export class FleetReconciler {
     if (applyError) throw new TerminalError(applyError);
     const requeue = minDefined(merged.requeueAfterMs, this.d.resyncMs);
     return {
-      requeueAfterMs: minDefined(requeue, this.conflictRequeue(`${req.namespace}/${req.name}`, conflicts)),
+      requeueAfterMs: minDefined(
+        requeue,
+        this.conflictBackoff.requeueMs(key, conflicts.length > 0, this.d.now().getTime()),
+      ),
     };
   };
 
@@ -129,23 +132,8 @@ export class FleetReconciler {
       if (uid !== undefined) this.forgetOwner(uid);
     }
     this.fleetUids.delete(key);
-    this.conflictSince.delete(key);
+    this.conflictBackoff.forget(key);
     for (const c of this.d.components) c.forget?.(key);
-  }
-
-  /**
-   * While a name conflict lasts the fleet is looked at again with a backoff: the contested object's
-   * events enqueue its own owner, not this fleet, and it may go away (its owner deleted, a user renaming it).
-   */
-  private conflictRequeue(key: string, conflicts: readonly NameConflict[]): number | undefined {
-    if (conflicts.length === 0) {
-      this.conflictSince.delete(key);
-      return undefined;
-    }
-    const now = this.d.now().getTime();
-    const since = this.conflictSince.get(key) ?? now;
-    this.conflictSince.set(key, since);
-    return conflictBackoffMs(now - since);
   }
 
   private observe(cbd: ChatbotDeployment): Observed {
@@ -164,11 +152,7 @@ export class FleetReconciler {
         this.d.caches.deployments.get(ns, childNames.deployment(cbd)),
       ),
       // Bot pods only: managed Redis pods carry the same instance and managed-by labels.
-      pods: this.d.caches.pods
-        .list(ns)
-        .filter(
-          (p) => p.metadata.labels?.[LABEL_INSTANCE] === name && p.metadata.labels[LABEL_NAME] === APP_NAME,
-        ),
+      pods: this.d.caches.pods.list(ns).filter((p) => isBotPodOf(p, name)),
     };
   }
 
@@ -184,7 +168,6 @@ export class FleetReconciler {
         log: log.child({ component: component.name }),
         now: this.d.now(),
         ...observed,
-        contributed: merged,
         ...(this.d.signal ? { signal: this.d.signal } : {}),
       });
       merged = mergeContribution(merged, contribution);
@@ -224,7 +207,7 @@ export class FleetReconciler {
       FIELD_MANAGER,
       { subresource: 'status', resource: Resources.ChatbotDeployment },
     );
-    this.overlay.remember(`fleet/${cbd.metadata.namespace ?? ''}/${cbd.metadata.name ?? ''}`, written);
+    this.overlay.remember(`fleet/${fleetKey(cbd)}`, written);
     log.debug({ conditions: status.conditions?.map((c) => `${c.type}=${c.status}`) }, 'status written');
     for (const e of statusEvents(cbd.status?.conditions, status.conditions ?? [])) {
       this.d.events.record(cbd, e.type, e.reason, 'Status', e.note);
@@ -236,11 +219,10 @@ export class FleetReconciler {
    * metadata.finalizers only: leaving one out of our apply removes it, others' stay).
    */
   private async ensureFinalizers(cbd: ChatbotDeployment, finalizers: string[]): Promise<void> {
-    const present = cbd.metadata.finalizers ?? [];
-    const ours = new Set(this.d.components.map((c) => c.finalizer).filter((f) => f !== undefined));
-    const missing = finalizers.some((f) => !present.includes(f));
-    const stale = present.some((f) => ours.has(f) && !finalizers.includes(f));
-    if (missing || stale) await this.applyFinalizers(cbd, finalizers);
+    const ours = this.d.components.map((c) => c.finalizer).filter((f) => f !== undefined);
+    if (finalizersChange(cbd.metadata.finalizers ?? [], finalizers, ours)) {
+      await this.applyFinalizers(cbd, finalizers);
+    }
   }
 
   private async applyFinalizers(cbd: ChatbotDeployment, finalizers: string[]): Promise<void> {
@@ -279,17 +261,4 @@ export class FleetReconciler {
     if (remaining.length < ours.length) await this.applyFinalizers(cbd, remaining);
     return requeue === undefined ? {} : { requeueAfterMs: requeue };
   }
-}
-
-/**
- * Status written by us is complete, so a subset check plus equal condition count is equality. Except
- * status.rollout, whose optional fields come and go (stepStartedAt, canary, ...): a field left in live
- * but no longer desired must be removed (the new leader resumes from it), so it is compared both ways.
- */
-export function statusUpToDate(
-  desired: ChatbotDeploymentStatus,
-  live: ChatbotDeploymentStatus | undefined,
-): boolean {
-  if (live === undefined || !isSubset(desired, live)) return false;
-  return desired.rollout === undefined || isSubset(live.rollout, desired.rollout);
 }
