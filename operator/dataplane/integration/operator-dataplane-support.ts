@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
    These helpers read raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
-// Shared setup of operator-dataplane*.test.ts: the operator in process with the data plane's
+// Shared setup of operator-dataplane*.test.ts and topic-*.test.ts: the operator in process with the data plane's
 // components against one namespace, a Kafka admin client for checks, and kubectl readers.
 import { afterAll, beforeAll } from '@jest/globals';
 import { execFile } from 'node:child_process';
@@ -18,6 +18,7 @@ import {
   startInProcess,
 } from '../../integration/support.js';
 import type { InProcessOperator } from '../../integration/support.js';
+import type { KafkaTopicsOptions } from '../index.js';
 import { dataplaneComponents } from './components.js';
 import { deleteTopicsAndDisconnect, releaseAndDeleteNamespace } from './kafka-support.js';
 
@@ -34,14 +35,22 @@ export interface DataplaneOperator {
   leftoverTopics: Set<string>;
 }
 
+export interface DataplaneOperatorOptions {
+  /** Operator flags (e.g. topic-deletion-timeout-seconds). */
+  flags?: Record<string, string>;
+  /** The Kafka component's options for the suite's namespace; by default claims live in it. */
+  kafka?: (ns: string) => KafkaTopicsOptions;
+}
+
 /** Registers the suite's beforeAll/afterAll: a namespace, the operator in it, an admin client. */
-export function dataplaneOperator(prefix: string): DataplaneOperator {
+export function dataplaneOperator(prefix: string, opts: DataplaneOperatorOptions = {}): DataplaneOperator {
   const t = { ns: '', leftoverTopics: new Set<string>() } as DataplaneOperator;
   beforeAll(async () => {
     await installCrd();
     t.ns = await createNamespace(prefix);
+    const kafka = opts.kafka?.(t.ns) ?? { topicOwnershipNamespace: t.ns };
     // As in main.ts: the components write through the operator's client, so their writes are counted.
-    t.operator = await startInProcess(t.ns, {}, [...dataplaneComponents({ topicOwnershipNamespace: t.ns })]);
+    t.operator = await startInProcess(t.ns, opts.flags ?? {}, [...dataplaneComponents(kafka)]);
     t.admin = new Kafka({ clientId: `${prefix}-test`, brokers, logLevel: logLevel.NOTHING }).admin();
     await t.admin.connect();
   });

@@ -37,7 +37,7 @@ describe('Kafka topic deletions that finish (operator, real broker)', () => {
   it('a CR whose broker is gone is deleted within the bound, with a Warning naming the topics left behind', async () => {
     const events = `${t.ns}.lost.events`;
     const tasks = `${t.ns}.lost.tasks`;
-    t.leftover.add(events).add(tasks);
+    t.leftoverTopics.add(events).add(tasks);
     const spec = (servers: string[]) => ({
       scaling: { minReplicas: 1, maxReplicas: 1 },
       messaging: { kafka: { bootstrapServers: servers, deletionPolicy: 'Delete' } },
@@ -104,7 +104,7 @@ describe('Kafka topic deletions that finish (operator, real broker)', () => {
     try {
       const events = `${other}.early.events`;
       const tasks = `${other}.early.tasks`;
-      t.leftover.add(events).add(tasks);
+      t.leftoverTopics.add(events).add(tasks);
       await applyCr(other, 'early', {
         scaling: { minReplicas: 1, maxReplicas: 1 },
         sessions: { redis: { mode: 'external', secretRef: { name: 'none' } } },

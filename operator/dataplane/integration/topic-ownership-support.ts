@@ -1,32 +1,24 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
    These helpers read raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
 // Shared setup of topic-ownership.test.ts and topic-deletion.test.ts: the operator in process with
-// the data plane (deletion bound BOUND_SECONDS), a Kafka admin client, and readers of conditions,
+// the data plane (deletion bound BOUND_SECONDS, setup from operator-dataplane-support.ts), and readers of conditions,
 // claims and Events.
-import { afterAll, beforeAll, expect } from '@jest/globals';
-import kafkajs from 'kafkajs';
+import { expect } from '@jest/globals';
 import type { Admin } from 'kafkajs';
 import {
   applyCr,
   condition,
-  createNamespace,
   getCr,
-  installCrd,
   kubectl,
   kubectlJson,
   operatorConfig,
-  requireKafkaBrokers,
-  startInProcess,
   waitFor,
 } from '../../integration/support.js';
-import type { InProcessOperator } from '../../integration/support.js';
 import { CLAIM_LABEL } from '../kafka/claims.js';
-import { dataplaneComponents } from './components.js';
-import { deleteTopicsAndDisconnect, releaseAndDeleteNamespace } from './kafka-support.js';
+import { dataplaneOperator } from './operator-dataplane-support.js';
+import type { DataplaneOperator } from './operator-dataplane-support.js';
 
-const { Kafka, logLevel } = kafkajs;
-
-export const brokers = requireKafkaBrokers();
+export { brokers } from './operator-dataplane-support.js';
 export const BOUND_SECONDS = 20;
 
 /** Messages held by the topic: the sum over partitions of high watermark minus low. */
@@ -82,36 +74,19 @@ export async function claimedTopics(ns: string): Promise<string[]> {
   return list.items.map((cm: any) => String(cm.data.topic)).sort();
 }
 
-export interface OwnershipOperator {
-  ns: string;
-  operator: InProcessOperator;
-  admin: Admin;
-  /** Topics to delete after the suite. */
-  leftover: Set<string>;
-}
-
-/** Registers the suite's beforeAll/afterAll: a namespace, the operator in it, an admin client. */
-export function ownershipOperator(prefix: string): OwnershipOperator {
-  const t = { ns: '', leftover: new Set<string>() } as OwnershipOperator;
-  beforeAll(async () => {
-    await installCrd();
-    t.ns = await createNamespace(prefix);
-    // As main.ts wires it, from the parsed flags (the claims namespace defaults to the Lease's).
-    const cfg = operatorConfig(t.ns, { 'topic-deletion-timeout-seconds': String(BOUND_SECONDS) });
-    expect(cfg.topicOwnershipNamespace).toBe(t.ns);
-    t.operator = await startInProcess(t.ns, { 'topic-deletion-timeout-seconds': String(BOUND_SECONDS) }, [
-      ...dataplaneComponents({
+/** The suite's operator with the deletion bound BOUND_SECONDS, wired from parsed flags as main.ts does. */
+export function ownershipOperator(prefix: string): DataplaneOperator {
+  const flags = { 'topic-deletion-timeout-seconds': String(BOUND_SECONDS) };
+  return dataplaneOperator(prefix, {
+    flags,
+    kafka: (ns) => {
+      // The claims namespace defaults to the Lease's.
+      const cfg = operatorConfig(ns, flags);
+      expect(cfg.topicOwnershipNamespace).toBe(ns);
+      return {
         topicOwnershipNamespace: cfg.topicOwnershipNamespace,
         topicDeletionTimeoutMs: cfg.topicDeletionTimeoutSeconds * 1000,
-      }),
-    ]);
-    t.admin = new Kafka({ clientId: `${prefix}-it`, brokers, logLevel: logLevel.NOTHING }).admin();
-    await t.admin.connect();
+      };
+    },
   });
-  afterAll(async () => {
-    await t.operator?.stop();
-    if (t.ns) await releaseAndDeleteNamespace(t.ns);
-    if (t.admin) await deleteTopicsAndDisconnect(t.admin, t.leftover);
-  });
-  return t;
 }

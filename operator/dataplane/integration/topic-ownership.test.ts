@@ -33,7 +33,7 @@ describe('Kafka topic ownership (operator, real broker)', () => {
 
   it('a pre-existing topic with data and its own retention survives a CR that names it with deletionPolicy Delete', async () => {
     const topic = `${t.ns}.orders`;
-    t.leftover.add(topic);
+    t.leftoverTopics.add(topic);
     await t.admin.createTopics({
       waitForLeaders: true,
       topics: [
@@ -104,7 +104,7 @@ describe('Kafka topic ownership (operator, real broker)', () => {
 
   it('two CRs naming one topic: TopicConflict naming the owner; once it is gone, adopt takes the topic over', async () => {
     const topic = `${t.ns}.shared`;
-    t.leftover.add(topic);
+    t.leftoverTopics.add(topic);
     const kafka = (over: Record<string, unknown> = {}, topicOver: Record<string, unknown> = {}) => ({
       scaling: { minReplicas: 1, maxReplicas: 1 },
       messaging: {
