@@ -6,6 +6,7 @@ import type { ActionVerb } from '../rollout/core/types.js';
  *   kubectl chatfleet rollout pause|resume|abort|retry <fleet>
  *   kubectl chatfleet rollout promote <fleet> [--full]
  *   kubectl chatfleet get <fleet>
+ *   kubectl chatfleet dashboard [flags]   (parsed by console/server/args.ts, run from main.ts)
  * Every command takes -n/--namespace <ns> (default: the kubeconfig context's namespace, else default)
  * and --context <name>.
  */
@@ -31,6 +32,8 @@ Commands:
   rollout abort <fleet>              send new conversations to stable, move pinned ones back, scale the canary to 0
   rollout retry <fleet>              start an aborted rollout again from the first step
   get <fleet>                        tree of the fleet, its tracks, pods and versions
+  dashboard [--port N] [-n NS] [--prometheus-url URL]
+                                     read-only web console on http://127.0.0.1:3100/ (dashboard --help)
 
 Flags:
   -n, --namespace <ns>   namespace of the ChatbotDeployment (default: from the kubeconfig context)

@@ -9,6 +9,7 @@ import type { ActionVerb } from '../rollout/core/types.js';
 import { APP_NAME, LABEL_INSTANCE, LABEL_NAME } from '../workload/labels.js';
 import { trackNames } from '../workload/tracks.js';
 import type { ChatbotDeployment } from '../workload/types.js';
+import { runDashboard } from '../../console/server/main.js';
 import { USAGE, UsageError, parseArgs } from './args.js';
 import type { Invocation } from './args.js';
 import { settled, statusText, treeText } from './render.js';
@@ -116,6 +117,8 @@ async function execute(inv: Invocation, client: KubeClient, ns: string, io: CliI
 
 /** Runs one command; returns the exit code (0 ok, 1 failure or an aborted rollout under --watch, 2 usage). */
 export async function runCli(argv: string[], io: CliIo = defaultIo, kc?: KubeConfig): Promise<number> {
+  // The web console has its own flags (console/server/args.ts) and runs until Ctrl-C.
+  if (argv[0] === 'dashboard') return runDashboard(argv.slice(1), io);
   let inv: Invocation;
   try {
     inv = parseArgs(argv);
