@@ -1,9 +1,6 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 import { FORWARD_BUCKETS, TURN_BUCKETS } from './metrics/buckets.js';
 
-/** The bounds live in metrics/buckets.ts (constants the operator imports too). */
-export { FORWARD_BUCKETS, TURN_BUCKETS };
-
 export type Source = 'cache' | 'intent' | 'llm' | 'fallback';
 /** `not_found`: a session that does not exist or is not the caller's (answered 404). */
 export type Outcome = 'ok' | 'error' | 'shed' | 'not_found';
