@@ -9,6 +9,7 @@
  * topic without a claim (TopicNotOwned, until adopted). The operator re-reads claims it holds at least
  * every CACHE_TTL_MS, and on the first pass after each spec change of their CR.
  */
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { KubeClient } from '../../kube/client.js';
 import { isConflict } from '../../kube/errors.js';
 import { Resources } from '../../kube/resources.js';
@@ -47,11 +48,9 @@ interface ClaimObject extends KubeObject {
   data?: Record<string, string>;
 }
 
-/** The ConfigMap of a claim. PURE. */
-export function claimObject(claim: TopicClaim, namespace: string): ClaimObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
+/** The ConfigMap of a claim (a kubernetes-models typed object; written as its toJSON()). PURE. */
+export function claimObject(claim: TopicClaim, namespace: string): ConfigMap {
+  return new ConfigMap({
     metadata: {
       name: claimName(claim.clusterId, claim.topic),
       namespace,
@@ -66,7 +65,7 @@ export function claimObject(claim: TopicClaim, namespace: string): ClaimObject {
       holderUid: claim.holder.uid ?? '',
       adopted: String(claim.adopted),
     },
-  };
+  });
 }
 
 /**
@@ -119,14 +118,17 @@ export class KubeTopicOwnership implements TopicOwnership {
     try {
       const written = replaces
         ? await this.kube.apply<ClaimObject>(
-            claimObject({ ...claim, resourceVersion: replaces.resourceVersion }, this.namespace),
+            claimObject(
+              { ...claim, resourceVersion: replaces.resourceVersion },
+              this.namespace,
+            ).toJSON() as ClaimObject,
             FIELD_MANAGER,
             { resource: Resources.ConfigMap },
           )
         : await this.kube.create<ClaimObject>(
             Resources.ConfigMap,
             this.namespace,
-            claimObject(claim, this.namespace),
+            claimObject(claim, this.namespace).toJSON(),
           );
       this.remember(name, parseClaim(written));
       return true;
