@@ -1,177 +1,31 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument --
    These tests inspect raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startFakeLlm, type FakeLlm } from '../../../bot-runtime/integration/support/llm-server.js';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
-import { startOperator, type RunningOperator } from '../../controller/manager.js';
-import { loadKubeConfig } from '../../kube/kubeconfig.js';
 import {
-  applyCr,
-  condition,
-  createNamespace,
-  deleteNamespace,
-  getCr,
-  installCrd,
-  kubectl,
-  kubectlJson,
-  operatorConfig,
-  parseMetrics,
-  reconcileWrites,
-  requireKubeconfig,
-  waitFor,
-} from '../../integration/support.js';
-import { AutoscalerComponent, type EndpointResolver } from '../component.js';
-import type { MetricSample } from '../core/types.js';
-import { FleetAutoscaler } from '../fleet-autoscaler.js';
-import { registerAutoscalerMetrics } from '../metrics.js';
+  autoscaler,
+  bots,
+  deployment,
+  events,
+  INTERVAL_S,
+  load,
+  NAME,
+  ns,
+  operatorMetrics,
+  registry,
+  samples,
+  setupOperatorScaling,
+  SLO_MS,
+  spec,
+  STABILIZATION_S,
+  teardownOperatorScaling,
+  waitForOrDiagnose,
+} from './operator-scaling-support.js';
+import { applyCr, condition, getCr, kubectl, reconcileWrites, waitFor } from '../../integration/support.js';
 import { PAUSED_ANNOTATION } from '../policy.js';
-import { sleep, spawnBot, timed, type SpawnedBot } from './support.js';
+import { sleep } from './support.js';
 
-/**
- * The autoscaler wired into the operator, end to end: the real API server with kwok nodes, the operator
- * in-process with the AutoscalerComponent, and REAL bot-runtime processes (tsx bot-runtime/main.ts) whose
- * LLM is a local HTTP server that answers after a delay the test controls. kwok pods have fake IPs, so the
- * component's endpoint resolver maps the fleet's ready pods onto the real runtimes (k ready pods -> the
- * first min(k, 3) runtimes): the scrape source reads real /metrics, and the count of pods it reads follows
- * the Deployment like it would in a cluster.
- */
-const API_KEY = 'operator-scaling-it';
-const NAME = 'slo';
-const SLO_MS = 300;
-const SLOW_LLM_MS = 900;
-const STABILIZATION_S = 10;
-const INTERVAL_S = 2;
-
-let llm: FakeLlm | undefined;
-let bots: SpawnedBot[] = [];
-let ns: string;
-let registry: Registry;
-let op: RunningOperator | undefined;
-let autoscaler: FleetAutoscaler;
-
-const resolveToBots: EndpointResolver = (readyPods) =>
-  bots.slice(0, Math.min(readyPods.length, bots.length)).map((b) => b.url);
-
-const spec = {
-  scaling: {
-    minReplicas: 1,
-    maxReplicas: 3,
-    intervalSeconds: INTERVAL_S,
-    metricsWindowSeconds: 10,
-    panic: { windowSeconds: 4 },
-    behavior: { scaleDown: { stabilizationWindowSeconds: STABILIZATION_S } },
-  },
-  slo: { latency: { percentile: 95, targetMs: SLO_MS } },
-  placement: { nodeSelector: { type: 'kwok' } },
-};
-
-/** Closed-loop load: `concurrency` clients each sending one slow turn after the other until stopped. */
-class Load {
-  private running = false;
-  private workers: Promise<void>[] = [];
-  turns = 0;
-  failures = 0;
-
-  start(url: string, concurrency: number): void {
-    this.running = true;
-    this.workers = Array.from({ length: concurrency }, (_, w) => this.worker(url, w));
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.workers);
-  }
-
-  private async worker(url: string, w: number): Promise<void> {
-    for (let i = 0; this.running; i++) {
-      const message = `zq${w}x${i} unusual request delay${SLOW_LLM_MS} ${Math.random().toString(36).slice(2)}`;
-      const r = await timed(`${url}/v1/chat`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-        body: JSON.stringify({ message }),
-      }).catch(() => ({ status: 0, ms: 0 }));
-      if (r.status === 200) this.turns++;
-      else this.failures++;
-    }
-  }
-}
-const load = new Load();
-
-async function deployment(): Promise<any> {
-  return kubectlJson(['-n', ns, 'get', 'deployment', NAME]);
-}
-
-async function events(reason: string): Promise<any[]> {
-  const list = await kubectlJson(['-n', ns, 'get', 'events.v1.events.k8s.io']);
-  return (list.items as any[]).filter((e) => e.regarding?.name === NAME && e.reason === reason);
-}
-
-function samples(): MetricSample[] {
-  const history = autoscaler.inspect(`${ns}/${NAME}`)?.history ?? [];
-  return history.filter((o): o is MetricSample => o.kind === 'sample');
-}
-
-/** waitFor, with what the autoscaler saw and the load's counters in the error when it times out. */
-async function waitForOrDiagnose<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  ms: number,
-): Promise<T> {
-  try {
-    return await waitFor(what, probe, ms);
-  } catch (err) {
-    const seen = JSON.stringify(samples().slice(-5));
-    const status = JSON.stringify((await getCr(ns, NAME)).status);
-    throw new Error(
-      `${String(err)}; load ${load.turns} ok / ${load.failures} failed; samples ${seen}; status ${status}`,
-    );
-  }
-}
-
-async function operatorMetrics(): Promise<Map<string, number>> {
-  const res = await fetch(`http://127.0.0.1:${op?.healthPort}/metrics`);
-  return parseMetrics(await res.text());
-}
-
-beforeAll(async () => {
-  requireKubeconfig();
-  await installCrd();
-  ns = await createNamespace('cf-autoscale');
-  llm = await startFakeLlm();
-  const llmUrl = llm.url;
-  const env = {
-    LLM_ENDPOINT: `${llmUrl}/v1`,
-    LLM_TIMEOUT_MS: '10000',
-    AUTH_API_KEYS: API_KEY,
-    LOG_LEVEL: 'warn',
-    MODEL_VERSION: 'v1',
-    // The scaling signal is all this test needs: no sessions or events (the testenv exports these).
-    REDIS_URL: '',
-    REDIS_CLUSTER_NODES: '',
-    KAFKA_BROKERS: '',
-  };
-  bots = await Promise.all([spawnBot(env), spawnBot(env), spawnBot(env)]);
-  registry = new Registry();
-  autoscaler = new FleetAutoscaler({ metrics: registerAutoscalerMetrics(registry) });
-  const component = new AutoscalerComponent({ autoscaler, resolveEndpoints: resolveToBots });
-  const { kc } = loadKubeConfig(process.env);
-  op = await startOperator({
-    config: operatorConfig(ns),
-    kc,
-    log: pino({ level: process.env.TEST_OPERATOR_LOG ?? 'silent' }),
-    registry,
-    components: [component],
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await load.stop();
-  await op?.stop();
-  await Promise.all(bots.map((b) => b.stop()));
-  await llm?.close();
-  if (ns) await deleteNamespace(ns);
-});
+beforeAll(setupOperatorScaling, 180_000);
+afterAll(teardownOperatorScaling);
 
 describe('operator with the SLO autoscaler component, real bot runtimes behind kwok pods', () => {
   it('starts a new fleet at minReplicas, then scales up while p95 exceeds the SLO and says why', async () => {
