@@ -4,7 +4,6 @@
  * Imported by tests only.
  */
 import { pino } from 'pino';
-import { emptyContributions } from '../controller/component.js';
 import type { ComponentContext } from '../controller/component.js';
 import type { ObjectCache } from '../controller/reconciler.js';
 import type { KubeClient } from '../kube/client.js';
@@ -20,7 +19,6 @@ export function contextFor(cbd: ChatbotDeployment, now: Date = NOW): ComponentCo
     now,
     deployment: undefined,
     pods: [],
-    contributed: emptyContributions(),
   };
 }
 

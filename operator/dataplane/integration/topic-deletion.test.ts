@@ -14,7 +14,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { applyCr, createNamespace, getCr, kubectl, waitFor } from '../../integration/support.js';
-import { emptyContributions } from '../../controller/component.js';
 import { KubeClient } from '../../kube/client.js';
 import { loadKubeConfig } from '../../kube/kubeconfig.js';
 import type { ChatbotDeployment } from '../../workload/types.js';
@@ -119,8 +118,7 @@ describe('Kafka topic deletions that finish (operator, real broker)', () => {
         now: new Date(),
         deployment: undefined,
         pods: [],
-        contributed: emptyContributions(),
-      });
+          });
       const first = await component.reconcile(ctx(early));
       expect(first.finalizer).toBe(TOPIC_FINALIZER);
       expect(first.conditions?.find((c) => c.type === 'TopicsReady')).toBeUndefined();
