@@ -39,12 +39,6 @@ export interface ComponentContext {
   canaryDeployment?: KubeObject | undefined;
   /** Bot pods of this fleet as last observed, both tracks (label chatfleet.io/track tells them apart). */
   pods: KubeObject[];
-  /**
-   * Unused: no component reads what earlier ones contributed. Optional only until the fixtures that still
-   * set it are updated (operator/autoscaler/component.test.ts, dataplane/integration/topic-ownership.test.ts);
-   * then it is removed.
-   */
-  contributed?: Readonly<MergedContributions>;
   /** Aborted when this operator's term ends: calls outside the API server (brokers, pods) stop waiting. */
   signal?: AbortSignal;
 }

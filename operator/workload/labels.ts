@@ -32,12 +32,6 @@ export function selectorString(cbd: ChatbotDeployment): string {
     .join(',');
 }
 
-/**
- * Moved to operator/controller/ownership.ts (`ownerReferenceFor`, the one builder of owner references);
- * kept as an alias only until operator/rollout and operator/dataplane import it from there.
- */
-export { ownerReferenceFor as ownerReference } from '../controller/ownership.js';
-
 export function crName(cbd: ChatbotDeployment): string {
   return cbd.metadata.name ?? '';
 }
