@@ -1,13 +1,7 @@
 import type { KubeClient } from '../kube/client.js';
 import { Resources } from '../kube/resources.js';
 import { withAppliedHash } from '../controller/drift.js';
-import {
-  desiredConfigMap,
-  desiredDeployment,
-  desiredPodDisruptionBudget,
-  desiredService,
-  desiredServiceAccount,
-} from '../workload/desired.js';
+import * as desired from '../workload/desired.js';
 import { withDefaults } from '../api/index.js';
 import type { ChatbotDeployment, ChatbotDeploymentInput } from '../api/index.js';
 import type { KubeObject } from '../workload/types.js';
@@ -76,11 +70,11 @@ export function directChildren(namespace: string, n: number): KubeObject[] {
     // A placeholder uid: the desired builders always add an ownerReference, which is dropped below.
     const cbd: ChatbotDeployment = withDefaults({ ...input, metadata: { ...input.metadata, uid: 'none' } });
     const children = [
-      desiredServiceAccount(cbd),
-      desiredConfigMap(cbd),
-      desiredService(cbd),
-      desiredPodDisruptionBudget(cbd)!,
-      desiredDeployment(cbd, { replicas: 0, env: [] }),
+      desired.desiredServiceAccount(cbd),
+      desired.desiredConfigMap(cbd),
+      desired.desiredService(cbd),
+      desired.desiredPodDisruptionBudget(cbd)!,
+      desired.desiredDeployment(cbd, { replicas: 0, env: [] }),
     ].map(plainObject);
     for (const c of children) {
       const { ownerReferences: _owners, ...metadata } = c.metadata;
