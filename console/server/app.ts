@@ -19,6 +19,8 @@ import { ConsoleState } from './state.js';
 export interface ConsoleOptions {
   /** Path of a kubeconfig file; undefined = KUBECONFIG or ~/.kube/config, like kubectl. */
   kubeconfig?: string;
+  /** A loaded kubeconfig (tests; a token of a ServiceAccount, say); wins over `kubeconfig`. */
+  kubeConfig?: KubeConfig;
   context?: string;
   /** Only this namespace (else all the user may list). */
   namespace?: string;
@@ -45,6 +47,7 @@ interface FleetParams {
 }
 
 function loadKubeConfig(opts: ConsoleOptions): KubeConfig {
+  if (opts.kubeConfig) return opts.kubeConfig;
   const kc = new KubeConfig();
   if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
   else kc.loadFromDefault();

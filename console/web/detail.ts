@@ -9,6 +9,8 @@ import { MarginBadge, ReadyBadge, orDash } from './widgets.js';
 
 const SERIES_REFRESH_MS = 10_000;
 
+type SeriesAnswer = FleetSeries & { error?: string };
+
 function table(
   caption: string,
   headers: string[],
@@ -155,7 +157,7 @@ function Events(props: { events: FleetEvent[] }): JSX.Element {
   );
 }
 
-function Charts(props: { s: FleetSeries | undefined; d: FleetDetail }): JSX.Element {
+function Charts(props: { s: SeriesAnswer | undefined; d: FleetDetail }): JSX.Element {
   const s = props.s;
   const source =
     s?.source === 'prometheus'
@@ -166,6 +168,7 @@ function Charts(props: { s: FleetSeries | undefined; d: FleetDetail }): JSX.Elem
     { 'aria-labelledby': 'metrics-title' },
     h('h2', { id: 'metrics-title' }, 'Metrics'),
     h('p', { class: 'source' }, `Source: ${source}.`),
+    s?.error ? h('p', { role: 'status' }, `${s.error}; showing the status samples instead.`) : null,
     h(Chart, {
       id: 'latency',
       title: `Observed p${props.d.sloPercentile ?? '?'} latency against the SLO target`,
@@ -190,10 +193,10 @@ function Charts(props: { s: FleetSeries | undefined; d: FleetDetail }): JSX.Elem
 function useFleetData(
   ns: string,
   name: string,
-): { d?: FleetDetail; events: FleetEvent[]; s?: FleetSeries; error?: string } {
+): { d?: FleetDetail; events: FleetEvent[]; s?: SeriesAnswer; error?: string } {
   const [d, setD] = useState<FleetDetail | undefined>(undefined);
   const [events, setEvents] = useState<FleetEvent[]>([]);
-  const [s, setS] = useState<FleetSeries | undefined>(undefined);
+  const [s, setS] = useState<SeriesAnswer | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   useEffect(() => {
     let alive = true;
