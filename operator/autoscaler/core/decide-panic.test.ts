@@ -79,50 +79,39 @@ describe('decide: panic mode', () => {
   });
 });
 
+/** Evaluates every 15 s from 15 s to 150 s, feeding back the desired count; `observe` gives each sample. */
+function run(observe: (sec: number, current: number) => MetricObservation): {
+  state: AutoscalerState;
+  current: number;
+  desired: number[];
+} {
+  let state = initialState(4, s(0));
+  let current = 4;
+  const history: MetricObservation[] = [];
+  const desired: number[] = [];
+  for (let sec = 15; sec <= 150; sec += 15) {
+    history.push(observe(sec, current));
+    const d = decide(
+      input({ currentReplicas: current, readyReplicas: current, state, history: [...history], now: s(sec) }),
+    );
+    desired.push(d.desiredReplicas);
+    state = d.nextState;
+    current = d.desiredReplicas;
+  }
+  return { state, current, desired };
+}
+
 describe('decide: panic keeps the scale-down window', () => {
   it('recommendations made in panic stay in the history, so leaving panic does not scale down at once', () => {
-    let state = initialState(4, s(0));
-    let current = 4;
-    const history: MetricObservation[] = [];
-    for (let sec = 15; sec <= 150; sec += 15) {
-      history.push(sample(sec, sec <= 45 ? 200 : 20, current)); // burst, then calm
-      const d = decide(
-        input({
-          currentReplicas: current,
-          readyReplicas: current,
-          state,
-          history: [...history],
-          now: s(sec),
-        }),
-      );
-      state = d.nextState;
-      current = d.desiredReplicas;
-    }
+    // burst, then calm
+    const { state, current } = run((sec, pods) => sample(sec, sec <= 45 ? 200 : 20, pods));
     expect(state.panicSince).toBeNull();
     expect(state.recommendations.length).toBeGreaterThanOrEqual(10);
     expect(current).toBe(20);
   });
   it('a saturated burst: the doubled panic count is held by the window after panic ends', () => {
-    let state = initialState(4, s(0));
-    let current = 4;
-    const history: MetricObservation[] = [];
-    const desired: number[] = [];
-    for (let sec = 15; sec <= 150; sec += 15) {
-      // 240 in flight on 4 pods = 60/pod, at the default maxInflight 64: saturated. Then calm.
-      history.push(sample(sec, sec <= 15 ? 240 : 20, sec <= 15 ? 4 : current));
-      const d = decide(
-        input({
-          currentReplicas: current,
-          readyReplicas: current,
-          state,
-          history: [...history],
-          now: s(sec),
-        }),
-      );
-      desired.push(d.desiredReplicas);
-      state = d.nextState;
-      current = d.desiredReplicas;
-    }
+    // 240 in flight on 4 pods = 60/pod, at the default maxInflight 64: saturated. Then calm.
+    const { state, desired } = run((sec, pods) => sample(sec, sec <= 15 ? 240 : 20, sec <= 15 ? 4 : pods));
     expect(desired[0]).toBe(48); // ceil(240 / 10) x 2, in one step
     expect(state.panicSince).toBeNull();
     expect(desired.every((n) => n === 48)).toBe(true); // the 300 s window keeps it after panic
