@@ -1,7 +1,7 @@
 // The operator's own pods as the chart renders them: probes, topology spread, the NetworkPolicy and the
 // helm test Pod, dry-run on the real kube-apiserver in a restricted namespace.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CHART, parse, HelmChart, type Manifest } from './helm-support.js';
+import { parse, HelmChart, type Manifest } from './helm-support.js';
 import { cli } from './test-env.js';
 
 const chart = new HelmChart('pods');
@@ -29,20 +29,8 @@ describe('operator pods: probes, topology spread, NetworkPolicy, helm test Pod',
         'app.kubernetes.io/component': 'operator',
       },
     });
-    const off = ['--set-json', 'topologySpreadConstraints=[]'];
-    const args = [
-      'template',
-      chart.release,
-      CHART,
-      '-n',
-      chart.namespace,
-      '--kube-version',
-      '1.36.0',
-      ...off,
-    ];
-    expect(
-      podSpec(parse((await cli(chart.env, chart.helm, args)).stdout)).topologySpreadConstraints,
-    ).toBeUndefined();
+    const off = await chart.render('--set-json', 'topologySpreadConstraints=[]');
+    expect(podSpec(parse(off)).topologySpreadConstraints).toBeUndefined();
   });
 
   it('takes probe overrides from values', async () => {
@@ -68,10 +56,7 @@ describe('operator pods: probes, topology spread, NetworkPolicy, helm test Pod',
       '--overwrite',
       ...restricted,
     ]);
-    const args = ['template', chart.release, CHART, '-n', chart.namespace, '--kube-version', '1.36.0'];
-    const all = parse(
-      (await cli(chart.env, chart.helm, [...args, '--set', 'networkPolicy.enabled=true'])).stdout,
-    );
+    const all = parse(await chart.render('--set', 'networkPolicy.enabled=true'));
     const picked = all.filter(
       (m) =>
         m.kind === 'NetworkPolicy' ||

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { CHART, parse, HelmChart } from './helm-support.js';
+import { parse, HelmChart } from './helm-support.js';
 import { EVIDENCE } from './rbac-evidence.js';
 import { cli } from './test-env.js';
 
@@ -40,18 +40,7 @@ describe('watchNamespaces: a Role per chart.watched chart.namespace, nothing clu
   });
 
   it('passes the namespaces comma-separated in WATCH_NAMESPACE, and to the uninstall hook', async () => {
-    const args = [
-      'template',
-      chart.release,
-      CHART,
-      '-n',
-      chart.namespace,
-      '--kube-version',
-      '1.36.0',
-      '--set',
-      both,
-    ];
-    const all = parse((await cli(chart.env, chart.helm, args)).stdout);
+    const all = parse(await chart.render('--set', both));
     const deployment = all.find((m) => m.kind === 'Deployment')!;
     const env0 = (
       deployment.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }

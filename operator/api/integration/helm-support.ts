@@ -63,20 +63,18 @@ export class HelmChart {
     }
   }
 
-  /** `helm template` with --set values; the kubeVersion of Chart.yaml needs an explicit --kube-version here. */
+  /**
+   * `helm template` of this release with hooks, raw helm arguments (`--set-json`, `--set`, ...); the kubeVersion
+   * of Chart.yaml needs an explicit --kube-version here.
+   */
+  async render(...helmArgs: string[]): Promise<string> {
+    const args = ['template', this.release, CHART, '-n', this.namespace, '--kube-version', '1.36.0'];
+    return (await cli(this.env, this.helm, [...args, ...helmArgs])).stdout;
+  }
+
+  /** `helm template` without hooks, with --set values. */
   async template(...set: string[]): Promise<string> {
-    const args = [
-      'template',
-      this.release,
-      CHART,
-      '--namespace',
-      this.namespace,
-      '--kube-version',
-      '1.36.0',
-      '--no-hooks',
-    ];
-    args.push(...set.flatMap((s) => ['--set', s]));
-    return (await cli(this.env, this.helm, args)).stdout;
+    return this.render('--no-hooks', ...set.flatMap((s) => ['--set', s]));
   }
 
   /** The error helm prints for these values ('' when it renders). */
