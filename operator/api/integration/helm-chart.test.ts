@@ -2,6 +2,7 @@
 // lint, render, server-side dry run in a namespace that enforces the restricted Pod Security
 // Standard, and the RBAC it grants checked with `kubectl auth can-i`.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { expectRestrictedPod } from './helm-support.js';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { cli, installCrd, kubeConfig, requireTestEnv, uniqueSuffix, type TestEnv } from './test-env.js';
@@ -88,15 +89,7 @@ describe('helm', () => {
       securityContext: Record<string, unknown>;
       containers: { securityContext: Record<string, unknown> }[];
     };
-    expect(pod.securityContext).toMatchObject({
-      runAsNonRoot: true,
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
-    expect(pod.containers[0]!.securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-    });
+    expectRestrictedPod(pod);
   });
 
   it('renders manifests the API server accepts (server-side dry run), without Pod Security warnings', async () => {

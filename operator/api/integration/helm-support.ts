@@ -1,5 +1,6 @@
 // Shared setup of the helm-*.test.ts files: the chart rendered with the real helm binary for a release of
 // its own, in namespaces of its own on the test environment's kube-apiserver.
+import { expect } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { cli, installCrd, kubeConfig, requireTestEnv, uniqueSuffix, type TestEnv } from './test-env.js';
@@ -86,4 +87,20 @@ export class HelmChart {
       return String((err as { stderr?: string }).stderr ?? err);
     }
   }
+}
+
+/** The restricted Pod Security profile the chart's pods (operator, uninstall hook) must meet. */
+export function expectRestrictedPod(pod: {
+  securityContext: Record<string, unknown>;
+  containers: { securityContext: Record<string, unknown> }[];
+}): void {
+  expect(pod.securityContext).toMatchObject({
+    runAsNonRoot: true,
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
+  expect(pod.containers[0]!.securityContext).toEqual({
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  });
 }

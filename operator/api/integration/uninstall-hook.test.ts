@@ -2,6 +2,7 @@
 // real kube-apiserver: what it renders (and when not), that the API server accepts it in a namespace
 // enforcing the restricted Pod Security Standard, and exactly what its ServiceAccount may do.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { expectRestrictedPod } from './helm-support.js';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { cli, requireTestEnv, uniqueSuffix, type TestEnv } from './test-env.js';
@@ -108,15 +109,7 @@ describe('the uninstall hook as rendered', () => {
     expect(spec.backoffLimit).toBe(1);
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.serviceAccountName).toBe(hookName);
-    expect(pod.securityContext).toMatchObject({
-      runAsNonRoot: true,
-      seccompProfile: { type: 'RuntimeDefault' },
-    });
-    expect(pod.containers[0]!.securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-    });
+    expectRestrictedPod(pod);
   });
 
   it('follows uninstall.timeoutSeconds and watchNamespace, and is not rendered when disabled', async () => {
