@@ -74,7 +74,7 @@ export function startRollout(ctx: Context, state: RolloutState): RolloutState {
     canary,
     canaryVersion: canary.version,
   });
-  const strategy = ctx.spec.rollout.strategy ?? 'Canary';
+  const { strategy } = ctx.spec.rollout;
   if (strategy === 'Immediate' || !ctx.observed.fleetReady) {
     const why = strategy === 'Immediate' ? 'strategy Immediate' : 'the fleet is not Ready';
     const message = `updating ${stable.version} to ${canary.version} in place (${why})`;
