@@ -61,6 +61,15 @@ export function addHistograms(a: Histogram, b: Histogram): Histogram {
 
 export const EMPTY_HISTOGRAM: Histogram = { bounds: [], counts: [] };
 
+/** Cumulative count at `bound`: the count of the highest bound of `h` at or below it (0 below the first). */
+export function cumulativeAt(h: Histogram, bound: number): number {
+  let count = 0;
+  h.bounds.forEach((b, i) => {
+    if (b <= bound) count = Math.max(count, h.counts[i] ?? 0);
+  });
+  return count;
+}
+
 /**
  * PromQL histogram_quantile: find the bucket holding rank q x total and interpolate linearly inside it
  * (the first bucket starts at 0). A rank in the +Inf bucket returns the highest finite bound.

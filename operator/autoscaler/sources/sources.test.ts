@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { Gauge, Histogram as PromHistogram, Registry } from 'prom-client';
 import { TURN_BUCKETS } from '../../../bot-runtime/metrics/buckets.js';
-import { histogramFrom, histogramQuantile, increase, TURN_DURATION, type Histogram } from './histogram.js';
+import {
+  cumulativeAt,
+  histogramFrom,
+  histogramQuantile,
+  increase,
+  TURN_DURATION,
+  type Histogram,
+} from './histogram.js';
 import { parsePromText } from './prom-text.js';
 import { ScrapeSource } from './scrape-source.js';
 
@@ -170,5 +177,19 @@ describe('ScrapeSource over real prom-client text', () => {
       podsReporting: 1,
       inflight: 2,
     });
+  });
+});
+
+describe('cumulativeAt', () => {
+  const h: Histogram = { bounds: [0.1, 0.5, Infinity], counts: [3, 8, 10] };
+  it.each([
+    { bound: 0.05, want: 0 },
+    { bound: 0.1, want: 3 },
+    { bound: 0.3, want: 3 },
+    { bound: 0.5, want: 8 },
+    { bound: 9, want: 8 },
+    { bound: Infinity, want: 10 },
+  ])('at $bound: $want', ({ bound, want }) => {
+    expect(cumulativeAt(h, bound)).toBe(want);
   });
 });

@@ -4,20 +4,11 @@
  * evidence of the whole time at it, not of its last window alone (two thin windows can each pass where
  * their sum fails). The total lives in status, so a new leader carries it on.
  */
-import type { Histogram } from '../../autoscaler/sources/histogram.js';
+import { cumulativeAt, type Histogram } from '../../autoscaler/sources/histogram.js';
 import type { AnalysisResult, StoredCounts, VersionSample, WeightSample } from './types.js';
 
 /** At most this many finite latency bounds are stored (the runtime exports 18); more are merged. */
 export const MAX_LATENCY_BOUNDS = 64;
-
-/** Cumulative count at `bound`: the count of the highest bound of `h` at or below it. */
-function cumulativeAt(h: Histogram, bound: number): number {
-  let count = 0;
-  h.bounds.forEach((b, i) => {
-    if (b <= bound) count = Math.max(count, h.counts[i] ?? 0);
-  });
-  return count;
-}
 
 /** The sum of two cumulative histograms over the union of their bounds. */
 export function sumHistograms(a: Histogram, b: Histogram): Histogram {

@@ -1,4 +1,9 @@
-import { histogramQuantile, totalCount, type Histogram } from '../../autoscaler/sources/histogram.js';
+import {
+  cumulativeAt,
+  histogramQuantile,
+  totalCount,
+  type Histogram,
+} from '../../autoscaler/sources/histogram.js';
 
 /** Latency helpers over the runtime's cumulative histograms (bounds in seconds, last bound +Inf). */
 
@@ -6,14 +11,6 @@ import { histogramQuantile, totalCount, type Histogram } from '../../autoscaler/
 export function alignedBuckets(a: Histogram, b: Histogram): { a: number[]; b: number[] } {
   const bounds = [...new Set([...a.bounds, ...b.bounds])].sort((x, y) => x - y);
   return { a: perBucket(a, bounds), b: perBucket(b, bounds) };
-}
-
-function cumulativeAt(h: Histogram, bound: number): number {
-  let count = 0;
-  h.bounds.forEach((b, i) => {
-    if (b <= bound) count = Math.max(count, h.counts[i] ?? 0);
-  });
-  return count;
 }
 
 function perBucket(h: Histogram, bounds: number[]): number[] {
