@@ -118,7 +118,7 @@ describe('Kafka topic deletions that finish (operator, real broker)', () => {
         now: new Date(),
         deployment: undefined,
         pods: [],
-          });
+      });
       const first = await component.reconcile(ctx(early));
       expect(first.finalizer).toBe(TOPIC_FINALIZER);
       expect(first.conditions?.find((c) => c.type === 'TopicsReady')).toBeUndefined();
