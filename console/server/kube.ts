@@ -85,7 +85,10 @@ export function listWatch(
           },
           (err) => (err ? reject(err as Error) : resolve()),
         )
-        .then((a) => (abort = a), reject);
+        .then((a) => {
+          abort = a;
+          if (stopped) a.abort(); // stopped while the watch was connecting
+        }, reject);
     });
   };
   const loop = async (): Promise<void> => {

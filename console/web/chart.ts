@@ -26,14 +26,49 @@ export function align(series: Series[]): uPlot.AlignedData {
   return [xs, ...columns];
 }
 
-export function Chart(props: {
+/** A moment marked on the time axis (a scale Event, say): unix seconds and what happened. */
+export interface Mark {
+  t: number;
+  label: string;
+}
+
+/** Draws each mark inside the plot area as a dashed vertical line (uPlot draw hook). */
+function drawMarks(u: uPlot, marks: Mark[]): void {
+  const { ctx, bbox } = u;
+  ctx.save();
+  ctx.strokeStyle = '#8250df';
+  ctx.setLineDash([4, 4]);
+  ctx.lineWidth = 1;
+  for (const m of marks) {
+    const x = u.valToPos(m.t, 'x', true);
+    if (!(x >= bbox.left && x <= bbox.left + bbox.width)) continue;
+    ctx.beginPath();
+    ctx.moveTo(x, bbox.top);
+    ctx.lineTo(x, bbox.top + bbox.height);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+interface ChartProps {
   title: string;
   series: Series[];
   unit: (v: number) => string;
   id: string;
-}): JSX.Element {
+  marks?: Mark[];
+}
+
+function marksText(marks: Mark[]): JSX.Element[] {
+  if (marks.length === 0) return [];
+  const text = marks.map((m) => `${m.label} at ${new Date(m.t * 1000).toISOString()}`).join('; ');
+  return [h('li', { 'data-marks': 'true' }, `Marked (dashed lines): ${text}`)];
+}
+
+export function Chart(props: ChartProps): JSX.Element {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const marks = useRef<Mark[]>([]);
+  marks.current = props.marks ?? [];
   const labels = props.series.map((s) => s.label).join('|');
   const data = hasData(props.series);
   useEffect(() => {
@@ -48,10 +83,11 @@ export function Chart(props: {
           stroke: COLOURS[i % COLOURS.length],
           dash: DASHES[i % DASHES.length],
           width: 2,
-          value: (_u: uPlot, v: number | null) => (v === null ? 'no data' : props.unit(v)),
+          value: (_u: uPlot, v: number | null) => (v === null ? '—' : props.unit(v)),
         })),
       ],
       axes: [{}, { values: (_u: uPlot, vals: number[]) => vals.map((v) => props.unit(v)), size: 70 }],
+      hooks: { draw: [(u: uPlot) => drawMarks(u, marks.current)] },
     };
     plot.current = new uPlot(opts, align(props.series), box.current);
     return () => {
@@ -62,6 +98,11 @@ export function Chart(props: {
   useEffect(() => {
     plot.current?.setData(align(props.series));
   }, [props.series]);
+  const marksKey = marks.current.map((m) => `${m.t}:${m.label}`).join('|');
+  useEffect(() => {
+    // Only repaint (hooks included): redraw()'s defaults would pin the x scale to its old range.
+    plot.current?.redraw(false, false);
+  }, [marksKey]);
   const summaryId = `${props.id}-summary`;
   return h(
     'figure',
@@ -76,6 +117,7 @@ export function Chart(props: {
       props.series.length === 0
         ? h('li', null, 'no data')
         : props.series.map((s) => h('li', null, seriesSummary(s, props.unit))),
+      ...marksText(marks.current),
     ),
   );
 }

@@ -5,6 +5,7 @@ import { formatCount, formatMs } from '../shared/model.js';
 import type { FleetDetail, FleetEvent, FleetSeries } from '../shared/model.js';
 import { api, subscribe } from './api.js';
 import { Chart } from './chart.js';
+import type { Mark } from './chart.js';
 import { MarginBadge, ReadyBadge, orDash } from './widgets.js';
 
 const SERIES_REFRESH_MS = 10_000;
@@ -157,7 +158,19 @@ function Events(props: { events: FleetEvent[] }): JSX.Element {
   );
 }
 
-function Charts(props: { s: SeriesAnswer | undefined; d: FleetDetail }): JSX.Element {
+const SCALE_REASONS = new Set(['ScaledUp', 'ScaledDown']);
+const MAX_MARKS = 10;
+
+/** The fleet's scale Events as marks on the replicas chart's time axis (newest MAX_MARKS). */
+export function scaleMarks(events: FleetEvent[]): Mark[] {
+  return events
+    .filter((e) => SCALE_REASONS.has(e.reason) && Number.isFinite(Date.parse(e.time)))
+    .slice(0, MAX_MARKS)
+    .map((e) => ({ t: Math.floor(Date.parse(e.time) / 1000), label: `${e.reason} (${e.note})` }))
+    .reverse();
+}
+
+function Charts(props: { s: SeriesAnswer | undefined; d: FleetDetail; events: FleetEvent[] }): JSX.Element {
   const s = props.s;
   const source =
     s?.source === 'prometheus'
@@ -179,6 +192,7 @@ function Charts(props: { s: SeriesAnswer | undefined; d: FleetDetail }): JSX.Ele
       id: 'replicas',
       title: 'Replicas: desired and ready',
       series: s?.replicas ?? [],
+      marks: scaleMarks(props.events),
       unit: (v) => String(Math.round(v)),
     }),
     h(Chart, {
@@ -260,7 +274,7 @@ export function FleetDetailPage(props: { namespace: string; name: string }): JSX
       ]),
     ),
     h(Conditions, { d }),
-    h(Charts, { s, d }),
+    h(Charts, { s, d, events }),
     h(Rollout, { d }),
     h(Events, { events }),
     h(DataPlane, { d }),

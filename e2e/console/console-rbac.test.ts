@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access --
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
    Status bodies and audit lines are raw Kubernetes JSON. */
 // The fleet console as a user with only the read-only rules docs/console.md lists (a ServiceAccount
 // token, Role in one namespace), without Prometheus: the charts come from the status the console
@@ -17,6 +17,7 @@ import {
   deleteNamespace,
   installCrd,
   kubectl,
+  repoRoot,
   requireKubeconfig,
   waitFor,
 } from '../../operator/integration/support.js';
@@ -160,6 +161,42 @@ describe('fleet console with read-only RBAC and no Prometheus', () => {
       /observed: last 260 ms, min 180 ms, max 260 ms/,
     );
     await expect(page.locator('dl.facts').innerText()).resolves.toContain('(near target)');
+    // The operator's scale Event, marked on the replicas chart's time axis, arrives live too.
+    const uid = JSON.parse(await kubectl(['-n', ns, 'get', 'chatbotdeployment', 'bot', '-o', 'json']))
+      .metadata.uid;
+    await kubectl(
+      ['create', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name: 'bot.scaledup', namespace: ns },
+        eventTime: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z'),
+        reportingController: 'chatfleet.io/operator',
+        reportingInstance: 'h20con-test',
+        action: 'Scale',
+        reason: 'ScaledUp',
+        note: 'desired replicas 1 → 4',
+        type: 'Normal',
+        regarding: {
+          apiVersion: 'chatfleet.io/v1alpha1',
+          kind: 'ChatbotDeployment',
+          namespace: ns,
+          name: 'bot',
+          uid,
+        },
+      }),
+    );
+    await page
+      .locator('[data-chart="replicas"] [data-marks]', {
+        hasText: /Marked \(dashed lines\): ScaledUp \(desired replicas 1 → 4\) at /,
+      })
+      .waitFor({ timeout: 30_000 })
+      .catch(async (err: unknown) => {
+        throw new Error(
+          `${String(err)}\nreplicas chart: ${await page.locator('[data-chart="replicas"]').innerText()}\nevents: ${await page.locator('[data-section="events"]').innerText()}`,
+        );
+      });
+    await page.screenshot({ path: `${repoRoot}docs/img/console-detail-status.png`, fullPage: true });
     expect(problems).toEqual([]);
   });
 
