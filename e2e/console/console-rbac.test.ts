@@ -149,6 +149,8 @@ describe('fleet console with read-only RBAC and no Prometheus', () => {
       /observed: last 180 ms/,
     );
     await expect(page.locator('[data-chart="turns"] [data-no-data]').innerText()).resolves.toBe('no data');
+    // The history keeps one point per second: scale up in a later second than the first sample.
+    await new Promise((r) => setTimeout(r, 1100));
     await writeStatus({
       readyReplicas: 3,
       autoscaling: { desiredReplicas: 4, observedLatencyMs: 260, mode: 'panic' },
