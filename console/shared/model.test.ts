@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatMs, isDnsLabel, marginOf, seriesSummary } from './model.js';
+import { formatMs, isDnsLabel, marginOf, scaleMarks, seriesSummary } from './model.js';
+import type { FleetEvent } from './model.js';
 
 describe('isDnsLabel', () => {
   it.each([
@@ -67,4 +68,44 @@ describe('seriesSummary', () => {
   ] as [[number, number | null][], string][])('%j → %p', (points, text) =>
     expect(seriesSummary({ label: 'x', points }, String)).toBe(text),
   );
+});
+
+describe('scaleMarks', () => {
+  const ev = (reason: string, time: string, note = 'n'): FleetEvent => ({
+    uid: `${reason}${time}`,
+    namespace: 'ns',
+    fleet: 'bot',
+    type: 'Normal',
+    reason,
+    note,
+    time,
+    count: 1,
+  });
+  it.each([
+    ['none', [], []],
+    ['other reasons are not marked', [ev('RolloutStep', '2026-01-01T00:00:10Z')], []],
+    ['a bad time is skipped', [ev('ScaledUp', 'yesterday')], []],
+    [
+      'newest-first Events become oldest-first marks, microseconds accepted',
+      [
+        ev('ScaledDown', '2026-01-01T00:00:20.500000Z', 'to 1'),
+        ev('ScaledUp', '2026-01-01T00:00:10Z', 'to 3'),
+      ],
+      [
+        { t: 1767225610, label: 'ScaledUp (to 3)' },
+        { t: 1767225620, label: 'ScaledDown (to 1)' },
+      ],
+    ],
+  ] as [string, FleetEvent[], unknown[]][])('%s', (_what, events, marks) =>
+    expect(scaleMarks(events)).toEqual(marks),
+  );
+
+  it('keeps the newest 10', () => {
+    const events = Array.from({ length: 15 }, (_, i) =>
+      ev('ScaledUp', new Date(Date.UTC(2026, 0, 1, 0, 0, 59 - i)).toISOString()),
+    );
+    const marks = scaleMarks(events);
+    expect(marks).toHaveLength(10);
+    expect(marks[9]?.t).toBe(Date.UTC(2026, 0, 1, 0, 0, 59) / 1000);
+  });
 });

@@ -151,3 +151,21 @@ export function seriesSummary(s: Series, format: (v: number) => string): string 
   const last = values[values.length - 1] as number;
   return `${s.label}: last ${format(last)}, min ${format(Math.min(...values))}, max ${format(Math.max(...values))} (${values.length} points)`;
 }
+
+/** A moment marked on a chart's time axis (a scale Event, say): unix seconds and what happened. */
+export interface Mark {
+  t: number;
+  label: string;
+}
+
+const SCALE_REASONS = new Set(['ScaledUp', 'ScaledDown']);
+const MAX_MARKS = 10;
+
+/** The fleet's scale Events (newest first in) as marks, oldest first, at most MAX_MARKS; bad times are skipped. */
+export function scaleMarks(events: FleetEvent[]): Mark[] {
+  return events
+    .filter((e) => SCALE_REASONS.has(e.reason) && Number.isFinite(Date.parse(e.time)))
+    .slice(0, MAX_MARKS)
+    .map((e) => ({ t: Math.floor(Date.parse(e.time) / 1000), label: `${e.reason} (${e.note})` }))
+    .reverse();
+}

@@ -3,7 +3,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { seriesSummary } from '../shared/model.js';
-import type { Series } from '../shared/model.js';
+import type { Mark, Series } from '../shared/model.js';
 
 /**
  * A uPlot time-series chart with its text summary (min/max/last per series) beside it, for screen
@@ -24,12 +24,6 @@ export function align(series: Series[]): uPlot.AlignedData {
     return xs.map((t) => byT.get(t) ?? null);
   });
   return [xs, ...columns];
-}
-
-/** A moment marked on the time axis (a scale Event, say): unix seconds and what happened. */
-export interface Mark {
-  t: number;
-  label: string;
 }
 
 /** Draws each mark inside the plot area as a dashed vertical line (uPlot draw hook). */

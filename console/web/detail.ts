@@ -1,11 +1,10 @@
 import { h } from 'preact';
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { formatCount, formatMs } from '../shared/model.js';
+import { formatCount, formatMs, scaleMarks } from '../shared/model.js';
 import type { FleetDetail, FleetEvent, FleetSeries } from '../shared/model.js';
 import { api, subscribe } from './api.js';
 import { Chart } from './chart.js';
-import type { Mark } from './chart.js';
 import { MarginBadge, ReadyBadge, orDash } from './widgets.js';
 
 const SERIES_REFRESH_MS = 10_000;
@@ -156,18 +155,6 @@ function Events(props: { events: FleetEvent[] }): JSX.Element {
     h('h2', { id: 'events-title' }, 'Recent Events'),
     table('Events, newest first', ['Time', 'Type', 'Reason', 'Message', 'Count'], rows, 'No recent Events.'),
   );
-}
-
-const SCALE_REASONS = new Set(['ScaledUp', 'ScaledDown']);
-const MAX_MARKS = 10;
-
-/** The fleet's scale Events as marks on the replicas chart's time axis (newest MAX_MARKS). */
-export function scaleMarks(events: FleetEvent[]): Mark[] {
-  return events
-    .filter((e) => SCALE_REASONS.has(e.reason) && Number.isFinite(Date.parse(e.time)))
-    .slice(0, MAX_MARKS)
-    .map((e) => ({ t: Math.floor(Date.parse(e.time) / 1000), label: `${e.reason} (${e.note})` }))
-    .reverse();
 }
 
 function Charts(props: { s: SeriesAnswer | undefined; d: FleetDetail; events: FleetEvent[] }): JSX.Element {
