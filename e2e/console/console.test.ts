@@ -314,6 +314,40 @@ describe('fleet console in Chromium', () => {
     expect(rebinding).toBe(421);
   });
 
+  it('caps live streams and frees a slot when a client goes away', async () => {
+    const small = await startConsole({
+      kubeconfig: requireKubeconfig(),
+      namespace: ns,
+      port: 0,
+      maxSseClients: 2,
+    });
+    const open = async (): Promise<{ status: number; abort: AbortController }> => {
+      const abort = new AbortController();
+      const res = await fetch(new URL('api/stream', small.url), { signal: abort.signal });
+      if (res.status !== 200) await res.body?.cancel();
+      return { status: res.status, abort };
+    };
+    try {
+      const a = await open();
+      const b = await open();
+      const c = await open();
+      expect([a.status, b.status, c.status]).toEqual([200, 200, 503]);
+      a.abort.abort(); // the tab is closed: its slot is free again once the server sees the socket close
+      const d = await waitFor(
+        'a free stream slot',
+        async () => {
+          const s = await open();
+          return s.status === 200 ? s : undefined;
+        },
+        20_000,
+      );
+      b.abort.abort();
+      d.abort.abort();
+    } finally {
+      await small.close();
+    }
+  });
+
   it('had no console errors and no page errors', () => {
     expect(problems).toEqual([]);
   });
