@@ -27,20 +27,48 @@ export const api = {
 };
 
 type Listener = (m: StreamMessage) => void;
+type ConnectionListener = (live: boolean) => void;
 const listeners = new Set<Listener>();
+const resyncs = new Set<() => void>();
+const connection = new Set<ConnectionListener>();
 let source: EventSource | undefined;
+let helloSeen = false;
+
+function connect(): void {
+  if (source) return;
+  source = new EventSource('/api/stream');
+  for (const kind of ['fleet', 'deleted', 'event']) {
+    source.addEventListener(kind, (e) => {
+      const msg = JSON.parse((e as MessageEvent<string>).data) as StreamMessage;
+      for (const l of listeners) l(msg);
+    });
+  }
+  // Every (re)connection starts with hello. After a reconnect, changes made while the stream was
+  // down were missed: the pages read everything again.
+  source.addEventListener('hello', () => {
+    for (const c of connection) c(true);
+    if (helloSeen) for (const r of resyncs) r();
+    helloSeen = true;
+  });
+  source.addEventListener('error', () => {
+    for (const c of connection) c(false);
+  });
+}
 
 /** One EventSource for the page; components subscribe and unsubscribe. The browser reconnects by itself. */
-export function subscribe(fn: Listener): () => void {
+export function subscribe(fn: Listener, resync?: () => void): () => void {
   listeners.add(fn);
-  if (!source) {
-    source = new EventSource('/api/stream');
-    for (const kind of ['fleet', 'deleted', 'event']) {
-      source.addEventListener(kind, (e) => {
-        const msg = JSON.parse((e as MessageEvent<string>).data) as StreamMessage;
-        for (const l of listeners) l(msg);
-      });
-    }
-  }
-  return () => listeners.delete(fn);
+  if (resync) resyncs.add(resync);
+  connect();
+  return () => {
+    listeners.delete(fn);
+    if (resync) resyncs.delete(resync);
+  };
+}
+
+/** Whether the live stream is up (for the header's indicator). */
+export function onConnection(fn: ConnectionListener): () => void {
+  connection.add(fn);
+  connect();
+  return () => connection.delete(fn);
 }

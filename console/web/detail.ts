@@ -208,9 +208,13 @@ function useFleetData(
         (x) => alive && setS(x),
         () => undefined,
       );
-    loadDetail();
-    loadSeries();
-    void api.events(ns, name).then((x) => alive && setEvents(x.events), fail);
+    const loadEvents = (): void => void api.events(ns, name).then((x) => alive && setEvents(x.events), fail);
+    const loadAll = (): void => {
+      loadDetail();
+      loadSeries();
+      loadEvents();
+    };
+    loadAll();
     const timer = setInterval(loadSeries, SERIES_REFRESH_MS);
     const off = subscribe((m) => {
       if (m.kind === 'fleet' && m.fleet.namespace === ns && m.fleet.name === name) {
@@ -221,7 +225,7 @@ function useFleetData(
       } else if (m.kind === 'deleted' && m.namespace === ns && m.name === name) {
         setError(`chatbotdeployment ${ns}/${name} was deleted`);
       }
-    });
+    }, loadAll);
     return () => {
       alive = false;
       clearInterval(timer);

@@ -41,18 +41,22 @@ export function FleetListPage(): JSX.Element {
   const [error, setError] = useState<string | undefined>(undefined);
   useEffect(() => {
     let alive = true;
-    api.fleets().then(
-      (l) => alive && setList(l),
-      (e: unknown) => alive && setError(String(e)),
-    );
-    const off = subscribe((m) =>
-      setList((prev) => {
-        if (!prev || m.kind === 'event') return prev;
-        const rest = prev.fleets.filter((f) => key(f) !== (m.kind === 'fleet' ? key(m.fleet) : key(m)));
-        const fleets = m.kind === 'fleet' ? [...rest, m.fleet] : rest;
-        fleets.sort((a, b) => key(a).localeCompare(key(b)));
-        return { ...prev, fleets };
-      }),
+    const load = (): void =>
+      void api.fleets().then(
+        (l) => alive && setList(l),
+        (e: unknown) => alive && setError(String(e)),
+      );
+    load();
+    const off = subscribe(
+      (m) =>
+        setList((prev) => {
+          if (!prev || m.kind === 'event') return prev;
+          const rest = prev.fleets.filter((f) => key(f) !== (m.kind === 'fleet' ? key(m.fleet) : key(m)));
+          const fleets = m.kind === 'fleet' ? [...rest, m.fleet] : rest;
+          fleets.sort((a, b) => key(a).localeCompare(key(b)));
+          return { ...prev, fleets };
+        }),
+      load,
     );
     return () => {
       alive = false;

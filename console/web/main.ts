@@ -4,6 +4,7 @@ import { h, render } from 'preact';
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { isDnsLabel } from '../shared/model.js';
+import { onConnection } from './api.js';
 import { FleetDetailPage } from './detail.js';
 import { FleetListPage } from './list.js';
 
@@ -18,6 +19,17 @@ export function routeOf(hash: string): Route {
     return { page: 'detail', namespace, name };
   }
   return { page: 'unknown' };
+}
+
+/** "live" while the SSE stream is up, "reconnecting…" (announced) while it is down. */
+function LiveIndicator(): JSX.Element {
+  const [live, setLive] = useState(false);
+  useEffect(() => onConnection(setLive), []);
+  return h(
+    'span',
+    { class: live ? 'live on' : 'live off', role: 'status', 'data-live': String(live) },
+    live ? '● live' : '○ reconnecting…',
+  );
 }
 
 function App(): JSX.Element {
@@ -49,6 +61,7 @@ function App(): JSX.Element {
       null,
       h('a', { href: '#/', class: 'brand' }, 'Chatfleet console'),
       h('span', { class: 'ro' }, 'read-only'),
+      h(LiveIndicator, null),
     ),
     h('main', null, page),
   );

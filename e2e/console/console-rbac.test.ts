@@ -36,6 +36,7 @@ const READ_ONLY_ROLE = (ns: string): string =>
 describe('fleet console with read-only RBAC and no Prometheus', () => {
   let ns = '';
   let admin: KubeConfig;
+  let viewer: KubeConfig;
   let objects: CustomObjectsApi;
   const consoles: RunningConsole[] = [];
   let browser: Browser | undefined;
@@ -106,7 +107,7 @@ describe('fleet console with read-only RBAC and no Prometheus', () => {
       '--role=console-viewer',
       `--serviceaccount=${ns}:viewer`,
     ]).catch(() => undefined);
-    const viewer = await tokenConfig('viewer');
+    viewer = await tokenConfig('viewer');
     await kubectl([
       '-n',
       ns,
@@ -200,6 +201,28 @@ describe('fleet console with read-only RBAC and no Prometheus', () => {
       });
     await page.screenshot({ path: `${repoRoot}docs/img/console-detail-status.png`, fullPage: true });
     expect(problems).toEqual([]);
+  });
+
+  it('after the console restarts, the open page reconnects and catches up without reload', async () => {
+    const page = await context.newPage();
+    const url = consoles[0]!.url;
+    await page.goto(url);
+    await page.locator(`tr[data-fleet="${ns}/bot"]`).waitFor({ timeout: 30_000 });
+    await page.locator('[data-live="true"]').waitFor({ timeout: 30_000 });
+    const origin = await page.evaluate(() => (globalThis as any).performance.timeOrigin as number);
+    await consoles[0]!.close();
+    await page.locator('[data-live="false"]').waitFor({ timeout: 30_000 });
+    await applyCr(ns, 'late-bot'); // made while the console is down: no stream could carry it
+    consoles[0] = await startConsole({
+      kubeConfig: viewer,
+      namespace: ns,
+      port: Number(new URL(url).port),
+      sampleMs: 300,
+    });
+    await page.locator(`tr[data-fleet="${ns}/late-bot"]`).waitFor({ timeout: 30_000 });
+    await expect(page.locator('[data-live]').getAttribute('data-live')).resolves.toBe('true');
+    expect(await page.evaluate(() => (globalThis as any).performance.timeOrigin as number)).toBe(origin);
+    await page.close();
   });
 
   it('shows a user with no role the API server refusal instead of an empty list', async () => {
