@@ -51,7 +51,30 @@ export interface WatchHandlers {
 
 interface ListJson {
   items?: unknown[];
-  metadata?: { resourceVersion?: string };
+  metadata?: { resourceVersion?: string; continue?: string };
+}
+
+const PAGE = 500;
+const MAX_PAGES = 4;
+
+/** Lists in pages of 500, at most 2000 objects (the console's bound); the watch starts from the first page's version. */
+async function listAll(
+  kc: KubeConfig,
+  path: string,
+  query: Record<string, string>,
+): Promise<{ items: unknown[]; resourceVersion?: string }> {
+  const items: unknown[] = [];
+  let resourceVersion: string | undefined;
+  let cont: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const qs = new URLSearchParams({ ...query, limit: String(PAGE), ...(cont ? { continue: cont } : {}) });
+    const list = (await kubeGet(kc, `${path}?${qs.toString()}`)) as ListJson;
+    items.push(...(list.items ?? []));
+    resourceVersion ??= list.metadata?.resourceVersion;
+    cont = list.metadata?.continue;
+    if (!cont) break;
+  }
+  return { items, ...(resourceVersion !== undefined ? { resourceVersion } : {}) };
 }
 
 /** List then watch `path` until stopped; re-lists after any watch end. Returns the stop function. */
@@ -66,9 +89,8 @@ export function listWatch(
   let backoffMs = 500;
   const watch = new Watch(kc);
   const cycle = async (): Promise<void> => {
-    const qs = new URLSearchParams({ ...query, limit: '500' }).toString();
-    const list = (await kubeGet(kc, `${path}?${qs}`)) as ListJson;
-    h.onList(list.items ?? []);
+    const list = await listAll(kc, path, query);
+    h.onList(list.items);
     backoffMs = 500;
     await new Promise<void>((resolve, reject) => {
       watch
@@ -76,7 +98,7 @@ export function listWatch(
           path,
           {
             ...query,
-            resourceVersion: list.metadata?.resourceVersion,
+            resourceVersion: list.resourceVersion,
             allowWatchBookmarks: true,
             timeoutSeconds: 300,
           },
