@@ -9,14 +9,24 @@
 //   ConfigMap) standing behind the kwok pods, registered with the namespace and pod labels Kubernetes
 //   SD gives bot pods; traffic flows through a whole canary rollout (A/A, promoted), so the rollout
 //   panels have analyses to show.
-// Each query must parse and return at least one series. This stands in for the real-node e2e.
+// Each query must parse and return at least one series. e2e/real-node/rollout-dashboards.ts runs the
+// same queries on real bot pods scraped through Kubernetes SD.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { parse } from 'yaml';
+import {
+  chartAlert,
+  chartRules,
+  inlineRecordingRules,
+  panelQueries,
+  promQuery,
+  runnablePanelQuery,
+  type QueryResult,
+} from '../../../e2e/support/dashboard-queries.js';
 import { testenvVar } from '../../../e2e/support/env.js';
+import { sloFleet, spec } from './dashboards-live-fleets.js';
 import { freePort } from '../../../bot-runtime/integration/support/child.js';
 import { startFakeLlm, type FakeLlm } from '../../../bot-runtime/integration/support/llm-server.js';
 import { postChat, startRuntime, type Runtime } from '../../../bot-runtime/integration/support/runtime.js';
@@ -32,7 +42,6 @@ import {
   installCrd,
   kubectl,
   operatorConfig,
-  repoRoot,
   waitFor,
   waitReady,
 } from '../../integration/support.js';
@@ -42,7 +51,6 @@ import { RolloutComponent } from '../../rollout/component.js';
 import { RolloutScraper } from '../../rollout/scraper.js';
 import { RuntimeFleet } from '../../rollout/integration/runtime-fleet.js';
 
-const CHART = join(repoRoot, 'charts/chatfleet');
 const NAME = 'support';
 const prometheusUrl = testenvVar('PROMETHEUS_URL');
 let ns = '';
@@ -51,44 +59,6 @@ let fleet: RuntimeFleet | undefined;
 let targetFile = '';
 let sideLoad = false;
 let side: Promise<void> | undefined;
-
-const spec = (version: string): Record<string, unknown> => ({
-  scaling: { minReplicas: 2, maxReplicas: 2 },
-  rollout: {
-    steps: [{ setWeight: 20 }, { analysis: {} }, { setWeight: 50 }, { analysis: {} }],
-    analysis: {
-      intervalSeconds: 5,
-      minTurns: 10,
-      maxErrorRate: 0.5,
-      maxFallbackRate: 1,
-      failureThreshold: 3,
-    },
-    progressDeadlineSeconds: 120,
-  },
-  model: { name: 'support-bot', version },
-});
-
-interface QueryResult {
-  status: string;
-  error?: string;
-  series: number;
-  labels: Record<string, string>[];
-}
-async function query(expr: string): Promise<QueryResult> {
-  const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.json()) as {
-    status: string;
-    error?: string;
-    data?: { result?: { metric: Record<string, string> }[] };
-  };
-  const result = body.data?.result ?? [];
-  return {
-    status: body.status,
-    ...(body.error ? { error: body.error } : {}),
-    series: result.length,
-    labels: result.map((r) => r.metric),
-  };
-}
 
 /** The file_sd targets: the operator, and each runtime under the pod name of its track. */
 /** Runtimes of the last test, each the one pod of its own fleet. */
@@ -166,56 +136,9 @@ afterAll(async () => {
   if (ns) await deleteNamespace(ns);
 });
 
-interface Panel {
-  title: string;
-  targets: { expr: string }[];
-}
-function panelQueries(): { dashboard: string; title: string; expr: string }[] {
-  return readdirSync(join(CHART, 'dashboards'))
-    .filter((f) => f.endsWith('.json'))
-    .flatMap((file) => {
-      const d = JSON.parse(readFileSync(join(CHART, 'dashboards', file), 'utf8')) as { panels: Panel[] };
-      return d.panels.flatMap((p) =>
-        p.targets.map((t) => ({ dashboard: file, title: p.title, expr: t.expr })),
-      );
-    });
-}
-
-interface RuleFile {
-  groups: { rules: { record?: string; alert?: string; expr: string }[] }[];
-}
-const chartRules = (parse(readFileSync(join(CHART, 'files/alerts.yaml'), 'utf8')) as RuleFile).groups.flatMap(
-  (g) => g.rules,
-);
-
-/** The chart's recording rules are not loaded in the test Prometheus: their names are replaced by their expressions. */
-function inlineRecordingRules(text: string): string {
-  let out = text;
-  for (let again = true; again;) {
-    again = false;
-    for (const r of chartRules.filter((c) => c.record !== undefined)) {
-      const name = new RegExp(`${r.record!.replaceAll(':', '\\:')}(?![a-z0-9_:])`, 'g');
-      const next = out.replace(name, `(${r.expr.trim()})`);
-      if (next !== out) [out, again] = [next, true];
-    }
-  }
-  return out;
-}
-
-/** A panel reading a recording rule gets the rule's expression, filtered on the panel's namespace and fleet. */
-function expandRecordingRules(expr: string): string {
-  return expr.replace(
-    /(chatfleet:[a-z0-9_:]+)\{namespace="([^"]*)",fleet="([^"]*)"\}/g,
-    (_, name: string, n: string, f: string) =>
-      `(${inlineRecordingRules(name)} and on (namespace, fleet) label_replace(label_replace(vector(1), "namespace", "${n}", "", ""), "fleet", "${f}", "", ""))`,
-  );
-}
-
-/** Grafana's substitution: the template variables and $__range given concrete values. */
+const query = (expr: string): Promise<QueryResult> => promQuery(prometheusUrl, expr);
 const substitute = (expr: string): string =>
-  expandRecordingRules(
-    expr.replaceAll('$namespace', ns).replaceAll('$fleet', NAME).replaceAll('$__range', '10m'),
-  );
+  runnablePanelQuery(expr, { namespace: ns, fleet: NAME, range: '10m' });
 
 describe('dashboard queries on the real Prometheus scraping a real fleet under load', () => {
   it('every panel query parses and returns at least one series', async () => {
@@ -313,26 +236,34 @@ describe('dashboard queries on the real Prometheus scraping a real fleet under l
     ])
       expect([quiet, firing.get(quiet)]).toEqual([quiet, []]);
     // this operator is scraped and leads: neither operator alert can be true
-    expect(
-      (await query(inlineRecordingRules(alerts.find((a) => a.alert === 'ChatfleetOperatorDown')!.expr)))
-        .series,
-    ).toBe(0);
-    expect(
-      (await query(inlineRecordingRules(alerts.find((a) => a.alert === 'ChatfleetOperatorNoLeader')!.expr)))
-        .series,
-    ).toBe(0);
+    expect((await query(inlineRecordingRules(chartAlert('ChatfleetOperatorDown').expr))).series).toBe(0);
+    expect((await query(inlineRecordingRules(chartAlert('ChatfleetOperatorNoLeader').expr))).series).toBe(0);
   }, 180_000);
 
-  it('fires the SLO burn on a fleet whose turns are slow and RedisNotReady on one whose Redis is gone', async () => {
-    llm = await startFakeLlm(450); // every LLM turn takes longer than the 300 ms SLO
+  it('fires the SLO burn on a fleet slower than its own target, not on one within it, and RedisNotReady on one whose Redis is gone', async () => {
+    llm = await startFakeLlm(450); // every LLM turn takes about 450 ms
+    // Each fleet's SLO reaches the rules through the operator's chatfleet_fleet_slo_* gauges:
+    // slowbot's 400 ms target is missed by every LLM turn, patient's 1 s target is met by all.
+    await applyCr(ns, 'slowbot', sloFleet(400));
+    await applyCr(ns, 'patient', sloFleet(1000));
     const base = { REDIS_CLUSTER_NODES: '', KAFKA_BROKERS: '', LLM_ENDPOINT: llm.url };
     const slow = await startRuntime({ ...base, REDIS_URL: process.env.REDIS_URL! });
+    const patient = await startRuntime({ ...base, REDIS_URL: process.env.REDIS_URL! });
     const gone = await startRuntime(
       { ...base, REDIS_URL: `redis://127.0.0.1:${await freePort()}` },
       { requireRedis: false },
     );
-    extraRuntimes.push({ fleet: 'slowbot', runtime: slow }, { fleet: 'nostore', runtime: gone });
+    extraRuntimes.push(
+      { fleet: 'slowbot', runtime: slow },
+      { fleet: 'patient', runtime: patient },
+      { fleet: 'nostore', runtime: gone },
+    );
     registerTargets(fleet!, op!.healthPort);
+    await waitFor("both fleets' SLO gauges scraped", async () => {
+      const r = await query(`chatfleet_fleet_slo_bucket_info{namespace="${ns}"}`);
+      const les = r.labels.map((l) => `${l.name}:${l.le}`).sort();
+      return les.includes('patient:1') && les.includes('slowbot:0.4');
+    });
     // nostore's LLM answers at once ("delay0"): only its missing Redis is wrong
     const turns = async (rt: Runtime, n: number, extra = ''): Promise<void> => {
       for (let i = 0; i < n; i++)
@@ -340,9 +271,9 @@ describe('dashboard queries on the real Prometheus scraping a real fleet under l
     };
     // turns over several scrapes (every 2 s): rate() needs two samples that moved
     for (const deadline = Date.now() + 12_000; Date.now() < deadline;)
-      await Promise.all([turns(slow, 4), turns(gone, 4, ' delay0')]);
+      await Promise.all([turns(slow, 4), turns(patient, 4), turns(gone, 4, ' delay0')]);
     const fired = async (alert: string): Promise<Record<string, string>[]> => {
-      const r = await query(inlineRecordingRules(chartRules.find((a) => a.alert === alert)!.expr));
+      const r = await query(inlineRecordingRules(chartAlert(alert).expr));
       expect([alert, r.status]).toEqual([alert, 'success']);
       return r.labels.filter((l) => l.namespace === ns);
     };
