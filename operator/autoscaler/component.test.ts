@@ -47,7 +47,7 @@ function ctx(
   pods: KubeObject[] = [],
 ): ComponentContext {
   return {
-    cr: c,
+    cbd: c,
     log: pino({ level: 'silent' }),
     now: new Date(now),
     deployment,

@@ -84,15 +84,15 @@ export class AutoscalerComponent implements FleetComponent {
   }
 
   async reconcile(ctx: ComponentContext): Promise<Contribution> {
-    const key = fleetKey(ctx.cr);
+    const key = fleetKey(ctx.cbd);
     const now = ctx.now.getTime();
     const entry = this.fleets.get(key);
-    const inputs = evaluationInputs(ctx.cr);
+    const inputs = evaluationInputs(ctx.cbd);
     if (entry && entry.inputs === inputs && now + DUE_SLACK_MS < entry.dueAt) {
       return { ...contributionOf(entry), requeueAfterMs: entry.dueAt - now };
     }
     const result = await this.evaluate(ctx, now);
-    const published = publish(result, ctx.cr);
+    const published = publish(result, ctx.cbd);
     const next: FleetEntry = {
       dueAt: now + result.requeueAfterSeconds * 1000,
       inputs,
@@ -122,15 +122,15 @@ export class AutoscalerComponent implements FleetComponent {
   private async evaluate(ctx: ComponentContext, now: number): Promise<EvaluateResult> {
     // Spoofed pods (copied labels) are neither scraped nor counted as ready.
     const pods = this.options.ownership
-      ? await this.options.ownership.controlled(ctx.cr, [ctx.deployment, ctx.canaryDeployment], ctx.pods)
+      ? await this.options.ownership.controlled(ctx.cbd, [ctx.deployment, ctx.canaryDeployment], ctx.pods)
       : ctx.pods;
     // The stable track only: a slow canary must lead to a rollback, not a scale-out (docs/rollouts.md).
     const ready = pods.filter((p) => isReadyPod(p) && trackOf(p) === 'stable');
     return this.options.autoscaler.evaluate({
-      cbd: ctx.cr,
+      cbd: ctx.cbd,
       currentReplicas: currentReplicas(ctx),
       readyReplicas: ready.length,
-      podEndpoints: [...new Set(this.resolveEndpoints(ready, ctx.cr))],
+      podEndpoints: [...new Set(this.resolveEndpoints(ready, ctx.cbd))],
       now,
       signal: ctx.signal,
     });
@@ -167,10 +167,10 @@ function evaluationInputs(cbd: ChatbotDeployment): string {
  * The Deployment's spec.replicas: after an operator restart the fleet continues from there (never
  * from minReplicas). Before the Deployment exists the fleet starts at minReplicas.
  */
-export function currentReplicas(ctx: Pick<ComponentContext, 'cr' | 'deployment'>): number {
+export function currentReplicas(ctx: Pick<ComponentContext, 'cbd' | 'deployment'>): number {
   const replicas = (ctx.deployment?.spec as { replicas?: number } | undefined)?.replicas;
   if (typeof replicas === 'number') return replicas;
-  return resolveScalingPolicy(ctx.cr).minReplicas;
+  return resolveScalingPolicy(ctx.cbd).minReplicas;
 }
 
 export function isReadyPod(pod: KubeObject): boolean {

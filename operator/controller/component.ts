@@ -29,8 +29,8 @@ import type { FleetCaches, ObjectCache } from './reconciler.js';
  * a steady state must produce identical contributions so that no write is issued.
  */
 export interface ComponentContext {
-  /** The CR, defaulted (withDefaults). Named `cr` here only: components read `ctx.cr` (see README.md). */
-  cr: ChatbotDeployment;
+  /** The CR, defaulted once per reconcile (withDefaults, from the CRD schema). */
+  cbd: ChatbotDeployment;
   log: Logger;
   now: Date;
   /** The bot Deployment (the stable track) as last observed (undefined before it exists). */
@@ -124,7 +124,7 @@ export interface FleetComponent {
   reconcile(ctx: ComponentContext): Promise<Contribution>;
   /** Runs while the CR is being deleted and still carries `finalizer`; cleanup outside the cluster. */
   finalize?(ctx: {
-    cr: ChatbotDeployment;
+    cbd: ChatbotDeployment;
     log: Logger;
     now: Date;
     signal?: AbortSignal;

@@ -164,7 +164,7 @@ export class FleetReconciler {
     let merged = emptyContributions();
     for (const component of this.d.components) {
       const contribution = await component.reconcile({
-        cr: cbd,
+        cbd,
         log: log.child({ component: component.name }),
         now: this.d.now(),
         ...observed,
@@ -247,7 +247,7 @@ export class FleetReconciler {
     const remaining: string[] = [];
     for (const c of ours) {
       const r = await c.finalize!({
-        cr: cbd,
+        cbd,
         log: log.child({ component: c.name }),
         now: this.d.now(),
         ...(this.d.signal ? { signal: this.d.signal } : {}),

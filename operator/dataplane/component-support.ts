@@ -14,7 +14,7 @@ export const NOW = new Date('2026-01-01T00:00:00Z');
 
 export function contextFor(cbd: ChatbotDeployment, now: Date = NOW): ComponentContext {
   return {
-    cr: cbd,
+    cbd,
     log: pino({ level: 'silent' }),
     now,
     deployment: undefined,

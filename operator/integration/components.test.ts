@@ -36,7 +36,7 @@ class TestComponent implements FleetComponent {
     });
   }
 
-  finalize({ cr: cbd }: Parameters<NonNullable<FleetComponent['finalize']>>[0]): Promise<{
+  finalize({ cbd }: Parameters<NonNullable<FleetComponent['finalize']>>[0]): Promise<{
     done: boolean;
     requeueAfterMs?: number;
   }> {

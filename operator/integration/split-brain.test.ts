@@ -169,7 +169,7 @@ describe('split brain', () => {
     const freezing = (client: KubeClient): FleetComponent => ({
       name: 'freeze',
       async reconcile(ctx): Promise<Contribution> {
-        if (ctx.cr.metadata.name !== 'frozen' || unblockedAtUs) return {};
+        if (ctx.cbd.metadata.name !== 'frozen' || unblockedAtUs) return {};
         const until = performance.now() + BLOCK_MS;
         while (performance.now() < until); // busy: nothing else runs, not even the renew loop
         unblockedAtUs = Date.now() * 1000;

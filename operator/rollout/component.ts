@@ -66,7 +66,7 @@ export class RolloutComponent implements FleetComponent {
   }
 
   async reconcile(ctx: ComponentContext): Promise<Contribution> {
-    const { cr: cbd, now } = ctx;
+    const { cbd, now } = ctx;
     const fleet = fleetOf(cbd);
     const before = persistedState(cbd);
     const active = rolloutActive(before);
@@ -113,12 +113,12 @@ function observe(
   scrape: ScrapeResult | undefined,
   bundleMissing: boolean,
 ): RolloutObserved {
-  const action = parseAction(ctx.cr.metadata.annotations?.[ROLLOUT_ACTION_ANNOTATION]);
-  const target = targetOf(ctx.cr.spec);
+  const action = parseAction(ctx.cbd.metadata.annotations?.[ROLLOUT_ACTION_ANNOTATION]);
+  const target = targetOf(ctx.cbd.spec);
   const promoted = promotionTarget(before, target);
   return {
     target,
-    fleetReady: fleetReady(ctx.cr),
+    fleetReady: fleetReady(ctx.cbd),
     canaryReady: !bundleMissing && trackRunning(ctx.canaryDeployment, before?.canary),
     // ... and no old stable pod still serving (terminating pods included): see onlyStablePodsOf
     stableUpdated: trackRunning(ctx.deployment, promoted) && onlyStablePodsOf(ctx.pods, promoted),

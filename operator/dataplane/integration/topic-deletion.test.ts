@@ -113,7 +113,7 @@ describe('Kafka topic deletions that finish (operator, real broker)', () => {
       expect(early.metadata.finalizers ?? []).not.toContain(TOPIC_FINALIZER);
       const component = new KafkaTopicsComponent(client, { topicOwnershipNamespace: other });
       const ctx = (c: ChatbotDeployment) => ({
-        cr: c,
+        cbd: c,
         log: pino({ level: 'silent' }),
         now: new Date(),
         deployment: undefined,

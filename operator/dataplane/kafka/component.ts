@@ -117,7 +117,7 @@ export class KafkaTopicsComponent implements FleetComponent {
   }
 
   async reconcile(ctx: ComponentContext): Promise<Contribution> {
-    const cbd = ctx.cr;
+    const cbd = ctx.cbd;
     const topics = await this.topicsWhenDue(ctx, this.fleets.of(cbd));
     const requeueAfterMs = soonest([
       topics && topics.dueAt - ctx.now.getTime(),
@@ -134,12 +134,12 @@ export class KafkaTopicsComponent implements FleetComponent {
   }
 
   async finalize({
-    cr: cbd,
+    cbd,
     log,
     now,
     signal,
   }: {
-    cr: ChatbotDeployment;
+    cbd: ChatbotDeployment;
     log: Logger;
     now: Date;
     signal?: AbortSignal;
@@ -198,7 +198,7 @@ export class KafkaTopicsComponent implements FleetComponent {
     ctx: ComponentContext,
     state: KafkaFleetState,
   ): Promise<Timed<TopicsResult> | undefined> {
-    const cbd = ctx.cr;
+    const cbd = ctx.cbd;
     const now = ctx.now.getTime();
     if (!cbd.spec.messaging?.kafka) {
       delete state.topics;

@@ -83,7 +83,7 @@ export class RedisComponent implements FleetComponent {
 
   async reconcile(ctx: ComponentContext): Promise<Contribution> {
     // The password Secret first: the Redis pods and the bot pods read it.
-    const password = usesManagedRedis(ctx.cr) ? await this.passwords.reconcile(ctx) : undefined;
+    const password = usesManagedRedis(ctx.cbd) ? await this.passwords.reconcile(ctx) : undefined;
     const contribution = await this.reconcileParts(ctx);
     return password ? withPassword(contribution, password) : contribution;
   }
@@ -99,7 +99,7 @@ export class RedisComponent implements FleetComponent {
   }
 
   private async reconcileParts(ctx: ComponentContext): Promise<Contribution> {
-    const cbd = ctx.cr;
+    const cbd = ctx.cbd;
     const state = this.fleets.of(cbd);
     const redis = await this.redisParts(ctx, state);
     // A reconcile that cannot prune may apply objects (e.g. shards of a cluster that never got
@@ -122,7 +122,7 @@ export class RedisComponent implements FleetComponent {
   }
 
   private async redisParts(ctx: ComponentContext, state: RedisFleetState): Promise<RedisParts> {
-    const cbd = ctx.cr;
+    const cbd = ctx.cbd;
     const blocking = validateRedis(cbd);
     if (blocking)
       return { children: [], conditions: [conditionInput(blocking)], status: {}, prunable: false };
@@ -145,7 +145,7 @@ export class RedisComponent implements FleetComponent {
   }
 
   private async managedCluster(ctx: ComponentContext, state: RedisFleetState): Promise<RedisParts> {
-    const cbd = ctx.cr;
+    const cbd = ctx.cbd;
     const cluster = await clusterWhenDue(this.kube, this.options.caches, ctx, state);
     const events = await applyClusterSteps(this.kube, ctx, cluster);
     const shards = cluster ? observedShards(cbd, cluster.result) : undefined;

@@ -51,13 +51,13 @@ export class RedisPasswordSecrets {
   ) {}
 
   async reconcile(ctx: ComponentContext): Promise<PasswordContribution> {
-    const key = fleetKey(ctx.cr);
+    const key = fleetKey(ctx.cbd);
     const events: ComponentEvent[] = [];
     const secret = await this.ensure(ctx, key, events);
     const stamp = botPasswordStamp({
       current: templateAnnotation(ctx.deployment),
       secret,
-      redisStartedAt: this.redisStartedAt(ctx.cr),
+      redisStartedAt: this.redisStartedAt(ctx.cbd),
     });
     return { podAnnotations: stamp ? { [ANNOTATION_REDIS_PASSWORD]: stamp } : {}, events };
   }
@@ -71,7 +71,7 @@ export class RedisPasswordSecrets {
     key: string,
     events: ComponentEvent[],
   ): Promise<SecretLike | undefined> {
-    const { ns, name, crUid } = secretRef(ctx.cr);
+    const { ns, name, crUid } = secretRef(ctx.cbd);
     const now = ctx.now.getTime();
     const cached = this.caches.secrets?.get(ns, name);
     const known = this.known.get(key);
@@ -95,7 +95,7 @@ export class RedisPasswordSecrets {
 
   /** A Secret the cache cannot show: one GET per REREAD_MS (./redis/password-rotation.ts). */
   private async readOnce(ctx: ComponentContext, key: string): Promise<SecretLike | undefined> {
-    const { ns, name, crUid } = secretRef(ctx.cr);
+    const { ns, name, crUid } = secretRef(ctx.cbd);
     const live = await this.kube.get<SecretObject>(Resources.Secret, ns, name);
     if (live) {
       const at = ctx.now.getTime();
@@ -111,7 +111,7 @@ export class RedisPasswordSecrets {
     events: ComponentEvent[],
     hadOne: boolean,
   ): Promise<SecretLike | undefined> {
-    const cbd = ctx.cr;
+    const cbd = ctx.cbd;
     const { ns, name, crUid } = secretRef(cbd);
     const now = ctx.now.getTime();
     const desired = redisPasswordSecret(cbd, generateRedisPassword(), ownerReferenceFor(cbd)).toJSON();

@@ -32,7 +32,7 @@ export async function pruneRedis(
   state: PruneState,
   wanted: readonly OwnedChild[],
 ): Promise<string[]> {
-  const cbd = ctx.cr;
+  const cbd = ctx.cbd;
   const wantedKeys = new Set(wanted.map((c) => `${c.resource.kind}/${c.object.metadata.name ?? ''}`));
   const fingerprint = `${cbd.metadata.uid ?? ''}|${[...wantedKeys].sort().join(',')}`;
   if (state.prunedFor === fingerprint) return [];

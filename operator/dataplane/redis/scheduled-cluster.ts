@@ -38,7 +38,7 @@ export async function clusterWhenDue(
   ctx: ComponentContext,
   state: ClusterState,
 ): Promise<Timed<ClusterReconcileResult> | undefined> {
-  const cbd = ctx.cr;
+  const cbd = ctx.cbd;
   const now = ctx.now.getTime();
   const members = membersOf(cbd, caches);
   const inputs = `${cbd.metadata.uid ?? ''}/${cbd.metadata.generation ?? 0}/${membersFingerprint(members)}`;
@@ -98,7 +98,7 @@ export async function applyClusterSteps(
 ): Promise<ComponentEvent[]> {
   if (!cluster?.fresh) return [];
   cluster.fresh = false;
-  const ns = namespaceOf(ctx.cr);
+  const ns = namespaceOf(ctx.cbd);
   for (const pod of cluster.result.deletePods) {
     await kube.delete(Resources.Pod, ns, pod);
     ctx.log.info({ pod }, 'deleted a Redis pod to update it (OnDelete roll)');

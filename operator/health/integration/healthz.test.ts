@@ -26,9 +26,9 @@ let entered = 0;
 const hanging: FleetComponent = {
   name: 'hang',
   async reconcile(ctx): Promise<Contribution> {
-    if (!(ctx.cr.metadata.name ?? '').startsWith('hang-')) return {};
+    if (!(ctx.cbd.metadata.name ?? '').startsWith('hang-')) return {};
     entered++;
-    hung.add(ctx.cr.metadata.name ?? '');
+    hung.add(ctx.cbd.metadata.name ?? '');
     await new Promise<void>((resolve) => {
       const previous = release;
       release = () => {
