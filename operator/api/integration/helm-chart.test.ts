@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectRestrictedPod } from './helm-support.js';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { cli, installCrd, kubeConfig, requireTestEnv, uniqueSuffix, type TestEnv } from './test-env.js';
+import { canI, cli, installCrd, kubeConfig, requireTestEnv, uniqueSuffix, type TestEnv } from './test-env.js';
 
 const CHART = fileURLToPath(new URL('../../../charts/chatfleet', import.meta.url));
 
@@ -107,15 +107,8 @@ describe('helm', () => {
 });
 
 describe('the RBAC the chart grants (kubectl auth can-i as the operator ServiceAccount)', () => {
-  const can = async (...args: string[]): Promise<boolean> => {
-    const as = `--as=system:serviceaccount:${namespace}:${release}-chatfleet`;
-    try {
-      const { stdout } = await cli(env, env.kubectl, ['auth', 'can-i', as, ...args]);
-      return stdout.trim() === 'yes';
-    } catch {
-      return false; // can-i exits 1 for "no"
-    }
-  };
+  const can = (...args: string[]): Promise<boolean> =>
+    canI(env, `system:serviceaccount:${namespace}:${release}-chatfleet`, args);
 
   beforeAll(async () => {
     const rbac = manifests.filter((m) =>

@@ -48,7 +48,7 @@ describe('values.schema.json', () => {
       /at '\/dashboards': additional properties 'folder' not allowed/,
     ],
     ['a boolean as a string', 'crds.keep=maybe', /at '\/crds\/keep': got string, want boolean/],
-    ['an invalid chart.namespace name', 'watchNamespaces={Team_A}', /at '\/watchNamespaces\/0'/],
+    ['an invalid namespace name', 'watchNamespaces={Team_A}', /at '\/watchNamespaces\/0'/],
   ])('refuses %s, naming the value', async (_what, set, message) => {
     const error = await chart.refusal(set);
     expect(error).toContain("values don't meet the specifications of the schema");

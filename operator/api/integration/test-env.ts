@@ -45,6 +45,15 @@ export async function cli(
   return child;
 }
 
+/** `kubectl auth can-i --as=<user> ...` on the test cluster: true for "yes", false for "no" (exit 1). */
+export async function canI(env: TestEnv, user: string, args: string[]): Promise<boolean> {
+  try {
+    return (await cli(env, env.kubectl, ['auth', 'can-i', `--as=${user}`, ...args])).stdout.trim() === 'yes';
+  } catch {
+    return false;
+  }
+}
+
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { expectRestrictedPod } from './helm-support.js';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { cli, requireTestEnv, uniqueSuffix, type TestEnv } from './test-env.js';
+import { canI, cli, requireTestEnv, uniqueSuffix, type TestEnv } from './test-env.js';
 
 const CHART = fileURLToPath(new URL('../../../charts/chatfleet', import.meta.url));
 
@@ -146,15 +146,8 @@ describe('the uninstall hook as rendered', () => {
 });
 
 describe('the hook ServiceAccount may do only what release-finalizers does (kubectl auth can-i)', () => {
-  const can = async (...args: string[]): Promise<boolean> => {
-    const as = `--as=system:serviceaccount:${namespace}:${hookName}`;
-    try {
-      const { stdout } = await cli(env, env.kubectl, ['auth', 'can-i', as, ...args]);
-      return stdout.trim() === 'yes';
-    } catch {
-      return false; // can-i exits 1 for "no"
-    }
-  };
+  const can = (...args: string[]): Promise<boolean> =>
+    canI(env, `system:serviceaccount:${namespace}:${hookName}`, args);
 
   beforeAll(async () => {
     const rbac = hooks.filter((m) => m.kind !== 'Job');
@@ -208,14 +201,8 @@ describe('with watchNamespaces the hook holds Roles in the watched namespaces on
   const watched = `h2del-hook-w-${suffix}`;
   const other = `h2del-hook-o-${suffix}`;
   let rbacYaml = '';
-  const can = async (...args: string[]): Promise<boolean> => {
-    const as = `--as=system:serviceaccount:${namespace}:${hookName}`;
-    try {
-      return (await cli(env, env.kubectl, ['auth', 'can-i', as, ...args])).stdout.trim() === 'yes';
-    } catch {
-      return false; // can-i exits 1 for "no"
-    }
-  };
+  const can = (...args: string[]): Promise<boolean> =>
+    canI(env, `system:serviceaccount:${namespace}:${hookName}`, args);
 
   beforeAll(async () => {
     for (const ns of [watched, other]) await cli(env, env.kubectl, ['create', 'namespace', ns]);
