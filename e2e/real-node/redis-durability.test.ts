@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../../bot-runtime/config.js';
 import { FleetKeys } from '../../bot-runtime/sessions/keys.js';
 import { kubectlPath, testenvVar } from '../support/env.js';
+import { SESSION_TTL, clusterClient, inBatches, readableSessions, writeSessions } from './redis-support.js';
 import {
   BOT_IMAGE,
   CBD_API,
@@ -41,7 +42,6 @@ const MiB = 2 ** 20;
 /** Per Redis container: maxmemory is then 96 - 32 = 64 MiB (docs/dataplane.md, Memory). */
 const REDIS_LIMIT_MIB = 96;
 /** spec.sessions.ttlSeconds' default, and the bot runtime's answer-cache TTL derived from it. */
-const SESSION_TTL = 3600;
 const CACHE_TTL = loadConfig({ SESSION_TTL_SECONDS: String(SESSION_TTL) }).answerCacheTtlSeconds;
 
 interface Condition {
@@ -63,16 +63,6 @@ interface Cbd {
 }
 
 /** Runs `fn` over `items`, `width` at a time. */
-async function inBatches<T, R>(
-  items: readonly T[],
-  width: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += width)
-    out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
-  return out;
-}
 
 describeOnRealNode(
   status,
@@ -171,59 +161,11 @@ describeOnRealNode(
       );
     }
 
-    function clusterClient(pods: readonly k8s.V1Pod[], pass: string): Cluster {
-      const client = new Cluster(
-        pods.map((p) => ({ host: p.status?.podIP ?? '', port: 6379 })),
-        {
-          redisOptions: { password: pass, connectTimeout: 2000, commandTimeout: 3000 },
-          clusterRetryStrategy: (times) => Math.min(200 * times, 2000),
-          retryDelayOnClusterDown: 300,
-          retryDelayOnFailover: 300,
-          retryDelayOnTryAgain: 300,
-          maxRedirections: 32,
-          slotsRefreshTimeout: 3000,
-        },
+    const clusterOf = (pods: readonly k8s.V1Pod[], pass: string): Cluster =>
+      clusterClient(
+        pods.map((p) => p.status?.podIP ?? ''),
+        pass,
       );
-      client.on('error', () => undefined); // failover is expected; commands report their own errors
-      return client;
-    }
-
-    /** Sessions as the bot runtime stores them: turns list, counter and owner, one hash tag, one TTL. */
-    async function writeSessions(client: Cluster, keys: FleetKeys, ids: readonly string[]): Promise<void> {
-      await inBatches(ids, 200, async (id) => {
-        const k = keys.session(id);
-        const turn = JSON.stringify({ role: 'user', text: `order ${id}`, at: Date.now() });
-        await client
-          .multi()
-          .rpush(k.turns, turn)
-          .set(k.seq, '1', 'EX', SESSION_TTL)
-          .set(k.owner, '-', 'EX', SESSION_TTL)
-          .expire(k.turns, SESSION_TTL)
-          .exec();
-      });
-    }
-
-    /** How many sessions are complete (owner, counter and their one turn), each read with bounded retries. */
-    async function readableSessions(
-      client: Cluster,
-      keys: FleetKeys,
-      ids: readonly string[],
-    ): Promise<number> {
-      const ok = await inBatches(ids, 250, async (id) => {
-        const k = keys.session(id);
-        try {
-          const [owner, seq, turns] = await Promise.all([
-            client.get(k.owner),
-            client.get(k.seq),
-            client.llen(k.turns),
-          ]);
-          return owner === '-' && seq === '1' && turns === 1;
-        } catch {
-          return false; // CLUSTERDOWN or a moved slot mid-failover: not readable yet
-        }
-      });
-      return ok.filter(Boolean).length;
-    }
 
     interface Health {
       ok: boolean;
@@ -307,7 +249,7 @@ describeOnRealNode(
         async () => ((await redisPods(cr)).every(isReady) ? true : undefined),
         'every Redis pod Ready',
       );
-      const client = clusterClient(await redisPods(cr), pass);
+      const client = clusterOf(await redisPods(cr), pass);
       try {
         await writeSessions(client, keys, ids);
         expect(await readableSessions(client, keys, ids)).toBe(SESSIONS);
@@ -349,7 +291,7 @@ describeOnRealNode(
       if (pass === '') pass = await password(cr); // the previous test made the cluster
       const podsBefore = await redisPods(cr);
       const restartsBefore = new Map(podsBefore.map((p) => [p.metadata?.name, restarts(p)]));
-      const client = clusterClient(podsBefore, pass);
+      const client = clusterOf(podsBefore, pass);
       try {
         // Twice the limit of all three primaries together, as 8 KiB answers spread over the shards.
         const value = 'a'.repeat(8 * 1024);
@@ -410,7 +352,7 @@ describeOnRealNode(
       const victim = shards.find((s) => s.index === 2)?.primary ?? '';
       expect(victim).toMatch(/^durable-redis-shard-2-\d$/);
       const before = (await redisPods(cr)).find((p) => p.metadata?.name === victim);
-      const client = clusterClient(await redisPods(cr), pass);
+      const client = clusterOf(await redisPods(cr), pass);
       try {
         expect(await readableSessions(client, keys, ids)).toBe(SESSIONS);
         const started = Date.now();

@@ -20,7 +20,7 @@
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
-import type { Cluster, Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chown, mkdir, readdir, rm } from 'node:fs/promises';
@@ -29,7 +29,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FleetKeys } from '../../bot-runtime/sessions/keys.js';
 import { kubectlPath, testenvVar } from '../support/env.js';
-import { clusterClient, nodeClient, tagRedisImage, untagRedisImage } from './redis-support.js';
+import {
+  SESSION_TTL,
+  clusterClient,
+  nodeClient,
+  readableSessions,
+  tagRedisImage,
+  untagRedisImage,
+  writeSessions,
+} from './redis-support.js';
 import {
   BOT_IMAGE,
   CBD_API,
@@ -49,7 +57,6 @@ const run = promisify(execFile);
 const status = await realNodeStatus();
 const suffix = randomUUID().slice(0, 8);
 const SESSIONS = 10_000;
-const SESSION_TTL = 3600;
 /** The uid/gid the Redis pods run as (operator/dataplane/redis/security.ts). */
 const REDIS_UID = 999;
 const STORAGE_CLASS = `h8store-${suffix}`;
@@ -72,58 +79,6 @@ interface Cbd {
     conditions?: Condition[];
     redis?: { shards?: { index: number; primary?: string; replicas?: number }[] };
   };
-}
-
-async function inBatches<T, R>(
-  items: readonly T[],
-  width: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += width)
-    out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
-  return out;
-}
-
-/** Sessions as the bot runtime stores them: turns list, counter and owner, one hash tag, one TTL. */
-async function writeSessions(
-  client: Redis | Cluster,
-  keys: FleetKeys,
-  ids: readonly string[],
-): Promise<void> {
-  await inBatches(ids, 200, async (id) => {
-    const k = keys.session(id);
-    const turn = JSON.stringify({ role: 'user', text: `order ${id}`, at: Date.now() });
-    await client
-      .multi()
-      .rpush(k.turns, turn)
-      .set(k.seq, '1', 'EX', SESSION_TTL)
-      .set(k.owner, '-', 'EX', SESSION_TTL)
-      .expire(k.turns, SESSION_TTL)
-      .exec();
-  });
-}
-
-/** How many sessions are complete (owner, counter and their one turn). */
-async function readableSessions(
-  client: Redis | Cluster,
-  keys: FleetKeys,
-  ids: readonly string[],
-): Promise<number> {
-  const ok = await inBatches(ids, 250, async (id) => {
-    const k = keys.session(id);
-    try {
-      const [owner, seq, turns] = await Promise.all([
-        client.get(k.owner),
-        client.get(k.seq),
-        client.llen(k.turns),
-      ]);
-      return owner === '-' && seq === '1' && turns === 1;
-    } catch {
-      return false; // loading, CLUSTERDOWN or a moved slot mid-failover: not readable yet
-    }
-  });
-  return ok.filter(Boolean).length;
 }
 
 const isReady = (p: k8s.V1Pod): boolean =>

@@ -4,6 +4,7 @@
  * nothing to pull: the network rule forbids pulling).
  */
 import { Cluster, Redis } from 'ioredis';
+import type { FleetKeys } from '../../bot-runtime/sessions/keys.js';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,4 +89,59 @@ export async function tagRedisImage(reference: string): Promise<void> {
 /** Removes a reference made by tagRedisImage; the image itself stays under REDIS_IMAGE. */
 export async function untagRedisImage(reference: string): Promise<void> {
   await ctr('images', 'rm', reference).catch(() => undefined);
+}
+
+/** The TTL the suites give their sessions, as spec.sessions.ttlSeconds would. */
+export const SESSION_TTL = 3600;
+
+export async function inBatches<T, R>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += width)
+    out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
+  return out;
+}
+
+/** Sessions as the bot runtime stores them: turns list, counter and owner, one hash tag, one TTL. */
+export async function writeSessions(
+  client: Redis | Cluster,
+  keys: FleetKeys,
+  ids: readonly string[],
+): Promise<void> {
+  await inBatches(ids, 200, async (id) => {
+    const k = keys.session(id);
+    const turn = JSON.stringify({ role: 'user', text: `order ${id}`, at: Date.now() });
+    await client
+      .multi()
+      .rpush(k.turns, turn)
+      .set(k.seq, '1', 'EX', SESSION_TTL)
+      .set(k.owner, '-', 'EX', SESSION_TTL)
+      .expire(k.turns, SESSION_TTL)
+      .exec();
+  });
+}
+
+/** How many sessions are complete (owner, counter and their one turn). */
+export async function readableSessions(
+  client: Redis | Cluster,
+  keys: FleetKeys,
+  ids: readonly string[],
+): Promise<number> {
+  const ok = await inBatches(ids, 250, async (id) => {
+    const k = keys.session(id);
+    try {
+      const [owner, seq, turns] = await Promise.all([
+        client.get(k.owner),
+        client.get(k.seq),
+        client.llen(k.turns),
+      ]);
+      return owner === '-' && seq === '1' && turns === 1;
+    } catch {
+      return false; // loading, CLUSTERDOWN or a moved slot mid-failover: not readable yet
+    }
+  });
+  return ok.filter(Boolean).length;
 }
