@@ -40,6 +40,43 @@ function periodStart(current: number, events: ScaleEvent[], now: number, periodS
   );
 }
 
+/**
+ * What each direction does with a policy: how far it may move from the period's start, which of the
+ * proposals `selectPolicy: Min` and `Max` pick (Min = the smallest change, so the highest count when
+ * scaling down), and that the limit never moves against the direction (changes already made this
+ * period may exceed it: then hold, never scale the other way because of it).
+ */
+const DIRECTIONS = {
+  up: {
+    step: (start: number, p: ScalingRules['policies'][number]): number =>
+      p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100)),
+    smallestChange: Math.min,
+    largestChange: Math.max,
+    hold: Math.max,
+  },
+  down: {
+    step: (start: number, p: ScalingRules['policies'][number]): number =>
+      p.type === 'Pods' ? start - p.value : Math.floor(start * (1 - p.value / 100)),
+    smallestChange: Math.max,
+    largestChange: Math.min,
+    hold: Math.min,
+  },
+} as const;
+
+function policyLimit(
+  direction: keyof typeof DIRECTIONS,
+  current: number,
+  events: ScaleEvent[],
+  now: number,
+  rules: ScalingRules,
+): number {
+  if (rules.selectPolicy === 'Disabled' || rules.policies.length === 0) return current;
+  const d = DIRECTIONS[direction];
+  const proposals = rules.policies.map((p) => d.step(periodStart(current, events, now, p.periodSeconds), p));
+  const limit = rules.selectPolicy === 'Min' ? d.smallestChange(...proposals) : d.largestChange(...proposals);
+  return d.hold(limit, current);
+}
+
 /** Highest count the scale-up policies allow now (HPA `calculateScaleUpLimitWithScalingRules`). */
 export function scaleUpLimit(
   current: number,
@@ -47,14 +84,7 @@ export function scaleUpLimit(
   now: number,
   rules: ScalingRules,
 ): number {
-  if (rules.selectPolicy === 'Disabled' || rules.policies.length === 0) return current;
-  const proposals = rules.policies.map((p) => {
-    const start = periodStart(current, events, now, p.periodSeconds);
-    return p.type === 'Pods' ? start + p.value : Math.ceil(start * (1 + p.value / 100));
-  });
-  const limit = rules.selectPolicy === 'Min' ? Math.min(...proposals) : Math.max(...proposals);
-  // Changes already made this period may exceed the limit: then hold, never scale down because of it.
-  return Math.max(limit, current);
+  return policyLimit('up', current, events, now, rules);
 }
 
 /** Lowest count the scale-down policies allow now (HPA `calculateScaleDownLimitWithBehaviors`). */
@@ -64,13 +94,7 @@ export function scaleDownLimit(
   now: number,
   rules: ScalingRules,
 ): number {
-  if (rules.selectPolicy === 'Disabled' || rules.policies.length === 0) return current;
-  const proposals = rules.policies.map((p) => {
-    const start = periodStart(current, events, now, p.periodSeconds);
-    return p.type === 'Pods' ? start - p.value : Math.floor(start * (1 - p.value / 100));
-  });
-  const limit = rules.selectPolicy === 'Min' ? Math.max(...proposals) : Math.min(...proposals);
-  return Math.min(limit, current);
+  return policyLimit('down', current, events, now, rules);
 }
 
 export interface Bounded {
