@@ -1,7 +1,7 @@
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
-import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
+import { restrictedContainerSecurityContext } from '../kube/pod-security.js';
 import type { ITopologySpreadConstraint } from 'kubernetes-models/v1/TopologySpreadConstraint';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
@@ -48,18 +48,6 @@ export function containerEnv(
   const byName = new Map<string, EnvVar>();
   for (const e of ordered) byName.set(e.name, e);
   return [...byName.values()];
-}
-
-function securityContext(): ISecurityContext {
-  return {
-    runAsNonRoot: true,
-    runAsUser: RUNTIME_UID,
-    runAsGroup: RUNTIME_UID,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
 }
 
 function probes(): { readinessProbe: IProbe; livenessProbe: IProbe } {
@@ -111,7 +99,7 @@ function botContainer(
     ...probes(),
     // The preStop sleep keeps serving while endpoints drop the pod, before SIGTERM arrives.
     lifecycle: { preStop: { sleep: { seconds: runtime.drainSeconds } } },
-    securityContext: securityContext(),
+    securityContext: restrictedContainerSecurityContext(RUNTIME_UID),
     volumeMounts: mounts,
   };
 }

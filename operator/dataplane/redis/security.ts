@@ -1,5 +1,6 @@
 import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContext';
 import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
+import { restrictedContainerSecurityContext } from '../../kube/pod-security.js';
 
 /** The official redis image runs as user "redis", uid/gid 999. */
 export const REDIS_UID = 999;
@@ -16,14 +17,5 @@ export function redisPodSecurityContext(): IPodSecurityContext {
 }
 
 export function redisContainerSecurityContext(): ISecurityContext {
-  return {
-    runAsNonRoot: true,
-    runAsUser: REDIS_UID,
-    runAsGroup: REDIS_UID,
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
+  return { ...restrictedContainerSecurityContext(REDIS_UID), privileged: false };
 }
