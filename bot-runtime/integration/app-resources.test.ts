@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildApp, type AppDeps } from '../app.js';
 import { exampleBundle, testDeps } from '../test-support.js';
 import { requireEnv, runId } from './support/env.js';
-import { connectionsTo, portOf } from './support/sockets.js';
+import { connectionInodes, connectionsTo, portOf } from './support/sockets.js';
 
 const redisUrl = requireEnv('REDIS_URL');
 const brokers = requireEnv('KAFKA_BROKERS');
@@ -33,17 +33,27 @@ function deps(env: Record<string, string>): AppDeps {
  * A model bundle URL that fails (404), answered only once the process holds a connection to the
  * broker: the build then fails after Redis and Kafka were both really open.
  */
-async function bundleFailingAfterKafka(seen: { redis: number; kafka: number }): Promise<Server> {
+async function bundleFailingAfterKafka(
+  seen: { redis: number; kafka: number },
+  before: Baseline,
+): Promise<Server> {
   const server = createServer((_req, res) => {
-    void eventually(() => connectionsTo(kafkaPort) > 0, 4000).then(() => {
-      seen.redis = connectionsTo(redisPort);
-      seen.kafka = connectionsTo(kafkaPort);
+    void eventually(() => connectionsTo(kafkaPort, before.kafka) > 0, 4000).then(() => {
+      seen.redis = connectionsTo(redisPort, before.redis);
+      seen.kafka = connectionsTo(kafkaPort, before.kafka);
       res.writeHead(404).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
 }
+
+/** The connections this process held before a test (other suites' in the same Jest process). */
+interface Baseline {
+  redis: ReadonlySet<string>;
+  kafka: ReadonlySet<string>;
+}
+const baseline = (): Baseline => ({ redis: connectionInodes(redisPort), kafka: connectionInodes(kafkaPort) });
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -53,10 +63,9 @@ afterEach(async () => {
 
 describe('buildApp owns the resources it opens', () => {
   it('a build that fails after Redis and Kafka opened leaves no connection open', async () => {
-    expect(connectionsTo(redisPort)).toBe(0);
-    expect(connectionsTo(kafkaPort)).toBe(0);
+    const before = baseline();
     const seen = { redis: 0, kafka: 0 };
-    server = await bundleFailingAfterKafka(seen);
+    server = await bundleFailingAfterKafka(seen, before);
     const { port } = server.address() as AddressInfo;
 
     await expect(buildApp(deps({ MODEL_BUNDLE: `http://127.0.0.1:${port}/bundle.json` }))).rejects.toThrow(
@@ -65,8 +74,8 @@ describe('buildApp owns the resources it opens', () => {
 
     expect(seen.redis).toBeGreaterThan(0); // the failure came after Redis...
     expect(seen.kafka).toBeGreaterThan(0); // ...and after Kafka had connected
-    expect(await eventually(() => connectionsTo(redisPort) === 0, 5000)).toBe(true);
-    expect(await eventually(() => connectionsTo(kafkaPort) === 0, 5000)).toBe(true);
+    expect(await eventually(() => connectionsTo(redisPort, before.redis) === 0, 5000)).toBe(true);
+    expect(await eventually(() => connectionsTo(kafkaPort, before.kafka) === 0, 5000)).toBe(true);
   });
 
   it('close() releases Redis, the Kafka thread and the bundle watcher', async () => {
@@ -75,11 +84,14 @@ describe('buildApp owns the resources it opens', () => {
     const writeVersion = (version: string): Promise<void> =>
       writeFile(bundlePath, JSON.stringify({ ...exampleBundle(), version }));
     await writeVersion('v1');
+    const before = baseline();
     const app = await buildApp(deps({ MODEL_BUNDLE: bundlePath, MODEL_BUNDLE_POLL_MS: '50' }));
     try {
       expect(app.redis?.status).toBe('ready');
-      expect(connectionsTo(redisPort)).toBeGreaterThan(0);
-      expect(await eventually(() => app.events.connected && connectionsTo(kafkaPort) > 0, 15_000)).toBe(true);
+      expect(connectionsTo(redisPort, before.redis)).toBeGreaterThan(0);
+      expect(
+        await eventually(() => app.events.connected && connectionsTo(kafkaPort, before.kafka) > 0, 15_000),
+      ).toBe(true);
       await writeVersion('v2');
       expect(await eventually(() => app.models.current.version === 'v2', 5000)).toBe(true);
     } finally {
@@ -87,8 +99,8 @@ describe('buildApp owns the resources it opens', () => {
     }
 
     expect(await eventually(() => app.redis?.status === 'end', 5000)).toBe(true);
-    expect(await eventually(() => connectionsTo(redisPort) === 0, 5000)).toBe(true);
-    expect(await eventually(() => connectionsTo(kafkaPort) === 0, 5000)).toBe(true);
+    expect(await eventually(() => connectionsTo(redisPort, before.redis) === 0, 5000)).toBe(true);
+    expect(await eventually(() => connectionsTo(kafkaPort, before.kafka) === 0, 5000)).toBe(true);
     await writeVersion('v3'); // the watcher is stopped: ten poll intervals later the model is unchanged
     await new Promise((r) => setTimeout(r, 500));
     expect(app.models.current.version).toBe('v2');

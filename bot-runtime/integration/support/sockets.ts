@@ -17,22 +17,30 @@ function ownSocketInodes(): Set<string> {
   return inodes;
 }
 
-/**
- * Established TCP connections of this process to a remote port, read from /proc: what the
- * runtime's Redis client and Kafka thread really hold, whatever their own state says.
- */
-export function connectionsTo(port: number): number {
+/** Socket inodes of this process's established TCP connections to a remote port, read from /proc. */
+export function connectionInodes(port: number): Set<string> {
   const own = ownSocketInodes();
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  let count = 0;
+  const found = new Set<string>();
   for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       const [, , remote, state, , , , , , inode] = cols;
-      if (remote?.endsWith(`:${hexPort}`) && state === ESTABLISHED && inode && own.has(inode)) count += 1;
+      if (remote?.endsWith(`:${hexPort}`) && state === ESTABLISHED && inode && own.has(inode))
+        found.add(inode);
     }
   }
-  return count;
+  return found;
+}
+
+/**
+ * Established TCP connections of this process to a remote port that were not in `before`: what the
+ * runtime's Redis client and Kafka thread really hold, whatever their own state says. Jest runs the
+ * integration files in one process, so connections other suites still hold are left out by
+ * taking `before` at the start of a test.
+ */
+export function connectionsTo(port: number, before: ReadonlySet<string> = new Set()): number {
+  return [...connectionInodes(port)].filter((inode) => !before.has(inode)).length;
 }
 
 export function portOf(hostPort: string): number {
