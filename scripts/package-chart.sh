@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The image builds (operator/Dockerfile, bot-runtime/Dockerfile) run `npm run build` with only
-# operator/, bot-runtime/ and scripts/ in the context: no chart there, so nothing to package.
+# operator/, bot-runtime/, scripts/ and console/ in the context: no chart there, so nothing to package.
 if [[ ! -f charts/chatfleet/Chart.yaml ]]; then
   echo "package-chart: no charts/chatfleet in this tree (an image build): no chart archive"
   exit 0
