@@ -29,7 +29,10 @@ describe('per-fleet SLO metrics (the alerts read them)', () => {
     recordFleetSlo(m, fleet, { targetMs: 300, percentile: 95, maxReplicas: 4 });
     recordFleetSlo(m, fleet, { targetMs: 1000, percentile: 95, maxReplicas: 4 });
     const buckets = (await exposition(registry)).filter((l) => l.includes('bucket_info'));
-    expect(buckets).toEqual(['chatfleet_fleet_slo_bucket_info{namespace="team-a",name="support",le="1"} 1']);
+    expect(buckets.sort()).toEqual([
+      'chatfleet_fleet_slo_bucket_info{namespace="team-a",name="support",le="1"} 1',
+      'chatfleet_fleet_slo_bucket_info{namespace="team-a",name="support",le="1.0"} 1',
+    ]);
     removeFleetSlo(m, fleet);
     expect(await exposition(registry)).toEqual([]);
   });

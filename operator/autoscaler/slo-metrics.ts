@@ -5,9 +5,12 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import { TURN_BUCKETS } from '../../bot-runtime/metrics/buckets.js';
-import { leLabel, sloBucketBound } from './core/slo-bucket.js';
+import { leLabels, sloBucketBound } from './core/slo-bucket.js';
 
 type FleetLabels = 'namespace' | 'name';
+
+/** Every `le` form of every runtime bound: what a fleet's bucket series may be exported under. */
+const ALL_LE: readonly string[] = TURN_BUCKETS.flatMap(leLabels);
 
 export interface FleetSloMetrics {
   targetSeconds: Gauge<FleetLabels>;
@@ -65,11 +68,10 @@ export function recordFleetSlo(
   metrics.targetSeconds.set(labels, slo.targetMs / 1000);
   metrics.errorBudget.set(labels, 1 - slo.percentile / 100);
   metrics.maxReplicas.set(labels, slo.maxReplicas);
-  const le = leLabel(sloBucketBound(slo.targetMs / 1000, TURN_BUCKETS));
-  // One le per fleet: a changed target moves the series instead of adding one.
-  for (const bound of TURN_BUCKETS)
-    if (leLabel(bound) !== le) metrics.bucket.remove({ ...labels, le: leLabel(bound) });
-  metrics.bucket.set({ ...labels, le }, 1);
+  const current = new Set(leLabels(sloBucketBound(slo.targetMs / 1000, TURN_BUCKETS)));
+  // The fleet's bound only: a changed target moves the series instead of adding some.
+  for (const le of ALL_LE) if (!current.has(le)) metrics.bucket.remove({ ...labels, le });
+  for (const le of current) metrics.bucket.set({ ...labels, le }, 1);
 }
 
 export function removeFleetSlo(metrics: FleetSloMetrics, fleet: { namespace: string; name: string }): void {
@@ -77,5 +79,5 @@ export function removeFleetSlo(metrics: FleetSloMetrics, fleet: { namespace: str
   metrics.targetSeconds.remove(labels);
   metrics.errorBudget.remove(labels);
   metrics.maxReplicas.remove(labels);
-  for (const bound of TURN_BUCKETS) metrics.bucket.remove({ ...labels, le: leLabel(bound) });
+  for (const le of ALL_LE) metrics.bucket.remove({ ...labels, le });
 }

@@ -283,6 +283,10 @@ describe('dashboard queries on the real Prometheus scraping a real fleet under l
       `h6alerts: ChatfleetSLOBurnRateFast true for ${JSON.stringify(fast)}; ChatfleetRedisNotReady true for ${JSON.stringify(redis)}`,
     );
     expect(fast).toEqual([{ namespace: ns, fleet: 'slowbot' }]);
+    // patient is quiet because its turns are within 1 s, not because its ratio is missing: Prometheus 3
+    // stores its bucket as le="1.0", which the operator's bucket series must match.
+    const ratios = await query(inlineRecordingRules('chatfleet:turns_slow:ratio_rate5m'));
+    expect(ratios.labels.filter((l) => l.namespace === ns && l.fleet === 'patient')).toHaveLength(1);
     expect(redis).toEqual([{ namespace: ns, fleet: 'nostore' }]);
   }, 120_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { TURN_BUCKETS } from '../../../bot-runtime/metrics/buckets.js';
-import { leLabel, sloBucketBound } from './slo-bucket.js';
+import { leLabels, sloBucketBound } from './slo-bucket.js';
 
 describe('sloBucketBound: the runtime bucket that counts a turn as within the target', () => {
   it.each<[string, number, number]>([
@@ -19,8 +19,13 @@ describe('sloBucketBound: the runtime bucket that counts a turn as within the ta
     expect(() => sloBucketBound(0.5, [Infinity])).toThrow('no finite bounds');
   });
 
-  it('labels the bound as the runtime exports it', () => {
-    expect(TURN_BUCKETS.map(leLabel)).toContain('0.3');
-    expect([leLabel(1), leLabel(0.005), leLabel(2.5)]).toEqual(['1', '0.005', '2.5']);
+  it('labels the bound as the runtime exports it and as Prometheus 3 stores it', () => {
+    expect(TURN_BUCKETS.flatMap(leLabels)).toContain('0.3');
+    expect([leLabels(1), leLabels(0.005), leLabels(2.5), leLabels(10)]).toEqual([
+      ['1', '1.0'],
+      ['0.005'],
+      ['2.5'],
+      ['10', '10.0'],
+    ]);
   });
 });

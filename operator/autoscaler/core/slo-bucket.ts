@@ -14,7 +14,14 @@ export function sloBucketBound(targetSeconds: number, bounds: readonly number[])
   return chosen;
 }
 
-/** The `le` label Prometheus client libraries give that bound (prom-client: String(bound)). */
-export function leLabel(bound: number): string {
-  return String(bound);
+/**
+ * The `le` values that bound carries in Prometheus: prom-client exposes String(bound) ("2"), and
+ * Prometheus 3 normalises classic-histogram `le` values to float form on ingestion ("2.0"), while
+ * Prometheus 2 keeps them as scraped. The SLO bucket series is exported under each distinct form, so
+ * the rules' join on `le` matches whichever the server stores (a gauge's labels are never normalised).
+ */
+export function leLabels(bound: number): string[] {
+  const plain = String(bound);
+  const float = Number.isInteger(bound) ? `${plain}.0` : plain;
+  return float === plain ? [plain] : [plain, float];
 }
