@@ -1,0 +1,26 @@
+/**
+ * Names of a fleet's background-worker objects, in one place: the WorkersComponent, the lag reader
+ * (operator/workers/lag) and the worker pods' env all derive them here, so the group whose lag the
+ * operator reads is the group the worker pods join. PURE.
+ */
+import type { ChatbotDeployment } from '../api/index.js';
+
+type WithMetadata = Pick<ChatbotDeployment, 'metadata'>;
+
+function fleetName(cbd: WithMetadata): string {
+  return cbd.metadata.name ?? '';
+}
+
+function fleetNamespace(cbd: WithMetadata): string {
+  return cbd.metadata.namespace ?? '';
+}
+
+/** The worker pods' Kafka consumer group (env KAFKA_TASKS_GROUP): `<ns>.<name>.workers`. */
+export function workerGroupId(cbd: WithMetadata): string {
+  return `${fleetNamespace(cbd)}.${fleetName(cbd)}.workers`;
+}
+
+/** The worker Deployment and its PodDisruptionBudget: `<name>-worker`. */
+export function workerObjectName(cbd: WithMetadata): string {
+  return `${fleetName(cbd)}-worker`;
+}
