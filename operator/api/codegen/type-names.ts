@@ -60,6 +60,12 @@ export const TYPE_NAMES: TypeNames = {
   'spec.placement.zoneSpread': 'ZoneSpreadSpec',
   'spec.placement.tolerations[]': 'Toleration',
   'spec.podDisruptionBudget': 'PodDisruptionBudgetSpec',
+  'spec.workers': 'WorkersSpec',
+  'spec.workers.resources': 'WorkerResources',
+  'spec.workers.resources.requests': 'WorkerResourceRequests',
+  'spec.workers.resources.limits': 'WorkerResourceLimits',
+  'spec.workers.webhooks[]': 'WebhookSpec',
+  'spec.workers.webhooks[].secretRef': 'SecretKeySelector',
   status: 'ChatbotDeploymentStatus',
   'status.conditions[]': 'ChatbotDeploymentCondition',
   'status.autoscaling': 'AutoscalingStatus',
@@ -75,4 +81,5 @@ export const TYPE_NAMES: TypeNames = {
   'status.redis': 'RedisStatus',
   'status.redis.shards[]': 'RedisShardStatus',
   'status.topics[]': 'TopicStatus',
+  'status.workers': 'WorkersStatus',
 };

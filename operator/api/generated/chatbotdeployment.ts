@@ -21,6 +21,7 @@ export interface ChatbotDeployment {
    * Desired state of the chatbot fleet. Only runtime.image, model.name and model.version are required; every other field has a default.
    *
    * Validation: spec.scaling.targetInflightPerPod must not exceed spec.runtime.maxInflight.
+   * Validation: spec.workers.enabled true needs spec.messaging.kafka (the workers consume its tasks topic).
    */
   spec: ChatbotDeploymentSpec;
   /**
@@ -33,6 +34,7 @@ export interface ChatbotDeployment {
  * Desired state of the chatbot fleet. Only runtime.image, model.name and model.version are required; every other field has a default.
  *
  * Validation: spec.scaling.targetInflightPerPod must not exceed spec.runtime.maxInflight.
+ * Validation: spec.workers.enabled true needs spec.messaging.kafka (the workers consume its tasks topic).
  */
 export interface ChatbotDeploymentSpec {
   /**
@@ -76,12 +78,22 @@ export interface ChatbotDeploymentSpec {
    * Conversation sessions and their Redis store.
    *
    * Default: `{}`.
+   *
+   * Validation: spec.sessions.summarizeAfterTurns must not exceed spec.sessions.maxTurns.
    */
   sessions: SessionsSpec;
   /**
    * Background work on Kafka. Absent means no Kafka; chat never depends on it.
    */
   messaging?: MessagingSpec;
+  /**
+   * Background workers: the Deployment <name>-worker running the bot image with the worker argument, consuming the tasks topic in the consumer group <namespace>.<name>.workers, scaled by the operator on that group's Kafka lag (docs/workers.md). Needs spec.messaging.kafka.
+   *
+   * Default: `{}`.
+   *
+   * Validation: spec.workers.maxReplicas must be at least spec.workers.minReplicas.
+   */
+  workers: WorkersSpec;
   /**
    * Where bot pods run.
    *
@@ -942,6 +954,8 @@ export interface RolloutAnalysisSpec {
  * Conversation sessions and their Redis store.
  *
  * Default: `{}`.
+ *
+ * Validation: spec.sessions.summarizeAfterTurns must not exceed spec.sessions.maxTurns.
  */
 export interface SessionsSpec {
   /**
@@ -956,6 +970,12 @@ export interface SessionsSpec {
    * Default: `20`. Minimum 1. Maximum 1000.
    */
   maxTurns: number;
+  /**
+   * When a session holds more turns than this, the bot enqueues a summary task; the worker summarises the older turns and the bot then sends the summary plus the recent turns to the LLM (env SUMMARIZE_AFTER_TURNS). At least 4, at most maxTurns; unset means no summaries.
+   *
+   * Minimum 4. Maximum 1000.
+   */
+  summarizeAfterTurns?: number;
   /**
    * Redis for sessions, managed by the operator or external.
    *
@@ -1177,6 +1197,7 @@ export interface MessagingSpec {
    *
    * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose events.
    * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose tasks.
+   * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose dlq.
    */
   kafka?: KafkaSpec;
 }
@@ -1186,6 +1207,7 @@ export interface MessagingSpec {
  *
  * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose events.
  * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose tasks.
+ * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose dlq.
  */
 export interface KafkaSpec {
   /**
@@ -1205,7 +1227,7 @@ export interface KafkaSpec {
    */
   deletionPolicy: 'Retain' | 'Delete';
   /**
-   * Topics to provision. Empty means two defaults, <namespace>.<name>.events (purpose events) and <namespace>.<name>.tasks (purpose tasks).
+   * Topics to provision. Empty means the defaults, <namespace>.<name>.events (purpose events) and <namespace>.<name>.tasks (purpose tasks), plus <namespace>.<name>.tasks.dlq (purpose dlq) while the workers are enabled.
    *
    * Max items 16.
    */
@@ -1241,13 +1263,183 @@ export interface KafkaTopicSpec {
    */
   config?: Record<string, string>;
   /**
-   * events carries conversation events (env KAFKA_EVENTS_TOPIC), tasks carries background work (env KAFKA_TASKS_TOPIC); unset means provisioned only.
+   * events carries conversation events (env KAFKA_EVENTS_TOPIC), tasks carries background work (env KAFKA_TASKS_TOPIC), dlq receives the tasks the workers gave up on (env KAFKA_DLQ_TOPIC); unset means provisioned only.
    */
-  purpose?: 'events' | 'tasks';
+  purpose?: 'events' | 'tasks' | 'dlq';
   /**
    * Take over a topic that already exists on the broker and was not created by the operator; its partitions and config then follow this spec (overrides not in config are reverted) and deletionPolicy Delete deletes it. Unset, such a topic is left untouched and reported as TopicsReady=False, reason TopicNotOwned.
    */
   adopt?: boolean;
+}
+
+/**
+ * Background workers: the Deployment <name>-worker running the bot image with the worker argument, consuming the tasks topic in the consumer group <namespace>.<name>.workers, scaled by the operator on that group's Kafka lag (docs/workers.md). Needs spec.messaging.kafka.
+ *
+ * Default: `{}`.
+ *
+ * Validation: spec.workers.maxReplicas must be at least spec.workers.minReplicas.
+ */
+export interface WorkersSpec {
+  /**
+   * Run the workers. Unset means on exactly when spec.messaging.kafka is set; true without spec.messaging.kafka is refused.
+   */
+  enabled?: boolean;
+  /**
+   * Fewest worker pods; 0 lets the pool scale to zero when the tasks topic has no lag for cooldownSeconds.
+   *
+   * Default: `1`. Minimum 0. Maximum 1000.
+   */
+  minReplicas: number;
+  /**
+   * Most worker pods. The lag-based scaler also never exceeds the tasks topic's partition count; the default tasks topic gets at least this many partitions.
+   *
+   * Default: `10`. Minimum 1. Maximum 1000.
+   */
+  maxReplicas: number;
+  /**
+   * Unprocessed tasks one worker pod is expected to carry; desired replicas = ceil(lag / targetLagPerReplica).
+   *
+   * Default: `10`. Minimum 1. Maximum 1000000.
+   */
+  targetLagPerReplica: number;
+  /**
+   * From zero replicas, scale up only when the lag exceeds this (KEDA activationLagThreshold).
+   *
+   * Default: `0`. Minimum 0. Maximum 1000000.
+   */
+  activationLag: number;
+  /**
+   * With minReplicas 0, scale to zero only after the lag has been 0 for this long.
+   *
+   * Default: `300`. Minimum 0. Maximum 86400.
+   */
+  cooldownSeconds: number;
+  /**
+   * At most one scale step per this many seconds; each step rebalances the consumer group.
+   *
+   * Default: `60`. Minimum 0. Maximum 3600.
+   */
+  stabilizationSeconds: number;
+  /**
+   * Tasks in flight per worker pod (env WORKER_CONCURRENCY).
+   *
+   * Default: `4`. Minimum 1. Maximum 64.
+   */
+  concurrency: number;
+  /**
+   * PriorityClass of the worker pods; give it a lower value than the chat pods' so the scheduler evicts background work first (the chart can create one, docs/workers.md).
+   *
+   * Min length 1. Max length 253. Pattern `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`.
+   */
+  priorityClassName?: string;
+  /**
+   * Compute resources of the worker container.
+   *
+   * Default: `{}`.
+   */
+  resources: WorkerResources;
+  /**
+   * Webhook targets a bundle intent's action {"webhook":"<name>"} posts to, signed with HMAC-SHA256 (env WORKER_WEBHOOKS, WEBHOOK_SECRET_<NAME>).
+   *
+   * Max items 32.
+   */
+  webhooks?: WebhookSpec[];
+}
+
+/**
+ * Compute resources of the worker container.
+ *
+ * Default: `{}`.
+ */
+export interface WorkerResources {
+  /**
+   * Resources the scheduler reserves for the worker container.
+   *
+   * Default: `{}`.
+   */
+  requests: WorkerResourceRequests;
+  /**
+   * Upper bounds for the worker container.
+   *
+   * Default: `{}`.
+   */
+  limits: WorkerResourceLimits;
+}
+
+/**
+ * Resources the scheduler reserves for the worker container.
+ *
+ * Default: `{}`.
+ */
+export interface WorkerResourceRequests {
+  /**
+   * CPU request as a Kubernetes quantity.
+   *
+   * Default: `"100m"`. Pattern `^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`.
+   */
+  cpu: number | string;
+  /**
+   * Memory request as a Kubernetes quantity.
+   *
+   * Default: `"128Mi"`. Pattern `^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`.
+   */
+  memory: number | string;
+}
+
+/**
+ * Upper bounds for the worker container.
+ *
+ * Default: `{}`.
+ */
+export interface WorkerResourceLimits {
+  /**
+   * CPU limit as a Kubernetes quantity. Unset by default.
+   *
+   * Pattern `^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`.
+   */
+  cpu?: number | string;
+  /**
+   * Memory limit as a Kubernetes quantity.
+   *
+   * Default: `"256Mi"`. Pattern `^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`.
+   */
+  memory: number | string;
+}
+
+/**
+ * One webhook target.
+ */
+export interface WebhookSpec {
+  /**
+   * The name a bundle action refers to (a DNS label, unique in the list).
+   *
+   * Min length 1. Max length 63. Pattern `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`.
+   */
+  name: string;
+  /**
+   * Where the worker POSTs, an http or https URL.
+   *
+   * Min length 1. Max length 2048.
+   *
+   * Validation: spec.workers.webhooks[].url must be an http(s) URL with a host.
+   */
+  url: string;
+  /**
+   * Secret key holding the HMAC signing key (env WEBHOOK_SECRET_<NAME> via secretKeyRef).
+   */
+  secretRef: SecretKeySelector;
+  /**
+   * Deliveries tried (with exponential backoff and jitter) before the task goes to the dead-letter topic.
+   *
+   * Default: `5`. Minimum 1. Maximum 20.
+   */
+  maxAttempts: number;
+  /**
+   * Timeout of one delivery.
+   *
+   * Default: `10`. Minimum 1. Maximum 60.
+   */
+  timeoutSeconds: number;
 }
 
 /**
@@ -1349,7 +1541,7 @@ export interface ChatbotDeploymentStatus {
    */
   selector?: string;
   /**
-   * Latest observations (Ready, Progressing, Degraded, ScalingActive, ScalingLimited, SLOMet, FallbackActive, RedisReady, TopicsReady, RolloutHealthy), one per type.
+   * Latest observations (Ready, Progressing, Degraded, ScalingActive, ScalingLimited, SLOMet, FallbackActive, RedisReady, TopicsReady, RolloutHealthy, WorkersReady), one per type.
    *
    * Max items 32.
    */
@@ -1366,6 +1558,10 @@ export interface ChatbotDeploymentStatus {
    * Managed Redis state.
    */
   redis?: RedisStatus;
+  /**
+   * The background worker pool (spec.workers), written by the operator.
+   */
+  workers?: WorkersStatus;
   /**
    * State of each Kafka topic.
    *
@@ -1775,6 +1971,52 @@ export interface RedisShardStatus {
 }
 
 /**
+ * The background worker pool (spec.workers), written by the operator.
+ */
+export interface WorkersStatus {
+  /**
+   * Worker pods that exist.
+   */
+  replicas?: number;
+  /**
+   * Worker pods that are ready.
+   */
+  readyReplicas?: number;
+  /**
+   * Worker pods the lag-based scaler wants now.
+   */
+  desiredReplicas?: number;
+  /**
+   * Unprocessed tasks of the worker consumer group on the tasks topic; absent while the lag cannot be read (never reported as 0 then).
+   *
+   * Minimum 0.
+   */
+  lag?: number;
+  /**
+   * Partition count of the tasks topic, the most workers that can share the load.
+   *
+   * Minimum 0.
+   */
+  partitions?: number;
+  /**
+   * Why the last scaling decision was taken, for example LagWithinTarget or CappedAtPartitions.
+   *
+   * Max length 64.
+   */
+  reason?: string;
+  /**
+   * Human-readable details of the last decision.
+   *
+   * Max length 1024.
+   */
+  message?: string;
+  /**
+   * When the worker replica count last changed.
+   */
+  lastScaleTime?: string;
+}
+
+/**
  * One topic.
  */
 export interface TopicStatus {
@@ -1819,6 +2061,7 @@ export interface ChatbotDeploymentInput {
    * Desired state of the chatbot fleet. Only runtime.image, model.name and model.version are required; every other field has a default.
    *
    * Validation: spec.scaling.targetInflightPerPod must not exceed spec.runtime.maxInflight.
+   * Validation: spec.workers.enabled true needs spec.messaging.kafka (the workers consume its tasks topic).
    */
   spec: ChatbotDeploymentSpecInput;
   /**
@@ -1831,6 +2074,7 @@ export interface ChatbotDeploymentInput {
  * Desired state of the chatbot fleet. Only runtime.image, model.name and model.version are required; every other field has a default.
  *
  * Validation: spec.scaling.targetInflightPerPod must not exceed spec.runtime.maxInflight.
+ * Validation: spec.workers.enabled true needs spec.messaging.kafka (the workers consume its tasks topic).
  */
 export interface ChatbotDeploymentSpecInput {
   /**
@@ -1874,12 +2118,22 @@ export interface ChatbotDeploymentSpecInput {
    * Conversation sessions and their Redis store.
    *
    * Default: `{}`.
+   *
+   * Validation: spec.sessions.summarizeAfterTurns must not exceed spec.sessions.maxTurns.
    */
   sessions?: SessionsSpecInput;
   /**
    * Background work on Kafka. Absent means no Kafka; chat never depends on it.
    */
   messaging?: MessagingSpecInput;
+  /**
+   * Background workers: the Deployment <name>-worker running the bot image with the worker argument, consuming the tasks topic in the consumer group <namespace>.<name>.workers, scaled by the operator on that group's Kafka lag (docs/workers.md). Needs spec.messaging.kafka.
+   *
+   * Default: `{}`.
+   *
+   * Validation: spec.workers.maxReplicas must be at least spec.workers.minReplicas.
+   */
+  workers?: WorkersSpecInput;
   /**
    * Where bot pods run.
    *
@@ -2499,6 +2753,8 @@ export interface RolloutAnalysisSpecInput {
  * Conversation sessions and their Redis store.
  *
  * Default: `{}`.
+ *
+ * Validation: spec.sessions.summarizeAfterTurns must not exceed spec.sessions.maxTurns.
  */
 export interface SessionsSpecInput {
   /**
@@ -2513,6 +2769,12 @@ export interface SessionsSpecInput {
    * Default: `20`. Minimum 1. Maximum 1000.
    */
   maxTurns?: number;
+  /**
+   * When a session holds more turns than this, the bot enqueues a summary task; the worker summarises the older turns and the bot then sends the summary plus the recent turns to the LLM (env SUMMARIZE_AFTER_TURNS). At least 4, at most maxTurns; unset means no summaries.
+   *
+   * Minimum 4. Maximum 1000.
+   */
+  summarizeAfterTurns?: number;
   /**
    * Redis for sessions, managed by the operator or external.
    *
@@ -2704,6 +2966,7 @@ export interface MessagingSpecInput {
    *
    * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose events.
    * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose tasks.
+   * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose dlq.
    */
   kafka?: KafkaSpecInput;
 }
@@ -2713,6 +2976,7 @@ export interface MessagingSpecInput {
  *
  * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose events.
  * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose tasks.
+ * Validation: spec.messaging.kafka.topics[] may hold at most one topic with purpose dlq.
  */
 export interface KafkaSpecInput {
   /**
@@ -2732,7 +2996,7 @@ export interface KafkaSpecInput {
    */
   deletionPolicy?: 'Retain' | 'Delete';
   /**
-   * Topics to provision. Empty means two defaults, <namespace>.<name>.events (purpose events) and <namespace>.<name>.tasks (purpose tasks).
+   * Topics to provision. Empty means the defaults, <namespace>.<name>.events (purpose events) and <namespace>.<name>.tasks (purpose tasks), plus <namespace>.<name>.tasks.dlq (purpose dlq) while the workers are enabled.
    *
    * Max items 16.
    */
@@ -2768,13 +3032,183 @@ export interface KafkaTopicSpecInput {
    */
   config?: Record<string, string>;
   /**
-   * events carries conversation events (env KAFKA_EVENTS_TOPIC), tasks carries background work (env KAFKA_TASKS_TOPIC); unset means provisioned only.
+   * events carries conversation events (env KAFKA_EVENTS_TOPIC), tasks carries background work (env KAFKA_TASKS_TOPIC), dlq receives the tasks the workers gave up on (env KAFKA_DLQ_TOPIC); unset means provisioned only.
    */
-  purpose?: 'events' | 'tasks';
+  purpose?: 'events' | 'tasks' | 'dlq';
   /**
    * Take over a topic that already exists on the broker and was not created by the operator; its partitions and config then follow this spec (overrides not in config are reverted) and deletionPolicy Delete deletes it. Unset, such a topic is left untouched and reported as TopicsReady=False, reason TopicNotOwned.
    */
   adopt?: boolean;
+}
+
+/**
+ * Background workers: the Deployment <name>-worker running the bot image with the worker argument, consuming the tasks topic in the consumer group <namespace>.<name>.workers, scaled by the operator on that group's Kafka lag (docs/workers.md). Needs spec.messaging.kafka.
+ *
+ * Default: `{}`.
+ *
+ * Validation: spec.workers.maxReplicas must be at least spec.workers.minReplicas.
+ */
+export interface WorkersSpecInput {
+  /**
+   * Run the workers. Unset means on exactly when spec.messaging.kafka is set; true without spec.messaging.kafka is refused.
+   */
+  enabled?: boolean;
+  /**
+   * Fewest worker pods; 0 lets the pool scale to zero when the tasks topic has no lag for cooldownSeconds.
+   *
+   * Default: `1`. Minimum 0. Maximum 1000.
+   */
+  minReplicas?: number;
+  /**
+   * Most worker pods. The lag-based scaler also never exceeds the tasks topic's partition count; the default tasks topic gets at least this many partitions.
+   *
+   * Default: `10`. Minimum 1. Maximum 1000.
+   */
+  maxReplicas?: number;
+  /**
+   * Unprocessed tasks one worker pod is expected to carry; desired replicas = ceil(lag / targetLagPerReplica).
+   *
+   * Default: `10`. Minimum 1. Maximum 1000000.
+   */
+  targetLagPerReplica?: number;
+  /**
+   * From zero replicas, scale up only when the lag exceeds this (KEDA activationLagThreshold).
+   *
+   * Default: `0`. Minimum 0. Maximum 1000000.
+   */
+  activationLag?: number;
+  /**
+   * With minReplicas 0, scale to zero only after the lag has been 0 for this long.
+   *
+   * Default: `300`. Minimum 0. Maximum 86400.
+   */
+  cooldownSeconds?: number;
+  /**
+   * At most one scale step per this many seconds; each step rebalances the consumer group.
+   *
+   * Default: `60`. Minimum 0. Maximum 3600.
+   */
+  stabilizationSeconds?: number;
+  /**
+   * Tasks in flight per worker pod (env WORKER_CONCURRENCY).
+   *
+   * Default: `4`. Minimum 1. Maximum 64.
+   */
+  concurrency?: number;
+  /**
+   * PriorityClass of the worker pods; give it a lower value than the chat pods' so the scheduler evicts background work first (the chart can create one, docs/workers.md).
+   *
+   * Min length 1. Max length 253. Pattern `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`.
+   */
+  priorityClassName?: string;
+  /**
+   * Compute resources of the worker container.
+   *
+   * Default: `{}`.
+   */
+  resources?: WorkerResourcesInput;
+  /**
+   * Webhook targets a bundle intent's action {"webhook":"<name>"} posts to, signed with HMAC-SHA256 (env WORKER_WEBHOOKS, WEBHOOK_SECRET_<NAME>).
+   *
+   * Max items 32.
+   */
+  webhooks?: WebhookSpecInput[];
+}
+
+/**
+ * Compute resources of the worker container.
+ *
+ * Default: `{}`.
+ */
+export interface WorkerResourcesInput {
+  /**
+   * Resources the scheduler reserves for the worker container.
+   *
+   * Default: `{}`.
+   */
+  requests?: WorkerResourceRequestsInput;
+  /**
+   * Upper bounds for the worker container.
+   *
+   * Default: `{}`.
+   */
+  limits?: WorkerResourceLimitsInput;
+}
+
+/**
+ * Resources the scheduler reserves for the worker container.
+ *
+ * Default: `{}`.
+ */
+export interface WorkerResourceRequestsInput {
+  /**
+   * CPU request as a Kubernetes quantity.
+   *
+   * Default: `"100m"`. Pattern `^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`.
+   */
+  cpu?: number | string;
+  /**
+   * Memory request as a Kubernetes quantity.
+   *
+   * Default: `"128Mi"`. Pattern `^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`.
+   */
+  memory?: number | string;
+}
+
+/**
+ * Upper bounds for the worker container.
+ *
+ * Default: `{}`.
+ */
+export interface WorkerResourceLimitsInput {
+  /**
+   * CPU limit as a Kubernetes quantity. Unset by default.
+   *
+   * Pattern `^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`.
+   */
+  cpu?: number | string;
+  /**
+   * Memory limit as a Kubernetes quantity.
+   *
+   * Default: `"256Mi"`. Pattern `^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`.
+   */
+  memory?: number | string;
+}
+
+/**
+ * One webhook target.
+ */
+export interface WebhookSpecInput {
+  /**
+   * The name a bundle action refers to (a DNS label, unique in the list).
+   *
+   * Min length 1. Max length 63. Pattern `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`.
+   */
+  name: string;
+  /**
+   * Where the worker POSTs, an http or https URL.
+   *
+   * Min length 1. Max length 2048.
+   *
+   * Validation: spec.workers.webhooks[].url must be an http(s) URL with a host.
+   */
+  url: string;
+  /**
+   * Secret key holding the HMAC signing key (env WEBHOOK_SECRET_<NAME> via secretKeyRef).
+   */
+  secretRef: SecretKeySelector;
+  /**
+   * Deliveries tried (with exponential backoff and jitter) before the task goes to the dead-letter topic.
+   *
+   * Default: `5`. Minimum 1. Maximum 20.
+   */
+  maxAttempts?: number;
+  /**
+   * Timeout of one delivery.
+   *
+   * Default: `10`. Minimum 1. Maximum 60.
+   */
+  timeoutSeconds?: number;
 }
 
 /**

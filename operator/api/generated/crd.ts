@@ -128,9 +128,9 @@ export const chatbotDeploymentCrd = {
                     type: 'string',
                     'x-kubernetes-validations': [
                       {
-                        rule: "!self.matches('-(canary|stable|redis|redis-headless|redis-shard-[0-9]+)$')",
+                        rule: "!self.matches('-(canary|stable|worker|redis|redis-headless|redis-shard-[0-9]+)$')",
                         message:
-                          'metadata.name must not end in -canary, -stable, -redis, -redis-headless or -redis-shard-<n>: those are the names of children of the ChatbotDeployment without that suffix (docs/api.md, Validation)',
+                          'metadata.name must not end in -canary, -stable, -worker, -redis, -redis-headless or -redis-shard-<n>: those are the names of children of the ChatbotDeployment without that suffix (docs/api.md, Validation)',
                       },
                     ],
                   },
@@ -146,6 +146,12 @@ export const chatbotDeploymentCrd = {
                     rule: '!has(self.scaling) || !has(self.scaling.targetInflightPerPod) || !has(self.runtime.maxInflight) || self.scaling.targetInflightPerPod <= double(self.runtime.maxInflight)',
                     message: 'spec.scaling.targetInflightPerPod must not exceed spec.runtime.maxInflight',
                     fieldPath: '.scaling.targetInflightPerPod',
+                  },
+                  {
+                    rule: '!has(self.workers) || !has(self.workers.enabled) || !self.workers.enabled || (has(self.messaging) && has(self.messaging.kafka))',
+                    message:
+                      'spec.workers.enabled true needs spec.messaging.kafka (the workers consume its tasks topic)',
+                    fieldPath: '.workers.enabled',
                   },
                 ],
                 properties: {
@@ -1172,6 +1178,13 @@ export const chatbotDeploymentCrd = {
                     description: 'Conversation sessions and their Redis store.',
                     type: 'object',
                     default: {},
+                    'x-kubernetes-validations': [
+                      {
+                        rule: '!has(self.summarizeAfterTurns) || !has(self.maxTurns) || self.summarizeAfterTurns <= self.maxTurns',
+                        message: 'spec.sessions.summarizeAfterTurns must not exceed spec.sessions.maxTurns',
+                        fieldPath: '.summarizeAfterTurns',
+                      },
+                    ],
                     properties: {
                       ttlSeconds: {
                         description: 'Idle session lifetime in seconds (env SESSION_TTL_SECONDS).',
@@ -1187,6 +1200,14 @@ export const chatbotDeploymentCrd = {
                         format: 'int32',
                         default: 20,
                         minimum: 1,
+                        maximum: 1000,
+                      },
+                      summarizeAfterTurns: {
+                        description:
+                          'When a session holds more turns than this, the bot enqueues a summary task; the worker summarises the older turns and the bot then sends the summary plus the recent turns to the LLM (env SUMMARIZE_AFTER_TURNS). At least 4, at most maxTurns; unset means no summaries.',
+                        type: 'integer',
+                        format: 'int32',
+                        minimum: 4,
                         maximum: 1000,
                       },
                       redis: {
@@ -1412,6 +1433,12 @@ export const chatbotDeploymentCrd = {
                               'spec.messaging.kafka.topics[] may hold at most one topic with purpose tasks',
                             fieldPath: '.topics',
                           },
+                          {
+                            rule: "!has(self.topics) || self.topics.filter(t, has(t.purpose) && t.purpose == 'dlq').size() <= 1",
+                            message:
+                              'spec.messaging.kafka.topics[] may hold at most one topic with purpose dlq',
+                            fieldPath: '.topics',
+                          },
                         ],
                         properties: {
                           bootstrapServers: {
@@ -1450,7 +1477,7 @@ export const chatbotDeploymentCrd = {
                           },
                           topics: {
                             description:
-                              'Topics to provision. Empty means two defaults, <namespace>.<name>.events (purpose events) and <namespace>.<name>.tasks (purpose tasks).',
+                              'Topics to provision. Empty means the defaults, <namespace>.<name>.events (purpose events) and <namespace>.<name>.tasks (purpose tasks), plus <namespace>.<name>.tasks.dlq (purpose dlq) while the workers are enabled.',
                             type: 'array',
                             maxItems: 16,
                             'x-kubernetes-list-type': 'map',
@@ -1493,9 +1520,9 @@ export const chatbotDeploymentCrd = {
                                 },
                                 purpose: {
                                   description:
-                                    'events carries conversation events (env KAFKA_EVENTS_TOPIC), tasks carries background work (env KAFKA_TASKS_TOPIC); unset means provisioned only.',
+                                    'events carries conversation events (env KAFKA_EVENTS_TOPIC), tasks carries background work (env KAFKA_TASKS_TOPIC), dlq receives the tasks the workers gave up on (env KAFKA_DLQ_TOPIC); unset means provisioned only.',
                                   type: 'string',
-                                  enum: ['events', 'tasks'],
+                                  enum: ['events', 'tasks', 'dlq'],
                                 },
                                 adopt: {
                                   description:
@@ -1503,6 +1530,220 @@ export const chatbotDeploymentCrd = {
                                   type: 'boolean',
                                 },
                               },
+                            },
+                          },
+                        },
+                      },
+                    },
+                  },
+                  workers: {
+                    description:
+                      "Background workers: the Deployment <name>-worker running the bot image with the worker argument, consuming the tasks topic in the consumer group <namespace>.<name>.workers, scaled by the operator on that group's Kafka lag (docs/workers.md). Needs spec.messaging.kafka.",
+                    type: 'object',
+                    default: {},
+                    'x-kubernetes-validations': [
+                      {
+                        rule: '!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas',
+                        message: 'spec.workers.maxReplicas must be at least spec.workers.minReplicas',
+                        fieldPath: '.maxReplicas',
+                      },
+                    ],
+                    properties: {
+                      enabled: {
+                        description:
+                          'Run the workers. Unset means on exactly when spec.messaging.kafka is set; true without spec.messaging.kafka is refused.',
+                        type: 'boolean',
+                      },
+                      minReplicas: {
+                        description:
+                          'Fewest worker pods; 0 lets the pool scale to zero when the tasks topic has no lag for cooldownSeconds.',
+                        type: 'integer',
+                        format: 'int32',
+                        default: 1,
+                        minimum: 0,
+                        maximum: 1000,
+                      },
+                      maxReplicas: {
+                        description:
+                          "Most worker pods. The lag-based scaler also never exceeds the tasks topic's partition count; the default tasks topic gets at least this many partitions.",
+                        type: 'integer',
+                        format: 'int32',
+                        default: 10,
+                        minimum: 1,
+                        maximum: 1000,
+                      },
+                      targetLagPerReplica: {
+                        description:
+                          'Unprocessed tasks one worker pod is expected to carry; desired replicas = ceil(lag / targetLagPerReplica).',
+                        type: 'integer',
+                        format: 'int32',
+                        default: 10,
+                        minimum: 1,
+                        maximum: 1000000,
+                      },
+                      activationLag: {
+                        description:
+                          'From zero replicas, scale up only when the lag exceeds this (KEDA activationLagThreshold).',
+                        type: 'integer',
+                        format: 'int32',
+                        default: 0,
+                        minimum: 0,
+                        maximum: 1000000,
+                      },
+                      cooldownSeconds: {
+                        description:
+                          'With minReplicas 0, scale to zero only after the lag has been 0 for this long.',
+                        type: 'integer',
+                        format: 'int32',
+                        default: 300,
+                        minimum: 0,
+                        maximum: 86400,
+                      },
+                      stabilizationSeconds: {
+                        description:
+                          'At most one scale step per this many seconds; each step rebalances the consumer group.',
+                        type: 'integer',
+                        format: 'int32',
+                        default: 60,
+                        minimum: 0,
+                        maximum: 3600,
+                      },
+                      concurrency: {
+                        description: 'Tasks in flight per worker pod (env WORKER_CONCURRENCY).',
+                        type: 'integer',
+                        format: 'int32',
+                        default: 4,
+                        minimum: 1,
+                        maximum: 64,
+                      },
+                      priorityClassName: {
+                        description:
+                          "PriorityClass of the worker pods; give it a lower value than the chat pods' so the scheduler evicts background work first (the chart can create one, docs/workers.md).",
+                        type: 'string',
+                        minLength: 1,
+                        maxLength: 253,
+                        pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+                      },
+                      resources: {
+                        description: 'Compute resources of the worker container.',
+                        type: 'object',
+                        default: {},
+                        properties: {
+                          requests: {
+                            description: 'Resources the scheduler reserves for the worker container.',
+                            type: 'object',
+                            default: {},
+                            properties: {
+                              cpu: {
+                                description: 'CPU request as a Kubernetes quantity.',
+                                anyOf: [{ type: 'integer' }, { type: 'string' }],
+                                pattern:
+                                  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
+                                'x-kubernetes-int-or-string': true,
+                                default: '100m',
+                              },
+                              memory: {
+                                description: 'Memory request as a Kubernetes quantity.',
+                                anyOf: [{ type: 'integer' }, { type: 'string' }],
+                                pattern:
+                                  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
+                                'x-kubernetes-int-or-string': true,
+                                default: '128Mi',
+                              },
+                            },
+                          },
+                          limits: {
+                            description: 'Upper bounds for the worker container.',
+                            type: 'object',
+                            default: {},
+                            properties: {
+                              cpu: {
+                                description: 'CPU limit as a Kubernetes quantity. Unset by default.',
+                                anyOf: [{ type: 'integer' }, { type: 'string' }],
+                                pattern:
+                                  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
+                                'x-kubernetes-int-or-string': true,
+                              },
+                              memory: {
+                                description: 'Memory limit as a Kubernetes quantity.',
+                                anyOf: [{ type: 'integer' }, { type: 'string' }],
+                                pattern:
+                                  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
+                                'x-kubernetes-int-or-string': true,
+                                default: '256Mi',
+                              },
+                            },
+                          },
+                        },
+                      },
+                      webhooks: {
+                        description:
+                          'Webhook targets a bundle intent\'s action {"webhook":"<name>"} posts to, signed with HMAC-SHA256 (env WORKER_WEBHOOKS, WEBHOOK_SECRET_<NAME>).',
+                        type: 'array',
+                        maxItems: 32,
+                        'x-kubernetes-list-type': 'map',
+                        'x-kubernetes-list-map-keys': ['name'],
+                        items: {
+                          description: 'One webhook target.',
+                          type: 'object',
+                          required: ['name', 'url', 'secretRef'],
+                          properties: {
+                            name: {
+                              description:
+                                'The name a bundle action refers to (a DNS label, unique in the list).',
+                              type: 'string',
+                              minLength: 1,
+                              maxLength: 63,
+                              pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+                            },
+                            url: {
+                              description: 'Where the worker POSTs, an http or https URL.',
+                              type: 'string',
+                              minLength: 1,
+                              maxLength: 2048,
+                              'x-kubernetes-validations': [
+                                {
+                                  rule: "isURL(self) && url(self).getScheme() in ['https', 'http'] && url(self).getHostname() != ''",
+                                  message: 'spec.workers.webhooks[].url must be an http(s) URL with a host',
+                                },
+                              ],
+                            },
+                            secretRef: {
+                              description:
+                                'Secret key holding the HMAC signing key (env WEBHOOK_SECRET_<NAME> via secretKeyRef).',
+                              type: 'object',
+                              required: ['name', 'key'],
+                              properties: {
+                                name: {
+                                  description: 'Name of a Secret in the namespace of the ChatbotDeployment.',
+                                  type: 'string',
+                                  minLength: 1,
+                                  maxLength: 253,
+                                },
+                                key: {
+                                  description: 'Key inside the Secret.',
+                                  type: 'string',
+                                  minLength: 1,
+                                  maxLength: 253,
+                                },
+                              },
+                            },
+                            maxAttempts: {
+                              description:
+                                'Deliveries tried (with exponential backoff and jitter) before the task goes to the dead-letter topic.',
+                              type: 'integer',
+                              format: 'int32',
+                              default: 5,
+                              minimum: 1,
+                              maximum: 20,
+                            },
+                            timeoutSeconds: {
+                              description: 'Timeout of one delivery.',
+                              type: 'integer',
+                              format: 'int32',
+                              default: 10,
+                              minimum: 1,
+                              maximum: 60,
                             },
                           },
                         },
@@ -1642,7 +1883,7 @@ export const chatbotDeploymentCrd = {
                   },
                   conditions: {
                     description:
-                      'Latest observations (Ready, Progressing, Degraded, ScalingActive, ScalingLimited, SLOMet, FallbackActive, RedisReady, TopicsReady, RolloutHealthy), one per type.',
+                      'Latest observations (Ready, Progressing, Degraded, ScalingActive, ScalingLimited, SLOMet, FallbackActive, RedisReady, TopicsReady, RolloutHealthy, WorkersReady), one per type.',
                     type: 'array',
                     maxItems: 32,
                     'x-kubernetes-list-type': 'map',
@@ -2109,6 +2350,53 @@ export const chatbotDeploymentCrd = {
                             },
                           },
                         },
+                      },
+                    },
+                  },
+                  workers: {
+                    description: 'The background worker pool (spec.workers), written by the operator.',
+                    type: 'object',
+                    properties: {
+                      replicas: { description: 'Worker pods that exist.', type: 'integer', format: 'int32' },
+                      readyReplicas: {
+                        description: 'Worker pods that are ready.',
+                        type: 'integer',
+                        format: 'int32',
+                      },
+                      desiredReplicas: {
+                        description: 'Worker pods the lag-based scaler wants now.',
+                        type: 'integer',
+                        format: 'int32',
+                      },
+                      lag: {
+                        description:
+                          'Unprocessed tasks of the worker consumer group on the tasks topic; absent while the lag cannot be read (never reported as 0 then).',
+                        type: 'integer',
+                        format: 'int64',
+                        minimum: 0,
+                      },
+                      partitions: {
+                        description:
+                          'Partition count of the tasks topic, the most workers that can share the load.',
+                        type: 'integer',
+                        format: 'int32',
+                        minimum: 0,
+                      },
+                      reason: {
+                        description:
+                          'Why the last scaling decision was taken, for example LagWithinTarget or CappedAtPartitions.',
+                        type: 'string',
+                        maxLength: 64,
+                      },
+                      message: {
+                        description: 'Human-readable details of the last decision.',
+                        type: 'string',
+                        maxLength: 1024,
+                      },
+                      lastScaleTime: {
+                        description: 'When the worker replica count last changed.',
+                        type: 'string',
+                        format: 'date-time',
                       },
                     },
                   },
