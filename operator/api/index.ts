@@ -36,6 +36,7 @@ export const ConditionType = {
   RedisReady: 'RedisReady',
   TopicsReady: 'TopicsReady',
   RolloutHealthy: 'RolloutHealthy',
+  WorkersReady: 'WorkersReady',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 export const CONDITION_TYPES: readonly ConditionType[] = Object.values(ConditionType);
@@ -104,6 +105,11 @@ export const ConditionReason = {
   AnalysisInconclusive: 'AnalysisInconclusive',
   RolloutAborted: 'RolloutAborted',
   RolloutPromoted: 'RolloutPromoted',
+  // WorkersReady (operator/workers/status.ts); Available and WaitingForPods are shared with the above
+  /** The worker pool is at zero replicas on purpose (minReplicas 0, no lag). */
+  ScaledToZero: 'ScaledToZero',
+  /** The worker group's lag cannot be read: the pool keeps its size and is not scaled. */
+  LagUnavailable: 'LagUnavailable',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 
@@ -126,6 +132,16 @@ export const DEFAULT_TARGET_INFLIGHT_SHARE = 0.7;
 /** spec.scaling.targetInflightPerPod, or its documented default of 0.7 x spec.runtime.maxInflight. */
 export function targetInflightPerPod(spec: Pick<ChatbotDeploymentSpec, 'scaling' | 'runtime'>): number {
   return spec.scaling.targetInflightPerPod ?? DEFAULT_TARGET_INFLIGHT_SHARE * spec.runtime.maxInflight;
+}
+
+/**
+ * Whether the fleet runs background workers (spec.workers.enabled): unset means on exactly when
+ * spec.messaging.kafka is set. A CRD default cannot depend on another field, so this is the one
+ * place the derived default lives; the CRD refuses enabled true without Kafka.
+ */
+export function workersEnabled(spec: Pick<ChatbotDeploymentSpec, 'workers' | 'messaging'>): boolean {
+  if (!spec.messaging?.kafka) return false;
+  return spec.workers?.enabled ?? true;
 }
 
 /**
