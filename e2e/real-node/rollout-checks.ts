@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Fleet } from './rollout-fleet.js';
-import { MESSAGES, chat, type Conversation, type Turn } from './rollout-traffic.js';
+import { MESSAGES, chat, chatOrFailure, type Conversation, type Turn } from './rollout-traffic.js';
 
 /**
  * Conversations whose versions are not "first version, then at most one switch to `after`": a
@@ -41,13 +41,17 @@ export async function continueAll(
   const worker = async (): Promise<void> => {
     while (i < conversations.length) {
       const c = conversations[i++]!;
-      const turn = await chat(base, MESSAGES[i % MESSAGES.length]!, c.sessionId);
+      const reply = await chatOrFailure(base, MESSAGES[i % MESSAGES.length]!, c.sessionId);
       const last = c.turns.at(-1)!;
-      if (turn === undefined) problems.push(`${c.sessionId}: no reply`);
-      else if (turn.modelVersion !== version) problems.push(`${c.sessionId}: served by ${turn.modelVersion}`);
+      if ('failure' in reply) {
+        problems.push(`${c.sessionId}: no reply (${reply.failure})`);
+        continue;
+      }
+      const { turn } = reply;
+      if (turn.modelVersion !== version) problems.push(`${c.sessionId}: served by ${turn.modelVersion}`);
       else if (c.failed === 0 && turn.turn !== last.turn + 1)
         problems.push(`${c.sessionId}: turn ${turn.turn} after turn ${last.turn}`);
-      if (turn !== undefined) next.set(c.sessionId, turn);
+      next.set(c.sessionId, turn);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -45,22 +45,30 @@ export function firstVersion(c: Conversation): string {
   return c.turns[0]?.modelVersion ?? '';
 }
 
-/** One turn over a fresh connection; undefined on any failure (counted by the caller). */
-export async function chat(base: string, message: string, sessionId?: string): Promise<Turn | undefined> {
+/** One turn over a fresh connection: the reply, or why there was none (status and error code, for the report). */
+export async function chatOrFailure(
+  base: string,
+  message: string,
+  sessionId?: string,
+): Promise<{ turn: Turn } | { failure: string }> {
   try {
     const res = await postJsonFresh(`${base}/v1/chat`, { message, ...(sessionId ? { sessionId } : {}) });
-    if (res.status !== 200) return undefined;
+    if (res.status !== 200) {
+      const code = (res.json as { error?: { code?: unknown } } | undefined)?.error?.code;
+      return { failure: `HTTP ${res.status}${typeof code === 'string' ? ` ${code}` : ''}` };
+    }
     const r = res.json as ChatReply;
-    return {
-      sessionId: r.sessionId,
-      modelVersion: r.modelVersion,
-      turn: r.turn,
-      source: r.source,
-      at: Date.now(),
-    };
-  } catch {
-    return undefined;
+    const turn = { sessionId: r.sessionId, modelVersion: r.modelVersion, turn: r.turn, source: r.source };
+    return { turn: { ...turn, at: Date.now() } };
+  } catch (err) {
+    return { failure: (err as { code?: string }).code ?? (err as Error).message };
   }
+}
+
+/** One turn over a fresh connection; undefined on any failure (counted by the caller). */
+export async function chat(base: string, message: string, sessionId?: string): Promise<Turn | undefined> {
+  const r = await chatOrFailure(base, message, sessionId);
+  return 'turn' in r ? r.turn : undefined;
 }
 
 export interface TrafficOptions {
