@@ -14,3 +14,4 @@ export type { RedisCaches, RedisKube, RedisOptions } from './redis/component.js'
 export { KafkaTopicsComponent, TOPICS_RECHECK_MS } from './kafka/component.js';
 export type { KafkaTopicsKube, KafkaTopicsOptions } from './kafka/component.js';
 export { TOPIC_FINALIZER } from './kafka/reconcile.js';
+export { dataPlaneEnv, workerDataPlaneEnv } from './env.js';

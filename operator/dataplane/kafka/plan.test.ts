@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { KafkaSpecInput } from '../../api/index.js';
+import type { ChatbotDeploymentSpecInput, KafkaSpecInput } from '../../api/index.js';
 import { testCbd } from '../fixtures.js';
 import type { Condition, ChatbotDeployment } from '../types.js';
 import { changedConfigKeys, planTopics } from './plan.js';
@@ -40,12 +40,46 @@ describe('desiredTopics', () => {
     expect(desiredTopics(cbd())).toEqual([]);
   });
 
-  it('empty list -> <ns>.<name>.events and .tasks with maxReplicas partitions', () => {
-    const topics = desiredTopics(cbd({ bootstrapServers: ['b:9092'], topics: [] }, 8));
-    expect(topics.map((t) => [t.name, t.purpose, t.partitions, t.replicationFactor])).toEqual([
-      ['bots.support.events', 'events', 8, undefined],
-      ['bots.support.tasks', 'tasks', 8, undefined],
+  const kafka = { bootstrapServers: ['b:9092'], topics: [] };
+  const defaults = (spec: Partial<ChatbotDeploymentSpecInput>, maxReplicas: number) =>
+    desiredTopics(testCbd({ metadata: { uid: 'u' }, kafka, maxReplicas, spec })).map((t) => [
+      t.name,
+      t.purpose,
+      t.partitions,
+      t.replicationFactor,
     ]);
+  it.each([
+    {
+      what: 'workers off: events and tasks with spec.scaling.maxReplicas partitions',
+      spec: { workers: { enabled: false } },
+      maxReplicas: 8,
+      want: [
+        ['bots.support.events', 'events', 8, undefined],
+        ['bots.support.tasks', 'tasks', 8, undefined],
+      ],
+    },
+    {
+      what: 'workers on (the default with Kafka): a DLQ, tasks sized for the larger pool',
+      spec: {},
+      maxReplicas: 8,
+      want: [
+        ['bots.support.events', 'events', 8, undefined],
+        ['bots.support.tasks', 'tasks', 10, undefined],
+        ['bots.support.tasks.dlq', 'dlq', 10, undefined],
+      ],
+    },
+    {
+      what: 'more bots than workers: tasks keep the bots count',
+      spec: { workers: { maxReplicas: 4 } },
+      maxReplicas: 12,
+      want: [
+        ['bots.support.events', 'events', 12, undefined],
+        ['bots.support.tasks', 'tasks', 12, undefined],
+        ['bots.support.tasks.dlq', 'dlq', 12, undefined],
+      ],
+    },
+  ])('empty list, $what', ({ spec, maxReplicas, want }) => {
+    expect(defaults(spec, maxReplicas)).toEqual(want);
   });
 
   it('explicit topics are taken as declared', () => {

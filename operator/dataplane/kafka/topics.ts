@@ -1,4 +1,5 @@
 /** Desired topics of a ChatbotDeployment. PURE. */
+import { workersEnabled } from '../../api/index.js';
 import { nameOf, namespaceOf } from '../identity.js';
 import type { ChatbotDeployment, TopicPurpose } from '../types.js';
 
@@ -6,7 +7,7 @@ export interface DesiredTopic {
   name: string;
   partitions: number;
   /**
-   * undefined (the two default topics) = chosen once at creation (min(3, brokers)) and never compared
+   * undefined (the default topics) = chosen once at creation (min(3, brokers)) and never compared
    * afterwards. An explicit topic always has one: the CRD defaults it.
    */
   replicationFactor: number | undefined;
@@ -17,24 +18,41 @@ export interface DesiredTopic {
   adopt: boolean;
 }
 
+/** `<ns>.<name>.events`, `<ns>.<name>.tasks`, and the tasks' dead letters `<ns>.<name>.tasks.dlq`. */
 export function defaultTopicName(cbd: ChatbotDeployment, purpose: TopicPurpose): string {
-  return `${namespaceOf(cbd)}.${nameOf(cbd)}.${purpose}`;
+  const suffix = purpose === 'dlq' ? 'tasks.dlq' : purpose;
+  return `${namespaceOf(cbd)}.${nameOf(cbd)}.${suffix}`;
+}
+
+/**
+ * Partitions of each default topic. Consumers beyond a topic's partition count sit idle (KEDA #1683):
+ * events get spec.scaling.maxReplicas (the bots produce them), tasks at least spec.workers.maxReplicas
+ * too while the workers consume them, and the DLQ as many as tasks, so a task replayed from it lands on
+ * the partition its key had.
+ */
+function defaultPartitions(cbd: ChatbotDeployment, purpose: TopicPurpose): number {
+  const bots = cbd.spec.scaling.maxReplicas;
+  if (purpose === 'events' || !workersEnabled(cbd.spec)) return bots;
+  return Math.max(bots, cbd.spec.workers.maxReplicas);
+}
+
+/** The default topics: events and tasks, plus the DLQ while the workers run. */
+function defaultPurposes(cbd: ChatbotDeployment): TopicPurpose[] {
+  return workersEnabled(cbd.spec) ? ['events', 'tasks', 'dlq'] : ['events', 'tasks'];
 }
 
 /**
  * The explicit topics list (partitions and replicationFactor defaulted by the CRD), or when it is
- * empty the two defaults, whose partition count is spec.scaling.maxReplicas so no scaled-out
- * consumer sits idle (KEDA #1683).
+ * empty the defaults (defaultPurposes, defaultPartitions).
  */
 export function desiredTopics(cbd: ChatbotDeployment): DesiredTopic[] {
   const kafka = cbd.spec.messaging?.kafka;
   if (!kafka) return [];
-  const partitions = cbd.spec.scaling.maxReplicas;
   const topics = kafka.topics ?? [];
   if (topics.length === 0) {
-    return (['events', 'tasks'] as const).map((purpose) => ({
+    return defaultPurposes(cbd).map((purpose) => ({
       name: defaultTopicName(cbd, purpose),
-      partitions,
+      partitions: defaultPartitions(cbd, purpose),
       replicationFactor: undefined,
       config: {},
       purpose,
