@@ -24,7 +24,8 @@ export interface PodInputs {
   routingConfigMap?: string;
 }
 
-function secretEnv(name: string, ref: { name: string; key: string } | undefined): EnvVar[] {
+/** One env var from a Secret key (never the value itself), or none without a ref. */
+export function secretEnv(name: string, ref: { name: string; key: string } | undefined): EnvVar[] {
   if (!ref) return [];
   return [{ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } }];
 }
