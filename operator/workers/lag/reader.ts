@@ -1,0 +1,157 @@
+/**
+ * The worker group's Kafka lag, read through the admin API, as a LagObservation for the scaling core
+ * (operator/workers/scaling/decide.ts): end offsets by ListOffsets (admin.fetchTopicOffsets), the
+ * group's committed offsets by OffsetFetch (admin.fetchOffsets), summed by ./sum.ts.
+ *
+ * Never throws: an unknown topic, an unreachable or refusing broker, a timeout, a cancelled reconcile
+ * or offsets that make no sense all become `{ kind: 'unavailable', reason, message }` (./classify.ts),
+ * which the core never reads as lag 0. Both requests together wait at most timeoutMs (the connect
+ * included, for the pooled read), raced with ../../dataplane/kafka/bounded-call.ts as the topic
+ * manager's calls are: kafkajs takes no AbortSignal and its own timeouts do not end a hung connect.
+ *
+ * Two entry points:
+ * - readConsumerLag(admin, groupId, topic): any connected admin client;
+ * - readWorkerLag(pool, target, cbd, topic): a fleet's worker group (../names.ts) through the
+ *   operator's shared admin pool (../../dataplane/kafka/admin-pool.ts), one client per broker set and
+ *   credentials; a client that hung or failed leaves the pool, as the topic manager's do.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Admin } from 'kafkajs';
+import type { AdminLease, AdminTarget, KafkaAdminPool } from '../../dataplane/kafka/admin-pool.js';
+import { brokerSet } from '../../dataplane/kafka/admin-pool-policy.js';
+import { boundedCall, throwIfAborted } from '../../dataplane/kafka/bounded-call.js';
+import type { CallBounds } from '../../dataplane/kafka/bounded-call.js';
+import {
+  isKafkaUnavailable,
+  KafkaCallAbortedError,
+  KafkaCallTimeoutError,
+} from '../../dataplane/kafka/errors.js';
+import type { ChatbotDeployment } from '../../api/index.js';
+import { workerGroupId } from '../names.js';
+import type { LagObservation } from '../scaling/types.js';
+import { boundedMessage, InvalidOffsetsError, lagFailureMessage, lagFailureReason } from './classify.js';
+import { sumLag } from './sum.js';
+
+/** One lag read, connect and both requests together. The core holds the count meanwhile, so short. */
+export const DEFAULT_LAG_READ_TIMEOUT_MS = 5_000;
+/** Kafka's limit on topic names; group ids have none in the protocol, and get the same bound. */
+export const MAX_NAME_CHARS = 249;
+
+/** The two admin requests a lag read makes; a kafkajs Admin satisfies it. */
+export type LagAdmin = Pick<Admin, 'fetchTopicOffsets' | 'fetchOffsets'>;
+
+export interface LagReadOptions {
+  /** The most the read may wait in all (default DEFAULT_LAG_READ_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** Cancels the read (leadership lost, shutdown): it ends at once as unavailable/Aborted. */
+  signal?: AbortSignal;
+  /** Wall-clock ms since the epoch, for observedAt (injected in tests). */
+  clock?: () => number;
+  /** Monotonic ms, for the deadline. */
+  monotonic?: () => number;
+}
+
+interface Read {
+  groupId: string;
+  topic: string;
+  bounds: CallBounds;
+  clock: () => number;
+}
+
+function startRead(groupId: string, topic: string, brokers: string, opts: LagReadOptions): Read {
+  const now = opts.monotonic ?? (() => performance.now());
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_LAG_READ_TIMEOUT_MS;
+  return {
+    groupId,
+    topic,
+    clock: opts.clock ?? Date.now,
+    bounds: { brokers, callTimeoutMs: timeoutMs, deadlineAt: now() + timeoutMs, signal: opts.signal, now },
+  };
+}
+
+function badName(kind: string, value: string): string | undefined {
+  if (value === '') return `the ${kind} is empty`;
+  if (value.length > MAX_NAME_CHARS) return `the ${kind} is longer than ${MAX_NAME_CHARS} characters`;
+  return undefined;
+}
+
+function unavailable(read: Read, reason: string, message: string): LagObservation {
+  return { kind: 'unavailable', reason, message: boundedMessage(message), observedAt: read.clock() };
+}
+
+function failed(read: Read, err: unknown): LagObservation {
+  const what = `lag of group ${read.groupId} on topic ${read.topic}`;
+  return unavailable(read, lagFailureReason(err), lagFailureMessage(err, what));
+}
+
+/** Both requests at once, within the read's bounds; throws what kafkajs or the bounds threw. */
+async function fetchLag(admin: LagAdmin, read: Read): Promise<LagObservation> {
+  const { groupId, topic, bounds } = read;
+  const [ends, groups] = await Promise.all([
+    boundedCall('fetchTopicOffsets', bounds, () => admin.fetchTopicOffsets(topic)),
+    boundedCall('fetchOffsets', bounds, () => admin.fetchOffsets({ groupId, topics: [topic] })),
+  ]);
+  const committed = groups.find((g) => g.topic === topic)?.partitions ?? [];
+  const sum = sumLag(ends, committed);
+  if (!sum.ok) throw new InvalidOffsetsError(`broker answered nonsense offsets: ${sum.problem}`);
+  return { kind: 'lag', lag: sum.lag, partitions: sum.partitions, observedAt: read.clock() };
+}
+
+function invalidRequest(read: Read): LagObservation | undefined {
+  const problem = badName('group id', read.groupId) ?? badName('topic', read.topic);
+  return problem === undefined ? undefined : unavailable(read, 'InvalidRequest', problem);
+}
+
+/** The lag of `groupId` on `topic`, through a connected admin client. Never throws. */
+export async function readConsumerLag(
+  admin: LagAdmin,
+  groupId: string,
+  topic: string,
+  opts: LagReadOptions = {},
+): Promise<LagObservation> {
+  const read = startRead(groupId, topic, '(connected client)', opts);
+  const invalid = invalidRequest(read);
+  if (invalid) return invalid;
+  try {
+    return await fetchLag(admin, read);
+  } catch (err: unknown) {
+    return failed(read, err);
+  }
+}
+
+/** Ends a lease as the topic manager does: a hung client is cut now, a broken one leaves the pool. */
+function endLease(lease: AdminLease, err: unknown): void {
+  if (err instanceof KafkaCallTimeoutError) lease.discard('timeout', true);
+  else if (err instanceof KafkaCallAbortedError) lease.discard('aborted', false);
+  else if (isKafkaUnavailable(err)) lease.discard('error', false);
+  else lease.release(); // the broker answered (unknown topic, odd offsets): the client is fine
+}
+
+/**
+ * The lag of the fleet's worker group (workerGroupId) on its tasks topic, through the shared pool's
+ * client for `target` (the fleet's spec.messaging.kafka brokers and credentials). Never throws.
+ */
+export async function readWorkerLag(
+  pool: KafkaAdminPool,
+  target: AdminTarget,
+  cbd: Pick<ChatbotDeployment, 'metadata'>,
+  topic: string,
+  opts: LagReadOptions = {},
+): Promise<LagObservation> {
+  const read = startRead(workerGroupId(cbd), topic, brokerSet(target.brokers), opts);
+  const invalid = invalidRequest(read);
+  if (invalid) return invalid;
+  let lease: AdminLease | undefined;
+  try {
+    throwIfAborted('connect', read.bounds); // a cancelled reconcile opens no client
+    lease = pool.acquire(target);
+    const connected = lease.connected;
+    await boundedCall('connect', read.bounds, () => connected);
+    const observation = await fetchLag(lease.admin, read);
+    lease.release();
+    return observation;
+  } catch (err: unknown) {
+    if (lease) endLease(lease, err);
+    return failed(read, err);
+  }
+}
