@@ -110,6 +110,8 @@ export const ConditionReason = {
   ScaledToZero: 'ScaledToZero',
   /** The worker group's lag cannot be read: the pool keeps its size and is not scaled. */
   LagUnavailable: 'LagUnavailable',
+  /** Explicit spec.messaging.kafka.topics without a topic of purpose tasks: no worker has anything to consume. */
+  NoTasksTopic: 'NoTasksTopic',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 
