@@ -30,6 +30,8 @@ import type { ChatbotDeployment } from '../../api/index.js';
 import { workerGroupId } from '../names.js';
 import type { LagObservation } from '../scaling/types.js';
 import { boundedMessage, InvalidOffsetsError, lagFailureMessage, lagFailureReason } from './classify.js';
+import { lagReadResult } from './metrics.js';
+import type { WorkerLagReadMetrics } from './metrics.js';
 import { sumLag } from './sum.js';
 
 /** One lag read, connect and both requests together. The core holds the count meanwhile, so short. */
@@ -49,6 +51,8 @@ export interface LagReadOptions {
   clock?: () => number;
   /** Monotonic ms, for the deadline. */
   monotonic?: () => number;
+  /** Observes each read's duration by result (./metrics.ts). */
+  metrics?: WorkerLagReadMetrics;
 }
 
 interface Read {
@@ -56,17 +60,34 @@ interface Read {
   topic: string;
   bounds: CallBounds;
   clock: () => number;
+  startedAt: number;
+  metrics: WorkerLagReadMetrics | undefined;
 }
 
 function startRead(groupId: string, topic: string, brokers: string, opts: LagReadOptions): Read {
   const now = opts.monotonic ?? (() => performance.now());
   const timeoutMs = opts.timeoutMs ?? DEFAULT_LAG_READ_TIMEOUT_MS;
+  const startedAt = now();
   return {
     groupId,
     topic,
     clock: opts.clock ?? Date.now,
-    bounds: { brokers, callTimeoutMs: timeoutMs, deadlineAt: now() + timeoutMs, signal: opts.signal, now },
+    bounds: {
+      brokers,
+      callTimeoutMs: timeoutMs,
+      deadlineAt: startedAt + timeoutMs,
+      signal: opts.signal,
+      now,
+    },
+    startedAt,
+    metrics: opts.metrics,
   };
+}
+
+function finished(read: Read, observation: LagObservation): LagObservation {
+  const seconds = (read.bounds.now() - read.startedAt) / 1000;
+  read.metrics?.readDuration.observe({ result: lagReadResult(observation) }, seconds);
+  return observation;
 }
 
 function badName(kind: string, value: string): string | undefined {
@@ -111,11 +132,11 @@ export async function readConsumerLag(
 ): Promise<LagObservation> {
   const read = startRead(groupId, topic, '(connected client)', opts);
   const invalid = invalidRequest(read);
-  if (invalid) return invalid;
+  if (invalid) return finished(read, invalid);
   try {
-    return await fetchLag(admin, read);
+    return finished(read, await fetchLag(admin, read));
   } catch (err: unknown) {
-    return failed(read, err);
+    return finished(read, failed(read, err));
   }
 }
 
@@ -140,7 +161,7 @@ export async function readWorkerLag(
 ): Promise<LagObservation> {
   const read = startRead(workerGroupId(cbd), topic, brokerSet(target.brokers), opts);
   const invalid = invalidRequest(read);
-  if (invalid) return invalid;
+  if (invalid) return finished(read, invalid);
   let lease: AdminLease | undefined;
   try {
     throwIfAborted('connect', read.bounds); // a cancelled reconcile opens no client
@@ -149,9 +170,9 @@ export async function readWorkerLag(
     await boundedCall('connect', read.bounds, () => connected);
     const observation = await fetchLag(lease.admin, read);
     lease.release();
-    return observation;
+    return finished(read, observation);
   } catch (err: unknown) {
     if (lease) endLease(lease, err);
-    return failed(read, err);
+    return finished(read, failed(read, err));
   }
 }

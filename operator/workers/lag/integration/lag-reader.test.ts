@@ -4,7 +4,9 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
 import { hungBroker } from '../../../dataplane/integration/kafka-admin-pool-support.js';
+import { createWorkerLagReadMetrics } from '../metrics.js';
 import { readConsumerLag, readWorkerLag } from '../reader.js';
 import {
   brokers,
@@ -120,11 +122,16 @@ describe('worker lag reader on the real broker', () => {
     expect(await readConsumerLag(env.admin, group, '')).toMatchObject({ reason: 'InvalidRequest' });
   });
 
-  it('lag-read latency through the pooled client', async () => {
+  it('lag-read latency through the pooled client, also in its histogram', async () => {
+    const registry = new Registry();
+    const metrics = createWorkerLagReadMetrics(registry);
+    expect(await readWorkerLag(env.pool, { brokers }, cbd, `${topic}.missing`, { metrics })).toMatchObject({
+      reason: 'TopicNotFound',
+    });
     const times: number[] = [];
     for (let i = 0; i < 30; i++) {
       const started = performance.now();
-      const r = await readWorkerLag(env.pool, { brokers }, cbd, topic);
+      const r = await readWorkerLag(env.pool, { brokers }, cbd, topic, { metrics });
       times.push(performance.now() - started);
       expect(r.kind).toBe('lag');
     }
@@ -135,5 +142,15 @@ describe('worker lag reader on the real broker', () => {
         `p90 ${at(0.9).toFixed(1)} ms, max ${at(1).toFixed(1)} ms`,
     );
     expect(at(0.5)).toBeLessThan(1000);
+    const text = await registry.metrics();
+    const count = (result: string): string | undefined =>
+      text
+        .split('\n')
+        .find((l) =>
+          l.startsWith(`chatfleet_operator_worker_lag_read_duration_seconds_count{result="${result}"}`),
+        )
+        ?.split(' ')[1];
+    expect(count('lag')).toBe('30');
+    expect(count('TopicNotFound')).toBe('1');
   });
 });
