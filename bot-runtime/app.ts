@@ -32,6 +32,7 @@ import { routingPlugin } from './rollout/plugin.js';
 import { TurnRouter } from './rollout/router.js';
 import { RoutingState } from './rollout/routing-state.js';
 import { SessionStore } from './sessions/session-store.js';
+import { openTaskQueue, type TaskQueue } from './tasks/task-queue.js';
 
 export interface AppDeps {
   config: Config;
@@ -44,6 +45,8 @@ export interface AppDeps {
   redisConnectTimeoutMs?: number;
   /** Tests: this sink instead of the Kafka publisher KAFKA_BROKERS names (closed at onClose all the same). */
   events?: AppEventSink;
+  /** Tests: this queue instead of the Kafka one KAFKA_BROKERS names (closed at onClose all the same). */
+  tasks?: TaskQueue;
 }
 
 /** Set by server.ts on SIGTERM: readiness fails and new turns are refused while in-flight ones finish. */
@@ -134,11 +137,15 @@ async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void
     },
   });
   app.decorate('sessions', sessionStore(app.redis, config));
+  // Chat pods only enqueue tasks; the worker Deployment runs them (docs/tasks.md).
+  const tasks = deps.tasks ?? openTaskQueue(config.kafka, deps.log, deps.registry);
+  app.addHook('onClose', () => tasks.close(config.eventsFlushTimeoutMs));
   const turns = new TurnService({
     models,
     store: app.sessions,
     llm: deps.llm,
     events,
+    tasks,
     limiter: lifecycle.limiter,
     metrics: deps.metrics,
     log: deps.log,
@@ -146,6 +153,7 @@ async function registerRoutes(app: FastifyInstance, deps: AppDeps): Promise<void
     settings: {
       answerCacheTtlSeconds: config.answerCacheTtlSeconds,
       eventsIncludeText: config.eventsIncludeText,
+      summarizeAfterTurns: config.summarizeAfterTurns,
     },
     isDraining: () => lifecycle.draining,
   });

@@ -19,8 +19,22 @@ import {
   type RoutingSourceConfig,
   type Track,
 } from './config/turn-path.js';
+import {
+  parseSummarizeAfterTurns,
+  parseWorker,
+  webhookSecretVariable,
+  type WebhookConfig,
+  type WorkerConfig,
+} from './config/worker.js';
 
-export { ConfigError, parseApiKey, parseHostPort, parseKafkaCredentials, parseProxyEntry };
+export {
+  ConfigError,
+  parseApiKey,
+  parseHostPort,
+  parseKafkaCredentials,
+  parseProxyEntry,
+  webhookSecretVariable,
+};
 export type {
   ApiKey,
   AuthConfig,
@@ -31,6 +45,8 @@ export type {
   RolloutConfig,
   RoutingSourceConfig,
   Track,
+  WebhookConfig,
+  WorkerConfig,
 };
 
 /** Everything the runtime reads from the environment, parsed and validated once at start. */
@@ -70,6 +86,10 @@ export interface Config {
   eventsIncludeText: boolean;
   rollout: RolloutConfig;
   http: HttpTimeouts;
+  /** SUMMARIZE_AFTER_TURNS: chat pods enqueue a summary task every this many turns (undefined: off). */
+  summarizeAfterTurns: number | undefined;
+  /** The background worker's settings (read by chat pods too, unused there). */
+  worker: WorkerConfig;
 }
 
 export const DEFAULT_BUNDLE_PATH = fileURLToPath(new URL('./model/bundle.example.json', import.meta.url));
@@ -116,5 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
     eventsIncludeText: bool(env, 'EVENTS_INCLUDE_TEXT', false),
     rollout,
     http: parseHttpTimeouts(env, rollout, redisCommandTimeoutMs),
+    summarizeAfterTurns: parseSummarizeAfterTurns(env),
+    worker: parseWorker(env),
   };
 }

@@ -1,14 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import type { ConversationEvent } from '../events/conversation-event.js';
-import type { TurnRecord } from '../sessions/session-store.js';
+import type { IntentAction } from '../classifier/bundle.js';
+import type { SessionSummary, TurnRecord } from '../sessions/session-store.js';
+import type { Task } from '../tasks/task.js';
 import type { ChatMessage } from './llm-client.js';
 import type { Answer, TurnInput } from './turn-types.js';
 
-/** The LLM prompt: the bundle's system line, the conversation so far, the question. */
-export function llmMessages(modelName: string, history: TurnRecord[], message: string): ChatMessage[] {
+/**
+ * The LLM prompt: the bundle's system line, the conversation so far, the question. With a summary
+ * (written by the worker's summarize task), the turns it covers are replaced by it: the prompt
+ * stays bounded however long the conversation gets.
+ */
+export function llmMessages(
+  modelName: string,
+  history: TurnRecord[],
+  message: string,
+  summary?: SessionSummary,
+): ChatMessage[] {
+  const recent = summary ? history.filter((t) => t.seq > summary.through) : history;
   return [
     { role: 'system', content: `You are the assistant "${modelName}". Answer briefly and politely.` },
-    ...history.flatMap((t): ChatMessage[] => [
+    ...(summary
+      ? [{ role: 'system' as const, content: `Summary of the conversation so far: ${summary.text}` }]
+      : []),
+    ...recent.flatMap((t): ChatMessage[] => [
       { role: 'user', content: t.message },
       { role: 'assistant', content: t.reply },
     ]),
@@ -44,4 +59,50 @@ export function turnEvent(f: TurnFacts): ConversationEvent {
   };
   if (f.includeText) Object.assign(event, { message: f.input.message, reply: f.answer.reply });
   return event;
+}
+
+export interface TurnTaskFacts {
+  sessionId: string;
+  /** The stored turn's number (0: not stored, so no summary is due). */
+  turn: number;
+  answer: Answer;
+  modelVersion: string;
+  at: number;
+  /** The action of the answering intent, if the bundle declares one. */
+  action: IntentAction | undefined;
+  summarizeAfterTurns: number | undefined;
+}
+
+/**
+ * The background tasks a finished turn enqueues. A summary is due when the turn number reaches a
+ * multiple of SUMMARIZE_AFTER_TURNS: turn numbers are unique per session (one INCR each), so each
+ * threshold is crossed by exactly one turn, on whichever pod. Ids are derived from the session and
+ * turn, so a task enqueued twice is one task to the worker. Pure.
+ */
+export function turnTasks(f: TurnTaskFacts): (Task & { sessionId: string })[] {
+  const tasks: (Task & { sessionId: string })[] = [];
+  const n = f.summarizeAfterTurns;
+  if (n !== undefined && f.turn > 0 && f.turn % n === 0) {
+    tasks.push({
+      id: `summarize:${f.sessionId}:${f.turn}`,
+      type: 'summarize',
+      sessionId: f.sessionId,
+      throughSeq: f.turn,
+    });
+  }
+  if (f.action && f.answer.source === 'intent') {
+    const id =
+      f.turn > 0 ? `webhook:${f.sessionId}:${f.turn}:${f.action.webhook}` : `webhook:${randomUUID()}`;
+    tasks.push({
+      id,
+      type: 'webhook',
+      webhook: f.action.webhook,
+      sessionId: f.sessionId,
+      intent: f.answer.intent,
+      turn: f.turn,
+      modelVersion: f.modelVersion,
+      at: new Date(f.at).toISOString(),
+    });
+  }
+  return tasks;
 }

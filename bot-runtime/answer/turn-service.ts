@@ -5,10 +5,11 @@ import type { EventSink } from '../events/conversation-event.js';
 import type { Metrics, Outcome, Source } from '../metrics.js';
 import type { InflightLimiter } from '../overload/inflight.js';
 import { newSessionId, ownerOf } from '../sessions/keys.js';
-import type { SessionRef, SessionStore, TurnRecord } from '../sessions/session-store.js';
+import type { SessionRef, SessionStore, SessionView } from '../sessions/session-store.js';
+import type { TaskQueue } from '../tasks/task-queue.js';
 import { isTurnOnlyFailure, type LlmBackend } from './llm-client.js';
 import { StoreSteps, type RedisBudget } from './store-steps.js';
-import { llmMessages, turnEvent } from './turn-parts.js';
+import { llmMessages, turnEvent, turnTasks } from './turn-parts.js';
 import type { Answer, LlmAnswer, ShedReason, TurnInput, TurnOutcome } from './turn-types.js';
 
 export interface TurnDeps {
@@ -16,11 +17,13 @@ export interface TurnDeps {
   store: SessionStore | undefined;
   llm: LlmBackend | undefined;
   events: EventSink;
+  /** Background tasks (summaries, webhooks); the disabled queue without Kafka. */
+  tasks: TaskQueue;
   limiter: InflightLimiter;
   metrics: Metrics;
   log: Logger;
   now: () => number;
-  settings: { answerCacheTtlSeconds: number; eventsIncludeText: boolean };
+  settings: { answerCacheTtlSeconds: number; eventsIncludeText: boolean; summarizeAfterTurns?: number };
   isDraining: () => boolean;
 }
 
@@ -62,6 +65,7 @@ export class TurnService {
       }
       source = answer.source;
       this.emit(session.id, turn, input, model, answer, started);
+      this.enqueueTasks(session.id, turn, model, answer);
       outcome = 'ok';
       const stored = turn > 0;
       if (!stored && this.d.store) this.d.metrics.turnsUnstored.inc();
@@ -141,17 +145,24 @@ export class TurnService {
   ): Promise<LlmAnswer | null | undefined> {
     if (!this.d.llm) return undefined;
     // fallback context: without Redis the LLM answers without the conversation so far
+    const none: Pick<SessionView, 'turns' | 'summary'> = { turns: [] };
     const view = session.isNew
-      ? { turns: [] }
-      : await this.steps.run<{ turns: TurnRecord[] } | null>(budget, 'history', { turns: [] }, (store) =>
-          store.view(session),
+      ? none
+      : await this.steps.run<Pick<SessionView, 'turns' | 'summary'> | null>(
+          budget,
+          'history',
+          none,
+          (store) => store.view(session),
         );
     if (view === null) return null;
     const history = view.turns;
     const sessionId = session.id;
-    const messages = llmMessages(model.name, history, message);
+    const messages = llmMessages(model.name, history, message, view.summary);
     try {
-      return { reply: await this.d.llm.complete(messages), usedHistory: history.length > 0 };
+      return {
+        reply: await this.d.llm.complete(messages),
+        usedHistory: history.length > 0 || view.summary !== undefined,
+      };
     } catch (err) {
       // A refused prompt is routine (and a caller can repeat it at will): info, not warn.
       if (isTurnOnlyFailure(err))
@@ -183,6 +194,20 @@ export class TurnService {
         modelVersion: model.version,
       }),
     );
+  }
+
+  private enqueueTasks(sessionId: string, turn: number, model: Model, answer: Answer): void {
+    if (!this.d.tasks.enabled) return;
+    const tasks = turnTasks({
+      sessionId,
+      turn,
+      answer,
+      modelVersion: model.version,
+      at: this.d.now(),
+      action: model.actionOf(answer.intent),
+      summarizeAfterTurns: this.d.settings.summarizeAfterTurns,
+    });
+    for (const task of tasks) this.d.tasks.enqueue(task);
   }
 
   private emit(

@@ -4,13 +4,18 @@ import { readFileSync } from 'node:fs';
 import { IntentClassifier, type TrainingExample } from './classifier.js';
 import { normalise } from './normalise.js';
 
+/** What a turn answered by an intent enqueues: a webhook task for the named webhook. */
+export interface IntentAction {
+  webhook: string;
+}
+
 /** The model bundle document; its JSON Schema is model/bundle.schema.json. */
 export interface Bundle {
   name: string;
   version: string;
   threshold: number;
   fallbackReply: string;
-  intents: { name: string; examples: string[]; responses: string[] }[];
+  intents: { name: string; examples: string[]; responses: string[]; action?: IntentAction }[];
   faq?: { id: string; question: string; alternatives?: string[]; answer: string }[];
 }
 
@@ -54,7 +59,12 @@ export function parseBundle(doc: unknown): Bundle {
     version: doc.version,
     threshold: doc.threshold,
     fallbackReply: doc.fallbackReply,
-    intents: doc.intents.map(({ name, examples, responses }) => ({ name, examples, responses })),
+    intents: doc.intents.map(({ name, examples, responses, action }) => ({
+      name,
+      examples,
+      responses,
+      ...(action && { action: { webhook: action.webhook } }),
+    })),
     faq: (doc.faq ?? []).map(({ id, question, alternatives, answer }) => ({
       id,
       question,
@@ -89,6 +99,7 @@ export class Model {
   readonly fallbackReply: string;
   private readonly classifier: IntentClassifier;
   private readonly responses = new Map<string, string[]>();
+  private readonly actions = new Map<string, IntentAction>();
   /**
    * Memo of answers by normalised question. The classifier is a pure function of the question for
    * this model, and popular questions repeat; the memo dies with the model on reload. It holds no
@@ -111,6 +122,7 @@ export class Model {
     const examples: TrainingExample[] = [];
     for (const intent of bundle.intents) {
       this.responses.set(intent.name, intent.responses);
+      if (intent.action) this.actions.set(intent.name, intent.action);
       for (const text of intent.examples) examples.push({ intent: intent.name, text: normalise(text) });
     }
     for (const faq of bundle.faq ?? []) {
@@ -121,6 +133,11 @@ export class Model {
       }
     }
     this.classifier = new IntentClassifier(examples);
+  }
+
+  /** The action an intent declares (a webhook to call), if any. */
+  actionOf(intent: string): IntentAction | undefined {
+    return this.actions.get(intent);
   }
 
   /** Classifies a normalised question; the reply is set only at or above the bundle's threshold. */

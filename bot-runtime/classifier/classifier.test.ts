@@ -69,11 +69,37 @@ describe('parseBundle', () => {
     ],
     ['a number as version', (b) => (b.version = 3), /version/],
     ['no intents nor faq', (b) => ((b.intents = []), delete b.faq), /no intents/],
+    [
+      'an action without a webhook',
+      (b) => ((b.intents as Record<string, unknown>[])[0]!.action = {}),
+      /webhook/,
+    ],
+    [
+      'a webhook name that is not a DNS label',
+      (b) => ((b.intents as Record<string, unknown>[])[0]!.action = { webhook: 'CRM Hand/off' }),
+      /action\/webhook/,
+    ],
+    [
+      'an action of another kind',
+      (b) => ((b.intents as Record<string, unknown>[])[0]!.action = { webhook: 'crm', email: 'x' }),
+      /additional/,
+    ],
   ])('rejects %s', (_name, breakIt, message) => {
     const b = valid();
     breakIt(b);
     expect(() => parseBundle(b)).toThrow(BundleError);
     expect(() => parseBundle(b)).toThrow(message);
+  });
+
+  it('keeps an intent action, and the model tells it by intent', () => {
+    const b = valid();
+    (b.intents as Record<string, unknown>[])[0]!.action = { webhook: 'crm-handoff' };
+    const bundle = parseBundle(b);
+    const first = bundle.intents[0]!;
+    expect(first.action).toEqual({ webhook: 'crm-handoff' });
+    const model = new Model(bundle);
+    expect(model.actionOf(first.name)).toEqual({ webhook: 'crm-handoff' });
+    expect(model.actionOf(bundle.intents[1]!.name)).toBeUndefined();
   });
 
   it('rejects non-objects', () => {

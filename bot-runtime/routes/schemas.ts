@@ -88,6 +88,24 @@ export const sessionRouteSchema = {
   },
 } as const;
 
+export const sessionDeleteRouteSchema = {
+  summary: 'Erase a session now (right to erasure): its turns, summary, rollout pin and owner',
+  description:
+    "Only the session's owner may erase it (the same rule as reading it): a session that does not " +
+    "exist or is another principal's is 404. Erasure is immediate (one atomic Redis script), not a " +
+    'queued task, so a 204 means the conversation is gone from the session store.',
+  tags: ['sessions'],
+  params: sessionRouteSchema.params,
+  response: {
+    204: { type: 'null', description: 'Erased.' },
+    400: errorRef,
+    401: errorRef,
+    404: errorRef,
+    429: errorRef,
+    503: errorRef,
+  },
+} as const;
+
 export const healthSchema = {
   summary: 'Liveness',
   tags: ['ops'],

@@ -55,6 +55,7 @@ describe('session keys', () => {
       seq: 'cf:shop/bot:{sess:abc}:seq',
       pin: 'cf:shop/bot:{sess:abc}:pin',
       owner: 'cf:shop/bot:{sess:abc}:owner',
+      summary: 'cf:shop/bot:{sess:abc}:summary',
     });
   });
 

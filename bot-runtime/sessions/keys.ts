@@ -26,6 +26,8 @@ export interface SessionKeys {
   pin: string;
   /** The owner's digest (see ownerOf); its existence is the session's existence. */
   owner: string;
+  /** The conversation summary (a hash: text, through, task), written by the worker's summarize task. */
+  summary: string;
 }
 
 /**
@@ -47,7 +49,13 @@ export class FleetKeys {
    */
   session(sessionId: string): SessionKeys {
     const tag = `${this.prefix}{sess:${sessionId}}`;
-    return { turns: `${tag}:turns`, seq: `${tag}:seq`, pin: `${tag}:pin`, owner: `${tag}:owner` };
+    return {
+      turns: `${tag}:turns`,
+      seq: `${tag}:seq`,
+      pin: `${tag}:pin`,
+      owner: `${tag}:owner`,
+      summary: `${tag}:summary`,
+    };
   }
 
   /**

@@ -4,7 +4,15 @@ import type { Pin } from '../rollout/assignment.js';
 import { withDeadline } from '../redis/deadline.js';
 import { isRedisReady, type RedisClient } from '../redis/redis-client.js';
 import { FleetKeys } from './keys.js';
-import { APPEND_TURN_LUA, HISTORY_LUA, PIN_LUA, RATE_LIMIT_LUA, REPIN_LUA } from './scripts.js';
+import { badReply, decodeTurns, encodeTurn, historyReply, type SessionSummary } from './records.js';
+import {
+  APPEND_TURN_LUA,
+  ERASE_SESSION_LUA,
+  HISTORY_LUA,
+  PIN_LUA,
+  RATE_LIMIT_LUA,
+  REPIN_LUA,
+} from './scripts.js';
 
 /** One stored turn of a conversation. */
 export interface TurnRecord {
@@ -21,11 +29,33 @@ export interface TurnRecord {
 type Args = (string | number)[];
 
 interface ScriptedClient {
-  cfAppendTurn(turns: string, seq: string, pin: string, owner: string, ...args: Args): Promise<number>;
+  cfAppendTurn(
+    turns: string,
+    seq: string,
+    pin: string,
+    owner: string,
+    summary: string,
+    ...args: Args
+  ): Promise<number>;
   cfPin(pin: string, seq: string, owner: string, ...args: Args): Promise<unknown>;
   cfRepin(pin: string, ...args: Args): Promise<unknown>;
   cfRateLimit(key: string, ttl: number, hits: number): Promise<number>;
-  cfHistory(owner: string, seq: string, turns: string, pin: string, ...args: Args): Promise<unknown>;
+  cfHistory(
+    owner: string,
+    seq: string,
+    turns: string,
+    pin: string,
+    summary: string,
+    ...args: Args
+  ): Promise<unknown>;
+  cfEraseSession(
+    owner: string,
+    turns: string,
+    seq: string,
+    pin: string,
+    summary: string,
+    o: string,
+  ): Promise<number>;
 }
 
 export interface SessionStoreOptions {
@@ -62,54 +92,16 @@ export class RedisNotReadyError extends Error {
 
 export type NewTurn = Omit<TurnRecord, 'seq'>;
 
-export function encodeTurn(turn: NewTurn): string {
-  return JSON.stringify(turn);
-}
-
-/**
- * Sequence numbers are not stored in the entries: the list is appended in the same transaction that
- * increments the counter, so the last entry always has seq = counter, and the one before counter-1.
- * `entries` are the newest entries, oldest first, read atomically with `counter`.
- */
-export function decodeTurns(entries: string[], counter: number): TurnRecord[] {
-  const first = counter - entries.length + 1;
-  const out: TurnRecord[] = [];
-  entries.forEach((entry, i) => {
-    try {
-      out.push({ seq: first + i, ...(JSON.parse(entry) as NewTurn) });
-    } catch {
-      // a corrupt entry is skipped, never fatal for the session
-    }
-  });
-  return out;
-}
+export { decodeTurns, encodeTurn, historyReply, type SessionSummary };
 
 export interface SessionView {
   turns: TurnRecord[];
   pin: Pin | undefined;
-}
-
-/**
- * The history script's reply, checked: null is "not the caller's session"; a malformed reply is
- * an error, never a garbled history.
- */
-export function historyReply(reply: unknown): { counter: number; entries: string[]; pin?: Pin } | null {
-  if (reply === null) return null;
-  const [counter, entries, track, version] = Array.isArray(reply) ? (reply as unknown[]) : [];
-  const validCounter = counter === null || typeof counter === 'string';
-  if (!validCounter || !Array.isArray(entries) || !entries.every((e) => typeof e === 'string')) {
-    throw badReply('session history', reply);
-  }
-  const pinned = (track === 'stable' || track === 'canary') && typeof version === 'string' && version !== '';
-  return { counter: Number(counter ?? 0), entries, ...(pinned && { pin: { track, modelVersion: version } }) };
+  summary?: SessionSummary;
 }
 
 /** `new`: pinned just now as a new conversation; `legacy`: pinned to stable because it had turns. */
 export type StoredPin = Pin & { status: 'kept' | 'new' | 'legacy' };
-
-function badReply(script: string, reply: unknown): Error {
-  return new Error(`unexpected reply to the ${script} script: ${JSON.stringify(reply)?.slice(0, 200)}`);
-}
 
 function pinReply(reply: unknown, n: number): [Track, string, string | undefined] {
   const parts = Array.isArray(reply) ? (reply as unknown[]) : [];
@@ -139,11 +131,12 @@ export class SessionStore {
     readonly client: RedisClient,
     private readonly opts: SessionStoreOptions,
   ) {
-    client.defineCommand('cfAppendTurn', { numberOfKeys: 4, lua: APPEND_TURN_LUA });
+    client.defineCommand('cfAppendTurn', { numberOfKeys: 5, lua: APPEND_TURN_LUA });
     client.defineCommand('cfPin', { numberOfKeys: 3, lua: PIN_LUA });
     client.defineCommand('cfRepin', { numberOfKeys: 1, lua: REPIN_LUA });
     client.defineCommand('cfRateLimit', { numberOfKeys: 1, lua: RATE_LIMIT_LUA });
-    client.defineCommand('cfHistory', { numberOfKeys: 4, lua: HISTORY_LUA });
+    client.defineCommand('cfHistory', { numberOfKeys: 5, lua: HISTORY_LUA });
+    client.defineCommand('cfEraseSession', { numberOfKeys: 5, lua: ERASE_SESSION_LUA });
     this.scripted = client as unknown as ScriptedClient;
     this.keys = new FleetKeys(opts.fleetId ?? '');
   }
@@ -157,7 +150,9 @@ export class SessionStore {
     const { maxTurns, ttlSeconds } = this.opts;
     const args = [encodeTurn(turn), maxTurns, ttlSeconds, ref.owner, mode(ref)];
     const seq = Number(
-      await this.bounded('append', () => this.scripted.cfAppendTurn(k.turns, k.seq, k.pin, k.owner, ...args)),
+      await this.bounded('append', () =>
+        this.scripted.cfAppendTurn(k.turns, k.seq, k.pin, k.owner, k.summary, ...args),
+      ),
     );
     return seq < 0 ? null : seq;
   }
@@ -170,10 +165,25 @@ export class SessionStore {
     const k = this.keys.session(ref.id);
     const reply = historyReply(
       await this.bounded('history', () =>
-        this.scripted.cfHistory(k.owner, k.seq, k.turns, k.pin, limit, ref.owner),
+        this.scripted.cfHistory(k.owner, k.seq, k.turns, k.pin, k.summary, limit, ref.owner),
       ),
     );
-    return reply && { turns: decodeTurns(reply.entries, reply.counter), pin: reply.pin };
+    return (
+      reply && {
+        turns: decodeTurns(reply.entries, reply.counter),
+        pin: reply.pin,
+        ...(reply.summary && { summary: reply.summary }),
+      }
+    );
+  }
+
+  /** Erases every key of the session if it is the caller's; false when it is not (or is gone). */
+  async erase(ref: Omit<SessionRef, 'isNew'>): Promise<boolean> {
+    const k = this.keys.session(ref.id);
+    const erased = await this.bounded('erase', () =>
+      this.scripted.cfEraseSession(k.owner, k.turns, k.seq, k.pin, k.summary, ref.owner),
+    );
+    return Number(erased) === 1;
   }
 
   /**

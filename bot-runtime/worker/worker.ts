@@ -1,111 +1,147 @@
-import Fastify from 'fastify';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type Producer, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import { normalise } from '../classifier/normalise.js';
+import { Registry } from 'prom-client';
+import { OpenAiCompatibleLlm } from '../answer/llm-client.js';
 import type { Config } from '../config.js';
 import { describeKafkaAuthFailure, kafkaConnectionOptions } from '../events/kafka-connection.js';
 import { kafkaLogCreator } from '../events/kafka-logging.js';
+import { createMetrics } from '../metrics.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../redis/redis-client.js';
-import { FleetKeys, isValidSessionId } from '../sessions/keys.js';
-import { parseTask, type Task } from './tasks.js';
-
-const DONE_TTL_SECONDS = 7 * 24 * 3600;
+import { FleetKeys } from '../sessions/keys.js';
+import { SummaryStore } from '../sessions/summary-store.js';
+import type { TaskEffects } from './apply.js';
+import { deadLetterMessage, type DeadLetter, type SourceMessage } from './dlq.js';
+import { startHealthServer, type Readiness } from './health.js';
+import { createWorkerMetrics } from './metrics.js';
+import type { RetryPolicy } from './retry.js';
+import { batchHandler, type RunnerDeps } from './runner.js';
+import { Slots } from './slots.js';
 
 export interface RunningWorker {
   url: string;
   shutdown: (signal: string) => Promise<void>;
 }
 
-/** Applies one task. Both task types are idempotent in themselves; the done-marker skips repeats. */
-export async function applyTask(
-  redis: RedisClient,
-  keys: FleetKeys,
-  task: Task,
-): Promise<'done' | 'duplicate'> {
-  const doneKey = keys.taskDone(task.id);
-  if ((await redis.exists(doneKey)) === 1) return 'duplicate';
-  if (task.type === 'cache.put') {
-    const key = keys.answer(task.modelVersion, normalise(task.question));
-    await redis.set(key, task.answer, 'EX', task.ttlSeconds ?? 3600);
-  } else if (isValidSessionId(task.sessionId)) {
-    const k = keys.session(task.sessionId);
-    await redis.del(k.turns, k.seq, k.pin, k.owner); // same hash tag: one slot, legal in Cluster
-  }
-  await redis.set(doneKey, '1', 'EX', DONE_TTL_SECONDS);
-  return 'done';
-}
-
-/**
- * `npm run bot -- worker`: consumes KAFKA_TASKS_TOPIC in a consumer group, at least once (offsets
- * are committed after a task is applied) and idempotently (done-markers in Redis). It runs as its
- * own process (its own Deployment), so background work never competes with live chat for a chat
- * pod's event loop; one partition at a time keeps its own footprint small.
- */
-export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
-  if (!config.kafka) throw new Error('the worker needs KAFKA_BROKERS');
-  if (!config.redis) throw new Error('the worker needs REDIS_URL or REDIS_CLUSTER_NODES');
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const tasks = new Counter({
-    name: 'chatfleet_worker_tasks_total',
-    help: 'Background tasks by result (done, duplicate, invalid, failed).',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  const redis = createRedisClient(config.redis, { commandTimeoutMs: 2000 });
-  const keys = new FleetKeys(config.rollout.fleetId);
-  if (!(await connectRedis(redis, 10_000))) log.warn('redis not reachable yet');
-  const connection = kafkaConnectionOptions(config.kafka.credentials);
+function kafkaOf(config: Config, log: Logger): { kafka: Kafka; sasl: SASLOptions | undefined } {
+  const kc = config.kafka!;
+  const connection = kafkaConnectionOptions(kc.credentials);
   const kafka = new Kafka({
-    clientId: `${config.kafka.clientId}-worker`,
-    brokers: config.kafka.brokers,
+    clientId: `${kc.clientId}-worker`,
+    brokers: kc.brokers,
     ...connection,
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(log.child({ component: 'kafka-consumer' })),
   });
-  const consumer: Consumer = kafka.consumer({ groupId: config.kafka.tasksGroupId });
-  await consumer.connect().catch((err: unknown) => {
-    redis.disconnect(); // the worker does not start: release what it opened
-    const auth = describeKafkaAuthFailure(err, connection.sasl);
-    throw auth ? new Error(`Kafka ${config.kafka?.brokers.join(',')}: ${auth}`, { cause: err }) : err;
-  });
-  await consumer.subscribe({ topic: config.kafka.tasksTopic, fromBeginning: true });
-  let invalid = 0;
-  await consumer.run({
-    partitionsConsumedConcurrently: 1,
-    eachMessage: async ({ message, partition }) => {
-      const parsed = parseTask(message.value);
-      if (!parsed.ok) {
-        tasks.inc({ result: 'invalid' });
-        // Counted always; logged for the first and every 1000th, so a wrong topic cannot flood the log.
-        if (invalid++ % 1000 === 0) {
-          log.warn(
-            { partition, offset: message.offset, reason: parsed.reason, invalid },
-            'skipping invalid task',
-          );
-        }
-        return;
-      }
-      try {
-        tasks.inc({ result: await applyTask(redis, keys, parsed.task) });
-      } catch (err) {
-        tasks.inc({ result: 'failed' });
-        throw new Error(`task ${parsed.task.id} failed`, { cause: err }); // kafkajs retries; offset not committed
-      }
-    },
-  });
-  const http = Fastify({ logger: false });
-  http.get('/healthz', () => ({ status: 'ok' }));
-  http.get('/metrics', async (_req, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  );
-  const url = await http.listen({ port: config.workerPort, host: config.host });
-  log.info({ url, topic: config.kafka.tasksTopic, group: config.kafka.tasksGroupId }, 'worker running');
+  return { kafka, sasl: connection.sasl };
+}
+
+function effects(config: Config, redis: RedisClient, registry: Registry): TaskEffects {
+  const fleetId = config.rollout.fleetId;
   return {
-    url,
+    redis,
+    keys: new FleetKeys(fleetId),
+    summaries: new SummaryStore(redis, fleetId, { ttlSeconds: config.sessionTtlSeconds, opTimeoutMs: 2000 }),
+    llm: config.llm && new OpenAiCompatibleLlm(config.llm, createMetrics(registry)),
+    webhooks: new Map(config.worker.webhooks.map((h) => [h.name, h])),
+    now: Date.now,
+  };
+}
+
+function retryPolicy(config: Config): RunnerDeps['policy'] {
+  const w = config.worker;
+  const base: RetryPolicy = {
+    maxAttempts: w.maxAttempts,
+    baseDelayMs: w.retryBaseDelayMs,
+    maxDelayMs: w.retryMaxDelayMs,
+  };
+  const hooks = new Map(w.webhooks.map((h) => [h.name, h.maxAttempts]));
+  return (task) =>
+    task.type === 'webhook' ? { ...base, maxAttempts: hooks.get(task.webhook) ?? base.maxAttempts } : base;
+}
+
+function deadLetterer(producer: Producer, topic: string): RunnerDeps['deadLetter'] {
+  return async (source: SourceMessage, letter: DeadLetter) => {
+    await producer.send({ topic, acks: -1, messages: [deadLetterMessage(source, letter, Date.now())] });
+  };
+}
+
+async function connectOrRelease(
+  consumer: Consumer,
+  producer: Producer,
+  redis: RedisClient,
+  describe: (e: unknown) => Error,
+): Promise<void> {
+  try {
+    await consumer.connect();
+    await producer.connect();
+  } catch (err) {
+    redis.disconnect(); // the worker does not start: release what it opened
+    await consumer.disconnect().catch(() => undefined);
+    throw describe(err);
+  }
+}
+
+/**
+ * `npm run bot -- worker` (docs/tasks.md): consumes KAFKA_TASKS_TOPIC in a consumer group with up
+ * to WORKER_CONCURRENCY tasks in flight, at least once (a partition's offset moves only past
+ * finished tasks) and idempotently by task id; a task that keeps failing, or cannot be parsed,
+ * goes to KAFKA_DLQ_TOPIC. It runs as its own Deployment: chat pods never run tasks.
+ */
+export async function startWorker(config: Config, log: Logger): Promise<RunningWorker> {
+  const kc = config.kafka;
+  if (!kc) throw new Error('the worker needs KAFKA_BROKERS');
+  if (!config.redis) throw new Error('the worker needs REDIS_URL or REDIS_CLUSTER_NODES');
+  const registry = new Registry();
+  const metrics = createWorkerMetrics(registry);
+  const redis = createRedisClient(config.redis, { commandTimeoutMs: 2000 });
+  if (!(await connectRedis(redis, 10_000))) log.warn('redis not reachable yet');
+  const { kafka, sasl } = kafkaOf(config, log);
+  const consumer = kafka.consumer({
+    groupId: kc.tasksGroupId,
+    sessionTimeout: config.worker.sessionTimeoutMs,
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const readiness: Readiness = { joined: false, redis };
+  consumer.on(consumer.events.GROUP_JOIN, () => (readiness.joined = true));
+  consumer.on(consumer.events.CRASH, () => (readiness.joined = false));
+  consumer.on(consumer.events.STOP, () => (readiness.joined = false));
+  await connectOrRelease(consumer, producer, redis, (err) => {
+    const auth = describeKafkaAuthFailure(err, sasl);
+    return auth ? new Error(`Kafka ${kc.brokers.join(',')}: ${auth}`, { cause: err }) : (err as Error);
+  });
+  await consumer.subscribe({ topic: kc.tasksTopic, fromBeginning: true });
+  const dlqTopic = config.worker.dlqTopic ?? `${kc.tasksTopic}.dlq`;
+  const deps: RunnerDeps = {
+    fx: effects(config, redis, registry),
+    metrics,
+    log,
+    policy: retryPolicy(config),
+    deadLetter: deadLetterer(producer, dlqTopic),
+    random: Math.random,
+    now: Date.now,
+  };
+  const slots = new Slots(config.worker.concurrency);
+  await consumer.run({
+    partitionsConsumedConcurrently: config.worker.concurrency,
+    eachBatchAutoResolve: false,
+    eachBatch: batchHandler(deps, slots),
+  });
+  const http = await startHealthServer(config, registry, readiness);
+  log.info(
+    {
+      url: http.url,
+      topic: kc.tasksTopic,
+      group: kc.tasksGroupId,
+      dlqTopic,
+      concurrency: config.worker.concurrency,
+    },
+    'worker running',
+  );
+  return {
+    url: http.url,
     shutdown: async () => {
       await consumer.disconnect();
+      await producer.disconnect();
       await http.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseTask } from './tasks.js';
+import { parseTask, taskTypeLabel } from './task.js';
 
 const buf = (v: unknown): Buffer => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -36,10 +36,42 @@ describe('parseTask', () => {
       /ttl/,
     ],
     ['session.delete without session', { id: '1', type: 'session.delete' }, /sessionId/],
+    ['summarize without session', { id: '1', type: 'summarize', throughSeq: 4 }, /sessionId/],
+    [
+      'summarize with throughSeq 0',
+      { id: '1', type: 'summarize', sessionId: 's', throughSeq: 0 },
+      /throughSeq/,
+    ],
+    [
+      'summarize with a string throughSeq',
+      { id: '1', type: 'summarize', sessionId: 's', throughSeq: '4' },
+      /throughSeq/,
+    ],
+    ['webhook without a name', { id: '1', type: 'webhook', sessionId: 's', intent: 'i' }, /webhook/],
+    ['with an id over 512 characters', { id: 'x'.repeat(513), type: 'session.delete', sessionId: 's' }, /id/],
   ])('rejects a task %s', (_n, value, reason) => {
     const r = parseTask(buf(value));
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(reason);
+  });
+
+  it('parses summarize and webhook', () => {
+    expect(parseTask(buf({ id: '3', type: 'summarize', sessionId: 's', throughSeq: 10 }))).toEqual({
+      ok: true,
+      task: { id: '3', type: 'summarize', sessionId: 's', throughSeq: 10 },
+    });
+    const hook = { id: '4', type: 'webhook', webhook: 'crm', sessionId: 's', intent: 'handoff', turn: 3 };
+    expect(parseTask(buf({ ...hook, modelVersion: 'v1', at: 'now', extra: 1 }))).toEqual({
+      ok: true,
+      task: { ...hook, modelVersion: 'v1', at: 'now' },
+    });
+  });
+
+  it('labels a task by type, and anything unparseable as unknown', () => {
+    expect(taskTypeLabel(parseTask(buf({ id: '2', type: 'session.delete', sessionId: 's' })))).toBe(
+      'session.delete',
+    );
+    expect(taskTypeLabel(parseTask(buf({ id: '2', type: 'evil' })))).toBe('unknown');
   });
 
   it('rejects an empty message', () => {

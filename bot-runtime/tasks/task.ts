@@ -1,0 +1,118 @@
+/**
+ * Background tasks on the tasks topic (JSON values): what chat pods enqueue and workers run.
+ * Parsing is pure and total: a malformed task is reported (the worker sends it to the DLQ), never
+ * retried forever (it would block its partition).
+ */
+export type Task =
+  | {
+      id: string;
+      type: 'cache.put';
+      modelVersion: string;
+      question: string;
+      answer: string;
+      ttlSeconds?: number;
+    }
+  | { id: string; type: 'session.delete'; sessionId: string }
+  /** Summarise the session's turns up to `throughSeq` (the turn that crossed the threshold). */
+  | { id: string; type: 'summarize'; sessionId: string; throughSeq: number }
+  /** POST the turn's facts (never its text) to the webhook named `webhook` (WORKER_WEBHOOKS). */
+  | {
+      id: string;
+      type: 'webhook';
+      webhook: string;
+      sessionId: string;
+      intent: string;
+      turn: number;
+      modelVersion: string;
+      at: string;
+    };
+
+export type TaskType = Task['type'];
+export const TASK_TYPES: readonly TaskType[] = ['cache.put', 'session.delete', 'summarize', 'webhook'];
+
+export type ParsedTask = { ok: true; task: Task } | { ok: false; reason: string };
+
+type Obj = Record<string, unknown>;
+
+/** Task ids and names end up in Redis keys, headers and logs: bounded. */
+const MAX_FIELD_CHARS = 512;
+
+function str(o: Obj, key: string): string | undefined {
+  const v = o[key];
+  return typeof v === 'string' && v !== '' && v.length <= MAX_FIELD_CHARS ? v : undefined;
+}
+
+function positiveInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+}
+
+function parseCachePut(o: Obj, id: string): ParsedTask {
+  const modelVersion = str(o, 'modelVersion');
+  const question = typeof o.question === 'string' && o.question !== '' ? o.question : undefined;
+  const answer = typeof o.answer === 'string' && o.answer !== '' ? o.answer : undefined;
+  if (!modelVersion || !question || !answer)
+    return { ok: false, reason: 'cache.put needs modelVersion, question, answer' };
+  const ttl = o.ttlSeconds;
+  if (ttl !== undefined && !positiveInt(ttl)) {
+    return { ok: false, reason: 'ttlSeconds must be a positive integer' };
+  }
+  return { ok: true, task: { id, type: 'cache.put', modelVersion, question, answer, ttlSeconds: ttl } };
+}
+
+function parseSummarize(o: Obj, id: string): ParsedTask {
+  const sessionId = str(o, 'sessionId');
+  if (!sessionId) return { ok: false, reason: 'missing sessionId' };
+  if (!positiveInt(o.throughSeq)) return { ok: false, reason: 'throughSeq must be a positive integer' };
+  return { ok: true, task: { id, type: 'summarize', sessionId, throughSeq: o.throughSeq } };
+}
+
+function parseWebhook(o: Obj, id: string): ParsedTask {
+  const webhook = str(o, 'webhook');
+  const sessionId = str(o, 'sessionId');
+  const intent = str(o, 'intent');
+  const modelVersion = str(o, 'modelVersion') ?? '';
+  const at = str(o, 'at') ?? '';
+  if (!webhook || !sessionId || !intent)
+    return { ok: false, reason: 'webhook needs webhook, sessionId, intent' };
+  const turn = typeof o.turn === 'number' && Number.isSafeInteger(o.turn) && o.turn >= 0 ? o.turn : 0;
+  return { ok: true, task: { id, type: 'webhook', webhook, sessionId, intent, turn, modelVersion, at } };
+}
+
+function parseObject(value: Buffer | null): Obj | string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(value?.toString('utf8') ?? '');
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not an object';
+  return doc as Obj;
+}
+
+export function parseTask(value: Buffer | null): ParsedTask {
+  const o = parseObject(value);
+  if (typeof o === 'string') return { ok: false, reason: o };
+  const id = str(o, 'id');
+  if (!id) return { ok: false, reason: 'missing id' };
+  switch (o.type) {
+    case 'cache.put':
+      return parseCachePut(o, id);
+    case 'session.delete': {
+      const sessionId = str(o, 'sessionId');
+      return sessionId
+        ? { ok: true, task: { id, type: 'session.delete', sessionId } }
+        : { ok: false, reason: 'missing sessionId' };
+    }
+    case 'summarize':
+      return parseSummarize(o, id);
+    case 'webhook':
+      return parseWebhook(o, id);
+    default:
+      return { ok: false, reason: `unknown type ${JSON.stringify(o.type)?.slice(0, 64)}` };
+  }
+}
+
+/** The type label of a raw task for metrics: one of TASK_TYPES or "unknown" (bounded cardinality). */
+export function taskTypeLabel(parsed: ParsedTask): TaskType | 'unknown' {
+  return parsed.ok ? parsed.task.type : 'unknown';
+}

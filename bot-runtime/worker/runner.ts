@@ -1,0 +1,110 @@
+import type { EachBatchPayload } from 'kafkajs';
+import type { Logger } from 'pino';
+import { parseTask, taskTypeLabel, type Task } from '../tasks/task.js';
+import { attemptTask, type TaskEffects } from './apply.js';
+import type { DeadLetter, SourceMessage } from './dlq.js';
+import type { WorkerMetrics } from './metrics.js';
+import { OffsetTracker } from './offsets.js';
+import { nextStep, type RetryPolicy } from './retry.js';
+import type { Slots } from './slots.js';
+
+export interface RunnerDeps {
+  fx: TaskEffects;
+  metrics: WorkerMetrics;
+  log: Logger;
+  /** The retry policy of a task (a webhook's maxAttempts is its own). */
+  policy: (task: Task) => RetryPolicy;
+  /** Sends to the DLQ; throws when it cannot (the task then stays uncommitted). */
+  deadLetter: (source: SourceMessage, letter: DeadLetter) => Promise<void>;
+  random: () => number;
+  now: () => number;
+}
+
+/** Waits `ms`, checking `stopped` every 100 ms; false when stopped first. */
+async function pause(ms: number, stopped: () => boolean): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (stopped()) return false;
+    await new Promise((r) => setTimeout(r, Math.min(100, end - Date.now())));
+  }
+  return !stopped();
+}
+
+/**
+ * Runs one task to its end: done, duplicate or dead-lettered (true), or stopped part-way by a
+ * rebalance or shutdown (false: not committed, so another worker runs it again). An unparseable
+ * task goes straight to the DLQ: no retry can fix its bytes.
+ */
+export async function runMessage(
+  d: RunnerDeps,
+  source: SourceMessage,
+  stopped: () => boolean,
+): Promise<boolean> {
+  const parsed = parseTask(source.value);
+  const type = taskTypeLabel(parsed);
+  const started = performance.now();
+  if (!parsed.ok) {
+    await d.deadLetter(source, { reason: `invalid task: ${parsed.reason}`, attempts: 0, type });
+    d.metrics.tasks.inc({ type, result: 'dead_lettered' });
+    return true;
+  }
+  const policy = d.policy(parsed.task);
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await attemptTask(d.fx, parsed.task);
+    const next = nextStep(outcome, attempt, policy, d.now(), d.random);
+    if (next.step === 'retry') {
+      d.metrics.tasks.inc({ type, result: 'retried' });
+      if (!(await pause(next.delayMs, stopped))) return false;
+      continue;
+    }
+    if (next.step === 'dead-letter') {
+      await d.deadLetter(source, { reason: next.reason, attempts: next.attempts, type });
+      d.log.warn(
+        { taskId: parsed.task.id, type, reason: next.reason, attempts: next.attempts },
+        'task dead-lettered',
+      );
+    }
+    d.metrics.tasks.inc({ type, result: next.step === 'finish' ? next.result : 'dead_lettered' });
+    d.metrics.duration.observe({ type }, (performance.now() - started) / 1000);
+    return true;
+  }
+}
+
+/**
+ * kafkajs eachBatch: the batch's tasks run concurrently within the process-wide slots, and the
+ * partition's offset moves only past tasks that all finished (OffsetTracker), so a worker that
+ * dies mid-batch loses nothing: whatever was not finished is delivered again.
+ */
+export function batchHandler(d: RunnerDeps, slots: Slots) {
+  return async (p: EachBatchPayload): Promise<void> => {
+    const { batch } = p;
+    const tracker = new OffsetTracker(batch.messages.map((m) => m.offset));
+    const stopped = (): boolean => !p.isRunning() || p.isStale();
+    let failure: Error | undefined;
+    const beat = setInterval(() => void p.heartbeat().catch(() => undefined), 1000);
+    try {
+      await Promise.all(
+        batch.messages.map(async (m) => {
+          await slots.acquire();
+          d.metrics.inflight.set(slots.inUse);
+          try {
+            if (failure !== undefined || stopped()) return;
+            const source = { topic: batch.topic, partition: batch.partition, ...m };
+            if (!(await runMessage(d, source, stopped))) return;
+            const upTo = tracker.finish(m.offset);
+            if (upTo !== undefined) p.resolveOffset(upTo);
+          } catch (err) {
+            failure ??= err instanceof Error ? err : new Error(String(err));
+          } finally {
+            slots.release();
+            d.metrics.inflight.set(slots.inUse);
+          }
+        }),
+      );
+    } finally {
+      clearInterval(beat);
+    }
+    await p.commitOffsetsIfNecessary();
+    if (failure !== undefined) throw failure; // kafkajs retries from the last resolved offset
+  };
+}
