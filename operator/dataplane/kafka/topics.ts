@@ -74,3 +74,8 @@ export function desiredTopics(cbd: ChatbotDeployment): DesiredTopic[] {
 export function topicFor(topics: readonly DesiredTopic[], purpose: TopicPurpose): string | undefined {
   return topics.find((t) => t.purpose === purpose)?.name;
 }
+
+/** The fleet's topic of one purpose (its tasks topic, say), or undefined when it has none. */
+export function topicOf(cbd: ChatbotDeployment, purpose: TopicPurpose): string | undefined {
+  return topicFor(desiredTopics(cbd), purpose);
+}
