@@ -54,7 +54,7 @@ describe('workerEnv', () => {
         workerCbd({
           runtime: {
             image: 'i',
-            llm: { apiKeySecretRef: { name: 'llm', key: 'key' } },
+            llm: { endpoint: 'http://llm.local', apiKeySecretRef: { name: 'llm', key: 'key' } },
             env: [{ name: 'WORKER_CONCURRENCY', value: '1' }],
           },
         }),
