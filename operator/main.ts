@@ -8,6 +8,7 @@ import type { RunningOperator } from './controller/manager.js';
 import { createAutoscalerComponent } from './autoscaler/component.js';
 import { KafkaTopicsComponent, RedisComponent } from './dataplane/index.js';
 import { createRolloutComponent } from './rollout/component.js';
+import { createWorkersComponent } from './workers/index.js';
 import { runReleaseFinalizers } from './uninstall/command.js';
 import { RELEASE_FINALIZERS } from './uninstall/release-finalizers.js';
 
@@ -49,6 +50,8 @@ async function main(): Promise<number> {
           topicDeletionTimeoutMs: config.topicDeletionTimeoutSeconds * 1000,
           registry,
         }),
+      // The worker pool (after the topics it consumes); it sizes <name>-worker itself, never the bots.
+      createWorkersComponent(),
       // The rollout owns `tracks` (which revision each Deployment runs, the canary's share) and the
       // autoscaler owns `replicas` (the stable track); the core composes both (composeReplicas).
       createRolloutComponent({ registry }),

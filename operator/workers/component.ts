@@ -117,6 +117,7 @@ export class WorkersComponent implements FleetComponent {
 
   forget(key: string): void {
     this.fleets.delete(key);
+    this.options.lag.forget?.(key);
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,8 @@ import type { LagObservation } from './scaling/types.js';
 export interface WorkerLagSource {
   /** The lag of the fleet's worker group on `topic`. Never throws: failures are `unavailable`. */
   read(cbd: ChatbotDeployment, topic: string, signal?: AbortSignal): Promise<LagObservation>;
+  /** The fleet `namespace/name` is gone: drop what was kept for it. */
+  forget?(key: string): void;
   close(): Promise<void>;
 }
 
