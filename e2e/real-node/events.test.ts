@@ -54,6 +54,7 @@ describeOnRealNode(
       const body = realNodeChatbot('chat', `v-${suffix}`, {
         scaling: { minReplicas: 2, maxReplicas: 2 },
         sessions: { redis: { image: REDIS_IMAGE, placement: onRealNode() } },
+        workers: { enabled: false }, // this test is about the topics/events, not the worker pool
         messaging: { kafka: { bootstrapServers: [podBrokers] } },
       });
       await custom.createNamespacedCustomObject({ ...CBD_API, namespace, body });

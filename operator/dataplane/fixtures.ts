@@ -35,6 +35,9 @@ export function testCbd(parts: CbdParts = {}): ChatbotDeployment {
     spec: {
       runtime: { image: 'registry.local/bot:1.0' },
       model: { name: 'support-bot', version: 'v1' },
+      // Without workers unless a test asks (spec.workers): the data plane's tests see the two default
+      // topics; the workers' DLQ and partition rule are tested on their own (kafka/plan.test.ts).
+      workers: { enabled: false },
       ...parts.spec,
       ...(parts.redis ? { sessions: { redis: parts.redis } } : {}),
       ...(parts.kafka ? { messaging: { kafka: parts.kafka } } : {}),

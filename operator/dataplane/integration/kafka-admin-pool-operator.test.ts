@@ -83,6 +83,7 @@ describe('Kafka admin pool in the running operator', () => {
     for (const name of names) {
       await applyCr(t.ns, name, {
         scaling: { minReplicas: 1, maxReplicas: 1 },
+        workers: { enabled: false }, // this test is about the topics/events, not the worker pool
         messaging: { kafka: { bootstrapServers: brokers, deletionPolicy: 'Retain' } },
       });
     }
@@ -112,6 +113,7 @@ describe('Kafka admin pool when leadership is lost', () => {
   it('another holder takes the Lease: the operator ends its term and disconnects every admin client', async () => {
     await applyCr(t.ns, 'lost-a', {
       scaling: { minReplicas: 1, maxReplicas: 1 },
+      workers: { enabled: false }, // this test is about the topics/events, not the worker pool
       messaging: { kafka: { bootstrapServers: brokers, deletionPolicy: 'Retain' } },
     });
     await waitTopicsReady(t.ns, 'lost-a');

@@ -57,6 +57,7 @@ async function applySecret(ns: string, name: string, data: Record<string, string
 function saslSpec(secret: string): Record<string, unknown> {
   return {
     scaling: { minReplicas: 1, maxReplicas: 2 },
+    workers: { enabled: false }, // this test is about the topics/events, not the worker pool
     messaging: { kafka: { bootstrapServers: saslBrokers, secretRef: { name: secret } } },
   };
 }

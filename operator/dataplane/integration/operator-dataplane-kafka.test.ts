@@ -37,6 +37,7 @@ describe('data plane wired into the operator: Kafka topics', () => {
     t.leftoverTopics.add(events).add(tasks);
     const spec = (maxReplicas: number): Record<string, unknown> => ({
       scaling: { minReplicas: 1, maxReplicas },
+      workers: { enabled: false }, // this test is about the topics/events, not the worker pool
       messaging: { kafka: { bootstrapServers: brokers, deletionPolicy: 'Delete' } },
     });
     await applyCr(t.ns, 'topics', spec(2));
@@ -99,6 +100,7 @@ describe('data plane wired into the operator: Kafka topics', () => {
     t.leftoverTopics.add(events).add(`${t.ns}.kept.tasks`);
     await applyCr(t.ns, 'kept', {
       scaling: { minReplicas: 1, maxReplicas: 1 },
+      workers: { enabled: false }, // this test is about the topics/events, not the worker pool
       messaging: { kafka: { bootstrapServers: brokers } },
     });
     const cbd = await waitFor(
@@ -118,6 +120,7 @@ describe('data plane wired into the operator: Kafka topics', () => {
     const port = await closedPort();
     await applyCr(t.ns, 'nokafka', {
       scaling: { minReplicas: 1, maxReplicas: 1 },
+      workers: { enabled: false }, // this test is about the topics/events, not the worker pool
       messaging: { kafka: { bootstrapServers: [`127.0.0.1:${port}`] } },
     });
     const cbd = await waitReady(t.ns, 'nokafka');
@@ -140,6 +143,7 @@ describe('data plane wired into the operator: Kafka topics', () => {
     t.leftoverTopics.add(`${t.ns}.outage.events`).add(`${t.ns}.outage.tasks`);
     await applyCr(t.ns, 'outage', {
       scaling: { minReplicas: 1, maxReplicas: 1 },
+      workers: { enabled: false }, // this test is about the topics/events, not the worker pool
       messaging: { kafka: { bootstrapServers: brokers } },
     });
     await waitFor('TopicsReady=True', async () => topicsReady(t.ns, 'outage', 'True'), 60_000);

@@ -121,6 +121,7 @@ describe('data plane wired into the operator: Redis and the steady state', () =>
     );
     await applyCr(t.ns, 'steady', {
       scaling: { minReplicas: 1, maxReplicas: 1 },
+      workers: { enabled: false }, // this test is about the topics/events, not the worker pool
       messaging: { kafka: { bootstrapServers: brokers } },
     });
     t.leftoverTopics.add(`${t.ns}.steady.events`).add(`${t.ns}.steady.tasks`);

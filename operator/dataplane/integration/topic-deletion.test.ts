@@ -39,6 +39,7 @@ describe('Kafka topic deletions that finish (operator, real broker)', () => {
     t.leftoverTopics.add(events).add(tasks);
     const spec = (servers: string[]) => ({
       scaling: { minReplicas: 1, maxReplicas: 1 },
+      workers: { enabled: false }, // this test is about the topics/events, not the worker pool
       messaging: { kafka: { bootstrapServers: servers, deletionPolicy: 'Delete' } },
     });
     await applyUntil(t.ns, 'lost', spec(brokers), 'Ready');
@@ -83,6 +84,7 @@ describe('Kafka topic deletions that finish (operator, real broker)', () => {
       'never',
       {
         scaling: { minReplicas: 1, maxReplicas: 1 },
+        workers: { enabled: false }, // this test is about the topics/events, not the worker pool
         messaging: { kafka: { bootstrapServers: [`127.0.0.1:${port}`], deletionPolicy: 'Delete' } },
       },
       'KafkaUnavailable',
@@ -107,6 +109,7 @@ describe('Kafka topic deletions that finish (operator, real broker)', () => {
       await applyCr(other, 'early', {
         scaling: { minReplicas: 1, maxReplicas: 1 },
         sessions: { redis: { mode: 'external', secretRef: { name: 'none' } } },
+        workers: { enabled: false }, // this test is about the topics/events, not the worker pool
         messaging: { kafka: { bootstrapServers: brokers, deletionPolicy: 'Delete' } },
       });
       const early = (await getCr(other, 'early')) as ChatbotDeployment;

@@ -58,7 +58,12 @@ describe('kafkaDlqEnv (worker pods only)', () => {
       want: [],
     },
   ])('$what', ({ kafka, want }) => {
-    expect(kafkaDlqEnv(cbd(kafka))).toEqual(want);
+    const withWorkers = testCbd({
+      metadata: { uid: 'u' },
+      ...(kafka ? { kafka } : {}),
+      spec: { workers: {} },
+    });
+    expect(kafkaDlqEnv(withWorkers)).toEqual(want);
   });
 });
 

@@ -59,8 +59,8 @@ describe('desiredTopics', () => {
       ],
     },
     {
-      what: 'workers on (the default with Kafka): a DLQ, tasks sized for the larger pool',
-      spec: {},
+      what: 'workers on (enabled unset: the default with Kafka): a DLQ, tasks sized for the larger pool',
+      spec: { workers: {} },
       maxReplicas: 8,
       want: [
         ['bots.support.events', 'events', 8, undefined],
@@ -70,7 +70,7 @@ describe('desiredTopics', () => {
     },
     {
       what: 'more bots than workers: tasks keep the bots count',
-      spec: { workers: { maxReplicas: 4 } },
+      spec: { workers: { enabled: true, maxReplicas: 4 } },
       maxReplicas: 12,
       want: [
         ['bots.support.events', 'events', 12, undefined],
