@@ -14,7 +14,7 @@ export type { RedisCaches, RedisKube, RedisOptions } from './redis/component.js'
 export { KafkaTopicsComponent, TOPICS_RECHECK_MS } from './kafka/component.js';
 export type { KafkaTopicsKube, KafkaTopicsOptions } from './kafka/component.js';
 export { TOPIC_FINALIZER } from './kafka/reconcile.js';
-export { dataPlaneEnv, workerDataPlaneEnv } from './env.js';
+export { dataPlaneEnv } from './env.js';
 // For the worker pool's lag reads (operator/workers): its own admin pool, the fleet's credentials, its topics.
 export { KafkaAdminPool } from './kafka/admin-pool.js';
 export { kafkaAdminFactory } from './kafka/admin-client.js';

@@ -5,7 +5,7 @@
  * copy), the LLM key (summaries), each webhook's signing key by secretKeyRef, then spec.runtime.env,
  * which wins on a name clash as it does on the bots. PURE.
  */
-import { workerDataPlaneEnv } from '../dataplane/index.js';
+import { dataPlaneEnv, topicOf } from '../dataplane/index.js';
 import { secretEnv } from '../workload/pod-template.js';
 import type { ChatbotDeployment, EnvVar } from '../workload/types.js';
 import { workerGroupId } from './names.js';
@@ -40,6 +40,12 @@ function webhookEnv(webhooks: readonly Webhook[]): EnvVar[] {
   ];
 }
 
+/** The tasks' dead-letter topic (the default <ns>.<name>.tasks.dlq, or the listed topic of purpose dlq). */
+function dlqEnv(cbd: ChatbotDeployment): EnvVar[] {
+  const dlq = topicOf(cbd, 'dlq');
+  return dlq ? [{ name: 'KAFKA_DLQ_TOPIC', value: dlq }] : [];
+}
+
 export function workerEnv(cbd: ChatbotDeployment): EnvVar[] {
   const { workers, runtime } = cbd.spec;
   const ordered: EnvVar[] = [
@@ -47,7 +53,8 @@ export function workerEnv(cbd: ChatbotDeployment): EnvVar[] {
     { name: 'WORKER_CONCURRENCY', value: String(workers.concurrency) },
     { name: 'KAFKA_TASKS_GROUP', value: workerGroupId(cbd) },
     // Same shape; the data plane types it with client-node's looser V1EnvVar.
-    ...(workerDataPlaneEnv(cbd) as EnvVar[]),
+    ...(dataPlaneEnv(cbd) as EnvVar[]),
+    ...dlqEnv(cbd),
     ...secretEnv('LLM_API_KEY', runtime.llm?.apiKeySecretRef),
     ...webhookEnv(workers.webhooks ?? []),
     ...(runtime.env ?? []),

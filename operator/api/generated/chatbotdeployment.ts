@@ -1422,6 +1422,7 @@ export interface WebhookSpec {
    * Min length 1. Max length 2048.
    *
    * Validation: spec.workers.webhooks[].url must be an http(s) URL with a host.
+   * Validation: spec.workers.webhooks[].url must not hold credentials (user:password@); the HMAC signature authenticates the delivery.
    */
   url: string;
   /**
@@ -3191,6 +3192,7 @@ export interface WebhookSpecInput {
    * Min length 1. Max length 2048.
    *
    * Validation: spec.workers.webhooks[].url must be an http(s) URL with a host.
+   * Validation: spec.workers.webhooks[].url must not hold credentials (user:password@); the HMAC signature authenticates the delivery.
    */
   url: string;
   /**

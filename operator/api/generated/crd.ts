@@ -1706,6 +1706,11 @@ export const chatbotDeploymentCrd = {
                                   rule: "isURL(self) && url(self).getScheme() in ['https', 'http'] && url(self).getHostname() != ''",
                                   message: 'spec.workers.webhooks[].url must be an http(s) URL with a host',
                                 },
+                                {
+                                  rule: "!self.matches('^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@')",
+                                  message:
+                                    'spec.workers.webhooks[].url must not hold credentials (user:password@); the HMAC signature authenticates the delivery',
+                                },
                               ],
                             },
                             secretRef: {

@@ -3,7 +3,7 @@ import type { KafkaSpecInput } from '../../api/index.js';
 import { testCbd } from '../fixtures.js';
 import type { ChatbotDeployment } from '../types.js';
 import { kafkaConnectionFromSecret } from './credentials.js';
-import { kafkaDlqEnv, kafkaEnv } from './env.js';
+import { kafkaEnv } from './env.js';
 import { isKafkaUnavailable } from './errors.js';
 import { needsTopicFinalizer, topicsWaitForFinalizer, TOPIC_FINALIZER } from './reconcile.js';
 
@@ -33,37 +33,6 @@ describe('kafkaEnv', () => {
   });
   it('no Kafka -> no env', () => {
     expect(kafkaEnv(cbd())).toEqual([]);
-  });
-});
-
-describe('kafkaDlqEnv (worker pods only)', () => {
-  it.each([
-    { what: 'no Kafka', kafka: undefined, want: [] },
-    {
-      what: 'default topics: the derived DLQ',
-      kafka: { bootstrapServers: ['b:9092'] },
-      want: [{ name: 'KAFKA_DLQ_TOPIC', value: 'bots.support.tasks.dlq' }],
-    },
-    {
-      what: 'explicit topics: the one with purpose dlq',
-      kafka: {
-        bootstrapServers: ['b:9092'],
-        topics: [{ name: 't' }, { name: 'dead', purpose: 'dlq' as const }],
-      },
-      want: [{ name: 'KAFKA_DLQ_TOPIC', value: 'dead' }],
-    },
-    {
-      what: 'explicit topics without a DLQ',
-      kafka: { bootstrapServers: ['b:9092'], topics: [{ name: 't' }] },
-      want: [],
-    },
-  ])('$what', ({ kafka, want }) => {
-    const withWorkers = testCbd({
-      metadata: { uid: 'u' },
-      ...(kafka ? { kafka } : {}),
-      spec: { workers: {} },
-    });
-    expect(kafkaDlqEnv(withWorkers)).toEqual(want);
   });
 });
 

@@ -30,10 +30,3 @@ export function kafkaEnv(cbd: ChatbotDeployment): V1EnvVar[] {
   }
   return env;
 }
-
-/** Worker pods only (operator/workers): the tasks' dead-letter topic, when the fleet has one. */
-export function kafkaDlqEnv(cbd: ChatbotDeployment): V1EnvVar[] {
-  if (!cbd.spec.messaging?.kafka) return [];
-  const dlq = topicFor(desiredTopics(cbd), 'dlq');
-  return dlq ? [{ name: 'KAFKA_DLQ_TOPIC', value: dlq }] : [];
-}
