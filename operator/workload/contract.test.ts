@@ -4,6 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { containerEnv } from './pod-template.js';
 import { runtimeConfigData } from './runtime-config.js';
 import { minimalCr } from './fixtures.js';
+import { webhookSecretVariable } from '../../bot-runtime/config/worker.js';
+import { webhookSecretEnvName, workerEnv } from '../workers/env.js';
+import { workerCbd } from '../workers/fixtures.js';
 
 // CONTRACT.md against both sides: the env the operator sets on bot pods (parsed from the files that build
 // it), what bot-runtime/config.ts (and config/) reads, and the table in CONTRACT.md. Source text, not imports, so a new
@@ -129,6 +132,50 @@ describe('CONTRACT.md: env between the operator and the bot pods', () => {
     const listed = new Set([...gapSection.matchAll(new RegExp(`\`(${NAME})\``, 'g'))].map((m) => m[1]!));
     expect(sorted(listed)).toEqual(NOT_READ_YET);
   });
+});
+
+describe('CONTRACT.md: env between the operator and the worker pods', () => {
+  const workerSets = matches(read('operator/workers/env.ts'), OPERATOR_PATTERNS);
+  const workerSection = contract.slice(
+    contract.indexOf('## Env the operator sets on worker pods'),
+    contract.indexOf('## Metrics the operator reads'),
+  );
+  const workerDocumented = new Set(
+    [...workerSection.matchAll(new RegExp(`^\\|\\s*\`(${NAME})\`\\s*\\|`, 'gm'))].map((m) => m[1]!),
+  );
+  /** The worker's own rows; the rest (LLM_API_KEY, the data plane's) are the bots' rows above. */
+  const workerOnly = sorted([...workerSets].filter((name) => !documented.has(name)));
+
+  it('the parser finds the worker env (guards the pattern)', () => {
+    expect(workerOnly).toEqual(expect.arrayContaining(['KAFKA_TASKS_GROUP', 'WORKER_CONCURRENCY']));
+  });
+
+  it('documents every worker env var, and nothing the worker env does not set', () => {
+    expect(workerOnly).toEqual(sorted(workerDocumented));
+  });
+
+  it('the runtime reads every worker env var the operator sets', () => {
+    expect(workerOnly.filter((name) => !runtimeReads.has(name))).toEqual([]);
+  });
+
+  it('every env var a fully configured worker gets is one the parsers saw, or a webhook key', () => {
+    const cbd = workerCbd({
+      runtime: { image: 'i', llm: { endpoint: 'http://llm', apiKeySecretRef: { name: 'l', key: 'k' } } },
+      workers: {
+        webhooks: [{ name: 'crm-handoff', url: 'https://crm.example/h', secretRef: { name: 's', key: 'k' } }],
+      },
+    });
+    const built = workerEnv(cbd).map((e) => e.name);
+    const unknown = built.filter((n) => !workerSets.has(n) && !operatorSets.has(n));
+    expect(unknown).toEqual(['WEBHOOK_SECRET_CRM_HANDOFF']);
+  });
+
+  it.each(['crm', 'crm-handoff', 'a-1-b'])(
+    'WEBHOOK_SECRET_<NAME> is the same name on both sides (%s)',
+    (name) => {
+      expect(webhookSecretEnvName(name)).toBe(webhookSecretVariable(name));
+    },
+  );
 });
 
 describe('CONTRACT.md references in the code', () => {

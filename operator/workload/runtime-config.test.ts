@@ -21,6 +21,16 @@ describe('runtime env', () => {
     });
   });
 
+  it.each([
+    { sessions: {}, want: undefined },
+    { sessions: { summarizeAfterTurns: 12 }, want: '12' },
+  ])(
+    'SUMMARIZE_AFTER_TURNS only when spec.sessions.summarizeAfterTurns is set ($want)',
+    ({ sessions, want }) => {
+      expect(runtimeConfigData(minimalCr({ sessions })).SUMMARIZE_AFTER_TURNS).toBe(want);
+    },
+  );
+
   it('passes the auth, rate-limit and proxy settings of the CR to the runtime', () => {
     const cbd = minimalCr({
       runtime: {

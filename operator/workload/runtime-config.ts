@@ -29,6 +29,10 @@ export function runtimeConfigData(cbd: ChatbotDeployment): Record<string, string
   if (runtime.trustedProxies?.length) data.TRUSTED_PROXIES = runtime.trustedProxies.join(',');
   if (runtime.llm?.endpoint) data.LLM_ENDPOINT = runtime.llm.endpoint;
   if (runtime.llm?.model) data.LLM_MODEL = runtime.llm.model;
+  // Absent means no summaries; a set value makes the chat pods enqueue summarize tasks (docs/workers.md).
+  if (sessions.summarizeAfterTurns !== undefined) {
+    data.SUMMARIZE_AFTER_TURNS = String(sessions.summarizeAfterTurns);
+  }
   return data;
 }
 
