@@ -7,6 +7,7 @@ import {
   specWithDefaults,
   targetInflightPerPod,
   withDefaults,
+  workersEnabled,
   type ChatbotDeploymentSpecInput,
 } from './index.js';
 
@@ -119,5 +120,19 @@ describe('helpers', () => {
       events: 'team-a.faq.events',
       tasks: 'team-a.faq.tasks',
     });
+  });
+});
+
+describe('workersEnabled (spec.workers.enabled, derived when unset)', () => {
+  const kafka = { kafka: { bootstrapServers: ['k:9092'] } };
+  it.each([
+    { what: 'no Kafka, unset', spec: {}, want: false },
+    { what: 'Kafka, unset', spec: { messaging: kafka }, want: true },
+    { what: 'Kafka, enabled false', spec: { messaging: kafka, workers: { enabled: false } }, want: false },
+    { what: 'Kafka, enabled true', spec: { messaging: kafka, workers: { enabled: true } }, want: true },
+    // The CRD refuses this one; code still never runs workers without Kafka.
+    { what: 'no Kafka, enabled true', spec: { workers: { enabled: true } }, want: false },
+  ])('$what -> $want', ({ spec, want }) => {
+    expect(workersEnabled(specWithDefaults({ ...minimal, ...spec }))).toBe(want);
   });
 });
