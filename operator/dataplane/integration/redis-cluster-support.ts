@@ -68,10 +68,14 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A free port whose cluster-bus port (+10000) is free too. */
+/**
+ * A free port whose cluster-bus port (+10000) is free too. Both stay below Linux's ephemeral range
+ * (32768-60999), so an outgoing connection of the test process (Kafka, the API server) cannot take
+ * either between this check and redis-server's bind.
+ */
 async function freeClusterPort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 30000);
+    const port = 12000 + Math.floor(Math.random() * 10000);
     if ((await portFree(port)) && (await portFree(port + 10000))) return port;
   }
   throw new Error('no free port pair for redis-server');

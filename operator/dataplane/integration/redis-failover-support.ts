@@ -80,27 +80,50 @@ export async function slotOf(port: number, k: string): Promise<number> {
 
 export const own = (port: number): ReturnType<typeof ownNode> => ownNode(port, PASSWORD);
 
-/** Passes as the operator would requeue them, until Ready or `max`; `previous` as it would read it back. */
+/**
+ * Passes as the operator would requeue them, until Ready, `max` passes or `deadlineMs` (below the tests'
+ * 120 s timeout, so a stuck cluster prints the nodes' own view instead of a bare Jest timeout);
+ * `previous` as the operator would read it back.
+ */
 export async function converge(
   manager: RedisClusterManager,
   topology: ClusterTopology,
   pods: ClusterPod[],
   max = 15,
-  opts: { tag?: string; feedBack?: boolean } = {},
+  opts: { tag?: string; feedBack?: boolean; deadlineMs?: number } = {},
 ): Promise<ClusterReconcileResult[]> {
   const passes: ClusterReconcileResult[] = [];
   let previous: PreviousReport = {};
-  for (let i = 0; i < max; i++) {
+  const deadline = Date.now() + (opts.deadlineMs ?? 80_000);
+  for (let i = 0; i < max && Date.now() < deadline; i++) {
     const r = await manager.reconcile(topology, pods, undefined, opts.feedBack ? previous : {});
     passes.push(r);
     process.stdout.write(
       `${opts.tag ?? 'pass'} ${i}: ${r.condition.reason}: ${r.condition.message} [${r.actions.join('; ')}]\n`,
     );
     previous = { reason: r.condition.reason, message: r.condition.message };
-    if (r.condition.status === 'True') break;
+    if (r.condition.status === 'True') return passes;
     await sleep(1000);
   }
+  process.stdout.write(
+    `not converged after ${passes.length} passes; the nodes' own view:\n${await describeNodes(pods)}`,
+  );
   return passes;
+}
+
+/** Each pod's cluster_state and CLUSTER NODES, for a failure that only shows under load (CI). */
+async function describeNodes(pods: ClusterPod[]): Promise<string> {
+  const lines = await Promise.all(
+    pods.map(async (p) => {
+      const view = await authed(p.port, async (r) => {
+        const info = parseClusterInfo(String(await r.call('CLUSTER', 'INFO')));
+        const nodes = String(await r.call('CLUSTER', 'NODES'));
+        return `cluster_state:${info.get('cluster_state')} epoch:${info.get('cluster_current_epoch')}\n${nodes}`;
+      }).catch((err: unknown) => `unreachable: ${String(err)}`);
+      return `--- ${p.name} :${p.port} ${view}`;
+    }),
+  );
+  return lines.join('\n') + '\n';
 }
 
 /** Force a failover mid-migration: IMPORTING/MIGRATING set, half the hot slot's keys moved. */
