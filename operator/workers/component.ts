@@ -120,6 +120,11 @@ export class WorkersComponent implements FleetComponent {
     this.options.lag.forget?.(key);
   }
 
+  /** Per-fleet memory held now (one entry per fleet with workers, until it is forgotten or turned off). */
+  get fleetsTracked(): number {
+    return this.fleets.size;
+  }
+
   async close(): Promise<void> {
     await this.options.lag.close();
   }
