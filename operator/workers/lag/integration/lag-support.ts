@@ -31,10 +31,28 @@ export interface LagEnv {
   groups: Set<string>;
 }
 
+/**
+ * On a broker just started, the first group request finds no coordinator (__consumer_offsets is being
+ * created), and a read then is rightly unavailable: wait, bounded, until a group lookup answers.
+ */
+async function groupCoordinatorReady(admin: Admin): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await admin.describeGroups([`${run}-probe`]);
+      return;
+    } catch (err: unknown) {
+      if (Date.now() > until) throw new Error('no group coordinator within 30 s', { cause: err });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 export async function lagEnv(): Promise<LagEnv> {
   const kafka = new Kafka({ clientId: run, brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
+  await groupCoordinatorReady(admin);
   const pool = new KafkaAdminPool({ createAdmin: kafkaAdminFactory({ clientId: run }), sweepEveryMs: 0 });
   return { kafka, admin, pool, topics: new Set(), groups: new Set() };
 }
