@@ -153,4 +153,51 @@ describe('FleetAutoscaler', () => {
     });
     expect(r.desiredReplicas).toBe(2);
   });
+
+  it('learns the capacity when no target is set, exports it, and learns again for a new image', async () => {
+    // 2 pods at 3 in flight each and 204 ms: 3 x 255 / 204 = 3.75 in flight per pod at the aim (0.85 x 300).
+    const learnable = (time: number): MetricObservation => ({
+      kind: 'sample',
+      time,
+      latencyMs: 204,
+      turns: 500,
+      inflight: 6,
+      concurrency: 6,
+      podsReporting: 2,
+    });
+    const registry = new Registry();
+    const metrics = registerAutoscalerMetrics(registry);
+    const scaler = new FleetAutoscaler({
+      scrape: new ScriptedSource(Array.from({ length: 6 }, () => learnable)),
+      metrics,
+    });
+    const series = async (): Promise<string[]> =>
+      (await registry.metrics())
+        .split('\n')
+        .filter((l) => l.startsWith('chatfleet_fleet_learned_inflight_per_pod{'));
+    for (const sec of [0, 15, 30]) await scaler.evaluate(input(cbd(), 2, sec));
+    const r = await scaler.evaluate(input(cbd(), 2, 45));
+    expect(r.decision.readings.learntInflightPerPod).toBeCloseTo(3.75);
+    expect(r.statusAutoscaling.reason).toContain('learnt capacity at the SLO');
+    expect(await series()).toEqual([
+      'chatfleet_fleet_learned_inflight_per_pod{namespace="shop",name="helpdesk"} 3.75',
+    ]);
+    const renewed = cbd();
+    renewed.spec.runtime.image = 'bot:2';
+    const afterRollout = await scaler.evaluate(input(renewed, 2, 60));
+    expect(afterRollout.decision.nextState.capacity).toMatchObject({ windows: 1 });
+    scaler.forget('shop/helpdesk');
+    expect(await series()).toEqual([]);
+  });
+
+  it('an explicit targetInflightPerPod wins: nothing learnt, no learnt series', async () => {
+    const registry = new Registry();
+    const metrics = registerAutoscalerMetrics(registry);
+    const scaler = new FleetAutoscaler({ scrape: new ScriptedSource([ok(6, 204), ok(6, 204)]), metrics });
+    await scaler.evaluate(input(cbd({ targetInflightPerPod: 5 }), 2, 0));
+    const r = await scaler.evaluate(input(cbd({ targetInflightPerPod: 5 }), 2, 15));
+    expect(r.decision.readings.effectiveTargetInflightPerPod).toBe(5);
+    expect(r.decision.nextState.capacity).toBeUndefined();
+    expect(await registry.metrics()).not.toContain('chatfleet_fleet_learned_inflight_per_pod{');
+  });
 });

@@ -12,6 +12,8 @@ export interface AutoscalerMetrics {
   desiredReplicas: Gauge<FleetLabels>;
   observedLatency: Gauge<FleetLabels>;
   inflightPerPod: Gauge<FleetLabels>;
+  /** What the core learnt a pod sustains at the SLO (core/capacity.ts); absent while nothing is learnt. */
+  learntInflightPerPod: Gauge<FleetLabels>;
   mode: Gauge<FleetLabels | 'mode'>;
   fetchFailures: Counter<FleetLabels | 'kind'>;
   /** Malformed lines and failed pod scrapes of the scrape source. */
@@ -25,6 +27,8 @@ export interface FleetMetricValues {
   /** Seconds; null = no latency data (the series is removed rather than set to 0). */
   observedLatencySeconds: number | null;
   inflightPerPod: number | null;
+  /** null: a target is configured, or nothing is learnt yet (the series is removed rather than set to 0). */
+  learntInflightPerPod: number | null;
   mode: Mode;
   /** 'failure' | 'noData' when this evaluation's fetch did not produce a sample. */
   fetchProblem: 'failure' | 'noData' | null;
@@ -48,6 +52,12 @@ export function registerAutoscalerMetrics(registry: Registry): AutoscalerMetrics
     inflightPerPod: new Gauge({
       name: 'chatfleet_autoscaler_inflight_per_pod',
       help: 'Average in-flight turns per reporting pod over the metrics window.',
+      labelNames,
+      registers: [registry],
+    }),
+    learntInflightPerPod: new Gauge({
+      name: 'chatfleet_fleet_learned_inflight_per_pod',
+      help: 'In-flight turns per pod the autoscaler learnt the fleet sustains at its latency SLO (used as the target when spec.scaling.targetInflightPerPod is unset).',
       labelNames,
       registers: [registry],
     }),
@@ -79,6 +89,8 @@ export function recordFleetMetrics(
   else metrics.observedLatency.set(labels, values.observedLatencySeconds);
   if (values.inflightPerPod === null) metrics.inflightPerPod.remove(labels);
   else metrics.inflightPerPod.set(labels, values.inflightPerPod);
+  if (values.learntInflightPerPod === null) metrics.learntInflightPerPod.remove(labels);
+  else metrics.learntInflightPerPod.set(labels, values.learntInflightPerPod);
   for (const mode of MODES) metrics.mode.set({ ...labels, mode }, mode === values.mode ? 1 : 0);
   if (values.fetchProblem !== null) metrics.fetchFailures.inc({ ...labels, kind: values.fetchProblem });
 }
@@ -91,6 +103,7 @@ export function removeFleetMetrics(
   metrics.desiredReplicas.remove(labels);
   metrics.observedLatency.remove(labels);
   metrics.inflightPerPod.remove(labels);
+  metrics.learntInflightPerPod.remove(labels);
   for (const mode of MODES) metrics.mode.remove({ ...labels, mode });
   for (const kind of ['failure', 'noData']) metrics.fetchFailures.remove({ ...labels, kind });
   removeFleetSlo(metrics.slo, fleet);

@@ -19,9 +19,27 @@ function rules(
 }
 
 /**
+ * What a fleet's learnt capacity belongs to: the image, the model and the SLO it was measured against. A
+ * change of any of them makes the core learn again (a rollout changes the first two; a new SLO moves the
+ * aim latency). The runtime's resources are part of it too: a new CPU limit is a new capacity.
+ */
+export function capacityRevision(cbd: ChatbotDeployment): string {
+  const { runtime, model, slo } = cbd.spec;
+  return JSON.stringify([
+    runtime.image,
+    model.name,
+    model.version,
+    model.bundleConfigMap ?? '',
+    runtime.resources,
+    slo.latency.percentile,
+    slo.latency.targetMs,
+  ]);
+}
+
+/**
  * spec.scaling as the core reads it. The ChatbotDeployment arrives defaulted (the reconciler applies the
  * CRD's defaults once), so this only derives: the pause annotation, the in-flight target's documented
- * default (a share of spec.runtime.maxInflight) and the runtime's shedding limit.
+ * default (a share of spec.runtime.maxInflight; learnt online when unset) and the runtime's shedding limit.
  */
 export function resolveScalingPolicy(cbd: ChatbotDeployment): ScalingPolicy {
   const { scaling, runtime } = cbd.spec;
@@ -31,6 +49,8 @@ export function resolveScalingPolicy(cbd: ChatbotDeployment): ScalingPolicy {
     paused: scaling.paused || cbd.metadata.annotations?.[PAUSED_ANNOTATION] === 'true',
     intervalSeconds: scaling.intervalSeconds,
     targetInflightPerPod: targetInflightPerPod(cbd.spec),
+    learnCapacity: scaling.targetInflightPerPod === undefined,
+    capacityRevision: capacityRevision(cbd),
     maxInflightPerPod: runtime.maxInflight,
     tolerance: scaling.tolerance,
     metricsWindowSeconds: scaling.metricsWindowSeconds,

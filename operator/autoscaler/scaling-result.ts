@@ -74,6 +74,7 @@ export function buildResult(decision: Decision, ctx: ResultContext): EvaluateRes
       desiredReplicas: decision.desiredReplicas,
       observedLatencySeconds: readings.latencyMs === null ? null : readings.latencyMs / 1000,
       inflightPerPod: readings.inflightPerPod,
+      learntInflightPerPod: readings.learntInflightPerPod,
       mode: decision.mode,
       fetchProblem: ctx.observation.kind === 'sample' ? null : ctx.observation.kind,
     },

@@ -143,26 +143,10 @@ describe('decide: state is carried through every path', () => {
   });
 });
 
-describe('decide: paused and kafka lag', () => {
+describe('decide: paused', () => {
   it('paused holds the count whatever the signals say', () => {
     const d = decide(input({ policy: policy({ paused: true }), history: [sample(60, 400, 4, 5000)] }));
     expect(d.desiredReplicas).toBe(4);
     expect(d.reason).toBe('scaling paused');
-  });
-
-  it('kafka lag per replica drives workers, capped at the partition count', () => {
-    const lag = (l: number): MetricObservation => ({
-      kind: 'sample',
-      time: s(60),
-      latencyMs: null,
-      turns: 0,
-      inflight: 0,
-      podsReporting: 0,
-      kafkaLag: l,
-    });
-    const pol = policy({ workerLag: { targetLagPerReplica: 100, partitions: 6 } });
-    expect(decide(input({ policy: pol, history: [lag(500)] })).desiredReplicas).toBe(5);
-    expect(decide(input({ policy: pol, history: [lag(5000)] })).desiredReplicas).toBe(6);
-    expect(decide(input({ policy: pol, history: [lag(500)] })).signal).toBe('kafkaLag');
   });
 });

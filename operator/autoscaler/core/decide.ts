@@ -1,3 +1,5 @@
+import { learntInflightPerPod, standingTarget } from './capacity-target.js';
+import type { CapacityEstimate } from './capacity.js';
 import { finalise } from './finalise.js';
 import type { PanicState } from './panic.js';
 import { applyFloor, emptyReadings, recommendFromSignals, type Candidate } from './recommend.js';
@@ -33,7 +35,14 @@ function fallbackTarget(input: DecisionInput): number {
 function build(
   input: DecisionInput,
   candidate: Candidate,
-  extra: { mode: Mode; readings: SignalReadings; panic: PanicState; skipBehavior?: boolean },
+  extra: {
+    mode: Mode;
+    readings: SignalReadings;
+    panic: PanicState;
+    skipBehavior?: boolean;
+    /** What the signals learnt this evaluation; absent: the state's values are kept. */
+    learning?: { targetScale: number; capacity: CapacityEstimate | undefined };
+  },
 ): Decision {
   const done = finalise(input, candidate.replicas, {
     skipBehavior: extra.skipBehavior === true,
@@ -54,7 +63,8 @@ function build(
       panicSince: extra.panic.panicSince,
       lastPanicTrigger: extra.panic.lastPanicTrigger,
       panicHighWater: extra.panic.panicHighWater,
-      inflightTargetScale: extra.readings.effectiveTargetInflightPerPod / input.policy.targetInflightPerPod,
+      inflightTargetScale: extra.learning?.targetScale ?? input.state.inflightTargetScale,
+      capacity: extra.learning === undefined ? input.state.capacity : extra.learning.capacity,
     },
   };
 }
@@ -85,13 +95,14 @@ const CALM: PanicState = { panicSince: null, lastPanicTrigger: null, panicHighWa
 /**
  * The autoscaling decision: a pure function of (policy, SLO, replicas, metric history, state, clock).
  * Order: paused -> fallback (N consecutive failed/empty fetches) -> hold on missing data -> signals
- * (max of latency, in-flight, lag; panic) -> schedule floors -> stabilization -> rate policies -> bounds.
+ * (max of latency, in-flight; panic) -> schedule floors -> stabilization -> rate policies -> bounds.
  */
 export function decide(input: DecisionInput): Decision {
   const { policy, history, now, currentReplicas, state } = input;
   const failures = trailingFailures(history);
   const floor = scheduleFloor(policy.schedules, now, policy.predictive.leadSeconds);
-  const readings = emptyReadings(floor, failures, policy.targetInflightPerPod * state.inflightTargetScale);
+  const learnt = learntInflightPerPod(policy, state.capacity);
+  const readings = emptyReadings(floor, failures, standingTarget(policy, state), learnt);
   if (policy.paused) return pausedDecision(input, readings);
   if (failures >= policy.fallback.failureThreshold) {
     const reason = `fallback (${policy.fallback.behavior}) after ${failures} failed metric fetches`;
@@ -108,5 +119,10 @@ export function decide(input: DecisionInput): Decision {
   const recommended = recommendFromSignals(input, floor);
   const candidate = applyFloor(recommended.candidate, floor);
   const mode: Mode = recommended.panic.panicSince === null ? 'stable' : 'panic';
-  return build(input, candidate, { mode, readings: recommended.readings, panic: recommended.panic });
+  return build(input, candidate, {
+    mode,
+    readings: recommended.readings,
+    panic: recommended.panic,
+    learning: { targetScale: recommended.targetScale, capacity: recommended.capacity },
+  });
 }

@@ -1,4 +1,4 @@
-import type { MetricObservation, MetricSample, ScalingPolicy, SloPolicy, WorkerLagPolicy } from './types.js';
+import type { MetricObservation, MetricSample, ScalingPolicy, SloPolicy } from './types.js';
 
 /** Samples no older than `seconds` before `now`; never empty when any sample exists (keeps the latest). */
 export function samplesWithin(history: MetricObservation[], now: number, seconds: number): MetricSample[] {
@@ -105,11 +105,4 @@ export function latencyDesired(
   if (ratio <= 1 + tolerance) return currentReplicas;
   const step = Math.min(Math.sqrt(ratio), MAX_LATENCY_STEP);
   return Math.ceil(Math.max(readyReplicas, 1) * step);
-}
-
-/** KEDA-style lag per replica, capped at the partition count (idle consumers do not help). */
-export function kafkaLagDesired(lag: number | undefined, policy: WorkerLagPolicy | undefined): number | null {
-  if (policy === undefined || lag === undefined) return null;
-  const desired = Math.ceil(lag / policy.targetLagPerReplica);
-  return policy.partitions === undefined ? desired : Math.min(desired, policy.partitions);
 }

@@ -8,13 +8,14 @@ import type { DecisionInput, MetricObservation, ScalingPolicy } from './types.js
 export const T0 = Date.parse('2026-11-30T12:00:00Z');
 export const s = (sec: number): number => T0 + sec * 1000;
 
-/** targetInflightPerPod 10 keeps the arithmetic readable. */
+/** A configured targetInflightPerPod of 10 keeps the arithmetic readable (nothing is learnt online). */
 export function policy(overrides: Partial<ScalingPolicy> = {}): ScalingPolicy {
   return {
     ...resolveScalingPolicy(defaultedCbd()),
     minReplicas: 1,
     maxReplicas: 50,
     targetInflightPerPod: 10,
+    learnCapacity: false,
     ...overrides,
   };
 }

@@ -11,6 +11,7 @@ import type {
   ScalingSpec,
   SloSpec,
 } from '../../api/generated/chatbotdeployment.js';
+import type { CapacityEstimate } from './capacity.js';
 
 // The policy types are the generated CRD types (defaults applied), narrowed to what the core reads: one
 // definition of each field, in crds/. Only type imports: the core stays free of the API package's code.
@@ -27,13 +28,6 @@ export type ScalingRules = Pick<ScaleUpRules, 'stabilizationWindowSeconds' | 'po
 /** One entry of spec.scaling.schedules. */
 export type ScheduleSpec = ScalingSchedule;
 
-/** Optional worker signal (KEDA-style Kafka consumer lag per replica). Not part of the CRD yet. */
-export interface WorkerLagPolicy {
-  targetLagPerReplica: number;
-  /** Consumers beyond the partition count sit idle, so the lag signal never asks for more. */
-  partitions?: number;
-}
-
 /** `spec.scaling` of a ChatbotDeployment with every default applied, plus what the core derives. */
 export interface ScalingPolicy extends Pick<
   ScalingSpec,
@@ -41,6 +35,13 @@ export interface ScalingPolicy extends Pick<
 > {
   /** spec.scaling.targetInflightPerPod, or its documented default (a share of spec.runtime.maxInflight). */
   targetInflightPerPod: number;
+  /**
+   * spec.scaling.targetInflightPerPod is unset: the target is learnt online (capacity.ts), and the default
+   * above is only its ceiling and what acts until the first usable window.
+   */
+  learnCapacity: boolean;
+  /** What the learnt capacity belongs to (image, model, SLO): another value starts learning again. */
+  capacityRevision: string;
   /**
    * spec.runtime.maxInflight: the runtime sheds beyond it, so in-flight at this level is a lower bound of
    * demand (panic then steps up). Absent: never treated as saturated.
@@ -51,7 +52,6 @@ export interface ScalingPolicy extends Pick<
   fallback: Pick<FallbackSpec, 'failureThreshold' | 'behavior' | 'replicas'>;
   schedules: ScheduleSpec[];
   predictive: Pick<ScalingSpec['predictive'], 'leadSeconds'>;
-  workerLag?: WorkerLagPolicy | undefined;
 }
 
 /** `spec.slo` with defaults applied. */
@@ -78,8 +78,6 @@ export interface MetricSample {
   concurrency?: number | null | undefined;
   /** Pods whose metrics were read. */
   podsReporting: number;
-  /** Optional Kafka consumer lag of the fleet's worker group. */
-  kafkaLag?: number | undefined;
 }
 
 /** The source answered, but there was nothing to read (no pods, empty query result). */
@@ -122,8 +120,10 @@ export interface AutoscalerState {
   /** Highest count recommended while in panic (panic never scales below it). */
   panicHighWater: number;
   lastScaleTime: number | null;
-  /** Learnt correction of targetInflightPerPod from latency, in [0.1, 1] (see target.ts). */
+  /** Learnt correction of a configured targetInflightPerPod from latency, in [0.1, 1] (see target.ts). */
   inflightTargetScale: number;
+  /** The in-flight per pod learnt online when no target is configured (capacity.ts). */
+  capacity?: CapacityEstimate | undefined;
 }
 
 export interface DecisionInput {
@@ -139,8 +139,7 @@ export interface DecisionInput {
 }
 
 export type Mode = 'stable' | 'panic' | 'fallback';
-export type Signal =
-  'latency' | 'inflight' | 'panic' | 'kafkaLag' | 'schedule' | 'minReplicas' | 'fallback' | 'none';
+export type Signal = 'latency' | 'inflight' | 'panic' | 'schedule' | 'minReplicas' | 'fallback' | 'none';
 export type LimitedBy = 'min' | 'max' | 'rate';
 
 /** Per-signal view of the last evaluation, for status, metrics and the docs. */
@@ -153,7 +152,8 @@ export interface SignalReadings {
   effectiveTargetInflightPerPod: number;
   panicDemandRatio: number | null;
   panicDesired: number | null;
-  kafkaLagDesired: number | null;
+  /** The learnt in-flight per pod (capacity.ts); null when a target is configured or nothing is learnt yet. */
+  learntInflightPerPod: number | null;
   scheduleFloor: number;
   consecutiveFailures: number;
 }

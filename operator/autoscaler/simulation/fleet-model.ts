@@ -13,6 +13,14 @@ export interface FleetModelParams {
   ioFixedSeconds: number;
   ioExpMeanSeconds: number;
   maxInflight: number;
+  /**
+   * Share of turns answered from a cache: they skip the I/O wait (cacheHitIoSeconds instead) but still
+   * need their CPU work. 0: none (no random draw, so the other traces keep their streams).
+   */
+  cacheHitRatio?: number;
+  cacheHitIoSeconds?: number;
+  /** Multiplies every turn's CPU work from the given time on (a model whose per-turn cost changes). */
+  cpuCostFactor?: (time: number) => number;
   startupMinSeconds: number;
   startupMaxSeconds: number;
   initialReplicas: number;
@@ -55,6 +63,7 @@ export class FleetModel {
   private readonly arrivals: Rng;
   private readonly service: Rng;
   private readonly startup: Rng;
+  private readonly cache: Rng;
   private nextPod = 0;
   time = 0;
 
@@ -62,6 +71,7 @@ export class FleetModel {
     this.arrivals = seededRng(p.seed);
     this.service = seededRng(p.seed + 1);
     this.startup = seededRng(p.seed + 2);
+    this.cache = seededRng(p.seed + 3);
     for (let i = 0; i < p.initialReplicas; i++) this.pods.push(this.newPod(0));
   }
 
@@ -123,8 +133,8 @@ export class FleetModel {
       // Arrivals are spread over the step; a random pod, like kube-proxy's iptables mode.
       const start = this.time + (i / count) * dt;
       const pod = ready[Math.floor(this.arrivals() * ready.length)];
-      const io = this.p.ioFixedSeconds + exponential(this.service, this.p.ioExpMeanSeconds);
-      const cpu = exponential(this.service, this.p.cpuSecondsPerTurn);
+      const io = this.ioSeconds(exponential(this.service, this.p.ioExpMeanSeconds));
+      const cpu = exponential(this.service, this.p.cpuSecondsPerTurn) * (this.p.cpuCostFactor?.(start) ?? 1);
       if (pod === undefined || pod.jobs.length >= this.p.maxInflight) outcome.shed++;
       else pod.jobs.push({ start, ioEnd: start + io, cpuLeft: cpu });
     }
@@ -146,6 +156,12 @@ export class FleetModel {
       done = true;
     }
     if (done) pod.jobs = pod.jobs.filter((j) => j.cpuLeft >= 0);
+  }
+
+  private ioSeconds(expPart: number): number {
+    const hitRatio = this.p.cacheHitRatio ?? 0;
+    if (hitRatio > 0 && this.cache() < hitRatio) return this.p.cacheHitIoSeconds ?? 0;
+    return this.p.ioFixedSeconds + expPart;
   }
 
   private newPod(readyAt: number): Pod {

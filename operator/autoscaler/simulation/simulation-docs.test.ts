@@ -30,7 +30,7 @@ describe('docs/autoscaling.md simulation section (npm run sim:autoscaler -- --wr
   it('holds the rows a fresh run gives for the noisy trace, every scaler', async () => {
     const docs = await readFile(DOCS_PATH, 'utf8');
     const section = docs.slice(docs.indexOf('<!-- simulation:start'), docs.indexOf('<!-- simulation:end'));
-    expect(rows).toHaveLength(5);
+    expect(rows).toHaveLength(5); // ours-default, ours-tuned, hpa-cpu, kpa, ours-down-60s
     for (const line of rows) expect(section.split('\n')).toContain(line);
   });
 });

@@ -12,7 +12,7 @@ const config = {
   seriesEverySeconds: 5,
 };
 const cases = traces.flatMap((trace) =>
-  scalers().map((spec) => ({
+  scalers(trace).map((spec) => ({
     trace: trace.name,
     scaler: spec.name,
     run: () => simulate(trace, spec.make(), config),
@@ -33,7 +33,7 @@ describe('simulation invariants (short traces)', () => {
 
   it('is reproducible: the same seed gives the same result', async () => {
     const trace = traces.find((t) => t.name === 'flash-spike')!;
-    const make = scalers().find((s) => s.name === 'ours')!.make;
+    const make = scalers().find((s) => s.name === 'ours-default')!.make;
     const a = await simulate(trace, make(), config);
     const b = await simulate(trace, make(), config);
     expect(b.sloViolationSeconds).toBe(a.sloViolationSeconds);
@@ -41,13 +41,22 @@ describe('simulation invariants (short traces)', () => {
     expect(b.scaleEvents).toBe(a.scaleEvents);
   });
 
-  it('the flash spike makes our scaler scale up and enter panic-sized counts', async () => {
-    const trace = traces.find((t) => t.name === 'flash-spike')!;
-    const r = await simulate(trace, scalers()[0]!.make(), config);
-    const before = r.series.find((p) => p.t >= 40)!.replicas;
-    const peak = Math.max(...r.series.map((p) => p.replicas));
-    expect(peak).toBeGreaterThanOrEqual(before * 4);
-  });
+  it.each(['ours-default', 'ours-tuned'])(
+    'the flash spike makes %s scale up to panic-sized counts',
+    async (name) => {
+      const trace = traces.find((t) => t.name === 'flash-spike')!;
+      const r = await simulate(
+        trace,
+        scalers()
+          .find((s) => s.name === name)!
+          .make(),
+        config,
+      );
+      const before = r.series.find((p) => p.t >= 40)!.replicas;
+      const peak = Math.max(...r.series.map((p) => p.replicas));
+      expect(peak).toBeGreaterThanOrEqual(before * 4);
+    },
+  );
 });
 
 describe('HPA baseline replica calculation', () => {
