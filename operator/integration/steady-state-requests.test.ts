@@ -5,7 +5,8 @@
  * (chatfleet_operator_kube_reads_total, chatfleet_operator_kube_writes_total): the real API server and
  * kwok nodes of the test environment, the operator in-process with the data plane (managed standalone
  * Redis: StatefulSet, Services, PDB, password Secret) and the rollout component (routing ConfigMap,
- * Role, RoleBinding), as main.ts wires them. Reconciles are woken by metadata-only changes of the CR
+ * Role, RoleBinding), the Kafka topics and the worker pool (Deployment <name>-worker, its lag read from
+ * the real broker), as main.ts wires them. Reconciles are woken by metadata-only changes of the CR
  * and of the Redis StatefulSet, which change no desired state: each must issue no GET, no LIST and no
  * write. The Lease (leader election, per operator not per fleet) is left out of the count.
  */
@@ -24,6 +25,9 @@ import {
 } from './support.js';
 import { KafkaTopicsComponent, RedisComponent } from '../dataplane/index.js';
 import { createRolloutComponent } from '../rollout/component.js';
+import { KafkaWorkerLagSource } from '../workers/lag-source.js';
+import { LAG_POLL_MS, WorkersComponent } from '../workers/index.js';
+import { requireKafkaBrokers } from './support.js';
 import { Registry as PromRegistry } from 'prom-client';
 
 const POKES = 5;
@@ -78,37 +82,51 @@ async function quiet(registry: Registry, quietMs = 3000): Promise<void> {
 describe('a fleet at steady state issues no GET, LIST or write per reconcile', () => {
   let redis: RedisComponent | undefined;
   let topics: KafkaTopicsComponent | undefined;
+  let workers: WorkersComponent | undefined;
   const name = 'steady';
+  const brokers = requireKafkaBrokers();
   const env = withOperatorNamespace('cf-steady', {
     components: (ns) => [
       (client, caches) => (redis = new RedisComponent(client, { caches })),
       (client) => (topics = new KafkaTopicsComponent(client, { topicOwnershipNamespace: ns })),
+      (client, caches) =>
+        (workers = new WorkersComponent(client, { lag: new KafkaWorkerLagSource(client), caches })),
       createRolloutComponent({ registry: new PromRegistry() }),
     ],
   });
 
-  it('gets Ready with managed Redis and the rollout children', async () => {
-    await applyCr(env.ns, name, { scaling: { minReplicas: 1, maxReplicas: 2 } });
+  it('gets Ready with managed Redis, the rollout children and the worker pool', async () => {
+    await applyCr(env.ns, name, {
+      scaling: { minReplicas: 1, maxReplicas: 2 },
+      // Delete: the topics go with the CR at the end, not left on the shared broker.
+      messaging: { kafka: { bootstrapServers: brokers, deletionPolicy: 'Delete' } },
+      workers: { minReplicas: 1, maxReplicas: 2 },
+    });
     await waitReady(env.ns, name);
     await waitFor(
       'RedisReady=True',
       async () => condition(await getCr(env.ns, name), 'RedisReady')?.status === 'True',
       90_000,
     );
-    const names = (await kubectl(['-n', env.ns, 'get', 'statefulset,secret,role,rolebinding', '-o', 'name']))
-      .split('\n')
-      .filter(Boolean);
+    await waitFor(
+      'WorkersReady=True',
+      async () => condition(await getCr(env.ns, name), 'WorkersReady')?.status === 'True',
+      90_000,
+    );
+    const kinds = 'statefulset,secret,role,rolebinding,deployment';
+    const names = (await kubectl(['-n', env.ns, 'get', kinds, '-o', 'name'])).split('\n').filter(Boolean);
     expect(names).toEqual(
       expect.arrayContaining([
         `statefulset.apps/${name}-redis`,
         `secret/${name}-redis-auth`,
         `role.rbac.authorization.k8s.io/${name}-routing-reader`,
         `rolebinding.rbac.authorization.k8s.io/${name}-routing-reader`,
+        `deployment.apps/${name}-worker`,
       ]),
     );
   }, 120_000);
 
-  it(`${POKES} reconciles woken by the CR and by the StatefulSet: 0 GETs, 0 LISTs, 0 writes`, async () => {
+  it(`${POKES} reconciles woken by the CR, the StatefulSet and a lag read: 0 GETs, 0 LISTs, 0 writes`, async () => {
     const { registry } = env.operator;
     await quiet(registry);
     const readsBefore = await reads(registry);
@@ -132,6 +150,9 @@ describe('a fleet at steady state issues no GET, LIST or write per reconcile', (
       'the StatefulSet event reconciled',
       async () => (await reconciles(registry)) > stsReconciles,
     );
+    // The worker pool reads its lag every LAG_POLL_MS (a requeue, a reconcile of its own): one such
+    // read falls inside the window, and with the lag unchanged it must write nothing either.
+    await new Promise((resolve) => setTimeout(resolve, LAG_POLL_MS + 2000));
     await waitFor('work queue drained', () => drained(registry));
     const n = (await reconciles(registry)) - reconcilesBefore;
     const got = delta(await reads(registry), readsBefore);
@@ -139,7 +160,7 @@ describe('a fleet at steady state issues no GET, LIST or write per reconcile', (
     process.stdout.write(
       `steady state: ${n} reconciles of 1 fleet; reads ${JSON.stringify(got)}; writes ${writes}\n`,
     );
-    expect(n).toBeGreaterThanOrEqual(POKES + 1);
+    expect(n).toBeGreaterThanOrEqual(POKES + 2);
     expect({ reads: got, writes }).toEqual({ reads: {}, writes: 0 });
   }, 120_000);
 
@@ -148,7 +169,7 @@ describe('a fleet at steady state issues no GET, LIST or write per reconcile', (
     await kubectl(['-n', env.ns, 'delete', 'cbd', name, '--wait=true', '--timeout=60s']);
     await waitFor(
       'the data plane forgot the fleet',
-      async () => redis?.fleetsTracked === 0 && topics?.fleetsTracked === 0,
+      async () => redis?.fleetsTracked === 0 && topics?.fleetsTracked === 0 && workers?.fleetsTracked === 0,
       30_000,
     );
   }, 90_000);
