@@ -150,6 +150,19 @@ describe('the RBAC the chart grants (kubectl auth can-i as the operator ServiceA
     ['creates Secrets (the Redis password)', ['create', 'secrets', '-n', 'default'], true],
     ['cannot patch Secrets', ['patch', 'secrets', '-n', 'default'], false],
     ['cannot delete Secrets', ['delete', 'secrets', '-n', 'default'], false],
+    // The worker pool (operator/workers): its Deployment and PDB go when the spec no longer wants them.
+    [
+      'deletes Deployments (a finished canary, workers turned off)',
+      ['delete', 'deployments.apps', '-n', 'default'],
+      true,
+    ],
+    [
+      'deletes PodDisruptionBudgets (the worker PDB)',
+      ['delete', 'poddisruptionbudgets.policy', '-n', 'default'],
+      true,
+    ],
+    // The worker PriorityClass is a chart template (workerPriorityClass.create), never the operator's.
+    ['cannot create PriorityClasses', ['create', 'priorityclasses.scheduling.k8s.io'], false],
     ['cannot touch nodes', ['patch', 'nodes'], false],
     ['cannot change RBAC', ['create', 'clusterrolebindings.rbac.authorization.k8s.io'], false],
     ['cannot change CRDs', ['update', 'customresourcedefinitions.apiextensions.k8s.io'], false],
