@@ -21,3 +21,5 @@ export { kafkaAdminFactory } from './kafka/admin-client.js';
 export { kafkaConnection } from './kafka/connection-secret.js';
 export type { CredentialsState } from './kafka/connection-secret.js';
 export { topicOf } from './kafka/topics.js';
+// The bot pod template's Redis password stamp, copied onto the worker pods so they roll with the bots.
+export { ANNOTATION_REDIS_PASSWORD } from './redis/password-rotation.js';

@@ -137,15 +137,28 @@ describe('WorkersComponent', () => {
     expect(lag.reads).toEqual([]);
   });
 
-  it('runs the image the stable bots run (during a rollout, not the spec new one)', async () => {
+  it('runs the image the stable bots run (during a rollout, not the spec new one), rolls with their Redis password', async () => {
     const { workers } = component(scriptedLag({ kind: 'lag', lag: 0, partitions: 3 }));
     const ctx = contextFor(workerCbd({ runtime: { image: 'bot:2.0' } }), T0);
     ctx.deployment = {
       metadata: { name: 'support' },
-      spec: { template: { spec: { containers: [{ name: 'bot', image: 'bot:1.0' }] } } },
+      spec: {
+        template: {
+          metadata: { annotations: { 'chatfleet.io/redis-password-hash': 'p2', other: 'x' } },
+          spec: { containers: [{ name: 'bot', image: 'bot:1.0' }] },
+        },
+      },
     };
     const c = await workers.reconcile(ctx);
-    const pod = c.children?.[0]?.object.spec as { template: { spec: { containers: { image: string }[] } } };
+    const pod = c.children?.[0]?.object.spec as {
+      template: {
+        metadata: { annotations: Record<string, string> };
+        spec: { containers: { image: string }[] };
+      };
+    };
     expect(pod.template.spec.containers[0]?.image).toBe('bot:1.0');
+    // The bots' Redis password stamp rolls the workers too; nothing else of the bots' template is copied.
+    expect(pod.template.metadata.annotations['chatfleet.io/redis-password-hash']).toBe('p2');
+    expect(pod.template.metadata.annotations.other).toBeUndefined();
   });
 });

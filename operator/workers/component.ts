@@ -19,7 +19,7 @@ import type {
 import { fleetKey } from '../controller/fleet-key.js';
 import { controlledBy } from '../controller/ownership.js';
 import type { FleetCaches } from '../controller/reconciler.js';
-import { topicOf } from '../dataplane/index.js';
+import { ANNOTATION_REDIS_PASSWORD, topicOf } from '../dataplane/index.js';
 import { ConditionReason, ConditionType, workersEnabled } from '../api/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { Resources } from '../kube/resources.js';
@@ -54,11 +54,27 @@ export interface WorkersOptions {
   pollMs?: number;
 }
 
+interface PodTemplateLike {
+  template?: {
+    metadata?: { annotations?: Record<string, string> };
+    spec?: { containers?: { name?: string; image?: string }[] };
+  };
+}
+
+/**
+ * The Redis password stamp on the stable bots' pod template: the Redis component moves it once a new
+ * password is live, which rolls the bots; copied here, it rolls the workers (same secretKeyRef env) too.
+ */
+function rollingAnnotations(deployment: KubeObject | undefined): Record<string, string> {
+  const stamp = (deployment?.spec as PodTemplateLike | undefined)?.template?.metadata?.annotations?.[
+    ANNOTATION_REDIS_PASSWORD
+  ];
+  return stamp ? { [ANNOTATION_REDIS_PASSWORD]: stamp } : {};
+}
+
 /** The image the stable bots run now (during a rollout, not the spec's new one); the spec's before they exist. */
 function stableImage(cbd: ChatbotDeployment, deployment: KubeObject | undefined): string {
-  const spec = deployment?.spec as {
-    template?: { spec?: { containers?: { name?: string; image?: string }[] } };
-  };
+  const spec = deployment?.spec as PodTemplateLike | undefined;
   const bot = spec?.template?.spec?.containers?.find((c) => c.name === 'bot');
   return bot?.image ?? cbd.spec.runtime.image;
 }
@@ -89,6 +105,7 @@ export class WorkersComponent implements FleetComponent {
     const deployment = desiredWorkerDeployment(cbd, {
       replicas: observed.decision.desiredReplicas,
       image: stableImage(cbd, ctx.deployment),
+      podAnnotations: rollingAnnotations(ctx.deployment),
     });
     const children: OwnedChild[] = [
       {

@@ -25,6 +25,8 @@ export interface WorkerInputs {
   replicas: number;
   /** The stable track's image: during a rollout the workers keep running what the stable bots run. */
   image: string;
+  /** Pod template annotations taken from the stable bots' (the Redis password stamp): a change rolls the workers too. */
+  podAnnotations?: Record<string, string>;
 }
 
 /** The container's argument that selects the worker mode (bot-runtime/main.ts reads argv[2]). */
@@ -123,7 +125,10 @@ export function desiredWorkerDeployment(cbd: ChatbotDeployment, inputs: WorkerIn
         metadata: {
           labels: workerLabels(cbd),
           // The worker reads the runtime ConfigMap too: a change there rolls the workers as it rolls the bots.
-          annotations: { [ANNOTATION_CONFIG_HASH]: configHash(runtimeConfigData(cbd)) },
+          annotations: {
+            ...inputs.podAnnotations,
+            [ANNOTATION_CONFIG_HASH]: configHash(runtimeConfigData(cbd)),
+          },
         },
         spec: workerPodSpec(cbd, inputs.image),
       },
