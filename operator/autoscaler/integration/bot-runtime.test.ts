@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
 import { startFakeLlm, type FakeLlm } from '../../../bot-runtime/integration/support/llm-server.js';
 import { defaultedCbd } from '../../api/fixtures.js';
 import type { MetricSample } from '../core/types.js';
 import { FleetAutoscaler } from '../fleet-autoscaler.js';
+import { registerAutoscalerMetrics } from '../metrics.js';
 import { ScrapeSource } from '../sources/scrape-source.js';
 import {
   bucketWidthMs,
@@ -101,4 +103,47 @@ describe('scrape source against a real bot runtime', () => {
     expect(r.event?.message).toContain('signal latency');
     expect(r.conditions.find((c) => c.type === 'SLOMet')?.status).toBe('False');
   });
+
+  it('learns the capacity from the real runtime metrics when no target is set, and exports it', async () => {
+    const registry = new Registry();
+    const autoscaler = new FleetAutoscaler({ metrics: registerAutoscalerMetrics(registry) });
+    const name = `learn-${Date.now().toString(36)}`;
+    const cbd = defaultedCbd(
+      {
+        // A short window keeps the test short: learning needs half a window of time-averaged in-flight.
+        scaling: { minReplicas: 1, maxReplicas: 6, metricsWindowSeconds: 10, panic: { windowSeconds: 4 } },
+        slo: { latency: { percentile: 95, targetMs: 300 } },
+      },
+      { namespace: 'it', name },
+    );
+    const input = { cbd, currentReplicas: 1, readyReplicas: 1, podEndpoints: [bot.url] };
+    await autoscaler.evaluate({ ...input, now: Date.now() });
+    // 8 turns of 150 ms in flight at all times for about 9 s: well under the 300 ms SLO.
+    const load = pool(
+      Array.from({ length: 440 }, (_, i) => () => turn(5000 + i, 150)),
+      8,
+    );
+    let r = await autoscaler.evaluate({ ...input, now: Date.now() });
+    for (let i = 0; i < 3; i++) {
+      await sleep(3000);
+      r = await autoscaler.evaluate({ ...input, now: Date.now() });
+    }
+    await load;
+    const { readings } = r.decision;
+    console.log(
+      `learnt ${readings.learntInflightPerPod?.toFixed(2)}/pod at p95 ${readings.latencyMs?.toFixed(0)} ms, in flight ${readings.inflightPerPod?.toFixed(2)}/pod`,
+    );
+    // Faster than the aim (255 ms): learnt from the pod's own windows, of the order of what it carried (the
+    // first window's Little bound x 255 / p95, then smoothed), far below the default ceiling of 44.8.
+    const perPod = readings.inflightPerPod ?? NaN;
+    expect(readings.latencyMs).toBeLessThan(255);
+    expect(readings.learntInflightPerPod).toBeGreaterThan(0.5 * perPod);
+    expect(readings.learntInflightPerPod).toBeLessThan(Math.min(3 * perPod, 0.7 * 64));
+    expect(readings.effectiveTargetInflightPerPod).toBe(readings.learntInflightPerPod);
+    expect(r.statusAutoscaling.reason).toContain('learnt capacity at the SLO');
+    const line = (await registry.metrics())
+      .split('\n')
+      .find((l) => l.startsWith(`chatfleet_fleet_learned_inflight_per_pod{namespace="it",name="${name}"}`));
+    expect(Number(line?.split(' ').at(-1))).toBeCloseTo(readings.learntInflightPerPod ?? NaN);
+  }, 60_000);
 });
