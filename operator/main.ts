@@ -51,7 +51,7 @@ async function main(): Promise<number> {
           registry,
         }),
       // The worker pool (after the topics it consumes); it sizes <name>-worker itself, never the bots.
-      createWorkersComponent(),
+      createWorkersComponent({ registry }),
       // The rollout owns `tracks` (which revision each Deployment runs, the canary's share) and the
       // autoscaler owns `replicas` (the stable track); the core composes both (composeReplicas).
       createRolloutComponent({ registry }),

@@ -8,6 +8,7 @@ import type { KubeClient } from '../kube/client.js';
 import { KafkaAdminPool, kafkaAdminFactory, kafkaConnection } from '../dataplane/index.js';
 import type { CredentialsState } from '../dataplane/index.js';
 import type { ChatbotDeployment } from '../workload/types.js';
+import type { WorkerLagReadMetrics } from './lag/metrics.js';
 import { readWorkerLag } from './lag/reader.js';
 import type { LagObservation } from './scaling/types.js';
 
@@ -26,9 +27,9 @@ export class KafkaWorkerLagSource implements WorkerLagSource {
 
   constructor(
     private readonly kube: Pick<KubeClient, 'get'>,
-    pool?: KafkaAdminPool,
+    private readonly opts: { pool?: KafkaAdminPool; metrics?: WorkerLagReadMetrics } = {},
   ) {
-    this.pool = pool ?? new KafkaAdminPool({ createAdmin: kafkaAdminFactory() });
+    this.pool = opts.pool ?? new KafkaAdminPool({ createAdmin: kafkaAdminFactory() });
   }
 
   async read(cbd: ChatbotDeployment, topic: string, signal?: AbortSignal): Promise<LagObservation> {
@@ -45,7 +46,11 @@ export class KafkaWorkerLagSource implements WorkerLagSource {
     }
     if (connection.connectionProblem) return unavailable('CredentialsInvalid', connection.connectionProblem);
     const target = { brokers: kafka.bootstrapServers, connection: connection.connection };
-    return readWorkerLag(this.pool, target, cbd, topic, signal ? { signal } : {});
+    const metrics = this.opts.metrics;
+    return readWorkerLag(this.pool, target, cbd, topic, {
+      ...(signal ? { signal } : {}),
+      ...(metrics ? { metrics } : {}),
+    });
   }
 
   forget(key: string): void {
