@@ -6,7 +6,7 @@ import { changedConfigKeys, planTopics } from './plan.js';
 import type { ObservedTopic } from './plan.js';
 import { retryDelayMs, topicsCondition, topicStatuses, unavailableRetryDelayMs } from './status.js';
 import type { TopicOutcome } from './status.js';
-import { desiredTopics } from './topics.js';
+import { desiredTopics, tasksConsumers } from './topics.js';
 import type { DesiredTopic } from './topics.js';
 
 function cbd(kafka?: KafkaSpecInput, maxReplicas?: number): ChatbotDeployment {
@@ -220,6 +220,29 @@ describe('topicsCondition', () => {
   it.each(table)('%s', (_name, over, max, status, reason) => {
     const c = topicsCondition(outcome(over), max);
     expect([c.status, c.reason]).toEqual([status, reason]);
+  });
+
+  it.each([
+    {
+      what: 'workers off: the bots bound',
+      spec: { workers: { enabled: false } },
+      want: [12, 'spec.scaling.maxReplicas'],
+    },
+    {
+      what: 'workers on: the pool bound',
+      spec: { workers: { maxReplicas: 4 } },
+      want: [4, 'spec.workers.maxReplicas'],
+    },
+  ] as const)('tasksConsumers, $what', ({ spec, want }) => {
+    const c = tasksConsumers(testCbd({ kafka: { bootstrapServers: ['b'] }, maxReplicas: 12, spec }));
+    expect([c.maxReplicas, c.field]).toEqual(want);
+  });
+
+  it('the idle-consumer warning names the bound it compares with', () => {
+    const o = outcome({ desired: [topic({ partitions: 3 })], observed: observed(seen({ partitions: 3 })) });
+    const c = topicsCondition(o, 10, 'spec.workers.maxReplicas');
+    expect([c.status, c.reason]).toEqual(['True', 'PartitionsBelowMaxReplicas']);
+    expect(c.message).toContain('fewer partitions than spec.workers.maxReplicas=10');
   });
 
   it('ownership messages name every topic that is not ready, and the status entry says why', () => {

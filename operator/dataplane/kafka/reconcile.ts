@@ -19,7 +19,7 @@ import { planTopics } from './plan.js';
 import { ownershipCall, resolveTopicOwnership } from './resolve-ownership.js';
 import type { TopicOwnershipResult } from './resolve-ownership.js';
 import { retryDelayMs, topicsCondition, topicStatuses, unavailableRetryDelayMs } from './status.js';
-import { desiredTopics } from './topics.js';
+import { desiredTopics, tasksConsumers } from './topics.js';
 
 export const TOPIC_FINALIZER = 'chatfleet.io/kafka-topics';
 
@@ -111,7 +111,8 @@ export async function reconcileTopics(
         conflicts: owned.conflicts,
       };
     }, deps.signal);
-    const cond = topicsCondition(outcome, cbd.spec.scaling.maxReplicas);
+    const consumers = tasksConsumers(cbd);
+    const cond = topicsCondition(outcome, consumers.maxReplicas, consumers.field);
     const topicsStatus = topicStatuses(outcome);
     return {
       condition: cond,

@@ -41,8 +41,15 @@ export function topicStatuses(outcome: TopicOutcome): TopicStatus[] {
   });
 }
 
-/** Consumer (tasks) topics with fewer partitions than maxReplicas leave workers idle (KEDA #1683). */
-export function idleConsumerWarning(outcome: TopicOutcome, maxReplicas: number): string | undefined {
+/**
+ * Consumer (tasks) topics with fewer partitions than maxReplicas leave workers idle (KEDA #1683);
+ * `field` names the bound in the message (the worker pool's while it runs: tasksConsumers in ./topics.ts).
+ */
+export function idleConsumerWarning(
+  outcome: TopicOutcome,
+  maxReplicas: number,
+  field = 'spec.scaling.maxReplicas',
+): string | undefined {
   const short = outcome.desired
     .filter((t) => t.purpose === 'tasks')
     .map((t) => ({ name: t.name, partitions: outcome.observed.get(t.name)?.partitions }))
@@ -53,14 +60,18 @@ export function idleConsumerWarning(outcome: TopicOutcome, maxReplicas: number):
   if (short.length === 0) return undefined;
   const list = short.map((t) => `${t.name} (${t.partitions})`).join(', ');
   return (
-    `consumer topic(s) ${list} have fewer partitions than spec.scaling.maxReplicas=${maxReplicas}: ` +
+    `consumer topic(s) ${list} have fewer partitions than ${field}=${maxReplicas}: ` +
     `workers beyond the partition count would sit idle`
   );
 }
 
-export function topicsCondition(outcome: TopicOutcome, maxReplicas: number): Condition {
+export function topicsCondition(
+  outcome: TopicOutcome,
+  maxReplicas: number,
+  field = 'spec.scaling.maxReplicas',
+): Condition {
   const statuses = topicStatuses(outcome);
-  const warning = idleConsumerWarning(outcome, maxReplicas);
+  const warning = idleConsumerWarning(outcome, maxReplicas, field);
   const notReady = statuses.filter((s) => !s.ready);
   const withWarning = (msg: string): string => (warning ? `${msg}; warning: ${warning}` : msg);
   const allProblems = (): string => withWarning(notReady.map((s) => `${s.name}: ${s.message}`).join('; '));

@@ -79,3 +79,10 @@ export function topicFor(topics: readonly DesiredTopic[], purpose: TopicPurpose)
 export function topicOf(cbd: ChatbotDeployment, purpose: TopicPurpose): string | undefined {
   return topicFor(desiredTopics(cbd), purpose);
 }
+
+/** Who consumes the tasks topic, at most how many: the worker pool while it runs, else (as before) the bots' bound. */
+export function tasksConsumers(cbd: ChatbotDeployment): { maxReplicas: number; field: string } {
+  return workersEnabled(cbd.spec)
+    ? { maxReplicas: cbd.spec.workers.maxReplicas, field: 'spec.workers.maxReplicas' }
+    : { maxReplicas: cbd.spec.scaling.maxReplicas, field: 'spec.scaling.maxReplicas' };
+}
