@@ -1,21 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ChatbotDeploymentSpecInput, KafkaSpecInput } from '../../api/index.js';
-import { testCbd } from '../fixtures.js';
-import type { Condition, ChatbotDeployment } from '../types.js';
+import type { Condition } from '../types.js';
 import { changedConfigKeys, planTopics } from './plan.js';
 import type { ObservedTopic } from './plan.js';
 import { retryDelayMs, topicsCondition, topicStatuses, unavailableRetryDelayMs } from './status.js';
 import type { TopicOutcome } from './status.js';
-import { desiredTopics, tasksConsumers } from './topics.js';
 import type { DesiredTopic } from './topics.js';
-
-function cbd(kafka?: KafkaSpecInput, maxReplicas?: number): ChatbotDeployment {
-  return testCbd({
-    metadata: { uid: 'u' },
-    ...(kafka ? { kafka } : {}),
-    ...(maxReplicas ? { maxReplicas } : {}),
-  });
-}
 
 const topic = (over: Partial<DesiredTopic> = {}): DesiredTopic => ({
   name: 't',
@@ -34,84 +23,6 @@ const seen = (over: Partial<ObservedTopic> = {}): ObservedTopic => ({
   ...over,
 });
 const observed = (...topics: ObservedTopic[]) => new Map(topics.map((t) => [t.name, t]));
-
-describe('desiredTopics', () => {
-  it('no kafka block -> no topics', () => {
-    expect(desiredTopics(cbd())).toEqual([]);
-  });
-
-  const kafka = { bootstrapServers: ['b:9092'], topics: [] };
-  const defaults = (spec: Partial<ChatbotDeploymentSpecInput>, maxReplicas: number) =>
-    desiredTopics(testCbd({ metadata: { uid: 'u' }, kafka, maxReplicas, spec })).map((t) => [
-      t.name,
-      t.purpose,
-      t.partitions,
-      t.replicationFactor,
-    ]);
-  it.each([
-    {
-      what: 'workers off: events and tasks with spec.scaling.maxReplicas partitions',
-      spec: { workers: { enabled: false } },
-      maxReplicas: 8,
-      want: [
-        ['bots.support.events', 'events', 8, undefined],
-        ['bots.support.tasks', 'tasks', 8, undefined],
-      ],
-    },
-    {
-      what: 'workers on (enabled unset: the default with Kafka): a DLQ, tasks sized for the larger pool',
-      spec: { workers: {} },
-      maxReplicas: 8,
-      want: [
-        ['bots.support.events', 'events', 8, undefined],
-        ['bots.support.tasks', 'tasks', 10, undefined],
-        ['bots.support.tasks.dlq', 'dlq', 10, undefined],
-      ],
-    },
-    {
-      what: 'more bots than workers: tasks keep the bots count',
-      spec: { workers: { enabled: true, maxReplicas: 4 } },
-      maxReplicas: 12,
-      want: [
-        ['bots.support.events', 'events', 12, undefined],
-        ['bots.support.tasks', 'tasks', 12, undefined],
-        ['bots.support.tasks.dlq', 'dlq', 12, undefined],
-      ],
-    },
-  ])('empty list, $what', ({ spec, maxReplicas, want }) => {
-    expect(defaults(spec, maxReplicas)).toEqual(want);
-  });
-
-  it('explicit topics are taken as declared', () => {
-    const topics = desiredTopics(
-      cbd({
-        bootstrapServers: ['b'],
-        topics: [
-          { name: 'x', partitions: 3, replicationFactor: 2, config: { a: '1' } },
-          { name: 'y', adopt: true },
-        ],
-      }),
-    );
-    expect(topics).toEqual([
-      {
-        name: 'x',
-        partitions: 3,
-        replicationFactor: 2,
-        config: { a: '1' },
-        purpose: undefined,
-        adopt: false,
-      },
-      {
-        name: 'y',
-        partitions: 3,
-        replicationFactor: 1,
-        config: {},
-        purpose: undefined,
-        adopt: true,
-      }, // partitions and replicationFactor: the CRD's defaults, as the API server stores them
-    ]);
-  });
-});
 
 describe('planTopics', () => {
   const table: [string, DesiredTopic, ObservedTopic | undefined, string[], string[]][] = [
@@ -220,22 +131,6 @@ describe('topicsCondition', () => {
   it.each(table)('%s', (_name, over, max, status, reason) => {
     const c = topicsCondition(outcome(over), max);
     expect([c.status, c.reason]).toEqual([status, reason]);
-  });
-
-  it.each([
-    {
-      what: 'workers off: the bots bound',
-      spec: { workers: { enabled: false } },
-      want: [12, 'spec.scaling.maxReplicas'],
-    },
-    {
-      what: 'workers on: the pool bound',
-      spec: { workers: { maxReplicas: 4 } },
-      want: [4, 'spec.workers.maxReplicas'],
-    },
-  ] as const)('tasksConsumers, $what', ({ spec, want }) => {
-    const c = tasksConsumers(testCbd({ kafka: { bootstrapServers: ['b'] }, maxReplicas: 12, spec }));
-    expect([c.maxReplicas, c.field]).toEqual(want);
   });
 
   it('the idle-consumer warning names the bound it compares with', () => {
