@@ -1,13 +1,12 @@
 /**
  * Learns, online, how many turns in flight a pod of this fleet sustains at the SLO: the in-flight target
  * used when spec.scaling.targetInflightPerPod is unset. Pure; the observation comes from the runtime's own
- * metrics (capacity-observe.ts), the estimate lives in the autoscaler state.
+ * metrics (capacity-target.ts), the estimate lives in the autoscaler state.
  *
  * The model is Little's law, per pod: in-flight x = throughput x mean latency. When a pod carries x turns at
- * latency y, carrying x' > x cannot raise its throughput less than not at all, so latency at x' is at most
- * y x x' / x; carrying x' < x cannot raise its throughput, so latency at x' is at least y x x' / x (the
- * percentile scales the same way as long as the shape of the distribution does not widen). So each window
- * gives one bound of the in-flight at which the percentile reaches the aim latency A:
+ * latency y, carrying x' > x cannot lower its throughput, so latency at x' is at most y x x' / x; carrying
+ * x' < x cannot raise its throughput, so latency at x' is at least y x x' / x (the percentile scales the
+ * same way as long as the shape of the distribution does not widen). So each window gives one bound of the in-flight at which the percentile reaches the aim latency A:
  *
  *     bound = x * A / y     a LOWER bound when y <= A (the pods were faster than the aim),
  *                           an UPPER bound when y > A (slower).
@@ -17,11 +16,16 @@
  * aim is AIM_SHARE of the target (a margin for noise and for pods starting), so the learnt operating point
  * keeps the percentile under the SLO rather than on it.
  *
- * Smoothing: a lower bound only ever raises the estimate, by RAISE_WEIGHT of the gap and at most
- * MAX_RAISE_STEP per window (a single fast window must not unlock a large scale-down); an upper bound only
- * ever lowers it: at once when the SLO itself was broken, by LOWER_WEIGHT of the gap between aim and
- * target. A different revision (image, model, SLO; capacityRevision) starts from nothing, since the
- * capacity of the old one says nothing certain about the new one.
+ * Little's bound from one operating point is cautious (it assumes throughput stops growing there), so the
+ * windows also build a latency-vs-in-flight curve (capacity-curve.ts) whose knee refines it wherever the
+ * fleet has run at more than one load.
+ *
+ * Smoothing: a lower bound only ever raises the estimate, by RAISE_WEIGHT of the gap, at most
+ * MAX_RAISE_STEP per window and only when the window was clearly faster than the aim (RAISE_BELOW: a
+ * single fast window must not unlock a large scale-down); an upper bound only ever lowers it: at once when
+ * the SLO itself was broken, by LOWER_WEIGHT of the gap between aim and target. A different revision
+ * (image, model, resources, SLO; capacityRevision) starts from nothing: the capacity of the old one says
+ * nothing certain about the new one.
  */
 
 import { addToCurve, kneeOf, type CurvePoint } from './capacity-curve.js';
