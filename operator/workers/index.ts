@@ -16,11 +16,16 @@ export { workerGroupId, workerObjectName } from './names.js';
  * The component with the operator's client (Secret reads, prunes) and caches, reading lag from the
  * brokers; with a registry, chatfleet_operator_worker_lag_read_duration_seconds is registered on it (once).
  */
-export function createWorkersComponent(opts: { pollMs?: number; registry?: Registry } = {}): ComponentSource {
+export function createWorkersComponent(
+  opts: { pollMs?: number; registry?: Registry; credentialsMaxAgeMs?: number } = {},
+): ComponentSource {
   const metrics = opts.registry ? createWorkerLagReadMetrics(opts.registry) : undefined;
   return (client, caches) =>
     new WorkersComponent(client, {
-      lag: new KafkaWorkerLagSource(client, metrics ? { metrics } : {}),
+      lag: new KafkaWorkerLagSource(client, {
+        ...(metrics ? { metrics } : {}),
+        ...(opts.credentialsMaxAgeMs !== undefined ? { credentialsMaxAgeMs: opts.credentialsMaxAgeMs } : {}),
+      }),
       caches,
       ...(opts.pollMs !== undefined ? { pollMs: opts.pollMs } : {}),
     });

@@ -46,7 +46,8 @@ describe('worker lag read with the fleet Kafka credentials (SASL PLAIN)', () => 
   const env = withOperatorNamespace('cf-wsasl', {
     components: (ns) => [
       ...dataplaneComponents({ topicOwnershipNamespace: ns }),
-      createWorkersComponent({ pollMs: 1000 }),
+      // Credentials are reused for 60 s in production while reads succeed; 3 s keeps this test short.
+      createWorkersComponent({ pollMs: 1000, credentialsMaxAgeMs: 3000 }),
     ],
   });
 
@@ -75,7 +76,7 @@ describe('worker lag read with the fleet Kafka credentials (SASL PLAIN)', () => 
 
     const wrong = `wrong-${randomBytes(6).toString('hex')}`;
     await applySecret(ns, 'kafka-creds', { saslMechanism: 'plain', username: user, password: wrong });
-    // The credentials are read when a lag read is due (every second here), so the change is seen without a spec change.
+    // The Secret is read again once the credentials are credentialsMaxAgeMs old: no spec change needed.
     const blind = await waitFor('WorkersReady=False', () => workersReady(ns, 'sasl', 'False'), 60_000);
     expect(blind.reason).toBe('LagUnavailable');
     expect(blind.message).not.toContain(wrong);
