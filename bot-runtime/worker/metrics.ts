@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The worker's own metrics (the worker process also exports the LLM client's and Node's). */
 export interface WorkerMetrics {
-  /** result: done, duplicate, retried (one per retry), dead_lettered, failed (not finished: redelivered later). */
+  /** result: done, duplicate, retried (one per retry), dead_lettered. */
   tasks: Counter<'type' | 'result'>;
   duration: Histogram<'type'>;
   inflight: Gauge;
@@ -12,7 +12,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   return {
     tasks: new Counter({
       name: 'chatfleet_worker_tasks_total',
-      help: 'Background tasks by type and result (done, duplicate, retried, dead_lettered, failed).',
+      help: 'Background tasks by type and result (done, duplicate, retried = one per retry, dead_lettered).',
       labelNames: ['type', 'result'],
       registers: [registry],
     }),

@@ -6,7 +6,7 @@ import type { DeadLetter, SourceMessage } from './dlq.js';
 import type { WorkerMetrics } from './metrics.js';
 import { OffsetTracker } from './offsets.js';
 import { nextStep, type RetryPolicy } from './retry.js';
-import type { Slots } from './slots.js';
+import { KeyedLock, type Slots } from './slots.js';
 
 export interface RunnerDeps {
   fx: TaskEffects;
@@ -39,6 +39,7 @@ export async function runMessage(
   d: RunnerDeps,
   source: SourceMessage,
   stopped: () => boolean,
+  locks: KeyedLock = new KeyedLock(),
 ): Promise<boolean> {
   const parsed = parseTask(source.value);
   const type = taskTypeLabel(parsed);
@@ -48,9 +49,21 @@ export async function runMessage(
     d.metrics.tasks.inc({ type, result: 'dead_lettered' });
     return true;
   }
-  const policy = d.policy(parsed.task);
+  const { task } = parsed;
+  return locks.run(task.id, () => runAttempts(d, source, task, stopped, started));
+}
+
+async function runAttempts(
+  d: RunnerDeps,
+  source: SourceMessage,
+  task: Task,
+  stopped: () => boolean,
+  started: number,
+): Promise<boolean> {
+  const type = task.type;
+  const policy = d.policy(task);
   for (let attempt = 1; ; attempt++) {
-    const outcome = await attemptTask(d.fx, parsed.task);
+    const outcome = await attemptTask(d.fx, task);
     const next = nextStep(outcome, attempt, policy, d.now(), d.random);
     if (next.step === 'retry') {
       d.metrics.tasks.inc({ type, result: 'retried' });
@@ -60,7 +73,7 @@ export async function runMessage(
     if (next.step === 'dead-letter') {
       await d.deadLetter(source, { reason: next.reason, attempts: next.attempts, type });
       d.log.warn(
-        { taskId: parsed.task.id, type, reason: next.reason, attempts: next.attempts },
+        { taskId: task.id, type, reason: next.reason, attempts: next.attempts },
         'task dead-lettered',
       );
     }
@@ -76,6 +89,7 @@ export async function runMessage(
  * dies mid-batch loses nothing: whatever was not finished is delivered again.
  */
 export function batchHandler(d: RunnerDeps, slots: Slots) {
+  const locks = new KeyedLock();
   return async (p: EachBatchPayload): Promise<void> => {
     const { batch } = p;
     const tracker = new OffsetTracker(batch.messages.map((m) => m.offset));
@@ -90,7 +104,7 @@ export function batchHandler(d: RunnerDeps, slots: Slots) {
           try {
             if (failure !== undefined || stopped()) return;
             const source = { topic: batch.topic, partition: batch.partition, ...m };
-            if (!(await runMessage(d, source, stopped))) return;
+            if (!(await runMessage(d, source, stopped, locks))) return;
             const upTo = tracker.finish(m.offset);
             if (upTo !== undefined) p.resolveOffset(upTo);
           } catch (err) {

@@ -24,3 +24,24 @@ export class Slots {
     return this.used;
   }
 }
+
+/**
+ * Runs work for one key at a time: a task delivered twice into one batch (a redelivery next to its
+ * original) runs after the first copy, which by then has marked it done, so it is a duplicate
+ * rather than a second effect running alongside the first.
+ */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(work, work);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await result;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
