@@ -157,6 +157,9 @@ describe('ChatbotDeployment CRD', () => {
       SLO: '.spec.slo.latency.targetMs',
       Status: '.status.conditions[?(@.type=="Ready")].status',
       Age: '.metadata.creationTimestamp',
+      // -o wide: the worker pool
+      Workers: '.status.workers.desiredReplicas',
+      Lag: '.status.workers.lag',
     });
   });
 });

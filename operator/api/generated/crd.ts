@@ -94,6 +94,21 @@ export const chatbotDeploymentCrd = {
             description: 'Percent of new conversations routed to the canary (status.rollout.canaryWeight).',
             jsonPath: '.status.rollout.canaryWeight',
           },
+          {
+            name: 'Workers',
+            type: 'integer',
+            priority: 1,
+            description: 'Worker pods the lag-based scaler wants (status.workers.desiredReplicas).',
+            jsonPath: '.status.workers.desiredReplicas',
+          },
+          {
+            name: 'Lag',
+            type: 'integer',
+            priority: 1,
+            description:
+              'Unprocessed tasks of the worker consumer group (status.workers.lag; empty while unknown).',
+            jsonPath: '.status.workers.lag',
+          },
           { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
         ],
         schema: {
