@@ -18,6 +18,7 @@ import {
   startInProcess,
 } from '../../integration/support.js';
 import type { InProcessOperator } from '../../integration/support.js';
+import type { ComponentSource } from '../../controller/manager.js';
 import type { KafkaTopicsOptions } from '../index.js';
 import { dataplaneComponents } from './components.js';
 import { deleteTopicsAndDisconnect, releaseAndDeleteNamespace } from './kafka-support.js';
@@ -40,6 +41,8 @@ export interface DataplaneOperatorOptions {
   flags?: Record<string, string>;
   /** The Kafka component's options for the suite's namespace; by default claims live in it. */
   kafka?: (ns: string) => KafkaTopicsOptions;
+  /** Components registered after the data plane (the worker pool's tests add the WorkersComponent). */
+  extra?: ComponentSource[];
 }
 
 /** Registers the suite's beforeAll/afterAll: a namespace, the operator in it, an admin client. */
@@ -50,7 +53,10 @@ export function dataplaneOperator(prefix: string, opts: DataplaneOperatorOptions
     t.ns = await createNamespace(prefix);
     const kafka = opts.kafka?.(t.ns) ?? { topicOwnershipNamespace: t.ns };
     // As in main.ts: the components write through the operator's client, so their writes are counted.
-    t.operator = await startInProcess(t.ns, opts.flags ?? {}, [...dataplaneComponents(kafka)]);
+    t.operator = await startInProcess(t.ns, opts.flags ?? {}, [
+      ...dataplaneComponents(kafka),
+      ...(opts.extra ?? []),
+    ]);
     t.admin = new Kafka({ clientId: `${prefix}-test`, brokers, logLevel: logLevel.NOTHING }).admin();
     await t.admin.connect();
   });
