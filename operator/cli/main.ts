@@ -4,13 +4,13 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../kube/client.js';
 import { errorMessage } from '../kube/errors.js';
 import { Resources } from '../kube/resources.js';
-import { ROLLOUT_ACTION_ANNOTATION, actionValue, freshNonce } from '../rollout/annotation.js';
-import type { ActionVerb } from '../rollout/core/types.js';
+import { ROLLOUT_ACTION_ANNOTATION } from '../rollout/annotation.js';
 import { APP_NAME, LABEL_INSTANCE, LABEL_NAME } from '../workload/labels.js';
 import { trackNames } from '../workload/tracks.js';
 import type { ChatbotDeployment } from '../workload/types.js';
 import { runDashboard } from '../../console/server/main.js';
-import { USAGE, UsageError, parseArgs } from './args.js';
+import { getFleet, sendRolloutAction } from './action.js';
+import { USAGE, parseArgs } from './args.js';
 import type { Invocation } from './args.js';
 import { settled, statusText, treeText } from './render.js';
 
@@ -46,23 +46,6 @@ function loadKubeConfig(context: string | undefined): KubeConfig {
 
 function defaultNamespace(kc: KubeConfig): string {
   return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-}
-
-async function getFleet(client: KubeClient, ns: string, name: string): Promise<ChatbotDeployment> {
-  const cbd = await client.get<ChatbotDeployment>(Resources.ChatbotDeployment, ns, name);
-  if (!cbd) throw new UsageError(`chatbotdeployment ${ns}/${name} not found`);
-  return cbd;
-}
-
-async function sendAction(client: KubeClient, ns: string, name: string, verb: ActionVerb): Promise<string> {
-  await getFleet(client, ns, name); // a clear "not found" instead of a 404 from the patch
-  const value = actionValue(verb, freshNonce());
-  const path = `/apis/chatfleet.io/v1alpha1/namespaces/${encodeURIComponent(ns)}/chatbotdeployments/${encodeURIComponent(name)}`;
-  await client.request('PATCH', path, {
-    body: { metadata: { annotations: { [ROLLOUT_ACTION_ANNOTATION]: value } } },
-    contentType: 'application/merge-patch+json',
-  });
-  return value;
 }
 
 async function fleetView(
@@ -105,7 +88,7 @@ async function execute(inv: Invocation, client: KubeClient, ns: string, io: CliI
       io.out(statusText(await getFleet(client, ns, c.fleet)));
       return 0;
     case 'action': {
-      const value = await sendAction(client, ns, c.fleet, c.verb);
+      const value = await sendRolloutAction(client, ns, c.fleet, c.verb);
       io.out(`chatbotdeployment ${ns}/${c.fleet}: ${ROLLOUT_ACTION_ANNOTATION}=${value}`);
       return 0;
     }

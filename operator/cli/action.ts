@@ -1,0 +1,34 @@
+import type { KubeClient } from '../kube/client.js';
+import { Resources } from '../kube/resources.js';
+import { ROLLOUT_ACTION_ANNOTATION, actionValue, freshNonce } from '../rollout/annotation.js';
+import type { ActionVerb } from '../rollout/core/types.js';
+import type { ChatbotDeployment } from '../workload/types.js';
+import { UsageError } from './args.js';
+
+/**
+ * The plugin's rollout action: a merge patch of chatfleet.io/rollout-action=<verb>@<fresh nonce> with the
+ * caller's own credentials. The one copy: `kubectl chatfleet rollout ...` and the console's action
+ * buttons (console/server/actions.ts) both send it.
+ */
+export async function getFleet(client: KubeClient, ns: string, name: string): Promise<ChatbotDeployment> {
+  const cbd = await client.get<ChatbotDeployment>(Resources.ChatbotDeployment, ns, name);
+  if (!cbd) throw new UsageError(`chatbotdeployment ${ns}/${name} not found`);
+  return cbd;
+}
+
+/** Sends the action; returns the annotation value written. Not found is a UsageError; RBAC refusals are ApiError 403. */
+export async function sendRolloutAction(
+  client: KubeClient,
+  ns: string,
+  name: string,
+  verb: ActionVerb,
+): Promise<string> {
+  await getFleet(client, ns, name); // a clear "not found" instead of a 404 from the patch
+  const value = actionValue(verb, freshNonce());
+  const path = `/apis/chatfleet.io/v1alpha1/namespaces/${encodeURIComponent(ns)}/chatbotdeployments/${encodeURIComponent(name)}`;
+  await client.request('PATCH', path, {
+    body: { metadata: { annotations: { [ROLLOUT_ACTION_ANNOTATION]: value } } },
+    contentType: 'application/merge-patch+json',
+  });
+  return value;
+}
