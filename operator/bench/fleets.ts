@@ -1,11 +1,9 @@
 import type { KubeClient } from '../kube/client.js';
 import { Resources } from '../kube/resources.js';
-import { withAppliedHash } from '../controller/drift.js';
-import * as desired from '../workload/desired.js';
-import { withDefaults } from '../api/index.js';
 import type { ChatbotDeployment, ChatbotDeploymentInput } from '../api/index.js';
 import type { KubeObject } from '../workload/types.js';
-import { plainObject } from '../workload/types.js';
+import { ownedBy } from './steady-copy.js';
+import type { FleetCopy } from './steady-copy.js';
 import type { BenchArgs } from './args.js';
 
 /**
@@ -62,38 +60,74 @@ export async function createNamespace(client: KubeClient, name: string): Promise
   });
 }
 
-/** The children the operator would write for N fleets, without owners (no CR exists) and with 0 replicas (no pods). */
-export function directChildren(namespace: string, n: number): KubeObject[] {
-  const objs: KubeObject[] = [];
-  for (let i = 0; i < n; i++) {
-    const input = crInput(namespace, i);
-    // A placeholder uid: the desired builders always add an ownerReference, which is dropped below.
-    const cbd: ChatbotDeployment = withDefaults({ ...input, metadata: { ...input.metadata, uid: 'none' } });
-    const children = [
-      desired.desiredServiceAccount(cbd),
-      desired.desiredConfigMap(cbd),
-      desired.desiredService(cbd),
-      desired.desiredPodDisruptionBudget(cbd)!,
-      desired.desiredDeployment(cbd, { replicas: 0, env: [] }),
-    ].map(plainObject);
-    for (const c of children) {
-      const { ownerReferences: _owners, ...metadata } = c.metadata;
-      objs.push(withAppliedHash({ ...c, metadata }));
-    }
-  }
-  return objs;
-}
-
+/**
+ * The baseline: the operator's steady end state (copySteadyState) written directly, in the operator
+ * run's order and parallelism: the CRs created `parallelCreates` at a time (as the bench creates them
+ * for the operator) while `concurrency` writers (the operator's workers) take each fleet once its CR
+ * exists: every child but the Deployments in parallel, then the Deployments, then one status apply.
+ */
 export async function baseline(
   client: KubeClient,
   ns: string,
+  copies: FleetCopy[],
   a: BenchArgs,
-): Promise<{ objects: number; seconds: number }> {
+): Promise<{ fleets: number; objects: number; seconds: number }> {
   await createNamespace(client, ns);
-  const objs = directChildren(ns, a.fleets);
+  await createRedisSecret(client, ns);
+  const byName = new Map(copies.map((c) => [c.name, c]));
+  const inputs = Array.from({ length: a.fleets }, (_, i) => crInput(ns, i));
+  const nameOf = (input: ChatbotDeploymentInput): string => input.metadata.name ?? '';
+  const uids = new Map<string, (uid: string) => void>();
+  const created = inputs.map((input) => new Promise<string>((r) => uids.set(nameOf(input), r)));
+  let objects = 0;
   const t0 = performance.now();
-  await pool(objs, a.concurrency, (o) => client.apply(o, 'chatfleet-bench'));
-  return { objects: objs.length, seconds: (performance.now() - t0) / 1000 };
+  const creates = pool(inputs, a.parallelCreates, async (input) => {
+    const cr = await client.create<ChatbotDeployment>(Resources.ChatbotDeployment, ns, input);
+    uids.get(nameOf(input))?.(cr.metadata.uid ?? '');
+  });
+  const writes = pool(
+    inputs.map((input, i) => ({ input, created: created[i]! })),
+    a.concurrency,
+    async ({ input, created: uidOf }) => {
+      const copy = byName.get(nameOf(input));
+      if (!copy) throw new Error(`the operator's steady state has no fleet ${nameOf(input)}`);
+      const uid = await uidOf;
+      await Promise.all(
+        copy.children.map((c) =>
+          client.apply(ownedBy(c.object, uid), BASELINE_MANAGER, { resource: c.resource }),
+        ),
+      );
+      for (const d of copy.deployments) {
+        await client.apply(ownedBy(d, uid), BASELINE_MANAGER, { resource: Resources.Deployment });
+      }
+      await client.apply(statusOf(ns, nameOf(input), copy.status), BASELINE_MANAGER, {
+        subresource: 'status',
+        resource: Resources.ChatbotDeployment,
+      });
+      objects += 2 + copy.children.length + copy.deployments.length;
+    },
+  );
+  await Promise.all([creates, writes]);
+  return { fleets: a.fleets, objects, seconds: (performance.now() - t0) / 1000 };
+}
+
+const BASELINE_MANAGER = 'chatfleet-bench';
+
+function statusOf(ns: string, name: string, status: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'chatfleet.io/v1alpha1',
+    kind: 'ChatbotDeployment',
+    metadata: { name, namespace: ns },
+    status,
+  };
+}
+
+/** Deployments of `ns` whose pods are all available: how long the baseline's pods take (kwok, controllers). */
+export async function availableDeployments(client: KubeClient, ns: string): Promise<number> {
+  const list = await client.list<
+    KubeObject & { spec?: { replicas?: number }; status?: { availableReplicas?: number } }
+  >(Resources.Deployment, ns);
+  return list.items.filter((d) => (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1)).length;
 }
 
 export function isReady(cbd: ChatbotDeployment): boolean {

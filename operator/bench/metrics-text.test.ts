@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { grownSeries, histogramQuantile, requestSeries, steadyCounts, sumWrites } from './metrics-text.js';
 import { operatorNodeFlags } from './operator-process.js';
+import { requestDelta, requestsByVerb } from './apiserver-metrics.js';
 
 const H = 'chatfleet_operator_reconcile_duration_seconds';
 const histogram = [
@@ -62,5 +63,26 @@ describe('operatorNodeFlags', () => {
 
   it('refuses a Dockerfile without an exec-form ENTRYPOINT', () => {
     expect(() => operatorNodeFlags('FROM x\n')).toThrow(/ENTRYPOINT/);
+  });
+});
+
+describe('requestsByVerb', () => {
+  it('sums codes per verb and resource, without watches, leases or non-resource paths', () => {
+    const text = [
+      'apiserver_request_total{code="200",resource="deployments",scope="resource",subresource="",verb="APPLY"} 3',
+      'apiserver_request_total{code="409",resource="deployments",scope="resource",subresource="",verb="APPLY"} 1',
+      'apiserver_request_total{code="200",resource="chatbotdeployments",scope="resource",subresource="status",verb="APPLY"} 2',
+      'apiserver_request_total{code="200",resource="pods",scope="namespace",subresource="",verb="WATCH"} 9',
+      'apiserver_request_total{code="200",resource="leases",scope="resource",subresource="",verb="PUT"} 9',
+      'apiserver_request_total{code="200",resource="",scope="",subresource="/healthz",verb="GET"} 9',
+    ].join('\n');
+    expect([...requestsByVerb(text)]).toEqual([
+      ['APPLY deployments', 4],
+      ['APPLY chatbotdeployments/status', 2],
+    ]);
+    expect(requestDelta(new Map([['APPLY deployments', 1]]), requestsByVerb(text))).toEqual([
+      ['APPLY deployments', 3],
+      ['APPLY chatbotdeployments/status', 2],
+    ]);
   });
 });

@@ -1,7 +1,9 @@
 // `npm run bench:operator [N]`: how fast the operator turns N (default 1,000) ChatbotDeployments into
 // Ready fleets on the test environment, compared in the same run with how fast the API server accepts
-// the same child objects written directly; then what the operator costs once they are steady: its RSS
-// and the API requests it sends over a quiet window (the goal is none). The operator runs as the
+// the operator's steady end state written directly (the CRs, every child with the fields the operator
+// applied, and the status, in the same order and parallelism: fleets.ts baseline); then what the
+// operator costs once they are steady: its RSS and the API requests it sends over a quiet window (the
+// goal is none). The operator runs as the
 // image runs it: compiled JavaScript (`npm run build`), not tsx, so its memory is what production
 // pays. Needs KUBECONFIG (source .testenv/env). Prints figures only.
 // Fails (exit 1) when the fleets stop making progress or miss the deadline, naming why, and
@@ -12,6 +14,7 @@ import { Resources } from '../kube/resources.js';
 import { benchArgs } from './args.js';
 import type { BenchArgs } from './args.js';
 import {
+  availableDeployments,
   baseline,
   checkProgress,
   createNamespace,
@@ -31,14 +34,35 @@ import {
 } from './metrics-text.js';
 import type { SteadyCounts } from './metrics-text.js';
 import { build, memory, startOperator } from './operator-process.js';
+import { apiserverRequests, requestDelta } from './apiserver-metrics.js';
+import { copySteadyState } from './steady-copy.js';
+import { report } from './report.js';
+import type { OperatorFigures } from './report.js';
 import { assertNoEgressSince, egressGuardCount } from '../../scripts/egress-guard.js';
 
 /**
- * After every fleet is Ready: lets the last status writes land, then counts what the operator sends
+ * Until the operator sent no write for 10 s (at most 120 s): transitions that follow Ready by design
+ * (the autoscaler's FallbackActive after 3 failed metric fetches from kwok pods, which serve nothing)
+ * land before the window, so the window sees only what a steady state sends.
+ */
+async function settled(port: number): Promise<void> {
+  const t0 = performance.now();
+  let writes = steadyCounts(await scrape(port)).writes;
+  let quietSince = performance.now();
+  while (performance.now() - quietSince < 10_000 && performance.now() - t0 < 120_000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = steadyCounts(await scrape(port)).writes;
+    if (now !== writes) quietSince = performance.now();
+    writes = now;
+  }
+}
+
+/**
+ * After every fleet is Ready: lets the last status writes land (settled), then counts what the operator sends
  * in a quiet window. Periodic resyncs still reconcile every fleet; they must find nothing to do.
  */
 async function steadyWindow(port: number, a: BenchArgs): Promise<SteadyCounts & { seconds: number }> {
-  await new Promise((r) => setTimeout(r, 15_000));
+  await settled(port);
   const beforeText = await scrape(port);
   const before = steadyCounts(beforeText);
   const t0 = performance.now();
@@ -57,7 +81,7 @@ async function steadyWindow(port: number, a: BenchArgs): Promise<SteadyCounts & 
   };
 }
 
-async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promise<Record<string, number>> {
+async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promise<OperatorFigures> {
   await createNamespace(client, ns);
   await createRedisSecret(client, ns);
   const op = await startOperator(ns, a);
@@ -109,6 +133,7 @@ async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promis
   await op.stop();
   const w = sumWrites(text);
   return {
+    requests: requestSeries(text),
     createSeconds: (createdAt - t0) / 1000,
     childrenWrittenSeconds: childrenWritten || allReady,
     allReadySeconds: allReady,
@@ -132,27 +157,19 @@ async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promis
   };
 }
 
-function report(a: BenchArgs, base: { objects: number; seconds: number }, r: Record<string, number>): void {
-  const f = (n: number | undefined, digits = 2): string => (n ?? 0).toFixed(digits);
-  const per = (n: number | undefined): string => f((n ?? 0) / a.fleets);
-  const opRate = (r.childWrites ?? 0) / (r.childrenWrittenSeconds ?? 1);
-  const lines = [
-    `operator: created ${a.fleets} CRs in ${f(r.createSeconds)} s; every child applied after ${f(r.childrenWrittenSeconds)} s; ` +
-      `all Ready after ${f(r.allReadySeconds)} s`,
-    `  writes: ${r.childWrites} child applies (${per(r.childWrites)} per fleet), ${r.statusWrites} status applies ` +
-      `(${per(r.statusWrites)} per fleet), ${r.events} events`,
-    `  reconciles: ${r.reconciles} (${per(r.reconciles)} per fleet), duration p50 ${f((r.p50 ?? 0) * 1000, 1)} ms, ` +
-      `p99 ${f((r.p99 ?? 0) * 1000, 1)} ms (from histogram buckets)`,
-    `  operator peak RSS: ${f(r.peakRssMiB, 0)} MiB; RSS at steady state ${f(r.steadyRssMiB, 0)} MiB; ` +
-      `CPU ${f(r.cpuToReadySeconds, 1)} s until all Ready, ${f(r.steadyCpuSeconds, 1)} s in the steady window`,
-    `steady state (${f(r.steadySeconds, 0)} s after every fleet was Ready, Lease renewals excluded): ` +
-      `${r.steadyReconciles} reconciles, ${r.steadyWrites} writes, ${r.steadyGets} GETs, ${r.steadyLists} LISTs ` +
-      `(${f((r.steadyWrites ?? 0) / a.fleets, 3)} writes and ${f((r.steadyGets ?? 0) / a.fleets, 3)} GETs per fleet)`,
-    `ratio: children applied by the operator / same children written directly = ${f((r.childrenWrittenSeconds ?? 0) / base.seconds)}x ` +
-      `(child-write rate ${opRate.toFixed(0)}/s vs ${(base.objects / base.seconds).toFixed(0)}/s); ` +
-      `all Ready (adds ReplicaSets, pods, scheduling, kwok) / written directly = ${f((r.allReadySeconds ?? 0) / base.seconds)}x`,
-  ];
-  for (const line of lines) console.log(line);
+/** The baseline's pods: how long kwok and the controllers take to make its Deployments available. */
+async function baselinePodsSeconds(
+  client: KubeClient,
+  ns: string,
+  fleets: number,
+): Promise<number | undefined> {
+  const t0 = performance.now();
+  for (let i = 0; i < 240; i++) {
+    if ((await availableDeployments(client, ns).catch(() => 0)) >= fleets)
+      return (performance.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -162,23 +179,30 @@ async function main(): Promise<void> {
   const { kc } = loadKubeConfig(process.env);
   const client = await KubeClient.create(kc);
   await client.probe();
+  // Names of the same length: the baseline's copies carry the namespace in the same places.
   const suffix = Date.now().toString(36);
-  const direct = `cf-bench-direct-${suffix}`;
+  const direct = `cf-bench-bl-${suffix}`;
   const managed = `cf-bench-op-${suffix}`;
   console.log(
     `operator bench: ${a.fleets} ChatbotDeployments, operator concurrency ${a.concurrency}, ` +
-      `node ${a.nodeFlags.join(' ') || '(no flags)'} dist/operator/main.js`,
+      `node ${a.nodeFlags.join(' ') || '(no flags)'} (compiled operator/main.ts)`,
   );
   await build();
   const guardBefore = egressGuardCount();
   try {
-    const base = await baseline(client, direct, a);
-    const baseRate = base.objects / base.seconds;
-    console.log(
-      `direct SSA of the same children (no operator, ${a.concurrency} in parallel): ${base.objects} objects in ${base.seconds.toFixed(2)} s = ${baseRate.toFixed(0)} objects/s`,
-    );
+    const api0 = await apiserverRequests();
     const r = await operatorRun(client, managed, a);
-    report(a, base, r);
+    const api1 = await apiserverRequests();
+    // The operator has stopped: its namespace holds exactly its steady end state.
+    const copies = await copySteadyState(client, managed, direct);
+    const api2 = await apiserverRequests();
+    const base = await baseline(client, direct, copies, a);
+    const api3 = await apiserverRequests();
+    const podsSeconds = await baselinePodsSeconds(client, direct, a.fleets);
+    report(a, { ...base, podsSeconds }, r, {
+      operator: requestDelta(api0, api1),
+      baseline: requestDelta(api2, api3),
+    });
     console.log(assertNoEgressSince(guardBefore, 'the operator bench'));
   } finally {
     await client.delete(Resources.Namespace, undefined, direct).catch(() => undefined);
