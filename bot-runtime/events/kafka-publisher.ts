@@ -4,6 +4,7 @@ import type { KafkaConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { ConversationEvent, EventSink } from './conversation-event.js';
 import { kafkaConnectionOptions } from './kafka-connection.js';
+import { packEvent } from './event-packing.js';
 import { eventSize, tooLargeForBroker } from './kafka-worker-protocol.js';
 import type {
   FromKafkaThread,
@@ -37,7 +38,9 @@ export type DropReason = 'buffer_full' | 'shutdown' | 'producer_exit' | 'too_lar
 export class KafkaEventPublisher implements EventSink {
   readonly enabled = true;
   private worker: Worker | undefined;
-  private outbox: OutgoingEvent[] = [];
+  /** Events of this event-loop turn, packed (event-packing.ts), and how many. */
+  private outbox = '';
+  private outboxCount = 0;
   private flushScheduled = false;
   /** Posted to the Kafka thread and not yet acknowledged by the broker. */
   private inThread = 0;
@@ -63,7 +66,7 @@ export class KafkaEventPublisher implements EventSink {
 
   /** Events not yet acknowledged by Kafka (the outbox plus what the Kafka thread holds). */
   get pending(): number {
-    return this.inThread + this.outbox.length;
+    return this.inThread + this.outboxCount;
   }
 
   start(): void {
@@ -88,8 +91,8 @@ export class KafkaEventPublisher implements EventSink {
       return this.drop('buffer_full', 1);
     }
     this.outboxSize += size;
-    this.outbox.push(out);
-    this.metrics.eventsBuffered.set(this.pending);
+    this.outbox += packEvent(out.key, out.value);
+    this.outboxCount += 1;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       // One postMessage per event-loop turn, however many turns finished in it.
@@ -104,13 +107,16 @@ export class KafkaEventPublisher implements EventSink {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    if (!this.worker || this.outbox.length === 0) return;
-    const events = this.outbox;
-    this.outbox = [];
-    this.inThread += events.length;
+    // The gauge once per turn of the event loop rather than once per event.
+    this.metrics.eventsBuffered.set(this.pending);
+    if (!this.worker || this.outboxCount === 0) return;
+    const m: ToKafkaThread = { t: 'events', packed: this.outbox, n: this.outboxCount };
+    this.outbox = '';
+    this.inThread += m.n;
+    this.outboxCount = 0;
     this.inThreadSize += this.outboxSize;
     this.outboxSize = 0;
-    this.send({ t: 'events', events });
+    this.send(m);
   };
 
   private send(m: ToKafkaThread): void {
@@ -185,8 +191,9 @@ export class KafkaEventPublisher implements EventSink {
     this.flush();
     const worker = this.worker;
     // No thread (never started, or between restarts): what waits in the outbox is lost.
-    const lost = worker ? await this.closeThread(worker, timeoutMs) : this.outbox.length;
-    this.outbox = [];
+    const lost = worker ? await this.closeThread(worker, timeoutMs) : this.outboxCount;
+    this.outbox = '';
+    this.outboxCount = 0;
     this.inThread = 0;
     this.outboxSize = 0;
     this.inThreadSize = 0;

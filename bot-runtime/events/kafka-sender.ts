@@ -1,6 +1,7 @@
-import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
+import { cachedDefaultPartitioner } from './cached-partitioner.js';
 import { EventBuffer } from './event-buffer.js';
 import { describeKafkaAuthFailure } from './kafka-connection.js';
 import { kafkaLogCreator } from './kafka-logging.js';
@@ -189,7 +190,7 @@ export class KafkaBatchSender {
     this.producer ??= this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner, // murmur2 by key, like the Java client
+      createPartitioner: cachedDefaultPartitioner, // murmur2 by key, like the Java client
     });
     await this.producer.connect();
     this.setConnected(true);

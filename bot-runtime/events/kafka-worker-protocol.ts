@@ -2,7 +2,8 @@ import type { KafkaConnection } from './kafka-connection.js';
 
 /**
  * Messages between the reply thread (kafka-publisher.ts) and the Kafka thread (kafka-worker.ts).
- * Events cross as { key, value } strings: cloning a string is far cheaper than cloning an object.
+ * Events cross packed into one string per event-loop turn (event-packing.ts): cloning one string
+ * is far cheaper than cloning an array of objects.
  */
 export interface OutgoingEvent {
   key: string;
@@ -10,7 +11,8 @@ export interface OutgoingEvent {
 }
 
 export type ToKafkaThread =
-  | { t: 'events'; events: OutgoingEvent[] }
+  /** n events, packed by packEvent. */
+  | { t: 'events'; packed: string; n: number }
   /** Send what is queued for at most timeoutMs, then disconnect and answer 'closed'. */
   | { t: 'close'; timeoutMs: number };
 

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
+import { unpackEvents } from './event-packing.js';
 import { KafkaBatchSender } from './kafka-sender.js';
 import type { FromKafkaThread, KafkaThreadData, ToKafkaThread } from './kafka-worker-protocol.js';
 
@@ -35,7 +36,7 @@ sender.start();
 
 port.on('message', (m: ToKafkaThread) => {
   if (m.t === 'events') {
-    sender.enqueue(m.events);
+    sender.enqueue(unpackEvents(m.packed));
     return;
   }
   void sender.close(m.timeoutMs).then((lost) => {
