@@ -68,7 +68,7 @@ describe('an intent action from turn to webhook', () => {
     expect((await c.say('hello')).body.intent).toBe('greet');
     const hit = await c.say('where is my order');
     expect(hit.body).toMatchObject({ intent: 'order_status', source: 'intent', turn: 2 });
-    expect(await waitFor(() => receiver.deliveries.length === 1, 30_000)).toBe(true);
+    expect(await waitFor(() => receiver.deliveries.length === 1, 60_000)).toBe(true);
     const [d] = receiver.deliveries;
     expect(d?.signatureValid).toBe(true);
     expect(d?.key).toBe(`webhook:${c.id}:2:crm`);
