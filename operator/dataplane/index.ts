@@ -16,7 +16,18 @@ export type { KafkaTopicsKube, KafkaTopicsOptions } from './kafka/component.js';
 export { TOPIC_FINALIZER } from './kafka/reconcile.js';
 export { dataPlaneEnv } from './env.js';
 // For the worker pool's lag reads (operator/workers): its own admin pool, the fleet's credentials, its topics.
-export { KafkaAdminPool } from './kafka/admin-pool.js';
+export { endLease, KafkaAdminPool } from './kafka/admin-pool.js';
+export type { AdminLease, AdminTarget } from './kafka/admin-pool.js';
+export { brokerSet } from './kafka/admin-pool-policy.js';
+export { boundedCall, throwIfAborted } from './kafka/bounded-call.js';
+export type { CallBounds } from './kafka/bounded-call.js';
+export {
+  hasProtocolErrorType,
+  isKafkaUnavailable,
+  KafkaCallAbortedError,
+  KafkaCallTimeoutError,
+  KafkaUnavailableError,
+} from './kafka/errors.js';
 export { kafkaAdminFactory } from './kafka/admin-client.js';
 export { kafkaConnection } from './kafka/connection-secret.js';
 export type { CredentialsState } from './kafka/connection-secret.js';

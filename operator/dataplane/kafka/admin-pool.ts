@@ -12,6 +12,7 @@ import type { Admin } from 'kafkajs';
 import type { KafkaAdminPoolMetrics } from '../../metrics.js';
 import { adminPoolKey, brokerSet, idleVictims, lruVictims } from './admin-pool-policy.js';
 import type { AdminTarget, PoolLimits } from './admin-pool-policy.js';
+import { isKafkaUnavailable, KafkaCallAbortedError, KafkaCallTimeoutError } from './errors.js';
 
 export type { AdminTarget } from './admin-pool-policy.js';
 
@@ -214,4 +215,17 @@ export class KafkaAdminPool {
     clearInterval(this.sweeper);
     this.sweeper = undefined;
   }
+}
+
+/**
+ * Gives a lease back after a call ended with `err`: a client that hung (timeout, its sockets cut), was
+ * cancelled or lost the broker leaves the pool; one whose broker answered, even with a refusal (an
+ * unknown topic, odd offsets), is fine and goes back. Callers with refusals of their own (topic
+ * ownership) release those before calling this.
+ */
+export function endLease(lease: AdminLease, err: unknown): void {
+  if (err instanceof KafkaCallTimeoutError) lease.discard('timeout', true);
+  else if (err instanceof KafkaCallAbortedError) lease.discard('aborted', false);
+  else if (isKafkaUnavailable(err)) lease.discard('error', false);
+  else lease.release();
 }

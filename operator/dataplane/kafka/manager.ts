@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import kafkajs from 'kafkajs';
 import type { Admin, ConfigEntries, ITopicMetadata, SASLOptions } from 'kafkajs';
 import { describeKafkaAuthFailure } from '../../../bot-runtime/events/kafka-connection.js';
-import { KafkaAdminPool } from './admin-pool.js';
+import { endLease, KafkaAdminPool } from './admin-pool.js';
 import { brokerSet } from './admin-pool-policy.js';
 import type { AdminLease, AdminTarget } from './admin-pool.js';
 import { boundedCall, throwIfAborted } from './bounded-call.js';
@@ -22,7 +22,6 @@ import {
   hasProtocolErrorType,
   isKafkaUnavailable,
   KafkaCallAbortedError,
-  KafkaCallTimeoutError,
   KafkaUnavailableError,
   TopicOwnershipError,
 } from './errors.js';
@@ -75,12 +74,9 @@ export interface ApplyResult {
 }
 
 /** Ends a failed session's lease: a hung client is disconnected now, a broken one leaves the pool. */
-function endLease(lease: AdminLease, err: unknown): void {
+function endTopicsLease(lease: AdminLease, err: unknown): void {
   if (err instanceof TopicOwnershipError) lease.release();
-  else if (err instanceof KafkaCallTimeoutError) lease.discard('timeout', true);
-  else if (err instanceof KafkaCallAbortedError) lease.discard('aborted', false);
-  else if (isKafkaUnavailable(err)) lease.discard('error', false);
-  else lease.release(); // the broker answered, with a refusal: the client is fine
+  else endLease(lease, err);
 }
 
 /**
@@ -152,7 +148,7 @@ export class TopicManager {
       lease.release();
       return result;
     } catch (err: unknown) {
-      if (lease) endLease(lease, err);
+      if (lease) endTopicsLease(lease, err);
       throw translate(err, bounds.brokers || brokerSet(this.opts.brokers), this.opts.connection?.sasl);
     } finally {
       if (!this.opts.pool) await pool.close();

@@ -4,7 +4,7 @@ import {
   KafkaCallAbortedError,
   KafkaCallTimeoutError,
   KafkaUnavailableError,
-} from '../../dataplane/kafka/errors.js';
+} from '../../dataplane/index.js';
 import { InvalidOffsetsError, lagFailureMessage, lagFailureReason, MAX_MESSAGE_CHARS } from './classify.js';
 
 const { KafkaJSProtocolError, KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded } = kafkajs;

@@ -9,7 +9,7 @@ import {
   isKafkaUnavailable,
   KafkaCallAbortedError,
   KafkaCallTimeoutError,
-} from '../../dataplane/kafka/errors.js';
+} from '../../dataplane/index.js';
 
 export type LagUnavailableReason =
   | 'TopicNotFound'

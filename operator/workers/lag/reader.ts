@@ -17,15 +17,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Admin } from 'kafkajs';
-import type { AdminLease, AdminTarget, KafkaAdminPool } from '../../dataplane/kafka/admin-pool.js';
-import { brokerSet } from '../../dataplane/kafka/admin-pool-policy.js';
-import { boundedCall, throwIfAborted } from '../../dataplane/kafka/bounded-call.js';
-import type { CallBounds } from '../../dataplane/kafka/bounded-call.js';
-import {
-  isKafkaUnavailable,
-  KafkaCallAbortedError,
-  KafkaCallTimeoutError,
-} from '../../dataplane/kafka/errors.js';
+import { boundedCall, brokerSet, endLease, throwIfAborted } from '../../dataplane/index.js';
+import type { AdminLease, AdminTarget, CallBounds, KafkaAdminPool } from '../../dataplane/index.js';
 import type { ChatbotDeployment } from '../../api/index.js';
 import { workerGroupId } from '../names.js';
 import type { LagObservation } from '../scaling/types.js';
@@ -138,14 +131,6 @@ export async function readConsumerLag(
   } catch (err: unknown) {
     return finished(read, failed(read, err));
   }
-}
-
-/** Ends a lease as the topic manager does: a hung client is cut now, a broken one leaves the pool. */
-function endLease(lease: AdminLease, err: unknown): void {
-  if (err instanceof KafkaCallTimeoutError) lease.discard('timeout', true);
-  else if (err instanceof KafkaCallAbortedError) lease.discard('aborted', false);
-  else if (isKafkaUnavailable(err)) lease.discard('error', false);
-  else lease.release(); // the broker answered (unknown topic, odd offsets): the client is fine
 }
 
 /**
