@@ -971,7 +971,7 @@ export interface SessionsSpec {
    */
   maxTurns: number;
   /**
-   * When a session holds more turns than this, the bot enqueues a summary task; the worker summarises the older turns and the bot then sends the summary plus the recent turns to the LLM (env SUMMARIZE_AFTER_TURNS). At least 4, at most maxTurns; unset means no summaries.
+   * Every this many turns (at turn N, 2N, 3N, ...) the bot enqueues a summary task; the worker summarises the turns so far and the bot then sends the summary plus the recent turns to the LLM (env SUMMARIZE_AFTER_TURNS). At least 4, at most maxTurns; unset means no summaries.
    *
    * Minimum 4. Maximum 1000.
    */
@@ -2771,7 +2771,7 @@ export interface SessionsSpecInput {
    */
   maxTurns?: number;
   /**
-   * When a session holds more turns than this, the bot enqueues a summary task; the worker summarises the older turns and the bot then sends the summary plus the recent turns to the LLM (env SUMMARIZE_AFTER_TURNS). At least 4, at most maxTurns; unset means no summaries.
+   * Every this many turns (at turn N, 2N, 3N, ...) the bot enqueues a summary task; the worker summarises the turns so far and the bot then sends the summary plus the recent turns to the LLM (env SUMMARIZE_AFTER_TURNS). At least 4, at most maxTurns; unset means no summaries.
    *
    * Minimum 4. Maximum 1000.
    */

@@ -1219,7 +1219,7 @@ export const chatbotDeploymentCrd = {
                       },
                       summarizeAfterTurns: {
                         description:
-                          'When a session holds more turns than this, the bot enqueues a summary task; the worker summarises the older turns and the bot then sends the summary plus the recent turns to the LLM (env SUMMARIZE_AFTER_TURNS). At least 4, at most maxTurns; unset means no summaries.',
+                          'Every this many turns (at turn N, 2N, 3N, ...) the bot enqueues a summary task; the worker summarises the turns so far and the bot then sends the summary plus the recent turns to the LLM (env SUMMARIZE_AFTER_TURNS). At least 4, at most maxTurns; unset means no summaries.',
                         type: 'integer',
                         format: 'int32',
                         minimum: 4,
