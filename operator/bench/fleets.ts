@@ -29,7 +29,17 @@ export function crInput(namespace: string, i: number): ChatbotDeploymentInput {
         resources: { requests: { cpu: '5m', memory: '16Mi' }, limits: { memory: '32Mi' } },
       },
       model: { name: 'bench', version: 'v1' },
-      scaling: { minReplicas: 1, maxReplicas: 2 },
+      // The autoscaler reads the env's Prometheus (loopback), as a production fleet reads a metric source
+      // that answers: scraping kwok pods, which serve nothing, stalls a worker for the 2 s scrape
+      // timeout per pod and measures the test environment, not the operator.
+      scaling: {
+        minReplicas: 1,
+        maxReplicas: 2,
+        metrics: {
+          source: 'prometheus',
+          prometheus: { url: process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:19090' },
+        },
+      },
       sessions: { redis: { mode: 'external', secretRef: { name: BENCH_REDIS_SECRET } } },
     },
   };

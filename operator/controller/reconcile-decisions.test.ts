@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { KubeObject } from '../workload/types.js';
-import { ConflictBackoff, finalizersChange, isBotPodOf, statusUpToDate } from './reconcile-decisions.js';
+import {
+  ConflictBackoff,
+  finalizersChange,
+  isBotPodOf,
+  statusUpToDate,
+  statusWaitsForDeployment,
+} from './reconcile-decisions.js';
 
 describe('statusUpToDate', () => {
   const base = {
@@ -85,5 +91,24 @@ describe('ConflictBackoff', () => {
     b.forget('ns/a');
     b.forget('ns/b');
     expect(b.size).toBe(0);
+  });
+});
+
+describe('statusWaitsForDeployment', () => {
+  const dep = (generation: number): KubeObject => ({ metadata: { name: 'a', generation } });
+  it.each([
+    ['created this reconcile', undefined, dep(1), false, true],
+    ['its spec changed (generation moved)', dep(1), dep(2), false, true],
+    [
+      'applied with the same generation (metadata only): no Deployment status follows',
+      dep(2),
+      dep(2),
+      false,
+      false,
+    ],
+    ['not applied this reconcile', dep(2), undefined, false, false],
+    ['created, but a failure or conflict must show now', undefined, dep(1), true, false],
+  ])('%s', (_name, before, written, problem, want) => {
+    expect(statusWaitsForDeployment(before, written, problem)).toBe(want);
   });
 });

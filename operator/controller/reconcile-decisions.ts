@@ -71,3 +71,20 @@ export function statusUpToDate(
   if (live === undefined || !isSubset(desired, live)) return false;
   return desired.rollout === undefined || isSubset(live.rollout, desired.rollout);
 }
+
+/**
+ * Whether this reconcile's status write waits for the next reconcile: the stable Deployment was just
+ * created or its spec changed (`written` has another generation than `before`), so the Deployment
+ * controller writes that Deployment's status moments from now, and that watch event wakes the fleet
+ * again. The status written then counts the new ReplicaSet; written now it would only say Progressing
+ * and be replaced at once (two status writes per change instead of one, the second on the critical path
+ * of every created fleet). Never when a failure or a name conflict must be shown.
+ */
+export function statusWaitsForDeployment(
+  before: KubeObject | undefined,
+  written: KubeObject | undefined,
+  problem: boolean,
+): boolean {
+  if (written === undefined || problem) return false;
+  return before?.metadata.generation !== written.metadata.generation;
+}

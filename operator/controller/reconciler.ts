@@ -16,7 +16,13 @@ import { TerminalError } from './controller.js';
 import { statusEvents } from './status-events.js';
 import { WriteOverlay } from './overlay.js';
 import { withNameConflict } from './ownership.js';
-import { ConflictBackoff, finalizersChange, isBotPodOf, statusUpToDate } from './reconcile-decisions.js';
+import {
+  ConflictBackoff,
+  finalizersChange,
+  isBotPodOf,
+  statusUpToDate,
+  statusWaitsForDeployment,
+} from './reconcile-decisions.js';
 import { fleetKey } from './fleet-key.js';
 import type { NameConflict } from './ownership.js';
 import { ChildApplier } from './children.js';
@@ -100,7 +106,10 @@ export class FleetReconciler {
     }
     const deployment = applied.deployment ?? ctx.deployment;
     const { conflicts } = applied;
-    await this.writeStatus(cbd, merged, { deployment, pods: ctx.pods, applyError, conflicts }, req.log);
+    const problem = applyError !== undefined || conflicts.length > 0;
+    if (!statusWaitsForDeployment(ctx.deployment, applied.deployment, problem)) {
+      await this.writeStatus(cbd, merged, { deployment, pods: ctx.pods, applyError, conflicts }, req.log);
+    }
     for (const e of merged.events) this.d.events.record(cbd, e.type, e.reason, e.action, e.note);
     // The API server rejected our object: only a spec change can fix it, and that enqueues us.
     if (applyError) throw new TerminalError(applyError);
