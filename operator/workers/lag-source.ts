@@ -14,6 +14,7 @@ import type { ChatbotDeployment } from '../workload/types.js';
 import type { WorkerLagReadMetrics } from './lag/metrics.js';
 import { readWorkerLag } from './lag/reader.js';
 import type { LagObservation } from './scaling/types.js';
+import { errorMessage } from '../kube/errors.js';
 
 export interface WorkerLagSource {
   /** The lag of the fleet's worker group on `topic`. Never throws: failures are `unavailable`. */
@@ -74,7 +75,7 @@ export class KafkaWorkerLagSource implements WorkerLagSource {
     try {
       connection = await this.connectionOf(cbd, key);
     } catch (err: unknown) {
-      return unavailable('CredentialsUnreadable', err instanceof Error ? err.message : String(err));
+      return unavailable('CredentialsUnreadable', errorMessage(err));
     }
     const observation = connection.connectionProblem
       ? unavailable('CredentialsInvalid', connection.connectionProblem)

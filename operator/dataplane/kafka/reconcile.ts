@@ -20,6 +20,7 @@ import { ownershipCall, resolveTopicOwnership } from './resolve-ownership.js';
 import type { TopicOwnershipResult } from './resolve-ownership.js';
 import { retryDelayMs, topicsCondition, topicStatuses, unavailableRetryDelayMs } from './status.js';
 import { desiredTopics, tasksConsumers } from './topics.js';
+import { errorMessage } from '../../kube/errors.js';
 
 export const TOPIC_FINALIZER = 'chatfleet.io/kafka-topics';
 
@@ -160,7 +161,7 @@ function failedResult(
     TOPICS_READY,
     false,
     unavailable ? TopicsReason.KafkaUnavailable : TopicsReason.KafkaError,
-    withProblem(err instanceof Error ? err.message : String(err), connectionProblem),
+    withProblem(errorMessage(err), connectionProblem),
   );
   const previous = cbd.status?.topics ?? [];
   // Keep the last known per-topic facts, but nothing is ready while we cannot see the broker.
@@ -273,10 +274,7 @@ function failedDeletion(
 ): FinalizeResult {
   const unavailable = err instanceof KafkaUnavailableError;
   const reason = unavailable ? TopicsReason.KafkaUnavailable : TopicsReason.KafkaError;
-  const message = withProblem(
-    `deleting topics: ${err instanceof Error ? err.message : String(err)}`,
-    deps.connectionProblem,
-  );
+  const message = withProblem(`deleting topics: ${errorMessage(err)}`, deps.connectionProblem);
   const cond = condition(TOPICS_READY, false, reason, message);
   const now = deps.now?.() ?? new Date();
   const timing = deletionTiming(
