@@ -6,7 +6,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDnsLabel } from '../shared/model.js';
 import { ensureBundle } from './bundle.js';
 import { detail, summarize } from './fleet.js';
+import { registerActions } from './actions.js';
 import { listWatch } from './kube.js';
+import { fleetOr4xx } from './params.js';
+import type { FleetParams } from './params.js';
 import { prometheusSeries } from './prometheus.js';
 import { SseHub } from './sse.js';
 import { ConsoleState } from './state.js';
@@ -30,6 +33,8 @@ export interface ConsoleOptions {
   /** Status sampling period of the charts without Prometheus. */
   sampleMs?: number;
   maxSseClients?: number;
+  /** Rollout action buttons and their POST (--allow-actions); off = read-only. */
+  allowActions?: boolean;
   log?: (line: string) => void;
 }
 
@@ -40,11 +45,6 @@ export interface RunningConsole {
 
 const CRD_PATH = '/apis/chatfleet.io/v1alpha1';
 const EVENTS_PATH = '/apis/events.k8s.io/v1';
-
-interface FleetParams {
-  namespace: string;
-  name: string;
-}
 
 function loadKubeConfig(opts: ConsoleOptions): KubeConfig {
   if (opts.kubeConfig) return opts.kubeConfig;
@@ -88,23 +88,6 @@ function startWatches(kc: KubeConfig, state: ConsoleState, opts: ConsoleOptions)
     { fieldSelector: 'regarding.kind=ChatbotDeployment' },
   );
   return [stopFleets, stopEvents];
-}
-
-/** Validates :namespace/:name (DNS labels, inside --namespace when given) or answers 400/404. */
-function fleetOr4xx(
-  req: FastifyRequest<{ Params: FleetParams }>,
-  reply: FastifyReply,
-  state: ConsoleState,
-  namespace?: string,
-): unknown {
-  const { namespace: ns, name } = req.params;
-  if (!isDnsLabel(ns) || !isDnsLabel(name)) {
-    void reply.code(400).send({ error: 'namespace and name must be DNS labels (a-z, 0-9, -; at most 63)' });
-    return undefined;
-  }
-  const raw = namespace && ns !== namespace ? undefined : state.getFleet(ns, name);
-  if (raw === undefined) void reply.code(404).send({ error: `chatbotdeployment ${ns}/${name} not found` });
-  return raw;
 }
 
 function openStream(req: FastifyRequest, reply: FastifyReply, hub: SseHub, state: ConsoleState): void {
@@ -223,11 +206,20 @@ export async function startConsole(opts: ConsoleOptions = {}): Promise<RunningCo
   const state = new ConsoleState((c) => hub.broadcast(c.kind, c));
   const app = Fastify({ logger: false, bodyLimit: 1024, connectionTimeout: 0, requestTimeout: 15_000 });
   let port = opts.port ?? 3100;
-  hostGuard(app, () => [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  const hosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  hostGuard(app, hosts);
   securityHeaders(app);
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
   await registerStatic(app, await ensureBundle());
   registerApi(app, state, hub, opts, prom);
+  const closeActions = registerActions(app, {
+    enabled: opts.allowActions === true,
+    kc,
+    state,
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    origins: () => hosts().map((h) => `http://${h}`),
+    log: opts.log ?? (() => undefined),
+  });
   await app.listen({ port, host });
   const address = app.server.address();
   port = typeof address === 'object' && address ? address.port : port;
@@ -240,6 +232,7 @@ export async function startConsole(opts: ConsoleOptions = {}): Promise<RunningCo
       clearInterval(sampler);
       for (const stop of stops) stop();
       hub.close();
+      closeActions();
       await app.close();
     },
   };

@@ -3,30 +3,35 @@ import { parseDashboardArgs } from './args.js';
 
 describe('parseDashboardArgs', () => {
   it.each([
-    [[], {}, { port: 3100, help: false }],
-    [['--port', '0'], {}, { port: 0, help: false }],
-    [['--port=8080', '-n', 'team-a'], {}, { port: 8080, namespace: 'team-a', help: false }],
+    [[], {}, { port: 3100, allowActions: false, help: false }],
+    [['--port', '0'], {}, { port: 0, allowActions: false, help: false }],
+    [
+      ['--port=8080', '-n', 'team-a'],
+      {},
+      { port: 8080, namespace: 'team-a', allowActions: false, help: false },
+    ],
     [
       ['--namespace=team-a', '--context', 'kind'],
       {},
-      { port: 3100, namespace: 'team-a', context: 'kind', help: false },
+      { port: 3100, namespace: 'team-a', context: 'kind', allowActions: false, help: false },
     ],
     [
       ['--prometheus-url', 'http://127.0.0.1:9090'],
       {},
-      { port: 3100, prometheusUrl: 'http://127.0.0.1:9090', help: false },
+      { port: 3100, prometheusUrl: 'http://127.0.0.1:9090', allowActions: false, help: false },
     ],
     [
       [],
       { PROMETHEUS_URL: 'http://127.0.0.1:19090' },
-      { port: 3100, prometheusUrl: 'http://127.0.0.1:19090', help: false },
+      { port: 3100, prometheusUrl: 'http://127.0.0.1:19090', allowActions: false, help: false },
     ],
     [
       ['--prometheus-url=http://a:1'],
       { PROMETHEUS_URL: 'http://b:2' },
-      { port: 3100, prometheusUrl: 'http://a:1', help: false },
+      { port: 3100, prometheusUrl: 'http://a:1', allowActions: false, help: false },
     ],
-    [['-h'], {}, { port: 3100, help: true }],
+    [['--allow-actions', '-n', 'a'], {}, { port: 3100, namespace: 'a', allowActions: true, help: false }],
+    [['-h'], {}, { port: 3100, allowActions: false, help: true }],
   ])('%j env %j', (argv, env, want) => expect(parseDashboardArgs(argv, env)).toEqual(want));
 
   it.each([
@@ -39,5 +44,6 @@ describe('parseDashboardArgs', () => {
     [['--prometheus-url', 'not a url'], /is not a URL/],
     [['--bogus'], /unknown flag --bogus/],
     [['extra'], /unexpected argument extra/],
+    [['--allow-actions=yes'], /unknown flag --allow-actions=yes/],
   ])('%j fails', (argv, message) => expect(() => parseDashboardArgs(argv)).toThrow(message));
 });

@@ -9,6 +9,7 @@ export interface DashboardArgs {
   namespace?: string;
   prometheusUrl?: string;
   context?: string;
+  allowActions: boolean;
   help: boolean;
 }
 
@@ -16,8 +17,8 @@ export class DashboardUsageError extends Error {}
 
 export const DASHBOARD_USAGE = `Usage: kubectl chatfleet dashboard [flags]   (also: npm run dashboard -- [flags])
 
-Serves the read-only fleet console on http://127.0.0.1:<port>/ with your kubeconfig: it shows
-exactly the ChatbotDeployments and Events your RBAC lets you list and watch.
+Serves the fleet console on http://127.0.0.1:<port>/ with your kubeconfig: it shows exactly the
+ChatbotDeployments and Events your RBAC lets you list and watch. Read-only unless --allow-actions.
 
 Flags:
       --port <n>             port on 127.0.0.1 (default 3100; 0 = any free port)
@@ -25,6 +26,9 @@ Flags:
       --prometheus-url <url> charts from Prometheus (default: $PROMETHEUS_URL; without it, from the
                              fleets' status sampled while the console runs)
       --context <name>       kubeconfig context
+      --allow-actions        rollout buttons (pause, resume, promote, promote-full, abort, retry) on
+                             the fleet page, each behind a confirmation; they patch the annotation
+                             the plugin sets, as you (you need patch on chatbotdeployments)
   -h, --help                 this text`;
 
 function value(argv: string[], i: number, flag: string, inline: string | undefined): string {
@@ -66,7 +70,7 @@ export function parseDashboardArgs(
   argv: string[],
   env: Record<string, string | undefined> = {},
 ): DashboardArgs {
-  const a: DashboardArgs = { port: 3100, help: false };
+  const a: DashboardArgs = { port: 3100, allowActions: false, help: false };
   parseInto(a, argv);
   const ns: unknown = a.namespace;
   if (ns !== undefined && !isDnsLabel(ns))
@@ -85,6 +89,7 @@ function parseInto(a: DashboardArgs, argv: string[]): void {
       set(a, value(argv, i, flag, inline));
       if (inline === undefined) i++;
     } else if ((flag === '-h' || flag === '--help') && inline === undefined) a.help = true;
+    else if (flag === '--allow-actions' && inline === undefined) a.allowActions = true;
     else
       throw new DashboardUsageError(
         arg.startsWith('-') ? `unknown flag ${arg}` : `unexpected argument ${arg}`,

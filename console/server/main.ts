@@ -35,9 +35,11 @@ export async function runDashboard(argv: string[], io: DashboardIo = stdio): Pro
     ...(args.namespace ? { namespace: args.namespace } : {}),
     ...(args.prometheusUrl ? { prometheusUrl: args.prometheusUrl } : {}),
     ...(args.context ? { context: args.context } : {}),
+    allowActions: args.allowActions,
     log: (line) => io.err(`dashboard: ${line}`),
   });
-  io.out(`Chatfleet console (read-only): ${running.url}  (Ctrl-C to stop)`);
+  const mode = args.allowActions ? 'rollout actions enabled' : 'read-only';
+  io.out(`Chatfleet console (${mode}): ${running.url}  (Ctrl-C to stop)`);
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);

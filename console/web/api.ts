@@ -18,7 +18,31 @@ async function getJson<T>(path: string): Promise<T> {
 const fleetPath = (ns: string, name: string): string =>
   `/api/fleets/${encodeURIComponent(ns)}/${encodeURIComponent(name)}`;
 
+export interface ActionConfig {
+  enabled: boolean;
+  verbs: string[];
+  token?: string;
+}
+
+/** The server answers an action with the annotation it wrote, or { error } (403 when RBAC refuses). */
+async function postAction(ns: string, name: string, action: string, token: string): Promise<string> {
+  const res = await fetch(`${fleetPath(ns, name)}/actions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-chatfleet-console-token': token },
+    body: JSON.stringify({ action }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await res.json()) as { annotation?: string; value?: string; error?: string };
+  if (!res.ok) throw new Error(`${res.status}: ${body.error ?? 'the action failed'}`);
+  return `${body.annotation ?? ''}=${body.value ?? ''}`;
+}
+
+let actionConfig: Promise<ActionConfig> | undefined;
+
 export const api = {
+  /** Read once per page: whether the console was started with --allow-actions, and its token. */
+  actions: (): Promise<ActionConfig> => (actionConfig ??= getJson<ActionConfig>('/api/actions')),
+  act: postAction,
   fleets: () => getJson<FleetList>('/api/fleets'),
   detail: (ns: string, name: string) => getJson<FleetDetail>(fleetPath(ns, name)),
   events: (ns: string, name: string) => getJson<{ events: FleetEvent[] }>(`${fleetPath(ns, name)}/events`),

@@ -3,6 +3,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { formatCount, formatMs, scaleMarks } from '../shared/model.js';
 import type { FleetDetail, FleetEvent, FleetSeries } from '../shared/model.js';
+import { RolloutActions } from './actions.js';
 import { api, subscribe } from './api.js';
 import { Chart } from './chart.js';
 import { MarginBadge, ReadyBadge, orDash } from './widgets.js';
@@ -83,6 +84,7 @@ function Rollout(props: { d: FleetDetail }): JSX.Element {
     'section',
     { 'aria-labelledby': 'rollout-title' },
     h('h2', { id: 'rollout-title' }, 'Rollout'),
+    h(RolloutActions, { namespace: props.d.namespace, name: props.d.name }),
     h(
       'dl',
       null,

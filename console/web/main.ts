@@ -4,7 +4,7 @@ import { h, render } from 'preact';
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { isDnsLabel } from '../shared/model.js';
-import { onConnection } from './api.js';
+import { api, onConnection } from './api.js';
 import { FleetDetailPage } from './detail.js';
 import { FleetListPage } from './list.js';
 
@@ -19,6 +19,24 @@ export function routeOf(hash: string): Route {
     return { page: 'detail', namespace, name };
   }
   return { page: 'unknown' };
+}
+
+/** "read-only", or "actions enabled" when the console runs with --allow-actions. */
+function ModeBadge(): JSX.Element {
+  const [enabled, setEnabled] = useState(false);
+  useEffect(
+    () =>
+      void api.actions().then(
+        (c) => setEnabled(c.enabled),
+        () => undefined,
+      ),
+    [],
+  );
+  return h(
+    'span',
+    { class: 'ro', 'data-mode': enabled ? 'actions' : 'read-only' },
+    enabled ? 'actions enabled' : 'read-only',
+  );
 }
 
 /** "live" while the SSE stream is up, "reconnecting…" (announced) while it is down. */
@@ -60,7 +78,7 @@ function App(): JSX.Element {
       'header',
       null,
       h('a', { href: '#/', class: 'brand' }, 'Chatfleet console'),
-      h('span', { class: 'ro' }, 'read-only'),
+      h(ModeBadge, null),
       h(LiveIndicator, null),
     ),
     h('main', null, page),
