@@ -1,5 +1,6 @@
 import type { RolloutStatus } from '../api/index.js';
 import type { ChatbotDeployment, KubeObject } from '../workload/types.js';
+import { fleetKey } from '../controller/fleet-key.js';
 
 /** Pure text output of the plugin; every value shown comes from the objects passed in. */
 
@@ -60,7 +61,7 @@ function progressLine(cbd: ChatbotDeployment): string | undefined {
 /** `rollout status`: a few lines a person reads at a glance. */
 export function statusText(cbd: ChatbotDeployment): string {
   const r = rollout(cbd);
-  const name = `${cbd.metadata.namespace ?? ''}/${cbd.metadata.name ?? ''}`;
+  const name = fleetKey(cbd);
   const reason = r.reason ? ` (${r.reason})` : '';
   const lines = [`fleet ${name}: ${r.phase ?? 'Idle'}${reason}  ${readyCondition(cbd)}`, versionsLine(cbd)];
   const progress = progressLine(cbd);
@@ -107,7 +108,7 @@ function branch(lines: string[], last: boolean, children: string[]): string[] {
 export function treeText(v: FleetView): string {
   const r = rollout(v.cbd);
   const head =
-    `ChatbotDeployment ${v.cbd.metadata.namespace ?? ''}/${v.cbd.metadata.name ?? ''}  ${readyCondition(v.cbd)}  ` +
+    `ChatbotDeployment ${fleetKey(v.cbd)}  ${readyCondition(v.cbd)}  ` +
     `rollout ${r.phase ?? 'Idle'}${r.canaryVersion ? `  weight ${r.canaryWeight ?? 0}%  ${stepText(v.cbd)}` : ''}`;
   const sections: { line: string; children: string[] }[] = [];
   const tracks: [string, KubeObject | undefined][] = [

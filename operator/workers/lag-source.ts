@@ -14,6 +14,7 @@ import type { ChatbotDeployment } from '../workload/types.js';
 import type { WorkerLagReadMetrics } from './lag/metrics.js';
 import { readWorkerLag } from './lag/reader.js';
 import type { LagObservation } from './scaling/types.js';
+import { fleetKey } from '../controller/fleet-key.js';
 import { errorMessage } from '../kube/errors.js';
 
 export interface WorkerLagSource {
@@ -70,7 +71,7 @@ export class KafkaWorkerLagSource implements WorkerLagSource {
   async read(cbd: ChatbotDeployment, topic: string, signal?: AbortSignal): Promise<LagObservation> {
     const kafka = cbd.spec.messaging?.kafka;
     if (!kafka) return unavailable('NoKafka', 'spec.messaging.kafka is not set');
-    const key = `${cbd.metadata.namespace ?? ''}/${cbd.metadata.name ?? ''}`;
+    const key = fleetKey(cbd);
     let connection: Connection;
     try {
       connection = await this.connectionOf(cbd, key);
