@@ -14,6 +14,7 @@ import { ownerReferenceFor } from '../controller/ownership.js';
 import { restrictedContainerSecurityContext } from '../kube/pod-security.js';
 import { RUNTIME_UID } from '../workload/defaults.js';
 import { ANNOTATION_CONFIG_HASH, childNames, crNamespace } from '../workload/labels.js';
+import { runtimeProbes } from '../workload/pod-template.js';
 import { configHash, runtimeConfigData } from '../workload/runtime-config.js';
 import type { ChatbotDeployment } from '../workload/types.js';
 import { WORKER_PORT, workerEnv } from './env.js';
@@ -54,19 +55,7 @@ function workerContainer(cbd: ChatbotDeployment, image: string): IContainer {
     envFrom: [{ configMapRef: { name: childNames.configMap(cbd) } }],
     env: workerEnv(cbd),
     resources: { requests: { ...workers.resources.requests }, limits: { ...workers.resources.limits } },
-    readinessProbe: {
-      httpGet: { path: '/readyz', port: 'metrics' },
-      periodSeconds: 5,
-      timeoutSeconds: 2,
-      failureThreshold: 3,
-    },
-    livenessProbe: {
-      httpGet: { path: '/healthz', port: 'metrics' },
-      initialDelaySeconds: 10,
-      periodSeconds: 10,
-      timeoutSeconds: 2,
-      failureThreshold: 3,
-    },
+    ...runtimeProbes('metrics'),
     securityContext: restrictedContainerSecurityContext(RUNTIME_UID),
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
   };

@@ -51,16 +51,17 @@ export function containerEnv(
   return [...byName.values()];
 }
 
-function probes(): { readinessProbe: IProbe; livenessProbe: IProbe } {
+/** The runtime's probes on the named port (`http` on bots, `metrics` on workers; CONTRACT.md "Probes"). */
+export function runtimeProbes(port = 'http'): { readinessProbe: IProbe; livenessProbe: IProbe } {
   return {
     readinessProbe: {
-      httpGet: { path: '/readyz', port: 'http' },
+      httpGet: { path: '/readyz', port },
       periodSeconds: 5,
       timeoutSeconds: 2,
       failureThreshold: 3,
     },
     livenessProbe: {
-      httpGet: { path: '/healthz', port: 'http' },
+      httpGet: { path: '/healthz', port },
       initialDelaySeconds: 10,
       periodSeconds: 10,
       timeoutSeconds: 2,
@@ -97,7 +98,7 @@ function botContainer(
     env,
     // Spread into plain maps: the generated types name cpu and memory, Kubernetes takes any resource name.
     resources: { requests: { ...runtime.resources.requests }, limits: { ...runtime.resources.limits } },
-    ...probes(),
+    ...runtimeProbes(),
     // The preStop sleep keeps serving while endpoints drop the pod, before SIGTERM arrives.
     lifecycle: { preStop: { sleep: { seconds: runtime.drainSeconds } } },
     securityContext: restrictedContainerSecurityContext(RUNTIME_UID),
