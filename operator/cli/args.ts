@@ -32,8 +32,9 @@ Commands:
   rollout abort <fleet>              send new conversations to stable, move pinned ones back, scale the canary to 0
   rollout retry <fleet>              start an aborted rollout again from the first step
   get <fleet>                        tree of the fleet, its tracks, pods and versions
-  dashboard [--port N] [-n NS] [--prometheus-url URL]
-                                     read-only web console on http://127.0.0.1:3100/ (dashboard --help)
+  dashboard [--port N] [-n NS] [--prometheus-url URL] [--allow-actions]
+                                     web console on http://127.0.0.1:3100/, read-only unless --allow-actions
+                                     (dashboard --help)
 
 Flags:
   -n, --namespace <ns>   namespace of the ChatbotDeployment (default: from the kubeconfig context)
