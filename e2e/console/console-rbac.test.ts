@@ -7,7 +7,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startConsole } from '../../console/server/app.js';
 import type { RunningConsole } from '../../console/server/app.js';
@@ -21,6 +20,7 @@ import {
   requireKubeconfig,
   waitFor,
 } from '../../operator/integration/support.js';
+import { loopbackBrowser, serviceAccountConfig } from './support.js';
 
 const READ_ONLY_ROLE = (ns: string): string =>
   JSON.stringify({
@@ -43,20 +43,7 @@ describe('fleet console with read-only RBAC and no Prometheus', () => {
   let context: BrowserContext;
   const problems: string[] = [];
 
-  const tokenConfig = async (account: string): Promise<KubeConfig> => {
-    await kubectl(['-n', ns, 'create', 'serviceaccount', account]);
-    const token = (await kubectl(['-n', ns, 'create', 'token', account, '--duration=15m'])).trim();
-    const cluster = admin.getCurrentCluster();
-    if (!cluster) throw new Error('the test kubeconfig names no cluster');
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [cluster],
-      users: [{ name: account, token }],
-      contexts: [{ name: account, cluster: cluster.name, user: account }],
-      currentContext: account,
-    });
-    return kc;
-  };
+  const tokenConfig = (account: string): Promise<KubeConfig> => serviceAccountConfig(admin, ns, account);
 
   const writeStatus = async (status: Record<string, any>): Promise<void> => {
     await objects.patchNamespacedCustomObjectStatus(
@@ -120,15 +107,7 @@ describe('fleet console with read-only RBAC and no Prometheus', () => {
     const nobody = await tokenConfig('nobody');
     consoles.push(await startConsole({ kubeConfig: viewer, namespace: ns, port: 0, sampleMs: 300 }));
     consoles.push(await startConsole({ kubeConfig: nobody, namespace: ns, port: 0 }));
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
-      timeout: 60_000,
-    });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.route('**/*', (route) =>
-      new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
-    );
+    ({ browser, context } = await loopbackBrowser());
   });
 
   afterAll(async () => {
