@@ -41,10 +41,25 @@ describe('learnCapacity', () => {
     { name: 'fast window raises by half the gap', before: learnt(6), o: windowOf(6, 170), want: 7.5 },
     { name: 'a raise is at most x1.5 per window', before: learnt(2), o: windowOf(6, 102), want: 3 },
     {
-      name: 'fast but within 10 % of the aim: dead band, hold',
-      before: learnt(6),
+      // Little bound 7.01 < 0.85 x 9: the fleet ran well below the estimate, so it tested nothing.
+      name: 'in the dead band but far below the estimate: no probe, hold',
+      before: learnt(9),
       o: windowOf(6.6, 240),
-      want: 6,
+      want: 9,
+    },
+    {
+      // Little bound 6.6 x 255 / 240 = 7.01 >= 0.85 x 7: the fleet ran at the estimate within the aim.
+      name: 'in the dead band at the estimate: the probe raises it x1.05',
+      before: learnt(7),
+      o: windowOf(6.6, 240),
+      want: 7.35,
+    },
+    {
+      // Little bound 6.2 x 255 / 250 = 6.32; x1.15 = 7.27 caps the x1.05 step from 7.
+      name: 'a probe never goes past 1.15 x the measured bound',
+      before: learnt(7),
+      o: windowOf(6.2, 250),
+      want: 7.27,
     },
     { name: 'fast at low load teaches nothing new: hold', before: learnt(8), o: windowOf(2, 190), want: 8 },
     { name: 'SLO broken: down to the bound at once', before: learnt(10), o: windowOf(8, 510, 10), want: 5 },
@@ -74,6 +89,28 @@ describe('learnCapacity', () => {
     expect(learnCapacity(learnt(6), null, { ...ctx, revision: 'r2' })).toEqual(emptyCapacity('r2'));
     const relearnt = learnCapacity(learnt(6), windowOf(3, 255), { ...ctx, revision: 'r2' });
     expect(relearnt).toMatchObject({ revision: 'r2', inflightPerPod: 3, windows: 1 });
+  });
+
+  it('the probe stays off where the curve already shows the knee', () => {
+    // Two fast bins (5 at 200 ms, 6.6 at 240 ms): their secant reaches the aim at 7.2, which wins.
+    const curve = learnCapacity(learnt(7), windowOf(5, 200), ctx).curve;
+    const next = learnCapacity({ ...learnt(7), curve }, windowOf(6.6, 240), ctx);
+    expect(next.inflightPerPod).toBeCloseTo(7.2);
+  });
+
+  it('a probe that overshoots the knee comes back down (AIMD on a fleet with a sharp knee)', () => {
+    // Flat 200 ms up to 7 in flight per pod, then +60 ms per turn: the aim (255 ms) is at 7.92.
+    const latencyAt = (x: number): number => (x <= 7 ? 200 : 200 + 60 * (x - 7));
+    let estimate: CapacityEstimate | undefined = learnt(6);
+    const seen: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const x = estimate?.inflightPerPod ?? 6; // the fleet is packed to the estimate
+      estimate = learnCapacity(estimate, windowOf(x, latencyAt(x)), { ...ctx, now: T0 + i * 15_000 });
+      seen.push(estimate.inflightPerPod ?? 0);
+    }
+    expect(Math.max(...seen)).toBeLessThan(8.6); // never far past the knee
+    expect(estimate?.inflightPerPod).toBeGreaterThan(7.4);
+    expect(estimate?.inflightPerPod).toBeLessThan(8.3);
   });
 
   it('settles where the percentile crosses the aim (fixed point on a Little-law fleet)', () => {

@@ -18,7 +18,8 @@
  *
  * Little's bound from one operating point is cautious (it assumes throughput stops growing there), so the
  * windows also build a latency-vs-in-flight curve (capacity-curve.ts) whose knee refines it wherever the
- * fleet has run at more than one load.
+ * fleet has run at more than one load; where it has not, a bounded probe (probeValue) lets the estimate
+ * creep up while the fleet meets the aim at it.
  *
  * Smoothing: a lower bound only ever raises the estimate, by RAISE_WEIGHT of the gap, at most
  * MAX_RAISE_STEP per window and only when the window was clearly faster than the aim (RAISE_BELOW: a
@@ -70,6 +71,17 @@ export const RAISE_WEIGHT = 0.5;
 export const RAISE_BELOW = 0.9;
 export const MAX_RAISE_STEP = 1.5;
 export const LOWER_WEIGHT = 0.5;
+/**
+ * The probe (see probeValue): a window within the aim whose Little bound reached PROBE_LOAD of the estimate
+ * lets it rise by PROBE_STEP, never past PROBE_CEILING x that bound. The ceiling is just past the 10 %
+ * default tolerance, so a probe step can move the fleet (and so be measured) without running far ahead of
+ * what was measured: a fleet held at a whole number of pods that cannot pack tighter keeps the estimate
+ * within 15 % of its measured bound (at 1.2 the cost-doubles trace, seed 7, scaled to 4 pods after its
+ * panic and panicked again).
+ */
+export const PROBE_LOAD = 0.85;
+export const PROBE_STEP = 1.05;
+export const PROBE_CEILING = 1.15;
 
 /** Bounds of the estimate: the default target (0.7 x maxInflight) is the most it may learn. */
 export const MIN_LEARNT_INFLIGHT = 0.25;
@@ -113,13 +125,35 @@ function combine(little: number, curve: CurvePoint[], aimMs: number): number {
   return bracketed ? knee : Math.max(little, knee);
 }
 
-function nextValue(current: number | null, o: CapacityObservation, targetMs: number): number {
+/**
+ * Bounded upward exploration (the increase half of AIMD). Little's bound from one operating point assumes
+ * throughput stops growing there, so a fleet whose load per pod never changes (steady traffic, a peak
+ * held at the same per-pod load) keeps a cautious estimate for ever: the flash spike learnt 6.8 where a
+ * load test gives 8. A window that ran near the estimate and still met the aim, even inside the raise dead
+ * band, lets it rise a little; the fleet then packs to it and the next windows measure that load: each
+ * step rests on a measured bound (PROBE_CEILING past it at most), and the first window over the aim takes
+ * the estimate down again (the decrease half, in nextValue). Only while the curve shows no knee: once two
+ * operating points are known the knee is measured (or extrapolated, capped), and probing past it on a
+ * sharp knee broke the SLO on the cache-hits trace.
+ */
+function probeValue(current: number, measured: number): number {
+  if (measured < PROBE_LOAD * current) return current;
+  return Math.max(current, Math.min(current * PROBE_STEP, measured * PROBE_CEILING));
+}
+
+function nextValue(
+  current: number | null,
+  o: CapacityObservation,
+  targetMs: number,
+  curveKnown: boolean,
+): number {
   const aimMs = AIM_SHARE * targetMs;
   const bound = littleBound(o, aimMs);
   if (current === null) return bound;
   if (o.latencyMs <= aimMs) {
-    if (bound <= current || o.latencyMs > RAISE_BELOW * aimMs) return current;
-    return Math.min(current + RAISE_WEIGHT * (bound - current), current * MAX_RAISE_STEP);
+    const probed = curveKnown ? current : probeValue(current, bound);
+    if (bound <= current || o.latencyMs > RAISE_BELOW * aimMs) return probed;
+    return Math.max(probed, Math.min(current + RAISE_WEIGHT * (bound - current), current * MAX_RAISE_STEP));
   }
   if (bound >= current) return current;
   if (o.latencyMs > targetMs) return bound;
@@ -137,7 +171,8 @@ export function learnCapacity(
   if (o === null || !(o.inflightPerPod > 0) || !(o.latencyMs > 0)) return current;
   const aimMs = AIM_SHARE * ctx.targetMs;
   const curve = addToCurve(current.curve, judgedInflight(o, aimMs), o.latencyMs, aimMs, ctx.now);
-  const value = combine(nextValue(current.inflightPerPod, o, ctx.targetMs), curve, aimMs);
+  const curveKnown = kneeOf(curve, aimMs) !== null;
+  const value = combine(nextValue(current.inflightPerPod, o, ctx.targetMs, curveKnown), curve, aimMs);
   return {
     revision: ctx.revision,
     inflightPerPod: Math.min(ctx.max, Math.max(ctx.min, value)),
