@@ -93,6 +93,7 @@ async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promis
   let ready = 0;
   let lastReport = 0;
   let childrenWritten = 0;
+  let deploymentsApplied = 0;
   let lastProgressAt = 0;
   try {
     while (ready < a.fleets) {
@@ -106,9 +107,13 @@ async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promis
       });
       if (!now) continue;
       const elapsed = (performance.now() - t0) / 1000;
-      if (now.ready > ready) lastProgressAt = elapsed;
+      // Progress is a fleet turning Ready or a Deployment applied: the first status of a fleet waits for
+      // its Deployment's (statusWaitsForDeployment), so a long queue of creates shows no Ready at first.
+      const applies = deploymentApplies(await scrape(op.port));
+      if (now.ready > ready || applies > deploymentsApplied) lastProgressAt = elapsed;
       ready = now.ready;
-      if (!childrenWritten && deploymentApplies(await scrape(op.port)) >= a.fleets) childrenWritten = elapsed;
+      deploymentsApplied = applies;
+      if (!childrenWritten && applies >= a.fleets) childrenWritten = elapsed;
       peak = Math.max(peak, memory(op.pid).peak);
       if (elapsed - lastReport >= 5) {
         lastReport = elapsed;
