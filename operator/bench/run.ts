@@ -81,6 +81,45 @@ async function steadyWindow(port: number, a: BenchArgs): Promise<SteadyCounts & 
   };
 }
 
+/** Polls until every fleet is Ready; fails (checkProgress) once progress stops or time runs out. */
+async function untilReady(
+  client: KubeClient,
+  ns: string,
+  a: BenchArgs,
+  op: { port: number; pid: number; t0: number },
+): Promise<{ childrenWritten: number; peak: number }> {
+  let ready = 0;
+  let lastReport = 0;
+  let childrenWritten = 0;
+  let deploymentsApplied = 0;
+  let lastProgressAt = 0;
+  let peak = 0;
+  while (ready < a.fleets) {
+    await new Promise((r) => setTimeout(r, 500));
+    // The API server answers 429 while a CRD's storage reinitializes (another client applied it): poll again.
+    const now = await readiness(client, ns).catch((err: unknown) => {
+      console.error(`  readiness poll failed, retrying: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    });
+    if (!now) continue;
+    const elapsed = (performance.now() - op.t0) / 1000;
+    // Progress is a fleet turning Ready or a Deployment applied: the first status of a fleet waits for
+    // its Deployment's (statusWaitsForDeployment), so a long queue of creates shows no Ready at first.
+    const applies = deploymentApplies(await scrape(op.port));
+    if (now.ready > ready || applies > deploymentsApplied) lastProgressAt = elapsed;
+    ready = now.ready;
+    deploymentsApplied = applies;
+    if (!childrenWritten && applies >= a.fleets) childrenWritten = elapsed;
+    peak = Math.max(peak, memory(op.pid).peak);
+    if (elapsed - lastReport >= 5) {
+      lastReport = elapsed;
+      console.error(`  ${ready}/${a.fleets} Ready after ${elapsed.toFixed(0)} s`);
+    }
+    checkProgress(a, { ready, why: now.why, elapsed, lastProgressAt });
+  }
+  return { childrenWritten, peak };
+}
+
 async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promise<OperatorFigures> {
   await createNamespace(client, ns);
   await createRedisSecret(client, ns);
@@ -90,41 +129,15 @@ async function operatorRun(client: KubeClient, ns: string, a: BenchArgs): Promis
   const inputs = Array.from({ length: a.fleets }, (_, i) => crInput(ns, i));
   await pool(inputs, a.parallelCreates, (input) => client.create(Resources.ChatbotDeployment, ns, input));
   const createdAt = performance.now();
-  let ready = 0;
-  let lastReport = 0;
-  let childrenWritten = 0;
-  let deploymentsApplied = 0;
-  let lastProgressAt = 0;
+  let progress: { childrenWritten: number; peak: number };
   try {
-    while (ready < a.fleets) {
-      await new Promise((r) => setTimeout(r, 500));
-      // The API server answers 429 while a CRD's storage reinitializes (another client applied it): poll again.
-      const now = await readiness(client, ns).catch((err: unknown) => {
-        console.error(
-          `  readiness poll failed, retrying: ${err instanceof Error ? err.message : String(err)}`,
-        );
-        return undefined;
-      });
-      if (!now) continue;
-      const elapsed = (performance.now() - t0) / 1000;
-      // Progress is a fleet turning Ready or a Deployment applied: the first status of a fleet waits for
-      // its Deployment's (statusWaitsForDeployment), so a long queue of creates shows no Ready at first.
-      const applies = deploymentApplies(await scrape(op.port));
-      if (now.ready > ready || applies > deploymentsApplied) lastProgressAt = elapsed;
-      ready = now.ready;
-      deploymentsApplied = applies;
-      if (!childrenWritten && applies >= a.fleets) childrenWritten = elapsed;
-      peak = Math.max(peak, memory(op.pid).peak);
-      if (elapsed - lastReport >= 5) {
-        lastReport = elapsed;
-        console.error(`  ${ready}/${a.fleets} Ready after ${elapsed.toFixed(0)} s`);
-      }
-      checkProgress(a, { ready, why: now.why, elapsed, lastProgressAt });
-    }
+    progress = await untilReady(client, ns, a, { port: op.port, pid: op.pid, t0 });
   } catch (err) {
     await op.stop();
     throw err;
   }
+  const { childrenWritten } = progress;
+  peak = Math.max(peak, progress.peak);
   const allReady = (performance.now() - t0) / 1000;
   const text = await scrape(op.port);
   let steady: SteadyCounts & { seconds: number };
