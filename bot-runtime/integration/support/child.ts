@@ -19,10 +19,24 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs `npm run bot` as a real child process (tsx bot-runtime/main.ts) and waits for /readyz. */
+/**
+ * The runtime's command line: node itself with tsx's loader, not the tsx wrapper. Signals then reach
+ * the runtime as they do in the image (node dist/...): the wrapper relays SIGTERM and, under load, gave
+ * up waiting on its child and exited 143 itself; a SIGKILLed wrapper left its child running.
+ */
+export function runtimeCommand(args: string[]): [string, string[]] {
+  return [
+    `${REPO_ROOT}node_modules/.bin/node`,
+    ['--import', 'tsx', `${REPO_ROOT}bot-runtime/main.ts`, ...args],
+  ];
+}
+
+/** Runs `npm run bot` as a real child process (bot-runtime/main.ts) and waits for /readyz. */
 export async function spawnBot(env: Record<string, string>, args: string[] = []): Promise<Child> {
   const port = await freePort();
-  const proc = spawn(`${REPO_ROOT}node_modules/.bin/tsx`, [`${REPO_ROOT}bot-runtime/main.ts`, ...args], {
+  const [command, argv] = runtimeCommand(args);
+  const proc = spawn(command, argv, {
+    cwd: REPO_ROOT,
     // Only what the test names: .testenv/env also exports REDIS_CLUSTER_NODES, which would win.
     env: {
       ...process.env,

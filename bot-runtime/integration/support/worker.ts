@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySignature } from '../../worker/signature.js';
-import { freePort } from './child.js';
+import { freePort, runtimeCommand } from './child.js';
 import { REPO_ROOT } from './env.js';
 import { kafkaClient } from './kafka.js';
 
@@ -123,10 +123,10 @@ export interface WorkerChild {
 /** Runs `npm run bot -- worker` as a real child process and waits for its /readyz (group joined). */
 export async function spawnWorker(env: Record<string, string>): Promise<WorkerChild> {
   const port = await freePort();
-  // node itself with tsx's loader, not the tsx wrapper: a SIGKILL must reach the worker, and a
-  // killed wrapper leaves its node child running (it went on to commit what the test "killed")
-  const node = `${REPO_ROOT}node_modules/.bin/node`;
-  const proc = spawn(node, ['--import', 'tsx', `${REPO_ROOT}bot-runtime/main.ts`, 'worker'], {
+  // runtimeCommand: a SIGKILL must reach the worker (a killed tsx wrapper left its node child running,
+  // and it went on to commit what the test "killed")
+  const [command, argv] = runtimeCommand(['worker']);
+  const proc = spawn(command, argv, {
     cwd: REPO_ROOT,
     env: { ...process.env, REDIS_CLUSTER_NODES: '', ...env, WORKER_PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
