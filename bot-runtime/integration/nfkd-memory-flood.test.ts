@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { spawnBot, type Child } from './support/child.js';
 import { requireEnv } from './support/env.js';
 
@@ -13,24 +13,6 @@ import { requireEnv } from './support/env.js';
 const MESSAGES = 10_000;
 const CONCURRENCY = 16;
 const RSS_LIMIT_MIB = 400;
-
-/** The bot's own process: `tsx main.ts` runs the server in a child node process, the leaf of the tree. */
-/**
- * The node process that runs main.ts under `tsx` (its own child), found by its command line: tsx
- * also starts an esbuild `--service` child, so "the first child" is a race.
- */
-function botPid(root: number): number {
-  const queue = [root];
-  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (pid !== root && cmdline.includes('main.ts') && !cmdline.includes('esbuild')) return pid;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
-      queue.push(...children.split(' ').filter(Boolean).map(Number));
-    }
-  }
-  throw new Error(`no process running main.ts under ${root}`);
-}
 
 function vmRssMiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -59,7 +41,8 @@ describe('10k NFKD-expanding messages', () => {
   });
 
   it('keep the RSS of the bot process under 400 MiB; every request gets 2xx or a coded 4xx', async () => {
-    const pid = botPid(bot.proc.pid!);
+    // spawnBot runs node on main.ts itself (runtimeCommand), so its pid is the server's.
+    const pid = bot.proc.pid!;
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('main.ts');
     let maxRss = vmRssMiB(pid);
     const sampler = setInterval(() => (maxRss = Math.max(maxRss, vmRssMiB(pid))), 100);
