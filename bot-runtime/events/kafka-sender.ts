@@ -23,6 +23,12 @@ const BATCH_SIZE = 2000;
  */
 const LINGER_MS = 100;
 const MAX_BACKOFF_MS = 2000;
+/**
+ * While disconnected with nothing to send, try to connect this often: otherwise a pod that started
+ * while the broker was away (or whose last send failed) reports Kafka disconnected in /readyz until
+ * its next event, however long the broker has been back.
+ */
+const IDLE_RECONNECT_MS = 5000;
 /** After this many failed sends in a row the producer is rebuilt (fresh producer id and metadata). */
 const RECREATE_AFTER_FAILURES = 5;
 
@@ -113,13 +119,31 @@ export class KafkaBatchSender {
     await this.connectEarly();
     while (!this.stopping) {
       if (this.buffer.queued === 0) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
+        await this.idle();
         continue;
       }
       if (this.buffer.queued < BATCH_SIZE && !this.draining) await sleep(LINGER_MS);
       const ok = await this.sendOneBatch();
       if (!ok && !this.stopping) await sleep(Math.min(100 * 2 ** Math.min(this.failures, 5), MAX_BACKOFF_MS));
+    }
+  }
+
+  /** Until an event is queued (or close); while disconnected, a connect attempt every IDLE_RECONNECT_MS. */
+  private async idle(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const woken = new Promise<boolean>((resolve) => {
+      this.wake = () => resolve(true);
+      if (!this.isConnected) timer = setTimeout(() => resolve(false), IDLE_RECONNECT_MS);
+    });
+    const byEvent = await woken;
+    clearTimeout(timer);
+    this.wake = undefined;
+    if (byEvent || this.stopping || this.isConnected) return;
+    try {
+      await this.ensureProducer();
+      this.log.info(this.connectionFacts(), 'Kafka producer connected');
+    } catch {
+      // still away: the next idle round tries again (kafkajs has logged the connection error)
     }
   }
 

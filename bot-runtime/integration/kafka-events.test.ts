@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 import { consumeUntil, createTopic, deleteTopic } from './support/kafka.js';
 import { REPO_ROOT, requireEnv, runId, testenvScript } from './support/env.js';
 import { metricValue, postChat, startRuntime, type Runtime } from './support/runtime.js';
@@ -128,4 +129,82 @@ describe('conversation events while no broker answers', () => {
     expect(await metricValue(rt.registry, 'chatfleet_events_dropped_total', { reason: 'shutdown' })).toBe(50);
     expect(await metricValue(rt.registry, 'chatfleet_events_buffered')).toBe(0);
   });
+});
+
+/**
+ * A loopback port standing in for the broker: it resets every connection (counting the attempts)
+ * until `comeBack()`, then forwards each one to the real broker.
+ */
+async function brokerThatComesBack(port: number, broker: string) {
+  const [host, brokerPort] = broker.split(':') as [string, string];
+  const state = { back: false, attempts: 0, lastAttemptAt: Date.now() };
+  const server = createServer((client) => {
+    client.on('error', () => undefined);
+    if (!state.back) {
+      state.attempts += 1;
+      state.lastAttemptAt = Date.now();
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = connect(Number(brokerPort), host);
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    state,
+    comeBack: () => void (state.back = true),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function kafkaState(url: string): Promise<unknown> {
+  return ((await (await fetch(`${url}/readyz`)).json()) as { kafka?: unknown }).kafka;
+}
+
+async function waitForKafka(url: string, state: string, timeoutMs: number): Promise<unknown> {
+  const end = Date.now() + timeoutMs;
+  let seen = await kafkaState(url);
+  while (seen !== state && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 200));
+    seen = await kafkaState(url);
+  }
+  return seen;
+}
+
+describe('a runtime that started while the broker was away', () => {
+  let rt: Runtime;
+  let broker: Awaited<ReturnType<typeof brokerThatComesBack>>;
+
+  beforeAll(async () => {
+    const port = await closedPort();
+    broker = await brokerThatComesBack(port, requireEnv('KAFKA_BROKERS').split(',')[0]!);
+    rt = await startRuntime({
+      REDIS_URL: requireEnv('REDIS_URL'),
+      KAFKA_BROKERS: `127.0.0.1:${port}`,
+      KAFKA_EVENTS_TOPIC: runId('cf-late-broker'),
+      RATE_LIMIT_PER_MINUTE: '0',
+    });
+  });
+
+  afterAll(async () => {
+    await rt?.close();
+    await broker?.close();
+  });
+
+  it('reports Kafka connected once the broker answers, with no event sent meanwhile', async () => {
+    // the early connect retries a few times, then gives up: wait until it has been quiet for 3 s
+    const quietSince = async (): Promise<number> => Date.now() - broker.state.lastAttemptAt;
+    while (broker.state.attempts === 0 || (await quietSince()) < 3000)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(await kafkaState(rt.url)).toBe('disconnected');
+    broker.comeBack();
+    const started = Date.now();
+    // Without an idle reconnect the state stays "disconnected" until the first event, however long.
+    expect(await waitForKafka(rt.url, 'connected', 30_000)).toBe('connected');
+    process.stdout.write(
+      `idle runtime saw the broker back after ${Date.now() - started} ms (${broker.state.attempts} refused attempts before)\n`,
+    );
+    expect(await metricValue(rt.registry, 'chatfleet_events_produced_total')).toBe(0);
+  }, 60_000);
 });
