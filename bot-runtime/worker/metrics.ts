@@ -25,7 +25,7 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     }),
     inflight: new Gauge({
       name: 'chatfleet_worker_inflight',
-      help: 'Tasks this worker process is running now (at most WORKER_CONCURRENCY).',
+      help: 'Tasks this worker process is running an attempt of now (at most WORKER_CONCURRENCY; a backoff holds no slot).',
       registers: [registry],
     }),
   };

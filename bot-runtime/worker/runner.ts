@@ -30,48 +30,69 @@ async function pause(ms: number, stopped: () => boolean): Promise<boolean> {
   return !stopped();
 }
 
+/** Everything one batch's tasks share: when to stop, the locks, the process-wide slots. */
+export interface BatchContext {
+  stopped: () => boolean;
+  locks: KeyedLock;
+  slots: Slots;
+}
+
+/**
+ * Runs `work` in one of the process-wide slots. Only work holds a slot, never a backoff: tasks
+ * sleeping before a retry (a receiver that is down) must not starve every other task of the pod.
+ */
+async function inSlot<T>(d: RunnerDeps, slots: Slots, work: () => Promise<T>): Promise<T> {
+  await slots.acquire();
+  d.metrics.inflight.set(slots.inUse);
+  try {
+    return await work();
+  } finally {
+    slots.release();
+    d.metrics.inflight.set(slots.inUse);
+  }
+}
+
 /**
  * Runs one task to its end: done, duplicate or dead-lettered (true), or stopped part-way by a
  * rebalance or shutdown (false: not committed, so another worker runs it again). An unparseable
  * task goes straight to the DLQ: no retry can fix its bytes.
  */
-export async function runMessage(
-  d: RunnerDeps,
-  source: SourceMessage,
-  stopped: () => boolean,
-  locks: KeyedLock = new KeyedLock(),
-): Promise<boolean> {
+export async function runMessage(d: RunnerDeps, source: SourceMessage, ctx: BatchContext): Promise<boolean> {
   const parsed = parseTask(source.value);
   const type = taskTypeLabel(parsed);
   const started = performance.now();
   if (!parsed.ok) {
-    await d.deadLetter(source, { reason: `invalid task: ${parsed.reason}`, attempts: 0, type });
+    if (ctx.stopped()) return false;
+    const letter = { reason: `invalid task: ${parsed.reason}`, attempts: 0, type };
+    await inSlot(d, ctx.slots, () => d.deadLetter(source, letter));
     d.metrics.tasks.inc({ type, result: 'dead_lettered' });
     return true;
   }
   const { task } = parsed;
-  return locks.run(task.id, () => runAttempts(d, source, task, stopped, started));
+  return ctx.locks.run(task.id, () => runAttempts(d, source, task, ctx, started));
 }
 
 async function runAttempts(
   d: RunnerDeps,
   source: SourceMessage,
   task: Task,
-  stopped: () => boolean,
+  ctx: BatchContext,
   started: number,
 ): Promise<boolean> {
   const type = task.type;
   const policy = d.policy(task);
   for (let attempt = 1; ; attempt++) {
-    const outcome = await attemptTask(d.fx, task);
+    if (ctx.stopped()) return false;
+    const outcome = await inSlot(d, ctx.slots, () => attemptTask(d.fx, task));
     const next = nextStep(outcome, attempt, policy, d.now(), d.random);
     if (next.step === 'retry') {
       d.metrics.tasks.inc({ type, result: 'retried' });
-      if (!(await pause(next.delayMs, stopped))) return false;
+      if (!(await pause(next.delayMs, ctx.stopped))) return false; // outside the slot
       continue;
     }
     if (next.step === 'dead-letter') {
-      await d.deadLetter(source, { reason: next.reason, attempts: next.attempts, type });
+      const letter = { reason: next.reason, attempts: next.attempts, type };
+      await inSlot(d, ctx.slots, () => d.deadLetter(source, letter));
       d.log.warn(
         { taskId: task.id, type, reason: next.reason, attempts: next.attempts },
         'task dead-lettered',
@@ -84,34 +105,29 @@ async function runAttempts(
 }
 
 /**
- * kafkajs eachBatch: the batch's tasks run concurrently within the process-wide slots, and the
- * partition's offset moves only past tasks that all finished (OffsetTracker), so a worker that
- * dies mid-batch loses nothing: whatever was not finished is delivered again.
+ * kafkajs eachBatch: the batch's tasks run concurrently, each attempt in one of the process-wide
+ * slots, and the partition's offset moves only past tasks that all finished (OffsetTracker), so a
+ * worker that dies mid-batch loses nothing: whatever was not finished is delivered again.
  */
 export function batchHandler(d: RunnerDeps, slots: Slots) {
   const locks = new KeyedLock();
   return async (p: EachBatchPayload): Promise<void> => {
     const { batch } = p;
     const tracker = new OffsetTracker(batch.messages.map((m) => m.offset));
-    const stopped = (): boolean => !p.isRunning() || p.isStale();
     let failure: Error | undefined;
+    const stopped = (): boolean => failure !== undefined || !p.isRunning() || p.isStale();
+    const ctx: BatchContext = { stopped, locks, slots };
     const beat = setInterval(() => void p.heartbeat().catch(() => undefined), 1000);
     try {
       await Promise.all(
         batch.messages.map(async (m) => {
-          await slots.acquire();
-          d.metrics.inflight.set(slots.inUse);
           try {
-            if (failure !== undefined || stopped()) return;
             const source = { topic: batch.topic, partition: batch.partition, ...m };
-            if (!(await runMessage(d, source, stopped, locks))) return;
+            if (!(await runMessage(d, source, ctx))) return;
             const upTo = tracker.finish(m.offset);
             if (upTo !== undefined) p.resolveOffset(upTo);
           } catch (err) {
             failure ??= err instanceof Error ? err : new Error(String(err));
-          } finally {
-            slots.release();
-            d.metrics.inflight.set(slots.inUse);
           }
         }),
       );

@@ -1,0 +1,102 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
+import { loadConfig } from '../config.js';
+import { startWorker, type RunningWorker } from '../worker/worker.js';
+import { requireEnv, runId } from './support/env.js';
+import { createTopic, deleteTopic, kafkaClient } from './support/kafka.js';
+import { startReceiver, waitFor, type Receiver } from './support/worker.js';
+
+const SECRET = 'batch-secret';
+
+interface Hook {
+  name: string;
+  url: string;
+  maxAttempts: number;
+}
+
+/**
+ * A one-partition tasks topic with `tasks` (key, webhook name) already on it, then a worker with
+ * WORKER_CONCURRENCY `concurrency` and a backoff of up to `retryMs`: the tasks arrive in one batch.
+ */
+async function workerOn(
+  topic: string,
+  hooks: Hook[],
+  tasks: { key: string; webhook: string }[],
+  opts: { concurrency: number; retryMs: number },
+): Promise<RunningWorker> {
+  await createTopic(topic, 1);
+  await createTopic(`${topic}.dlq`, 1);
+  const producer = kafkaClient('cf-test-batch').producer();
+  await producer.connect();
+  await producer.send({
+    topic,
+    messages: tasks.map((t, i) => ({
+      key: t.key,
+      value: JSON.stringify({
+        id: runId(`batch-${i}`),
+        type: 'webhook',
+        webhook: t.webhook,
+        sessionId: t.key,
+        intent: 'handoff',
+        turn: i + 1,
+      }),
+    })),
+  });
+  await producer.disconnect();
+  const env: Record<string, string> = {
+    REDIS_URL: requireEnv('REDIS_URL'),
+    FLEET_ID: `test/${runId('batch')}`,
+    KAFKA_BROKERS: requireEnv('KAFKA_BROKERS'),
+    KAFKA_TASKS_TOPIC: topic,
+    KAFKA_TASKS_GROUP: `${topic}-group`,
+    KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+    WORKER_CONCURRENCY: String(opts.concurrency),
+    WORKER_RETRY_BASE_MS: String(opts.retryMs),
+    WORKER_RETRY_MAX_MS: String(opts.retryMs),
+    WORKER_WEBHOOKS: JSON.stringify(hooks.map((h) => ({ ...h, timeoutMs: 2000 }))),
+    WORKER_PORT: '0',
+    HOST: '127.0.0.1',
+  };
+  for (const h of hooks) env[`WEBHOOK_SECRET_${h.name.toUpperCase()}`] = SECRET;
+  return startWorker(loadConfig(env), pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+}
+
+/** Worker batches against a real broker, Redis and loopback receivers. */
+describe('worker batches', () => {
+  const topics: string[] = [];
+  const workers: RunningWorker[] = [];
+  const receivers: Receiver[] = [];
+  const topicFor = (name: string): string => {
+    const t = runId(`cf-batch-${name}`);
+    topics.push(t);
+    return t;
+  };
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.shutdown('test')));
+    await Promise.all(receivers.map((r) => r.close()));
+    for (const t of topics) {
+      await deleteTopic(t).catch(() => undefined);
+      await deleteTopic(`${t}.dlq`).catch(() => undefined);
+    }
+  });
+
+  it('a task sleeping in backoff holds no slot: with concurrency 1 the other tasks of the batch still run', async () => {
+    const down = await startReceiver(SECRET, () => 503);
+    const ok = await startReceiver(SECRET, () => 200);
+    receivers.push(down, ok);
+    const hooks = [
+      { name: 'down', url: down.url, maxAttempts: 50 }, // ~50 s of backoff in all
+      { name: 'ok', url: ok.url, maxAttempts: 5 },
+    ];
+    const tasks = [
+      { key: 's-down', webhook: 'down' },
+      { key: 's-ok1', webhook: 'ok' },
+      { key: 's-ok2', webhook: 'ok' },
+    ];
+    workers.push(await workerOn(topicFor('slots'), hooks, tasks, { concurrency: 1, retryMs: 2000 }));
+    expect(await waitFor(() => ok.deliveries.length === 2, 15_000)).toBe(true);
+    expect(down.deliveries.length).toBeGreaterThanOrEqual(1);
+    expect(down.deliveries.length).toBeLessThan(50); // still retrying: it was not simply finished first
+  });
+});
