@@ -10,6 +10,7 @@ import { registerActions } from './actions.js';
 import { listWatch } from './kube.js';
 import { fleetOr4xx } from './params.js';
 import type { FleetParams } from './params.js';
+import { PodTurns } from './pod-turns.js';
 import { prometheusSeries } from './prometheus.js';
 import { SseHub } from './sse.js';
 import { ConsoleState } from './state.js';
@@ -118,6 +119,7 @@ function registerApi(
   hub: SseHub,
   opts: ConsoleOptions,
   prom?: string,
+  podTurns?: PodTurns,
 ): void {
   app.get('/api/fleets', () => ({
     synced: state.fleetsSynced,
@@ -139,7 +141,10 @@ function registerApi(
     const raw = fleetOr4xx(req, reply, state, opts.namespace);
     if (raw === undefined) return reply;
     const { namespace, name } = req.params;
-    if (!prom) return state.history.series(namespace, name);
+    if (!prom) {
+      podTurns?.touch(namespace, name);
+      return { ...state.history.series(namespace, name), ...podTurns?.series(namespace, name) };
+    }
     try {
       return await prometheusSeries(prom, namespace, name, Date.now());
     } catch (err) {
@@ -211,7 +216,8 @@ export async function startConsole(opts: ConsoleOptions = {}): Promise<RunningCo
   securityHeaders(app);
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
   await registerStatic(app, await ensureBundle());
-  registerApi(app, state, hub, opts, prom);
+  const podTurns = prom ? undefined : new PodTurns(kc);
+  registerApi(app, state, hub, opts, prom, podTurns);
   const closeActions = registerActions(app, {
     enabled: opts.allowActions === true,
     kc,
@@ -224,7 +230,10 @@ export async function startConsole(opts: ConsoleOptions = {}): Promise<RunningCo
   const address = app.server.address();
   port = typeof address === 'object' && address ? address.port : port;
   const stops = startWatches(kc, state, opts);
-  const sampler = setInterval(() => state.sample(), opts.sampleMs ?? 5000);
+  const sampler = setInterval(() => {
+    state.sample();
+    void podTurns?.sample((namespace, name) => state.getFleet(namespace, name));
+  }, opts.sampleMs ?? 5000);
   sampler.unref();
   return {
     url: `http://${host === '::1' ? '[::1]' : host}:${port}/`,

@@ -1,5 +1,7 @@
 import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { request as httpRequest, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 /**
  * Read-only access to the API server with the user's kubeconfig: GET with a bounded wait, and a
@@ -40,6 +42,50 @@ export async function kubeGet(kc: KubeConfig, path: string, timeoutMs = 10_000):
     );
   }
   return JSON.parse(text) as unknown;
+}
+
+/**
+ * GET of a body the tenant controls (a pod's /metrics through the API server's pod proxy): like
+ * kubeGet, with a byte bound on the body as well as the time bound. Node's https client, because
+ * client-node's fetch reads a whole body before it can be counted.
+ */
+export async function kubeGetText(
+  kc: KubeConfig,
+  path: string,
+  limits: { timeoutMs: number; maxBytes: number },
+): Promise<string> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new KubeReadError(500, 'the kubeconfig has no current cluster');
+  const url = new URL(path, cluster.server);
+  const opts: RequestOptions & { headers: Record<string, string> } = { method: 'GET', headers: {} };
+  await kc.applyToHTTPSOptions(opts);
+  const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  return new Promise<string>((resolve, reject) => {
+    const req = send(url, { ...opts, signal: AbortSignal.timeout(limits.timeoutMs) }, (res) => {
+      const chunks: Buffer[] = [];
+      let total = 0;
+      res.on('data', (c: Buffer) => {
+        total += c.length;
+        if (total > limits.maxBytes)
+          req.destroy(new KubeReadError(502, `GET ${url.pathname}: body over ${limits.maxBytes} bytes`));
+        else chunks.push(c);
+      });
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode === 200) resolve(text);
+        else
+          reject(
+            new KubeReadError(
+              res.statusCode ?? 502,
+              `GET ${url.pathname}: ${res.statusCode} ${text.slice(0, 200)}`,
+            ),
+          );
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export interface WatchHandlers {

@@ -101,6 +101,8 @@ export interface FleetSeries {
   latency: Series[];
   replicas: Series[];
   turns: Series[];
+  /** Without Prometheus: where the turns came from (the pods, through the API server), or why there are none. */
+  turnsNote?: string;
 }
 
 export type StreamMessage =

@@ -171,6 +171,7 @@ function Charts(props: { s: SeriesAnswer | undefined; d: FleetDetail; events: Fl
     h('h2', { id: 'metrics-title' }, 'Metrics'),
     h('p', { class: 'source' }, `Source: ${source}.`),
     s?.error ? h('p', { role: 'status' }, `${s.error}; showing the status samples instead.`) : null,
+    s?.turnsNote ? h('p', { class: 'source', id: 'turns-note' }, `Turns by source: ${s.turnsNote}.`) : null,
     h(Chart, {
       id: 'latency',
       title: `Observed p${props.d.sloPercentile ?? '?'} latency against the SLO target`,
