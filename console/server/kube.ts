@@ -83,7 +83,15 @@ export async function kubeGetText(
       });
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (err) =>
+      reject(
+        err instanceof KubeReadError
+          ? err
+          : err.name === 'AbortError'
+            ? new KubeReadError(504, `GET ${url.pathname}: no complete answer within ${limits.timeoutMs} ms`)
+            : err,
+      ),
+    );
     req.end();
   });
 }
