@@ -50,6 +50,8 @@ interface ChartProps {
   unit: (v: number) => string;
   id: string;
   marks?: Mark[];
+  /** Counts (replicas): ticks on whole numbers only. */
+  integer?: boolean;
 }
 
 function marksText(marks: Mark[]): JSX.Element[] {
@@ -80,7 +82,16 @@ export function Chart(props: ChartProps): JSX.Element {
           value: (_u: uPlot, v: number | null) => (v === null ? '—' : props.unit(v)),
         })),
       ],
-      axes: [{}, { values: (_u: uPlot, vals: number[]) => vals.map((v) => props.unit(v)), size: 70 }],
+      // Every chart is a non-negative quantity: from 0, so a flat line is not zoomed into noise.
+      scales: { y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.1 : 1] } },
+      axes: [
+        {},
+        {
+          values: (_u: uPlot, vals: number[]) => vals.map((v) => props.unit(v)),
+          size: 70,
+          ...(props.integer ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}),
+        },
+      ],
       hooks: { draw: [(u: uPlot) => drawMarks(u, marks.current)] },
     };
     plot.current = new uPlot(opts, align(props.series), box.current);

@@ -159,19 +159,27 @@ function Events(props: { events: FleetEvent[] }): JSX.Element {
   );
 }
 
-function Charts(props: { s: SeriesAnswer | undefined; d: FleetDetail; events: FleetEvent[] }): JSX.Element {
+/** Where the charts' data came from, and why it fell back or has none. */
+function SourceNotes(props: { s: SeriesAnswer | undefined }): JSX.Element[] {
   const s = props.s;
   const source =
     s?.source === 'prometheus'
       ? 'Prometheus'
       : "the fleet's status, sampled by this console since it started";
+  const notes: JSX.Element[] = [h('p', { class: 'source' }, `Source: ${source}.`)];
+  if (s?.error) notes.push(h('p', { role: 'status' }, `${s.error}; showing the status samples instead.`));
+  if (s?.turnsNote)
+    notes.push(h('p', { class: 'source', id: 'turns-note' }, `Turns by source: ${s.turnsNote}.`));
+  return notes;
+}
+
+function Charts(props: { s: SeriesAnswer | undefined; d: FleetDetail; events: FleetEvent[] }): JSX.Element {
+  const s = props.s;
   return h(
     'section',
     { 'aria-labelledby': 'metrics-title' },
     h('h2', { id: 'metrics-title' }, 'Metrics'),
-    h('p', { class: 'source' }, `Source: ${source}.`),
-    s?.error ? h('p', { role: 'status' }, `${s.error}; showing the status samples instead.`) : null,
-    s?.turnsNote ? h('p', { class: 'source', id: 'turns-note' }, `Turns by source: ${s.turnsNote}.`) : null,
+    ...SourceNotes({ s }),
     h(Chart, {
       id: 'latency',
       title: `Observed p${props.d.sloPercentile ?? '?'} latency against the SLO target`,
@@ -183,6 +191,7 @@ function Charts(props: { s: SeriesAnswer | undefined; d: FleetDetail; events: Fl
       title: 'Replicas: desired and ready',
       series: s?.replicas ?? [],
       marks: scaleMarks(props.events),
+      integer: true,
       unit: (v) => String(Math.round(v)),
     }),
     h(Chart, {
