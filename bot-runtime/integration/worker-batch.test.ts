@@ -99,4 +99,35 @@ describe('worker batches', () => {
     expect(down.deliveries.length).toBeGreaterThanOrEqual(1);
     expect(down.deliveries.length).toBeLessThan(50); // still retrying: it was not simply finished first
   });
+
+  it("runs one session's tasks in order, retries included, while other sessions' tasks run meanwhile", async () => {
+    const log: string[] = [];
+    const logged = (name: string) => (d: { status: number }) => {
+      log.push(`${name} ${d.status}`);
+      return Promise.resolve();
+    };
+    const flaky = await startReceiver(SECRET, (n) => (n < 2 ? 503 : 200), logged('first'));
+    const next = await startReceiver(SECRET, () => 200, logged('second'));
+    const other = await startReceiver(SECRET, () => 200, logged('other'));
+    receivers.push(flaky, next, other);
+    const hooks = [
+      { name: 'first', url: flaky.url, maxAttempts: 5 },
+      { name: 'second', url: next.url, maxAttempts: 5 },
+      { name: 'other', url: other.url, maxAttempts: 5 },
+    ];
+    const tasks = [
+      { key: 's-1', webhook: 'first' },
+      { key: 's-1', webhook: 'second' },
+      { key: 's-2', webhook: 'other' },
+    ];
+    workers.push(await workerOn(topicFor('order'), hooks, tasks, { concurrency: 4, retryMs: 1000 }));
+    expect(await waitFor(() => log.length === 5, 15_000)).toBe(true);
+    expect(log.filter((l) => !l.startsWith('other'))).toEqual([
+      'first 503',
+      'first 503',
+      'first 200',
+      'second 200',
+    ]);
+    expect(log.indexOf('other 200')).toBeLessThan(log.indexOf('first 200'));
+  });
 });

@@ -56,6 +56,12 @@ async function inSlot<T>(d: RunnerDeps, slots: Slots, work: () => Promise<T>): P
  * Runs one task to its end: done, duplicate or dead-lettered (true), or stopped part-way by a
  * rebalance or shutdown (false: not committed, so another worker runs it again). An unparseable
  * task goes straight to the DLQ: no retry can fix its bytes.
+ *
+ * Tasks with one message key (chat pods key by session) run one after another in offset order
+ * (KeyedLock is FIFO and runMessage reaches it synchronously, in the batch's order), retries
+ * included; other sessions' tasks run meanwhile. Inside, the task id's own lock serialises copies
+ * of one task however they are keyed, so a redelivery finds the first copy's done-marker. Both
+ * locks are taken before a slot: a task waiting for its session holds none.
  */
 export async function runMessage(d: RunnerDeps, source: SourceMessage, ctx: BatchContext): Promise<boolean> {
   const parsed = parseTask(source.value);
@@ -69,7 +75,10 @@ export async function runMessage(d: RunnerDeps, source: SourceMessage, ctx: Batc
     return true;
   }
   const { task } = parsed;
-  return ctx.locks.run(task.id, () => runAttempts(d, source, task, ctx, started));
+  const run = (): Promise<boolean> =>
+    ctx.locks.run(`id:${task.id}`, () => runAttempts(d, source, task, ctx, started));
+  const session = source.key?.toString('utf8');
+  return session ? ctx.locks.run(`key:${session}`, run) : run();
 }
 
 async function runAttempts(

@@ -48,4 +48,18 @@ describe('KeyedLock', () => {
     expect(log.indexOf('start a2')).toBeGreaterThan(log.indexOf('end a1'));
     expect(log.indexOf('start b1')).toBeLessThan(log.indexOf('end a1'));
   });
+
+  it('runs the waiters of one key in the order they called (FIFO)', async () => {
+    const lock = new KeyedLock();
+    const order: number[] = [];
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        lock.run('s', async () => {
+          await tick();
+          order.push(n);
+        }),
+      ),
+    );
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+  });
 });

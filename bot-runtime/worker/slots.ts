@@ -26,9 +26,10 @@ export class Slots {
 }
 
 /**
- * Runs work for one key at a time: a task delivered twice into one batch (a redelivery next to its
- * original) runs after the first copy, which by then has marked it done, so it is a duplicate
- * rather than a second effect running alongside the first.
+ * Runs work for one key at a time, in the order `run` was called (FIFO): one session's tasks run
+ * in offset order, and a task delivered twice into one batch (a redelivery next to its original)
+ * runs after the first copy, which by then has marked it done, so it is a duplicate rather than a
+ * second effect running alongside the first.
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();
