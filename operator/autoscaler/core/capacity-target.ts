@@ -33,6 +33,11 @@ export function learntInflightPerPod(
   return capacity.inflightPerPod;
 }
 
+/** The samples of the policy's metrics window (one evaluation computes it once: recommend.ts). */
+export function metricsWindow(input: DecisionInput): MetricSample[] {
+  return samplesWithin(input.history, input.now, input.policy.metricsWindowSeconds);
+}
+
 /** The target while no new sample arrived (holding, fallback, paused). */
 export function standingTarget(policy: ScalingPolicy, state: AutoscalerState): number {
   return (
@@ -46,10 +51,12 @@ export function standingTarget(policy: ScalingPolicy, state: AutoscalerState): n
  * window's percentile. Not in panic, and not when the pods run at the shed limit: shed turns never reach
  * the histogram, so the percentile of a shedding fleet describes only the turns it let in.
  */
-export function capacityObservation(input: DecisionInput): CapacityObservation | null {
-  const { policy, history, now, state } = input;
+export function capacityObservation(
+  input: DecisionInput,
+  window: MetricSample[] = metricsWindow(input),
+): CapacityObservation | null {
+  const { policy, history, state } = input;
   if (state.panicSince !== null) return null;
-  const window = samplesWithin(history, now, policy.metricsWindowSeconds);
   const latest = window.at(-1);
   if (latest?.latencyMs == null || latest.turns < MIN_LEARNING_TURNS || latest.podsReporting <= 0)
     return null;
@@ -66,14 +73,22 @@ function windowInflight(
   window: MetricSample[],
   history: DecisionInput['history'],
 ): { average: number; peak: number; seconds: number } {
-  const all = history.filter((o): o is MetricSample => o.kind === 'sample');
   let weighted = 0;
   let seconds = 0;
   let peak = 0;
-  for (const s of window) {
-    const previous = all[all.indexOf(s) - 1];
-    if (typeof s.concurrency !== 'number' || s.podsReporting <= 0 || previous === undefined) continue;
-    const dt = (s.time - previous.time) / 1000;
+  // The window is a subsequence of the history's samples in the same order: one pass over the history
+  // finds each window sample with the sample before it (which may lie just outside the window).
+  let next = 0;
+  let previous: MetricSample | undefined;
+  for (const s of history) {
+    if (s.kind !== 'sample') continue;
+    const inWindow = s === window[next];
+    if (inWindow) next++;
+    const before = previous;
+    previous = s;
+    if (!inWindow || typeof s.concurrency !== 'number' || s.podsReporting <= 0 || before === undefined)
+      continue;
+    const dt = (s.time - before.time) / 1000;
     const perPod = s.concurrency / s.podsReporting;
     weighted += perPod * dt;
     seconds += dt;
@@ -86,8 +101,7 @@ function windowInflight(
  * Pods were added at some point of the metrics window: part of the latency percentile describes a smaller
  * fleet than the one that followed, so it must not teach the configured target anything yet.
  */
-function capacityGrew(input: DecisionInput): boolean {
-  const window = samplesWithin(input.history, input.now, input.policy.metricsWindowSeconds);
+function capacityGrew(window: MetricSample[]): boolean {
   return window.some((s, i) => i > 0 && s.podsReporting > (window[i - 1]?.podsReporting ?? Infinity));
 }
 
@@ -108,7 +122,12 @@ function loadAfterScaleDown(input: DecisionInput): number | null {
 }
 
 /** Next latency correction of the configured target (target.ts). */
-function correctedScale(input: DecisionInput, latest: MetricSample, stableInflight: number): number {
+function correctedScale(
+  input: DecisionInput,
+  window: MetricSample[],
+  latest: MetricSample,
+  stableInflight: number,
+): number {
   const { policy, state } = input;
   const observed = latest.podsReporting > 0 ? stableInflight / latest.podsReporting : null;
   const afterDown = loadAfterScaleDown(input);
@@ -119,21 +138,22 @@ function correctedScale(input: DecisionInput, latest: MetricSample, stableInflig
     inflightPerPod: observed === null || afterDown === null ? observed : Math.min(observed, afterDown),
     configuredTarget: policy.targetInflightPerPod,
     tolerance: policy.tolerance,
-    settled: state.panicSince === null && !capacityGrew(input),
+    settled: state.panicSince === null && !capacityGrew(window),
   });
 }
 
-/** The target for this evaluation, and what the state remembers of it. */
+/** The target for this evaluation, and what the state remembers of it. `window`: metricsWindow(input). */
 export function chooseTarget(
   input: DecisionInput,
+  window: MetricSample[],
   latest: MetricSample,
   stableInflight: number,
 ): TargetChoice {
   const { policy, state } = input;
-  const scale = correctedScale(input, latest, stableInflight);
+  const scale = correctedScale(input, window, latest, stableInflight);
   if (!policy.learnCapacity)
     return { target: policy.targetInflightPerPod * scale, scale, capacity: undefined };
-  const capacity = learnCapacity(state.capacity, capacityObservation(input), {
+  const capacity = learnCapacity(state.capacity, capacityObservation(input, window), {
     revision: policy.capacityRevision,
     targetMs: input.slo.latency.targetMs,
     min: MIN_LEARNT_INFLIGHT,

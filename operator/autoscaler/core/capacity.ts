@@ -118,8 +118,7 @@ export function littleBound(o: CapacityObservation, aimMs: number): number {
  * both sides and wins. An extrapolated one may only raise the Little estimate (which is a lower bound when
  * the fleet was fast); no knee at all leaves the Little estimate.
  */
-function combine(little: number, curve: CurvePoint[], aimMs: number): number {
-  const knee = kneeOf(curve, aimMs);
+function combine(little: number, curve: CurvePoint[], knee: number | null, aimMs: number): number {
   if (knee === null) return little;
   const bracketed = curve.some((p) => p.latencyMs > aimMs);
   return bracketed ? knee : Math.max(little, knee);
@@ -171,8 +170,13 @@ export function learnCapacity(
   if (o === null || !(o.inflightPerPod > 0) || !(o.latencyMs > 0)) return current;
   const aimMs = AIM_SHARE * ctx.targetMs;
   const curve = addToCurve(current.curve, judgedInflight(o, aimMs), o.latencyMs, aimMs, ctx.now);
-  const curveKnown = kneeOf(curve, aimMs) !== null;
-  const value = combine(nextValue(current.inflightPerPod, o, ctx.targetMs, curveKnown), curve, aimMs);
+  const knee = kneeOf(curve, aimMs);
+  const value = combine(
+    nextValue(current.inflightPerPod, o, ctx.targetMs, knee !== null),
+    curve,
+    knee,
+    aimMs,
+  );
   return {
     revision: ctx.revision,
     inflightPerPod: Math.min(ctx.max, Math.max(ctx.min, value)),

@@ -2,7 +2,7 @@
 // before stabilization and rate limits (finalise.ts). Part of the pure core: see decide.ts.
 import { nextPanicState, panicDemandRatio, panicDesired, type PanicState } from './panic.js';
 import type { ScheduleFloor } from './schedules.js';
-import { chooseTarget } from './capacity-target.js';
+import { chooseTarget, metricsWindow } from './capacity-target.js';
 import { demandAtAim, type CapacityEstimate } from './capacity.js';
 import { currentDemand, latencyDesired, mean, samplesWithin, utilisationDesired } from './signals.js';
 import type { DecisionInput, MetricSample, Signal, SignalReadings } from './types.js';
@@ -82,13 +82,13 @@ interface Read {
 
 function readSignals(input: DecisionInput, floor: ScheduleFloor): Read {
   const { policy, history, now, readyReplicas, currentReplicas } = input;
-  const window = samplesWithin(history, now, policy.metricsWindowSeconds);
+  const window = metricsWindow(input);
   const panicWindow = samplesWithin(history, now, policy.panic.windowSeconds);
   const latest = window.at(-1) as MetricSample;
   const stableInflight = currentDemand(window, now);
   const panicInflight = mean(panicWindow.map((s) => s.inflight));
   const reporting = latest.podsReporting > 0;
-  const choice = chooseTarget(input, latest, stableInflight);
+  const choice = chooseTarget(input, window, latest, stableInflight);
   const target = choice.target;
   const learnt = choice.capacity?.inflightPerPod ?? null;
   const targetPolicy = { targetInflightPerPod: target, tolerance: policy.tolerance };
