@@ -4,6 +4,18 @@ import { loadConfig } from '../config.js';
 import { startWorker, type RunningWorker } from '../worker/worker.js';
 import { requireEnv, runId } from './support/env.js';
 import { createTopic, deleteTopic, kafkaClient } from './support/kafka.js';
+
+/** The group's committed offset of partition 0 ('-1': none yet). */
+async function committedOffset(topic: string): Promise<string> {
+  const admin = kafkaClient('cf-test-batch-admin').admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId: `${topic}-group`, topics: [topic] });
+    return t?.partitions.find((p) => p.partition === 0)?.offset ?? '-1';
+  } finally {
+    await admin.disconnect();
+  }
+}
 import { startReceiver, waitFor, type Receiver } from './support/worker.js';
 
 const SECRET = 'batch-secret';
@@ -129,5 +141,29 @@ describe('worker batches', () => {
       'second 200',
     ]);
     expect(log.indexOf('other 200')).toBeLessThan(log.indexOf('first 200'));
+  });
+
+  it('commits the finished prefix during a batch while a later task still retries', async () => {
+    const down = await startReceiver(SECRET, () => 503);
+    const ok = await startReceiver(SECRET, () => 200);
+    receivers.push(down, ok);
+    const hooks = [
+      { name: 'down', url: down.url, maxAttempts: 50 },
+      { name: 'ok', url: ok.url, maxAttempts: 5 },
+    ];
+    const tasks = [
+      { key: 'c-1', webhook: 'ok' },
+      { key: 'c-2', webhook: 'ok' },
+      { key: 'c-3', webhook: 'down' },
+      { key: 'c-4', webhook: 'ok' }, // finished, but after the unfinished one: not committable
+    ];
+    const topic = topicFor('commit');
+    workers.push(await workerOn(topic, hooks, tasks, { concurrency: 4, retryMs: 2000 }));
+    expect(await waitFor(() => ok.deliveries.length === 3, 10_000)).toBe(true);
+    // the next offset to read is the retrying task's (2): at least once, nothing past it
+    expect(await waitFor(async () => (await committedOffset(topic)) === '2', 8_000)).toBe(true);
+    expect(down.deliveries.length).toBeLessThan(50); // the batch has not ended
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await committedOffset(topic)).toBe('2');
   });
 });

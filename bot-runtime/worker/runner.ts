@@ -114,6 +114,29 @@ async function runAttempts(
 }
 
 /**
+ * Commits the resolved offsets during a batch, not only at its end: a task retrying for minutes
+ * must not freeze the group's committed offset (and its lag) at the batch's start. kafkajs commits
+ * when autoCommitInterval has passed (worker.ts sets it); one commit at a time, and a failed one
+ * is left to the next or to the batch's end (only the finished prefix is ever resolved).
+ */
+class PromptCommits {
+  private inFlight: Promise<void> | undefined;
+
+  constructor(private readonly p: EachBatchPayload) {}
+
+  soon(): void {
+    this.inFlight ??= this.p
+      .commitOffsetsIfNecessary()
+      .catch(() => undefined)
+      .finally(() => (this.inFlight = undefined));
+  }
+
+  async settled(): Promise<void> {
+    await this.inFlight;
+  }
+}
+
+/**
  * kafkajs eachBatch: the batch's tasks run concurrently, each attempt in one of the process-wide
  * slots, and the partition's offset moves only past tasks that all finished (OffsetTracker), so a
  * worker that dies mid-batch loses nothing: whatever was not finished is delivered again.
@@ -126,7 +149,11 @@ export function batchHandler(d: RunnerDeps, slots: Slots) {
     let failure: Error | undefined;
     const stopped = (): boolean => failure !== undefined || !p.isRunning() || p.isStale();
     const ctx: BatchContext = { stopped, locks, slots };
-    const beat = setInterval(() => void p.heartbeat().catch(() => undefined), 1000);
+    const commits = new PromptCommits(p);
+    const beat = setInterval(() => {
+      void p.heartbeat().catch(() => undefined);
+      commits.soon();
+    }, 1000);
     try {
       await Promise.all(
         batch.messages.map(async (m) => {
@@ -134,7 +161,9 @@ export function batchHandler(d: RunnerDeps, slots: Slots) {
             const source = { topic: batch.topic, partition: batch.partition, ...m };
             if (!(await runMessage(d, source, ctx))) return;
             const upTo = tracker.finish(m.offset);
-            if (upTo !== undefined) p.resolveOffset(upTo);
+            if (upTo === undefined) return;
+            p.resolveOffset(upTo);
+            commits.soon();
           } catch (err) {
             failure ??= err instanceof Error ? err : new Error(String(err));
           }
@@ -143,6 +172,7 @@ export function batchHandler(d: RunnerDeps, slots: Slots) {
     } finally {
       clearInterval(beat);
     }
+    await commits.settled();
     await p.commitOffsetsIfNecessary();
     if (failure !== undefined) throw failure; // kafkajs retries from the last resolved offset
   };

@@ -17,6 +17,9 @@ import type { RetryPolicy } from './retry.js';
 import { batchHandler, type RunnerDeps } from './runner.js';
 import { Slots } from './slots.js';
 
+/** How often a batch commits the offsets of its finished tasks while others still run. */
+const COMMIT_INTERVAL_MS = 1000;
+
 export interface RunningWorker {
   url: string;
   shutdown: (signal: string) => Promise<void>;
@@ -124,6 +127,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   await consumer.run({
     partitionsConsumedConcurrently: config.worker.concurrency,
     eachBatchAutoResolve: false,
+    autoCommitInterval: COMMIT_INTERVAL_MS, // else commitOffsetsIfNecessary is a no-op mid-batch
     eachBatch: batchHandler(deps, slots),
   });
   const http = await startHealthServer(config, registry, readiness);
