@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseTask, taskTypeLabel } from './task.js';
+import { parseTask as parseWith, taskTypeLabel, type TaskLimits } from './task.js';
+
+const LIMITS: TaskLimits = { maxQuestionBytes: 20, maxAnswerBytes: 30 };
+const parseTask = (value: Buffer | null) => parseWith(value, LIMITS);
 
 const buf = (v: unknown): Buffer => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -35,6 +38,21 @@ describe('parseTask', () => {
       { id: '1', type: 'cache.put', modelVersion: 'v', question: 'q', answer: 'a', ttlSeconds: -1 },
       /ttl/,
     ],
+    [
+      'cache.put with a question over the chat message limit',
+      { id: '1', type: 'cache.put', modelVersion: 'v', question: 'q'.repeat(21), answer: 'a' },
+      /question over 20 bytes/,
+    ],
+    [
+      'cache.put with a question over the limit in UTF-8 bytes, not characters',
+      { id: '1', type: 'cache.put', modelVersion: 'v', question: 'é'.repeat(11), answer: 'a' },
+      /question over 20 bytes/,
+    ],
+    [
+      'cache.put with an answer over its cap',
+      { id: '1', type: 'cache.put', modelVersion: 'v', question: 'q', answer: 'a'.repeat(31) },
+      /answer over 30 bytes/,
+    ],
     ['session.delete without session', { id: '1', type: 'session.delete' }, /sessionId/],
     ['summarize without session', { id: '1', type: 'summarize', throughSeq: 4 }, /sessionId/],
     [
@@ -53,6 +71,17 @@ describe('parseTask', () => {
     const r = parseTask(buf(value));
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(reason);
+  });
+
+  it('accepts a question and an answer at their limits', () => {
+    const put = {
+      id: '1',
+      type: 'cache.put',
+      modelVersion: 'v',
+      question: 'é'.repeat(10),
+      answer: 'a'.repeat(30),
+    };
+    expect(parseTask(buf(put)).ok).toBe(true);
   });
 
   it('parses summarize and webhook', () => {

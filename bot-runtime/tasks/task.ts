@@ -30,6 +30,16 @@ export type Task =
 export type TaskType = Task['type'];
 export const TASK_TYPES: readonly TaskType[] = ['cache.put', 'session.delete', 'summarize', 'webhook'];
 
+/** A cached answer's cap (docs/tasks.md): the cache serves it to every asker of the question. */
+export const MAX_CACHED_ANSWER_BYTES = 64 * 1024;
+
+/** Bounds on a task's texts, from the runtime config: a question longer than a chat message could never be asked. */
+export interface TaskLimits {
+  /** MAX_MESSAGE_BYTES: the longest chat message. */
+  maxQuestionBytes: number;
+  maxAnswerBytes: number;
+}
+
 export type ParsedTask = { ok: true; task: Task } | { ok: false; reason: string };
 
 type Obj = Record<string, unknown>;
@@ -46,12 +56,21 @@ function positiveInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 }
 
-function parseCachePut(o: Obj, id: string): ParsedTask {
+/** UTF-8 bytes over `max`; the length test first (bytes are never fewer than UTF-16 units), so a huge text is not encoded. */
+function overBytes(text: string, max: number): boolean {
+  return text.length > max || Buffer.byteLength(text, 'utf8') > max;
+}
+
+function parseCachePut(o: Obj, id: string, limits: TaskLimits): ParsedTask {
   const modelVersion = str(o, 'modelVersion');
   const question = typeof o.question === 'string' && o.question !== '' ? o.question : undefined;
   const answer = typeof o.answer === 'string' && o.answer !== '' ? o.answer : undefined;
   if (!modelVersion || !question || !answer)
     return { ok: false, reason: 'cache.put needs modelVersion, question, answer' };
+  if (overBytes(question, limits.maxQuestionBytes))
+    return { ok: false, reason: `question over ${limits.maxQuestionBytes} bytes (MAX_MESSAGE_BYTES)` };
+  if (overBytes(answer, limits.maxAnswerBytes))
+    return { ok: false, reason: `answer over ${limits.maxAnswerBytes} bytes` };
   const ttl = o.ttlSeconds;
   if (ttl !== undefined && !positiveInt(ttl)) {
     return { ok: false, reason: 'ttlSeconds must be a positive integer' };
@@ -89,14 +108,14 @@ function parseObject(value: Buffer | null): Obj | string {
   return doc as Obj;
 }
 
-export function parseTask(value: Buffer | null): ParsedTask {
+export function parseTask(value: Buffer | null, limits: TaskLimits): ParsedTask {
   const o = parseObject(value);
   if (typeof o === 'string') return { ok: false, reason: o };
   const id = str(o, 'id');
   if (!id) return { ok: false, reason: 'missing id' };
   switch (o.type) {
     case 'cache.put':
-      return parseCachePut(o, id);
+      return parseCachePut(o, id, limits);
     case 'session.delete': {
       const sessionId = str(o, 'sessionId');
       return sessionId

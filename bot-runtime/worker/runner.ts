@@ -1,6 +1,6 @@
 import type { EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import { parseTask, taskTypeLabel, type Task } from '../tasks/task.js';
+import { parseTask, taskTypeLabel, type Task, type TaskLimits } from '../tasks/task.js';
 import { attemptTask, type TaskEffects } from './apply.js';
 import type { DeadLetter, SourceMessage } from './dlq.js';
 import type { WorkerMetrics } from './metrics.js';
@@ -16,6 +16,8 @@ export interface RunnerDeps {
   policy: (task: Task) => RetryPolicy;
   /** Sends to the DLQ; throws when it cannot (the task then stays uncommitted). */
   deadLetter: (source: SourceMessage, letter: DeadLetter) => Promise<void>;
+  /** Bounds on a task's texts: an over-limit task is invalid (DLQ). */
+  limits: TaskLimits;
   random: () => number;
   now: () => number;
 }
@@ -64,7 +66,7 @@ async function inSlot<T>(d: RunnerDeps, slots: Slots, work: () => Promise<T>): P
  * locks are taken before a slot: a task waiting for its session holds none.
  */
 export async function runMessage(d: RunnerDeps, source: SourceMessage, ctx: BatchContext): Promise<boolean> {
-  const parsed = parseTask(source.value);
+  const parsed = parseTask(source.value, d.limits);
   const type = taskTypeLabel(parsed);
   const started = performance.now();
   if (!parsed.ok) {

@@ -8,6 +8,7 @@ import { kafkaLogCreator } from '../events/kafka-logging.js';
 import { createMetrics } from '../metrics.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../redis/redis-client.js';
 import { FleetKeys } from '../sessions/keys.js';
+import { MAX_CACHED_ANSWER_BYTES } from '../tasks/task.js';
 import { SummaryStore } from '../sessions/summary-store.js';
 import type { TaskEffects } from './apply.js';
 import { deadLetterMessage, type DeadLetter, type SourceMessage } from './dlq.js';
@@ -120,6 +121,7 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     log,
     policy: retryPolicy(config),
     deadLetter: deadLetterer(producer, dlqTopic),
+    limits: { maxQuestionBytes: config.maxMessageBytes, maxAnswerBytes: MAX_CACHED_ANSWER_BYTES },
     random: Math.random,
     now: Date.now,
   };
