@@ -44,6 +44,13 @@ async function relay(reply: FastifyReply, err: unknown): Promise<FastifyReply> {
 export function registerActions(app: FastifyInstance, o: ActionOptions): () => void {
   const token = randomBytes(32).toString('base64url');
   let client: Promise<KubeClient> | undefined;
+  // One client for every action; a failed creation (a certificate file not there yet, an exec plugin
+  // that failed) is forgotten, so the next action tries again instead of failing until a restart.
+  const connect = (): Promise<KubeClient> =>
+    (client ??= KubeClient.create(o.kc).catch((err: unknown) => {
+      client = undefined;
+      throw err;
+    }));
   // Same origin only: there are no CORS headers, so another origin cannot read the token.
   app.get('/api/actions', () =>
     o.enabled ? { enabled: true, verbs: ACTION_VERBS, token } : { enabled: false, verbs: [] },
@@ -66,8 +73,7 @@ export function registerActions(app: FastifyInstance, o: ActionOptions): () => v
       if (fleetOr4xx(req, reply, o.state, o.namespace) === undefined) return reply;
       const { namespace, name } = req.params;
       try {
-        client ??= KubeClient.create(o.kc);
-        const value = await sendRolloutAction(await client, namespace, name, check.verb as ActionVerb);
+        const value = await sendRolloutAction(await connect(), namespace, name, check.verb as ActionVerb);
         o.log(`rollout action ${value} sent to ${namespace}/${name}`);
         return { annotation: ROLLOUT_ACTION_ANNOTATION, value };
       } catch (err) {
