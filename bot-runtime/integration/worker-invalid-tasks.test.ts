@@ -60,4 +60,23 @@ describe('invalid tasks', () => {
       await waitFor(async () => (await workerTasks(worker.url, 'cache.put', 'done')) === 1, 10_000),
     ).toBe(true);
   });
+
+  it('dead-letters session.delete, summarize and webhook tasks whose session id is not one', async () => {
+    const sessionId = 'x}:{sess:other'; // would name another session's keys
+    const task = (type: string): string =>
+      JSON.stringify({ id: runId(type), type, sessionId, throughSeq: 3, webhook: 'crm', intent: 'i' });
+    const producer = kafkaClient('cf-test-invalid').producer();
+    await producer.connect();
+    await producer.send({
+      topic,
+      messages: ['session.delete', 'summarize', 'webhook'].map((t) => ({ key: 'k', value: task(t) })),
+    });
+    await producer.disconnect();
+    const letters = (await readDlq(dlq, 5, 30_000)).filter((l) => l.value.includes(sessionId));
+    expect(letters.map((l) => l.headers[DLQ_HEADERS.type]).sort()).toEqual(['unknown', 'unknown', 'unknown']);
+    expect(letters.map((l) => l.headers[DLQ_HEADERS.reason])).toEqual(
+      Array(3).fill('invalid task: sessionId must match ^[A-Za-z0-9_-]{1,64}$'),
+    );
+    expect(await workerTasks(worker.url, 'session.delete', 'done')).toBe(0);
+  });
 });

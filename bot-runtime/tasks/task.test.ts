@@ -27,7 +27,7 @@ describe('parseTask', () => {
     });
   });
 
-  it.each([
+  it.each<[string, unknown, RegExp]>([
     ['not JSON', '{', /JSON/],
     ['an array', [], /object/],
     ['without id', { type: 'cache.put' }, /id/],
@@ -65,6 +65,23 @@ describe('parseTask', () => {
       { id: '1', type: 'summarize', sessionId: 's', throughSeq: '4' },
       /throughSeq/,
     ],
+    ...['session.delete', 'summarize', 'webhook'].flatMap((type): [string, unknown, RegExp][] => [
+      [
+        `${type} with a session id outside the pattern`,
+        { id: '1', type, sessionId: 'a b{x}', throughSeq: 4, webhook: 'crm', intent: 'i' },
+        /sessionId must match/,
+      ],
+      [
+        `${type} with a 65-character session id`,
+        { id: '1', type, sessionId: 's'.repeat(65), throughSeq: 4, webhook: 'crm', intent: 'i' },
+        /sessionId must match/,
+      ],
+      [
+        `${type} with a numeric session id`,
+        { id: '1', type, sessionId: 7, throughSeq: 4, webhook: 'crm', intent: 'i' },
+        /sessionId/,
+      ],
+    ]),
     ['webhook without a name', { id: '1', type: 'webhook', sessionId: 's', intent: 'i' }, /webhook/],
     ['with an id over 512 characters', { id: 'x'.repeat(513), type: 'session.delete', sessionId: 's' }, /id/],
   ])('rejects a task %s', (_n, value, reason) => {

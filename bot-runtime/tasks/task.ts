@@ -1,3 +1,5 @@
+import { SESSION_ID_PATTERN, isValidSessionId } from '../sessions/keys.js';
+
 /**
  * Background tasks on the tasks topic (JSON values): what chat pods enqueue and workers run.
  * Parsing is pure and total: a malformed task is reported (the worker sends it to the DLQ), never
@@ -44,6 +46,15 @@ export type ParsedTask = { ok: true; task: Task } | { ok: false; reason: string 
 
 type Obj = Record<string, unknown>;
 
+/** Why a task's sessionId is refused, or undefined when it is a valid session id (it becomes a Redis key). */
+function badSessionId(o: Obj): string | undefined {
+  const v = o.sessionId;
+  if (v === undefined || v === '') return 'missing sessionId';
+  return typeof v === 'string' && isValidSessionId(v)
+    ? undefined
+    : `sessionId must match ${SESSION_ID_PATTERN}`;
+}
+
 /** Task ids and names end up in Redis keys, headers and logs: bounded. */
 const MAX_FIELD_CHARS = 512;
 
@@ -79,10 +90,13 @@ function parseCachePut(o: Obj, id: string, limits: TaskLimits): ParsedTask {
 }
 
 function parseSummarize(o: Obj, id: string): ParsedTask {
-  const sessionId = str(o, 'sessionId');
-  if (!sessionId) return { ok: false, reason: 'missing sessionId' };
+  const bad = badSessionId(o);
+  if (bad) return { ok: false, reason: bad };
   if (!positiveInt(o.throughSeq)) return { ok: false, reason: 'throughSeq must be a positive integer' };
-  return { ok: true, task: { id, type: 'summarize', sessionId, throughSeq: o.throughSeq } };
+  return {
+    ok: true,
+    task: { id, type: 'summarize', sessionId: o.sessionId as string, throughSeq: o.throughSeq },
+  };
 }
 
 function parseWebhook(o: Obj, id: string): ParsedTask {
@@ -93,6 +107,8 @@ function parseWebhook(o: Obj, id: string): ParsedTask {
   const at = str(o, 'at') ?? '';
   if (!webhook || !sessionId || !intent)
     return { ok: false, reason: 'webhook needs webhook, sessionId, intent' };
+  const bad = badSessionId(o);
+  if (bad) return { ok: false, reason: bad };
   const turn = typeof o.turn === 'number' && Number.isSafeInteger(o.turn) && o.turn >= 0 ? o.turn : 0;
   return { ok: true, task: { id, type: 'webhook', webhook, sessionId, intent, turn, modelVersion, at } };
 }
@@ -117,10 +133,10 @@ export function parseTask(value: Buffer | null, limits: TaskLimits): ParsedTask 
     case 'cache.put':
       return parseCachePut(o, id, limits);
     case 'session.delete': {
-      const sessionId = str(o, 'sessionId');
-      return sessionId
-        ? { ok: true, task: { id, type: 'session.delete', sessionId } }
-        : { ok: false, reason: 'missing sessionId' };
+      const bad = badSessionId(o);
+      return bad
+        ? { ok: false, reason: bad }
+        : { ok: true, task: { id, type: 'session.delete', sessionId: o.sessionId as string } };
     }
     case 'summarize':
       return parseSummarize(o, id);
