@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { UsageError } from '../../operator/cli/args.js';
-import { sendRolloutAction } from '../../operator/cli/action.js';
+import { patchRolloutAction } from '../../operator/cli/action.js';
 import { KubeClient } from '../../operator/kube/client.js';
 import { errorMessage, isApiError } from '../../operator/kube/errors.js';
 import { ACTION_VERBS, ROLLOUT_ACTION_ANNOTATION } from '../../operator/rollout/annotation.js';
@@ -32,7 +31,6 @@ function header(v: string | string[] | undefined): string | undefined {
 }
 
 async function relay(reply: FastifyReply, err: unknown): Promise<FastifyReply> {
-  if (err instanceof UsageError) return reply.code(404).send({ error: err.message });
   if (isApiError(err, 403))
     return reply.code(403).send({ error: `the API server refused your user: ${errorMessage(err)}` });
   if (isApiError(err) && err.statusCode < 500)
@@ -73,7 +71,8 @@ export function registerActions(app: FastifyInstance, o: ActionOptions): () => v
       if (fleetOr4xx(req, reply, o.state, o.namespace) === undefined) return reply;
       const { namespace, name } = req.params;
       try {
-        const value = await sendRolloutAction(await connect(), namespace, name, check.verb as ActionVerb);
+        // fleetOr4xx found the fleet in the watch: the patch alone (no second GET); gone since is a 404.
+        const value = await patchRolloutAction(await connect(), namespace, name, check.verb as ActionVerb);
         o.log(`rollout action ${value} sent to ${namespace}/${name}`);
         return { annotation: ROLLOUT_ACTION_ANNOTATION, value };
       } catch (err) {

@@ -16,14 +16,30 @@ export async function getFleet(client: KubeClient, ns: string, name: string): Pr
   return cbd;
 }
 
-/** Sends the action; returns the annotation value written. Not found is a UsageError; RBAC refusals are ApiError 403. */
+/**
+ * Sends the action; returns the annotation value written. Not found is a UsageError (the GET first gives
+ * that clear message instead of the patch's bare 404); RBAC refusals are ApiError 403.
+ */
 export async function sendRolloutAction(
   client: KubeClient,
   ns: string,
   name: string,
   verb: ActionVerb,
 ): Promise<string> {
-  await getFleet(client, ns, name); // a clear "not found" instead of a 404 from the patch
+  await getFleet(client, ns, name);
+  return patchRolloutAction(client, ns, name, verb);
+}
+
+/**
+ * The patch alone, for a caller that has already found the fleet: the console checks it against its own
+ * watch (console/server/params.ts fleetOr4xx). A fleet deleted since is the patch's ApiError 404.
+ */
+export async function patchRolloutAction(
+  client: KubeClient,
+  ns: string,
+  name: string,
+  verb: ActionVerb,
+): Promise<string> {
   const value = actionValue(verb, freshNonce());
   const path = `/apis/chatfleet.io/v1alpha1/namespaces/${encodeURIComponent(ns)}/chatbotdeployments/${encodeURIComponent(name)}`;
   await client.request('PATCH', path, {
