@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { webhookSecretEnvName, workerEnv } from './env.js';
+import { workerEnv } from './env.js';
 import { workerCbd } from './fixtures.js';
 
 const byName = (env: ReturnType<typeof workerEnv>) => new Map(env.map((e) => [e.name, e]));
@@ -74,12 +74,14 @@ describe('workerEnv', () => {
   });
 });
 
-describe('webhookSecretEnvName', () => {
+describe('the webhook key variable (the runtime webhookSecretVariable)', () => {
   it.each([
     ['crm', 'WEBHOOK_SECRET_CRM'],
     ['crm-handoff', 'WEBHOOK_SECRET_CRM_HANDOFF'],
     ['a-b-c1', 'WEBHOOK_SECRET_A_B_C1'],
   ])('%s -> %s', (name, want) => {
-    expect(webhookSecretEnvName(name)).toBe(want);
+    const webhook = { name, url: 'https://h.example/x', secretRef: { name: 's', key: 'k' } };
+    const env = byName(workerEnv(workerCbd({ workers: { webhooks: [webhook] } })));
+    expect(env.get(want)?.valueFrom?.secretKeyRef).toEqual({ name: 's', key: 'k' });
   });
 });

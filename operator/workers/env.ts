@@ -2,9 +2,11 @@
  * The worker container's env (CONTRACT.md "Env the operator sets on worker pods"). Non-secret runtime
  * settings come from the fleet's `<name>-runtime` ConfigMap (envFrom, as on the bots); on the container:
  * the worker's own settings, the same Redis/Kafka wiring as the bots (operator/dataplane env.ts, not a
- * copy), the LLM key (summaries), each webhook's signing key by secretKeyRef, then spec.runtime.env,
+ * copy), the LLM key (summaries), each webhook's signing key by secretKeyRef (under the name the runtime
+ * reads it by: its own webhookSecretVariable), then spec.runtime.env,
  * which wins on a name clash as it does on the bots. PURE.
  */
+import { webhookSecretVariable } from '../../bot-runtime/config/worker.js';
 import { dataPlaneEnv, topicOf } from '../dataplane/index.js';
 import { secretEnv } from '../workload/pod-template.js';
 import type { ChatbotDeployment, EnvVar } from '../workload/types.js';
@@ -14,11 +16,6 @@ import { workerGroupId } from './names.js';
 export const WORKER_PORT = 8081;
 
 type Webhook = NonNullable<ChatbotDeployment['spec']['workers']['webhooks']>[number];
-
-/** WEBHOOK_SECRET_<NAME>: the name upper-cased, '-' as '_' (a DNS label gives a valid env name). */
-export function webhookSecretEnvName(webhookName: string): string {
-  return `WEBHOOK_SECRET_${webhookName.toUpperCase().replace(/-/g, '_')}`;
-}
 
 /** WORKER_WEBHOOKS: what the worker needs to deliver, without the keys (those come from Secrets). */
 export function webhooksJson(webhooks: readonly Webhook[]): string {
@@ -36,7 +33,7 @@ function webhookEnv(webhooks: readonly Webhook[]): EnvVar[] {
   if (webhooks.length === 0) return [];
   return [
     { name: 'WORKER_WEBHOOKS', value: webhooksJson(webhooks) },
-    ...webhooks.flatMap((w) => secretEnv(webhookSecretEnvName(w.name), w.secretRef)),
+    ...webhooks.flatMap((w) => secretEnv(webhookSecretVariable(w.name), w.secretRef)),
   ];
 }
 

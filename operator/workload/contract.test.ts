@@ -4,8 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { containerEnv } from './pod-template.js';
 import { runtimeConfigData } from './runtime-config.js';
 import { minimalCr } from './fixtures.js';
-import { webhookSecretVariable } from '../../bot-runtime/config/worker.js';
-import { webhookSecretEnvName, workerEnv } from '../workers/env.js';
+import { workerEnv } from '../workers/env.js';
 import { workerCbd } from '../workers/fixtures.js';
 
 // CONTRACT.md against both sides: the env the operator sets on bot pods (parsed from the files that build
@@ -169,13 +168,6 @@ describe('CONTRACT.md: env between the operator and the worker pods', () => {
     const unknown = built.filter((n) => !workerSets.has(n) && !operatorSets.has(n));
     expect(unknown).toEqual(['WEBHOOK_SECRET_CRM_HANDOFF']);
   });
-
-  it.each(['crm', 'crm-handoff', 'a-1-b'])(
-    'WEBHOOK_SECRET_<NAME> is the same name on both sides (%s)',
-    (name) => {
-      expect(webhookSecretEnvName(name)).toBe(webhookSecretVariable(name));
-    },
-  );
 });
 
 describe('CONTRACT.md references in the code', () => {
