@@ -79,10 +79,26 @@ async function connectOrRelease(
     await consumer.connect();
     await producer.connect();
   } catch (err) {
-    redis.disconnect(); // the worker does not start: release what it opened
-    await consumer.disconnect().catch(() => undefined);
+    await release(consumer, producer, redis);
     throw describe(err);
   }
+}
+
+/** The worker does not start: release what it opened, so nothing consumes or holds a socket. */
+async function release(consumer: Consumer, producer: Producer, redis: RedisClient): Promise<void> {
+  redis.disconnect();
+  await consumer.disconnect().catch(() => undefined);
+  await producer.disconnect().catch(() => undefined);
+}
+
+async function consume(consumer: Consumer, config: Config, deps: RunnerDeps): Promise<void> {
+  await consumer.subscribe({ topic: config.kafka!.tasksTopic, fromBeginning: true });
+  await consumer.run({
+    partitionsConsumedConcurrently: config.worker.concurrency,
+    eachBatchAutoResolve: false,
+    autoCommitInterval: COMMIT_INTERVAL_MS, // else commitOffsetsIfNecessary is a no-op mid-batch
+    eachBatch: batchHandler(deps, new Slots(config.worker.concurrency)),
+  });
 }
 
 /**
@@ -113,7 +129,6 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     const auth = describeKafkaAuthFailure(err, sasl);
     return auth ? new Error(`Kafka ${kc.brokers.join(',')}: ${auth}`, { cause: err }) : (err as Error);
   });
-  await consumer.subscribe({ topic: kc.tasksTopic, fromBeginning: true });
   const dlqTopic = config.worker.dlqTopic ?? `${kc.tasksTopic}.dlq`;
   const deps: RunnerDeps = {
     fx: effects(config, redis, registry),
@@ -125,14 +140,14 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
     random: Math.random,
     now: Date.now,
   };
-  const slots = new Slots(config.worker.concurrency);
-  await consumer.run({
-    partitionsConsumedConcurrently: config.worker.concurrency,
-    eachBatchAutoResolve: false,
-    autoCommitInterval: COMMIT_INTERVAL_MS, // else commitOffsetsIfNecessary is a no-op mid-batch
-    eachBatch: batchHandler(deps, slots),
-  });
-  const http = await startHealthServer(config, registry, readiness);
+  let http: Awaited<ReturnType<typeof startHealthServer>>;
+  try {
+    await consume(consumer, config, deps);
+    http = await startHealthServer(config, registry, readiness);
+  } catch (err) {
+    await release(consumer, producer, redis); // e.g. WORKER_PORT taken: no half-started worker
+    throw err;
+  }
   log.info(
     {
       url: http.url,
