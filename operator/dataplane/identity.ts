@@ -1,16 +1,5 @@
 /**
- * Name and namespace of a ChatbotDeployment, as strings (the fleet key: operator/controller/fleet-key.ts). The generated type has them optional
- * (V1ObjectMeta); a CR read from the API server always has both, so '' only appears for an object
- * built by hand.
+ * Name and namespace of a ChatbotDeployment, as strings (the fleet key: operator/controller/fleet-key.ts),
+ * under the data plane's names: the functions of operator/workload/labels.ts, not a copy.
  */
-import type { ChatbotDeployment } from './types.js';
-
-type WithMetadata = Pick<ChatbotDeployment, 'metadata'>;
-
-export function nameOf(cbd: WithMetadata): string {
-  return cbd.metadata.name ?? '';
-}
-
-export function namespaceOf(cbd: WithMetadata): string {
-  return cbd.metadata.namespace ?? '';
-}
+export { crName as nameOf, crNamespace as namespaceOf } from '../workload/labels.js';

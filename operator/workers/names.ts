@@ -4,23 +4,16 @@
  * operator reads is the group the worker pods join. PURE.
  */
 import type { ChatbotDeployment } from '../api/index.js';
+import { crName, crNamespace } from '../workload/labels.js';
 
 type WithMetadata = Pick<ChatbotDeployment, 'metadata'>;
 
-function fleetName(cbd: WithMetadata): string {
-  return cbd.metadata.name ?? '';
-}
-
-function fleetNamespace(cbd: WithMetadata): string {
-  return cbd.metadata.namespace ?? '';
-}
-
 /** The worker pods' Kafka consumer group (env KAFKA_TASKS_GROUP): `<ns>.<name>.workers`. */
 export function workerGroupId(cbd: WithMetadata): string {
-  return `${fleetNamespace(cbd)}.${fleetName(cbd)}.workers`;
+  return `${crNamespace(cbd)}.${crName(cbd)}.workers`;
 }
 
 /** The worker Deployment and its PodDisruptionBudget: `<name>-worker`. */
 export function workerObjectName(cbd: WithMetadata): string {
-  return `${fleetName(cbd)}-worker`;
+  return `${crName(cbd)}-worker`;
 }

@@ -32,11 +32,16 @@ export function selectorString(cbd: ChatbotDeployment): string {
     .join(',');
 }
 
-export function crName(cbd: ChatbotDeployment): string {
+/**
+ * Name and namespace of a fleet, as strings: the one copy (operator/dataplane/identity.ts and the
+ * worker names re-use it). The generated type has them optional (V1ObjectMeta); a CR read from the
+ * API server always has both, so '' only appears for an object built by hand.
+ */
+export function crName(cbd: Pick<ChatbotDeployment, 'metadata'>): string {
   return cbd.metadata.name ?? '';
 }
 
-export function crNamespace(cbd: ChatbotDeployment): string {
+export function crNamespace(cbd: Pick<ChatbotDeployment, 'metadata'>): string {
   return cbd.metadata.namespace ?? '';
 }
 
