@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { parsePromText } from '../autoscaler/sources/prom-text.js';
 
 /**
  * The API server's own count of requests (apiserver_request_total) by `VERB resource[/subresource]`.
@@ -14,17 +15,16 @@ export async function apiserverRequests(): Promise<Map<string, number>> {
   return requestsByVerb(stdout);
 }
 
+const REQUESTS = new Set(['apiserver_request_total']);
+
 /** Pure: sums apiserver_request_total over codes and scopes, WATCH and health/discovery paths left out. */
 export function requestsByVerb(text: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const m of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\S+)$/gm)) {
-    const label = (name: string): string => new RegExp(`\\b${name}="([^"]*)"`).exec(m[1] ?? '')?.[1] ?? '';
-    const resource = label('resource');
-    const verb = label('verb');
+  for (const { labels, value } of parsePromText(text, REQUESTS).series) {
+    const { resource = '', verb = '', subresource = '' } = labels;
     if (!resource || verb === 'WATCH' || resource === 'leases') continue;
-    const sub = label('subresource');
-    const key = `${verb} ${resource}${sub ? `/${sub}` : ''}`;
-    out.set(key, (out.get(key) ?? 0) + Number(m[2]));
+    const key = `${verb} ${resource}${subresource ? `/${subresource}` : ''}`;
+    out.set(key, (out.get(key) ?? 0) + value);
   }
   return out;
 }
