@@ -119,6 +119,15 @@ describe('decideWorkerReplicas: no data is not lag 0', () => {
     expect(decideWorkerReplicas(policy(), 4, unavailable('Timeout'), {}, T0).message).toContain('Timeout');
     const d = decideWorkerReplicas(policy(), 4, lag(-1), {}, T0);
     expect(d.message).toContain('InvalidLagData');
+    expect(d.message).toContain('lag -1 is not a finite non-negative number');
+    const p = decideWorkerReplicas(
+      policy(),
+      4,
+      { kind: 'lag', lag: 3, partitions: 0, observedAt: T0 },
+      {},
+      T0,
+    );
+    expect(p.message).toContain('InvalidLagData: partition count 0 is not a positive integer');
   });
 
   it.each([

@@ -60,7 +60,7 @@ export function decideWorkerReplicas(
   const current = saneReplicas(currentReplicas);
   if (observation.kind === 'unavailable') return withoutLag(p, current, observation.reason, state, nowMs);
   const broken = unusableLag(observation);
-  if (broken !== undefined) return withoutLag(p, current, 'InvalidLagData', state, nowMs);
+  if (broken !== undefined) return withoutLag(p, current, `InvalidLagData: ${broken}`, state, nowMs);
   const { lag, partitions } = observation;
   const next: WorkerScalingState = {
     ...state,
