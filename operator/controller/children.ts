@@ -78,6 +78,7 @@ export class ChildApplier {
       if (r.change) changes.push(r.change);
       if (r.conflict) conflicts.push(r.conflict);
     };
+    const lookups = await this.lookUpNewDeployments(cbd, deploymentPlan);
     try {
       const first = await Promise.allSettled(others.map((p) => this.applyChild(cbd, p, log)));
       for (const r of first) if (r.status === 'fulfilled') collect(r.value);
@@ -85,17 +86,37 @@ export class ChildApplier {
       if (failed) throw failed.reason;
       let deployment: KubeObject | undefined;
       for (const p of conflicts.length > 0 ? [] : deploymentPlan) {
-        const r = await this.applyChild(cbd, p, log);
+        const r = await this.applyChild(cbd, p, log, lookups.get(p.name));
         collect(r);
         // The stable Deployment is the fleet's (status counts it); the canary reports through the rollout.
         if (p.name === childNames.deployment(cbd)) deployment = r.written;
       }
       return { deployment, conflicts };
     } finally {
+      for (const key of lookups.claims) this.creating.delete(key);
       // One event per reconcile that changed children, not one per child: events are writes too.
       if (changes.length > 0)
         this.d.events.record(cbd, 'Normal', 'ChildrenApplied', 'Apply', changes.join(', '));
     }
+  }
+
+  /**
+   * A fleet's Deployments are applied after its other children, so the GET that must precede
+   * creating one (see create) is started now, under its name claim, and overlaps those applies:
+   * a new fleet then waits for one round trip less. The claims are held until applyAll ends.
+   */
+  private async lookUpNewDeployments(cbd: ChatbotDeployment, plans: ChildPlan[]): Promise<DeploymentLookups> {
+    const ns = cbd.metadata.namespace ?? '';
+    const uid = cbd.metadata.uid ?? '';
+    const lookups = new DeploymentLookups();
+    for (const p of plans) {
+      const key = `${p.resource.kind}/${ns}/${p.name}`;
+      if (!p.desired || !p.cache || this.creating.has(key) || (await this.liveChild(ns, p))) continue;
+      this.creating.set(key, uid);
+      lookups.claims.push(key);
+      lookups.set(p.name, settle(this.d.client.get(p.resource, ns, p.name)));
+    }
+    return lookups;
   }
 
   private async liveChild(ns: string, p: ChildPlan): Promise<KubeObject | undefined> {
@@ -103,9 +124,16 @@ export class ChildApplier {
     return this.d.overlay.fresher(`${p.resource.kind}/${ns}/${p.name}`, p.cache.get(ns, p.name));
   }
 
-  private async applyChild(cbd: ChatbotDeployment, p: ChildPlan, log: Logger): Promise<ChildResult> {
+  private async applyChild(
+    cbd: ChatbotDeployment,
+    p: ChildPlan,
+    log: Logger,
+    lookup?: Settled<KubeObject | undefined>,
+  ): Promise<ChildResult> {
     const desired = p.desired && withAppliedHash(p.desired);
-    return p.cache ? this.converge(cbd, p, desired, log) : this.convergeUncached(cbd, p, desired, log);
+    return p.cache
+      ? this.converge(cbd, p, desired, log, lookup)
+      : this.convergeUncached(cbd, p, desired, log);
   }
 
   /** A child no informer sees: no GET while it was seen as wanted less than a period ago (VerifiedChildren). */
@@ -129,6 +157,7 @@ export class ChildApplier {
     p: ChildPlan,
     desired: KubeObject | undefined,
     log: Logger,
+    lookup?: Settled<KubeObject | undefined>,
   ): Promise<ChildResult> {
     const ns = cbd.metadata.namespace ?? '';
     const live = await this.liveChild(ns, p);
@@ -143,7 +172,23 @@ export class ChildApplier {
     if (conflict) return { conflict };
     if (!needsApply(desired, live)) return {};
     if (live) return this.write(desired, p, ns, 'updated', log);
+    if (lookup) return this.createLookedUp(cbd, desired, p, ns, log, lookup);
     return this.create(cbd, desired, p, ns, log);
+  }
+
+  /** create() with its GET already done under this fleet's claim (lookUpNewDeployments). */
+  private async createLookedUp(
+    cbd: ChatbotDeployment,
+    desired: KubeObject,
+    p: ChildPlan,
+    ns: string,
+    log: Logger,
+    lookup: Settled<KubeObject | undefined>,
+  ): Promise<ChildResult> {
+    const live = unwrap(await lookup);
+    const conflict = conflictOf(cbd, p.resource, live);
+    if (conflict) return { conflict };
+    return this.write(desired, p, ns, live ? 'updated' : 'created', log);
   }
 
   /**
@@ -195,4 +240,24 @@ export class ChildApplier {
     log.info({ kind: p.resource.kind, child: p.name }, `${verb} child`);
     return { written, change: `${verb} ${p.resource.kind} ${p.name}` };
   }
+}
+
+type Settled<T> = Promise<{ ok: true; value: T } | { ok: false; error: unknown }>;
+
+/** A promise that is awaited later, perhaps never (the reconcile failed first): it must not reject unhandled. */
+function settle<T>(p: Promise<T>): Settled<T> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+/** The early Deployment GETs of one applyAll, by name, and the name claims they hold. */
+class DeploymentLookups extends Map<string, Settled<KubeObject | undefined>> {
+  readonly claims: string[] = [];
 }

@@ -135,6 +135,36 @@ describe('child name collisions', () => {
     expect(kept.spec.selector).toEqual({ app: 'users-own' });
   }, 120_000);
 
+  it('does not take over a pre-existing Deployment of the fleet name that nobody controls (looked up while the other children are applied)', async () => {
+    const user = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'w', namespace: env.ns },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'users-own' } },
+        template: {
+          metadata: { labels: { app: 'users-own' } },
+          spec: { containers: [{ name: 'own', image: 'users/own:1' }] },
+        },
+      },
+    };
+    await kubectl(['apply', '-f', '-'], JSON.stringify(user));
+    await applyCr(env.ns, 'w');
+    await waitConflict('w', `Deployment ${env.ns}/w (controlled by nobody`);
+    // the other children were applied meanwhile; the user's Deployment is as it was
+    await waitFor('w-stable applied', async () =>
+      (await kubectl(['-n', env.ns, 'get', 'service', 'w-stable', '--ignore-not-found'])).trim() !== ''
+        ? true
+        : undefined,
+    );
+    const d = await kubectlJson(['-n', env.ns, 'get', 'deployment', 'w', '--show-managed-fields']);
+    expect(d.metadata.ownerReferences).toBeUndefined();
+    expect(d.spec.template.spec.containers.map((c: any) => c.image)).toEqual(['users/own:1']);
+    expect(d.metadata.managedFields.map((f: any) => f.manager)).not.toContain('chatfleet-operator');
+    await kubectl(['-n', env.ns, 'delete', 'cbd', 'w', '--wait=true']);
+  }, 120_000);
+
   function cbd(namespace: string, name: string): Record<string, unknown> {
     return {
       apiVersion: 'chatfleet.io/v1alpha1',
