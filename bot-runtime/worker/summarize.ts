@@ -1,4 +1,5 @@
 import type { ChatMessage, LlmBackend } from '../answer/llm-client.js';
+import { MAX_SUMMARY_CHARS } from '../answer/turn-parts.js';
 import { errorMessage } from '../errors.js';
 import type { SummarySource, SummaryStore } from '../sessions/summary-store.js';
 import type { TurnRecord } from '../sessions/session-store.js';
@@ -6,9 +7,6 @@ import type { Task } from '../tasks/task.js';
 import type { AttemptOutcome } from './retry.js';
 
 type SummarizeTask = Extract<Task, { type: 'summarize' }>;
-
-/** A summary is itself part of every later prompt: bounded. */
-export const MAX_SUMMARY_CHARS = 4000;
 
 /**
  * The summarising prompt: the summary so far (a rolling summary: each one covers every turn before
