@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { normalise } from '../classifier/normalise.js';
-import { ANONYMOUS_OWNER, FleetKeys, isValidSessionId, newSessionId, ownerOf } from './keys.js';
+import {
+  ANONYMOUS_OWNER,
+  FleetKeys,
+  isValidSessionId,
+  newSessionId,
+  ownerOf,
+  sessionKeyList,
+} from './keys.js';
 
 const keys = new FleetKeys('shop/bot');
 
@@ -93,5 +100,14 @@ describe('rate-limit and task keys', () => {
     expect(keys.rateLimit('ip:10.0.0.1', 120)).toMatch(/^cf:shop\/bot:\{rl:[A-Za-z0-9_-]{22}\}:120$/);
     expect(keys.rateLimit('jwt:alice', 120)).not.toBe(keys.rateLimit('jwt:bob', 120));
     expect(keys.taskDone('t1')).not.toBe(keys.taskDone('t2'));
+  });
+});
+
+describe('sessionKeyList', () => {
+  it('lists every key of the session once, owner first (the erase script checks KEYS[1])', () => {
+    const k = new FleetKeys('ns/fleet').session('abc');
+    const list = sessionKeyList(k);
+    expect(list[0]).toBe(k.owner);
+    expect([...list].sort()).toEqual(Object.values(k).sort());
   });
 });

@@ -31,6 +31,14 @@ export interface SessionKeys {
 }
 
 /**
+ * Every key of one session, owner first (the erase script checks it as KEYS[1]): the one list
+ * that erasing a session (the chat API's DELETE, the worker's session.delete) deletes.
+ */
+export function sessionKeyList(k: SessionKeys): [owner: string, ...rest: string[]] {
+  return [k.owner, k.turns, k.seq, k.pin, k.summary];
+}
+
+/**
  * Every Redis key of one fleet, under the prefix `cf:<FLEET_ID>:`: fleets that share one Redis never
  * see each other's sessions, answer cache, rate limits or task markers. FLEET_ID is
  * `<namespace>/<name>` (set by the operator); it is URI-encoded, so it can never contain a hash tag.

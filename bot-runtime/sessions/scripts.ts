@@ -104,11 +104,11 @@ return 'done'`;
 
 /**
  * Erases a session if it is the caller's (ARGV[1]: owner digest; the same rule as reading it).
- * Keys: owner, turns, counter, pin, summary. Returns 1 when erased, 0 when not found.
+ * Keys: sessionKeyList (owner first), all deleted. Returns 1 when erased, 0 when not found.
  */
 export const ERASE_SESSION_LUA = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('DEL', unpack(KEYS))
 return 1`;
 
 /** Adds ARGV[2] hits to a fixed window and sets the window's TTL (ARGV[1]) when it creates it. */

@@ -3,7 +3,7 @@ import type { Source } from '../metrics.js';
 import type { Pin } from '../rollout/assignment.js';
 import { withDeadline } from '../redis/deadline.js';
 import { isRedisReady, type RedisClient } from '../redis/redis-client.js';
-import { FleetKeys } from './keys.js';
+import { FleetKeys, sessionKeyList } from './keys.js';
 import { badReply, decodeTurns, encodeTurn, historyReply, type SessionSummary } from './records.js';
 import {
   APPEND_TURN_LUA,
@@ -48,14 +48,8 @@ interface ScriptedClient {
     summary: string,
     ...args: Args
   ): Promise<unknown>;
-  cfEraseSession(
-    owner: string,
-    turns: string,
-    seq: string,
-    pin: string,
-    summary: string,
-    o: string,
-  ): Promise<number>;
+  /** sessionKeyList's keys, then the caller's owner digest. */
+  cfEraseSession(...keysThenOwner: string[]): Promise<number>;
 }
 
 export interface SessionStoreOptions {
@@ -136,9 +130,10 @@ export class SessionStore {
     client.defineCommand('cfRepin', { numberOfKeys: 1, lua: REPIN_LUA });
     client.defineCommand('cfRateLimit', { numberOfKeys: 1, lua: RATE_LIMIT_LUA });
     client.defineCommand('cfHistory', { numberOfKeys: 5, lua: HISTORY_LUA });
-    client.defineCommand('cfEraseSession', { numberOfKeys: 5, lua: ERASE_SESSION_LUA });
-    this.scripted = client as unknown as ScriptedClient;
     this.keys = new FleetKeys(opts.fleetId ?? '');
+    const sessionKeys = sessionKeyList(this.keys.session('-')).length;
+    client.defineCommand('cfEraseSession', { numberOfKeys: sessionKeys, lua: ERASE_SESSION_LUA });
+    this.scripted = client as unknown as ScriptedClient;
   }
 
   /**
@@ -181,7 +176,7 @@ export class SessionStore {
   async erase(ref: Omit<SessionRef, 'isNew'>): Promise<boolean> {
     const k = this.keys.session(ref.id);
     const erased = await this.bounded('erase', () =>
-      this.scripted.cfEraseSession(k.owner, k.turns, k.seq, k.pin, k.summary, ref.owner),
+      this.scripted.cfEraseSession(...sessionKeyList(k), ref.owner),
     );
     return Number(erased) === 1;
   }

@@ -3,7 +3,7 @@ import { normalise } from '../classifier/normalise.js';
 import type { WebhookConfig } from '../config.js';
 import { errorMessage } from '../errors.js';
 import type { RedisClient } from '../redis/redis-client.js';
-import type { FleetKeys } from '../sessions/keys.js';
+import { sessionKeyList, type FleetKeys } from '../sessions/keys.js';
 import type { SummaryStore } from '../sessions/summary-store.js';
 import type { Task } from '../tasks/task.js';
 import type { AttemptOutcome } from './retry.js';
@@ -23,8 +23,7 @@ export interface TaskEffects {
 
 /** `sessionId` is valid: parseTask refused any other (DLQ). */
 async function deleteSession(fx: TaskEffects, sessionId: string): Promise<void> {
-  const k = fx.keys.session(sessionId);
-  await fx.redis.del(k.turns, k.seq, k.pin, k.owner, k.summary); // one hash tag: one slot, legal in Cluster
+  await fx.redis.del(...sessionKeyList(fx.keys.session(sessionId))); // one hash tag: one slot, legal in Cluster
 }
 
 /** The task's effect; retryable when Redis failed (cache.put and session.delete are idempotent in themselves). */
