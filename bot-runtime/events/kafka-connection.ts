@@ -1,13 +1,16 @@
 /**
  * kafkajs connection options (SASL, TLS) from Kafka credentials: the one copy, used by the bot
  * runtime's producer and worker and by the operator's admin client
- * (operator/dataplane/kafka/credentials.ts). PURE: no I/O, only kafkajs types.
+ * (operator/dataplane/kafka/credentials.ts); and `runtimeKafka`, the bot runtime's kafkajs client
+ * built from them. No I/O: a kafkajs client connects only when asked to.
  *
  * It lives in bot-runtime because the runtime image ships only dist/bot-runtime, while the
  * operator image ships all of dist, so the operator can import from here and not the reverse.
  */
 import { X509Certificate } from 'node:crypto';
-import type { SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
+import { kafkaLogCreator } from './kafka-logging.js';
 
 export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
@@ -47,6 +50,25 @@ export function kafkaConnectionOptions(credentials: KafkaCredentials): KafkaConn
     connection.sasl = { mechanism, username, password };
   }
   return connection;
+}
+
+/**
+ * The bot runtime's kafkajs client for one use (`tasks`, `worker`): client id
+ * `<KAFKA_CLIENT_ID>-<use>`, SASL and TLS from the credentials, kafkajs' own logging routed into
+ * `log` (component `kafka-<use>`) at warnings and up.
+ */
+export function runtimeKafka(
+  kc: { clientId: string; brokers: string[]; credentials: KafkaCredentials },
+  use: string,
+  log: Logger,
+): Kafka {
+  return new Kafka({
+    clientId: `${kc.clientId}-${use}`,
+    brokers: kc.brokers,
+    ...kafkaConnectionOptions(kc.credentials),
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(log.child({ component: `kafka-${use}` })),
+  });
 }
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;

@@ -1,10 +1,9 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { KafkaConfig } from '../config.js';
 import { errorMessage } from '../errors.js';
-import { kafkaConnectionOptions } from '../events/kafka-connection.js';
-import { kafkaLogCreator } from '../events/kafka-logging.js';
+import { runtimeKafka } from '../events/kafka-connection.js';
 import type { Task } from './task.js';
 
 /** Where chat turns enqueue background tasks; they never wait for it (the turn's reply does not). */
@@ -42,13 +41,7 @@ export class KafkaTaskQueue implements TaskQueue {
     private readonly log: Logger,
     registry: Registry,
   ) {
-    this.producer = new Kafka({
-      clientId: `${kafka.clientId}-tasks`,
-      brokers: kafka.brokers,
-      ...kafkaConnectionOptions(kafka.credentials),
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(log.child({ component: 'kafka-tasks' })),
-    }).producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = runtimeKafka(kafka, 'tasks', log).producer({ idempotent: true, maxInFlightRequests: 1 });
     this.sent = new Counter({
       name: 'chatfleet_tasks_enqueued_total',
       help: 'Background tasks chat turns enqueued (result: sent, failed, dropped = too many sends pending).',

@@ -1,10 +1,13 @@
-import { Kafka, logLevel, type Consumer, type Producer, type SASLOptions } from 'kafkajs';
+import type { Consumer, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { OpenAiCompatibleLlm } from '../answer/llm-client.js';
 import type { Config } from '../config.js';
-import { describeKafkaAuthFailure, kafkaConnectionOptions } from '../events/kafka-connection.js';
-import { kafkaLogCreator } from '../events/kafka-logging.js';
+import {
+  describeKafkaAuthFailure,
+  kafkaConnectionOptions,
+  runtimeKafka,
+} from '../events/kafka-connection.js';
 import { createMetrics } from '../metrics.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../redis/redis-client.js';
 import { FleetKeys } from '../sessions/keys.js';
@@ -24,19 +27,6 @@ const COMMIT_INTERVAL_MS = 1000;
 export interface RunningWorker {
   url: string;
   shutdown: (signal: string) => Promise<void>;
-}
-
-function kafkaOf(config: Config, log: Logger): { kafka: Kafka; sasl: SASLOptions | undefined } {
-  const kc = config.kafka!;
-  const connection = kafkaConnectionOptions(kc.credentials);
-  const kafka = new Kafka({
-    clientId: `${kc.clientId}-worker`,
-    brokers: kc.brokers,
-    ...connection,
-    logLevel: logLevel.WARN,
-    logCreator: kafkaLogCreator(log.child({ component: 'kafka-consumer' })),
-  });
-  return { kafka, sasl: connection.sasl };
 }
 
 function effects(config: Config, redis: RedisClient, registry: Registry): TaskEffects {
@@ -115,7 +105,8 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   const metrics = createWorkerMetrics(registry);
   const redis = createRedisClient(config.redis, { commandTimeoutMs: 2000 });
   if (!(await connectRedis(redis, 10_000))) log.warn('redis not reachable yet');
-  const { kafka, sasl } = kafkaOf(config, log);
+  const kafka = runtimeKafka(kc, 'worker', log);
+  const sasl = kafkaConnectionOptions(kc.credentials).sasl; // to name the user when the broker refuses it
   const consumer = kafka.consumer({
     groupId: kc.tasksGroupId,
     sessionTimeout: config.worker.sessionTimeoutMs,
