@@ -1,7 +1,7 @@
 import { withDeadline } from '../redis/deadline.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { FleetKeys } from './keys.js';
-import { decodeTurns } from './records.js';
+import { badReply, decodeTurns } from './records.js';
 import { STORE_SUMMARY_LUA, SUMMARY_SOURCE_LUA } from './scripts.js';
 import type { TurnRecord } from './session-store.js';
 
@@ -24,7 +24,7 @@ export function summarySourceReply(reply: unknown): SummarySource | null {
   if (reply === null) return null;
   const [counter, entries, text, through] = Array.isArray(reply) ? (reply as unknown[]) : [];
   if (!Array.isArray(entries) || !entries.every((e) => typeof e === 'string'))
-    throw new Error('unexpected reply to the summary source script');
+    throw badReply('summary source', reply);
   return {
     previous: typeof text === 'string' ? text : '',
     through: Number(through ?? 0) || 0,
@@ -80,6 +80,6 @@ export class SummaryStore {
       'summary_write',
     );
     if (reply === 'done' || reply === 'duplicate' || reply === 'conflict' || reply === 'gone') return reply;
-    throw new Error(`unexpected reply to the summary write script: ${String(reply).slice(0, 100)}`);
+    throw badReply('summary write', reply);
   }
 }
