@@ -22,9 +22,4 @@ export class OffsetTracker {
     }
     return last;
   }
-
-  /** True when every task of the batch finished. */
-  get complete(): boolean {
-    return this.next >= this.offsets.length;
-  }
 }
