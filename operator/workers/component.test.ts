@@ -27,6 +27,18 @@ function scriptedLag(...readings: Reading[]): WorkerLagSource & { reads: string[
   };
 }
 
+/** A lag source that records which fleets it was told to forget. */
+function forgettingLag(): WorkerLagSource & { forgotten: string[] } {
+  const forgotten: string[] = [];
+  const reading: LagObservation = { kind: 'lag', lag: 0, partitions: 3, observedAt: T0.getTime() };
+  return {
+    forgotten,
+    read: () => Promise.resolve(reading),
+    forget: (key) => forgotten.push(key),
+    close: () => Promise.resolve(),
+  };
+}
+
 function component(lag: WorkerLagSource, ...deployments: KubeObject[]) {
   const kube = noRequests();
   const workers = new WorkersComponent(kube, {
@@ -46,6 +58,16 @@ describe('WorkersComponent', () => {
     expect(await workers.reconcile(contextFor(cbd))).toEqual({});
     expect(lag.reads).toEqual([]);
     expect(kube.calls).toEqual([]);
+  });
+
+  it('workers turned off: the fleet is forgotten here and in the lag source (its credentials with it)', async () => {
+    const lag = forgettingLag();
+    const { workers } = component(lag);
+    await workers.reconcile(contextFor(workerCbd(), T0));
+    expect(workers.fleetsTracked).toBe(1);
+    await workers.reconcile(contextFor(workerCbd({ workers: { enabled: false } }), at(1000)));
+    expect(workers.fleetsTracked).toBe(0);
+    expect(lag.forgotten).toEqual(['team-a/support']);
   });
 
   it('Kafka set: the Deployment at the decided count, status, WorkersReady, a requeue at the next poll', async () => {

@@ -92,7 +92,8 @@ export class WorkersComponent implements FleetComponent {
     const cbd = ctx.cbd;
     const tasks = topicOf(cbd, 'tasks');
     if (!workersEnabled(cbd.spec) || tasks === undefined) {
-      this.fleets.delete(fleetKey(cbd));
+      // Turned off: drop this fleet's memory here and in the lag source (its credentials too).
+      this.forget(fleetKey(cbd));
       await this.prune(ctx, { deployment: false, pdb: false });
       return tasks === undefined && workersEnabled(cbd.spec) ? noTasksTopic() : {};
     }
