@@ -4,21 +4,13 @@ import { FleetKeys } from '../sessions/keys.js';
 import { SessionStore } from '../sessions/session-store.js';
 import { SummaryStore } from '../sessions/summary-store.js';
 import { ensureRedisCluster, requireEnv, runId } from './support/env.js';
+import { llmTurn } from './support/worker.js';
 
 /**
  * The summary and erasure scripts on the test environment's 6-node Redis Cluster: every key of a
  * session shares its hash tag, so each multi-key script runs on the one node that owns it (a key
  * missing from the tag would fail here with CROSSSLOT). summaries.test.ts covers standalone.
  */
-const turn = (i: number) => ({
-  at: 'now',
-  message: `q${i}`,
-  reply: `a${i}`,
-  intent: 'none',
-  confidence: 0,
-  source: 'llm' as const,
-  modelVersion: 'v1',
-});
 
 describe('summaries and erasure on Redis Cluster', () => {
   let redis: Cluster;
@@ -33,6 +25,7 @@ describe('summaries and erasure on Redis Cluster', () => {
     redis = new Cluster(
       nodes.split(',').map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) })),
     );
+    await redis.ping(); // the store fails fast while the client is still connecting
     sessions = new SessionStore(redis, { ttlSeconds: 600, maxTurns: 100, fleetId });
     summaries = new SummaryStore(redis, fleetId, { ttlSeconds: 600, opTimeoutMs: 2000 });
   });
@@ -45,11 +38,11 @@ describe('summaries and erasure on Redis Cluster', () => {
     expect(new Set(slots.map((slot) => Math.floor(Number(slot) / 5462))).size).toBeGreaterThan(1);
     for (const id of ids) {
       for (let i = 1; i <= 10; i++)
-        await sessions.appendTurn({ id, owner: 'alice', isNew: i === 1 }, turn(i));
+        await sessions.appendTurn({ id, owner: 'alice', isNew: i === 1 }, llmTurn(i));
       const source = await summaries.source(id);
       expect(source?.turns.map((t) => t.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       await Promise.all(
-        [11, 12, 13].map((i) => sessions.appendTurn({ id, owner: 'alice', isNew: false }, turn(i))),
+        [11, 12, 13].map((i) => sessions.appendTurn({ id, owner: 'alice', isNew: false }, llmTurn(i))),
       );
       const write = { text: 'first ten', through: 10, expectedThrough: source!.through, taskId: `t-${id}` };
       expect(await summaries.write(id, write)).toBe('done');
@@ -65,7 +58,8 @@ describe('summaries and erasure on Redis Cluster', () => {
 
   it('erases every key of a session, only for its owner', async () => {
     const id = runId('e');
-    for (let i = 1; i <= 3; i++) await sessions.appendTurn({ id, owner: 'alice', isNew: i === 1 }, turn(i));
+    for (let i = 1; i <= 3; i++)
+      await sessions.appendTurn({ id, owner: 'alice', isNew: i === 1 }, llmTurn(i));
     const k = keys.session(id);
     await redis.hset(k.summary, 'text', 'secret', 'through', '1');
     expect(await sessions.erase({ id, owner: 'bob' })).toBe(false);

@@ -10,17 +10,7 @@ import { requireEnv, runId } from './support/env.js';
 import { createTopic, deleteTopic } from './support/kafka.js';
 import { Conversation, startRuntime, type Runtime } from './support/runtime.js';
 import { startSizedLlm, type SizedLlm } from './support/sized-llm.js';
-import { waitFor } from './support/worker.js';
-
-const turn = (i: number) => ({
-  at: 'now',
-  message: `q${i}`,
-  reply: `a${i}`,
-  intent: 'none',
-  confidence: 0,
-  source: 'llm' as const,
-  modelVersion: 'v1',
-});
+import { llmTurn, waitFor } from './support/worker.js';
 
 describe('a summary written while new turns arrive', () => {
   let redis: Redis;
@@ -36,12 +26,12 @@ describe('a summary written while new turns arrive', () => {
     const sessions = new SessionStore(redis, { ttlSeconds: 600, maxTurns: 100, fleetId });
     const summaries = new SummaryStore(redis, fleetId, { ttlSeconds: 600, opTimeoutMs: 2000 });
     const id = runId('s');
-    for (let i = 1; i <= 10; i++) await sessions.appendTurn({ id, owner: '-', isNew: i === 1 }, turn(i));
+    for (let i = 1; i <= 10; i++) await sessions.appendTurn({ id, owner: '-', isNew: i === 1 }, llmTurn(i));
     const source = await summaries.source(id); // what the worker summarises
     expect(source?.turns.map((t) => t.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     // turns 11..15 arrive while the LLM writes the summary, from "other pods", concurrently
     await Promise.all(
-      [11, 12, 13, 14, 15].map((i) => sessions.appendTurn({ id, owner: '-', isNew: false }, turn(i))),
+      [11, 12, 13, 14, 15].map((i) => sessions.appendTurn({ id, owner: '-', isNew: false }, llmTurn(i))),
     );
     const write = { text: 'first ten', through: 10, expectedThrough: source!.through, taskId: 't10' };
     expect(await summaries.write(id, write)).toBe('done');

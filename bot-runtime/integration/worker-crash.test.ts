@@ -6,6 +6,7 @@ import { requireEnv, runId } from './support/env.js';
 import { createTopic, deleteTopic, kafkaClient } from './support/kafka.js';
 import { startSizedLlm, type SizedLlm } from './support/sized-llm.js';
 import {
+  llmTurn,
   spawnWorker,
   startReceiver,
   waitFor,
@@ -41,18 +42,8 @@ describe('a worker killed mid-task', () => {
     redis = new Redis(requireEnv('REDIS_URL'));
     await redis.ping();
     const store = new SessionStore(redis, { ttlSeconds: 600, maxTurns: 50, fleetId });
-    for (let i = 1; i <= 10; i++) {
-      const turn = {
-        at: 'now',
-        message: `q${i}`,
-        reply: `a${i}`,
-        intent: 'none',
-        confidence: 0,
-        source: 'llm' as const,
-        modelVersion: 'v1',
-      };
-      await store.appendTurn({ id: sessionId, owner: '-', isNew: i === 1 }, turn);
-    }
+    for (let i = 1; i <= 10; i++)
+      await store.appendTurn({ id: sessionId, owner: '-', isNew: i === 1 }, llmTurn(i));
     llm = await startSizedLlm(0, 0);
     receiver = await startReceiver(
       SECRET,

@@ -6,6 +6,17 @@ import { freePort, runtimeCommand } from './child.js';
 import { REPO_ROOT } from './env.js';
 import { kafkaClient } from './kafka.js';
 
+/** Turn i of a stored conversation (`q<i>` answered `a<i>` by the LLM), for tests that seed a session. */
+export const llmTurn = (i: number) => ({
+  at: 'now',
+  message: `q${i}`,
+  reply: `a${i}`,
+  intent: 'none',
+  confidence: 0,
+  source: 'llm' as const,
+  modelVersion: 'v1',
+});
+
 /** One POST a webhook receiver got. */
 export interface Delivery {
   key: string;
