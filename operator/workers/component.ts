@@ -29,7 +29,6 @@ import { plainObject } from '../workload/types.js';
 import { desiredWorkerDeployment, desiredWorkerPodDisruptionBudget } from './desired.js';
 import type { WorkerLagSource } from './lag-source.js';
 import { workerObjectName } from './names.js';
-import { workerScalingPolicy } from './policy.js';
 import { decideWorkerReplicas } from './scaling/decide.js';
 import type { WorkerScalingState } from './scaling/types.js';
 import { liveWorkerReplicas, workerEvents, workersReadyCondition, workersStatus } from './status.js';
@@ -181,8 +180,7 @@ export class WorkersComponent implements FleetComponent {
     if (observation.kind === 'unavailable')
       ctx.log.warn({ reason: observation.reason }, 'worker lag unavailable');
     const current = currentReplicas(memory, live);
-    const policy = workerScalingPolicy(cbd);
-    const decision = decideWorkerReplicas(policy, current, observation, memory.scaling ?? {}, now);
+    const decision = decideWorkerReplicas(cbd.spec.workers, current, observation, memory.scaling ?? {}, now);
     const last = { observation, decision };
     const events = workerEvents(memory.events, { ...last, deployment: live });
     remember(memory, { inputs, dueAt: now + (this.options.pollMs ?? LAG_POLL_MS), last });

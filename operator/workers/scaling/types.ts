@@ -4,20 +4,23 @@
  * (operator/autoscaler/core) it is plain data with times in ms since the epoch and durations in seconds
  * (as in the CRD), so the operator keeps the state in memory per fleet and a restart only loses history.
  */
+import type { WorkersSpec } from '../../api/generated/chatbotdeployment.js';
 
-/** spec.workers, defaulted, narrowed to what the core reads. */
-export interface WorkerScalingPolicy {
-  minReplicas: number;
-  maxReplicas: number;
-  /** Desired replicas = ceil(lag / targetLagPerReplica), then capped. */
-  targetLagPerReplica: number;
-  /** From zero, scale up only when lag > activationLag (KEDA activationLagThreshold). */
-  activationLag: number;
-  /** Scale to minReplicas 0 only after the lag has been 0 for this long (KEDA cooldownPeriod). */
-  cooldownSeconds: number;
-  /** At most one scale step per this many seconds: each step rebalances the consumer group (keda #2401). */
-  stabilizationSeconds: number;
-}
+/**
+ * spec.workers (the generated CRD type, defaulted), narrowed to what the core reads; the fields'
+ * meaning is documented on the CRD: desired = ceil(lag / targetLagPerReplica) within [min, max];
+ * from zero only when lag > activationLag; to zero after cooldownSeconds of lag 0; at most one step
+ * per stabilizationSeconds (each step rebalances the consumer group, keda #2401).
+ */
+export type WorkerScalingPolicy = Pick<
+  WorkersSpec,
+  | 'minReplicas'
+  | 'maxReplicas'
+  | 'targetLagPerReplica'
+  | 'activationLag'
+  | 'cooldownSeconds'
+  | 'stabilizationSeconds'
+>;
 
 /** One read of the group's lag through the Kafka admin API. "No data" is never lag 0. */
 export type LagObservation =
