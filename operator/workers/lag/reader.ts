@@ -9,11 +9,9 @@
  * included, for the pooled read), raced with ../../dataplane/kafka/bounded-call.ts as the topic
  * manager's calls are: kafkajs takes no AbortSignal and its own timeouts do not end a hung connect.
  *
- * Two entry points:
- * - readConsumerLag(admin, groupId, topic): any connected admin client;
- * - readWorkerLag(pool, target, cbd, topic): a fleet's worker group (../names.ts) through the
- *   operator's shared admin pool (../../dataplane/kafka/admin-pool.ts), one client per broker set and
- *   credentials; a client that hung or failed leaves the pool, as the topic manager's do.
+ * The entry point, readWorkerLag(pool, target, cbd, topic), reads a fleet's worker group (../names.ts)
+ * through the operator's shared admin pool (../../dataplane/kafka/admin-pool.ts), one client per broker
+ * set and credentials; a client that hung or failed leaves the pool, as the topic manager's do.
  */
 import { performance } from 'node:perf_hooks';
 import type { Admin } from 'kafkajs';
@@ -114,23 +112,6 @@ async function fetchLag(admin: LagAdmin, read: Read): Promise<LagObservation> {
 function invalidRequest(read: Read): LagObservation | undefined {
   const problem = badName('group id', read.groupId) ?? badName('topic', read.topic);
   return problem === undefined ? undefined : unavailable(read, 'InvalidRequest', problem);
-}
-
-/** The lag of `groupId` on `topic`, through a connected admin client. Never throws. */
-export async function readConsumerLag(
-  admin: LagAdmin,
-  groupId: string,
-  topic: string,
-  opts: LagReadOptions = {},
-): Promise<LagObservation> {
-  const read = startRead(groupId, topic, '(connected client)', opts);
-  const invalid = invalidRequest(read);
-  if (invalid) return finished(read, invalid);
-  try {
-    return finished(read, await fetchLag(admin, read));
-  } catch (err: unknown) {
-    return finished(read, failed(read, err));
-  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { hungBroker } from '../../../dataplane/integration/kafka-admin-pool-support.js';
 import { createWorkerLagReadMetrics } from '../metrics.js';
-import { readConsumerLag, readWorkerLag } from '../reader.js';
+import { readWorkerLag } from '../reader.js';
 import {
   brokers,
   cleanUp,
@@ -50,9 +50,9 @@ describe('worker lag reader on the real broker', () => {
   it('a group that never committed lags by every message produced, counted from the start', async () => {
     const pooled = await readWorkerLag(env.pool, { brokers }, cbd, topic);
     expect(pooled).toMatchObject({ kind: 'lag', lag: TOTAL, partitions: PARTITIONS });
-    // The same through any connected client, for the group workerGroupId names.
-    const direct = await readConsumerLag(env.admin, group, topic);
-    expect(direct).toMatchObject({ kind: 'lag', lag: TOTAL, partitions: PARTITIONS });
+    // Again through the pool's (now reused) client: the same reading, nothing committed meanwhile.
+    const again = await readWorkerLag(env.pool, { brokers }, cbd, topic);
+    expect(again).toMatchObject({ kind: 'lag', lag: TOTAL, partitions: PARTITIONS });
   });
 
   it('drops by exactly what a real consumer in the group committed, then to 0 (not unavailable)', async () => {
@@ -117,9 +117,10 @@ describe('worker lag reader on the real broker', () => {
   });
 
   it('hostile names are refused before any request', async () => {
-    const r = await readConsumerLag(env.admin, 'g'.repeat(250), topic);
+    // A fleet name long enough that its group id (<ns>.<name>.workers) is over the bound.
+    const r = await readWorkerLag(env.pool, { brokers }, fleet('g'.repeat(250)), topic);
     expect(r).toMatchObject({ kind: 'unavailable', reason: 'InvalidRequest' });
-    expect(await readConsumerLag(env.admin, group, '')).toMatchObject({ reason: 'InvalidRequest' });
+    expect(await readWorkerLag(env.pool, { brokers }, cbd, '')).toMatchObject({ reason: 'InvalidRequest' });
   });
 
   it('lag-read latency through the pooled client, also in its histogram', async () => {
