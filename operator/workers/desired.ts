@@ -14,7 +14,7 @@ import { ownerReferenceFor } from '../controller/ownership.js';
 import { restrictedContainerSecurityContext } from '../kube/pod-security.js';
 import { RUNTIME_UID } from '../workload/defaults.js';
 import { ANNOTATION_CONFIG_HASH, childNames, crNamespace } from '../workload/labels.js';
-import { runtimeProbes } from '../workload/pod-template.js';
+import { runtimePodSecurityContext, runtimeProbes } from '../workload/pod-template.js';
 import { configHash, runtimeConfigData } from '../workload/runtime-config.js';
 import type { ChatbotDeployment } from '../workload/types.js';
 import { WORKER_PORT, workerEnv } from './env.js';
@@ -83,12 +83,7 @@ function workerPodSpec(cbd: ChatbotDeployment, image: string): IPodSpec {
     // The worker never talks to the API server.
     automountServiceAccountToken: false,
     terminationGracePeriodSeconds: cbd.spec.runtime.terminationGracePeriodSeconds,
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: RUNTIME_UID,
-      fsGroup: RUNTIME_UID,
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: runtimePodSecurityContext(),
     containers: [workerContainer(cbd, image)],
     // readOnlyRootFilesystem needs a writable /tmp for Node's own temp files.
     volumes: [{ name: 'tmp', emptyDir: {} }],

@@ -8,7 +8,7 @@
  */
 import { webhookSecretVariable } from '../../bot-runtime/config/worker.js';
 import { dataPlaneEnv, topicOf } from '../dataplane/index.js';
-import { secretEnv } from '../workload/pod-template.js';
+import { lastByName, secretEnv } from '../workload/pod-template.js';
 import type { ChatbotDeployment, EnvVar } from '../workload/types.js';
 import { workerGroupId } from './names.js';
 
@@ -56,8 +56,5 @@ export function workerEnv(cbd: ChatbotDeployment): EnvVar[] {
     ...webhookEnv(workers.webhooks ?? []),
     ...(runtime.env ?? []),
   ];
-  // SSA treats env as a map keyed by name: a duplicate would be rejected, so the last wins.
-  const byName = new Map<string, EnvVar>();
-  for (const e of ordered) byName.set(e.name, e);
-  return [...byName.values()];
+  return lastByName(ordered);
 }

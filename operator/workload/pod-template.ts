@@ -45,10 +45,24 @@ export function containerEnv(
     ...contributed,
     ...(runtime.env ?? []),
   ];
-  // SSA treats env as a map keyed by name: a duplicate name would be rejected, so the last wins.
+  return lastByName(ordered);
+}
+
+/** SSA treats env as a map keyed by name: a duplicate name would be rejected, so the last one wins. */
+export function lastByName(env: readonly EnvVar[]): EnvVar[] {
   const byName = new Map<string, EnvVar>();
-  for (const e of ordered) byName.set(e.name, e);
+  for (const e of env) byName.set(e.name, e);
   return [...byName.values()];
+}
+
+/** The pod securityContext of every runtime pod (bots and workers): non-root, the runtime's uid. */
+export function runtimePodSecurityContext(): NonNullable<IPodSpec['securityContext']> {
+  return {
+    runAsNonRoot: true,
+    runAsUser: RUNTIME_UID,
+    fsGroup: RUNTIME_UID,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
 }
 
 /** The runtime's probes on the named port (`http` on bots, `metrics` on workers; CONTRACT.md "Probes"). */
@@ -129,12 +143,7 @@ export function podSpec(cbd: ChatbotDeployment, inputs: PodInputs, shape: TrackS
     // The token's only grant is reading the routing ConfigMap (Role <name>-routing-reader).
     automountServiceAccountToken: shape.routingConfigMap !== undefined,
     terminationGracePeriodSeconds: cbd.spec.runtime.terminationGracePeriodSeconds,
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: RUNTIME_UID,
-      fsGroup: RUNTIME_UID,
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: runtimePodSecurityContext(),
     containers: [botContainer(cbd, shape, containerEnv(cbd, inputs.env, inputs), mounts)],
     volumes: vols,
   };
