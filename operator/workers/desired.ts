@@ -9,12 +9,11 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
-import type { ITopologySpreadConstraint } from 'kubernetes-models/v1/TopologySpreadConstraint';
 import { ownerReferenceFor } from '../controller/ownership.js';
 import { restrictedContainerSecurityContext } from '../kube/pod-security.js';
 import { RUNTIME_UID } from '../workload/defaults.js';
 import { ANNOTATION_CONFIG_HASH, childNames, crNamespace } from '../workload/labels.js';
-import { runtimePodSecurityContext, runtimeProbes } from '../workload/pod-template.js';
+import { placementFields, runtimePodSecurityContext, runtimeProbes } from '../workload/pod-template.js';
 import { configHash, runtimeConfigData } from '../workload/runtime-config.js';
 import type { ChatbotDeployment } from '../workload/types.js';
 import { WORKER_PORT, workerEnv } from './env.js';
@@ -61,23 +60,8 @@ function workerContainer(cbd: ChatbotDeployment, image: string): IContainer {
   };
 }
 
-/** The bots' zone spread settings, counting worker pods only. */
-function topologySpread(cbd: ChatbotDeployment): ITopologySpreadConstraint[] {
-  const zone = cbd.spec.placement.zoneSpread;
-  if (!zone.enabled) return [];
-  return [
-    {
-      topologyKey: 'topology.kubernetes.io/zone',
-      maxSkew: zone.maxSkew,
-      whenUnsatisfiable: zone.whenUnsatisfiable,
-      labelSelector: { matchLabels: workerSelectorLabels(cbd) },
-      matchLabelKeys: ['pod-template-hash'],
-    },
-  ];
-}
-
 function workerPodSpec(cbd: ChatbotDeployment, image: string): IPodSpec {
-  const { placement, workers } = cbd.spec;
+  const { workers } = cbd.spec;
   const spec: IPodSpec = {
     serviceAccountName: childNames.serviceAccount(cbd),
     // The worker never talks to the API server.
@@ -88,14 +72,11 @@ function workerPodSpec(cbd: ChatbotDeployment, image: string): IPodSpec {
     // readOnlyRootFilesystem needs a writable /tmp for Node's own temp files.
     volumes: [{ name: 'tmp', emptyDir: {} }],
   };
-  const spread = topologySpread(cbd);
-  if (spread.length > 0) spec.topologySpreadConstraints = spread;
+  // The bots' placement, the zone spread counting worker pods only; priorityClassName after the spread.
+  const { topologySpreadConstraints, ...nodePlacement } = placementFields(cbd, workerSelectorLabels(cbd));
+  if (topologySpreadConstraints) spec.topologySpreadConstraints = topologySpreadConstraints;
   if (workers.priorityClassName) spec.priorityClassName = workers.priorityClassName;
-  if (placement.nodeSelector && Object.keys(placement.nodeSelector).length > 0) {
-    spec.nodeSelector = placement.nodeSelector;
-  }
-  if (placement.tolerations && placement.tolerations.length > 0) spec.tolerations = placement.tolerations;
-  return spec;
+  return { ...spec, ...nodePlacement };
 }
 
 export function desiredWorkerDeployment(cbd: ChatbotDeployment, inputs: WorkerInputs): Deployment {

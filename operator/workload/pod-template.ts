@@ -2,7 +2,6 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { restrictedContainerSecurityContext } from '../kube/pod-security.js';
-import type { ITopologySpreadConstraint } from 'kubernetes-models/v1/TopologySpreadConstraint';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
 import { MODEL_BUNDLE_DIR, RUNTIME_PORT, RUNTIME_UID } from './defaults.js';
@@ -120,24 +119,35 @@ function botContainer(
   };
 }
 
-function topologySpread(cbd: ChatbotDeployment, track: Track): ITopologySpreadConstraint[] {
-  const zone = cbd.spec.placement.zoneSpread;
-  if (!zone.enabled) return [];
-  return [
-    {
-      topologyKey: 'topology.kubernetes.io/zone',
-      maxSkew: zone.maxSkew,
-      whenUnsatisfiable: zone.whenUnsatisfiable,
-      labelSelector: { matchLabels: trackSelector(cbd, track) },
-      // Count only pods of the same revision, so a rollout is not skewed by old pods.
-      matchLabelKeys: ['pod-template-hash'],
-    },
-  ];
+/**
+ * spec.placement on a runtime pod (bots and workers): the zone spread counting only the pods
+ * `matchLabels` selects (of the same revision, so a rollout is not skewed by old pods), the
+ * nodeSelector and tolerations; a field is absent when the spec leaves it empty.
+ */
+export function placementFields(
+  cbd: ChatbotDeployment,
+  matchLabels: Record<string, string>,
+): Pick<IPodSpec, 'topologySpreadConstraints' | 'nodeSelector' | 'tolerations'> {
+  const { zoneSpread: zone, nodeSelector, tolerations } = cbd.spec.placement;
+  const fields: Pick<IPodSpec, 'topologySpreadConstraints' | 'nodeSelector' | 'tolerations'> = {};
+  if (zone.enabled) {
+    fields.topologySpreadConstraints = [
+      {
+        topologyKey: 'topology.kubernetes.io/zone',
+        maxSkew: zone.maxSkew,
+        whenUnsatisfiable: zone.whenUnsatisfiable,
+        labelSelector: { matchLabels },
+        matchLabelKeys: ['pod-template-hash'],
+      },
+    ];
+  }
+  if (nodeSelector && Object.keys(nodeSelector).length > 0) fields.nodeSelector = nodeSelector;
+  if (tolerations && tolerations.length > 0) fields.tolerations = tolerations;
+  return fields;
 }
 
 export function podSpec(cbd: ChatbotDeployment, inputs: PodInputs, shape: TrackShape): IPodSpec {
   const { volumes: vols, mounts } = volumes(shape);
-  const placement = cbd.spec.placement;
   const spec: IPodSpec = {
     serviceAccountName: childNames.serviceAccount(cbd),
     // The token's only grant is reading the routing ConfigMap (Role <name>-routing-reader).
@@ -147,11 +157,5 @@ export function podSpec(cbd: ChatbotDeployment, inputs: PodInputs, shape: TrackS
     containers: [botContainer(cbd, shape, containerEnv(cbd, inputs.env, inputs), mounts)],
     volumes: vols,
   };
-  const spread = topologySpread(cbd, shape.track);
-  if (spread.length > 0) spec.topologySpreadConstraints = spread;
-  if (placement.nodeSelector && Object.keys(placement.nodeSelector).length > 0) {
-    spec.nodeSelector = placement.nodeSelector;
-  }
-  if (placement.tolerations && placement.tolerations.length > 0) spec.tolerations = placement.tolerations;
-  return spec;
+  return { ...spec, ...placementFields(cbd, trackSelector(cbd, shape.track)) };
 }
