@@ -6,7 +6,13 @@ import { ClusterUnreachableError, errorMessage } from './kube/errors.js';
 import { startOperator } from './controller/manager.js';
 import type { RunningOperator } from './controller/manager.js';
 import { createAutoscalerComponent } from './autoscaler/component.js';
-import { KafkaTopicsComponent, RedisComponent } from './dataplane/index.js';
+import {
+  KafkaAdminPool,
+  kafkaAdminFactory,
+  KafkaTopicsComponent,
+  RedisComponent,
+} from './dataplane/index.js';
+import { createKafkaAdminPoolMetrics } from './metrics.js';
 import { createRolloutComponent } from './rollout/component.js';
 import { createWorkersComponent } from './workers/index.js';
 import { runReleaseFinalizers } from './uninstall/command.js';
@@ -36,6 +42,12 @@ async function main(): Promise<number> {
   const { kc, source } = loadKubeConfig(process.env);
   log.info({ source, context: kc.getCurrentContext() }, 'loaded Kubernetes configuration');
   const registry = new Registry();
+  // One pool of Kafka admin clients for the topics and the worker lag reads: one connection per broker
+  // set and credentials, not one per component (both close it on shutdown; closing twice is harmless).
+  const kafkaAdminPool = new KafkaAdminPool({
+    createAdmin: kafkaAdminFactory(),
+    metrics: createKafkaAdminPoolMetrics(registry),
+  });
   const operator: RunningOperator = await startOperator({
     config,
     kc,
@@ -49,9 +61,10 @@ async function main(): Promise<number> {
           topicOwnershipNamespace: config.topicOwnershipNamespace,
           topicDeletionTimeoutMs: config.topicDeletionTimeoutSeconds * 1000,
           registry,
+          kafkaAdminPool,
         }),
       // The worker pool (after the topics it consumes); it sizes <name>-worker itself, never the bots.
-      createWorkersComponent({ registry }),
+      createWorkersComponent({ registry, pool: kafkaAdminPool }),
       // The rollout owns `tracks` (which revision each Deployment runs, the canary's share) and the
       // autoscaler owns `replicas` (the stable track); the core composes both (composeReplicas).
       createRolloutComponent({ registry }),

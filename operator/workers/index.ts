@@ -4,6 +4,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { ComponentSource } from '../controller/fleet-wiring.js';
+import type { KafkaAdminPool } from '../dataplane/index.js';
 import { WorkersComponent } from './component.js';
 import { createWorkerLagReadMetrics } from './lag/metrics.js';
 import { KafkaWorkerLagSource } from './lag-source.js';
@@ -17,13 +18,20 @@ export { workerGroupId, workerObjectName } from './names.js';
  * brokers; with a registry, chatfleet_operator_worker_lag_read_duration_seconds is registered on it (once).
  */
 export function createWorkersComponent(
-  opts: { pollMs?: number; registry?: Registry; credentialsMaxAgeMs?: number } = {},
+  opts: {
+    pollMs?: number;
+    registry?: Registry;
+    credentialsMaxAgeMs?: number;
+    /** The operator's one Kafka admin pool (shared with the topics component); by default its own. */
+    pool?: KafkaAdminPool;
+  } = {},
 ): ComponentSource {
   const metrics = opts.registry ? createWorkerLagReadMetrics(opts.registry) : undefined;
   return (client, caches) =>
     new WorkersComponent(client, {
       lag: new KafkaWorkerLagSource(client, {
         ...(metrics ? { metrics } : {}),
+        ...(opts.pool ? { pool: opts.pool } : {}),
         ...(opts.credentialsMaxAgeMs !== undefined ? { credentialsMaxAgeMs: opts.credentialsMaxAgeMs } : {}),
       }),
       caches,
