@@ -30,12 +30,18 @@ export class InvalidOffsetsError extends Error {
   override readonly name = 'InvalidOffsetsError';
 }
 
+/** The broker's topic list has no such topic: found before asking for its offsets. */
+export class MissingTopicError extends Error {
+  override readonly name = 'MissingTopicError';
+}
+
 const NOT_AUTHORIZED = ['TOPIC_AUTHORIZATION_FAILED', 'GROUP_AUTHORIZATION_FAILED'];
 
 export function lagFailureReason(err: unknown): LagUnavailableReason {
   if (err instanceof KafkaCallAbortedError) return 'Aborted';
   if (err instanceof KafkaCallTimeoutError) return 'Timeout';
   if (err instanceof InvalidOffsetsError) return 'InvalidOffsets';
+  if (err instanceof MissingTopicError) return 'TopicNotFound';
   if (hasProtocolErrorType(err, 'UNKNOWN_TOPIC_OR_PARTITION')) return 'TopicNotFound';
   if (NOT_AUTHORIZED.some((type) => hasProtocolErrorType(err, type))) return 'NotAuthorized';
   if (isKafkaAuthFailure(err)) return 'KafkaAuthFailed';

@@ -20,7 +20,13 @@ import type { AdminLease, AdminTarget, CallBounds, KafkaAdminPool } from '../../
 import type { ChatbotDeployment } from '../../api/index.js';
 import { workerGroupId } from '../names.js';
 import type { LagObservation } from '../scaling/types.js';
-import { boundedMessage, InvalidOffsetsError, lagFailureMessage, lagFailureReason } from './classify.js';
+import {
+  boundedMessage,
+  InvalidOffsetsError,
+  lagFailureMessage,
+  lagFailureReason,
+  MissingTopicError,
+} from './classify.js';
 import { lagReadResult } from './metrics.js';
 import type { WorkerLagReadMetrics } from './metrics.js';
 import { sumLag } from './sum.js';
@@ -30,8 +36,8 @@ export const DEFAULT_LAG_READ_TIMEOUT_MS = 5_000;
 /** Kafka's limit on topic names; group ids have none in the protocol, and get the same bound. */
 export const MAX_NAME_CHARS = 249;
 
-/** The two admin requests a lag read makes; a kafkajs Admin satisfies it. */
-export type LagAdmin = Pick<Admin, 'fetchTopicOffsets' | 'fetchOffsets'>;
+/** The admin requests a lag read makes; a kafkajs Admin satisfies it. */
+export type LagAdmin = Pick<Admin, 'listTopics' | 'fetchTopicOffsets' | 'fetchOffsets'>;
 
 export interface LagReadOptions {
   /** The most the read may wait in all (default DEFAULT_LAG_READ_TIMEOUT_MS). */
@@ -96,17 +102,46 @@ function failed(read: Read, err: unknown): LagObservation {
   return unavailable(read, lagFailureReason(err), lagFailureMessage(err, what));
 }
 
-/** Both requests at once, within the read's bounds; throws what kafkajs or the bounds threw. */
+/**
+ * Both offset requests at once, within the read's bounds; throws what kafkajs or the bounds threw.
+ *
+ * The topic is looked up in the broker's list first. kafkajs adds every topic it is asked about to
+ * its client's metadata targets, and a topic that does not exist can stay there (when the two
+ * requests race on it): from then on every metadata refresh of that pooled client fails with
+ * UNKNOWN_TOPIC_OR_PARTITION, so one fleet whose tasks topic is missing made every other fleet on
+ * the same brokers read TopicNotFound (200 of 200 reads, operator/workers/lag/integration). For the
+ * same reason neither request is left running when the other fails.
+ */
 async function fetchLag(admin: LagAdmin, read: Read): Promise<LagObservation> {
   const { groupId, topic, bounds } = read;
-  const [ends, groups] = await Promise.all([
+  const topics = await boundedCall('listTopics', bounds, () => admin.listTopics());
+  if (!topics.includes(topic)) throw new MissingTopicError(`topic ${topic} does not exist`);
+  const [ends, groups] = await bothSettled(
     boundedCall('fetchTopicOffsets', bounds, () => admin.fetchTopicOffsets(topic)),
     boundedCall('fetchOffsets', bounds, () => admin.fetchOffsets({ groupId, topics: [topic] })),
-  ]);
+  );
   const committed = groups.find((g) => g.topic === topic)?.partitions ?? [];
   const sum = sumLag(ends, committed);
   if (!sum.ok) throw new InvalidOffsetsError(`broker answered nonsense offsets: ${sum.problem}`);
   return { kind: 'lag', lag: sum.lag, partitions: sum.partitions, observedAt: read.clock() };
+}
+
+/** Both values once both settled; the first failure (in argument order) otherwise. */
+async function bothSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
+
+/**
+ * A topic missing although the list had it (deleted meanwhile) may still be among the client's
+ * metadata targets (see fetchLag): that client leaves the pool. Otherwise as every pooled call.
+ */
+function endRead(lease: AdminLease, err: unknown): void {
+  if (!(err instanceof MissingTopicError) && lagFailureReason(err) === 'TopicNotFound') {
+    lease.discard('error', false);
+  } else endLease(lease, err);
 }
 
 function invalidRequest(read: Read): LagObservation | undefined {
@@ -138,7 +173,7 @@ export async function readWorkerLag(
     lease.release();
     return finished(read, observation);
   } catch (err: unknown) {
-    if (lease) endLease(lease, err);
+    if (lease) endRead(lease, err);
     return finished(read, failed(read, err));
   }
 }
