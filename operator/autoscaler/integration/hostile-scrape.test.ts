@@ -132,22 +132,33 @@ describe('ScrapeSource against hostile /metrics servers on loopback', () => {
     { server: 'gzipBomb', reason: 'too_large', message: /body larger than 4194304 bytes/ },
     { server: 'redirect', reason: 'unreachable', message: /redirect/ },
   ])('$server: bounded, reported as $reason, event loop responsive', async ({ server, reason, message }) => {
-    const registry = new Registry();
-    const metrics = registerAutoscalerMetrics(registry).scrape;
-    const source = new ScrapeSource({ timeoutMs: TIMEOUT_MS, metrics });
     const fleet = { namespace: 'hostile', name: server, podEndpoints: [urls[server] as string] };
-    const started = performance.now();
-    const { result, maxGapMs, ticks } = await maxTimerGap(() => source.fetch(fleet, win()));
-    const elapsed = performance.now() - started;
-    console.log(
-      `${server}: ${elapsed.toFixed(0)} ms, max timer gap ${maxGapMs.toFixed(0)} ms, ${ticks} ticks`,
-    );
-    expect(result.kind).toBe('failure');
-    if (result.kind === 'failure') expect(result.error).toMatch(message);
-    expect(elapsed).toBeLessThan(TIMEOUT_MS + 1500);
-    expect(maxGapMs).toBeLessThan(250);
-    const failures = await metrics.failures.get();
-    expect(failures.values).toEqual([{ labels: { namespace: 'hostile', name: server, reason }, value: 1 }]);
+    const scrapeOnce = async () => {
+      const registry = new Registry();
+      const metrics = registerAutoscalerMetrics(registry).scrape;
+      const source = new ScrapeSource({ timeoutMs: TIMEOUT_MS, metrics });
+      const started = performance.now();
+      const { result, maxGapMs, ticks } = await maxTimerGap(() => source.fetch(fleet, win()));
+      const elapsed = performance.now() - started;
+      console.log(
+        `${server}: ${elapsed.toFixed(0)} ms, max timer gap ${maxGapMs.toFixed(0)} ms, ${ticks} ticks`,
+      );
+      return { result, elapsed, maxGapMs, failures: await metrics.failures.get() };
+    };
+    const first = await scrapeOnce();
+    expect(first.result.kind).toBe('failure');
+    if (first.result.kind === 'failure') expect(first.result.error).toMatch(message);
+    expect(first.elapsed).toBeLessThan(TIMEOUT_MS + 1500);
+    expect(first.failures.values).toEqual([
+      { labels: { namespace: 'hostile', name: server, reason }, value: 1 },
+    ]);
+    // A scraper that blocks the loop (a synchronous parse or inflate of the body) does so on every
+    // try; a gap from the 2-core machine descheduling this process (364 ms once in CI) does not. So
+    // the best of up to 3 tries must stay under 250 ms.
+    let bestGapMs = first.maxGapMs;
+    for (let tries = 1; tries < 3 && bestGapMs >= 250; tries++)
+      bestGapMs = Math.min(bestGapMs, (await scrapeOnce()).maxGapMs);
+    expect(bestGapMs).toBeLessThan(250);
   });
 
   it('counts malformed lines on the injected registry and still uses the valid ones', async () => {
