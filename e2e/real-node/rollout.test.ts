@@ -74,6 +74,11 @@ const figures: Record<string, unknown> = {};
 
 function fleetBody(name: string): ReturnType<typeof realNodeChatbot> {
   return realNodeChatbot(name, 'v1', {
+    // The product default drain, not the suites' 1 s: a promotion retires every old pod while the
+    // test keeps opening fresh connections through the ClusterIP, and on this loaded node kube-proxy
+    // took over 1 s to drop a terminating pod, so turns met its SIGTERM (503 SHUTTING_DOWN) or its
+    // closed port (ECONNREFUSED) in CI. The preStop sleep exists to cover exactly that lag.
+    runtime: { drainSeconds: 5, terminationGracePeriodSeconds: 10 },
     sessions: {
       redis: {
         image: REDIS_IMAGE,
