@@ -6,7 +6,7 @@
 import { errorMessage } from '../../kube/errors.js';
 import { podLabel } from './cluster-node.js';
 import type { ClusterNodeClient, NodeView } from './cluster-node.js';
-import { migrateSlot, resumeOrphanSlot } from './cluster-migrate.js';
+import { claimOrphanSlot, migrateSlot, resumeOrphanSlot } from './cluster-migrate.js';
 import type { MigrateOptions, SlotEnd } from './cluster-migrate.js';
 import { describeAction } from './cluster-plan.js';
 import type { ClusterAction } from './cluster-plan.js';
@@ -25,7 +25,10 @@ export interface ExecutorOptions {
   clock: PassClock;
 }
 
-type SlotAction = Extract<ClusterAction, { kind: 'completeMigration' | 'resumeOrphan' | 'migrateSlots' }>;
+type SlotAction = Extract<
+  ClusterAction,
+  { kind: 'completeMigration' | 'resumeOrphan' | 'claimOrphan' | 'migrateSlots' }
+>;
 type NodeCommand = Exclude<ClusterAction, SlotAction | { kind: 'report' | 'replicate' }>;
 
 export class ClusterExecutor {
@@ -103,6 +106,7 @@ export class ClusterExecutor {
         return this.replicate(action, log);
       case 'completeMigration':
       case 'resumeOrphan':
+      case 'claimOrphan':
       case 'migrateSlots':
         log.actions.push(await this.moveSlots(action));
         return;
@@ -169,6 +173,13 @@ export class ClusterExecutor {
         const primaries = action.primaries.map((id) => this.end(id));
         return resumeOrphanSlot(action.slot, this.end(action.owner), primaries, opts);
       }
+      case 'claimOrphan': {
+        return claimOrphanSlot(action.slot, action.deadId, {
+          owner: action.owner === undefined ? undefined : this.end(action.owner),
+          importers: action.importers.map((id) => this.end(id)),
+          primaries: action.primaries.map((id) => this.end(id)),
+        });
+      }
       case 'migrateSlots': {
         const keys = await this.migrateSlots(action.moves, action.primaries);
         return `rebalanced ${action.moves.length} slots (${keys} keys) over ${action.primaries.length} primaries`;
@@ -176,20 +187,27 @@ export class ClusterExecutor {
     }
   }
 
-  /** Slots are independent, so several migrate at once; each slot's steps stay in order. Returns keys moved. */
+  /**
+   * Slots are independent, so several migrate at once; each slot's steps stay in order. Returns keys
+   * moved. A failed slot fails the pass only once the rest of its chunk has settled: a migration left
+   * running would race the next pass, which plans from marks it is still changing.
+   */
   private async migrateSlots(moves: readonly SlotMove[], primaryIds: readonly string[]): Promise<number> {
     const primaries = primaryIds.map((id) => this.node(id));
     let keys = 0;
     for (let i = 0; i < moves.length; i += this.opts.migrateConcurrency) {
       const chunk = moves.slice(i, i + this.opts.migrateConcurrency);
-      const moved = await Promise.all(
+      const settled = await Promise.allSettled(
         chunk.map((move) => {
           const [source, target] = [this.node(move.from), this.node(move.to)];
           const others = primaries.filter((n) => n !== source && n !== target);
           return migrateSlot(move.slot, this.end(move.from), this.end(move.to), others, this.opts.migrate);
         }),
       );
-      keys += moved.reduce((a, b) => a + b, 0);
+      for (const r of settled) {
+        if (r.status === 'rejected') throw r.reason;
+        keys += r.value;
+      }
     }
     return keys;
   }

@@ -92,3 +92,46 @@ export async function resumeOrphanSlot(
   await Promise.all(rest.map((n) => n.cluster('SETSLOT', slot, 'NODE', other.end.id).catch(() => undefined)));
   return `slot ${slot}: all ${other.keys} keys already on ${other.end.id}, assigned it there`;
 }
+
+/**
+ * A slot imported from a source that died, whose importers still see the dead id as its owner
+ * (planClaimOrphans). `owner` is the live primary that claims it (the promoted replica); without
+ * one, like `redis-cli --cluster fix`, the primary holding its keys claims it: the one with the
+ * most keys among those not importing it (it has the dead source's replicated data), else an
+ * importer (every key already moved). A claim bumps the claimer's epoch first, so it outranks the
+ * dead owner in gossip. Importers are then told the owner with SETSLOT NODE, which keeps their
+ * IMPORTING mark (Redis clears it only when a node is assigned the slot itself), so the keys they
+ * hold stay reachable and the resume (resumeOrphanSlot, next step) moves the rest.
+ */
+export async function claimOrphanSlot(
+  slot: number,
+  deadId: string,
+  claim: { owner: SlotEnd | undefined; importers: readonly SlotEnd[]; primaries: readonly SlotEnd[] },
+): Promise<string> {
+  const { importers, primaries } = claim;
+  const owner = claim.owner ?? (await keyHolder(slot, primaries, importers)) ?? importers[0];
+  if (!owner) return `slot ${slot}: owned by dead node ${deadId}, no live primary to claim it`;
+  if (!claim.owner) {
+    await owner.node.cluster('BUMPEPOCH');
+    await owner.node.cluster('SETSLOT', slot, 'NODE', owner.id);
+  }
+  const told = importers.filter((i) => i.id !== owner.id);
+  await Promise.all(told.map((i) => i.node.cluster('SETSLOT', slot, 'NODE', owner.id)));
+  const how = claim.owner ? 'owned by' : 'claimed by';
+  return `slot ${slot}: imported from dead node ${deadId}, ${how} ${owner.id}; ${told.length} importers told`;
+}
+
+/** The primary (not importing the slot) with the most keys in it; undefined when none has any. */
+async function keyHolder(
+  slot: number,
+  primaries: readonly SlotEnd[],
+  importers: readonly SlotEnd[],
+): Promise<SlotEnd | undefined> {
+  const importing = new Set(importers.map((i) => i.id));
+  const counts = await Promise.all(
+    primaries
+      .filter((p) => !importing.has(p.id))
+      .map(async (p) => ({ end: p, keys: await p.node.countKeysInSlot(slot) })),
+  );
+  return counts.filter((c) => c.keys > 0).sort((a, b) => b.keys - a.keys)[0]?.end;
+}

@@ -16,6 +16,7 @@ import {
   planAssignUnclaimed,
   planConfigEpochs,
   planMeet,
+  planClaimOrphans,
   planOpenMigrations,
   planRebalanceStep,
   planReplicate,
@@ -58,10 +59,13 @@ export class ClusterPass {
     await ex.apply(planAssignUnclaimed(await ex.observe(), shards), this.log);
     views = await ex.observe();
     await ex.apply(planReplicate(views, shards, this.log.problems), this.log);
+    // A slot left to a source that died mid-migration keeps cluster_state:fail until it is claimed.
+    const claims = planClaimOrphans(views);
+    await ex.apply(claims, this.log);
     // A node that joined moments ago answers CLUSTERDOWN until gossip has told it who owns every
     // slot, and MIGRATE into it would fail; so slots move only once every node says ok.
     if (!(await this.waitForClusterOk())) return this.result(await ex.observe(), shards, false);
-    await ex.apply(planOpenMigrations(views), this.log);
+    await ex.apply(planOpenMigrations(claims.length > 0 ? await ex.observe() : views), this.log);
     // Target primaries are the spec's shards only: slots of shards beyond it are drained (scale-in).
     const rebalance = planRebalanceStep(await ex.observe(), this.topology.shards, this.maxSlotsPerPass);
     this.log.remainingMoves = rebalance.remaining;

@@ -1,12 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { cluster, EVEN3, EVEN4, shards } from './cluster-fixtures.js';
-import type { PodNode } from './cluster-fixtures.js';
+import type { GoneNode, PodNode } from './cluster-fixtures.js';
 import type { NodeView } from './cluster-node.js';
 import {
   describeAction,
   planAssignUnclaimed,
   planConfigEpochs,
   planMeet,
+  planClaimOrphans,
   planOpenMigrations,
   planRebalanceStep,
   planReplicate,
@@ -211,6 +212,68 @@ describe('planOpenMigrations: migration resume', () => {
     ],
   ])('%s', (_what, pods, expected) => {
     expect(planOpenMigrations(cluster(pods))).toEqual(expected);
+  });
+});
+
+describe('planClaimOrphans: slots imported from a source that died mid-migration', () => {
+  // Seen on the real node: the source of 32 IMPORTING slots crashed; its replica n took over, and the
+  // importer t, which ignores gossip about slots it imports, kept the dead id as their owner.
+  const dead: GoneNode = { id: 'dead', flags: 'master,fail,noaddr', slots: '8000-8031' };
+  const importer = '8032-16383 [8000-<-dead] [8001-<-dead]';
+  const primaries = ['n', 't'];
+  /** n's picture (it owns the slots) for every node but t, whose picture still has the dead owner. */
+  function split(): NodeView[] {
+    const live = cluster([
+      { id: 'n', shard: 0, ordinal: 1, slots: '0-8031' },
+      { id: 't', shard: 1, ordinal: 0, slots: importer },
+    ]);
+    const stale = cluster(
+      [
+        { id: 'n', shard: 0, ordinal: 1, slots: '0-7999' },
+        { id: 't', shard: 1, ordinal: 0, slots: importer },
+      ],
+      [dead],
+    );
+    return [live[0]!, stale[1]!];
+  }
+  const claim = (slot: number, owner?: string): ClusterAction => ({
+    kind: 'claimOrphan',
+    slot,
+    deadId: 'dead',
+    importers: ['t'],
+    ...(owner === undefined ? {} : { owner }),
+    primaries,
+  });
+  const stillDead: PodNode[] = [
+    { id: 'n', shard: 0, ordinal: 1, slots: '0-7999' },
+    { id: 't', shard: 1, ordinal: 0, slots: importer },
+  ];
+  it.each<[string, NodeView[], ClusterAction[]]>([
+    [
+      'the promoted replica owns them, the importer does not know: it is told',
+      split(),
+      [claim(8000, 'n'), claim(8001, 'n')],
+    ],
+    [
+      'every picture has the dead owner (failed): the key holder claims them',
+      cluster(stillDead, [dead]),
+      [claim(8000), claim(8001)],
+    ],
+    [
+      'the dead owner only suspected (pfail): it may come back, nothing yet',
+      cluster(stillDead, [{ ...dead, flags: 'master,fail?' }]),
+      [],
+    ],
+    [
+      'the importer already sees the live owner: nothing here (planOpenMigrations resumes it)',
+      cluster([
+        { id: 'n', shard: 0, ordinal: 1, slots: '0-8031' },
+        { id: 't', shard: 1, ordinal: 0, slots: importer },
+      ]),
+      [],
+    ],
+  ])('%s', (_what, views, expected) => {
+    expect(planClaimOrphans(views)).toEqual(expected);
   });
 });
 

@@ -35,6 +35,19 @@ export type ClusterAction =
     }
   /** One end of an open migration died: resume from wherever the keys are (COUNTKEYSINSLOT decides). */
   | { kind: 'resumeOrphan'; slot: number; owner: string; primaries: string[] }
+  /**
+   * An open migration whose source died, seen by its importers as still owned by the dead id (an
+   * importing node ignores gossip about that slot): they are told the live owner (`owner`), or,
+   * when no live primary claims the slot, the node holding its keys claims it. Resumed afterwards.
+   */
+  | {
+      kind: 'claimOrphan';
+      slot: number;
+      deadId: string;
+      importers: string[];
+      owner?: string;
+      primaries: string[];
+    }
   | { kind: 'migrateSlots'; moves: SlotMove[]; primaries: string[] }
   /** Not an action: a problem found while planning, reported in order with the actions' own. */
   | { kind: 'report'; problem: string };
@@ -129,6 +142,29 @@ export function planOpenMigrations(views: readonly NodeView[]): ClusterAction[] 
   return [...completions, ...resumes];
 }
 
+/**
+ * Slots imported from a source that died, whose importers still see the dead id as their owner:
+ * those importers keep cluster_state:fail (an importing node ignores gossip about the slot), so
+ * this runs before the pass waits for cluster_state:ok, and the resume (planOpenMigrations) after.
+ */
+export function planClaimOrphans(views: readonly NodeView[]): ClusterAction[] {
+  const masters = masterIds(views);
+  const podIds = new Set(views.map((v) => v.id));
+  const slots = new Map(views.flatMap((v) => [...v.self.importing].filter(([, from]) => !podIds.has(from))));
+  return [...slots].flatMap(([slot, deadId]): ClusterAction[] => {
+    const importers = views
+      .filter((v) => v.self.importing.get(slot) === deadId)
+      .filter((v) => !podIds.has(v.known.find((k) => k.slots.includes(slot))?.id ?? ''))
+      .map((v) => v.id);
+    if (importers.length === 0) return [];
+    const owner = masters.find((id) => views.find((v) => v.id === id)?.self.slots.includes(slot));
+    if (owner !== undefined)
+      return [{ kind: 'claimOrphan', slot, deadId, importers, owner, primaries: masters }];
+    if (deadOwner(slot, views) === undefined) return [];
+    return [{ kind: 'claimOrphan', slot, deadId, importers, primaries: masters }];
+  });
+}
+
 /** MIGRATING marks with a live counterpart (to complete), and slots whose mark lost its other end. */
 function openMigrations(
   views: readonly NodeView[],
@@ -162,6 +198,21 @@ function openMigrations(
     }
   }
   return { completions, orphans };
+}
+
+/**
+ * The id that owns `slot` in every live node's picture when it is no pod's and every picture marks
+ * it failed (fail or noaddr): a dead owner Redis will not fail over any more. Undefined otherwise
+ * (the owner may still come back, or the pictures disagree).
+ */
+export function deadOwner(slot: number, views: readonly NodeView[]): string | undefined {
+  const podIds = new Set(views.map((v) => v.id));
+  const owners = new Set(views.map((v) => v.known.find((k) => k.slots.includes(slot))?.id));
+  const [id] = owners;
+  if (owners.size !== 1 || id === undefined || podIds.has(id)) return undefined;
+  const pictures = views.flatMap((v) => v.known.filter((k) => k.id === id));
+  const failed = pictures.every((k) => k.flags.includes('fail') || k.flags.includes('noaddr'));
+  return failed ? id : undefined;
 }
 
 export interface RebalanceStep {
