@@ -245,6 +245,8 @@ export interface LocalOperator {
   healthPort: number;
   /** The last 4,000 characters the operator printed (stdout and stderr). */
   output(): string;
+  /** Every match of `pattern` (global) in what the operator printed, up to its last 4 MiB. */
+  grep(pattern: RegExp): string[];
   stop(): void;
   /** Sends `signal` (SIGKILL: no shutdown at all) and resolves once the process has exited. */
   kill(signal: NodeJS.Signals): Promise<void>;
@@ -273,6 +275,7 @@ export async function startLocalOperator(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let retained = '';
   // CHATFLEET_E2E_OPERATOR_LOG=<file>: every line the operator prints is appended there too (debugging).
   const { appendFileSync } = await import('node:fs');
   const logFile = process.env.CHATFLEET_E2E_OPERATOR_LOG;
@@ -281,6 +284,7 @@ export async function startLocalOperator(
   const keep = (c: Buffer): void => {
     started ||= (output.slice(-100) + c.toString()).includes('controller started');
     output = (output + c.toString()).slice(-4000);
+    retained = (retained + c.toString()).slice(-4 * 1024 * 1024);
     if (logFile) appendFileSync(logFile, c);
   };
   proc.stdout?.on('data', keep);
@@ -300,6 +304,7 @@ export async function startLocalOperator(
   return {
     healthPort,
     output: () => output,
+    grep: (pattern) => retained.match(pattern) ?? [],
     stop: () => proc.kill('SIGTERM'),
     kill: async (signal) => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
