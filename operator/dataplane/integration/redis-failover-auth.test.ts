@@ -103,8 +103,12 @@ describe('Redis Cluster with AUTH: migration and failover (spawned password-prot
 
     const passes = await converge(full, { shards: 4, replicasPerShard: 1 }, pods);
     expect(passes.at(-1)?.condition).toMatchObject({ status: 'True', reason: 'Ready' });
+    // Resumed from the keys each side holds, or, when the target had lost sight of the slot's owner
+    // (it ignores gossip about a slot it imports), re-pointed to the new owner and completed.
     expect(passes.flatMap((p) => p.actions).join('\n')).toMatch(
-      new RegExp(`slot ${hotSlot}: resumed migration`),
+      new RegExp(
+        `slot ${hotSlot}: (resumed migration|imported from \\w+, owned by \\w+; migration re-pointed)`,
+      ),
     );
     expect(await readableKeys(pods[0]!.port)).toBe(allKeys.length);
   });

@@ -174,7 +174,7 @@ export class ClusterExecutor {
         return resumeOrphanSlot(action.slot, this.end(action.owner), primaries, opts);
       }
       case 'claimOrphan': {
-        return claimOrphanSlot(action.slot, action.deadId, {
+        return claimOrphanSlot(action.slot, action.sourceId, {
           owner: action.owner === undefined ? undefined : this.end(action.owner),
           importers: action.importers.map((id) => this.end(id)),
           primaries: action.primaries.map((id) => this.end(id)),

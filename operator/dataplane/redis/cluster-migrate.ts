@@ -94,31 +94,44 @@ export async function resumeOrphanSlot(
 }
 
 /**
- * A slot imported from a source that died, whose importers still see the dead id as its owner
- * (planClaimOrphans). `owner` is the live primary that claims it (the promoted replica); without
- * one, like `redis-cli --cluster fix`, the primary holding its keys claims it: the one with the
- * most keys among those not importing it (it has the dead source's replicated data), else an
- * importer (every key already moved). A claim bumps the claimer's epoch first, so it outranks the
- * dead owner in gossip. Importers are then told the owner with SETSLOT NODE, which keeps their
- * IMPORTING mark (Redis clears it only when a node is assigned the slot itself), so the keys they
- * hold stay reachable and the resume (resumeOrphanSlot, next step) moves the rest.
+ * A slot imported from a source that is no longer a primary, whose importers do not see its live
+ * owner (planClaimOrphans). `owner` is the live primary that claims it (the promoted replica);
+ * without one (Redis left the slot with a dead source), like `redis-cli --cluster fix`, the primary
+ * holding its keys claims it: the one with the most keys among those not importing it (it has the
+ * source's replicated data), else an importer (every key already moved). A claim bumps the
+ * claimer's epoch first, so it outranks the dead owner in gossip.
+ *
+ * The migration is then re-pointed to the owner: each importer is told the owner (SETSLOT NODE
+ * keeps its IMPORTING mark: Redis clears it only when a node is assigned the slot itself) and
+ * imports from the owner, and the owner marks the slot MIGRATING to the first importer. That is an
+ * ordinary open migration with both ends live, which the pass completes once the cluster is ok
+ * (planOpenMigrations). Meanwhile the owner's MIGRATING mark sends clients to the importer (ASK)
+ * for the keys it already holds, and no mark names the old source, so forgetting a dead one
+ * cannot drop a mark with the keys behind it.
  */
 export async function claimOrphanSlot(
   slot: number,
-  deadId: string,
+  sourceId: string,
   claim: { owner: SlotEnd | undefined; importers: readonly SlotEnd[]; primaries: readonly SlotEnd[] },
 ): Promise<string> {
   const { importers, primaries } = claim;
   const owner = claim.owner ?? (await keyHolder(slot, primaries, importers)) ?? importers[0];
-  if (!owner) return `slot ${slot}: owned by dead node ${deadId}, no live primary to claim it`;
+  if (!owner) return `slot ${slot}: imported from ${sourceId}, no live primary to claim it`;
   if (!claim.owner) {
     await owner.node.cluster('BUMPEPOCH');
+    // On an importer this also clears its IMPORTING mark: every key of the slot is already there.
     await owner.node.cluster('SETSLOT', slot, 'NODE', owner.id);
   }
-  const told = importers.filter((i) => i.id !== owner.id);
-  await Promise.all(told.map((i) => i.node.cluster('SETSLOT', slot, 'NODE', owner.id)));
   const how = claim.owner ? 'owned by' : 'claimed by';
-  return `slot ${slot}: imported from dead node ${deadId}, ${how} ${owner.id}; ${told.length} importers told`;
+  const importing = importers.filter((i) => i.id !== owner.id);
+  const target = importing[0];
+  if (!target) return `slot ${slot}: imported from ${sourceId}, ${how} ${owner.id}, which holds every key`;
+  for (const i of importing) {
+    await i.node.cluster('SETSLOT', slot, 'NODE', owner.id);
+    if (i === target) await i.node.cluster('SETSLOT', slot, 'IMPORTING', owner.id);
+  }
+  await owner.node.cluster('SETSLOT', slot, 'MIGRATING', target.id);
+  return `slot ${slot}: imported from ${sourceId}, ${how} ${owner.id}; migration re-pointed: ${owner.id} -> ${target.id}`;
 }
 
 /** The primary (not importing the slot) with the most keys in it; undefined when none has any. */

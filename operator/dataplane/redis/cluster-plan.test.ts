@@ -239,7 +239,7 @@ describe('planClaimOrphans: slots imported from a source that died mid-migration
   const claim = (slot: number, owner?: string): ClusterAction => ({
     kind: 'claimOrphan',
     slot,
-    deadId: 'dead',
+    sourceId: 'dead',
     importers: ['t'],
     ...(owner === undefined ? {} : { owner }),
     primaries,
@@ -260,6 +260,11 @@ describe('planClaimOrphans: slots imported from a source that died mid-migration
       [claim(8000), claim(8001)],
     ],
     [
+      'a replica still follows the dead owner: its election may claim the slots, nothing yet',
+      cluster([...stillDead, { id: 'r', shard: 0, ordinal: 2, of: 'dead' }], [dead]),
+      [],
+    ],
+    [
       'the dead owner only suspected (pfail): it may come back, nothing yet',
       cluster(stillDead, [{ ...dead, flags: 'master,fail?' }]),
       [],
@@ -274,6 +279,34 @@ describe('planClaimOrphans: slots imported from a source that died mid-migration
     ],
   ])('%s', (_what, views, expected) => {
     expect(planClaimOrphans(views)).toEqual(expected);
+  });
+});
+
+describe('planClaimOrphans: a source that a failover turned into a replica', () => {
+  // The integration suite's stall (redis-failover-auth): the source's replica took over, the old
+  // source follows it, and the importer, which ignores gossip about its importing slot, dropped the
+  // slot with the old owner's slots and saw it unassigned (cluster_state:fail) for good.
+  const pods = (slots: string): PodNode[] => [
+    { id: 'aa', shard: 0, ordinal: 1, slots },
+    { id: 'bb', shard: 0, ordinal: 0, of: 'aa' },
+    { id: 'cc', shard: 1, ordinal: 0, slots: '8032-16383 [8000-<-bb]' },
+  ];
+  it('the importer that lost sight of the owner is told, and the migration re-pointed', () => {
+    const live = cluster(pods('0-8031'));
+    const stale = cluster(pods('0-7999'));
+    expect(planClaimOrphans([live[0]!, live[1]!, stale[2]!])).toEqual([
+      {
+        kind: 'claimOrphan',
+        slot: 8000,
+        sourceId: 'bb',
+        importers: ['cc'],
+        owner: 'aa',
+        primaries: ['aa', 'cc'],
+      },
+    ]);
+  });
+  it('an importer that sees the owner needs nothing here (planOpenMigrations resumes it)', () => {
+    expect(planClaimOrphans(cluster(pods('0-8031')))).toEqual([]);
   });
 });
 

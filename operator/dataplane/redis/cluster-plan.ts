@@ -36,14 +36,14 @@ export type ClusterAction =
   /** One end of an open migration died: resume from wherever the keys are (COUNTKEYSINSLOT decides). */
   | { kind: 'resumeOrphan'; slot: number; owner: string; primaries: string[] }
   /**
-   * An open migration whose source died, seen by its importers as still owned by the dead id (an
-   * importing node ignores gossip about that slot): they are told the live owner (`owner`), or,
-   * when no live primary claims the slot, the node holding its keys claims it. Resumed afterwards.
+   * An open migration whose source is no longer a primary, whose importers do not see the slot's
+   * live owner (an importing node ignores gossip about that slot): the migration is re-pointed to
+   * the live owner (`owner`), or, when no live primary claims the slot, to the node holding its keys.
    */
   | {
       kind: 'claimOrphan';
       slot: number;
-      deadId: string;
+      sourceId: string;
       importers: string[];
       owner?: string;
       primaries: string[];
@@ -143,25 +143,31 @@ export function planOpenMigrations(views: readonly NodeView[]): ClusterAction[] 
 }
 
 /**
- * Slots imported from a source that died, whose importers still see the dead id as their owner:
- * those importers keep cluster_state:fail (an importing node ignores gossip about the slot), so
- * this runs before the pass waits for cluster_state:ok, and the resume (planOpenMigrations) after.
+ * Slots imported from a source that is no longer a primary (it died, or a failover made it a
+ * replica) whose importers do not see the slot's live owner: an importing node ignores gossip
+ * about that slot, so its picture keeps the old owner, or none once the old one turned replica,
+ * and its cluster_state stays fail. This runs before the pass waits for cluster_state:ok (which
+ * those importers would never reach), and the migration completes after it (planOpenMigrations).
  */
 export function planClaimOrphans(views: readonly NodeView[]): ClusterAction[] {
   const masters = masterIds(views);
-  const podIds = new Set(views.map((v) => v.id));
-  const slots = new Map(views.flatMap((v) => [...v.self.importing].filter(([, from]) => !podIds.has(from))));
-  return [...slots].flatMap(([slot, deadId]): ClusterAction[] => {
+  const imported = views.flatMap((v) => [...v.self.importing].filter(([, from]) => !masters.includes(from)));
+  return [...new Map(imported)].flatMap(([slot, sourceId]): ClusterAction[] => {
+    const owner = masters.find((id) => views.find((v) => v.id === id)?.self.slots.includes(slot));
+    const blind = (v: NodeView): boolean => {
+      const seen = v.known.find((k) => k.slots.includes(slot))?.id;
+      return owner === undefined ? seen === undefined || !masters.includes(seen) : seen !== owner;
+    };
     const importers = views
-      .filter((v) => v.self.importing.get(slot) === deadId)
-      .filter((v) => !podIds.has(v.known.find((k) => k.slots.includes(slot))?.id ?? ''))
+      .filter((v) => v.self.importing.get(slot) === sourceId && blind(v))
       .map((v) => v.id);
     if (importers.length === 0) return [];
-    const owner = masters.find((id) => views.find((v) => v.id === id)?.self.slots.includes(slot));
     if (owner !== undefined)
-      return [{ kind: 'claimOrphan', slot, deadId, importers, owner, primaries: masters }];
+      return [{ kind: 'claimOrphan', slot, sourceId, importers, owner, primaries: masters }];
+    // A replica of the dead node may still win the election (FAIL is what starts it): let it.
+    if (views.some((v) => v.self.primaryId === sourceId)) return [];
     if (deadOwner(slot, views) === undefined) return [];
-    return [{ kind: 'claimOrphan', slot, deadId, importers, primaries: masters }];
+    return [{ kind: 'claimOrphan', slot, sourceId, importers, primaries: masters }];
   });
 }
 

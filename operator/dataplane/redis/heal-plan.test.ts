@@ -49,6 +49,20 @@ describe('planHeal', () => {
       { forget: [], awaitingFailover: [], lost: [] },
     ],
     [
+      // The source of a migration died; its replica took over, the importer (p1) still has the dead
+      // id as owner of the slot it imports: neither forgotten (the mark would go) nor a lost shard.
+      'a dead source that a live node still imports from: left to planClaimOrphans',
+      views(
+        [
+          { shard: 0, self: node('n0', 'master', [0, 1]) },
+          { shard: 1, self: { ...node('p1', 'master', B), importing: new Map([[2, 'dead']]) } },
+          { shard: 2, self: node('p2', 'master') },
+        ],
+        [node('dead', 'master,fail,noaddr', [2])],
+      ),
+      { forget: [], awaitingFailover: [], lost: [] },
+    ],
+    [
       'dead primary, its replica alive: wait for Redis failover, forget nothing yet',
       views(
         [

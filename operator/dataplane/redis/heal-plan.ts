@@ -54,6 +54,16 @@ function failedEverywhere(id: string, views: readonly HealView[]): boolean {
   return pictures.length > 0 && pictures.every((k) => k.flags.includes('fail') || k.flags.includes('noaddr'));
 }
 
+/**
+ * A live node still imports a slot from `id` (its source died mid-migration). Such an id is left to
+ * planClaimOrphans, which re-points the migration to a live owner first: forgetting the id would
+ * clear the IMPORTING mark with the keys already moved behind it, and the importer's stale picture
+ * (it ignores gossip about the slot) would make a lost shard of slots Redis already failed over.
+ */
+function importedFrom(id: string, views: readonly HealView[]): boolean {
+  return views.some((v) => [...v.self.importing.values()].includes(id));
+}
+
 function noaddrEverywhere(id: string, views: readonly HealView[]): boolean {
   const pictures = views.flatMap((v) => v.known.filter((k) => k.id === id));
   return pictures.length > 0 && pictures.every((k) => k.flags.includes('noaddr'));
@@ -68,6 +78,7 @@ export function planHeal(views: readonly HealView[]): HealPlan {
   for (const id of [...dead].sort()) {
     const slots = slotsOf(id, views);
     const replicas = views.filter((v) => v.self.primaryId === id);
+    if (replicas.length === 0 && importedFrom(id, views)) continue;
     if (slots.size === 0) {
       // A replica still pointing at it would refuse FORGET; it is re-pointed first (cluster pass).
       if (replicas.length === 0) plan.forget.push(id);
