@@ -5,7 +5,6 @@
 // the API server); Cancel sends nothing; a read-only console shows no buttons and refuses a forged
 // POST; a page of another origin cannot get an action through; a user whose RBAC lacks patch sees the
 // API server's 403 in the page.
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -23,7 +22,6 @@ import {
   kubectl,
   repoRoot,
   requireKubeconfig,
-  waitFor,
 } from '../../operator/integration/support.js';
 import { loopbackBrowser, serviceAccountConfig } from './support.js';
 
@@ -62,7 +60,6 @@ describe('fleet console rollout actions', () => {
   };
 
   beforeAll(async () => {
-    await waitFor('the test environment', async () => existsSync('/tmp/helpers/env-ready'), 600_000);
     admin = new KubeConfig();
     admin.loadFromFile(requireKubeconfig());
     await installCrd();

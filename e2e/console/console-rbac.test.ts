@@ -4,7 +4,7 @@
 // token, Role in one namespace), without Prometheus: the charts come from the status the console
 // samples, and draw; a user with no role at all sees the API server's refusal. The audit log shows
 // (which records writes) has no request of the console's user.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -60,11 +60,6 @@ describe('fleet console with read-only RBAC and no Prometheus', () => {
   };
 
   beforeAll(async () => {
-    await waitFor(
-      'the test environment (/tmp/helpers/env-ready)',
-      async () => existsSync('/tmp/helpers/env-ready'),
-      600_000,
-    );
     admin = new KubeConfig();
     admin.loadFromFile(requireKubeconfig());
     objects = admin.makeApiClient(CustomObjectsApi);

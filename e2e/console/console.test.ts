@@ -4,7 +4,6 @@
 // test environment's real API server (kwok nodes) and real Prometheus: fleets are created in a
 // unique namespace and their status is written through the status subresource, as the operator
 // would. Nothing is mocked. Prints `h20console: page load N ms` and `h20console: update latency N ms`.
-import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
@@ -113,11 +112,6 @@ describe('fleet console in Chromium', () => {
   };
 
   beforeAll(async () => {
-    await waitFor(
-      'the test environment (/tmp/helpers/env-ready)',
-      async () => existsSync('/tmp/helpers/env-ready'),
-      600_000,
-    );
     kc = new KubeConfig();
     kc.loadFromFile(requireKubeconfig());
     objects = kc.makeApiClient(CustomObjectsApi);
