@@ -69,13 +69,10 @@ export async function resumeOrphanSlot(
   opts: MigrateOptions,
 ): Promise<string> {
   const ownerKeys = await owner.node.countKeysInSlot(slot);
-  const counts = await Promise.all(
-    primaries
-      .filter((p) => p.id !== owner.id)
-      .map(async (p) => ({ end: p, keys: await p.node.countKeysInSlot(slot) })),
+  const other = await largestHolder(
+    slot,
+    primaries.filter((p) => p.id !== owner.id),
   );
-  const holders = counts.filter((c) => c.keys > 0).sort((a, b) => b.keys - a.keys);
-  const other = holders[0];
   const action = openSlotAction(ownerKeys, other?.keys ?? 0);
   const rest = primaries.filter((p) => p.id !== owner.id && p.id !== other?.end.id).map((p) => p.node);
   if (action === 'stable' || !other) {
@@ -115,7 +112,14 @@ export async function claimOrphanSlot(
   claim: { owner: SlotEnd | undefined; importers: readonly SlotEnd[]; primaries: readonly SlotEnd[] },
 ): Promise<string> {
   const { importers, primaries } = claim;
-  const owner = claim.owner ?? (await keyHolder(slot, primaries, importers)) ?? importers[0];
+  const importerIds = new Set(importers.map((i) => i.id));
+  const holder = claim.owner
+    ? undefined
+    : await largestHolder(
+        slot,
+        primaries.filter((p) => !importerIds.has(p.id)),
+      );
+  const owner = claim.owner ?? holder?.end ?? importers[0];
   if (!owner) return `slot ${slot}: imported from ${sourceId}, no live primary to claim it`;
   if (!claim.owner) {
     await owner.node.cluster('BUMPEPOCH');
@@ -123,10 +127,10 @@ export async function claimOrphanSlot(
     await owner.node.cluster('SETSLOT', slot, 'NODE', owner.id);
   }
   const how = claim.owner ? 'owned by' : 'claimed by';
-  const importing = importers.filter((i) => i.id !== owner.id);
-  const target = importing[0];
+  const others = importers.filter((i) => i.id !== owner.id);
+  const target = others[0];
   if (!target) return `slot ${slot}: imported from ${sourceId}, ${how} ${owner.id}, which holds every key`;
-  for (const i of importing) {
+  for (const i of others) {
     await i.node.cluster('SETSLOT', slot, 'NODE', owner.id);
     if (i === target) await i.node.cluster('SETSLOT', slot, 'IMPORTING', owner.id);
   }
@@ -134,17 +138,13 @@ export async function claimOrphanSlot(
   return `slot ${slot}: imported from ${sourceId}, ${how} ${owner.id}; migration re-pointed: ${owner.id} -> ${target.id}`;
 }
 
-/** The primary (not importing the slot) with the most keys in it; undefined when none has any. */
-async function keyHolder(
+/** Of `ends`, the one with the most keys in `slot` (COUNTKEYSINSLOT); undefined when none has any. */
+async function largestHolder(
   slot: number,
-  primaries: readonly SlotEnd[],
-  importers: readonly SlotEnd[],
-): Promise<SlotEnd | undefined> {
-  const importing = new Set(importers.map((i) => i.id));
+  ends: readonly SlotEnd[],
+): Promise<{ end: SlotEnd; keys: number } | undefined> {
   const counts = await Promise.all(
-    primaries
-      .filter((p) => !importing.has(p.id))
-      .map(async (p) => ({ end: p, keys: await p.node.countKeysInSlot(slot) })),
+    ends.map(async (end) => ({ end, keys: await end.node.countKeysInSlot(slot) })),
   );
-  return counts.filter((c) => c.keys > 0).sort((a, b) => b.keys - a.keys)[0]?.end;
+  return counts.filter((c) => c.keys > 0).sort((a, b) => b.keys - a.keys)[0];
 }

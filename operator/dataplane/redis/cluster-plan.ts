@@ -9,6 +9,7 @@
  * that id now); labels are the pod names the action log and the Events use.
  */
 import { podLabel } from './cluster-node.js';
+import { failedEverywhere } from './heal-plan.js';
 import type { ClusterPod, NodeView } from './cluster-node.js';
 import { claimedSlots, needsRebalance, shardPrimaries, shardPrimary } from './cluster-state.js';
 import { evenSlotRanges, formatRanges, planRebalance, SLOT_COUNT, slotsToRanges } from './slot-plan.js';
@@ -211,14 +212,12 @@ function openMigrations(
  * it failed (fail or noaddr): a dead owner Redis will not fail over any more. Undefined otherwise
  * (the owner may still come back, or the pictures disagree).
  */
-export function deadOwner(slot: number, views: readonly NodeView[]): string | undefined {
+function deadOwner(slot: number, views: readonly NodeView[]): string | undefined {
   const podIds = new Set(views.map((v) => v.id));
   const owners = new Set(views.map((v) => v.known.find((k) => k.slots.includes(slot))?.id));
   const [id] = owners;
   if (owners.size !== 1 || id === undefined || podIds.has(id)) return undefined;
-  const pictures = views.flatMap((v) => v.known.filter((k) => k.id === id));
-  const failed = pictures.every((k) => k.flags.includes('fail') || k.flags.includes('noaddr'));
-  return failed ? id : undefined;
+  return failedEverywhere(id, views) ? id : undefined;
 }
 
 export interface RebalanceStep {

@@ -49,7 +49,7 @@ function slotsOf(id: string, views: readonly HealView[]): Set<number> {
 }
 
 /** Every live node that knows `id` has marked it failed (fail, not merely pfail, or without address). */
-function failedEverywhere(id: string, views: readonly HealView[]): boolean {
+export function failedEverywhere(id: string, views: readonly Pick<HealView, 'known'>[]): boolean {
   const pictures = views.flatMap((v) => v.known.filter((k) => k.id === id));
   return pictures.length > 0 && pictures.every((k) => k.flags.includes('fail') || k.flags.includes('noaddr'));
 }
