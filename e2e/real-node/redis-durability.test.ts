@@ -19,7 +19,14 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../../bot-runtime/config.js';
 import { FleetKeys } from '../../bot-runtime/sessions/keys.js';
 import { kubectlPath, testenvVar } from '../support/env.js';
-import { SESSION_TTL, clusterClient, inBatches, readableSessions, writeSessions } from './redis-support.js';
+import {
+  SESSION_TTL,
+  clusterClient,
+  inBatches,
+  incompleteSessions,
+  readableSessions,
+  writeSessions,
+} from './redis-support.js';
 import {
   BOT_IMAGE,
   CBD_API,
@@ -233,6 +240,18 @@ describeOnRealNode(
       return (at - started) / 1000;
     }
 
+    /** readableSessions, printing what the incomplete ones lack and the pods' restarts if any is. */
+    async function readableOrExplained(client: Cluster): Promise<number> {
+      const readable = await readableSessions(client, keys, ids);
+      if (readable === SESSIONS) return readable;
+      const restarted = (await redisPods(cr)).map((p) => `${p.metadata?.name}:${restarts(p)}`);
+      process.stdout.write(
+        `h4redis: ${SESSIONS - readable} sessions incomplete: ` +
+          `${(await incompleteSessions(client, keys, ids)).join('; ')}; restarts ${restarted.join(' ')}\n`,
+      );
+      return readable;
+    }
+
     it('cluster 3 x 1 (the default) without storage: kill 1 in a primary loses no session', async () => {
       await custom.createNamespacedCustomObject({
         ...CBD_API,
@@ -317,7 +336,7 @@ describeOnRealNode(
         );
         expect(evicted).toBeGreaterThan(0);
         expect(cached).toBeLessThan(entries);
-        expect(await readableSessions(client, keys, ids)).toBe(SESSIONS);
+        expect(await readableOrExplained(client)).toBe(SESSIONS);
 
         const podsAfter = await redisPods(cr);
         for (const p of podsAfter) {

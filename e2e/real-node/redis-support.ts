@@ -145,3 +145,25 @@ export async function readableSessions(
   });
   return ok.filter(Boolean).length;
 }
+
+/** Up to `max` incomplete sessions, each with what is wrong ("owner=null seq=1 turns=1"), for a failure message. */
+export async function incompleteSessions(
+  client: Redis | Cluster,
+  keys: FleetKeys,
+  ids: readonly string[],
+  max = 5,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of ids) {
+    if (out.length >= max) break;
+    const k = keys.session(id);
+    const [owner, seq, turns] = await Promise.all([
+      client.get(k.owner).catch((e: unknown) => `error ${String(e)}`),
+      client.get(k.seq).catch((e: unknown) => `error ${String(e)}`),
+      client.llen(k.turns).catch((e: unknown) => `error ${String(e)}`),
+    ]);
+    if (owner !== '-' || seq !== '1' || turns !== 1)
+      out.push(`${id}: owner=${String(owner)} seq=${String(seq)} turns=${String(turns)}`);
+  }
+  return out;
+}

@@ -73,7 +73,7 @@ async function portFree(port: number): Promise<boolean> {
  * (32768-60999), so an outgoing connection of the test process (Kafka, the API server) cannot take
  * either between this check and redis-server's bind.
  */
-async function freeClusterPort(): Promise<number> {
+export async function freeClusterPort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 12000 + Math.floor(Math.random() * 10000);
     if ((await portFree(port)) && (await portFree(port + 10000))) return port;

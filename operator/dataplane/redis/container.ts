@@ -6,7 +6,7 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IResourceRequirements } from 'kubernetes-models/v1/ResourceRequirements';
 import type { RedisResources, RedisSpec } from '../types.js';
-import { memoryArgs } from './memory.js';
+import { EPHEMERAL_STANDALONE_EVICTION_SAMPLES, memoryArgs } from './memory.js';
 import { NODES_CONF, PASSWORD_KEY, REDIS_BUS_PORT, REDIS_PORT, redisNames } from './names.js';
 import { redisContainerSecurityContext } from './security.js';
 
@@ -21,7 +21,10 @@ export function redisArgs(spec: RedisSpec): string[] {
   args.push('--requirepass', '$(REDIS_PASSWORD)', '--masterauth', '$(REDIS_PASSWORD)');
   if (spec.storage) args.push('--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '');
   else args.push('--appendonly', 'no', '--save', '');
-  args.push(...memoryArgs(spec.resources));
+  const ephemeralStandalone = spec.topology !== 'cluster' && !spec.storage;
+  args.push(
+    ...memoryArgs(spec.resources, ephemeralStandalone ? EPHEMERAL_STANDALONE_EVICTION_SAMPLES : undefined),
+  );
   if (spec.topology === 'cluster') {
     args.push('--cluster-enabled', 'yes', '--cluster-config-file', NODES_CONF);
     args.push('--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT_MS));

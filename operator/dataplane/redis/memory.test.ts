@@ -83,7 +83,7 @@ describe('memoryArgs', () => {
     const args = memoryArgs({ limits: { memory: '256Mi' } });
     expect(argAfter(args, '--maxmemory')).toBe(String(192 * MiB));
     expect(argAfter(args, '--maxmemory-policy')).toBe('volatile-ttl');
-    expect(argAfter(args, '--maxmemory-samples')).toBe('10');
+    expect(argAfter(args, '--maxmemory-samples')).toBe('64');
     const i = args.indexOf('--client-output-buffer-limit');
     expect(args.slice(i + 1, i + 5)).toEqual(['replica', String(32 * MiB), String(16 * MiB), '60']);
   });
@@ -92,6 +92,16 @@ describe('memoryArgs', () => {
     const args = memoryArgs(undefined);
     expect(args).not.toContain('--maxmemory');
     expect(argAfter(args, '--maxmemory-policy')).toBe('volatile-ttl');
+  });
+
+  it('64 samples per eviction, except a standalone Redis without storage, whose restart would empty it', () => {
+    const samples = (spec: RedisSpecInput): string | undefined =>
+      argAfter(redisArgs(cbd(spec).spec.sessions.redis), '--maxmemory-samples');
+    expect(samples({ topology: 'cluster' })).toBe('64');
+    expect(samples({ topology: 'cluster', storage: { size: '1Gi' } })).toBe('64');
+    expect(samples({ topology: 'standalone', storage: { size: '1Gi' } })).toBe('64');
+    expect(samples({ topology: 'standalone' })).toBe('10');
+    expect(samples({})).toBe('10'); // the default: standalone, no storage
   });
 
   it('the default Redis resources get maxmemory 192 MiB', () => {
