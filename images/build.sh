@@ -18,7 +18,12 @@ build_one() {
   log "podman build ${IMAGE[$name]} from ${DOCKERFILE[$name]}"
   # chroot isolation + host network: RUN steps (npm ci) reach the npm registry without a CNI
   # network or a nested runtime. Both base build args are passed; a Dockerfile uses its own.
-  podman_local build --isolation chroot --network host --layers \
+  # RUN steps get 1024 open files by default, and npm ci fails with EMFILE on some machines with
+  # that: give them this shell's hard limit (podman may not raise it further).
+  local nofile
+  nofile=$(ulimit -Hn)
+  [[ $nofile == unlimited || $nofile -gt 65536 ]] && nofile=65536
+  podman_local build --isolation chroot --network host --layers --ulimit "nofile=$nofile:$nofile" \
     --ignorefile "$IMAGES_SRC/context.dockerignore" \
     --build-arg "NODE_IMAGE=$BASE_IMAGE" --build-arg "BASE_IMAGE=$BASE_IMAGE" \
     -f "$dockerfile" -t "${IMAGE[$name]}" "$REPO_ROOT" >"$IMAGES_CACHE/build-$name.log" 2>&1 ||
