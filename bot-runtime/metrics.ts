@@ -32,8 +32,16 @@ export interface Metrics {
 /** Registers every runtime metric on an injected Registry (never the global one). */
 export function createMetrics(registry: Registry, defaultMetrics = true): Metrics {
   if (defaultMetrics) collectDefaultMetrics({ register: registry }); // includes nodejs_eventloop_lag_seconds
-  return { ...turnMetrics([registry]), ...backendMetrics([registry]), ...rolloutMetrics([registry]) };
+  return {
+    ...turnMetrics([registry]),
+    ...createLlmMetrics([registry]),
+    ...backendMetrics([registry]),
+    ...rolloutMetrics([registry]),
+  };
 }
+
+/** What the LLM client records: the chat server and the background worker both export these. */
+export type LlmMetrics = Pick<Metrics, 'llmRequests' | 'llmDuration'>;
 
 type RolloutMetricNames =
   'rolloutGeneration' | 'routingReloads' | 'conversationsStarted' | 'forwards' | 'forwardDuration';
@@ -81,9 +89,7 @@ type TurnMetricNames =
   | 'cacheRequests'
   | 'cacheSkips'
   | 'turnsUnstored'
-  | 'sessionsNotFound'
-  | 'llmRequests'
-  | 'llmDuration';
+  | 'sessionsNotFound';
 
 function turnMetrics(registers: Registry[]): Pick<Metrics, TurnMetricNames> {
   return {
@@ -127,6 +133,11 @@ function turnMetrics(registers: Registry[]): Pick<Metrics, TurnMetricNames> {
       labelNames: ['reason'],
       registers,
     }),
+  };
+}
+
+export function createLlmMetrics(registers: Registry[]): LlmMetrics {
+  return {
     llmRequests: new Counter({
       name: 'chatfleet_llm_requests_total',
       help: 'LLM backend calls (outcome: ok, error, timeout, circuit_open, rejected = 4xx, bad_reply).',
@@ -142,7 +153,9 @@ function turnMetrics(registers: Registry[]): Pick<Metrics, TurnMetricNames> {
   };
 }
 
-function backendMetrics(registers: Registry[]): Omit<Metrics, TurnMetricNames | RolloutMetricNames> {
+function backendMetrics(
+  registers: Registry[],
+): Omit<Metrics, TurnMetricNames | RolloutMetricNames | keyof LlmMetrics> {
   return {
     eventsBuffered: new Gauge({
       name: 'chatfleet_events_buffered',

@@ -1,5 +1,5 @@
 import type { LlmConfig } from '../config.js';
-import type { Metrics } from '../metrics.js';
+import type { LlmMetrics } from '../metrics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 
 export interface ChatMessage {
@@ -81,7 +81,7 @@ export class OpenAiCompatibleLlm implements LlmBackend {
 
   constructor(
     private readonly cfg: LlmConfig,
-    private readonly metrics: Metrics,
+    private readonly metrics: LlmMetrics,
     now: () => number = Date.now,
   ) {
     this.url = completionsUrl(cfg.endpoint);

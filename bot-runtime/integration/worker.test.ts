@@ -110,5 +110,8 @@ describe('background worker (npm run bot -- worker)', () => {
     const metrics = await (await fetch(`${worker.url}/metrics`)).text();
     expect(metrics).toMatch(/chatfleet_worker_task_duration_seconds_count\{type="cache\.put"\} 2/);
     expect(metrics).toMatch(/chatfleet_worker_inflight 0/);
+    // Node's own metrics, and none of the chat server's: a worker pod serves no turns.
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(metrics).not.toMatch(/chatfleet_turn|chatfleet_events_|chatfleet_websocket/);
   });
 });

@@ -1,6 +1,6 @@
 import type { Consumer, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { OpenAiCompatibleLlm } from '../answer/llm-client.js';
 import type { Config } from '../config.js';
 import {
@@ -8,7 +8,7 @@ import {
   kafkaConnectionOptions,
   runtimeKafka,
 } from '../events/kafka-connection.js';
-import { createMetrics } from '../metrics.js';
+import { createLlmMetrics } from '../metrics.js';
 import { connectRedis, createRedisClient, type RedisClient } from '../redis/redis-client.js';
 import { FleetKeys } from '../sessions/keys.js';
 import { MAX_CACHED_ANSWER_BYTES } from '../tasks/task.js';
@@ -35,7 +35,7 @@ function effects(config: Config, redis: RedisClient, registry: Registry): TaskEf
     redis,
     keys: new FleetKeys(fleetId),
     summaries: new SummaryStore(redis, fleetId, { ttlSeconds: config.sessionTtlSeconds, opTimeoutMs: 2000 }),
-    llm: config.llm && new OpenAiCompatibleLlm(config.llm, createMetrics(registry)),
+    llm: config.llm && new OpenAiCompatibleLlm(config.llm, createLlmMetrics([registry])),
     webhooks: new Map(config.worker.webhooks.map((h) => [h.name, h])),
     now: Date.now,
   };
@@ -102,6 +102,9 @@ export async function startWorker(config: Config, log: Logger): Promise<RunningW
   if (!kc) throw new Error('the worker needs KAFKA_BROKERS');
   if (!config.redis) throw new Error('the worker needs REDIS_URL or REDIS_CLUSTER_NODES');
   const registry = new Registry();
+  // Node's own (event-loop lag, heap) and the worker's; the LLM client's when an LLM is set. Not the
+  // chat server's turn metrics: a worker pod serves no turns, and empty series would mislead.
+  collectDefaultMetrics({ register: registry });
   const metrics = createWorkerMetrics(registry);
   const redis = createRedisClient(config.redis, { commandTimeoutMs: 2000 });
   if (!(await connectRedis(redis, 10_000))) log.warn('redis not reachable yet');
