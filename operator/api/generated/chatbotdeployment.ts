@@ -673,6 +673,12 @@ export interface ScaleDownRules {
    */
   stabilizationWindowSeconds: number;
   /**
+   * When the turns the fleet completed have stayed at or below half of their peak within the stabilization window for this many seconds, the window shrinks to these seconds, so a fleet follows a fall of its traffic without holding the peak count for the whole window. Noise of the fleet's own signals still meets the full window. 0 turns it off (HPA behaviour); a value not below stabilizationWindowSeconds has no effect.
+   *
+   * Default: `60`. Minimum 0. Maximum 3600.
+   */
+  trafficDropWindowSeconds: number;
+  /**
    * Allowed changes per period; which one applies is chosen by selectPolicy.
    *
    * Default: `[{"type":"Percent","value":100,"periodSeconds":15}]`. Max items 10.
@@ -2524,6 +2530,12 @@ export interface ScaleDownRulesInput {
    * Default: `300`. Minimum 0. Maximum 3600.
    */
   stabilizationWindowSeconds?: number;
+  /**
+   * When the turns the fleet completed have stayed at or below half of their peak within the stabilization window for this many seconds, the window shrinks to these seconds, so a fleet follows a fall of its traffic without holding the peak count for the whole window. Noise of the fleet's own signals still meets the full window. 0 turns it off (HPA behaviour); a value not below stabilizationWindowSeconds has no effect.
+   *
+   * Default: `60`. Minimum 0. Maximum 3600.
+   */
+  trafficDropWindowSeconds?: number;
   /**
    * Allowed changes per period; which one applies is chosen by selectPolicy.
    *

@@ -808,6 +808,15 @@ export const chatbotDeploymentCrd = {
                                 minimum: 0,
                                 maximum: 3600,
                               },
+                              trafficDropWindowSeconds: {
+                                description:
+                                  "When the turns the fleet completed have stayed at or below half of their peak within the stabilization window for this many seconds, the window shrinks to these seconds, so a fleet follows a fall of its traffic without holding the peak count for the whole window. Noise of the fleet's own signals still meets the full window. 0 turns it off (HPA behaviour); a value not below stabilizationWindowSeconds has no effect.",
+                                type: 'integer',
+                                format: 'int32',
+                                default: 60,
+                                minimum: 0,
+                                maximum: 3600,
+                              },
                               policies: {
                                 description:
                                   'Allowed changes per period; which one applies is chosen by selectPolicy.',

@@ -1,9 +1,43 @@
 import type { LimitedBy, Recommendation, ScaleEvent, ScalingRules } from './types.js';
 
+/** A fall of traffic to at most this share of its peak is a fall, not noise (trafficDropWindowSeconds). */
+export const TRAFFIC_DROP_SHARE = 0.5;
+
+/**
+ * Where the scale-down window starts. Normally `stabilizationWindowSeconds` back. It shrinks to
+ * `trafficDropWindowSeconds` when the traffic itself fell: every recommendation of that shorter
+ * window, this one included, saw at most TRAFFIC_DROP_SHARE of the turns of the busiest one in the
+ * full window. The full window exists against the noise of the fleet's own signals (a burst's
+ * in-flight, a slow scrape); completed turns over a whole metrics window halving and staying there
+ * is the load going away, which HPA's window would answer with the peak count for five minutes.
+ * A fleet that scaled up because its turns got slower keeps its turns per window, so it keeps the
+ * full window too.
+ */
+export function scaleDownWindowStart(
+  previous: Recommendation[],
+  turnsNow: number | undefined,
+  now: number,
+  down: ScalingRules,
+): number {
+  const full = now - down.stabilizationWindowSeconds * 1000;
+  const drop = down.trafficDropWindowSeconds ?? 0;
+  if (turnsNow === undefined || drop <= 0 || drop >= down.stabilizationWindowSeconds) return full;
+  const short = now - drop * 1000;
+  let peak = turnsNow;
+  let recent = turnsNow;
+  for (const rec of previous) {
+    if (rec.time <= full || rec.turns === undefined) continue;
+    peak = Math.max(peak, rec.turns);
+    if (rec.time > short) recent = Math.max(recent, rec.turns);
+  }
+  return peak > 0 && recent <= TRAFFIC_DROP_SHARE * peak ? short : full;
+}
+
 /**
  * HPA v2 stabilization: a scale-up takes the LOWEST recommendation of the up window, a scale-down the
  * HIGHEST of the down window, so a single spike or dip cannot move the count on its own.
- * `previous` are earlier raw recommendations; `raw` is the one made now. A window of 0 s sees only `raw`.
+ * `previous` are earlier raw recommendations; `raw` is the one made now, with `turnsNow` the turns
+ * it saw (for scaleDownWindowStart). A window of 0 s sees only `raw`.
  */
 export function stabilize(
   previous: Recommendation[],
@@ -12,9 +46,10 @@ export function stabilize(
   now: number,
   up: ScalingRules,
   down: ScalingRules,
+  turnsNow?: number,
 ): number {
   const upCutoff = now - up.stabilizationWindowSeconds * 1000;
-  const downCutoff = now - down.stabilizationWindowSeconds * 1000;
+  const downCutoff = scaleDownWindowStart(previous, turnsNow, now, down);
   let upRecommendation = raw;
   let downRecommendation = raw;
   for (const rec of previous) {

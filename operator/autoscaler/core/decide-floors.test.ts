@@ -129,15 +129,16 @@ describe('decide: missing metrics and fallback', () => {
 
 describe('decide: state is carried through every path', () => {
   it.each([
-    { name: 'no data', history: [sample(30, 40, 4), failure(60)] },
-    { name: 'fallback', history: [failure(30), failure(45), failure(60)] },
-    { name: 'signals', history: [sample(60, 40, 4)] },
-  ])('$name keeps earlier recommendations and adds this one', ({ history }) => {
+    // With a sample, the recommendation also keeps the window's turns (for the traffic-drop rule).
+    { name: 'no data', history: [sample(30, 40, 4), failure(60)], turns: {} },
+    { name: 'fallback', history: [failure(30), failure(45), failure(60)], turns: {} },
+    { name: 'signals', history: [sample(60, 40, 4)], turns: { turns: 100 } },
+  ])('$name keeps earlier recommendations and adds this one', ({ history, turns }) => {
     const state = { ...initialState(4, s(0)), recommendations: [{ time: s(10), replicas: 9 }] };
     const d = decide(input({ state, history }));
     expect(d.nextState.recommendations).toEqual([
       { time: s(10), replicas: 9 },
-      { time: s(60), replicas: d.rawRecommendation },
+      { time: s(60), replicas: d.rawRecommendation, ...turns },
     ]);
     expect(d.desiredReplicas).toBe(4); // the 9 from 50 s ago holds the count (scale-down window)
   });

@@ -43,6 +43,32 @@ describe('decide: scale-down stabilization window (300 s)', () => {
   });
 });
 
+describe('decide: a fall of traffic shortens the scale-down window to trafficDropWindowSeconds (60 s)', () => {
+  /** A peak of 8 pods 200 s ago at `peakTurns`, then 2-pod recommendations at `nowTurns` for the last 90 s. */
+  function afterPeak(peakTurns: number, nowTurns: number): number {
+    const now = s(400);
+    const recommendations = [
+      { time: s(200), replicas: 8, turns: peakTurns },
+      ...[90, 75, 60, 45, 30, 15].map((a) => ({ time: now - a * 1000, replicas: 2, turns: nowTurns })),
+    ];
+    const history = [{ ...sample(400, 20, 8), turns: nowTurns }];
+    const state = { ...initialState(8, now), recommendations };
+    return decide(input({ currentReplicas: 8, state, now, history })).desiredReplicas;
+  }
+  it.each([
+    { name: 'turns per window fell from 1000 to 100 over 90 s: down at once', peak: 1000, now: 100, want: 2 },
+    {
+      name: 'turns unchanged (the in-flight fell, not the traffic): the 300 s window holds',
+      peak: 100,
+      now: 100,
+      want: 8,
+    },
+    { name: 'turns down by a third only: the 300 s window holds', peak: 150, now: 100, want: 8 },
+  ])('$name', ({ peak, now, want }) => {
+    expect(afterPeak(peak, now)).toBe(want);
+  });
+});
+
 describe('decide: rate policies (HPA v2 semantics)', () => {
   const upPods = {
     stabilizationWindowSeconds: 0,

@@ -44,7 +44,7 @@ function limitRecommendation(input: DecisionInput, raw: number, opts: FinaliseOp
   const { scaleUp, scaleDown } = policy.behavior;
   const previous = pruneBefore(state.recommendations, retentionCutoff(input));
   return limitRate({
-    desired: stabilize(previous, raw, currentReplicas, now, scaleUp, scaleDown),
+    desired: stabilize(previous, raw, currentReplicas, now, scaleUp, scaleDown, windowTurns(input)),
     current: currentReplicas,
     min: policy.minReplicas,
     max: policy.maxReplicas,
@@ -65,11 +65,21 @@ function markBound(limited: Bounded, raw: number, policy: DecisionInput['policy'
   return limited;
 }
 
+/** Turns completed in the metrics window of the latest sample, if this evaluation has one. */
+function windowTurns(input: DecisionInput): number | undefined {
+  const last = input.history.at(-1);
+  return last?.kind === 'sample' ? last.turns : undefined;
+}
+
 export function finalise(input: DecisionInput, raw: number, opts: FinaliseOptions): Finalised {
   const { policy, state, now, currentReplicas } = input;
   const cutoff = retentionCutoff(input);
   const previous = pruneBefore(state.recommendations, cutoff);
-  const recommendations = [...previous, { time: now, replicas: raw }];
+  const turns = windowTurns(input);
+  const recommendations = [
+    ...previous,
+    { time: now, replicas: raw, ...(turns === undefined ? {} : { turns }) },
+  ];
   const limited = markBound(limitRecommendation(input, raw, opts), raw, policy);
   const scaleEvents = pruneBefore(state.scaleEvents, cutoff);
   const changed = limited.replicas !== currentReplicas;

@@ -6,6 +6,7 @@
 
 import type {
   FallbackSpec,
+  ScaleDownRules,
   ScaleUpRules,
   ScalingSchedule,
   ScalingSpec,
@@ -22,8 +23,12 @@ export type RatePolicyType = RatePolicy['type'];
 export type SelectPolicy = ScaleUpRules['selectPolicy'];
 export type FallbackBehavior = FallbackSpec['behavior'];
 
-/** HPA v2 `behavior.scaleUp` / `behavior.scaleDown` (both have this shape; only their defaults differ). */
-export type ScalingRules = Pick<ScaleUpRules, 'stabilizationWindowSeconds' | 'policies' | 'selectPolicy'>;
+/**
+ * HPA v2 `behavior.scaleUp` / `behavior.scaleDown` (both have this shape; only their defaults differ),
+ * plus scaleDown's `trafficDropWindowSeconds` (absent: off, as for scaleUp).
+ */
+export type ScalingRules = Pick<ScaleUpRules, 'stabilizationWindowSeconds' | 'policies' | 'selectPolicy'> &
+  Partial<Pick<ScaleDownRules, 'trafficDropWindowSeconds'>>;
 
 /** One entry of spec.scaling.schedules. */
 export type ScheduleSpec = ScalingSchedule;
@@ -99,6 +104,8 @@ export type MetricObservation = MetricSample | NoData | Failure;
 export interface Recommendation {
   time: number;
   replicas: number;
+  /** Turns completed in the metrics window when it was made (the traffic-drop rule); absent without a sample. */
+  turns?: number;
 }
 
 export interface ScaleEvent {
