@@ -31,6 +31,7 @@ const status = await realNodeStatus();
 const suffix = randomUUID().slice(0, 8);
 const cbdApi = CBD_API;
 const SESSIONS = 20;
+const log = (line: string): void => void process.stdout.write(`[redis real-node] ${line}\n`);
 
 interface Condition {
   type: string;
@@ -130,8 +131,24 @@ describeOnRealNode(
       return reply.sessionId;
     }
 
+    /**
+     * The session's turn count. A 503 SESSION_STORE_UNAVAILABLE is retried for up to 15 s: just
+     * after a reshard a bot's 1 s command timeout can fire once while its cluster client refreshes
+     * the slot map, which is a blip in availability, not a lost session. A 404 or any other status
+     * fails at once.
+     */
     async function storedTurns(url: string, sessionId: string, fleet: string): Promise<number> {
-      const r = await httpText(`${url}/v1/sessions/${sessionId}`);
+      const path = `${url}/v1/sessions/${sessionId}`;
+      const r = await eventually(
+        async () => {
+          const res = await httpText(path);
+          const storeDown = res.status === 503 && res.body.includes('SESSION_STORE_UNAVAILABLE');
+          if (storeDown) log(`GET /v1/sessions/${sessionId}: 503 SESSION_STORE_UNAVAILABLE, retrying`);
+          return storeDown ? undefined : res;
+        },
+        `GET /v1/sessions/${sessionId} to answer other than 503 SESSION_STORE_UNAVAILABLE`,
+        15_000,
+      );
       if (r.status !== 200) {
         const bots = `app.kubernetes.io/name=chatbot,app.kubernetes.io/instance=${fleet}`;
         const logs = await podWarnings(core, namespace, bots);
