@@ -5,8 +5,10 @@ import { bucketWidthMs, close, FakePod, percentile, pool, seededInts, sleep, tim
 
 /**
  * Direct scrape against real HTTP servers exposing real prom-client histograms. The test drives turns whose
- * durations it controls, measures every turn client-side, and checks the scraped percentile against the
- * client-side percentile within one bucket of the contract histogram.
+ * durations it controls and checks the scraped percentile against the exact percentile of the durations
+ * the pods observed into their histograms, within one bucket of the contract histogram. The client-side
+ * latency is logged but not compared: on a loaded machine it adds accept and event-loop delay the pods
+ * never see (a CI run measured 174 ms of it), and that is not what the scrape is responsible for.
  */
 const pods: FakePod[] = [];
 afterAll(async () => {
@@ -32,12 +34,17 @@ async function drive(targets: FakePod[], delays: number[], concurrency: number):
   return pool(tasks, concurrency);
 }
 
+/** The durations `targets` observed after `counts` (each pod's observedMs length at the start). */
+function observedSince(targets: FakePod[], counts: number[]): number[] {
+  return targets.flatMap((p, i) => p.observedMs.slice(counts[i] ?? 0));
+}
+
 describe('ScrapeSource against real HTTP servers with prom-client histograms', () => {
   const source = new ScrapeSource({ timeoutMs: 2000 });
   const fleet = { namespace: 'it', name: `scrape-${Date.now().toString(36)}`, podEndpoints: [] as string[] };
   const window = (now: number) => ({ now, seconds: 60, percentile: 95 });
 
-  it('scraped p95 matches the client-measured p95 within bucket resolution', async () => {
+  it('scraped p95 matches the p95 the pods observed, within bucket resolution', async () => {
     const targets = [await startPod(), await startPod(), await startPod()];
     fleet.podEndpoints = targets.map((p) => p.url);
     const first = asSample(await source.fetch(fleet, window(Date.now())));
@@ -46,10 +53,13 @@ describe('ScrapeSource against real HTTP servers with prom-client histograms', (
     const second = asSample(await source.fetch(fleet, window(Date.now())));
     expect(second.turns).toBe(240);
     expect(second.podsReporting).toBe(3);
-    const clientP95 = percentile(measured, 95);
+    const podP95 = percentile(observedSince(targets, [0, 0, 0]), 95);
     const scraped = second.latencyMs ?? NaN;
-    console.log(`client p95 ${clientP95.toFixed(1)} ms, scraped p95 ${scraped.toFixed(1)} ms`);
-    expect(Math.abs(scraped - clientP95)).toBeLessThanOrEqual(bucketWidthMs(clientP95));
+    const client = percentile(measured, 95).toFixed(1);
+    console.log(
+      `pods' p95 ${podP95.toFixed(1)} ms, scraped p95 ${scraped.toFixed(1)} ms, client p95 ${client} ms`,
+    );
+    expect(Math.abs(scraped - podP95)).toBeLessThanOrEqual(bucketWidthMs(podP95));
   });
 
   it('reads the in-flight gauge summed across pods while turns are running', async () => {
@@ -72,11 +82,12 @@ describe('ScrapeSource against real HTTP servers with prom-client histograms', (
     await sleep(300); // let the client's keep-alive pool notice the closed sockets
     const restarted = await startPod(victim.port); // same endpoint, counters start again at 0
     const live = [targets[0] as FakePod, restarted, targets[2] as FakePod];
-    const measured = await drive(live, seededInts(12, 90, 150, 190), 15);
+    const counts = live.map((p) => p.observedMs.length);
+    await drive(live, seededInts(12, 90, 150, 190), 15);
     const after = asSample(await source.fetch(restartFleet, window(Date.now())));
     expect(after.turns).toBe(90);
-    const clientP95 = percentile(measured, 95);
-    expect(Math.abs((after.latencyMs ?? NaN) - clientP95)).toBeLessThanOrEqual(bucketWidthMs(clientP95));
+    const podP95 = percentile(observedSince(live, counts), 95);
+    expect(Math.abs((after.latencyMs ?? NaN) - podP95)).toBeLessThanOrEqual(bucketWidthMs(podP95));
   });
 
   it('a pod that is down is skipped; all down is a failure, never zero', async () => {

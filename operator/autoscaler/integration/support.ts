@@ -29,6 +29,8 @@ export class FakePod {
   readonly server: Server;
   url = '';
   entered = 0;
+  /** Every duration observed into the histogram, in ms: what a scrape of this pod must reproduce. */
+  readonly observedMs: number[] = [];
   private readonly turns = new Histogram({
     name: 'chatfleet_turn_duration_seconds',
     help: 'turn duration',
@@ -68,7 +70,7 @@ export class FakePod {
     this.entered++;
     await sleep(ms);
     this.inflight.dec();
-    end();
+    this.observedMs.push(end() * 1000);
     res.end('ok');
   }
 }
