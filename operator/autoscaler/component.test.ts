@@ -20,10 +20,11 @@ class ScriptedSource implements MetricSource {
   forget(): void {}
 }
 
+/** A sample from both pods of the tests' Deployment (deploymentWith(2)). */
 const sample =
   (latencyMs: number | null, inflight = 1) =>
   (now: number) =>
-    ({ kind: 'sample', time: now, latencyMs, turns: 10, inflight, podsReporting: 1 }) as MetricObservation;
+    ({ kind: 'sample', time: now, latencyMs, turns: 10, inflight, podsReporting: 2 }) as MetricObservation;
 
 function cbd(extra: { generation?: number; status?: ChatbotDeploymentStatus } = {}): ChatbotDeployment {
   const fleet = defaultedCbd(

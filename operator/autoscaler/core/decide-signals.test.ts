@@ -53,6 +53,22 @@ describe('decide: latency signal', () => {
     const d = decide(input({ currentReplicas: 8, readyReplicas: 4, history: [sample(60, 40, 4, 600)] }));
     expect(d.desiredReplicas).toBe(8);
   });
+
+  // The window's percentile was made by the pods that served it: pods that became ready late in the
+  // window barely show in it, so the step multiplies the window's mean of pods reporting (at most ready),
+  // and a latency above target never votes below the current count.
+  it.each([
+    { name: 'the same 16 pods all window: 16 x 2', pods: [16, 16, 16, 16], want: 32 },
+    { name: 'grew 4 -> 16 within it: mean 8 x 2 = 16, the count holds', pods: [4, 4, 8, 16], want: 16 },
+    { name: 'grew 4 -> 12, late: mean 6 x 2 = 12, never below current 16', pods: [4, 4, 4, 12], want: 16 },
+    { name: 'more reporting than ready (a pod left): ready caps it', pods: [20, 20, 20, 20], want: 32 },
+  ])('latency step from the pods that served the window: $name', ({ pods, want }) => {
+    // 2 in flight per pod: far below the target, so only the latency signal asks for more.
+    const history = pods.map((n, i) => sample(15 * (i + 1), 2 * n, n, 1200));
+    const d = decide(input({ currentReplicas: 16, readyReplicas: 16, history }));
+    expect(d.readings.latencyDesired).toBe(want);
+    expect(d.desiredReplicas).toBe(want);
+  });
 });
 
 describe('decide: demand estimate', () => {

@@ -80,6 +80,11 @@ interface Read {
   capacity: CapacityEstimate | undefined;
 }
 
+/** The pods that made the window's percentile: its mean of pods reporting, at most those ready now. */
+function servedBy(window: MetricSample[], readyReplicas: number): number {
+  return Math.min(readyReplicas, mean(window.map((s) => s.podsReporting)));
+}
+
 function readSignals(input: DecisionInput, floor: ScheduleFloor): Read {
   const { policy, history, now, readyReplicas, currentReplicas } = input;
   const window = metricsWindow(input);
@@ -110,7 +115,7 @@ function readSignals(input: DecisionInput, floor: ScheduleFloor): Read {
     latencyDesired: latencyDesired(
       latest.latencyMs,
       input.slo,
-      readyReplicas,
+      servedBy(window, readyReplicas),
       currentReplicas,
       policy.tolerance,
     ),

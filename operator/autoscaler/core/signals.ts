@@ -87,15 +87,19 @@ export const MAX_LATENCY_STEP = 2;
  * capacity ratio. We use it only in the direction it is trustworthy:
  * - at or below target it has no vote (the in-flight signal sizes the fleet and decides scale-down);
  * - just above target (within tolerance) it votes to hold, which vetoes scale-down;
- * - clearly above target it asks for ready x sqrt(ratio), capped at x2 per evaluation. The square root
- *   damps the non-linearity; repeated evaluations act as an integral term that keeps adding capacity until
- *   the SLO is met. It multiplies READY pods, so while pods from an earlier step are still starting the
- *   signal does not stack another step on top of them.
+ * - clearly above target it asks for servedBy x sqrt(ratio), capped at x2 per evaluation, and never less
+ *   than the current count. The square root damps the non-linearity; repeated evaluations act as an
+ *   integral term that keeps adding capacity until the SLO is met. `servedBy` is the pods that made the
+ *   percentile: the window's mean of pods reporting, at most the ready pods. Pods still starting are not
+ *   in it, so the signal does not stack another step on top of them; nor are pods that became ready late
+ *   in the window, whose few turns barely move a percentile the smaller fleet made (on the cost-doubles
+ *   trace, multiplying the pods ready now took the fleet from 29 to 40 on a 60 s percentile that was
+ *   still the overload's).
  */
 export function latencyDesired(
   latencyMs: number | null,
   slo: SloPolicy,
-  readyReplicas: number,
+  servedBy: number,
   currentReplicas: number,
   tolerance: number,
 ): number | null {
@@ -104,5 +108,5 @@ export function latencyDesired(
   if (ratio <= 1) return null;
   if (ratio <= 1 + tolerance) return currentReplicas;
   const step = Math.min(Math.sqrt(ratio), MAX_LATENCY_STEP);
-  return Math.ceil(Math.max(readyReplicas, 1) * step);
+  return Math.max(currentReplicas, Math.ceil(Math.max(servedBy, 1) * step));
 }
