@@ -69,12 +69,22 @@ describe('podIpEndpoints', () => {
 });
 
 describe('AutoscalerComponent', () => {
-  it('starts a fleet without a Deployment at minReplicas and scrapes only ready pods', async () => {
+  it('starts a fleet without a Deployment at minReplicas, reading no metrics: no pod exists yet', async () => {
+    const source = new ScriptedSource(sample(null, 0));
+    const c = new AutoscalerComponent({ autoscaler: new FleetAutoscaler({ scrape: source }) });
+    const out = await c.reconcile(ctx(cbd(), T0, undefined));
+    expect(out.replicas).toBe(2);
+    expect(source.calls).toHaveLength(0);
+    expect(out.conditions).toContainEqual(
+      expect.objectContaining({ reason: 'NoMetrics', message: 'no pods yet: the fleet is being created' }),
+    );
+  });
+
+  it('scrapes only ready pods', async () => {
     const source = new ScriptedSource(sample(null, 0));
     const c = new AutoscalerComponent({ autoscaler: new FleetAutoscaler({ scrape: source }) });
     const pods = [pod('a', '10.0.0.1'), pod('b', '10.0.0.2', false), pod('c', '10.0.0.3', true, true)];
-    const out = await c.reconcile(ctx(cbd(), T0, undefined, pods));
-    expect(out.replicas).toBe(2);
+    await c.reconcile(ctx(cbd(), T0, deploymentWith(2), pods));
     expect(source.calls[0]?.podEndpoints).toEqual(['http://10.0.0.1:8080']);
   });
 

@@ -133,6 +133,8 @@ export class AutoscalerComponent implements FleetComponent {
       podEndpoints: [...new Set(this.resolveEndpoints(ready, ctx.cbd))],
       now,
       signal: ctx.signal,
+      // A fleet being created: no pod can exist, and a metrics read would only delay its first apply.
+      nothingToRead: ctx.deployment === undefined ? 'no pods yet: the fleet is being created' : undefined,
     });
   }
 }

@@ -22,6 +22,11 @@ export interface EvaluateInput {
   now: number;
   /** Cancels the metric reads (the operator's term, ComponentContext.signal). */
   signal?: AbortSignal | undefined;
+  /**
+   * Set when there is nothing to read yet (the fleet's Deployment does not exist, so no pod does): the
+   * evaluation records "no data" with this reason and reads no metrics.
+   */
+  nothingToRead?: string | undefined;
 }
 
 export interface FleetAutoscalerOptions {
@@ -52,6 +57,28 @@ export class FleetAutoscaler {
     this.scrape = options.scrape ?? new ScrapeSource({ metrics: options.metrics?.scrape });
   }
 
+  private async observe(
+    input: EvaluateInput,
+    seconds: number,
+    percentile: number,
+  ): Promise<MetricObservation> {
+    if (input.nothingToRead !== undefined) {
+      return { kind: 'noData', time: input.now, reason: input.nothingToRead };
+    }
+    const namespace = input.cbd.metadata.namespace ?? '';
+    const name = input.cbd.metadata.name ?? '';
+    return this.sourceFor(input.cbd)
+      .fetch(
+        { namespace, name, podEndpoints: input.podEndpoints, signal: input.signal },
+        { now: input.now, seconds, percentile },
+      )
+      .catch((err: unknown): MetricObservation => ({
+        kind: 'failure',
+        time: input.now,
+        error: errorMessage(err),
+      }));
+  }
+
   async evaluate(input: EvaluateInput): Promise<EvaluateResult> {
     const namespace = input.cbd.metadata.namespace ?? '';
     const name = input.cbd.metadata.name ?? '';
@@ -62,17 +89,7 @@ export class FleetAutoscaler {
       history: [],
       state: initialState(input.currentReplicas, input.now),
     };
-    const source = this.sourceFor(input.cbd);
-    const observation = await source
-      .fetch(
-        { namespace, name, podEndpoints: input.podEndpoints, signal: input.signal },
-        { now: input.now, seconds: policy.metricsWindowSeconds, percentile: slo.latency.percentile },
-      )
-      .catch((err: unknown): MetricObservation => ({
-        kind: 'failure',
-        time: input.now,
-        error: errorMessage(err),
-      }));
+    const observation = await this.observe(input, policy.metricsWindowSeconds, slo.latency.percentile);
     const history = pruneHistory([...memory.history, observation], policy, input.now);
     const decision = decide({ ...input, policy, slo, history, state: memory.state });
     this.memory.set(key, { history, state: decision.nextState });
