@@ -190,6 +190,32 @@ async function baselinePodsSeconds(
   return undefined;
 }
 
+/** Namespaces of this bench (an earlier run's are deleted in its finally, and take minutes to go). */
+const BENCH_NAMESPACE = /^cf-bench-(bl|op)-/;
+
+/**
+ * Until no bench namespace is left (at most 10 min). Deleting an earlier run's 1,000 fleets keeps the
+ * API server busy for minutes: a run started meanwhile would pay for it in its operator phase, which
+ * comes first, and not in its baseline, so back-to-back runs measured the cleanup, not the operator.
+ */
+async function benchNamespacesGone(client: KubeClient, why: string): Promise<void> {
+  const t0 = performance.now();
+  let loggedAt = -Infinity;
+  for (;;) {
+    const left = (await client.list(Resources.Namespace, undefined)).items.filter((n) =>
+      BENCH_NAMESPACE.test(n.metadata.name ?? ''),
+    );
+    if (left.length === 0) return;
+    const waited = (performance.now() - t0) / 1000;
+    if (waited > 600) throw new Error(`bench namespaces still deleting after 600 s: ${left.length} left`);
+    if (waited - loggedAt >= 30) {
+      loggedAt = waited;
+      console.error(`  ${why}: waiting for ${left.length} bench namespace(s) to finish deleting`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 async function main(): Promise<void> {
   const a = benchArgs();
   if (!process.env.KUBECONFIG)
@@ -197,6 +223,7 @@ async function main(): Promise<void> {
   const { kc } = loadKubeConfig(process.env);
   const client = await KubeClient.create(kc);
   await client.probe();
+  await benchNamespacesGone(client, 'before the run');
   // Names of the same length: the baseline's copies carry the namespace in the same places.
   const suffix = Date.now().toString(36);
   const direct = `cf-bench-bl-${suffix}`;
@@ -225,6 +252,7 @@ async function main(): Promise<void> {
   } finally {
     await client.delete(Resources.Namespace, undefined, direct).catch(() => undefined);
     await client.delete(Resources.Namespace, undefined, managed).catch(() => undefined);
+    await benchNamespacesGone(client, 'after the run').catch((err: unknown) => console.error(err));
     client.close();
   }
 }
