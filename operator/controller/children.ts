@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { KubeClient } from '../kube/client.js';
+import { isConflict } from '../kube/errors.js';
 import type { EventRecorder } from '../kube/events.js';
 import { Resources } from '../kube/resources.js';
 import { FIELD_MANAGER, childNames } from '../workload/labels.js';
@@ -42,9 +43,13 @@ export interface ChildApplierDeps {
  * object of the same name that this CR does not control (operator/controller/ownership.ts).
  */
 export class ChildApplier {
-  /** Children being created right now (`Kind/ns/name` -> CR uid): two fleets never create one name at once. */
-  private readonly creating = new Map<string, string>();
   private readonly verified: VerifiedChildren;
+  /**
+   * Names whose create was refused because someone else's object holds them (`Kind/ns/name` -> CR uid):
+   * while the conflict lasts, a reconcile reads the object instead of sending a write the API server
+   * will refuse again. One entry per conflicting child, dropped when it is created or its fleet deleted.
+   */
+  private readonly taken = new Map<string, string>();
 
   constructor(private readonly d: ChildApplierDeps) {
     this.verified = new VerifiedChildren(d.resyncMs, () => d.now().getTime());
@@ -53,6 +58,7 @@ export class ChildApplier {
   /** Drops what is remembered about the children of a deleted fleet. */
   forgetOwner(uid: string): void {
     this.verified.forgetOwner(uid);
+    for (const [key, owner] of this.taken) if (owner === uid) this.taken.delete(key);
   }
 
   /** Uncached children currently trusted without a GET (for tests and the bench). */
@@ -68,7 +74,12 @@ export class ChildApplier {
    * Deployments are held too: pods must not start against another owner's Service, ConfigMap or
    * ServiceAccount (docs/operator.md, Name conflicts).
    */
-  async applyAll(cbd: ChatbotDeployment, merged: MergedContributions, log: Logger): Promise<Applied> {
+  async applyAll(
+    cbd: ChatbotDeployment,
+    merged: MergedContributions,
+    log: Logger,
+    fleet: { isNew: boolean },
+  ): Promise<Applied> {
     const plans = planChildren(cbd, merged, this.d.caches);
     const deploymentPlan = plans.filter((p) => p.resource === Resources.Deployment);
     const others = plans.filter((p) => p.resource !== Resources.Deployment);
@@ -78,45 +89,24 @@ export class ChildApplier {
       if (r.change) changes.push(r.change);
       if (r.conflict) conflicts.push(r.conflict);
     };
-    const lookups = await this.lookUpNewDeployments(cbd, deploymentPlan);
     try {
-      const first = await Promise.allSettled(others.map((p) => this.applyChild(cbd, p, log)));
+      const first = await Promise.allSettled(others.map((p) => this.applyChild(cbd, p, log, fleet.isNew)));
       for (const r of first) if (r.status === 'fulfilled') collect(r.value);
       const failed = first.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
       let deployment: KubeObject | undefined;
       for (const p of conflicts.length > 0 ? [] : deploymentPlan) {
-        const r = await this.applyChild(cbd, p, log, lookups.get(p.name));
+        const r = await this.applyChild(cbd, p, log, fleet.isNew);
         collect(r);
         // The stable Deployment is the fleet's (status counts it); the canary reports through the rollout.
         if (p.name === childNames.deployment(cbd)) deployment = r.written;
       }
       return { deployment, conflicts };
     } finally {
-      for (const key of lookups.claims) this.creating.delete(key);
       // One event per reconcile that changed children, not one per child: events are writes too.
       if (changes.length > 0)
         this.d.events.record(cbd, 'Normal', 'ChildrenApplied', 'Apply', changes.join(', '));
     }
-  }
-
-  /**
-   * A fleet's Deployments are applied after its other children, so the GET that must precede
-   * creating one (see create) is started now, under its name claim, and overlaps those applies:
-   * a new fleet then waits for one round trip less. The claims are held until applyAll ends.
-   */
-  private async lookUpNewDeployments(cbd: ChatbotDeployment, plans: ChildPlan[]): Promise<DeploymentLookups> {
-    const ns = cbd.metadata.namespace ?? '';
-    const uid = cbd.metadata.uid ?? '';
-    const lookups = new DeploymentLookups();
-    for (const p of plans) {
-      const key = `${p.resource.kind}/${ns}/${p.name}`;
-      if (!p.desired || !p.cache || this.creating.has(key) || (await this.liveChild(ns, p))) continue;
-      this.creating.set(key, uid);
-      lookups.claims.push(key);
-      lookups.set(p.name, settle(this.d.client.get(p.resource, ns, p.name)));
-    }
-    return lookups;
   }
 
   private async liveChild(ns: string, p: ChildPlan): Promise<KubeObject | undefined> {
@@ -128,12 +118,12 @@ export class ChildApplier {
     cbd: ChatbotDeployment,
     p: ChildPlan,
     log: Logger,
-    lookup?: Settled<KubeObject | undefined>,
+    fleetIsNew: boolean,
   ): Promise<ChildResult> {
     const desired = p.desired && withAppliedHash(p.desired);
     return p.cache
-      ? this.converge(cbd, p, desired, log, lookup)
-      : this.convergeUncached(cbd, p, desired, log);
+      ? this.converge(cbd, p, desired, log)
+      : this.convergeUncached(cbd, p, desired, log, fleetIsNew);
   }
 
   /** A child no informer sees: no GET while it was seen as wanted less than a period ago (VerifiedChildren). */
@@ -142,11 +132,18 @@ export class ChildApplier {
     p: ChildPlan,
     desired: KubeObject | undefined,
     log: Logger,
+    fleetIsNew: boolean,
   ): Promise<ChildResult> {
-    const key = `${p.resource.kind}/${cbd.metadata.namespace ?? ''}/${p.name}`;
+    const ns = cbd.metadata.namespace ?? '';
+    const key = `${p.resource.kind}/${ns}/${p.name}`;
     const hash = desired?.metadata.annotations?.[ANNOTATION_APPLIED_HASH];
     if (hash !== undefined && this.verified.fresh(key, hash)) return {};
-    const result = await this.converge(cbd, p, desired, log);
+    // A fleet being created has no such child yet: its create-only apply learns in the same round trip
+    // a GET would take whether the name is taken (409, then read), and creates the child otherwise.
+    const result =
+      fleetIsNew && desired
+        ? await this.create(cbd, desired, p, ns, log)
+        : await this.converge(cbd, p, desired, log);
     if (hash !== undefined && !result.conflict) this.verified.remember(key, hash, cbd.metadata.uid ?? '');
     else this.verified.forget(key);
     return result;
@@ -157,7 +154,6 @@ export class ChildApplier {
     p: ChildPlan,
     desired: KubeObject | undefined,
     log: Logger,
-    lookup?: Settled<KubeObject | undefined>,
   ): Promise<ChildResult> {
     const ns = cbd.metadata.namespace ?? '';
     const live = await this.liveChild(ns, p);
@@ -172,30 +168,17 @@ export class ChildApplier {
     if (conflict) return { conflict };
     if (!needsApply(desired, live)) return {};
     if (live) return this.write(desired, p, ns, 'updated', log);
-    if (lookup) return this.createLookedUp(cbd, desired, p, ns, log, lookup);
     return this.create(cbd, desired, p, ns, log);
   }
 
-  /** create() with its GET already done under this fleet's claim (lookUpNewDeployments). */
-  private async createLookedUp(
-    cbd: ChatbotDeployment,
-    desired: KubeObject,
-    p: ChildPlan,
-    ns: string,
-    log: Logger,
-    lookup: Settled<KubeObject | undefined>,
-  ): Promise<ChildResult> {
-    const live = unwrap(await lookup);
-    const conflict = conflictOf(cbd, p.resource, live);
-    if (conflict) return { conflict };
-    return this.write(desired, p, ns, live ? 'updated' : 'created', log);
-  }
-
   /**
-   * A child the cache does not hold. The informers see only objects labelled managed-by, so a user's own
-   * object of that name is invisible to them: GET it first (creates are rare, steady state never gets
-   * here). The `creating` claim closes the window between that GET and the apply for two fleets of this
-   * operator (the only writer with our field manager) contesting one name.
+   * A child neither the cache nor the overlay holds. The informers see only objects labelled
+   * managed-by, so a user's own object of that name is invisible to them: the first write is a
+   * create-only apply, which the API server refuses (409) when the name is taken, and only then is the
+   * object read, to tell ours (an informer behind) from someone else's (NameConflict). A new child costs
+   * one round trip, and two fleets contesting one name are decided by the API server: one creates it,
+   * the other reads it and reports the conflict. A name found taken is read first on later reconciles
+   * (`taken`), so a lasting conflict sends no write at all.
    */
   private async create(
     cbd: ChatbotDeployment,
@@ -205,27 +188,26 @@ export class ChildApplier {
     log: Logger,
   ): Promise<ChildResult> {
     const key = `${p.resource.kind}/${ns}/${p.name}`;
-    const claimant = this.creating.get(key);
-    const uid = cbd.metadata.uid ?? '';
-    if (claimant !== undefined && claimant !== uid) {
-      return {
-        conflict: {
-          kind: p.resource.kind,
-          namespace: ns,
-          name: p.name,
-          owner: `a fleet creating it now (uid ${claimant})`,
-        },
-      };
+    let live = this.taken.has(key) ? await this.d.client.get(p.resource, ns, p.name) : undefined;
+    if (!live) {
+      try {
+        const written = await this.d.client.applyNew(desired, FIELD_MANAGER, p.resource);
+        this.taken.delete(key);
+        return this.remember(written, p, ns, 'created', log);
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+      live = await this.d.client.get(p.resource, ns, p.name);
+      // Taken, then deleted before our read: the retry creates it.
+      if (!live) throw new Error(`${p.resource.kind} ${ns}/${p.name} was deleted while being created`);
     }
-    this.creating.set(key, uid);
-    try {
-      const live = p.cache ? await this.d.client.get(p.resource, ns, p.name) : undefined;
-      const conflict = conflictOf(cbd, p.resource, live);
-      if (conflict) return { conflict };
-      return await this.write(desired, p, ns, live ? 'updated' : 'created', log);
-    } finally {
-      this.creating.delete(key);
+    const conflict = conflictOf(cbd, p.resource, live);
+    if (conflict) {
+      this.taken.set(key, cbd.metadata.uid ?? '');
+      return { conflict };
     }
+    this.taken.delete(key);
+    return needsApply(desired, live) ? this.write(desired, p, ns, 'updated', log) : {};
   }
 
   private async write(
@@ -236,28 +218,18 @@ export class ChildApplier {
     log: Logger,
   ): Promise<ChildResult> {
     const written = await this.d.client.apply(desired, FIELD_MANAGER, { resource: p.resource });
+    return this.remember(written, p, ns, verb, log);
+  }
+
+  private remember(
+    written: KubeObject,
+    p: ChildPlan,
+    ns: string,
+    verb: 'created' | 'updated',
+    log: Logger,
+  ): ChildResult {
     if (p.cache) this.d.overlay.remember(`${p.resource.kind}/${ns}/${p.name}`, written);
     log.info({ kind: p.resource.kind, child: p.name }, `${verb} child`);
     return { written, change: `${verb} ${p.resource.kind} ${p.name}` };
   }
-}
-
-type Settled<T> = Promise<{ ok: true; value: T } | { ok: false; error: unknown }>;
-
-/** A promise that is awaited later, perhaps never (the reconcile failed first): it must not reject unhandled. */
-function settle<T>(p: Promise<T>): Settled<T> {
-  return p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
-function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
-  if (!r.ok) throw r.error;
-  return r.value;
-}
-
-/** The early Deployment GETs of one applyAll, by name, and the name claims they hold. */
-class DeploymentLookups extends Map<string, Settled<KubeObject | undefined>> {
-  readonly claims: string[] = [];
 }

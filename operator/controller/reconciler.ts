@@ -99,7 +99,7 @@ export class FleetReconciler {
     let applyError: string | undefined;
     let applied: Applied = { deployment: undefined, conflicts: [] };
     try {
-      applied = await this.children.applyAll(cbd, merged, req.log);
+      applied = await this.children.applyAll(cbd, merged, req.log, { isNew: !ctx.deployment });
     } catch (err) {
       if (!isInvalid(err)) throw err;
       applyError = errorMessage(err);

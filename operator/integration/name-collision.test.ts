@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return --
    These tests inspect raw Kubernetes JSON (kubectl -o json); typing every field would add nothing. */
 import { describe, expect, it } from '@jest/globals';
+import { auditEvents } from './audit.js';
 import {
   applyCr,
   condition,
@@ -119,12 +120,22 @@ describe('child name collisions', () => {
     expect((await kubectlJson(['-n', env.ns, 'get', 'service', 'z'])).metadata.ownerReferences[0].uid).toBe(
       z.metadata.uid,
     );
+    const reconciles = await metricValue(env.operator.registry, 'chatfleet_operator_reconcile_total');
     await sampleUnchanged('z-stable', 8_000, (s) => {
       expect(s.metadata.ownerReferences).toBeUndefined();
       expect(s.spec.selector).toEqual({ app: 'users-own' });
       expect(s.spec.ports).toEqual([expect.objectContaining({ port: 8080 })]);
       expect(s.metadata.managedFields.map((f: any) => f.manager)).not.toContain('chatfleet-operator');
     });
+    // z was reconciled again meanwhile, yet the only write that ever reached z-stable is the first
+    // create-only apply, refused: later reconciles read the name they know is taken.
+    expect(
+      await metricValue(env.operator.registry, 'chatfleet_operator_reconcile_total'),
+    ).toBeGreaterThanOrEqual(reconciles + 2);
+    const patches = (await auditEvents(env.ns)).filter(
+      (e) => e.objectRef?.name === 'z-stable' && e.verb === 'patch',
+    );
+    expect(patches.map((e) => e.responseStatus?.code)).toEqual([409]);
     await kubectl(['-n', env.ns, 'delete', 'cbd', 'z', '--wait=true']);
     await waitFor('z children collected', async () =>
       (await kubectl(['-n', env.ns, 'get', 'service', 'z', '--ignore-not-found'])).trim() === ''
@@ -135,7 +146,7 @@ describe('child name collisions', () => {
     expect(kept.spec.selector).toEqual({ app: 'users-own' });
   }, 120_000);
 
-  it('does not take over a pre-existing Deployment of the fleet name that nobody controls (looked up while the other children are applied)', async () => {
+  it('does not take over a pre-existing Deployment of the fleet name that nobody controls (its create-only apply is refused)', async () => {
     const user = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',

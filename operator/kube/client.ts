@@ -8,6 +8,8 @@ import { resourceFor, resourcePath } from './resources.js';
 import type { KubeObject } from '../workload/types.js';
 
 export const APPLY_PATCH = 'application/apply-patch+yaml';
+/** The maximum uint64: above every etcd revision (an int64), so never an object's resourceVersion. */
+const NO_STORED_RESOURCE_VERSION = '18446744073709551615';
 
 /** Called for every mutating request, so metrics can count writes (steady state must show none). */
 export type WriteObserver = (verb: 'apply' | 'create' | 'update' | 'delete', kind: string) => void;
@@ -139,6 +141,17 @@ export class KubeClient {
     });
     this.onWrite('apply', subresource ? `${r.kind}/${subresource}` : r.kind);
     return result;
+  }
+
+  /**
+   * Server-side apply that only creates: the API server answers 409 Conflict when an object of that name
+   * exists, whoever made it. The body carries a resourceVersion no stored object can have (above etcd's
+   * int64 revisions): an update must match it, and a create drops it (the generic registry clears the
+   * resourceVersion of an object it stores, Kubernetes >= 1.23 for every kind).
+   */
+  async applyNew<T = KubeObject>(obj: KubeObject, fieldManager: string, r: ResourceKind): Promise<T> {
+    const metadata = { ...obj.metadata, resourceVersion: NO_STORED_RESOURCE_VERSION };
+    return this.apply<T>({ ...obj, metadata }, fieldManager, { resource: r });
   }
 
   async create<T = KubeObject>(
