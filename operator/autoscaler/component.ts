@@ -120,22 +120,34 @@ export class AutoscalerComponent implements FleetComponent {
   }
 
   private async evaluate(ctx: ComponentContext, now: number): Promise<EvaluateResult> {
-    // Spoofed pods (copied labels) are neither scraped nor counted as ready.
-    const pods = this.options.ownership
-      ? await this.options.ownership.controlled(ctx.cbd, [ctx.deployment, ctx.canaryDeployment], ctx.pods)
-      : ctx.pods;
-    // The stable track only: a slow canary must lead to a rollback, not a scale-out (docs/rollouts.md).
-    const ready = pods.filter((p) => isReadyPod(p) && trackOf(p) === 'stable');
-    return this.options.autoscaler.evaluate({
+    const { autoscaler, ownership } = this.options;
+    const read = {
       cbd: ctx.cbd,
-      currentReplicas: currentReplicas(ctx),
-      readyReplicas: ready.length,
-      podEndpoints: [...new Set(this.resolveEndpoints(ready, ctx.cbd))],
       now,
       signal: ctx.signal,
       // A fleet being created: no pod can exist, and a metrics read would only delay its first apply.
       nothingToRead: ctx.deployment === undefined ? 'no pods yet: the fleet is being created' : undefined,
-    });
+    };
+    // A Prometheus needs no pod addresses: its read overlaps the ownership check (whose first pass for
+    // a new ReplicaSet is a GET) instead of waiting for it.
+    const early = autoscaler.readsPodEndpoints(ctx.cbd)
+      ? undefined
+      : autoscaler.observe({ ...read, podEndpoints: [] });
+    // Spoofed pods (copied labels) are neither scraped nor counted as ready.
+    const pods = ownership
+      ? await ownership.controlled(ctx.cbd, [ctx.deployment, ctx.canaryDeployment], ctx.pods)
+      : ctx.pods;
+    // The stable track only: a slow canary must lead to a rollback, not a scale-out (docs/rollouts.md).
+    const ready = pods.filter((p) => isReadyPod(p) && trackOf(p) === 'stable');
+    return autoscaler.evaluate(
+      {
+        ...read,
+        currentReplicas: currentReplicas(ctx),
+        readyReplicas: ready.length,
+        podEndpoints: [...new Set(this.resolveEndpoints(ready, ctx.cbd))],
+      },
+      early,
+    );
   }
 }
 

@@ -29,6 +29,8 @@ export interface EvaluateInput {
   nothingToRead?: string | undefined;
 }
 
+export type ObserveInput = Pick<EvaluateInput, 'cbd' | 'podEndpoints' | 'now' | 'signal' | 'nothingToRead'>;
+
 export interface FleetAutoscalerOptions {
   /** Source for `metrics.source: scrape` (default). */
   scrape?: MetricSource;
@@ -57,11 +59,19 @@ export class FleetAutoscaler {
     this.scrape = options.scrape ?? new ScrapeSource({ metrics: options.metrics?.scrape });
   }
 
-  private async observe(
-    input: EvaluateInput,
-    seconds: number,
-    percentile: number,
-  ): Promise<MetricObservation> {
+  /** Whether the fleet's metric source reads its pods' endpoints (scrape) rather than a Prometheus. */
+  readsPodEndpoints(cbd: ChatbotDeployment): boolean {
+    return this.sourceFor(cbd) === this.scrape;
+  }
+
+  /**
+   * The metric read of one evaluation; never rejects (a failed read is a `failure` observation). Public
+   * so a caller can start it before it knows the ready pods, when the source does not need them
+   * (readsPodEndpoints), and hand it to evaluate().
+   */
+  async observe(input: ObserveInput): Promise<MetricObservation> {
+    const seconds = resolveScalingPolicy(input.cbd).metricsWindowSeconds;
+    const { percentile } = resolveSloPolicy(input.cbd).latency;
     if (input.nothingToRead !== undefined) {
       return { kind: 'noData', time: input.now, reason: input.nothingToRead };
     }
@@ -79,7 +89,8 @@ export class FleetAutoscaler {
       }));
   }
 
-  async evaluate(input: EvaluateInput): Promise<EvaluateResult> {
+  /** One evaluation; `observed` is a read already started with observe(), else evaluate reads. */
+  async evaluate(input: EvaluateInput, observed?: Promise<MetricObservation>): Promise<EvaluateResult> {
     const namespace = input.cbd.metadata.namespace ?? '';
     const name = input.cbd.metadata.name ?? '';
     const key = fleetKey(input.cbd);
@@ -89,7 +100,7 @@ export class FleetAutoscaler {
       history: [],
       state: initialState(input.currentReplicas, input.now),
     };
-    const observation = await this.observe(input, policy.metricsWindowSeconds, slo.latency.percentile);
+    const observation = await (observed ?? this.observe(input));
     const history = pruneHistory([...memory.history, observation], policy, input.now);
     const decision = decide({ ...input, policy, slo, history, state: memory.state });
     this.memory.set(key, { history, state: decision.nextState });
