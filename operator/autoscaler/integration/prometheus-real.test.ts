@@ -65,7 +65,7 @@ afterAll(async () => {
 });
 
 describe('Prometheus source against a real Prometheus', () => {
-  it('reads in-flight, pods, turns and the latency percentile of a scraped bot runtime', async () => {
+  it('reads in-flight, pods, turns, concurrency and the latency percentile of a scraped bot runtime, in one combined query', async () => {
     await firstScrape();
     await turns(40);
     await sleep(2_500); // two scrapes: rate() and increase() need two samples in the window
@@ -81,6 +81,10 @@ describe('Prometheus source against a real Prometheus', () => {
     expect(obs.latencyMs).not.toBeNull();
     expect(obs.latencyMs!).toBeGreaterThan(0);
     expect(obs.latencyMs!).toBeLessThan(1_000);
+    // Little's law over the window: turn-seconds per second, small and positive for 80 quick turns.
+    expect(obs.concurrency).not.toBeNull();
+    expect(obs.concurrency!).toBeGreaterThan(0);
+    expect(obs.concurrency!).toBeLessThan(1);
   });
 
   it('reports a fleet Prometheus has never seen as no data, never as zero', async () => {

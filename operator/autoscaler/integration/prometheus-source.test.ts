@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
-import { PrometheusSource } from '../sources/prometheus-source.js';
+import { PART_LABEL, PrometheusSource } from '../sources/prometheus-source.js';
 import { close, listen } from './support.js';
 
 /**
  * The Prometheus source at its HTTP boundary: a small real HTTP server that speaks the Prometheus HTTP API
- * (POST /api/v1/query, form-encoded, JSON envelope) and answers per query from a table the test sets.
+ * (POST /api/v1/query, form-encoded, JSON envelope) and answers from a table the test sets: the combined
+ * query with each part it asks for, tagged as Prometheus's label_replace would, and any other query (a
+ * custom latency query) with the latency.
  * No real Prometheus runs here (see docs/autoscaling.md); the PromQL text itself is asserted.
  */
 type Answer = { status: number; body: unknown };
@@ -48,21 +50,19 @@ afterAll(async () => {
 const fleet = { namespace: 'shop', name: 'helpdesk', podEndpoints: [] };
 const window = { now: Date.parse('2026-11-30T12:00:00Z'), seconds: 60, percentile: 95 };
 
-function byQuery(values: {
-  latency?: string[];
-  turns?: string[];
-  inflight?: string[];
-  pods?: string[];
-  concurrency?: string[];
-}) {
+type Parts = Partial<Record<'latency' | 'turns' | 'inflight' | 'pods' | 'concurrency', string[]>>;
+
+function byQuery(values: Parts) {
   return (q: string): Answer => {
-    if (q.startsWith('histogram_quantile')) return { status: 200, body: vector(values.latency ?? []) };
-    if (q.startsWith('sum(increase(')) return { status: 200, body: vector(values.turns ?? []) };
-    if (q.startsWith('sum(rate(')) return { status: 200, body: vector(values.concurrency ?? []) };
-    if (q.startsWith('count(')) return { status: 200, body: vector(values.pods ?? []) };
-    return { status: 200, body: vector(values.inflight ?? []) };
+    if (!q.startsWith('label_replace(')) return { status: 200, body: vector(values.latency ?? []) };
+    const result = Object.entries(values)
+      .filter(([part]) => q.includes(`"${PART_LABEL}", "${part}"`))
+      .flatMap(([part, vs]) => vs.map((v) => ({ metric: { [PART_LABEL]: part }, value: [1764000000, v] })));
+    return { status: 200, body: { status: 'success', data: { resultType: 'vector', result } } };
   };
 }
+
+const SELECTOR = 'namespace="shop",pod=~"helpdesk-[a-z0-9]+-[a-z0-9]+"';
 
 describe('PrometheusSource against a Prometheus-API HTTP server', () => {
   it('builds the PromQL for the fleet and reads a full sample', async () => {
@@ -84,13 +84,17 @@ describe('PrometheusSource against a Prometheus-API HTTP server', () => {
       podsReporting: 4,
       concurrency: 27.5,
     });
-    const latencyQuery = received.find((r) => r.query.startsWith('histogram_quantile'));
-    expect(latencyQuery?.query).toBe(
-      'histogram_quantile(0.95, sum by (le) (rate(chatfleet_turn_duration_seconds_bucket{namespace="shop",pod=~"helpdesk-[a-z0-9]+-[a-z0-9]+",outcome!="shed"}[60s])))',
-    );
-    expect(latencyQuery?.time).toBe(String(window.now / 1000));
-    expect(received.map((r) => r.query)).toContain(
-      'sum(chatfleet_turns_inflight{namespace="shop",pod=~"helpdesk-[a-z0-9]+-[a-z0-9]+"})',
+    // One request per fleet and interval, all five parts tagged.
+    expect(received).toHaveLength(1);
+    expect(received[0]?.time).toBe(String(window.now / 1000));
+    expect(received[0]?.query).toBe(
+      [
+        `label_replace(sum(chatfleet_turns_inflight{${SELECTOR}}), "${PART_LABEL}", "inflight", "", "")`,
+        `label_replace(count(chatfleet_turns_inflight{${SELECTOR}}), "${PART_LABEL}", "pods", "", "")`,
+        `label_replace(histogram_quantile(0.95, sum by (le) (rate(chatfleet_turn_duration_seconds_bucket{${SELECTOR},outcome!="shed"}[60s]))), "${PART_LABEL}", "latency", "", "")`,
+        `label_replace(sum(increase(chatfleet_turn_duration_seconds_count{${SELECTOR},outcome!="shed"}[60s])), "${PART_LABEL}", "turns", "", "")`,
+        `label_replace(sum(rate(chatfleet_turn_duration_seconds_sum{${SELECTOR},outcome!="shed"}[60s])), "${PART_LABEL}", "concurrency", "", "")`,
+      ].join(' or '),
     );
   });
 
@@ -101,8 +105,45 @@ describe('PrometheusSource against a Prometheus-API HTTP server', () => {
       url,
       latencyQuery: 'my_p{{quantile}}{ns="{{namespace}}",app="{{name}}"}[{{window}}s]',
     });
-    await source.fetch(fleet, window);
+    const o = await source.fetch(fleet, window);
+    // The custom query goes alone (it may answer a scalar); the combined one leaves latency out.
     expect(received.map((r) => r.query)).toContain('my_p0.95{ns="shop",app="helpdesk"}[60s]');
+    expect(received).toHaveLength(2);
+    expect(received.find((r) => r.query.startsWith('label_replace('))?.query).not.toContain('"latency"');
+    expect(o).toMatchObject({ kind: 'sample', latencyMs: 200, turns: 10, inflight: 1, podsReporting: 1 });
+  });
+
+  it('reads a hostile answer (junk series, duplicate parts, strings) without failing, first series wins', async () => {
+    answer = () => ({
+      status: 200,
+      body: {
+        status: 'success',
+        data: {
+          resultType: 'vector',
+          result: [
+            null,
+            { metric: 5, value: 'x' },
+            { metric: { [PART_LABEL]: '__proto__' }, value: [1, '9'] },
+            { metric: { [PART_LABEL]: 'inflight' }, value: 'not an array' },
+            { metric: { [PART_LABEL]: 'pods' }, value: [1, '3'] },
+            { metric: { [PART_LABEL]: 'pods' }, value: [1, '99'] },
+            { metric: { [PART_LABEL]: 'turns' }, value: [1, { n: 1 }] },
+          ],
+        },
+      },
+    });
+    const o = await new PrometheusSource({ url }).fetch(fleet, window);
+    // in-flight has no readable value: no data, never 0
+    expect(o).toMatchObject({ kind: 'noData' });
+    answer = byQuery({ inflight: ['2', '50'], pods: ['3', '99'], turns: ['7'] });
+    expect(await new PrometheusSource({ url }).fetch(fleet, window)).toMatchObject({
+      kind: 'sample',
+      inflight: 2,
+      podsReporting: 3,
+      turns: 7,
+      latencyMs: null,
+      concurrency: null,
+    });
   });
 
   it.each([
