@@ -145,14 +145,11 @@ export function isReady(cbd: ChatbotDeployment): boolean {
   return cond?.status === 'True' && cbd.status?.observedGeneration === cbd.metadata.generation;
 }
 
-export async function readiness(
-  client: KubeClient,
-  ns: string,
-): Promise<{ ready: number; why: Map<string, number> }> {
-  const list = await client.list<ChatbotDeployment>(Resources.ChatbotDeployment, ns);
+/** How many of the CRs are Ready, and the Ready reasons of the others. */
+export function readiness(items: ChatbotDeployment[]): { ready: number; why: Map<string, number> } {
   const why = new Map<string, number>();
   let ready = 0;
-  for (const cbd of list.items) {
+  for (const cbd of items) {
     if (isReady(cbd)) {
       ready++;
       continue;
