@@ -76,7 +76,9 @@ describe('create-only server-side apply (KubeClient.applyNew)', () => {
       const again = await client!.apply(object(r, name, body('ours')), MANAGER, { resource: r });
       expect(managers(again).filter((m) => !m.endsWith('status'))).toEqual([`${MANAGER} Apply`]);
       expect(again.metadata.generation).toBe(created.metadata.generation);
-      const refused = await client!.applyNew(object(r, name, body('ours')), MANAGER, r).catch((e) => e);
+      const refused = await client!
+        .applyNew(object(r, name, body('ours')), MANAGER, r)
+        .catch((e: unknown) => e);
       expect(isConflict(refused)).toBe(true);
     },
   );
@@ -86,7 +88,9 @@ describe('create-only server-side apply (KubeClient.applyNew)', () => {
     async (_kind, r, body) => {
       const name = `users-${r.plural}`;
       const users = await client!.apply(object(r, name, body('user')), 'a-user', { resource: r });
-      const refused = await client!.applyNew(object(r, name, body('ours')), MANAGER, r).catch((e) => e);
+      const refused = await client!
+        .applyNew(object(r, name, body('ours')), MANAGER, r)
+        .catch((e: unknown) => e);
       expect(isConflict(refused)).toBe(true);
       const after = (await client!.get<KubeObject>(r, ns, name))!;
       // Controllers may have written its status since: compare everything else.

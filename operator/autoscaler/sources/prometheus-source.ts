@@ -124,15 +124,8 @@ export class PrometheusSource implements MetricSource {
   async fetch(fleet: FleetTarget, window: MetricWindow): Promise<MetricObservation> {
     const time = window.now;
     const q = buildQueries(fleet, window, this.options.latencyQuery);
-    const custom = this.options.latencyQuery !== undefined;
-    const parts = custom ? PARTS.filter((p) => p !== 'latency') : PARTS;
     try {
-      const [combined, customLatency] = await Promise.all([
-        this.query(combinedQuery(q, parts), time, fleet.signal).then(partValues),
-        custom ? this.query(q.latency, time, fleet.signal).then(firstValue) : null,
-      ]);
-      const { inflight = null, pods = null, turns = null, concurrency = null } = combined;
-      const latency = custom ? customLatency : (combined.latency ?? null);
+      const { inflight, pods, latency, turns, concurrency } = await this.read(q, time, fleet.signal);
       if (inflight === null || pods === null) {
         return { kind: 'noData', time, reason: `empty result for ${q.inflight}` };
       }
@@ -150,6 +143,28 @@ export class PrometheusSource implements MetricSource {
     } catch (err) {
       return { kind: 'failure', time, error: errorMessage(err) };
     }
+  }
+
+  /** Every part of one evaluation: the combined query, and a custom latency query beside it. */
+  private async read(
+    q: FleetQueries,
+    time: number,
+    signal?: AbortSignal,
+  ): Promise<Record<Part, number | null>> {
+    const custom = this.options.latencyQuery !== undefined;
+    const parts = custom ? PARTS.filter((p) => p !== 'latency') : PARTS;
+    const [combined, customLatency] = await Promise.all([
+      this.query(combinedQuery(q, parts), time, signal).then(partValues),
+      custom ? this.query(q.latency, time, signal).then(firstValue) : null,
+    ]);
+    const value = (part: Part): number | null => combined[part] ?? null;
+    return {
+      inflight: value('inflight'),
+      pods: value('pods'),
+      latency: custom ? customLatency : value('latency'),
+      turns: value('turns'),
+      concurrency: value('concurrency'),
+    };
   }
 
   private async query(query: string, time: number, signal?: AbortSignal): Promise<PromResponse> {
