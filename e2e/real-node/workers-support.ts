@@ -152,15 +152,21 @@ export interface LoadResult {
 /**
  * An open-loop chat load: `ratePerSecond` turns a second for `seconds`, each started on schedule
  * whether or not the previous ones answered (a closed loop would hide queueing), each over a
- * fresh connection through the Service.
+ * fresh connection through the Service. No turn starts once `until` says so (the load it measures
+ * against has ended).
  */
-export async function chatLoad(url: string, ratePerSecond: number, seconds: number): Promise<LoadResult> {
+export async function chatLoad(
+  url: string,
+  ratePerSecond: number,
+  seconds: number,
+  until: () => boolean = () => false,
+): Promise<LoadResult> {
   const latenciesMs: number[] = [];
   const failures: string[] = [];
   const total = ratePerSecond * seconds;
   const started = performance.now();
   const turns: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
+  for (let i = 0; i < total && !until(); i++) {
     const due = started + (i * 1000) / ratePerSecond;
     await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
     const t0 = performance.now();
