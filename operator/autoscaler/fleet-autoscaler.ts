@@ -70,11 +70,11 @@ export class FleetAutoscaler {
    * (readsPodEndpoints), and hand it to evaluate().
    */
   async observe(input: ObserveInput): Promise<MetricObservation> {
-    const seconds = resolveScalingPolicy(input.cbd).metricsWindowSeconds;
-    const { percentile } = resolveSloPolicy(input.cbd).latency;
     if (input.nothingToRead !== undefined) {
       return { kind: 'noData', time: input.now, reason: input.nothingToRead };
     }
+    const seconds = resolveScalingPolicy(input.cbd).metricsWindowSeconds;
+    const { percentile } = resolveSloPolicy(input.cbd).latency;
     const namespace = input.cbd.metadata.namespace ?? '';
     const name = input.cbd.metadata.name ?? '';
     return this.sourceFor(input.cbd)
