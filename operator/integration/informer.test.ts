@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { KubeClient } from '../kube/client.js';
 import { Informer } from '../kube/informer.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { Resources } from '../kube/resources.js';
 import type { ResourceKind } from '../kube/resources.js';
 import {
   createNamespace,
@@ -167,5 +168,54 @@ describe('an informer whose kind RBAC does not let it list', () => {
     void inf.start();
     await new Promise((r) => setTimeout(r, 1500));
     expect(inf.synced).toBe(false);
+  });
+});
+
+// An operator told to stop while its caches still sync (SIGTERM right after it took the lease) must
+// exit: an informer stopped during its first list must not open its watch when the list returns.
+describe('an informer stopped while it starts', () => {
+  let ns: string;
+  let kc: KubeConfig;
+  let client: KubeClient;
+  const informers: Informer[] = [];
+  const make = (seen: string[]): Informer => {
+    const inf = new Informer(kc, client, {
+      resource: Resources.ConfigMap,
+      namespace: ns,
+      logger: pino({ level: 'silent' }),
+      onChange: (o) => seen.push(o.metadata.name ?? ''),
+    });
+    informers.push(inf);
+    return inf;
+  };
+
+  beforeAll(async () => {
+    ns = await createNamespace('cf-inf-stop');
+    kc = loadKubeConfig(process.env).kc;
+    client = await KubeClient.create(kc);
+  });
+
+  afterAll(async () => {
+    await Promise.all(informers.map((i) => i.stop()));
+    client?.close();
+    if (ns) await deleteNamespace(ns);
+  });
+
+  it('opens no watch when stopped during its first list (a running one, the control, sees the change)', async () => {
+    const stoppedSeen: string[] = [];
+    const runningSeen: string[] = [];
+    const stopped = make(stoppedSeen);
+    const starting = stopped.start(); // the list is in flight now
+    await stopped.stop();
+    await starting;
+    expect(stopped.synced).toBe(false);
+    await make(runningSeen).start();
+
+    await kubectl(['-n', ns, 'create', 'configmap', 'after-stop']);
+    await waitFor('the running informer sees the new ConfigMap', async () =>
+      runningSeen.includes('after-stop'),
+    );
+    await new Promise((r) => setTimeout(r, 1000)); // any watch of the stopped one would have had it too
+    expect(stoppedSeen).not.toContain('after-stop');
   });
 });

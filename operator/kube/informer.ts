@@ -27,6 +27,26 @@ export interface InformerOptions {
 }
 
 /**
+ * A Watch that opens nothing after stop(), and closes a watch that connected after it.
+ * ListWatch.stop() aborts only the request it already holds: a start() still listing or connecting
+ * opens its watch afterwards, and that open socket kept a stopped operator from exiting.
+ */
+class StoppableWatch extends Watch {
+  stopped = false;
+
+  override async watch(...args: Parameters<Watch['watch']>): Promise<AbortController> {
+    if (this.stopped) {
+      const never = new AbortController();
+      never.abort();
+      return never;
+    }
+    const controller = await super.watch(...args);
+    if (this.stopped) controller.abort();
+    return controller;
+  }
+}
+
+/**
  * A cache of one resource kind fed by list+watch (client-node's ListWatch). ListWatch already
  * relists on 410 Gone and reconnects after watch timeouts; what it does not do is recover from
  * other errors (API server down, 5xx, connection refused): it reports them and stops. This
@@ -34,6 +54,7 @@ export interface InformerOptions {
  */
 export class Informer {
   private readonly lw: ListWatch<KubernetesObject>;
+  private readonly watch: StoppableWatch;
   private readonly log: Logger;
   private backoffMs: number;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -54,7 +75,8 @@ export class Informer {
       const list = await client.list(resource, namespace, { labelSelector });
       return list as unknown as KubernetesListObject<KubernetesObject>;
     };
-    this.lw = new ListWatch(resourcePath(resource, namespace), new Watch(kc), listFn, false, labelSelector);
+    this.watch = new StoppableWatch(kc);
+    this.lw = new ListWatch(resourcePath(resource, namespace), this.watch, listFn, false, labelSelector);
     const notify = (obj: KubernetesObject): void => {
       // The cache holds this very object: dropping managedFields (never read; drift is checked
       // with chatfleet.io/applied-hash) roughly halves the memory of cached pods and children.
@@ -70,6 +92,7 @@ export class Informer {
   /** Resolves after the first successful list (the cache is then complete), retrying until then. */
   async start(): Promise<void> {
     this.stopped = false;
+    this.watch.stopped = false;
     if (this.opts.skipIfForbidden && (await this.isForbidden())) {
       this.forbidden = true;
       this.everSynced = true;
@@ -106,6 +129,7 @@ export class Informer {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.watch.stopped = true;
     clearTimeout(this.restartTimer);
     await this.lw.stop();
   }
