@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { addCpu, brokerPid, cpuBetween, sampleCpu, serverPid, type CpuSample } from './cpu.js';
 import type { Server } from './support.js';
 
 /** HTTP load with autocannon: the chat requests, one measured run, and the best of interleaved rounds. */
@@ -15,6 +16,14 @@ export interface LoadResult {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Requests answered in the run. */
+  total: number;
+}
+
+/** A server's CPU over every measured round, and the requests those rounds answered. */
+export interface RoundsCpu {
+  cpu: CpuSample;
+  requests: number;
 }
 
 /**
@@ -60,6 +69,7 @@ export async function load(url: string, requests: autocannon.Request[], rate?: n
     p99: r.latency.p99,
     errors: r.errors + r.timeouts,
     non2xx: r.non2xx,
+    total: r.requests.total,
   };
 }
 
@@ -68,19 +78,28 @@ function best(a: LoadResult | undefined, b: LoadResult): LoadResult {
 }
 
 /**
- * The three servers stay up and are measured in turn, ROUNDS times, keeping each one's best
- * round: on a shared 2-core machine the background load shifts, and interleaving keeps the
- * comparison fair.
+ * The servers stay up and are measured in turn, ROUNDS times, keeping each one's best round: on a
+ * shared 2-core machine the background load shifts, and interleaving keeps the comparison fair.
+ * Each server's CPU (its process, the broker, this process) is summed over all its rounds.
  */
 export async function maxThroughput(
   servers: Record<string, Server>,
   requests: autocannon.Request[],
-): Promise<Record<string, LoadResult>> {
+): Promise<{ best: Record<string, LoadResult>; cpu: Record<string, RoundsCpu> }> {
   const out: Record<string, LoadResult> = {};
+  const cpu: Record<string, RoundsCpu> = {};
+  const broker = brokerPid();
   for (const s of Object.values(servers))
     await autocannon({ url: s.url, connections: CONNECTIONS, duration: 3, requests });
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, s] of Object.entries(servers)) out[name] = best(out[name], await load(s.url, requests));
+    for (const [name, s] of Object.entries(servers)) {
+      const pid = serverPid(s);
+      const before = sampleCpu(pid, broker);
+      const result = await load(s.url, requests);
+      const used = cpuBetween(before, sampleCpu(pid, broker));
+      out[name] = best(out[name], result);
+      cpu[name] = { cpu: addCpu(cpu[name]?.cpu, used), requests: (cpu[name]?.requests ?? 0) + result.total };
+    }
   }
-  return out;
+  return { best: out, cpu };
 }

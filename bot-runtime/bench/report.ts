@@ -1,9 +1,32 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { LoadResult } from './load.js';
+import type { LoadResult, RoundsCpu } from './load.js';
 import { ROOT } from './support.js';
 
 function ratio(a: number, b: number): string {
   return `${((100 * a) / b).toFixed(1)} %`;
+}
+
+const SERVER_NAMES: Record<string, string> = {
+  bareFastify: 'bare fastify',
+  oneRoundTrip: 'fastify + 1 pipelined Redis round trip',
+  botRuntime: 'bot runtime',
+  botRuntimeNoEvents: 'bot runtime without Kafka events',
+};
+
+const perRequest = (micros: number, requests: number): string =>
+  Number.isFinite(micros) && requests > 0 ? (micros / requests).toFixed(1) : 'n/a';
+
+/** Where a request's CPU goes, summed over the rounds: what the event costs, and on which process. */
+function cpuTable(cpu: Record<string, RoundsCpu>): void {
+  console.log(
+    '\n| CPU µs per request, all rounds | server process | its main thread | its other threads | broker | load generator |\n|---|---|---|---|---|---|',
+  );
+  for (const [name, { cpu: c, requests: n }] of Object.entries(cpu)) {
+    const others = c.serverMicros - c.serverMainMicros;
+    console.log(
+      `| ${SERVER_NAMES[name] ?? name} | ${perRequest(c.serverMicros, n)} | ${perRequest(c.serverMainMicros, n)} | ${perRequest(others, n)} | ${perRequest(c.brokerMicros, n)} | ${perRequest(c.loadMicros, n)} |`,
+    );
+  }
 }
 
 export function report(r: Record<string, unknown>): void {
@@ -29,6 +52,8 @@ export function report(r: Record<string, unknown>): void {
     `\nbot / 1-round-trip throughput: ${ratio(bot.rps, one.rps)}   bot / bare fastify: ${ratio(bot.rps, bare.rps)}`,
   );
   console.log(`bot without Kafka events / 1-round-trip: ${ratio(noEvents.rps, one.rps)}`);
+  console.log(`bot / bot without Kafka events: ${ratio(bot.rps, noEvents.rps)}`);
+  cpuTable(r.cpuPerRequest as Record<string, RoundsCpu>);
   console.log(`events produced ${String(r.eventsProduced)}, dropped ${String(r.eventsDropped)}`);
   console.log('idle WebSockets:', r.websockets);
   mkdirSync(`${ROOT}bench-results`, { recursive: true });

@@ -5,7 +5,8 @@
  *   2. fastify + exactly one pipelined Redis round trip per request (read + append a session list),
  *   3. the bot runtime (classify, session append in Redis, Kafka event).
  * Then p50/p99 at a fixed rate (70 % of the runtime's max), and idle WebSocket capacity with
- * memory per connection. Each server runs in its own child process; autocannon and the WebSocket
+ * memory per connection, and the CPU per request of each server's process (main thread and the
+ * rest), of the broker and of the load generator over the rounds. Each server runs in its own child process; autocannon and the WebSocket
  * clients run in this process. Everything targets 127.0.0.1.
  *
  * Env: REDIS_URL, KAFKA_BROKERS (from .testenv/env), BENCH_DURATION_S (8), BENCH_CONNECTIONS (50),
@@ -46,11 +47,12 @@ async function main(): Promise<void> {
     botRuntimeNoEvents: await startServer(`${ROOT}bot-runtime/main.ts`, [], { ...botEnv, KAFKA_BROKERS: '' }),
   };
   const requests = await chatRequests(servers.botRuntime.url);
-  const max = await maxThroughput(servers, requests);
+  const { best: max, cpu } = await maxThroughput(servers, requests);
   const rate = Math.round(max.botRuntime!.rps * 0.7);
   const results: Record<string, unknown> = {
     ...LOAD_SETTINGS,
     ...max,
+    cpuPerRequest: cpu,
     fixedRate: {
       rate,
       botRuntime: await load(servers.botRuntime.url, requests, rate),
