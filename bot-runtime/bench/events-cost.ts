@@ -5,13 +5,15 @@
  * { key, value } per event-loop turn, both sides); 3. kafkajs encoding of produce requests with no
  * broker (a black hole); 4. real sends to the broker (acks=all, idempotent) in batches as the
  * Kafka thread makes them: this process's CPU and the broker's (from /proc, when --broker-pid is
- * given), against the broker's CPU while idle-but-connected for the same time. Prints µs per event.
+ * given), against the broker's CPU while idle-but-connected for the same time; then the same sends
+ * through @platformatic/kafka, interleaved with kafkajs's for --rounds rounds. Prints µs per event.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
 import { Kafka, logLevel, Partitioners, type PartitionMetadata } from 'kafkajs';
 import { cachedDefaultPartitioner } from '../events/cached-partitioner.js';
 import type { ConversationEvent } from '../events/conversation-event.js';
@@ -25,11 +27,13 @@ const { values } = parseArgs({
     'broker-pid': { type: 'string' },
     tick: { type: 'string', default: '20' },
     batch: { type: 'string', default: '500' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const N = Number(values.events);
 const TICK = Number(values.tick); // events per event-loop turn at the bench's rate and concurrency
 const BATCH = Number(values.batch); // events per produce request (what LINGER_MS gathers)
+const ROUNDS = Number(values.rounds);
 const sessions = Array.from({ length: 200 }, () => randomUUID());
 
 function event(i: number): ConversationEvent {
@@ -121,14 +125,14 @@ async function encodeCost(out: OutgoingEvent[], cached: boolean): Promise<void> 
   row(`kafkajs partition + encode (no broker), ${BATCH} a request, ${how}`, cpuMicros() - t0, out.length);
 }
 
-async function sendCost(
-  out: OutgoingEvent[],
-  brokers: string,
-  pid: string | undefined,
-  cached: boolean,
-): Promise<void> {
-  const topic = `bench-cost-${Date.now().toString(36)}`;
-  await createTopic(brokers, topic);
+/** A producer under test: one produce request (acks=all, idempotent) per call, and its close. */
+interface BenchProducer {
+  name: string;
+  send(messages: OutgoingEvent[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function kafkajsProducer(brokers: string, topic: string, cached: boolean): Promise<BenchProducer> {
   const producer = new Kafka({
     clientId: 'bench-cost',
     brokers: brokers.split(','),
@@ -139,21 +143,63 @@ async function sendCost(
     createPartitioner: cached ? cachedDefaultPartitioner : Partitioners.DefaultPartitioner,
   });
   await producer.connect();
-  await producer.send({ topic, acks: -1, messages: out.slice(0, 10) });
+  return {
+    name: `kafkajs, murmur2 ${cached ? 'once per key' : 'per message'}`,
+    send: (messages) => producer.send({ topic, acks: -1, messages }),
+    close: () => producer.disconnect(),
+  };
+}
+
+/**
+ * @platformatic/kafka, the alternative issue 19 names: same broker, same batches, same acks and
+ * idempotence, its default partitioner (murmur2 of the key, the same partitions as kafkajs's).
+ */
+function platformaticProducer(brokers: string, topic: string): BenchProducer {
+  const producer = new Producer({
+    clientId: 'bench-cost-platformatic',
+    bootstrapBrokers: brokers.split(','),
+    serializers: stringSerializers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+  });
+  return {
+    name: '@platformatic/kafka',
+    send: (messages) =>
+      producer.send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value })) }),
+    close: () => producer.close(),
+  };
+}
+
+/** Real sends in batches as the Kafka thread makes them: this process's CPU and the broker's. */
+async function sendCost(
+  out: OutgoingEvent[],
+  producer: BenchProducer,
+  pid: string | undefined,
+): Promise<void> {
+  await producer.send(out.slice(0, 10)); // connected, producer id and metadata fetched
   const t0 = cpuMicros();
   const b0 = brokerMicros(pid);
   const wall0 = performance.now();
-  for (let i = 0; i < out.length; i += BATCH)
-    await producer.send({ topic, acks: -1, messages: out.slice(i, i + BATCH) });
+  for (let i = 0; i < out.length; i += BATCH) await producer.send(out.slice(i, i + BATCH));
   const wall = performance.now() - wall0;
-  const how = cached ? 'murmur2 once per key' : 'murmur2 per message';
-  row(`kafkajs send to the broker, ${BATCH} a request, ${how}: this process`, cpuMicros() - t0);
+  row(`${producer.name}: send to the broker, ${BATCH} a request: this process`, cpuMicros() - t0);
   row('  the broker, sending', brokerMicros(pid) - b0);
   const b1 = brokerMicros(pid);
   await new Promise((r) => setTimeout(r, wall));
   row('  the broker, idle-but-connected for as long', brokerMicros(pid) - b1);
   console.log(`(sending took ${wall.toFixed(0)} ms: ${Math.round((N / wall) * 1000)} events/s)`);
-  await producer.disconnect();
+  await producer.close();
+}
+
+/** The clients side by side on one topic, interleaved, ROUNDS times: this machine is noisy. */
+async function sendCosts(out: OutgoingEvent[], brokers: string, pid: string | undefined): Promise<void> {
+  const topic = `bench-cost-${Date.now().toString(36)}`;
+  await createTopic(brokers, topic);
+  await sendCost(out, await kafkajsProducer(brokers, topic, false), pid);
+  for (let round = 0; round < ROUNDS; round++) {
+    await sendCost(out, await kafkajsProducer(brokers, topic, true), pid);
+    await sendCost(out, platformaticProducer(brokers, topic), pid);
+  }
   await withAdmin(brokers, (a) => a.deleteTopics({ topics: [topic] }));
 }
 
@@ -165,7 +211,7 @@ async function main(): Promise<void> {
   const out = stringifyCost(events);
   for (const packed of [false, true, false, true]) await handOffCost(out, packed);
   for (const cached of [false, true, false, true]) await encodeCost(out.slice(0, 20_000), cached);
-  for (const cached of [false, true]) await sendCost(out, brokers, values['broker-pid'], cached);
+  await sendCosts(out, brokers, values['broker-pid']);
 }
 
 await main();
