@@ -25,6 +25,11 @@ function statMicros(path: string): number {
   }
 }
 
+/** A process's CPU (all its threads) in µs, from /proc; NaN without a pid or when it is gone. */
+export function processMicros(pid: number | undefined): number {
+  return pid === undefined ? Number.NaN : statMicros(`/proc/${pid}/stat`);
+}
+
 /** The server's node process: `tsx` runs the script in a child of the pid we spawned. */
 export function serverPid(server: Server): number {
   const pid = server.proc.pid as number;
@@ -45,28 +50,20 @@ export function brokerPid(): number | undefined {
 export function sampleCpu(pid: number, broker: number | undefined): CpuSample {
   const self = process.cpuUsage();
   return {
-    serverMicros: statMicros(`/proc/${pid}/stat`),
+    serverMicros: processMicros(pid),
     serverMainMicros: statMicros(`/proc/${pid}/task/${pid}/stat`),
-    brokerMicros: broker === undefined ? Number.NaN : statMicros(`/proc/${broker}/stat`),
+    brokerMicros: processMicros(broker),
     loadMicros: self.user + self.system,
   };
 }
 
-export function cpuBetween(a: CpuSample, b: CpuSample): CpuSample {
-  return {
-    serverMicros: b.serverMicros - a.serverMicros,
-    serverMainMicros: b.serverMainMicros - a.serverMainMicros,
-    brokerMicros: b.brokerMicros - a.brokerMicros,
-    loadMicros: b.loadMicros - a.loadMicros,
-  };
+const FIELDS = ['serverMicros', 'serverMainMicros', 'brokerMicros', 'loadMicros'] as const;
+
+function fieldwise(a: CpuSample, b: CpuSample, f: (x: number, y: number) => number): CpuSample {
+  return Object.fromEntries(FIELDS.map((k) => [k, f(a[k], b[k])])) as unknown as CpuSample;
 }
 
-export function addCpu(a: CpuSample | undefined, b: CpuSample): CpuSample {
-  if (a === undefined) return b;
-  return {
-    serverMicros: a.serverMicros + b.serverMicros,
-    serverMainMicros: a.serverMainMicros + b.serverMainMicros,
-    brokerMicros: a.brokerMicros + b.brokerMicros,
-    loadMicros: a.loadMicros + b.loadMicros,
-  };
-}
+export const cpuBetween = (a: CpuSample, b: CpuSample): CpuSample => fieldwise(a, b, (x, y) => y - x);
+
+export const addCpu = (a: CpuSample | undefined, b: CpuSample): CpuSample =>
+  a === undefined ? b : fieldwise(a, b, (x, y) => x + y);

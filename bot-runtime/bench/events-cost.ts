@@ -4,12 +4,12 @@
  * 1. JSON.stringify of one event; 2. the hand-off to a thread (structured clone of a batch of
  * { key, value } per event-loop turn, both sides); 3. kafkajs encoding of produce requests with no
  * broker (a black hole); 4. real sends to the broker (acks=all, idempotent) in batches as the
- * Kafka thread makes them: this process's CPU and the broker's (from /proc, when --broker-pid is
- * given), against the broker's CPU while idle-but-connected for the same time; then the same sends
- * through @platformatic/kafka, interleaved with kafkajs's for --rounds rounds. Prints µs per event.
+ * Kafka thread makes them: this process's CPU and the broker's (from /proc: --broker-pid, else the
+ * test environment's broker), against the broker's CPU while idle-but-connected for the same time;
+ * then the same sends through @platformatic/kafka, interleaved with kafkajs's for --rounds rounds.
+ * Prints µs per event.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -19,6 +19,7 @@ import { cachedDefaultPartitioner } from '../events/cached-partitioner.js';
 import type { ConversationEvent } from '../events/conversation-event.js';
 import { packEvent } from '../events/event-packing.js';
 import type { OutgoingEvent } from '../events/kafka-worker-protocol.js';
+import { brokerPid, processMicros } from './cpu.js';
 import { createTopic, need, withAdmin } from './support.js';
 
 const { values } = parseArgs({
@@ -55,13 +56,6 @@ function event(i: number): ConversationEvent {
 function cpuMicros(): number {
   const u = process.cpuUsage();
   return u.user + u.system;
-}
-
-/** The broker's CPU (user + system) in µs, from /proc/PID/stat (clock ticks of 10 ms). */
-function brokerMicros(pid: string | undefined): number {
-  if (!pid) return Number.NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 function row(stage: string, micros: number, n = N): void {
@@ -174,25 +168,25 @@ function platformaticProducer(brokers: string, topic: string): BenchProducer {
 async function sendCost(
   out: OutgoingEvent[],
   producer: BenchProducer,
-  pid: string | undefined,
+  pid: number | undefined,
 ): Promise<void> {
   await producer.send(out.slice(0, 10)); // connected, producer id and metadata fetched
   const t0 = cpuMicros();
-  const b0 = brokerMicros(pid);
+  const b0 = processMicros(pid);
   const wall0 = performance.now();
   for (let i = 0; i < out.length; i += BATCH) await producer.send(out.slice(i, i + BATCH));
   const wall = performance.now() - wall0;
   row(`${producer.name}: send to the broker, ${BATCH} a request: this process`, cpuMicros() - t0);
-  row('  the broker, sending', brokerMicros(pid) - b0);
-  const b1 = brokerMicros(pid);
+  row('  the broker, sending', processMicros(pid) - b0);
+  const b1 = processMicros(pid);
   await new Promise((r) => setTimeout(r, wall));
-  row('  the broker, idle-but-connected for as long', brokerMicros(pid) - b1);
+  row('  the broker, idle-but-connected for as long', processMicros(pid) - b1);
   console.log(`(sending took ${wall.toFixed(0)} ms: ${Math.round((N / wall) * 1000)} events/s)`);
   await producer.close();
 }
 
 /** The clients side by side on one topic, interleaved, ROUNDS times: this machine is noisy. */
-async function sendCosts(out: OutgoingEvent[], brokers: string, pid: string | undefined): Promise<void> {
+async function sendCosts(out: OutgoingEvent[], brokers: string, pid: number | undefined): Promise<void> {
   const topic = `bench-cost-${Date.now().toString(36)}`;
   await createTopic(brokers, topic);
   await sendCost(out, await kafkajsProducer(brokers, topic, false), pid);
@@ -211,7 +205,8 @@ async function main(): Promise<void> {
   const out = stringifyCost(events);
   for (const packed of [false, true, false, true]) await handOffCost(out, packed);
   for (const cached of [false, true, false, true]) await encodeCost(out.slice(0, 20_000), cached);
-  await sendCosts(out, brokers, values['broker-pid']);
+  const broker = values['broker-pid'] ? Number(values['broker-pid']) : brokerPid();
+  await sendCosts(out, brokers, broker);
 }
 
 await main();

@@ -32,16 +32,21 @@ export interface InformerOptions {
  * opens its watch afterwards, and that open socket kept a stopped operator from exiting.
  */
 class StoppableWatch extends Watch {
-  stopped = false;
+  constructor(
+    kc: KubeConfig,
+    private readonly stopped: () => boolean,
+  ) {
+    super(kc);
+  }
 
   override async watch(...args: Parameters<Watch['watch']>): Promise<AbortController> {
-    if (this.stopped) {
+    if (this.stopped()) {
       const never = new AbortController();
       never.abort();
       return never;
     }
     const controller = await super.watch(...args);
-    if (this.stopped) controller.abort();
+    if (this.stopped()) controller.abort();
     return controller;
   }
 }
@@ -54,7 +59,6 @@ class StoppableWatch extends Watch {
  */
 export class Informer {
   private readonly lw: ListWatch<KubernetesObject>;
-  private readonly watch: StoppableWatch;
   private readonly log: Logger;
   private backoffMs: number;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -75,8 +79,8 @@ export class Informer {
       const list = await client.list(resource, namespace, { labelSelector });
       return list as unknown as KubernetesListObject<KubernetesObject>;
     };
-    this.watch = new StoppableWatch(kc);
-    this.lw = new ListWatch(resourcePath(resource, namespace), this.watch, listFn, false, labelSelector);
+    const watch = new StoppableWatch(kc, () => this.stopped);
+    this.lw = new ListWatch(resourcePath(resource, namespace), watch, listFn, false, labelSelector);
     const notify = (obj: KubernetesObject): void => {
       // The cache holds this very object: dropping managedFields (never read; drift is checked
       // with chatfleet.io/applied-hash) roughly halves the memory of cached pods and children.
@@ -92,7 +96,6 @@ export class Informer {
   /** Resolves after the first successful list (the cache is then complete), retrying until then. */
   async start(): Promise<void> {
     this.stopped = false;
-    this.watch.stopped = false;
     if (this.opts.skipIfForbidden && (await this.isForbidden())) {
       this.forbidden = true;
       this.everSynced = true;
@@ -129,7 +132,6 @@ export class Informer {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.watch.stopped = true;
     clearTimeout(this.restartTimer);
     await this.lw.stop();
   }
